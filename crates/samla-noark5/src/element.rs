@@ -1,0 +1,185 @@
+//! The element tree: one XML element with its attributes, text, children and position.
+//!
+//! Every element of an extract is read into an [`Element`], known or not, so nothing is
+//! lost: virksomhetsspesifikkeMetadata and foreign elements come back out verbatim. The
+//! typed view of Noark 5 sits on top, in [`crate::model`].
+
+use std::sync::Arc;
+
+use crate::pos::Pos;
+
+/// An element or attribute name as written in the source, e.g. `mappe` or `vsmd:felt`.
+///
+/// Names are interned by the reader, so a million `<systemID>` share one allocation.
+pub type Name = Arc<str>;
+
+/// One XML element and everything under it.
+///
+/// ```
+/// use samla_noark5::Element;
+///
+/// let mut mappe = Element::new("mappe");
+/// mappe.push_field("systemID", "a1");
+/// mappe.push_field("tittel", "Byggesak");
+/// assert_eq!(mappe.value("tittel"), Some("Byggesak"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    /// The qualified name as written in the source.
+    pub name: Name,
+    /// Attributes in source order, values unescaped. Namespace declarations are kept here.
+    pub attrs: Vec<(Name, String)>,
+    /// Text content, unescaped. Whitespace between child elements is not kept.
+    pub text: String,
+    /// Child elements in source order.
+    pub children: Vec<Element>,
+    /// Where the start tag begins in the source (line 0 for elements made in memory).
+    pub pos: Pos,
+}
+
+/// The part of a qualified name after the prefix: `n5:mappe` → `mappe`.
+pub fn local_name(name: &str) -> &str {
+    name.rsplit_once(':').map_or(name, |(_, local)| local)
+}
+
+impl Element {
+    /// A new element with no attributes, text or children.
+    pub fn new(name: &str) -> Self {
+        Element { name: Name::from(name), ..Default::default() }
+    }
+
+    /// A new element holding `text`.
+    pub fn with_text(name: &str, text: impl Into<String>) -> Self {
+        Element { name: Name::from(name), text: text.into(), ..Default::default() }
+    }
+
+    /// The name without namespace prefix.
+    pub fn local_name(&self) -> &str {
+        local_name(&self.name)
+    }
+
+    /// Appends a child element holding `value`.
+    pub fn push_field(&mut self, name: &str, value: impl Into<String>) -> &mut Self {
+        self.children.push(Element::with_text(name, value));
+        self
+    }
+
+    /// Appends a child element.
+    pub fn push(&mut self, child: Element) -> &mut Self {
+        self.children.push(child);
+        self
+    }
+
+    /// Sets an attribute, replacing an existing one of the same name.
+    pub fn set_attr(&mut self, name: &str, value: impl Into<String>) -> &mut Self {
+        let value = value.into();
+        match self.attrs.iter_mut().find(|(n, _)| &**n == name) {
+            Some((_, v)) => *v = value,
+            None => self.attrs.push((Name::from(name), value)),
+        }
+        self
+    }
+
+    /// The value of attribute `name` (qualified name as written, e.g. `xsi:type`).
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(n, _)| &**n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The value of the attribute whose local name is `local`, whatever its prefix.
+    pub fn attr_local(&self, local: &str) -> Option<&str> {
+        self.attrs.iter().find(|(n, _)| local_name(n) == local && !n.starts_with("xmlns")).map(|(_, v)| v.as_str())
+    }
+
+    /// The first child with local name `local`.
+    pub fn child(&self, local: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.local_name() == local)
+    }
+
+    /// The first child with local name `local`, mutable.
+    pub fn child_mut(&mut self, local: &str) -> Option<&mut Element> {
+        self.children.iter_mut().find(|c| c.local_name() == local)
+    }
+
+    /// All children with local name `local`.
+    pub fn children_named<'a>(&'a self, local: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.local_name() == local)
+    }
+
+    /// The text of the first child named `local`.
+    pub fn value(&self, local: &str) -> Option<&str> {
+        self.child(local).map(|c| c.text.as_str())
+    }
+
+    /// True if the element holds no text (after trimming), no attributes and no children.
+    pub fn is_empty(&self) -> bool {
+        self.text.trim().is_empty() && self.attrs.is_empty() && self.children.is_empty()
+    }
+
+    /// This element and all its descendants, depth first, in document order.
+    ///
+    /// ```
+    /// use samla_noark5::Element;
+    /// let mut a = Element::new("a");
+    /// a.push(Element::new("b"));
+    /// let names: Vec<_> = a.descendants().map(|e| e.local_name().to_string()).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// ```
+    pub fn descendants(&self) -> Descendants<'_> {
+        Descendants { stack: vec![self] }
+    }
+
+    /// The first difference between two trees, compared as Noark data: same names, same
+    /// attributes, same trimmed text, same children in the same order. `None` if equal.
+    ///
+    /// ```
+    /// use samla_noark5::Element;
+    /// let a = Element::with_text("tittel", "Sak ");
+    /// let b = Element::with_text("tittel", "Sak");
+    /// assert_eq!(a.semantic_diff(&b), None);
+    /// assert!(a.semantic_diff(&Element::with_text("tittel", "Annen")).is_some());
+    /// ```
+    pub fn semantic_diff(&self, other: &Element) -> Option<String> {
+        self.diff_at(other, &mut String::new())
+    }
+
+    fn diff_at(&self, other: &Element, path: &mut String) -> Option<String> {
+        let len = path.len();
+        path.push('/');
+        path.push_str(&self.name);
+        let here = |what: String| Some(format!("{path} (line {}): {what}", self.pos.line));
+        if self.name != other.name {
+            return here(format!("name {} vs {}", self.name, other.name));
+        }
+        if self.attrs != other.attrs {
+            return here(format!("attributes {:?} vs {:?}", self.attrs, other.attrs));
+        }
+        if self.text.trim() != other.text.trim() {
+            return here(format!("text {:?} vs {:?}", self.text.trim(), other.text.trim()));
+        }
+        if self.children.len() != other.children.len() {
+            return here(format!("{} vs {} children", self.children.len(), other.children.len()));
+        }
+        for (a, b) in self.children.iter().zip(&other.children) {
+            if let Some(d) = a.diff_at(b, path) {
+                return Some(d);
+            }
+        }
+        path.truncate(len);
+        None
+    }
+}
+
+/// Depth-first iterator over an element and its descendants. See [`Element::descendants`].
+pub struct Descendants<'a> {
+    stack: Vec<&'a Element>,
+}
+
+impl<'a> Iterator for Descendants<'a> {
+    type Item = &'a Element;
+
+    fn next(&mut self) -> Option<&'a Element> {
+        let next = self.stack.pop()?;
+        self.stack.extend(next.children.iter().rev());
+        Some(next)
+    }
+}

@@ -1,0 +1,172 @@
+//! Line and column tracking for streamed XML.
+//!
+//! quick-xml reports byte offsets only. [`TrackingReader`] sits between the source and
+//! the parser, counts newlines in the bytes the parser consumes, and keeps the offsets of
+//! the most recent newlines so that an offset a little behind the parser (an event start,
+//! an error) still resolves to an exact line and column without holding the file.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, BufRead, Read};
+
+/// A position in a source file: 1-based line and 1-based column (in bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    /// 1-based line number.
+    pub line: u64,
+    /// 1-based column, counted in bytes from the start of the line.
+    pub column: u64,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// How many recent newline offsets are kept to resolve positions behind the parser.
+const RECENT_NEWLINES: usize = 4096;
+
+/// A buffered reader that counts the lines of everything consumed from it.
+///
+/// ```
+/// use std::io::{BufRead, Read};
+/// use samla_noark5::pos::TrackingReader;
+///
+/// let mut r = TrackingReader::new("ab\ncd\nef".as_bytes());
+/// let mut s = String::new();
+/// r.read_line(&mut s).unwrap();
+/// r.read_line(&mut s).unwrap();
+/// assert_eq!(r.pos_at(7).line, 3);
+/// assert_eq!(r.pos_at(7).column, 2);
+/// ```
+pub struct TrackingReader<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// Bytes consumed so far.
+    consumed: u64,
+    /// Newlines consumed so far.
+    newlines: u64,
+    /// Offsets of the most recent newlines, oldest first.
+    recent: VecDeque<u64>,
+}
+
+impl<R: Read> TrackingReader<R> {
+    /// Wraps `inner` with a 256 KiB buffer.
+    pub fn new(inner: R) -> Self {
+        Self::with_capacity(256 * 1024, inner)
+    }
+
+    /// Wraps `inner` with a buffer of `capacity` bytes.
+    pub fn with_capacity(capacity: usize, inner: R) -> Self {
+        TrackingReader {
+            inner,
+            buf: vec![0; capacity.max(64)].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            consumed: 0,
+            newlines: 0,
+            recent: VecDeque::with_capacity(RECENT_NEWLINES),
+        }
+    }
+
+    /// Number of bytes consumed so far.
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// The line and column of byte `offset`, which must not lie beyond what was consumed.
+    ///
+    /// Offsets further behind than the last few thousand lines resolve to the oldest known
+    /// line, which is still the right neighbourhood.
+    pub fn pos_at(&self, offset: u64) -> Pos {
+        // Newlines at or after `offset` do not count toward its line.
+        let after = self.recent.iter().rev().take_while(|&&nl| nl >= offset).count() as u64;
+        let line = self.newlines - after + 1;
+        let idx = self.recent.len() - after as usize;
+        let line_start =
+            if idx == 0 { if self.newlines - after == 0 { 0 } else { offset } } else { self.recent[idx - 1] + 1 };
+        Pos { line, column: offset.saturating_sub(line_start) + 1 }
+    }
+}
+
+impl<R: Read> Read for TrackingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for TrackingReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = loop {
+                match self.inner.read(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+        }
+        Ok(&self.buf[self.start..self.end])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.end - self.start);
+        let chunk = &self.buf[self.start..self.start + amt];
+        for i in memchr::memchr_iter(b'\n', chunk) {
+            if self.recent.len() == RECENT_NEWLINES {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(self.consumed + i as u64);
+            self.newlines += 1;
+        }
+        self.start += amt;
+        self.consumed += amt as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn consume_all(r: &mut TrackingReader<&[u8]>) {
+        loop {
+            let n = r.fill_buf().unwrap().len();
+            if n == 0 {
+                break;
+            }
+            r.consume(n);
+        }
+    }
+
+    #[test]
+    fn positions_match_a_naive_count() {
+        let text = "a\nbb\n\nccc\nd";
+        let mut r = TrackingReader::with_capacity(3, text.as_bytes());
+        consume_all(&mut r);
+        for (offset, _) in text.char_indices() {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() as u64 + 1;
+            let col = offset - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+            assert_eq!(r.pos_at(offset as u64), Pos { line, column: col as u64 }, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn first_line_starts_at_column_one() {
+        let mut r = TrackingReader::new("abc".as_bytes());
+        consume_all(&mut r);
+        assert_eq!(r.pos_at(0), Pos { line: 1, column: 1 });
+        assert_eq!(r.pos_at(2), Pos { line: 1, column: 3 });
+    }
+}

@@ -1,0 +1,239 @@
+//! The official schemas: where to find them, and how to tell them from variants.
+//!
+//! The XSDs are Arkivverket's files and are not copied into samla. samla keeps their
+//! SHA-256 digests (facts about the files) so it can say whether an extract carries an
+//! official schema or a variant (krav 6.4.18 forbids variants), and it finds the files at
+//! run time: `--schemas DIR`, then `SAMLA_SCHEMAS`, then the extract itself.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Version;
+
+/// The environment variable naming the schema directory.
+pub const SCHEMAS_ENV: &str = "SAMLA_SCHEMAS";
+
+/// One official schema file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfficialSchema {
+    /// `noark5`, `addml` or `dias`.
+    pub family: &'static str,
+    /// The Noark 5 version, for Noark 5 schemas.
+    pub version: Option<Version>,
+    /// File name.
+    pub name: &'static str,
+    /// Lower-case hex SHA-256 of the official file.
+    pub sha256: &'static str,
+}
+
+/// Digests of the official schema files (Noark 5 v3.1, v4.0, v5.0; ADDML 8.2 and 8.3; DIAS).
+pub const OFFICIAL: &[OfficialSchema] = &[
+    OfficialSchema {
+        family: "addml",
+        version: None,
+        name: "addml.xsd",
+        sha256: "900d238446096154af2d6f066c51ec35bcbb82c4e843079d870b94235b12f24f",
+    },
+    OfficialSchema {
+        family: "addml",
+        version: None,
+        name: "addml82.xsd",
+        sha256: "09154ebc83b45a7b61aa0b99e8c593ea60c3ef834b2efff1ce6d254232b29b67",
+    },
+    OfficialSchema {
+        family: "dias",
+        version: None,
+        name: "DIAS_METS.xsd",
+        sha256: "67b13f76ffe8ea63a76ec88d1940568d8c22e1f654da991cbda1319fad541741",
+    },
+    OfficialSchema {
+        family: "dias",
+        version: None,
+        name: "DIAS_PREMIS.xsd",
+        sha256: "5131975b732ca285dbb4dfdafd85dde122eb384db3984e9aec2598057671e017",
+    },
+    OfficialSchema {
+        family: "dias",
+        version: None,
+        name: "info.xsd",
+        sha256: "24bbda5d5ae05d89f182dfadc37c3b8d3fbd45408ec937fcdf02f67a9de9926c",
+    },
+    OfficialSchema {
+        family: "dias",
+        version: None,
+        name: "xlink.xsd",
+        sha256: "f1f5bb6003165cdd8f6c1fcc32f8fd1f965e1681010f3b9806d9460bcffa8a3c",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V3_1),
+        name: "arkivstruktur.xsd",
+        sha256: "f099781ffeb81b5a16bc9fcb89e3b2b28047f4cd75ebd2583fa120be09b75b20",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V3_1),
+        name: "endringslogg.xsd",
+        sha256: "960e697887953832d5b52ac18a5c57c0cefa5a3d6e0ed6591f61b2bdadcd22e6",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V3_1),
+        name: "loependeJournal.xsd",
+        sha256: "8056192d9734b267db1f00ec1ec033e41f4cefda2197dfcbc49f3b78944d93a6",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V3_1),
+        name: "metadatakatalog.xsd",
+        sha256: "29cab7473ed02bb0dc2b1b7ec7573cd60c1c1c2141439af3b4af883f454c86b4",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V3_1),
+        name: "offentligJournal.xsd",
+        sha256: "be30b1da252807447cb78873529fb0ea266fbcaa8878db8a3e7b456f5adeddab",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V4_0),
+        name: "arkivstruktur.xsd",
+        sha256: "6b3092d44904836c7cc94ded7fce104fad43a4889b3544acbcd24a057d2e44eb",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V4_0),
+        name: "endringslogg.xsd",
+        sha256: "6ffed4b158578dcad3a571f9090cf8b728309f28d8210a02e9c5705e435ad5c6",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V4_0),
+        name: "loependeJournal.xsd",
+        sha256: "8a05867384eca031cbe2cd3af5d4d3154a27afc7ae18682b9dde7d1f1a0f76d5",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V4_0),
+        name: "metadatakatalog.xsd",
+        sha256: "43896558d3882ba44618a57df9fd8e3d0ba714fb26cd5c0aa84d03e7dbdd1431",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V4_0),
+        name: "offentligJournal.xsd",
+        sha256: "55890f63184f4aee1e59ab0cfd782e5df47dc8854805ab2cc5e07dac16a76d9d",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V5_0),
+        name: "arkivstruktur.xsd",
+        sha256: "85986f7c8fac408cca568a0436b26f5b2837d420877a529962437d21c71fac82",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V5_0),
+        name: "endringslogg.xsd",
+        sha256: "9c0aa09d77ce76077f6f65f0a7500f5cf3dadd82410a1ab38cbfd32a76e93d20",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V5_0),
+        name: "loependeJournal.xsd",
+        sha256: "e1c2737159f40e67627329de851d49d841617dddc360ccf3aeea1ffc1ef72e6c",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V5_0),
+        name: "metadatakatalog.xsd",
+        sha256: "df9c4bb29a4fc49d452586337c01666f286c7070fe170792b99faf3ef652cf8c",
+    },
+    OfficialSchema {
+        family: "noark5",
+        version: Some(Version::V5_0),
+        name: "offentligJournal.xsd",
+        sha256: "0e8d3b49eeb9eab496bc2ea2f8af9160e6e2526485fe27e377a508b3946bff6e",
+    },
+];
+
+/// The official schema with this SHA-256 (hex, either case), if any.
+///
+/// ```
+/// use samla_noark5::schemas::identify;
+/// let s = identify("85986F7C8FAC408CCA568A0436B26F5B2837D420877A529962437D21C71FAC82").unwrap();
+/// assert_eq!((s.name, s.version), ("arkivstruktur.xsd", Some(samla_noark5::Version::V5_0)));
+/// assert!(identify("00").is_none());
+/// ```
+pub fn identify(sha256: &str) -> Option<&'static OfficialSchema> {
+    OFFICIAL.iter().find(|s| s.sha256.eq_ignore_ascii_case(sha256.trim()))
+}
+
+/// The official digest of Noark 5 schema `name` for `version`.
+pub fn official_digest(version: Version, name: &str) -> Option<&'static str> {
+    OFFICIAL.iter().find(|s| s.version == Some(version) && s.name == name).map(|s| s.sha256)
+}
+
+/// A directory of official schemas, laid out as `noark5/v5_0/*.xsd`, `addml/addml.xsd`,
+/// `dias/*.xsd` (or flat, with the files side by side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaDir {
+    root: PathBuf,
+}
+
+impl SchemaDir {
+    /// Uses `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        SchemaDir { root: dir.into() }
+    }
+
+    /// `explicit` if given, else `SAMLA_SCHEMAS`, else `None`.
+    pub fn locate(explicit: Option<&Path>) -> Option<SchemaDir> {
+        explicit
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os(SCHEMAS_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
+            .map(SchemaDir::new)
+    }
+
+    /// Like [`locate`](Self::locate) but an error that says what to do when neither is set.
+    pub fn require(explicit: Option<&Path>) -> Result<SchemaDir> {
+        Self::locate(explicit).ok_or_else(|| {
+            Error::new(ErrorKind::Missing, "schemas", "no schema directory given")
+                .with_hint(format!("pass --schemas DIR or set {SCHEMAS_ENV} to a folder holding the official XSDs (noark5/v5_0/arkivstruktur.xsd, addml/addml.xsd, …)"))
+        })
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn first_existing(&self, candidates: &[PathBuf], what: &str) -> Result<PathBuf> {
+        candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Missing,
+                self.root.display().to_string(),
+                format!("{what} not found in the schema directory"),
+            )
+            .with_hint(format!("looked for {}", candidates[0].display()))
+        })
+    }
+
+    /// Noark 5 schema `name` (e.g. `arkivstruktur.xsd`) of `version`.
+    pub fn noark5(&self, version: Version, name: &str) -> Result<PathBuf> {
+        let v = version.schema_folder();
+        self.first_existing(
+            &[self.root.join("noark5").join(v).join(name), self.root.join(v).join(name), self.root.join(name)],
+            &format!("Noark 5 v{version} {name}"),
+        )
+    }
+
+    /// The ADDML 8.3 schema `addml.xsd`.
+    pub fn addml(&self) -> Result<PathBuf> {
+        self.first_existing(&[self.root.join("addml").join("addml.xsd"), self.root.join("addml.xsd")], "addml.xsd")
+    }
+
+    /// DIAS schema `name` (e.g. `DIAS_METS.xsd`).
+    pub fn dias(&self, name: &str) -> Result<PathBuf> {
+        self.first_existing(&[self.root.join("dias").join(name), self.root.join(name)], name)
+    }
+}

@@ -1,0 +1,246 @@
+//! Where an extract's files come from: a directory, a tar of an extract, or a DIAS
+//! package tar whose extract sits under `<uuid>/content/`.
+//!
+//! A tar is indexed once (names, sizes and data offsets) and its members are then read
+//! in place, never unpacked to disk. Member names that climb out of the extract (`../`,
+//! absolute paths) are refused, and symbolic links are never followed.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Names the document folder may have, in the order they are preferred.
+pub const DOCUMENT_FOLDERS: [&str; 4] = ["DOKUMENT", "dokumenter", "dokument", "DOKUMENTER"];
+
+#[derive(Debug, Clone)]
+enum Root {
+    Dir(PathBuf),
+    Tar(PathBuf),
+}
+
+/// One file of the extract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileEntry {
+    /// Size in bytes.
+    pub size: u64,
+    /// Offset of the data inside the tar (0 for directories).
+    offset: u64,
+}
+
+/// An extract opened for reading. See the module docs.
+///
+/// ```no_run
+/// use std::io::Read;
+/// let extract = samla_noark5::Extract::open("uttrekk.tar".as_ref())?;
+/// let mut xml = String::new();
+/// extract.open_file("arkivuttrekk.xml")?.read_to_string(&mut xml)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Extract {
+    root: Root,
+    /// Prefix of the extract inside the root ("" or "<uuid>/content/").
+    prefix: String,
+    /// Files of the extract, by path relative to the extract, with `/` separators.
+    files: BTreeMap<String, FileEntry>,
+    /// Files of the root outside the extract (package metadata of a DIAS package).
+    outside: BTreeMap<String, FileEntry>,
+}
+
+impl Extract {
+    /// Opens a directory or a tar file and finds the extract inside it.
+    pub fn open(path: &Path) -> Result<Extract> {
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| {
+            Error::io(shown.clone(), e).with_hint("give the path of an extract folder, or of a .tar holding one")
+        })?;
+        let (root, all) = if meta.is_dir() {
+            let mut all = BTreeMap::new();
+            list_dir(path, "", &mut all)?;
+            (Root::Dir(path.to_path_buf()), all)
+        } else {
+            (Root::Tar(path.to_path_buf()), index_tar(path)?)
+        };
+        let prefix = find_prefix(&all).ok_or_else(|| {
+            Error::new(ErrorKind::Missing, shown.clone(), "no arkivstruktur.xml found in the extract").with_hint(
+                "a Noark 5 extract holds arkivstruktur.xml at its top level (or under <uuid>/content/ in a DIAS package); check that this is the right folder or tar",
+            )
+        })?;
+        let mut files = BTreeMap::new();
+        let mut outside = BTreeMap::new();
+        for (name, entry) in all {
+            match name.strip_prefix(&prefix) {
+                Some(rel) => files.insert(rel.to_string(), entry),
+                None => outside.insert(name, entry),
+            };
+        }
+        Ok(Extract { root, prefix, files, outside })
+    }
+
+    /// True when the extract was read from a tar file.
+    pub fn is_tar(&self) -> bool {
+        matches!(self.root, Root::Tar(_))
+    }
+
+    /// The directory or tar file the extract was opened from.
+    pub fn location(&self) -> &Path {
+        match &self.root {
+            Root::Dir(p) | Root::Tar(p) => p,
+        }
+    }
+
+    /// The prefix of the extract inside the tar or directory, such as `<uuid>/content/`.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The extract's files (relative paths with `/`) and their sizes, sorted by path.
+    pub fn files(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.files.iter().map(|(k, v)| (k.as_str(), v.size))
+    }
+
+    /// Files of a DIAS package outside `content/`.
+    pub fn package_files(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.outside.iter().map(|(k, v)| (k.as_str(), v.size))
+    }
+
+    /// The path of `name` as stored, matched exactly or else case-insensitively.
+    pub fn find(&self, name: &str) -> Option<&str> {
+        let name = name.replace('\\', "/");
+        let name = name.trim_start_matches("./");
+        if let Some((k, _)) = self.files.get_key_value(name) {
+            return Some(k);
+        }
+        self.files.keys().find(|k| k.eq_ignore_ascii_case(name)).map(String::as_str)
+    }
+
+    /// Size of `name`, if present (see [`find`](Self::find)).
+    pub fn size(&self, name: &str) -> Option<u64> {
+        self.find(name).map(|k| self.files[k].size)
+    }
+
+    /// How `name` is shown to a user: the path on disk, or `archive.tar!member`.
+    pub fn display(&self, name: &str) -> String {
+        match &self.root {
+            Root::Dir(dir) => dir.join(&self.prefix).join(name).display().to_string(),
+            Root::Tar(tar) => format!("{}!{}{}", tar.display(), self.prefix, name),
+        }
+    }
+
+    /// Opens file `name` (see [`find`](Self::find)) for streaming.
+    pub fn open_file(&self, name: &str) -> Result<Box<dyn Read + Send>> {
+        let key = self.find(name).ok_or_else(|| {
+            Error::new(ErrorKind::Missing, self.display(name), format!("{name} is missing from the extract"))
+                .with_hint("the extract is incomplete; ask the vendor for a complete extract")
+        })?;
+        let entry = self.files[key];
+        match &self.root {
+            Root::Dir(dir) => {
+                let path = dir.join(&self.prefix).join(key);
+                let file = File::open(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
+                Ok(Box::new(file))
+            }
+            Root::Tar(tar) => {
+                let mut file = File::open(tar).map_err(|e| Error::io(tar.display().to_string(), e))?;
+                file.seek(SeekFrom::Start(entry.offset)).map_err(|e| Error::io(self.display(key), e))?;
+                Ok(Box::new(file.take(entry.size)))
+            }
+        }
+    }
+
+    /// The document folder present in the extract (`DOKUMENT`, `dokumenter`, … in any case).
+    pub fn document_folder(&self) -> Option<String> {
+        let tops: std::collections::BTreeSet<&str> =
+            self.files.keys().filter_map(|k| k.split_once('/')).map(|(top, _)| top).collect();
+        DOCUMENT_FOLDERS
+            .iter()
+            .find_map(|want| tops.iter().find(|t| t.eq_ignore_ascii_case(want)).map(|t| t.to_string()))
+    }
+}
+
+/// The folder holding arkivstruktur.xml, shallowest first.
+fn find_prefix(all: &BTreeMap<String, FileEntry>) -> Option<String> {
+    all.keys()
+        .filter(|k| {
+            let file = k.rsplit('/').next().unwrap_or(k);
+            file.eq_ignore_ascii_case("arkivstruktur.xml")
+        })
+        .min_by_key(|k| (k.matches('/').count(), !k.contains("content/"), k.to_string()))
+        .map(|k| match k.rfind('/') {
+            Some(i) => k[..=i].to_string(),
+            None => String::new(),
+        })
+}
+
+fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir.display().to_string(), e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel_name = format!("{rel}{name}");
+        // symlink_metadata: links are listed as what they are and never followed.
+        let meta =
+            std::fs::symlink_metadata(entry.path()).map_err(|e| Error::io(entry.path().display().to_string(), e))?;
+        if meta.is_dir() {
+            list_dir(&entry.path(), &format!("{rel_name}/"), out)?;
+        } else if meta.is_file() {
+            out.insert(rel_name, FileEntry { size: meta.len(), offset: 0 });
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a member name stays inside the archive and returns it with `/` separators.
+pub fn safe_member_name(raw: &[u8]) -> std::result::Result<String, String> {
+    let name = String::from_utf8(raw.to_vec()).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let path = Path::new(&name);
+    let mut parts = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir => return Err(format!("{name:?} climbs out of the archive with '..'")),
+            Component::RootDir | Component::Prefix(_) => return Err(format!("{name:?} is an absolute path")),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+fn index_tar(path: &Path) -> Result<BTreeMap<String, FileEntry>> {
+    let shown = path.display().to_string();
+    let file = File::open(path).map_err(|e| Error::io(shown.clone(), e))?;
+    let mut archive = tar::Archive::new(file);
+    let bad_tar = |e: io::Error| {
+        Error::new(ErrorKind::Io, shown.clone(), format!("not a readable tar file: {e}"))
+            .with_hint("give an extract folder, or an uncompressed .tar of one")
+    };
+    let mut out = BTreeMap::new();
+    for entry in archive.entries_with_seek().map_err(bad_tar)? {
+        let entry = entry.map_err(bad_tar)?;
+        let raw = entry.path_bytes();
+        let name = safe_member_name(&raw).map_err(|why| {
+            Error::new(ErrorKind::UnsafePath, shown.clone(), format!("refusing tar member {why}"))
+                .with_hint("the tar is unsafe to read; ask for a new package with relative member names")
+        })?;
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() || kind.is_hard_link() {
+            if let Some(target) = entry.link_name_bytes() {
+                safe_member_name(&target).map_err(|why| {
+                    Error::new(
+                        ErrorKind::UnsafePath,
+                        shown.clone(),
+                        format!("refusing link {name:?}: its target {why}"),
+                    )
+                })?;
+            }
+            continue;
+        }
+        if kind.is_file() || kind == tar::EntryType::Continuous {
+            out.insert(name, FileEntry { size: entry.size(), offset: entry.raw_file_position() });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,194 @@
+//! The streaming reader: one unit at a time, with its context.
+//!
+//! A [`Split`] says which elements are *containers* (opened, their own fields read, then
+//! streamed through: arkiv, arkivdel, klassifikasjonssystem, klasse) and which are *units*
+//! (read whole, with everything under them: mappe, registrering). Memory holds one unit
+//! and the headers of the open containers, whatever the number of units in the file.
+
+use std::collections::VecDeque;
+use std::io::Read;
+
+use crate::element::{Element, Name};
+use crate::error::{ErrorKind, Result};
+use crate::xml::{Node, XmlReader};
+
+/// Which elements a file is streamed by.
+#[derive(Debug, Clone, Copy)]
+pub struct Split {
+    /// Elements opened and streamed through (local names).
+    pub containers: &'static [&'static str],
+    /// Elements read whole (local names).
+    pub units: &'static [&'static str],
+    /// Local names the root element may have.
+    pub roots: &'static [&'static str],
+}
+
+impl Split {
+    /// arkivstruktur.xml: units are the outermost `mappe` and any `registrering` placed
+    /// directly in an arkivdel or klasse.
+    pub const ARKIVSTRUKTUR: Split = Split {
+        containers: &["arkiv", "arkivdel", "klassifikasjonssystem", "klasse"],
+        units: &["mappe", "registrering"],
+        roots: &["arkiv"],
+    };
+    /// loependeJournal.xml and offentligJournal.xml: the journalhode and each journalregistrering.
+    pub const JOURNAL: Split = Split {
+        containers: &["loependeJournal", "offentligJournal"],
+        units: &["journalhode", "journalregistrering"],
+        roots: &["loependeJournal", "offentligJournal"],
+    };
+    /// endringslogg.xml: each endring.
+    pub const ENDRINGSLOGG: Split =
+        Split { containers: &["endringslogg"], units: &["endring"], roots: &["endringslogg"] };
+}
+
+/// What the streaming reader yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A container opened. The element holds its attributes and the fields that come
+    /// before its first sub-container or unit (systemID, tittel, arkivskaper, …).
+    Start(Element),
+    /// A unit with everything under it.
+    Unit(Element),
+    /// A field of the current container that came after a sub-container or unit. Rare,
+    /// and not schema-valid in Noark 5, but kept so that nothing is lost.
+    Field(Element),
+    /// The current container closed.
+    End(Name),
+}
+
+struct Frame {
+    header: Element,
+    started: bool,
+}
+
+/// Streams a file as [`Event`]s. See the module docs.
+///
+/// ```
+/// use samla_noark5::stream::{Event, Split, UnitReader};
+///
+/// let xml = r#"<arkiv><systemID>a</systemID>
+///   <arkivdel><systemID>d</systemID><mappe><systemID>m1</systemID></mappe>
+///   <mappe><systemID>m2</systemID></mappe></arkivdel></arkiv>"#;
+/// let mut r = UnitReader::new(xml.as_bytes(), "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
+/// let mut mapper = Vec::new();
+/// while let Some(event) = r.next_event().unwrap() {
+///     if let Event::Unit(m) = event {
+///         // The arkivdel the mappe sits in is in the context.
+///         assert_eq!(r.context().last().unwrap().value("systemID"), Some("d"));
+///         mapper.push(m.value("systemID").unwrap().to_string());
+///     }
+/// }
+/// assert_eq!(mapper, ["m1", "m2"]);
+/// ```
+pub struct UnitReader<R: Read> {
+    xml: XmlReader<R>,
+    split: Split,
+    stack: Vec<Frame>,
+    queue: VecDeque<Event>,
+    done: bool,
+}
+
+impl<R: Read> UnitReader<R> {
+    /// Streams `source`, named `file` in errors, split by `split`.
+    pub fn new(source: R, file: impl Into<String>, split: Split) -> Self {
+        UnitReader { xml: XmlReader::new(source, file), split, stack: Vec::new(), queue: VecDeque::new(), done: false }
+    }
+
+    /// Headers of the open containers, outermost first.
+    pub fn context(&self) -> impl DoubleEndedIterator<Item = &Element> + ExactSizeIterator {
+        self.stack.iter().map(|f| &f.header)
+    }
+
+    /// Bytes read so far, for progress reporting.
+    pub fn bytes_read(&self) -> u64 {
+        self.xml.bytes_read()
+    }
+
+    /// The file name used in errors.
+    pub fn file(&self) -> &str {
+        self.xml.file()
+    }
+
+    fn is(&self, list: &[&str], element: &Element) -> bool {
+        list.contains(&element.local_name())
+    }
+
+    /// Emits the Start of the innermost container if it has not been emitted yet.
+    fn start_current(&mut self) {
+        if let Some(frame) = self.stack.last_mut() {
+            if !frame.started {
+                frame.started = true;
+                let mut header = frame.header.clone();
+                if !header.children.is_empty() && header.text.trim().is_empty() {
+                    header.text.clear();
+                }
+                self.queue.push_back(Event::Start(header));
+            }
+        }
+    }
+
+    /// The next event, or `None` at the end of the document.
+    pub fn next_event(&mut self) -> Result<Option<Event>> {
+        while self.queue.is_empty() && !self.done {
+            self.step()?;
+        }
+        Ok(self.queue.pop_front())
+    }
+
+    fn step(&mut self) -> Result<()> {
+        match self.xml.next_node()? {
+            Node::Start { element, empty } => {
+                if self.stack.is_empty() {
+                    if !self.is(self.split.roots, &element) {
+                        let expected = self.split.roots.join("> or <");
+                        let message = format!("the root element is <{}>, expected <{expected}>", element.name);
+                        return Err(self.xml.error(ErrorKind::Content, element.pos, message));
+                    }
+                    self.stack.push(Frame { header: element, started: false });
+                    if empty {
+                        self.close_container();
+                    }
+                } else if self.is(self.split.containers, &element) {
+                    self.start_current();
+                    self.stack.push(Frame { header: element, started: false });
+                    if empty {
+                        self.close_container();
+                    }
+                } else {
+                    let mut element = element;
+                    if !empty {
+                        self.xml.read_body(&mut element)?;
+                    }
+                    if self.is(self.split.units, &element) {
+                        self.start_current();
+                        self.queue.push_back(Event::Unit(element));
+                    } else {
+                        let frame = self.stack.last_mut().expect("stack is not empty here");
+                        if frame.started {
+                            self.queue.push_back(Event::Field(element));
+                        } else {
+                            frame.header.children.push(element);
+                        }
+                    }
+                }
+            }
+            Node::Text(text) => {
+                if let Some(frame) = self.stack.last_mut() {
+                    if !text.trim().is_empty() {
+                        frame.header.text.push_str(&text);
+                    }
+                }
+            }
+            Node::End => self.close_container(),
+            Node::Eof => self.done = true,
+        }
+        Ok(())
+    }
+
+    fn close_container(&mut self) {
+        self.start_current();
+        let frame = self.stack.pop().expect("an end tag always closes an open container");
+        self.queue.push_back(Event::End(frame.header.name));
+    }
+}

@@ -1,0 +1,222 @@
+//! The streaming writer: UTF-8, indented, one unit at a time.
+//!
+//! It writes exactly the elements it is given, in order. The model and the generator
+//! make sure that what they hand it follows krav 6.4 (no empty elements, xs:date and
+//! xs:dateTime forms); [`HashingWriter`] gives the SHA-256 and size of what was written,
+//! for arkivuttrekk.xml.
+
+use std::io::{self, Write};
+
+use sha2::{Digest, Sha256};
+
+use crate::element::{Element, Name};
+use crate::stream::Event;
+
+/// Writes elements as indented UTF-8 XML.
+///
+/// ```
+/// use samla_noark5::{Element, writer::XmlWriter};
+///
+/// let mut arkiv = Element::new("arkiv");
+/// arkiv.set_attr("xmlns", "http://www.arkivverket.no/standarder/noark5/arkivstruktur");
+/// arkiv.push_field("systemID", "a & b");
+/// let mut w = XmlWriter::new(Vec::new());
+/// w.start(&arkiv).unwrap();
+/// w.end().unwrap();
+/// let out = String::from_utf8(w.finish().unwrap()).unwrap();
+/// assert!(out.contains("<systemID>a &amp; b</systemID>"));
+/// ```
+pub struct XmlWriter<W: Write> {
+    out: W,
+    open: Vec<Name>,
+    wrote_declaration: bool,
+}
+
+impl<W: Write> XmlWriter<W> {
+    /// A writer into `out`. The XML declaration is written before the first element.
+    pub fn new(out: W) -> Self {
+        XmlWriter { out, open: Vec::new(), wrote_declaration: false }
+    }
+
+    fn declaration(&mut self) -> io::Result<()> {
+        if !self.wrote_declaration {
+            self.wrote_declaration = true;
+            self.out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+        }
+        Ok(())
+    }
+
+    fn indent(&mut self, depth: usize) -> io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        let mut n = depth * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn open_tag(&mut self, e: &Element) -> io::Result<()> {
+        self.out.write_all(b"<")?;
+        self.out.write_all(e.name.as_bytes())?;
+        for (k, v) in &e.attrs {
+            self.out.write_all(b" ")?;
+            self.out.write_all(k.as_bytes())?;
+            self.out.write_all(b"=\"")?;
+            write_escaped(&mut self.out, v, true)?;
+            self.out.write_all(b"\"")?;
+        }
+        Ok(())
+    }
+
+    /// Opens a container and writes its header: attributes, text and children.
+    pub fn start(&mut self, header: &Element) -> io::Result<()> {
+        self.declaration()?;
+        let depth = self.open.len();
+        self.indent(depth)?;
+        self.open_tag(header)?;
+        self.out.write_all(b">\n")?;
+        self.open.push(header.name.clone());
+        if !header.text.trim().is_empty() {
+            self.indent(depth + 1)?;
+            write_escaped(&mut self.out, &header.text, false)?;
+            self.out.write_all(b"\n")?;
+        }
+        for child in &header.children {
+            self.element(child)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a whole element at the current depth.
+    pub fn element(&mut self, e: &Element) -> io::Result<()> {
+        self.declaration()?;
+        let depth = self.open.len();
+        self.write_at(e, depth)
+    }
+
+    fn write_at(&mut self, e: &Element, depth: usize) -> io::Result<()> {
+        self.indent(depth)?;
+        self.open_tag(e)?;
+        if e.children.is_empty() {
+            if e.text.is_empty() {
+                return self.out.write_all(b"/>\n");
+            }
+            self.out.write_all(b">")?;
+            write_escaped(&mut self.out, &e.text, false)?;
+        } else {
+            self.out.write_all(b">\n")?;
+            if !e.text.trim().is_empty() {
+                self.indent(depth + 1)?;
+                write_escaped(&mut self.out, &e.text, false)?;
+                self.out.write_all(b"\n")?;
+            }
+            for child in &e.children {
+                self.write_at(child, depth + 1)?;
+            }
+            self.indent(depth)?;
+        }
+        self.out.write_all(b"</")?;
+        self.out.write_all(e.name.as_bytes())?;
+        self.out.write_all(b">\n")
+    }
+
+    /// Closes the innermost open container.
+    pub fn end(&mut self) -> io::Result<()> {
+        let name = self.open.pop().ok_or_else(|| io::Error::other("end() without an open element"))?;
+        let depth = self.open.len();
+        self.indent(depth)?;
+        self.out.write_all(b"</")?;
+        self.out.write_all(name.as_bytes())?;
+        self.out.write_all(b">\n")
+    }
+
+    /// Writes one event from a [`UnitReader`](crate::stream::UnitReader), for copying a
+    /// file through.
+    pub fn event(&mut self, event: &Event) -> io::Result<()> {
+        match event {
+            Event::Start(header) => self.start(header),
+            Event::Unit(e) | Event::Field(e) => self.element(e),
+            Event::End(_) => self.end(),
+        }
+    }
+
+    /// Number of open containers.
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Closes what is open, flushes and returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        while !self.open.is_empty() {
+            self.end()?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Writes `s` with XML escaping; `attr` also escapes quotes and line breaks.
+pub fn write_escaped(out: &mut impl Write, s: &str, attr: bool) -> io::Result<()> {
+    let bytes = s.as_bytes();
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' if attr => b"&quot;",
+            b'\n' if attr => b"&#10;",
+            b'\r' => b"&#13;",
+            b'\t' if attr => b"&#9;",
+            _ => continue,
+        };
+        out.write_all(&bytes[last..i])?;
+        out.write_all(rep)?;
+        last = i + 1;
+    }
+    out.write_all(&bytes[last..])
+}
+
+/// A writer that hashes (SHA-256) and counts everything written through it.
+///
+/// ```
+/// use std::io::Write;
+/// use samla_noark5::writer::HashingWriter;
+/// let mut w = HashingWriter::new(Vec::new());
+/// w.write_all(b"abc").unwrap();
+/// let (_, size, hex) = w.finish();
+/// assert_eq!(size, 3);
+/// assert_eq!(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+/// ```
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        HashingWriter { inner, hasher: Sha256::new(), size: 0 }
+    }
+
+    /// Returns the inner writer, the byte count and the lower-case hex SHA-256.
+    pub fn finish(self) -> (W, u64, String) {
+        (self.inner, self.size, crate::hex(&self.hasher.finalize()))
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,309 @@
+//! A thin pull parser over quick-xml that yields nodes with positions and builds subtrees.
+//!
+//! It honours the XML declaration's encoding, refuses bytes that do not decode, keeps
+//! the element path for error messages, and never recurses, so deep nesting in hostile
+//! input cannot overflow the stack.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use quick_xml::events::{BytesStart, Event as XmlEvent};
+
+use crate::element::{Element, Name};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pos::{Pos, TrackingReader};
+
+/// One parsed node.
+#[derive(Debug)]
+pub enum Node {
+    /// A start tag (`empty` for `<x/>`).
+    Start {
+        /// The element, without children or text yet.
+        element: Element,
+        /// True for a self-closing tag.
+        empty: bool,
+    },
+    /// Text, unescaped and decoded.
+    Text(String),
+    /// An end tag.
+    End,
+    /// End of input at the top level.
+    Eof,
+}
+
+/// Pull parser with positions. See the module docs.
+pub struct XmlReader<R: Read> {
+    reader: quick_xml::Reader<TrackingReader<R>>,
+    buf: Vec<u8>,
+    file: String,
+    names: HashMap<Box<[u8]>, Name>,
+    /// Open elements: name and start position.
+    open: Vec<(Name, Pos)>,
+    declared_encoding: Option<String>,
+    seen_root: bool,
+}
+
+impl<R: Read> XmlReader<R> {
+    /// Reads XML from `source`; `file` names it in errors.
+    pub fn new(source: R, file: impl Into<String>) -> Self {
+        let mut reader = quick_xml::Reader::from_reader(TrackingReader::new(source));
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        XmlReader {
+            reader,
+            buf: Vec::with_capacity(4096),
+            file: file.into(),
+            names: HashMap::new(),
+            open: Vec::new(),
+            declared_encoding: None,
+            seen_root: false,
+        }
+    }
+
+    /// The file name used in errors.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Bytes consumed so far (for progress).
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.get_ref().consumed()
+    }
+
+    /// The element path of the open elements, such as `/arkiv/arkivdel/mappe`.
+    pub fn path(&self) -> String {
+        let mut s = String::new();
+        for (name, _) in &self.open {
+            s.push('/');
+            s.push_str(name);
+        }
+        if s.is_empty() {
+            s.push('/');
+        }
+        s
+    }
+
+    /// Number of open elements.
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    fn pos_at(&self, offset: u64) -> Pos {
+        self.reader.get_ref().pos_at(offset)
+    }
+
+    /// An error of `kind` at `pos` with the current element path.
+    pub fn error(&self, kind: ErrorKind, pos: Pos, message: impl Into<String>) -> Error {
+        Error::new(kind, self.file.clone(), message).at(pos).in_element(self.path())
+    }
+
+    fn intern(&mut self, raw: &[u8], pos: Pos) -> Result<Name> {
+        if let Some(name) = self.names.get(raw) {
+            return Ok(name.clone());
+        }
+        let decoded = self
+            .reader
+            .decoder()
+            .decode(raw)
+            .map_err(|e| self.encoding_error(pos, format!("name does not decode: {e}")))?;
+        let name = Name::from(&*decoded);
+        self.names.insert(raw.into(), name.clone());
+        Ok(name)
+    }
+
+    fn encoding_error(&self, pos: Pos, detail: String) -> Error {
+        let encoding = self.declared_encoding.as_deref().unwrap_or("UTF-8 (none declared)");
+        self.error(ErrorKind::Encoding, pos, format!("bytes do not decode as {encoding}: {detail}")).with_hint(
+            "declare the file's real encoding in its XML declaration, for example \
+                 <?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>, or convert it to UTF-8",
+        )
+    }
+
+    fn element_from(&mut self, start: &BytesStart<'_>, pos: Pos) -> Result<Element> {
+        let name = self.intern(start.name().as_ref(), pos)?;
+        let mut attrs = Vec::new();
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| self.error(ErrorKind::Xml, pos, format!("bad attribute in <{name}>: {e}")))?;
+            let key = self.intern(attr.key.as_ref(), pos)?;
+            let value = attr
+                .decode_and_unescape_value(self.reader.decoder())
+                .map_err(|e| self.value_error(pos, e))?
+                .into_owned();
+            attrs.push((key, value));
+        }
+        Ok(Element { name, attrs, text: String::new(), children: Vec::new(), pos })
+    }
+
+    fn value_error(&self, pos: Pos, e: quick_xml::Error) -> Error {
+        match e {
+            quick_xml::Error::Encoding(e) => self.encoding_error(pos, e.to_string()),
+            e => self.error(ErrorKind::Xml, pos, e.to_string()),
+        }
+    }
+
+    /// The next node. Comments, processing instructions and the doctype are skipped.
+    pub fn next_node(&mut self) -> Result<Node> {
+        // The buffer is taken out so the borrowed event does not lock `self`.
+        let mut buf = std::mem::take(&mut self.buf);
+        let node = self.next_node_in(&mut buf);
+        self.buf = buf;
+        node
+    }
+
+    fn next_node_in(&mut self, buf: &mut Vec<u8>) -> Result<Node> {
+        loop {
+            let offset = self.reader.buffer_position();
+            buf.clear();
+            let event = match self.reader.read_event_into(buf) {
+                Ok(event) => event,
+                Err(e) => return Err(self.parse_error(e)),
+            };
+            let pos = self.pos_at(offset);
+            match event {
+                XmlEvent::Start(start) => return self.start_node(&start, pos, false),
+                XmlEvent::Empty(start) => return self.start_node(&start, pos, true),
+                XmlEvent::End(_) => {
+                    self.open.pop();
+                    return Ok(Node::End);
+                }
+                XmlEvent::Text(text) => {
+                    let text = text.unescape().map_err(|e| self.value_error(pos, e))?;
+                    if self.open.is_empty() {
+                        if text.trim_start_matches('\u{feff}').trim().is_empty() {
+                            continue;
+                        }
+                        return Err(self.error(ErrorKind::Xml, pos, "text outside the root element"));
+                    }
+                    return Ok(Node::Text(text.into_owned()));
+                }
+                XmlEvent::CData(data) => {
+                    let text = self
+                        .reader
+                        .decoder()
+                        .decode(&data)
+                        .map_err(|e| self.encoding_error(pos, e.to_string()))?
+                        .into_owned();
+                    return Ok(Node::Text(text));
+                }
+                XmlEvent::Decl(decl) => self.check_declaration(&decl, pos)?,
+                XmlEvent::Eof => {
+                    if let Some((name, at)) = self.open.last() {
+                        let message = format!("the file ends inside <{name}> opened at line {}", at.line);
+                        return Err(self
+                            .error(ErrorKind::Xml, self.pos_at(self.bytes_read()), message)
+                            .with_hint("the file is truncated or incomplete; ask for a new copy of the extract"));
+                    }
+                    if !self.seen_root {
+                        return Err(self.error(ErrorKind::Xml, pos, "the file holds no root element"));
+                    }
+                    return Ok(Node::Eof);
+                }
+                XmlEvent::Comment(_) | XmlEvent::PI(_) | XmlEvent::DocType(_) => {}
+            }
+        }
+    }
+
+    fn start_node(&mut self, start: &BytesStart<'_>, pos: Pos, empty: bool) -> Result<Node> {
+        if self.seen_root && self.open.is_empty() {
+            return Err(self.error(ErrorKind::Xml, pos, "a second root element after the document ended"));
+        }
+        let element = self.element_from(start, pos)?;
+        self.seen_root = true;
+        if !empty {
+            self.open.push((element.name.clone(), pos));
+        }
+        Ok(Node::Start { element, empty })
+    }
+
+    fn check_declaration(&mut self, decl: &quick_xml::events::BytesDecl<'_>, pos: Pos) -> Result<()> {
+        let Some(encoding) = decl.encoding() else { return Ok(()) };
+        let encoding = encoding.map_err(|e| self.error(ErrorKind::Xml, pos, e.to_string()))?;
+        let label = String::from_utf8_lossy(&encoding).into_owned();
+        match encoding_rs::Encoding::for_label(label.as_bytes()) {
+            None => Err(self
+                .error(ErrorKind::Encoding, pos, format!("unknown encoding {label:?} in the XML declaration"))
+                .with_hint("use UTF-8, as Noark 5 requires (krav 6.4.1)")),
+            Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => Err(self
+                .error(ErrorKind::Encoding, pos, format!("{label} is not supported"))
+                .with_hint("convert the file to UTF-8, as Noark 5 requires (krav 6.4.1)")),
+            Some(_) => {
+                self.declared_encoding = Some(label);
+                Ok(())
+            }
+        }
+    }
+
+    fn parse_error(&self, e: quick_xml::Error) -> Error {
+        let pos = self.pos_at(self.reader.error_position());
+        match e {
+            quick_xml::Error::Encoding(e) => self.encoding_error(pos, e.to_string()),
+            quick_xml::Error::Io(e) => Error::io(self.file.clone(), std::io::Error::new(e.kind(), e.to_string())),
+            quick_xml::Error::Syntax(quick_xml::errors::SyntaxError::UnclosedTag) | quick_xml::Error::Syntax(_) => self
+                .error(ErrorKind::Xml, pos, format!("malformed XML: {e}"))
+                .with_hint("the file is truncated or damaged; ask for a new copy of the extract"),
+            e => self.error(ErrorKind::Xml, pos, format!("malformed XML: {e}")),
+        }
+    }
+
+    /// Reads the children and text of `element`, whose start tag was just returned by
+    /// [`next_node`](Self::next_node), up to and including its end tag.
+    pub fn read_body(&mut self, element: &mut Element) -> Result<()> {
+        // Explicit stack: hostile nesting depth must not overflow ours.
+        let mut stack: Vec<Element> = Vec::new();
+        let mut current = std::mem::take(element);
+        loop {
+            match self.next_node()? {
+                Node::Start { element: child, empty: true } => current.children.push(child),
+                Node::Start { element: child, empty: false } => {
+                    stack.push(std::mem::replace(&mut current, child));
+                }
+                Node::Text(text) => current.text.push_str(&text),
+                Node::End => {
+                    finish_text(&mut current);
+                    match stack.pop() {
+                        Some(mut parent) => {
+                            parent.children.push(current);
+                            current = parent;
+                        }
+                        None => {
+                            *element = current;
+                            return Ok(());
+                        }
+                    }
+                }
+                Node::Eof => unreachable!("next_node reports EOF inside an element as an error"),
+            }
+        }
+    }
+
+    /// Reads a whole (small) document into one tree.
+    pub fn read_document(&mut self) -> Result<Element> {
+        match self.next_node()? {
+            Node::Start { element, empty: true } => Ok(element),
+            Node::Start { mut element, empty: false } => {
+                self.read_body(&mut element)?;
+                Ok(element)
+            }
+            _ => Err(self.error(ErrorKind::Xml, Pos::default(), "the file holds no root element")),
+        }
+    }
+}
+
+/// Whitespace between child elements is layout, not data.
+fn finish_text(element: &mut Element) {
+    if !element.children.is_empty() && element.text.trim().is_empty() {
+        element.text.clear();
+    }
+}
+
+/// Reads a whole small XML document (such as arkivuttrekk.xml) into a tree.
+///
+/// ```
+/// let doc = samla_noark5::xml::parse_str("<a><b>x &amp; y</b></a>", "test.xml").unwrap();
+/// assert_eq!(doc.value("b"), Some("x & y"));
+/// ```
+pub fn parse_str(text: &str, file: &str) -> Result<Element> {
+    XmlReader::new(text.as_bytes(), file).read_document()
+}
