@@ -1,5 +1,241 @@
 //! The `samla` command line: a thin shell over the samla libraries.
+//!
+//! Exit codes: 0 clean, 1 findings at error level, 2 samla could not run.
 
-fn main() {
-    println!("samla");
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use samla_fixtures::generate::{Fault, Options, Summary, generate};
+use samla_noark5::schemas::SchemaDir;
+use samla_noark5::{Extract, Version};
+
+#[derive(Parser)]
+#[command(
+    name = "samla",
+    version,
+    about = "Archive migration for merging Norwegian municipalities: read, check and write Noark 5 extracts",
+    long_about = "samla reads the Noark 5 archive extracts of the old municipalities (folders, tars or DIAS \
+                  packages), checks them, and writes verified, schema-valid Noark 5.\n\n\
+                  Exit codes: 0 clean, 1 findings at error level, 2 samla could not run.\n\n\
+                  Schemas are found from --schemas DIR, then the SAMLA_SCHEMAS environment variable, then \
+                  the extract itself."
+)]
+struct Cli {
+    /// Print nothing but errors (no progress bars, no summaries).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a realistic municipal Noark 5 extract (for tests, demos and benchmarks).
+    #[command(after_help = fault_help())]
+    Generate(GenerateArgs),
+    /// Read every XML file of an extract completely and print what it holds.
+    ///
+    /// PATH is an extract folder, a tar of one, or a DIAS package tar (<uuid>/content/…).
+    /// Any damage (truncated XML, wrong encoding, unsafe tar members) stops it with the
+    /// file and position, and exit code 2.
+    Inspect {
+        /// Extract folder, extract tar or DIAS package tar.
+        path: PathBuf,
+    },
+    /// Run the demo: generate two municipalities, Ski and Oppegård, and inspect them.
+    Demo {
+        /// Work folder for the demo's output.
+        #[arg(long, default_value = "work/demo")]
+        out: PathBuf,
+        /// Schema directory to copy XSDs from (default: SAMLA_SCHEMAS, else ../shared/schemas).
+        #[arg(long)]
+        schemas: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Output folder (created; must be empty or absent).
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed: the same seed gives a byte-identical extract.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of mapper (saksmapper); each holds one to four journalposter.
+    #[arg(long, default_value_t = 100)]
+    mapper: u64,
+    /// Noark 5 version to write.
+    #[arg(long = "noark-version", default_value = "5.0", value_parser = parse_version)]
+    version: Version,
+    /// Municipality (Ski, Oppegård, Askim, …; others get made-up streets).
+    #[arg(long, default_value = "Ski")]
+    municipality: String,
+    /// Inject a fault for testing the controls; may be repeated (see the list below).
+    #[arg(long = "fault", value_parser = parse_fault)]
+    faults: Vec<Fault>,
+    /// Metadata only: no dokumentbeskrivelse, dokumentobjekt or document files.
+    #[arg(long)]
+    no_documents: bool,
+    /// Schema directory to copy the XSDs from (default: SAMLA_SCHEMAS; none: no XSDs).
+    #[arg(long)]
+    schemas: Option<PathBuf>,
+}
+
+fn fault_help() -> String {
+    let mut s = String::from("Fault kinds for --fault:\n");
+    for f in Fault::ALL {
+        s.push_str(&format!("  {:<26} {}\n", f.name(), f.description()));
+    }
+    s
+}
+
+fn parse_version(s: &str) -> Result<Version, String> {
+    Version::parse(s).ok_or_else(|| format!("unknown Noark 5 version {s:?}; use 5.0, 4.0 or 3.1"))
+}
+
+fn parse_fault(s: &str) -> Result<Fault, String> {
+    Fault::parse(s).ok_or_else(|| {
+        let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown fault {s:?}; choose one of {}", names.join(", "))
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate(args) => run_generate(args, cli.quiet),
+        Command::Inspect { path } => run_inspect(&path, cli.quiet),
+        Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("=> "));
+    bar
+}
+
+fn generate_one(options: &Options, quiet: bool) -> samla_noark5::Result<Summary> {
+    let bar = bar(quiet, options.mapper, "{msg} [{bar:30}] {pos}/{len} mapper, {per_sec}, eta {eta}");
+    bar.set_message(format!("generating {}", options.municipality));
+    let summary = generate(options, &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+fn print_summary(options: &Options, s: &Summary, seconds: f64) {
+    println!(
+        "{}: Noark 5 v{} extract in {} ({} mapper, {} registreringer, {} dokumentobjekter, {} document files, {} endringer) in {seconds:.1} s",
+        options.municipality,
+        options.version,
+        options.out.display(),
+        s.mapper,
+        s.registreringer,
+        s.dokumentobjekter,
+        s.document_files,
+        s.endringer,
+    );
+    for i in &s.injected {
+        println!(
+            "  injected {}: {}{}",
+            i.fault,
+            i.file,
+            i.system_id.as_deref().map(|id| format!(" systemID {id}")).unwrap_or_default()
+        );
+    }
+}
+
+fn run_generate(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    let options = Options {
+        out: args.out,
+        seed: args.seed,
+        mapper: args.mapper,
+        version: args.version,
+        municipality: args.municipality,
+        faults: args.faults,
+        documents: !args.no_documents,
+        schemas: SchemaDir::locate(args.schemas.as_deref()),
+    };
+    let started = Instant::now();
+    let summary = generate_one(&options, quiet)?;
+    if !quiet {
+        print_summary(&options, &summary, started.elapsed().as_secs_f64());
+        if options.schemas.is_none() {
+            println!("  no schema directory given (--schemas or SAMLA_SCHEMAS): no XSDs copied");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    let extract = Extract::open(path)?;
+    let size = extract.size("arkivstruktur.xml").unwrap_or(0);
+    let bar =
+        bar(quiet, size, "reading arkivstruktur.xml [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}");
+    let inv = samla_noark5::inventory::take(&extract, &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    if quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}", path.display());
+    if !extract.prefix().is_empty() {
+        println!("  extract under {}", extract.prefix());
+    }
+    println!("  Noark 5 version: {}", inv.version.map(|v| v.to_string()).unwrap_or_else(|| "not stated".into()));
+    if !inv.creators.is_empty() {
+        println!("  arkivskaper: {}", inv.creators.join(", "));
+    }
+    println!("  files: {} ({} bytes)", inv.files, inv.bytes);
+    println!("  document folder: {}", extract.document_folder().unwrap_or_else(|| "none".into()));
+    for (name, n) in &inv.counts {
+        println!("  {name:<32} {n:>10}");
+    }
+    for (label, n) in [
+        ("loependeJournal", inv.loepende_journal),
+        ("offentligJournal", inv.offentlig_journal),
+        ("endringslogg", inv.endringer),
+    ] {
+        if let Some(n) = n {
+            println!("  {label:<32} {n:>10}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    let schemas = SchemaDir::locate(schemas.as_deref()).or_else(|| {
+        let shared = Path::new("../shared/schemas");
+        shared.is_dir().then(|| SchemaDir::new(shared))
+    });
+    if out.exists() {
+        std::fs::remove_dir_all(out).map_err(|e| samla_noark5::Error::io(out.display().to_string(), e))?;
+    }
+    for (seed, municipality) in [(2019, "Ski"), (2020, "Oppegård")] {
+        let mut options =
+            Options::new(out.join(municipality.to_lowercase().replace('å', "aa")), municipality, seed, 200);
+        options.schemas = schemas.clone();
+        let started = Instant::now();
+        let summary = generate_one(&options, quiet)?;
+        if !quiet {
+            print_summary(&options, &summary, started.elapsed().as_secs_f64());
+        }
+        run_inspect(&options.out, quiet)?;
+    }
+    if !quiet {
+        println!("\nThe two extracts are in {}. Next: `samla inspect {}/ski`.", out.display(), out.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -125,7 +125,14 @@ impl Element {
     /// assert_eq!(names, ["a", "b"]);
     /// ```
     pub fn descendants(&self) -> Descendants<'_> {
-        Descendants { stack: vec![self] }
+        Descendants { stack: vec![self], skip_inside: None }
+    }
+
+    /// Like [`descendants`](Self::descendants), but business-specific metadata
+    /// (`virksomhetsspesifikkeMetadata`) is yielded without what is inside it: its
+    /// elements belong to other schemas, even where their names look like Noark's.
+    pub fn noark_descendants(&self) -> Descendants<'_> {
+        Descendants { stack: vec![self], skip_inside: Some("virksomhetsspesifikkeMetadata") }
     }
 
     /// The first difference between two trees, compared as Noark data: same names, same
@@ -172,6 +179,7 @@ impl Element {
 /// Depth-first iterator over an element and its descendants. See [`Element::descendants`].
 pub struct Descendants<'a> {
     stack: Vec<&'a Element>,
+    skip_inside: Option<&'static str>,
 }
 
 impl<'a> Iterator for Descendants<'a> {
@@ -179,7 +187,9 @@ impl<'a> Iterator for Descendants<'a> {
 
     fn next(&mut self) -> Option<&'a Element> {
         let next = self.stack.pop()?;
-        self.stack.extend(next.children.iter().rev());
+        if self.skip_inside != Some(next.local_name()) {
+            self.stack.extend(next.children.iter().rev());
+        }
         Some(next)
     }
 }

@@ -31,6 +31,7 @@
 pub mod addml;
 pub mod element;
 pub mod error;
+pub mod inventory;
 pub mod model;
 pub mod pos;
 pub mod schemas;

@@ -30,12 +30,25 @@ pub struct XmlWriter<W: Write> {
     out: W,
     open: Vec<Name>,
     wrote_declaration: bool,
+    /// Indentation of the outermost level, for fragments.
+    base: usize,
 }
 
 impl<W: Write> XmlWriter<W> {
     /// A writer into `out`. The XML declaration is written before the first element.
     pub fn new(out: W) -> Self {
-        XmlWriter { out, open: Vec::new(), wrote_declaration: false }
+        XmlWriter { out, open: Vec::new(), wrote_declaration: false, base: 0 }
+    }
+
+    /// A writer for a fragment of a document: no XML declaration, and the outermost
+    /// elements indented as if `depth` elements were open around them.
+    pub fn fragment(out: W, depth: usize) -> Self {
+        XmlWriter { out, open: Vec::new(), wrote_declaration: true, base: depth }
+    }
+
+    /// The inner writer, for copying prepared bytes into the document.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
     }
 
     fn declaration(&mut self) -> io::Result<()> {
@@ -48,7 +61,7 @@ impl<W: Write> XmlWriter<W> {
 
     fn indent(&mut self, depth: usize) -> io::Result<()> {
         const SPACES: &[u8] = &[b' '; 64];
-        let mut n = depth * 2;
+        let mut n = (self.base + depth) * 2;
         while n > 0 {
             let k = n.min(SPACES.len());
             self.out.write_all(&SPACES[..k])?;
