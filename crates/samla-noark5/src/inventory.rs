@@ -82,10 +82,10 @@ fn count_units(
     let mut reader = UnitReader::new(source, file, split);
     let mut n = 0;
     while let Some(event) = reader.next_event()? {
-        if let Event::Unit(e) = event {
-            if e.local_name() == unit {
-                n += 1;
-            }
+        if let Event::Unit(e) = event
+            && e.local_name() == unit
+        {
+            n += 1;
         }
         progress(reader.bytes_read());
     }
@@ -131,7 +131,7 @@ pub fn take(extract: &Extract, progress: &mut dyn FnMut(u64)) -> Result<Inventor
             Event::End(_) => {}
         }
         ticks += 1;
-        if ticks % 256 == 0 {
+        if ticks.is_multiple_of(256) {
             progress(reader.bytes_read());
         }
     }

@@ -116,15 +116,15 @@ impl<R: Read> UnitReader<R> {
 
     /// Emits the Start of the innermost container if it has not been emitted yet.
     fn start_current(&mut self) {
-        if let Some(frame) = self.stack.last_mut() {
-            if !frame.started {
-                frame.started = true;
-                let mut header = frame.header.clone();
-                if !header.children.is_empty() && header.text.trim().is_empty() {
-                    header.text.clear();
-                }
-                self.queue.push_back(Event::Start(header));
+        if let Some(frame) = self.stack.last_mut()
+            && !frame.started
+        {
+            frame.started = true;
+            let mut header = frame.header.clone();
+            if !header.children.is_empty() && header.text.trim().is_empty() {
+                header.text.clear();
             }
+            self.queue.push_back(Event::Start(header));
         }
     }
 
@@ -174,10 +174,10 @@ impl<R: Read> UnitReader<R> {
                 }
             }
             Node::Text(text) => {
-                if let Some(frame) = self.stack.last_mut() {
-                    if !text.trim().is_empty() {
-                        frame.header.text.push_str(&text);
-                    }
+                if let Some(frame) = self.stack.last_mut()
+                    && !text.trim().is_empty()
+                {
+                    frame.header.text.push_str(&text);
                 }
             }
             Node::End => self.close_container(),

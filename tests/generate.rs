@@ -1,0 +1,123 @@
+//! The generator, checked against external oracles: xmllint with the official XSDs, and
+//! sha256sum for every stated checksum.
+
+mod common;
+
+use std::path::Path;
+
+use common::{generate, schemas, sha256sum, xmllint};
+use samla_noark5::addml::Arkivuttrekk;
+use samla_noark5::stream::{Event, Split, UnitReader};
+
+fn validate_all(dir: &Path, version: &str) {
+    let v = format!("v{}", version.replace('.', "_"));
+    for name in ["arkivstruktur", "endringslogg", "loependeJournal", "offentligJournal"] {
+        let xsd = schemas().join("noark5").join(&v).join(format!("{name}.xsd"));
+        let errors = xmllint(&dir.join(format!("{name}.xml")), &xsd);
+        assert!(errors.is_empty(), "{version} {name}: {errors:?}");
+    }
+    let errors = xmllint(&dir.join("arkivuttrekk.xml"), &schemas().join("addml/addml.xsd"));
+    assert!(errors.is_empty(), "{version} arkivuttrekk: {errors:?}");
+}
+
+#[test]
+fn generated_extracts_validate_against_the_official_schemas() {
+    for version in ["5.0", "4.0", "3.1"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = generate(tmp.path(), &["--seed", "7", "--mapper", "2000", "--noark-version", version]);
+        validate_all(&dir, version);
+        // The copied XSDs are the official ones, byte for byte.
+        let v = format!("v{}", version.replace('.', "_"));
+        assert_eq!(
+            sha256sum(&dir.join("arkivstruktur.xsd")),
+            sha256sum(&schemas().join("noark5").join(v).join("arkivstruktur.xsd"))
+        );
+    }
+}
+
+#[test]
+fn every_stated_checksum_and_size_matches_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "11", "--mapper", "300"]);
+    let uttrekk =
+        Arkivuttrekk::read(std::fs::File::open(dir.join("arkivuttrekk.xml")).unwrap(), "arkivuttrekk.xml").unwrap();
+    let mut checked = 0;
+    for f in &uttrekk.files {
+        let c = f.checksum.as_ref().unwrap();
+        assert!(c.is_sha256());
+        assert_eq!(c.value.as_deref().unwrap(), sha256sum(&dir.join(&f.name)), "{}", f.name);
+        for s in &f.schemas {
+            let value = s.checksum.as_ref().and_then(|c| c.value.as_deref()).unwrap();
+            assert_eq!(value, sha256sum(&dir.join(&s.name)), "{}", s.name);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+
+    let file = std::fs::File::open(dir.join("arkivstruktur.xml")).unwrap();
+    let mut reader = UnitReader::new(file, "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
+    let mut objects = 0;
+    while let Some(event) = reader.next_event().unwrap() {
+        let Event::Unit(mappe) = event else { continue };
+        for o in mappe.descendants().filter(|e| e.local_name() == "dokumentobjekt") {
+            let path = dir.join(o.value("referanseDokumentfil").unwrap());
+            assert_eq!(o.value("sjekksum").unwrap(), sha256sum(&path));
+            assert_eq!(o.value("filstoerrelse").unwrap(), std::fs::metadata(&path).unwrap().len().to_string());
+            assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF-1."));
+            objects += 1;
+        }
+    }
+    assert!(objects > 300, "only {objects} dokumentobjekter");
+    let files = walk(&dir.join("DOKUMENT"));
+    assert_eq!(files.len() as u64, objects);
+    assert_eq!(uttrekk.antall_dokumentfiler(), Some(objects));
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out.sort();
+    out
+}
+
+fn tree_digest(dir: &Path) -> Vec<(String, String)> {
+    walk(dir).iter().map(|p| (p.strip_prefix(dir).unwrap().display().to_string(), sha256sum(p))).collect()
+}
+
+#[test]
+fn the_same_seed_gives_a_byte_identical_tree_and_another_seed_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = generate(&tmp.path().join("a"), &["--seed", "5", "--mapper", "150"]);
+    let b = generate(&tmp.path().join("b"), &["--seed", "5", "--mapper", "150"]);
+    let c = generate(&tmp.path().join("c"), &["--seed", "6", "--mapper", "150"]);
+    let (da, db, dc) = (tree_digest(&a), tree_digest(&b), tree_digest(&c));
+    assert!(da.len() > 100);
+    assert_eq!(da, db);
+    assert_ne!(da, dc);
+}
+
+#[test]
+fn generate_help_lists_every_fault_kind() {
+    let o = common::samla(&["generate", "--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    for f in samla_fixtures::generate::Fault::ALL {
+        assert!(help.contains(f.name()), "{} missing from --help", f.name());
+    }
+}
+
+#[test]
+fn faulty_extracts_still_validate_where_the_fault_is_not_a_schema_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let all: Vec<&str> = samla_fixtures::generate::Fault::ALL.iter().flat_map(|f| ["--fault", f.name()]).collect();
+    let mut args = vec!["--seed", "3", "--mapper", "60"];
+    args.extend(all);
+    let dir = generate(tmp.path(), &args);
+    let xsd = schemas().join("noark5/v5_0/loependeJournal.xsd");
+    assert!(xmllint(&dir.join("loependeJournal.xml"), &xsd).is_empty());
+    // The empty <beskrivelse/> is the one fault the schema sees.
+    let errors = xmllint(&dir.join("arkivstruktur.xml"), &schemas().join("noark5/v5_0/arkivstruktur.xsd"));
+    assert!(errors.iter().all(|e| e.contains("beskrivelse")), "{errors:?}");
+}
