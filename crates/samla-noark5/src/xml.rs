@@ -5,6 +5,7 @@
 //! input cannot overflow the stack.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 
 use quick_xml::events::{BytesStart, Event as XmlEvent};
@@ -12,6 +13,9 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use crate::element::{Element, Name};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pos::{Pos, TrackingReader};
+
+/// How many distinct names are interned; Noark files use a few hundred.
+const MAX_INTERNED: usize = 4096;
 
 /// One parsed node.
 #[derive(Debug)]
@@ -36,7 +40,9 @@ pub struct XmlReader<R: Read> {
     reader: quick_xml::Reader<TrackingReader<R>>,
     buf: Vec<u8>,
     file: String,
-    names: HashMap<Box<[u8]>, Name>,
+    names: HashMap<Box<[u8]>, Name, BuildHasherDefault<NameHasher>>,
+    /// True when the last node was an end tag: whitespace after it is layout.
+    after_end: bool,
     /// Open elements: name and start position.
     open: Vec<(Name, Pos)>,
     declared_encoding: Option<String>,
@@ -55,7 +61,8 @@ impl<R: Read> XmlReader<R> {
             reader,
             buf: Vec::with_capacity(4096),
             file: file.into(),
-            names: HashMap::new(),
+            names: HashMap::default(),
+            after_end: false,
             open: Vec::new(),
             declared_encoding: None,
             seen_root: false,
@@ -109,7 +116,10 @@ impl<R: Read> XmlReader<R> {
             .decode(raw)
             .map_err(|e| self.encoding_error(pos, format!("name does not decode: {e}")))?;
         let name = Name::from(&*decoded);
-        self.names.insert(raw.into(), name.clone());
+        // Hostile input may use endless distinct names; memory must stay bounded.
+        if self.names.len() < MAX_INTERNED {
+            self.names.insert(raw.into(), name.clone());
+        }
         Ok(name)
     }
 
@@ -160,21 +170,29 @@ impl<R: Read> XmlReader<R> {
                 Ok(event) => event,
                 Err(e) => return Err(self.parse_error(e)),
             };
-            let pos = self.pos_at(offset);
             match event {
-                XmlEvent::Start(start) => return self.start_node(&start, pos, false),
-                XmlEvent::Empty(start) => return self.start_node(&start, pos, true),
+                XmlEvent::Start(start) => {
+                    self.after_end = false;
+                    return self.start_node(&start, self.pos_at(offset), false);
+                }
+                XmlEvent::Empty(start) => {
+                    self.after_end = true;
+                    return self.start_node(&start, self.pos_at(offset), true);
+                }
                 XmlEvent::End(_) => {
+                    self.after_end = true;
                     self.open.pop();
                     return Ok(Node::End);
                 }
+                // Whitespace after an end tag is indentation, never data: skip it unread.
+                XmlEvent::Text(text) if self.after_end && text.iter().all(u8::is_ascii_whitespace) => {}
                 XmlEvent::Text(text) => {
-                    let text = text.unescape().map_err(|e| self.value_error(pos, e))?;
+                    let text = text.unescape().map_err(|e| self.value_error(self.pos_at(offset), e))?;
                     if self.open.is_empty() {
                         if text.trim_start_matches('\u{feff}').trim().is_empty() {
                             continue;
                         }
-                        return Err(self.error(ErrorKind::Xml, pos, "text outside the root element"));
+                        return Err(self.error(ErrorKind::Xml, self.pos_at(offset), "text outside the root element"));
                     }
                     return Ok(Node::Text(text.into_owned()));
                 }
@@ -183,11 +201,11 @@ impl<R: Read> XmlReader<R> {
                         .reader
                         .decoder()
                         .decode(&data)
-                        .map_err(|e| self.encoding_error(pos, e.to_string()))?
+                        .map_err(|e| self.encoding_error(self.pos_at(offset), e.to_string()))?
                         .into_owned();
                     return Ok(Node::Text(text));
                 }
-                XmlEvent::Decl(decl) => self.check_declaration(&decl, pos)?,
+                XmlEvent::Decl(decl) => self.check_declaration(&decl, self.pos_at(offset))?,
                 XmlEvent::Eof => {
                     if let Some((name, at)) = self.open.last() {
                         let message = format!("the file ends inside <{name}> opened at line {}", at.line);
@@ -196,7 +214,7 @@ impl<R: Read> XmlReader<R> {
                             .with_hint("the file is truncated or incomplete; ask for a new copy of the extract"));
                     }
                     if !self.seen_root {
-                        return Err(self.error(ErrorKind::Xml, pos, "the file holds no root element"));
+                        return Err(self.error(ErrorKind::Xml, self.pos_at(offset), "the file holds no root element"));
                     }
                     return Ok(Node::Eof);
                 }
@@ -259,6 +277,7 @@ impl<R: Read> XmlReader<R> {
                 Node::Start { element: child, empty: false } => {
                     stack.push(std::mem::replace(&mut current, child));
                 }
+                Node::Text(text) if current.text.is_empty() => current.text = text,
                 Node::Text(text) => current.text.push_str(&text),
                 Node::End => {
                     finish_text(&mut current);
@@ -287,6 +306,25 @@ impl<R: Read> XmlReader<R> {
                 Ok(element)
             }
             _ => Err(self.error(ErrorKind::Xml, Pos::default(), "the file holds no root element")),
+        }
+    }
+}
+
+/// FxHash: element names are short and trusted to be few; SipHash's DoS resistance is
+/// not needed here and costs a third of the reader's time.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
 }
