@@ -1,0 +1,158 @@
+//! Damaged input gets a clear error naming the file and the position, and exit code 2.
+//! Never a panic, never silent loss.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{generate, samla};
+
+fn inspect(path: &Path) -> Output {
+    samla(&["-q", "inspect", path.to_str().unwrap()])
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_exit_2(o: &Output) {
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
+    assert!(!stderr(o).contains("panicked"), "{}", stderr(o));
+}
+
+/// Extracts the `line:column` right after `file:` in an error message.
+fn position_after(message: &str, file: &str) -> (u64, u64) {
+    let at = message.find(&format!("{file}:")).unwrap_or_else(|| panic!("{file} not named in {message:?}"));
+    let rest = &message[at + file.len() + 1..];
+    let mut parts = rest.splitn(3, ':');
+    let line = parts.next().unwrap().parse().unwrap_or_else(|_| panic!("no line in {message:?}"));
+    let column = parts.next().unwrap().parse().unwrap_or_else(|_| panic!("no column in {message:?}"));
+    (line, column)
+}
+
+#[test]
+fn truncated_xml_names_file_and_position() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "30", "--no-documents"]);
+    let path = dir.join("arkivstruktur.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cut = text.len() / 2;
+    std::fs::write(&path, &text.as_bytes()[..cut]).unwrap();
+    let o = inspect(&dir);
+    assert_exit_2(&o);
+    let message = stderr(&o);
+    let (line, _) = position_after(&message, "arkivstruktur.xml");
+    let lines_kept = text[..cut].lines().count() as u64;
+    assert!(line + 1 >= lines_kept && line <= lines_kept + 1, "line {line}, file has {lines_kept} lines: {message}");
+    assert!(message.contains("truncated") || message.contains("ends inside"), "{message}");
+}
+
+#[test]
+fn undeclared_latin1_names_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "30", "--no-documents"]);
+    let path = dir.join("arkivstruktur.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let body = text.split_once("?>\n").unwrap().1;
+    let latin1: Vec<u8> =
+        body.chars().map(|c| u8::try_from(c as u32).expect("the generator writes Latin-1 letters only")).collect();
+    std::fs::write(&path, &latin1).unwrap();
+    let o = inspect(&dir);
+    assert_exit_2(&o);
+    let message = stderr(&o);
+    assert!(message.contains("UTF-8 (none declared)"), "{message}");
+    // The first non-ASCII letter is where decoding fails.
+    let first = body.char_indices().find(|(_, c)| !c.is_ascii()).unwrap().0;
+    let expected_line = body[..first].lines().count() as u64;
+    let (line, _) = position_after(&message, "arkivstruktur.xml");
+    assert_eq!(line, expected_line.max(1), "{message}");
+
+    // The same bytes with their encoding declared read fine.
+    let mut declared = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n".to_vec();
+    declared.extend_from_slice(&latin1);
+    std::fs::write(&path, &declared).unwrap();
+    let o = inspect(&dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn unknown_declared_encoding_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "5", "--no-documents"]);
+    let path = dir.join("arkivstruktur.xml");
+    let text = std::fs::read_to_string(&path).unwrap().replace("encoding=\"UTF-8\"", "encoding=\"EBCDIC-NO\"");
+    std::fs::write(&path, text).unwrap();
+    let o = inspect(&dir);
+    assert_exit_2(&o);
+    assert!(stderr(&o).contains("unknown encoding \"EBCDIC-NO\""), "{}", stderr(&o));
+    assert_eq!(position_after(&stderr(&o), "arkivstruktur.xml").0, 1);
+}
+
+#[test]
+fn tar_member_climbing_out_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "5", "--no-documents"]);
+    let tar_path = tmp.path().join("uttrekk.tar");
+    let mut builder = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+    builder.append_dir_all("uttrekk", &dir).unwrap();
+    // tar::Builder refuses '..' itself, so the hostile name is written into the header raw.
+    let payload = b"evil";
+    let mut header = tar::Header::new_old();
+    header.as_old_mut().name[..7].copy_from_slice(b"../evil");
+    header.set_size(payload.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder.append(&header, &payload[..]).unwrap();
+    builder.into_inner().unwrap();
+    // GNU tar agrees the member is there and hostile.
+    let listing = std::process::Command::new("tar").arg("tf").arg(&tar_path).output().unwrap();
+    assert!(String::from_utf8_lossy(&listing.stdout).contains("../evil"));
+
+    let o = inspect(&tar_path);
+    assert_exit_2(&o);
+    let message = stderr(&o);
+    assert!(message.contains("../evil") && message.contains("climbs out"), "{message}");
+    assert!(message.contains("uttrekk.tar"), "{message}");
+    assert!(!tmp.path().join("evil").exists() && !tmp.path().parent().unwrap().join("evil").exists());
+}
+
+#[test]
+fn missing_arkivstruktur_is_named_with_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "5", "--no-documents"]);
+    std::fs::remove_file(dir.join("arkivstruktur.xml")).unwrap();
+    let o = inspect(&dir);
+    assert_exit_2(&o);
+    let message = stderr(&o);
+    assert!(message.contains("no arkivstruktur.xml"), "{message}");
+    assert!(message.contains(dir.to_str().unwrap()), "{message}");
+    assert!(message.contains("hint:"), "{message}");
+}
+
+#[test]
+fn missing_path_and_non_tar_file_are_errors_not_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = inspect(&tmp.path().join("finnes-ikke"));
+    assert_exit_2(&o);
+    assert!(stderr(&o).contains("finnes-ikke"));
+    let junk = tmp.path().join("junk.tar");
+    std::fs::write(&junk, b"this is not a tar file at all, just text that goes on for a while").unwrap();
+    let o = inspect(&junk);
+    assert_exit_2(&o);
+    assert!(stderr(&o).contains("junk.tar"), "{}", stderr(&o));
+}
+
+#[test]
+fn mismatched_tags_name_the_position() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "5", "--no-documents"]);
+    let path = dir.join("arkivstruktur.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.find("</mappeID>").unwrap();
+    let line = text[..at].lines().count() as u64;
+    std::fs::write(&path, text.replacen("</mappeID>", "</mappeId>", 1)).unwrap();
+    let o = inspect(&dir);
+    assert_exit_2(&o);
+    assert_eq!(position_after(&stderr(&o), "arkivstruktur.xml").0, line, "{}", stderr(&o));
+}

@@ -1,0 +1,68 @@
+//! Extracts are read from folders, from tars and from DIAS package tars, in place.
+
+mod common;
+
+use std::process::Command;
+
+use common::{arkade, generate};
+use samla_noark5::Extract;
+use samla_noark5::inventory;
+
+#[test]
+fn a_dias_package_is_read_straight_from_the_tar() {
+    let tar = arkade().join("packages/n5-eksempel/n5-guid.tar");
+    let extract = Extract::open(&tar).unwrap();
+    assert_eq!(extract.prefix(), "258e3353-cef2-407f-92ac-264ad887527b/content/");
+    assert!(extract.package_files().any(|(name, _)| name.ends_with("dias-mets.xml")));
+    let from_tar = inventory::take(&extract, &mut |_| {}).unwrap();
+
+    // Oracle: GNU tar unpacks the same package; the folder must read the same.
+    let tmp = tempfile::tempdir().unwrap();
+    let status = Command::new("tar").arg("xf").arg(&tar).arg("-C").arg(tmp.path()).status().unwrap();
+    assert!(status.success());
+    let dir = tmp.path().join("258e3353-cef2-407f-92ac-264ad887527b/content");
+    let from_dir = inventory::take(&Extract::open(&dir).unwrap(), &mut |_| {}).unwrap();
+    assert_eq!(from_tar, from_dir);
+
+    // And the counts are what a reader of the file counts by hand.
+    let xml = std::fs::read_to_string(dir.join("arkivstruktur.xml")).unwrap();
+    assert_eq!(from_tar.count("registrering/journalpost"), xml.matches("<registrering ").count() as u64);
+    assert_eq!(from_tar.count("dokumentobjekt"), xml.matches("<dokumentobjekt>").count() as u64);
+    assert_eq!(from_tar.count("mappe/saksmappe"), 1);
+    assert_eq!(from_tar.version, Some(samla_noark5::Version::V3_1));
+}
+
+#[test]
+fn a_generated_extract_reads_the_same_from_a_folder_and_from_a_tar() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "4", "--mapper", "40"]);
+    let tar = tmp.path().join("uttrekk.tar");
+    let status = Command::new("tar").arg("cf").arg(&tar).arg("-C").arg(&dir).arg(".").status().unwrap();
+    assert!(status.success());
+    let a = inventory::take(&Extract::open(&dir).unwrap(), &mut |_| {}).unwrap();
+    let b = inventory::take(&Extract::open(&tar).unwrap(), &mut |_| {}).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.count("mappe/saksmappe"), 40);
+    assert_eq!(a.loepende_journal, Some(a.count("registrering/journalpost")));
+
+    // A member is read in place with its exact bytes.
+    let extract = Extract::open(&tar).unwrap();
+    let mut from_tar = Vec::new();
+    std::io::Read::read_to_end(&mut extract.open_file("arkivuttrekk.xml").unwrap(), &mut from_tar).unwrap();
+    assert_eq!(from_tar, std::fs::read(dir.join("arkivuttrekk.xml")).unwrap());
+    assert_eq!(extract.document_folder().as_deref(), Some("DOKUMENT"));
+}
+
+#[test]
+fn the_demo_runs_with_no_arguments_beyond_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    let o = common::samla(&["demo", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("Ski:") && stdout.contains("Oppegård:"), "{stdout}");
+    for m in ["ski", "oppegaard"] {
+        assert!(out.join(m).join("arkivstruktur.xml").is_file());
+        assert!(out.join(m).join("arkivstruktur.xsd").is_file(), "the demo copies the XSDs");
+    }
+}
