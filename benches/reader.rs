@@ -1,7 +1,7 @@
 //! Throughput of the streaming reader and of the generator.
 //!
 //! ```text
-//! cargo bench --bench reader            # full run (about a minute)
+//! cargo bench --bench reader            # full run (about 30 s after the build)
 //! cargo bench --bench reader -- --quick # smoke run
 //! ```
 //!
@@ -14,7 +14,8 @@ use std::io::BufReader;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use samla_fixtures::generate::{Options, generate};
 use samla_noark5::stream::{Event, Split, UnitReader};
 
@@ -28,6 +29,15 @@ fn options(out: &Path, mapper: u64) -> Options {
     let mut options = Options::new(out, "Ski", SEED, mapper);
     options.documents = false;
     options
+}
+
+/// Few, long iterations (100–250 ms each): flat sampling, ten samples, a few seconds.
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
 }
 
 /// Streams `source` completely; returns units and elements in them.
@@ -60,7 +70,7 @@ fn reader(c: &mut Criterion) {
     assert_eq!(stream(bytes.as_slice()).0, READER_MAPPER, "one unit per mappe");
 
     let mut group = c.benchmark_group("reader");
-    group.sample_size(10).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+    configure(&mut group);
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     // From the file (page cache), as `samla inspect` and `stream_units` read it.
     group.bench_function("arkivstruktur_file", |b| {
@@ -80,7 +90,7 @@ fn generator(c: &mut Criterion) {
     fs::remove_dir_all(&probe).expect("remove the probe extract");
 
     let mut group = c.benchmark_group("generator");
-    group.sample_size(10).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+    configure(&mut group);
     group.throughput(Throughput::Bytes(bytes));
     group.bench_function("2000_mapper_no_documents", |b| {
         b.iter_batched(
