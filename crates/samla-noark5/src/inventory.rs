@@ -73,13 +73,13 @@ fn kind_name(kind: Kind) -> Option<&'static str> {
 
 /// Counts the units of one streamed file.
 fn count_units(
-    source: impl Read,
+    source: impl Read + Send + 'static,
     file: String,
     split: Split,
     unit: &str,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
-    let mut reader = UnitReader::new(source, file, split);
+    let mut reader = UnitReader::parallel(source, file, split);
     let mut n = 0;
     while let Some(event) = reader.next_event()? {
         if let Event::Unit(e) = event
@@ -107,7 +107,7 @@ pub fn take(extract: &Extract, progress: &mut dyn FnMut(u64)) -> Result<Inventor
         inv.creators = uttrekk.record_creators;
     }
     let file = extract.display("arkivstruktur.xml");
-    let mut reader = UnitReader::new(extract.open_file("arkivstruktur.xml")?, file, Split::ARKIVSTRUKTUR);
+    let mut reader = UnitReader::parallel(extract.open_file("arkivstruktur.xml")?, file, Split::ARKIVSTRUKTUR);
     let mut ticks = 0u32;
     while let Some(event) = reader.next_event()? {
         match event {

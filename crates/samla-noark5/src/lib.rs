@@ -33,6 +33,7 @@ pub mod element;
 pub mod error;
 pub mod inventory;
 pub mod model;
+pub mod parallel;
 pub mod pos;
 pub mod schemas;
 pub mod source;

@@ -51,6 +51,10 @@ pub struct TrackingReader<R> {
     newlines: u64,
     /// Offsets of the most recent newlines, oldest first.
     recent: VecDeque<u64>,
+    /// Position of the first byte, when this reader reads a piece of a larger file.
+    origin: Pos,
+    /// Length of a UTF-8 byte order mark at the start (0 or 3).
+    bom: u64,
 }
 
 impl<R: Read> TrackingReader<R> {
@@ -68,8 +72,22 @@ impl<R: Read> TrackingReader<R> {
             end: 0,
             consumed: 0,
             newlines: 0,
-            recent: VecDeque::with_capacity(RECENT_NEWLINES),
+            recent: VecDeque::new(),
+            origin: Pos { line: 1, column: 1 },
+            bom: 0,
         }
+    }
+
+    /// Reports positions as if the first byte stood at `origin` of a larger file.
+    pub fn with_origin(mut self, origin: Pos) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// Length of the UTF-8 byte order mark the input starts with (0 or 3). quick-xml
+    /// counts its offsets from after it.
+    pub fn bom(&self) -> u64 {
+        self.bom
     }
 
     /// Number of bytes consumed so far.
@@ -84,11 +102,15 @@ impl<R: Read> TrackingReader<R> {
     pub fn pos_at(&self, offset: u64) -> Pos {
         // Newlines at or after `offset` do not count toward its line.
         let after = self.recent.iter().rev().take_while(|&&nl| nl >= offset).count() as u64;
-        let line = self.newlines - after + 1;
+        let lines_before = self.newlines - after;
         let idx = self.recent.len() - after as usize;
-        let line_start =
-            if idx == 0 { if self.newlines - after == 0 { 0 } else { offset } } else { self.recent[idx - 1] + 1 };
-        Pos { line, column: offset.saturating_sub(line_start) + 1 }
+        let line_start = if idx == 0 { if lines_before == 0 { 0 } else { offset } } else { self.recent[idx - 1] + 1 };
+        let column = offset.saturating_sub(line_start) + 1;
+        if lines_before == 0 {
+            Pos { line: self.origin.line, column: column + self.origin.column - 1 }
+        } else {
+            Pos { line: lines_before + self.origin.line, column }
+        }
     }
 }
 
@@ -116,6 +138,9 @@ impl<R: Read> BufRead for TrackingReader<R> {
                     Err(e) => return Err(e),
                 }
             };
+        }
+        if self.consumed == 0 && self.start == 0 && self.buf[..self.end].starts_with(b"\xEF\xBB\xBF") {
+            self.bom = 3;
         }
         Ok(&self.buf[self.start..self.end])
     }

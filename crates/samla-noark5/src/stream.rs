@@ -83,26 +83,75 @@ struct Frame {
 /// ```
 pub struct UnitReader<R: Read> {
     xml: XmlReader<R>,
+    /// Parsed units of the parallel path, in the order of their placeholders.
+    units: Option<crate::parallel::UnitQueue>,
     split: Split,
     stack: Vec<Frame>,
     queue: VecDeque<Event>,
     done: bool,
 }
 
+impl UnitReader<crate::parallel::Outside> {
+    /// Streams `source` like [`new`](UnitReader::new), with the same events in the same
+    /// order, but builds the units' trees on all cores: a scanner thread cuts the units
+    /// out by their tags and rayon parses them. Memory stays bounded (a few batches of
+    /// units in flight). Non-UTF-8 input is read sequentially.
+    ///
+    /// ```
+    /// use samla_noark5::stream::{Event, Split, UnitReader};
+    /// let xml = "<arkiv><systemID>a</systemID><arkivdel><systemID>d</systemID>\
+    ///            <mappe><systemID>m</systemID></mappe></arkivdel></arkiv>";
+    /// let mut r = UnitReader::parallel(xml.as_bytes(), "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
+    /// let mut units = 0;
+    /// while let Some(event) = r.next_event()? {
+    ///     if let Event::Unit(m) = event {
+    ///         assert_eq!(m.value("systemID"), Some("m"));
+    ///         units += 1;
+    ///     }
+    /// }
+    /// assert_eq!(units, 1);
+    /// # Ok::<(), samla_noark5::Error>(())
+    /// ```
+    pub fn parallel<S: Read + Send + 'static>(source: S, file: impl Into<String>, split: Split) -> Self {
+        let file = file.into();
+        let (outside, units) = crate::parallel::start(source, file.clone(), split);
+        UnitReader {
+            xml: XmlReader::new(outside, file).with_placeholders(),
+            units: Some(units),
+            split,
+            stack: Vec::new(),
+            queue: VecDeque::new(),
+            done: false,
+        }
+    }
+}
+
 impl<R: Read> UnitReader<R> {
     /// Streams `source`, named `file` in errors, split by `split`.
     pub fn new(source: R, file: impl Into<String>, split: Split) -> Self {
-        UnitReader { xml: XmlReader::new(source, file), split, stack: Vec::new(), queue: VecDeque::new(), done: false }
+        UnitReader {
+            xml: XmlReader::new(source, file),
+            units: None,
+            split,
+            stack: Vec::new(),
+            queue: VecDeque::new(),
+            done: false,
+        }
     }
 
     /// Headers of the open containers, outermost first.
+    ///
+    /// (See also [`UnitReader::parallel`], which yields the same events faster.)
     pub fn context(&self) -> impl DoubleEndedIterator<Item = &Element> + ExactSizeIterator {
         self.stack.iter().map(|f| &f.header)
     }
 
     /// Bytes read so far, for progress reporting.
     pub fn bytes_read(&self) -> u64 {
-        self.xml.bytes_read()
+        match &self.units {
+            Some(units) => units.bytes_read(),
+            None => self.xml.bytes_read(),
+        }
     }
 
     /// The file name used in errors.
@@ -182,6 +231,14 @@ impl<R: Read> UnitReader<R> {
             }
             Node::End => self.close_container(),
             Node::Eof => self.done = true,
+            Node::Placeholder => {
+                let unit = match &self.units {
+                    Some(units) => units.take()?,
+                    None => unreachable!("placeholders are reported only on the parallel path"),
+                };
+                self.start_current();
+                self.queue.push_back(Event::Unit(unit));
+            }
         }
         Ok(())
     }

@@ -4,8 +4,6 @@
 //! the element path for error messages, and never recurses, so deep nesting in hostile
 //! input cannot overflow the stack.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 
 use quick_xml::events::{BytesStart, Event as XmlEvent};
@@ -13,9 +11,6 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use crate::element::{Element, Name};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pos::{Pos, TrackingReader};
-
-/// How many distinct names are interned; Noark files use a few hundred.
-const MAX_INTERNED: usize = 4096;
 
 /// One parsed node.
 #[derive(Debug)]
@@ -33,6 +28,8 @@ pub enum Node {
     End,
     /// End of input at the top level.
     Eof,
+    /// Where the parallel reader took out a unit (see [`crate::parallel`]).
+    Placeholder,
 }
 
 /// Pull parser with positions. See the module docs.
@@ -40,19 +37,62 @@ pub struct XmlReader<R: Read> {
     reader: quick_xml::Reader<TrackingReader<R>>,
     buf: Vec<u8>,
     file: String,
-    names: HashMap<Box<[u8]>, Name, BuildHasherDefault<NameHasher>>,
+    names: NameCache,
     /// True when the last node was an end tag: whitespace after it is layout.
     after_end: bool,
     /// Open elements: name and start position.
     open: Vec<(Name, Pos)>,
     declared_encoding: Option<String>,
     seen_root: bool,
+    placeholders: bool,
+    path_prefix: String,
 }
 
 impl<R: Read> XmlReader<R> {
     /// Reads XML from `source`; `file` names it in errors.
     pub fn new(source: R, file: impl Into<String>) -> Self {
-        let mut reader = quick_xml::Reader::from_reader(TrackingReader::new(source));
+        Self::with_tracker(TrackingReader::new(source), file)
+    }
+
+    /// Reads a piece of a larger file that starts at `origin`, so that positions are
+    /// those of the whole file. The piece is UTF-8; `size` is its length, if known, to
+    /// size the buffer.
+    pub fn piece(source: R, file: impl Into<String>, origin: Pos, size: usize) -> Self {
+        let capacity = size.clamp(64, 64 * 1024);
+        Self::with_tracker(TrackingReader::with_capacity(capacity, source).with_origin(origin), file)
+    }
+
+    /// Uses `names` as the name cache (see [`into_names`](Self::into_names)).
+    pub(crate) fn with_names(mut self, names: NameCache) -> Self {
+        self.names = names;
+        self
+    }
+
+    /// Element path of what surrounds this piece, put before its own paths in errors.
+    pub(crate) fn with_path_prefix(mut self, prefix: &str) -> Self {
+        self.path_prefix = prefix.to_string();
+        self
+    }
+
+    /// The encoding the whole file declared, for error messages about this piece.
+    pub(crate) fn with_declared_encoding(mut self, label: Option<&str>) -> Self {
+        self.declared_encoding = label.map(str::to_string);
+        self
+    }
+
+    /// Gives the name cache back, for the next reader on this thread.
+    pub(crate) fn into_names(self) -> NameCache {
+        self.names
+    }
+
+    /// Makes the placeholders of the parallel reader visible as [`Node::Placeholder`].
+    pub(crate) fn with_placeholders(mut self) -> Self {
+        self.placeholders = true;
+        self
+    }
+
+    fn with_tracker(tracker: TrackingReader<R>, file: impl Into<String>) -> Self {
+        let mut reader = quick_xml::Reader::from_reader(tracker);
         let config = reader.config_mut();
         config.trim_text(false);
         config.check_end_names = true;
@@ -61,11 +101,13 @@ impl<R: Read> XmlReader<R> {
             reader,
             buf: Vec::with_capacity(4096),
             file: file.into(),
-            names: HashMap::default(),
+            names: NameCache::new(),
             after_end: false,
             open: Vec::new(),
             declared_encoding: None,
             seen_root: false,
+            placeholders: false,
+            path_prefix: String::new(),
         }
     }
 
@@ -81,7 +123,7 @@ impl<R: Read> XmlReader<R> {
 
     /// The element path of the open elements, such as `/arkiv/arkivdel/mappe`.
     pub fn path(&self) -> String {
-        let mut s = String::new();
+        let mut s = self.path_prefix.clone();
         for (name, _) in &self.open {
             s.push('/');
             s.push_str(name);
@@ -98,7 +140,8 @@ impl<R: Read> XmlReader<R> {
     }
 
     fn pos_at(&self, offset: u64) -> Pos {
-        self.reader.get_ref().pos_at(offset)
+        let tracker = self.reader.get_ref();
+        tracker.pos_at(offset + tracker.bom())
     }
 
     /// An error of `kind` at `pos` with the current element path.
@@ -107,7 +150,8 @@ impl<R: Read> XmlReader<R> {
     }
 
     fn intern(&mut self, raw: &[u8], pos: Pos) -> Result<Name> {
-        if let Some(name) = self.names.get(raw) {
+        let slot = NameCache::slot(raw);
+        if let Some(name) = self.names.get(slot, raw) {
             return Ok(name.clone());
         }
         let decoded = self
@@ -116,10 +160,7 @@ impl<R: Read> XmlReader<R> {
             .decode(raw)
             .map_err(|e| self.encoding_error(pos, format!("name does not decode: {e}")))?;
         let name = Name::from(&*decoded);
-        // Hostile input may use endless distinct names; memory must stay bounded.
-        if self.names.len() < MAX_INTERNED {
-            self.names.insert(raw.into(), name.clone());
-        }
+        self.names.put(slot, raw, name.clone());
         Ok(name)
     }
 
@@ -218,6 +259,10 @@ impl<R: Read> XmlReader<R> {
                     }
                     return Ok(Node::Eof);
                 }
+                XmlEvent::PI(pi) if self.placeholders && pi.target() == crate::parallel::PLACEHOLDER.as_bytes() => {
+                    self.after_end = true;
+                    return Ok(Node::Placeholder);
+                }
                 XmlEvent::Comment(_) | XmlEvent::PI(_) | XmlEvent::DocType(_) => {}
             }
         }
@@ -293,6 +338,10 @@ impl<R: Read> XmlReader<R> {
                     }
                 }
                 Node::Eof => unreachable!("next_node reports EOF inside an element as an error"),
+                Node::Placeholder => {
+                    let pos = self.pos_at(self.reader.buffer_position());
+                    return Err(self.error(ErrorKind::Xml, pos, "internal: a unit placeholder inside an element"));
+                }
             }
         }
     }
@@ -310,22 +359,47 @@ impl<R: Read> XmlReader<R> {
     }
 }
 
-/// FxHash: element names are short and trusted to be few; SipHash's DoS resistance is
-/// not needed here and costs a third of the reader's time.
-#[derive(Default)]
-struct NameHasher(u64);
+/// A direct-mapped cache of element and attribute names.
+///
+/// Kept per worker thread by the parallel reader, so each unit does not start cold.
+///
+/// Noark files use a few hundred names, so nearly every lookup hits; a collision simply
+/// replaces the slot. Its size is fixed, so hostile input with endless distinct names
+/// cannot grow it.
+pub(crate) struct NameCache {
+    slots: Vec<Option<(Box<[u8]>, Name)>>,
+}
 
-impl Hasher for NameHasher {
-    fn finish(&self) -> u64 {
-        self.0
+impl NameCache {
+    const BITS: u32 = 10;
+
+    pub(crate) fn new() -> Self {
+        NameCache { slots: vec![None; 1 << Self::BITS] }
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    /// A cheap hash of length, first, middle and last two bytes: enough to tell names apart.
+    fn slot(raw: &[u8]) -> usize {
+        let n = raw.len();
+        if n == 0 {
+            return 0;
         }
+        let h = (n as u32)
+            ^ (u32::from(raw[0]) << 8)
+            ^ (u32::from(raw[n / 2]) << 16)
+            ^ (u32::from(raw[n - 1]) << 24)
+            ^ (u32::from(raw[n.saturating_sub(2)]) << 4);
+        (h.wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS)) as usize
+    }
+
+    fn get(&self, slot: usize, raw: &[u8]) -> Option<&Name> {
+        match &self.slots[slot] {
+            Some((key, name)) if **key == *raw => Some(name),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, slot: usize, raw: &[u8], name: Name) {
+        self.slots[slot] = Some((raw.into(), name));
     }
 }
 
