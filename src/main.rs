@@ -51,6 +51,12 @@ enum Command {
         /// Extract folder, extract tar or DIAS package tar.
         path: PathBuf,
     },
+    /// Check an extract: Arkade's Noark 5 controls (N5.01–N5.64) and samla's own (S.01–S.08).
+    ///
+    /// PATH is an extract folder, a tar of one, or a DIAS package tar (<uuid>/content/…),
+    /// read in place. Every problem is reported; nothing stops the run but an unreadable
+    /// input. Exit code 0: no errors; 1: errors found; 2: the check could not run.
+    Check(CheckArgs),
     /// Run the demo: generate two municipalities, Ski and Oppegård, and inspect them.
     Demo {
         /// Work folder for the demo's output.
@@ -60,6 +66,27 @@ enum Command {
         #[arg(long)]
         schemas: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Extract folder, extract tar or DIAS package tar.
+    path: PathBuf,
+    /// Schema directory with the official XSDs (default: SAMLA_SCHEMAS, else the extract's own).
+    #[arg(long)]
+    schemas: Option<PathBuf>,
+    /// Run only the controls listed in FILE: one ID per line, '#' starts a comment.
+    #[arg(long)]
+    controls: Option<PathBuf>,
+    /// Write the report as JSON (format: docs/report-format.md).
+    #[arg(long)]
+    report_json: Option<PathBuf>,
+    /// Language of the terminal summary.
+    #[arg(long, default_value = "nb", value_parser = ["nb", "en"])]
+    lang: String,
+    /// Locations kept per group of identical findings.
+    #[arg(long, default_value_t = 20)]
+    max_findings: usize,
 }
 
 #[derive(clap::Args)]
@@ -114,6 +141,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(args) => run_generate(args, cli.quiet),
         Command::Inspect { path } => run_inspect(&path, cli.quiet),
+        Command::Check(args) => run_check(args, cli.quiet),
         Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
     };
     match result {
@@ -219,6 +247,100 @@ fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to `path` atomically: a `.partial` file, fsync, rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> samla_noark5::Result<()> {
+    use std::io::Write;
+    let io = |e| samla_noark5::Error::io(path.display().to_string(), e);
+    let partial = path.with_extension("partial");
+    let mut file = std::fs::File::create(&partial).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&partial, path).map_err(io)
+}
+
+fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    use samla_check::findings::{Lang, Severity};
+    let lang = if args.lang == "en" { Lang::En } else { Lang::Nb };
+    let selection = match &args.controls {
+        Some(file) => {
+            let text =
+                std::fs::read_to_string(file).map_err(|e| samla_noark5::Error::io(file.display().to_string(), e))?;
+            let set = samla_check::controls::parse_selection(&text).map_err(|why| {
+                samla_noark5::Error::new(samla_noark5::ErrorKind::Content, file.display().to_string(), why)
+                    .with_hint("list control IDs such as N5.01 or S.03, one per line; see `samla check --help`")
+            })?;
+            Some(set)
+        }
+        None => None,
+    };
+    let extract = Extract::open(&args.path)?;
+    let options = samla_check::Options {
+        schemas: SchemaDir::locate(args.schemas.as_deref()),
+        selection,
+        max_locations: args.max_findings,
+        ..Default::default()
+    };
+    let total = extract.size("arkivstruktur.xml").unwrap_or(0);
+    let bar = bar(
+        quiet,
+        total,
+        "checking arkivstruktur.xml [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta} {msg}",
+    );
+    let report = samla_check::check(&extract, &options, &mut |p| match p {
+        samla_check::Progress::Reading { done, .. } => bar.set_position(done),
+        samla_check::Progress::Documents { checked, bytes } => {
+            bar.set_message(format!("· {checked} documents, {} MB hashed", bytes / 1_000_000))
+        }
+    })?;
+    bar.finish_and_clear();
+    if let Some(path) = &args.report_json {
+        let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
+        write_atomic(path, &json)?;
+    }
+    if !quiet {
+        let s = &report.summary;
+        println!("{}", s.extract);
+        println!(
+            "  Noark 5 {} · {} · {} mapper, {} registreringer, {} dokumentobjekter · {} files",
+            s.version.as_deref().unwrap_or("?"),
+            if s.creators.is_empty() { "-".to_string() } else { s.creators.join(", ") },
+            s.mapper,
+            s.registreringer,
+            s.dokumentobjekter,
+            s.files
+        );
+        for c in &report.controls {
+            for g in c.findings.iter().filter(|g| g.severity != Severity::Info) {
+                let sev = match g.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Info => "info",
+                };
+                println!("  {} {sev}: {} ({}×)", c.id, g.message.get(lang), g.count);
+                for at in g.locations.iter().take(3) {
+                    let mut line = format!("      {}", at.file);
+                    if let (Some(l), Some(col)) = (at.line, at.column) {
+                        line.push_str(&format!(":{l}:{col}"));
+                    }
+                    if let Some(id) = &at.system_id {
+                        line.push_str(&format!(" systemID {id}"));
+                    }
+                    if let Some(d) = &at.detail {
+                        line.push_str(&format!(" — {d}"));
+                    }
+                    println!("{line}");
+                }
+            }
+        }
+        let verdict = if report.summary.errors > 0 { "FAILED" } else { "passed" };
+        println!(
+            "{verdict}: {} errors, {} warnings in {} controls ({:.1} s)",
+            s.errors, s.warnings, s.controls_run, s.seconds
+        );
+    }
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::Result<ExitCode> {

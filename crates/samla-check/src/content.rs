@@ -1,0 +1,725 @@
+//! The content controls: one streaming pass over arkivstruktur.xml.
+//!
+//! Every count and check of N5.04–N5.63 and S.02–S.08 that looks at arkivstruktur.xml
+//! is fed here, unit by unit. Sets of systemIDs are kept as 128-bit hashes, so memory
+//! grows by 16 bytes per systemID and not with the file.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use samla_noark5::model::Date;
+use samla_noark5::{Element, Extract, Version};
+
+use crate::documents::{Documents, Task};
+use crate::findings::{Findings, Location, Severity, Text};
+use crate::ids;
+
+/// A compact key for a systemID.
+pub fn id_key(id: &str) -> u128 {
+    let id = id.trim();
+    let mut a = DefaultHasher::new();
+    id.hash(&mut a);
+    let mut b = DefaultHasher::new();
+    (id, 0x5a17_u32).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// The tallied controls that small children of container headers also feed: klasse
+/// kryssreferanser, arkivdel and klasse skjerming, gradering and kassasjon.
+fn header_kind(local: &str) -> Option<&'static str> {
+    match local {
+        "kryssreferanse" => Some("N5.37"),
+        "skjerming" => Some("N5.42"),
+        "gradering" => Some("N5.43"),
+        "kassasjon" => Some("N5.44"),
+        _ => None,
+    }
+}
+
+/// A counter of values, reported in sorted order.
+type Tally = BTreeMap<String, u64>;
+
+fn bump(t: &mut Tally, key: impl Into<String>) {
+    *t.entry(key.into()).or_default() += 1;
+}
+
+#[derive(Default)]
+struct KlasseState {
+    system_id: String,
+    primary: bool,
+    sub: bool,
+    mapper: u64,
+    registreringer: u64,
+    pos: samla_noark5::pos::Pos,
+}
+
+#[derive(Default)]
+struct ArkivdelState {
+    system_id: String,
+    tittel: String,
+    period: Option<(Date, Date)>,
+    first: Option<Date>,
+    last: Option<Date>,
+    systems_seen: u32,
+}
+
+/// The state of the content pass.
+pub struct Content {
+    file: String,
+    version: Option<Version>,
+    today: Date,
+    pub(crate) counts: BTreeMap<&'static str, u64>,
+    tallies: BTreeMap<&'static str, Tally>,
+    ids: HashSet<u128>,
+    arkivdel_ids: HashSet<u128>,
+    klasse_ids: HashSet<u128>,
+    pending_arkivdel: Vec<(String, Location)>,
+    pending_klasse: Vec<(String, Location)>,
+    klasser: Vec<KlasseState>,
+    in_primary: bool,
+    arkivdel: ArkivdelState,
+    arkivdel_summaries: Vec<String>,
+    pub(crate) journaldato: Option<(Date, Date)>,
+    pub(crate) journalposter: u64,
+    pub(crate) documents: Documents,
+}
+
+impl Content {
+    /// A pass over `file` of an extract of `version`; dates after `today` are flagged.
+    pub fn new(file: &str, version: Option<Version>, today: Date) -> Content {
+        Content {
+            file: file.to_string(),
+            version,
+            today,
+            counts: BTreeMap::new(),
+            tallies: BTreeMap::new(),
+            ids: HashSet::new(),
+            arkivdel_ids: HashSet::new(),
+            klasse_ids: HashSet::new(),
+            pending_arkivdel: Vec::new(),
+            pending_klasse: Vec::new(),
+            klasser: Vec::new(),
+            in_primary: false,
+            arkivdel: ArkivdelState::default(),
+            arkivdel_summaries: Vec::new(),
+            journaldato: None,
+            journalposter: 0,
+            documents: Documents::new(),
+        }
+    }
+
+    fn count(&mut self, what: &'static str) {
+        *self.counts.entry(what).or_default() += 1;
+    }
+
+    fn tally(&mut self, control: &'static str, key: impl Into<String>) {
+        bump(self.tallies.entry(control).or_default(), key);
+    }
+
+    /// Whether `id` is a systemID seen so far.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.ids.contains(&id_key(id))
+    }
+
+    fn at(&self, e: &Element, path: &str, system_id: Option<&str>) -> Location {
+        Location {
+            file: self.file.clone(),
+            line: Some(e.pos.line),
+            column: Some(e.pos.column),
+            element: Some(path.to_string()),
+            system_id: system_id.map(str::to_string),
+            detail: None,
+        }
+    }
+
+    /// A container opened (arkiv, arkivdel, klassifikasjonssystem, klasse).
+    pub fn start(&mut self, header: &Element, path: &str, f: &mut Findings) {
+        let sid = header.system_id().map(str::to_string);
+        match header.local_name() {
+            "arkiv" => self.count("arkiv"),
+            "arkivdel" => {
+                self.count("arkivdel");
+                let status = header.value("arkivdelstatus").unwrap_or("").trim().to_string();
+                self.tally("N5.06", status.clone());
+                if !status.is_empty() && status != "Avsluttet periode" && status != "Overlappingsperiode" {
+                    f.add(
+                        "N5.06",
+                        Severity::Warning,
+                        self.at(header, path, sid.as_deref()).with_detail(status),
+                        Text::new(
+                            "Arkivdelen har ikke status «Avsluttet periode» som et depot krever",
+                            "The arkivdel is not \"Avsluttet periode\", as a deposit requires",
+                        ),
+                    );
+                }
+                let period = match (header.date("arkivperiodeStartDato"), header.date("arkivperiodeSluttDato")) {
+                    (Some(Ok(a)), Some(Ok(b))) => Some((a, b)),
+                    _ => None,
+                };
+                self.arkivdel = ArkivdelState {
+                    system_id: sid.clone().unwrap_or_default(),
+                    tittel: header.value("tittel").unwrap_or("").trim().to_string(),
+                    period,
+                    ..Default::default()
+                };
+                if let Some(id) = &sid {
+                    self.arkivdel_ids.insert(id_key(id));
+                }
+            }
+            "klassifikasjonssystem" => {
+                self.count("klassifikasjonssystem");
+                self.arkivdel.systems_seen += 1;
+                self.in_primary = self.arkivdel.systems_seen == 1;
+            }
+            "klasse" => {
+                self.count("klasse");
+                let level = self.klasser.len() + 1;
+                self.tally("N5.08", format!("{level}"));
+                if let Some(parent) = self.klasser.last_mut() {
+                    parent.sub = true;
+                }
+                if let Some(id) = &sid {
+                    self.klasse_ids.insert(id_key(id));
+                }
+                self.klasser.push(KlasseState {
+                    system_id: sid.clone().unwrap_or_default(),
+                    primary: self.in_primary,
+                    pos: header.pos,
+                    ..Default::default()
+                });
+            }
+            _ => {}
+        }
+        // The header's own fields and small children (arkivskaper, kassasjon, …).
+        self.walk(header, path, sid.as_deref(), f);
+    }
+
+    /// A container closed.
+    pub fn end(&mut self, local: &str, path: &str, f: &mut Findings) {
+        match local {
+            "klasse" => {
+                let Some(k) = self.klasser.pop() else { return };
+                let at = Location {
+                    file: self.file.clone(),
+                    line: Some(k.pos.line),
+                    column: Some(k.pos.column),
+                    element: Some(path.to_string()),
+                    system_id: Some(k.system_id.clone()),
+                    detail: None,
+                };
+                if k.sub && k.mapper > 0 {
+                    f.add(
+                        "N5.12",
+                        Severity::Error,
+                        at.clone(),
+                        Text::new(
+                            "Klassen har både underklasser og mapper",
+                            "The klasse has both subklasser and mapper",
+                        ),
+                    );
+                }
+                if k.sub && k.registreringer > 0 {
+                    f.add(
+                        "N5.19",
+                        Severity::Error,
+                        at,
+                        Text::new(
+                            "Klassen har både underklasser og registreringer",
+                            "The klasse has both subklasser and registreringer",
+                        ),
+                    );
+                }
+                if k.primary && !k.sub && k.mapper == 0 && k.registreringer == 0 {
+                    self.count("klasse-empty");
+                }
+                if k.mapper > 0 {
+                    *self.tallies.entry("N5.13").or_default().entry(k.system_id.clone()).or_default() += k.mapper;
+                }
+                if k.registreringer > 0 {
+                    *self.tallies.entry("N5.20").or_default().entry(k.system_id.clone()).or_default() +=
+                        k.registreringer;
+                } else if !k.sub {
+                    self.count("klasse-without-registreringer");
+                }
+            }
+            "arkivdel" => {
+                let a = &self.arkivdel;
+                let fmt = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+                self.arkivdel_summaries.push(format!(
+                    "{}, {}: {} – {}",
+                    a.system_id,
+                    a.tittel,
+                    fmt(a.first),
+                    fmt(a.last)
+                ));
+            }
+            "klassifikasjonssystem" => self.in_primary = false,
+            _ => {}
+        }
+    }
+
+    /// A unit (mappe or registrering directly in a container), or a stray field.
+    pub fn unit(&mut self, unit: &Element, path: &str, extract: &Extract, f: &mut Findings) {
+        if let Some(k) = self.klasser.last_mut() {
+            match unit.local_name() {
+                "mappe" => k.mapper += 1,
+                "registrering" => k.registreringer += 1,
+                _ => {}
+            }
+        }
+        let path = format!("{path}/{}", unit.name);
+        self.walk_unit(unit, &path, f, extract);
+    }
+
+    /// Walks a unit depth first without recursion, visiting each element.
+    fn walk_unit(&mut self, unit: &Element, path: &str, f: &mut Findings, extract: &Extract) {
+        // (element, its path, the nearest systemID above or on it, parent local name)
+        let mut stack: Vec<(&Element, String, Option<String>, String)> =
+            vec![(unit, path.to_string(), None, String::new())];
+        while let Some((e, path, inherited, parent)) = stack.pop() {
+            let sid = e.system_id().map(str::to_string).or(inherited);
+            self.visit(e, &path, sid.as_deref(), &parent, f, extract);
+            if e.local_name() == "virksomhetsspesifikkeMetadata" {
+                self.walk_foreign(e, &path, sid.as_deref(), f);
+                continue;
+            }
+            for child in e.children.iter().rev() {
+                stack.push((
+                    child,
+                    format!("{path}/{}", child.name),
+                    sid.clone(),
+                    e.xsi_type().unwrap_or(e.local_name()).to_string(),
+                ));
+            }
+        }
+    }
+
+    /// The header of a container: its own leaf fields and small children.
+    fn walk(&mut self, header: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
+        for child in &header.children {
+            let child_path = format!("{path}/{}", child.name);
+            let mut stack = vec![(child, child_path, header.local_name().to_string())];
+            while let Some((e, p, parent)) = stack.pop() {
+                self.visit_common(e, &p, sid, f);
+                if let Some(kind) = header_kind(e.local_name()) {
+                    self.tally(kind, parent);
+                }
+                for c in e.children.iter().rev() {
+                    stack.push((c, format!("{p}/{}", c.name), e.local_name().to_string()));
+                }
+            }
+        }
+        if let Some(id) = header.system_id() {
+            self.check_id(header, id, path, f);
+        }
+    }
+
+    /// Business-specific metadata: only identifiers with check digits are looked at.
+    fn walk_foreign(&mut self, vsm: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
+        for e in vsm.descendants().skip(1) {
+            if e.children.is_empty() {
+                let name = e.local_name().to_ascii_lowercase();
+                let value = e.text.trim();
+                let kind = if name.contains("foedselsnummer") || name.contains("fodselsnummer") || name == "fnr" {
+                    Some(11)
+                } else if name.contains("organisasjonsnummer") || name == "orgnr" {
+                    Some(9)
+                } else {
+                    None
+                };
+                if let Some(len) = kind {
+                    self.check_identifier(e, value, len, &format!("{path}/…/{}", e.name), sid, f);
+                }
+            }
+        }
+    }
+
+    fn check_identifier(
+        &mut self,
+        e: &Element,
+        value: &str,
+        len: usize,
+        path: &str,
+        sid: Option<&str>,
+        f: &mut Findings,
+    ) {
+        let problem = if len == 11 { ids::fnr_problem(value) } else { ids::orgnr_problem(value) };
+        if let Some(why) = problem {
+            let (nb, en) = if len == 11 {
+                ("Ugyldig fødselsnummer eller D-nummer", "Invalid fødselsnummer or D-number")
+            } else {
+                ("Ugyldig organisasjonsnummer", "Invalid organisasjonsnummer")
+            };
+            f.add("S.07", Severity::Error, self.at(e, path, sid).with_detail(why), Text::new(nb, en));
+        }
+    }
+
+    fn check_id(&mut self, e: &Element, id: &str, path: &str, f: &mut Findings) {
+        if !self.ids.insert(id_key(id)) {
+            f.add(
+                "N5.47",
+                Severity::Error,
+                self.at(e, path, Some(id)),
+                Text::new("SystemID finnes mer enn én gang", "The systemID occurs more than once"),
+            );
+        }
+        if self.version == Some(Version::V5_0) && !ids::is_uuid(id) {
+            f.add(
+                "S.04",
+                Severity::Error,
+                self.at(e, path, Some(id)),
+                Text::new(
+                    "SystemID er ikke en UUID, som Noark 5 v5.0 krever",
+                    "The systemID is not a UUID, as Noark 5 v5.0 requires",
+                ),
+            );
+        }
+    }
+
+    /// Checks every leaf element has: content (N5.63), dates (S.05), identifiers (S.07).
+    fn visit_common(&mut self, e: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
+        if !e.children.is_empty() {
+            return;
+        }
+        let name = e.local_name();
+        let value = e.text.trim();
+        if value.is_empty() && e.attrs.is_empty() {
+            f.add(
+                "N5.63",
+                Severity::Error,
+                self.at(e, path, sid),
+                Text::new("Elementet mangler innhold", "The element has no content"),
+            );
+            return;
+        }
+        if name.ends_with("Dato") || name.ends_with("dato") {
+            self.check_date(e, value, path, sid, f);
+        }
+        if (name == "partID" || name == "sakspartID") && value.bytes().all(|b| b.is_ascii_digit()) {
+            match value.len() {
+                11 => self.check_identifier(e, value, 11, path, sid, f),
+                9 => self.check_identifier(e, value, 9, path, sid, f),
+                _ => {}
+            }
+        }
+    }
+
+    fn check_date(&mut self, e: &Element, value: &str, path: &str, sid: Option<&str>, f: &mut Findings) {
+        let Some(date) = Date::parse(value) else {
+            f.add(
+                "S.05",
+                Severity::Error,
+                self.at(e, path, sid).with_detail(value),
+                Text::new(
+                    "Datoen er ikke en gyldig xs:date eller xs:dateTime",
+                    "The date is not a valid xs:date or xs:dateTime",
+                ),
+            );
+            return;
+        };
+        let sentinel = matches!((date.year, date.month, date.day), (1, 1, 1) | (1900, 1, 1) | (1970, 1, 1));
+        if sentinel {
+            f.add(
+                "S.05",
+                Severity::Error,
+                self.at(e, path, sid).with_detail(value),
+                Text::new(
+                    "Plassholderdato (0001-01-01, 1900-01-01 eller 1970-01-01)",
+                    "Sentinel date (0001-01-01, 1900-01-01 or 1970-01-01)",
+                ),
+            );
+        } else if date.year < 1000 {
+            f.add(
+                "S.05",
+                Severity::Error,
+                self.at(e, path, sid).with_detail(value),
+                Text::new(
+                    "Årstallet ser ut som et tosifret år som er lest feil",
+                    "The year looks like a misread two-digit year",
+                ),
+            );
+        } else if date > self.today {
+            f.add(
+                "S.05",
+                Severity::Error,
+                self.at(e, path, sid).with_detail(value),
+                Text::new(
+                    "Datoen ligger etter at uttrekket ble kontrollert",
+                    "The date is after the extract was checked",
+                ),
+            );
+        }
+    }
+
+    /// Per element of a unit: counts and checks by Noark name.
+    fn visit(&mut self, e: &Element, path: &str, sid: Option<&str>, parent: &str, f: &mut Findings, extract: &Extract) {
+        self.visit_common(e, path, sid, f);
+        if let Some(id) = e.system_id() {
+            self.check_id(e, id, &format!("{path}/systemID"), f);
+        }
+        match e.local_name() {
+            "mappe" => self.mappe(e, path, sid, f),
+            "registrering" => self.registrering(e, path, sid, f),
+            "dokumentbeskrivelse" => {
+                self.count("dokumentbeskrivelse");
+                self.tally("N5.25", e.value("dokumentstatus").unwrap_or("").trim());
+                if e.child("dokumentobjekt").is_none() {
+                    self.count("dokumentbeskrivelse-without-objekt");
+                }
+            }
+            "dokumentobjekt" => self.dokumentobjekt(e, path, sid, extract, f),
+            "part" | "sakspart" => self.count("part"),
+            "merknad" => self.tally("N5.36", parent.to_string()),
+            "kryssreferanse" => self.tally("N5.37", parent.to_string()),
+            "presedens" => self.tally("N5.38", parent.to_string()),
+            "korrespondansepart" => self.count("korrespondansepart"),
+            "avskrivning" => self.tally("N5.40", e.value("avskrivningsmaate").unwrap_or("").trim()),
+            "dokumentflyt" => self.count("dokumentflyt"),
+            "skjerming" => self.tally("N5.42", parent.to_string()),
+            "gradering" => self.tally("N5.43", parent.to_string()),
+            "kassasjon" => self.tally("N5.44", parent.to_string()),
+            "utfoertKassasjon" => self.count("utfoertKassasjon"),
+            "konvertering" => self.count("konvertering"),
+            "referanseArkivdel" => {
+                let r = e.text.trim().to_string();
+                if !self.arkivdel_ids.contains(&id_key(&r)) {
+                    let at = self.at(e, path, sid).with_detail(r.clone());
+                    self.pending_arkivdel.push((r, at));
+                }
+            }
+            "referanseSekundaerKlassifikasjon" => {
+                let r = e.text.trim().to_string();
+                if !self.klasse_ids.contains(&id_key(&r)) {
+                    let at = self.at(e, path, sid).with_detail(r.clone());
+                    self.pending_klasse.push((r, at));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn mappe(&mut self, e: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
+        self.count("mappe");
+        self.tally("N5.10", e.xsi_type().unwrap_or("mappe"));
+        let year =
+            e.date("opprettetDato").and_then(Result::ok).map(|d| d.year.to_string()).unwrap_or_else(|| "?".into());
+        self.tally("N5.11", year);
+        if e.child("registrering").is_none() && e.child("mappe").is_none() {
+            self.count("mappe-empty");
+        }
+        if let Some(status) = e.value("saksstatus") {
+            let status = status.trim().to_string();
+            self.tally("N5.15", status.clone());
+            if status != "Avsluttet" && status != "Utgår" {
+                f.add(
+                    "N5.15",
+                    Severity::Warning,
+                    self.at(e, path, sid).with_detail(status),
+                    Text::new(
+                        "Saksmappen er ikke avsluttet (saksstatus «Avsluttet» eller «Utgår»)",
+                        "The saksmappe is not closed (saksstatus \"Avsluttet\" or \"Utgår\")",
+                    ),
+                );
+            }
+        }
+    }
+
+    fn registrering(&mut self, e: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
+        self.count("registrering");
+        let kind = e.xsi_type().unwrap_or("registrering").to_string();
+        self.tally("N5.16", kind.clone());
+        let created = e.date("opprettetDato").and_then(Result::ok);
+        self.tally("N5.18", created.map(|d| d.year.to_string()).unwrap_or_else(|| "?".into()));
+        if let Some(d) = created {
+            let a = &mut self.arkivdel;
+            a.first = Some(a.first.map_or(d, |x| x.min(d)));
+            a.last = Some(a.last.map_or(d, |x| x.max(d)));
+        }
+        if e.child("dokumentbeskrivelse").is_none() {
+            self.count("registrering-without-dokumentbeskrivelse");
+        }
+        if kind != "journalpost" {
+            return;
+        }
+        self.journalposter += 1;
+        let jptype = e.value("journalposttype").unwrap_or("").trim().to_string();
+        self.tally("N5.17", jptype.clone());
+        let status = e.value("journalstatus").unwrap_or("").trim().to_string();
+        self.tally("N5.22", status.clone());
+        if !status.is_empty() && status != "Arkivert" && status != "Utgår" {
+            f.add(
+                "N5.22",
+                Severity::Warning,
+                self.at(e, path, sid).with_detail(status),
+                Text::new(
+                    "Journalposten har ikke status «Arkivert» eller «Utgår», som et depot krever",
+                    "The journalpost is not \"Arkivert\" or \"Utgår\", as a deposit requires",
+                ),
+            );
+        }
+        if let Some(Ok(d)) = e.date("journaldato") {
+            if d.year > 1900 || (d.month, d.day) != (1, 1) {
+                self.journaldato = Some(self.journaldato.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
+            }
+            if let Some((start, end)) = self.arkivdel.period
+                && (d < start || d > end)
+            {
+                f.add(
+                    "S.06",
+                    Severity::Warning,
+                    self.at(e, path, sid).with_detail(format!("{d} ∉ {start}–{end}")),
+                    Text::new(
+                        "Journaldatoen ligger utenfor arkivdelens arkivperiode",
+                        "The journaldato lies outside the arkivdel's arkivperiode",
+                    ),
+                );
+            }
+        }
+        if jptype == "Inngående dokument" && e.child("avskrivning").is_none() {
+            f.add(
+                "S.08",
+                Severity::Warning,
+                self.at(e, path, sid),
+                Text::new("Inngående dokument uten avskrivning", "Incoming document without avskrivning"),
+            );
+        }
+    }
+
+    fn dokumentobjekt(&mut self, e: &Element, path: &str, sid: Option<&str>, extract: &Extract, f: &mut Findings) {
+        self.count("dokumentobjekt");
+        let format = e.value("format").unwrap_or("").trim().to_string();
+        self.tally("N5.29", format.clone());
+        let reference = e.value("referanseDokumentfil").unwrap_or("").trim().to_string();
+        if let Some(expected) = ids::extension_for_format(&format) {
+            let ext = reference.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+            if !expected.contains(&ext.as_str()) {
+                f.add(
+                    "N5.29",
+                    Severity::Warning,
+                    self.at(e, path, sid).with_detail(format!("{format} / {reference}")),
+                    Text::new("Filendelsen passer ikke med formatet", "The file extension does not fit the format"),
+                );
+            }
+        }
+        let task = Task {
+            reference,
+            checksum: e.value("sjekksum").map(str::to_string),
+            algorithm: e.value("sjekksumAlgoritme").map(str::to_string),
+            size: e.value("filstoerrelse").map(str::to_string),
+            location: self.at(e, path, sid),
+        };
+        self.documents.push(task, extract, f);
+    }
+
+    /// After the pass: reports the counts and resolves the pending references.
+    pub fn finish(&mut self, f: &mut Findings) {
+        let total = |s: &Self, k: &str| s.counts.get(k).copied().unwrap_or(0);
+        let t = |nb: &str, en: &str| Text::new(nb, en);
+        for (control, key) in [
+            ("N5.04", "arkiv"),
+            ("N5.05", "arkivdel"),
+            ("N5.07", "klassifikasjonssystem"),
+            ("N5.08", "klasse"),
+            ("N5.09", "klasse-empty"),
+            ("N5.10", "mappe"),
+            ("N5.14", "mappe-empty"),
+            ("N5.16", "registrering"),
+            ("N5.21", "registrering-without-dokumentbeskrivelse"),
+            ("N5.23", "dokumentbeskrivelse"),
+            ("N5.24", "dokumentbeskrivelse-without-objekt"),
+            ("N5.26", "dokumentobjekt"),
+            ("N5.35", "part"),
+            ("N5.39", "korrespondansepart"),
+            ("N5.41", "dokumentflyt"),
+            ("N5.45", "utfoertKassasjon"),
+            ("N5.46", "konvertering"),
+        ] {
+            f.stat(control, t("Totalt", "Total"), total(self, key));
+        }
+        for (control, nb, en) in [
+            ("N5.06", "Arkivdelstatus", "Arkivdelstatus"),
+            ("N5.08", "Klasser på nivå", "Klasser at level"),
+            ("N5.10", "Mappetype", "Mappe type"),
+            ("N5.11", "År", "Year"),
+            ("N5.13", "Klasse (systemID)", "Klasse (systemID)"),
+            ("N5.15", "Saksmappestatus", "Saksmappe status"),
+            ("N5.16", "Registreringstype", "Registrering type"),
+            ("N5.17", "Journalposttype", "Journalpost type"),
+            ("N5.18", "År", "Year"),
+            ("N5.20", "Klasse (systemID)", "Klasse (systemID)"),
+            ("N5.22", "Journalstatus", "Journal status"),
+            ("N5.25", "Dokumentstatus", "Document status"),
+            ("N5.29", "Dokumentformat", "Document format"),
+            ("N5.36", "Merknader i", "Merknader in"),
+            ("N5.37", "Kryssreferanser fra", "Kryssreferanser from"),
+            ("N5.38", "Presedenser i", "Presedenser in"),
+            ("N5.40", "Avskrivningsmåte", "Avskrivning method"),
+            ("N5.42", "Skjerminger i", "Skjerminger in"),
+            ("N5.43", "Graderinger i", "Graderinger in"),
+            ("N5.44", "Kassasjonsvedtak i", "Kassasjonsvedtak in"),
+        ] {
+            let tally = self.tallies.remove(control).unwrap_or_default();
+            if matches!(control, "N5.36" | "N5.37" | "N5.38" | "N5.40" | "N5.42" | "N5.43" | "N5.44") {
+                f.stat(control, t("Totalt", "Total"), tally.values().sum::<u64>());
+            }
+            for (k, n) in tally {
+                f.stat(control, Text::new(format!("{nb}: {k}"), format!("{en}: {k}")), n);
+            }
+        }
+        if total(self, "klasse-without-registreringer") > 0 {
+            f.stat(
+                "N5.20",
+                t(
+                    "Klasser uten registreringer (og uten underklasser)",
+                    "Klasser without registreringer (and without subklasser)",
+                ),
+                total(self, "klasse-without-registreringer"),
+            );
+        }
+        for summary in std::mem::take(&mut self.arkivdel_summaries) {
+            f.stat("N5.27", t("Arkivdel: første – siste registrering", "Arkivdel: first – last registrering"), summary);
+        }
+        for (r, at) in std::mem::take(&mut self.pending_arkivdel) {
+            if !self.arkivdel_ids.contains(&id_key(&r)) {
+                f.add(
+                    "N5.48",
+                    Severity::Error,
+                    at,
+                    Text::new(
+                        "referanseArkivdel peker ikke på noen arkivdel",
+                        "referanseArkivdel points at no arkivdel",
+                    ),
+                );
+            }
+        }
+        for (r, at) in std::mem::take(&mut self.pending_klasse) {
+            if !self.klasse_ids.contains(&id_key(&r)) {
+                f.add(
+                    "N5.51",
+                    Severity::Error,
+                    at,
+                    Text::new(
+                        "referanseSekundaerKlassifikasjon peker ikke på noen klasse",
+                        "referanseSekundaerKlassifikasjon points at no klasse",
+                    ),
+                );
+            }
+        }
+    }
+
+    /// The count of `what` (arkiv, arkivdel, mappe, registrering, dokumentobjekt, …).
+    pub fn total(&self, what: &str) -> u64 {
+        self.counts.get(what).copied().unwrap_or(0)
+    }
+
+    /// The values and counts a control tallied (years, statuses, …), sorted.
+    pub fn tally_values(&self, control: &str) -> Vec<(String, u64)> {
+        self.tallies.get(control).map(|t| t.iter().map(|(k, n)| (k.clone(), *n)).collect()).unwrap_or_default()
+    }
+
+    /// How many of a tallied control's values there are.
+    pub fn tally_total(&self, control: &str) -> u64 {
+        self.tallies.get(control).map_or(0, |t| t.values().sum())
+    }
+}

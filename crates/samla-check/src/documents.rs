@@ -1,0 +1,276 @@
+//! The document file controls: N5.30 checksums, N5.32 existence, N5.33 unreferenced
+//! files, N5.34 files referenced twice, N5.64 empty files, S.02 sizes, S.03 algorithms.
+//!
+//! Dokumentobjekter are queued as the content pass meets them and hashed in batches on
+//! all cores, so memory holds one batch of tasks and one 8-byte key per referenced file.
+
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::io::Read;
+
+use rayon::prelude::*;
+use samla_noark5::Extract;
+use sha2::Digest;
+
+use crate::findings::{Findings, Location, Severity, Text};
+
+/// One dokumentobjekt to check against its file.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// referanseDokumentfil as written.
+    pub reference: String,
+    /// sjekksum as written.
+    pub checksum: Option<String>,
+    /// sjekksumAlgoritme as written.
+    pub algorithm: Option<String>,
+    /// filstoerrelse as written.
+    pub size: Option<String>,
+    /// Where the dokumentobjekt is.
+    pub location: Location,
+}
+
+enum Algorithm {
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+fn algorithm(name: &str) -> Option<Algorithm> {
+    match name.replace(['-', '_', ' '], "").to_ascii_lowercase().as_str() {
+        "sha224" => Some(Algorithm::Sha224),
+        "sha256" => Some(Algorithm::Sha256),
+        "sha384" => Some(Algorithm::Sha384),
+        "sha512" => Some(Algorithm::Sha512),
+        _ => None,
+    }
+}
+
+/// Streams `reader` through the digest `alg`; returns (hex, size).
+fn digest(mut reader: impl Read, alg: &Algorithm) -> std::io::Result<(String, u64)> {
+    fn run<D: Digest>(mut reader: impl Read) -> std::io::Result<(String, u64)> {
+        let mut hasher = D::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            size += n as u64;
+        }
+        Ok((samla_noark5::hex(&hasher.finalize()), size))
+    }
+    match alg {
+        Algorithm::Sha224 => run::<sha2::Sha224>(&mut reader),
+        Algorithm::Sha256 => run::<sha2::Sha256>(&mut reader),
+        Algorithm::Sha384 => run::<sha2::Sha384>(&mut reader),
+        Algorithm::Sha512 => run::<sha2::Sha512>(&mut reader),
+    }
+}
+
+/// SHA-256 and size of `name` in the extract.
+pub fn sha256_of(extract: &Extract, name: &str) -> samla_noark5::Result<(String, u64)> {
+    let reader = extract.open_file(name)?;
+    digest(reader, &Algorithm::Sha256).map_err(|e| samla_noark5::Error::io(extract.display(name), e))
+}
+
+fn key(path: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    path.to_ascii_lowercase().hash(&mut h);
+    h.finish()
+}
+
+/// What one task found.
+struct Outcome {
+    found: Option<String>,
+    findings: Vec<(&'static str, Severity, Text, Option<String>)>,
+    bytes: u64,
+}
+
+/// The document checker. See the module docs.
+pub struct Documents {
+    queue: Vec<Task>,
+    /// Referenced files: key of the stored path → times referenced.
+    referenced: HashMap<u64, u32>,
+    /// Bytes hashed so far.
+    pub bytes: u64,
+    /// Dokumentobjekter checked so far.
+    pub checked: u64,
+}
+
+const BATCH: usize = 256;
+
+impl Default for Documents {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Documents {
+    /// An empty checker.
+    pub fn new() -> Documents {
+        Documents { queue: Vec::with_capacity(BATCH), referenced: HashMap::new(), bytes: 0, checked: 0 }
+    }
+
+    /// Queues a task; checks a batch when enough are queued.
+    pub fn push(&mut self, task: Task, extract: &Extract, findings: &mut Findings) {
+        self.queue.push(task);
+        if self.queue.len() >= BATCH {
+            self.flush(extract, findings);
+        }
+    }
+
+    /// Checks the queued tasks on all cores.
+    pub fn flush(&mut self, extract: &Extract, findings: &mut Findings) {
+        let tasks = std::mem::take(&mut self.queue);
+        let outcomes: Vec<Outcome> = tasks.par_iter().map(|t| check_one(t, extract)).collect();
+        for (task, outcome) in tasks.into_iter().zip(outcomes) {
+            self.checked += 1;
+            self.bytes += outcome.bytes;
+            if let Some(found) = &outcome.found {
+                let n = self.referenced.entry(key(found)).or_default();
+                *n += 1;
+                if *n == 2 {
+                    let at = task.location.clone().with_detail(found.clone());
+                    findings.add(
+                        "N5.34",
+                        Severity::Error,
+                        at,
+                        Text::new(
+                            "Dokumentfilen er referert fra mer enn ett dokumentobjekt",
+                            "The document file is referenced by more than one dokumentobjekt",
+                        ),
+                    );
+                }
+            }
+            for (control, severity, message, detail) in outcome.findings {
+                let mut at = task.location.clone();
+                at.detail = detail;
+                findings.add(control, severity, at, message);
+            }
+        }
+    }
+
+    /// After the pass: N5.33, document files that no dokumentobjekt references.
+    /// Returns the number of files in the document folder.
+    pub fn finish(&mut self, extract: &Extract, findings: &mut Findings) -> u64 {
+        self.flush(extract, findings);
+        let Some(folder) = extract.document_folder() else { return 0 };
+        let prefix = format!("{folder}/");
+        let mut files = 0;
+        let mut unreferenced = 0;
+        for (name, _) in extract.files().filter(|(n, _)| n.starts_with(&prefix)) {
+            files += 1;
+            if !self.referenced.contains_key(&key(name)) {
+                unreferenced += 1;
+                findings.add(
+                    "N5.33",
+                    Severity::Error,
+                    Location::file(name).with_detail(name),
+                    Text::new(
+                        "Dokumentfilen mangler referanse fra et dokumentobjekt",
+                        "No dokumentobjekt references the file",
+                    ),
+                );
+            }
+        }
+        findings.stat("N5.33", Text::new("Totalt", "Total"), unreferenced);
+        let twice = self.referenced.values().filter(|&&n| n > 1).count();
+        findings.stat("N5.34", Text::new("Totalt", "Total"), twice);
+        files
+    }
+}
+
+fn check_one(task: &Task, extract: &Extract) -> Outcome {
+    let mut out = Outcome { found: None, findings: Vec::new(), bytes: 0 };
+    let reference = task.reference.trim().replace('\\', "/");
+    let Some(found) = extract.find(&reference).map(str::to_string) else {
+        out.findings.push((
+            "N5.32",
+            Severity::Error,
+            Text::new("Den refererte dokumentfilen finnes ikke", "The referenced document file does not exist"),
+            Some(task.reference.trim().to_string()),
+        ));
+        return out;
+    };
+    out.found = Some(found.clone());
+    let alg_name = task.algorithm.as_deref().map(str::trim).unwrap_or("");
+    let alg = match algorithm(alg_name) {
+        Some(a) => a,
+        None => {
+            out.findings.push((
+                "S.03",
+                Severity::Warning,
+                Text::new(
+                    "Ukjent sjekksumalgoritme; sjekksummen kan ikke kontrolleres",
+                    "Unknown sjekksumAlgoritme; the checksum cannot be verified",
+                ),
+                Some(alg_name.to_string()),
+            ));
+            Algorithm::Sha256
+        }
+    };
+    let known = algorithm(alg_name).is_some();
+    let result =
+        extract.open_file(&found).and_then(|r| digest(r, &alg).map_err(|e| samla_noark5::Error::io(&found, e)));
+    let (hex, size) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            out.findings.push((
+                "N5.30",
+                Severity::Error,
+                Text::new("Dokumentfilen kan ikke leses", "The document file cannot be read"),
+                Some(e.to_string()),
+            ));
+            return out;
+        }
+    };
+    out.bytes = size;
+    if size == 0 {
+        out.findings.push((
+            "N5.64",
+            Severity::Error,
+            Text::new("Dokumentfilen er tom", "The document file is empty"),
+            Some(found.clone()),
+        ));
+    }
+    match task.size.as_deref().map(str::trim) {
+        Some(stated) if stated.parse::<u64>().ok() != Some(size) => out.findings.push((
+            "S.02",
+            Severity::Error,
+            Text::new(
+                "filstoerrelse stemmer ikke med dokumentfilens størrelse",
+                "filstoerrelse does not match the size of the document file",
+            ),
+            Some(format!("{found}: oppgitt/stated {stated}, funnet/found {size}")),
+        )),
+        _ => {}
+    }
+    if known {
+        match task.checksum.as_deref().map(str::trim) {
+            Some(stated) if stated.eq_ignore_ascii_case(&hex) => {}
+            Some(_) => out.findings.push((
+                "N5.30",
+                Severity::Error,
+                Text::new(
+                    "Sjekksummen stemmer ikke for dokumentfilen",
+                    "The checksum does not match the document file",
+                ),
+                Some(format!(
+                    "{found}: {alg_name} oppgitt/stated {}, beregnet/computed {hex}",
+                    task.checksum.as_deref().unwrap_or("").trim()
+                )),
+            )),
+            None => out.findings.push((
+                "N5.30",
+                Severity::Error,
+                Text::new("Dokumentobjektet mangler sjekksum", "The dokumentobjekt has no sjekksum"),
+                Some(found.clone()),
+            )),
+        }
+    }
+    out
+}

@@ -1,0 +1,178 @@
+//! Findings and statistics, grouped so that a million identical findings cost one entry.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// For information; not a problem.
+    Info,
+    /// Probably a problem; does not fail the check.
+    Warning,
+    /// A problem: the check fails (exit code 1).
+    Error,
+}
+
+/// Where a finding is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// File inside the extract.
+    pub file: String,
+    /// 1-based line, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 1-based column, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// Element path, e.g. `/arkiv/arkivdel/mappe/registrering`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<String>,
+    /// systemID of the nearest unit that has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_id: Option<String>,
+    /// What differs here, e.g. the referenced path or the expected and the found value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Location {
+    /// A location that is a whole file.
+    pub fn file(file: impl Into<String>) -> Location {
+        Location { file: file.into(), ..Default::default() }
+    }
+
+    /// This location with `detail`.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Location {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// A text in both languages of the reports.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Text {
+    /// Norwegian bokmål.
+    pub nb: String,
+    /// English.
+    pub en: String,
+}
+
+impl Text {
+    /// A text in both languages.
+    pub fn new(nb: impl Into<String>, en: impl Into<String>) -> Text {
+        Text { nb: nb.into(), en: en.into() }
+    }
+
+    /// The text in `lang` (`nb` or `en`).
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Nb => &self.nb,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Norwegian bokmål (default).
+    #[default]
+    Nb,
+    /// English.
+    En,
+}
+
+/// Identical findings (same control, severity and message), counted, with the first
+/// locations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// Severity.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: Text,
+    /// How many times it was found.
+    pub count: u64,
+    /// The first locations (at most the limit given to [`Findings::new`]).
+    pub locations: Vec<Location>,
+}
+
+/// One statistic of a control: a label and a value ("Totalt: 12").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stat {
+    /// What is counted.
+    pub label: Text,
+    /// The value.
+    pub value: String,
+}
+
+/// Collects the findings and statistics of a run, per control.
+#[derive(Debug)]
+pub struct Findings {
+    max_locations: usize,
+    groups: BTreeMap<&'static str, Vec<Group>>,
+    index: HashMap<(&'static str, Severity, Text), usize>,
+    stats: BTreeMap<&'static str, Vec<Stat>>,
+}
+
+impl Findings {
+    /// Keeps at most `max_locations` locations per group of identical findings.
+    pub fn new(max_locations: usize) -> Findings {
+        Findings { max_locations, groups: BTreeMap::new(), index: HashMap::new(), stats: BTreeMap::new() }
+    }
+
+    /// Records a finding of `control`.
+    ///
+    /// ```
+    /// use samla_check::findings::{Findings, Location, Severity, Text};
+    /// let mut f = Findings::new(2);
+    /// for i in 0..5 {
+    ///     let at = Location { file: "arkivstruktur.xml".into(), line: Some(i), ..Default::default() };
+    ///     f.add("N5.47", Severity::Error, at, Text::new("systemID finnes flere ganger", "systemID occurs more than once"));
+    /// }
+    /// let groups = f.groups("N5.47");
+    /// assert_eq!((groups.len(), groups[0].count, groups[0].locations.len()), (1, 5, 2));
+    /// ```
+    pub fn add(&mut self, control: &'static str, severity: Severity, location: Location, message: Text) {
+        let key = (control, severity, message);
+        let groups = self.groups.entry(control).or_default();
+        match self.index.get(&key) {
+            Some(&i) => {
+                let g = &mut groups[i];
+                g.count += 1;
+                if g.locations.len() < self.max_locations {
+                    g.locations.push(location);
+                }
+            }
+            None => {
+                let (_, severity, message) = key.clone();
+                let locations = if self.max_locations > 0 { vec![location] } else { Vec::new() };
+                groups.push(Group { severity, message, count: 1, locations });
+                self.index.insert(key, groups.len() - 1);
+            }
+        }
+    }
+
+    /// Records a statistic of `control`.
+    pub fn stat(&mut self, control: &'static str, label: Text, value: impl ToString) {
+        self.stats.entry(control).or_default().push(Stat { label, value: value.to_string() });
+    }
+
+    /// The groups of `control`.
+    pub fn groups(&self, control: &str) -> &[Group] {
+        self.groups.get(control).map_or(&[], Vec::as_slice)
+    }
+
+    /// The statistics of `control`.
+    pub fn stats(&self, control: &str) -> &[Stat] {
+        self.stats.get(control).map_or(&[], Vec::as_slice)
+    }
+
+    /// Number of findings of `severity`, over all controls.
+    pub fn count(&self, severity: Severity) -> u64 {
+        self.groups.values().flatten().filter(|g| g.severity == severity).map(|g| g.count).sum()
+    }
+}

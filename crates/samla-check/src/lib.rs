@@ -1,0 +1,267 @@
+//! `samla check`: the control suite for Noark 5 extracts.
+//!
+//! [`check`] runs Arkade's Noark 5 controls under their own IDs (N5.01–N5.64) and samla's
+//! own (S.01–S.08) over an [`Extract`]: the structure controls on the files, the content
+//! controls in one streaming pass over arkivstruktur.xml, and the document controls on
+//! all cores as the pass meets the dokumentobjekter. It never stops at the first problem:
+//! every finding is collected, grouped and counted ([`findings`]), and the result is a
+//! [`Report`] that serialises to the JSON format in docs/report-format.md.
+//!
+//! ```no_run
+//! use samla_check::{check, Options};
+//! let extract = samla_noark5::Extract::open("uttrekk".as_ref())?;
+//! let report = check(&extract, &Options::default(), &mut |_| {})?;
+//! println!("{} errors", report.summary.errors);
+//! # Ok::<(), samla_noark5::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod content;
+pub mod controls;
+pub mod documents;
+pub mod findings;
+pub mod ids;
+pub mod structure;
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use samla_noark5::model::Date;
+use samla_noark5::schemas::SchemaDir;
+use samla_noark5::stream::{Event, Split, UnitReader};
+use samla_noark5::{Extract, Version};
+use serde::Serialize;
+
+use crate::content::Content;
+use crate::controls::{CONTROLS, ControlKind};
+use crate::findings::{Findings, Group, Location, Severity, Stat, Text};
+
+/// How to run the check.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the official schemas are (for N5.03 and S.01); `None` uses the extract's own.
+    pub schemas: Option<SchemaDir>,
+    /// Run only these controls (`None`: all).
+    pub selection: Option<BTreeSet<&'static str>>,
+    /// Locations kept per group of identical findings.
+    pub max_locations: usize,
+    /// Dates after this day are flagged (S.05). Defaults to today.
+    pub today: Date,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let days = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d.as_secs() / 86_400) as i64)
+            .unwrap_or(0);
+        Options { schemas: None, selection: None, max_locations: 20, today: Date::from_days(days) }
+    }
+}
+
+/// Progress of a check, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Bytes of arkivstruktur.xml read so far, of the total.
+    Reading {
+        /// Bytes read.
+        done: u64,
+        /// Bytes in all.
+        total: u64,
+    },
+    /// Document files hashed so far.
+    Documents {
+        /// Dokumentobjekter checked.
+        checked: u64,
+        /// Bytes hashed.
+        bytes: u64,
+    },
+}
+
+/// The summary at the head of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The path checked.
+    pub extract: String,
+    /// Noark 5 version as stated in arkivuttrekk.xml.
+    pub version: Option<String>,
+    /// Archive creators.
+    pub creators: Vec<String>,
+    /// Archival period as stated in arkivuttrekk.xml.
+    pub period: Option<(String, String)>,
+    /// Files in the extract.
+    pub files: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// Mapper in arkivstruktur.xml.
+    pub mapper: u64,
+    /// Registreringer in arkivstruktur.xml.
+    pub registreringer: u64,
+    /// Dokumentobjekter in arkivstruktur.xml.
+    pub dokumentobjekter: u64,
+    /// Mapper per year (opprettetDato), for the report's chart.
+    pub mapper_per_year: Vec<(String, u64)>,
+    /// Registreringer per year (opprettetDato), for the report's chart.
+    pub registreringer_per_year: Vec<(String, u64)>,
+    /// Findings of severity error.
+    pub errors: u64,
+    /// Findings of severity warning.
+    pub warnings: u64,
+    /// Where the schemas used for N5.03 came from.
+    pub schemas: String,
+    /// Wall time of the check, in seconds.
+    pub seconds: f64,
+    /// Controls run.
+    pub controls_run: usize,
+}
+
+/// The result of one control.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlReport {
+    /// The ID, e.g. `N5.02`.
+    pub id: &'static str,
+    /// Its name.
+    pub name: Text,
+    /// Its kind.
+    pub kind: ControlKind,
+    /// Statistics (counts).
+    pub stats: Vec<Stat>,
+    /// Grouped findings.
+    pub findings: Vec<Group>,
+}
+
+/// A whole report. See docs/report-format.md.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Format version of this JSON.
+    pub format: u32,
+    /// The tool that made it.
+    pub tool: String,
+    /// The summary.
+    pub summary: Summary,
+    /// One entry per control run, in control order.
+    pub controls: Vec<ControlReport>,
+}
+
+impl Report {
+    /// The report of control `id`, if it ran.
+    pub fn control(&self, id: &str) -> Option<&ControlReport> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+
+    /// The exit code: 0 when there are no errors, 1 when there are.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(self.summary.errors > 0)
+    }
+}
+
+/// Runs the check. Fails (`Err`) only when the extract cannot be read at all; every
+/// problem inside it is a finding.
+pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Progress)) -> samla_noark5::Result<Report> {
+    let started = Instant::now();
+    let mut f = Findings::new(options.max_locations);
+    let uttrekk = structure::read_arkivuttrekk(extract, &mut f);
+    let version = uttrekk.as_ref().and_then(|u| u.version.as_deref()).and_then(Version::parse);
+
+    structure::files_exist(extract, uttrekk.as_ref(), &mut f);
+    structure::checksums(extract, uttrekk.as_ref(), &mut f);
+    let schemas = structure::official_schemas(extract, &mut f);
+
+    let mut content = Content::new("arkivstruktur.xml", version, options.today);
+    let total = extract.size("arkivstruktur.xml").unwrap_or(0);
+    let mut reader =
+        UnitReader::parallel(extract.open_file("arkivstruktur.xml")?, "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
+    let mut path: Vec<String> = Vec::new();
+    let mut ticks = 0u32;
+    loop {
+        let event =
+            match reader.next_event() {
+                Ok(Some(event)) => event,
+                Ok(None) => break,
+                Err(e) => {
+                    // A damaged arkivstruktur.xml ends the pass; what was read still counts.
+                    let at = Location {
+                        file: "arkivstruktur.xml".into(),
+                        line: e.pos.map(|p| p.line),
+                        column: e.pos.map(|p| p.column),
+                        element: e.element.clone(),
+                        ..Default::default()
+                    };
+                    f.add("N5.03", Severity::Error, at.with_detail(e.message.clone()), Text::new(
+                    "arkivstruktur.xml kan ikke leses ferdig; innholdskontrollene dekker bare det som ble lest",
+                    "arkivstruktur.xml cannot be read to the end; the content controls cover only what was read",
+                ));
+                    break;
+                }
+            };
+        match event {
+            Event::Start(header) => {
+                path.push(header.name.to_string());
+                content.start(&header, &format!("/{}", path.join("/")), &mut f);
+            }
+            Event::Unit(unit) | Event::Field(unit) => {
+                content.unit(&unit, &format!("/{}", path.join("/")), extract, &mut f)
+            }
+            Event::End(name) => {
+                let p = format!("/{}", path.join("/"));
+                content.end(samla_noark5::element::local_name(&name), &p, &mut f);
+                path.pop();
+            }
+        }
+        ticks += 1;
+        if ticks.is_multiple_of(512) {
+            progress(Progress::Reading { done: reader.bytes_read(), total });
+            progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
+        }
+    }
+    progress(Progress::Reading { done: total, total });
+    let document_files = content.documents.finish(extract, &mut f);
+    progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
+
+    structure::document_count(extract, uttrekk.as_ref(), document_files, &mut f);
+    structure::stated_counts(uttrekk.as_ref(), &content, &mut f);
+    structure::flags(uttrekk.as_ref(), &content, &mut f);
+    structure::journals(extract, uttrekk.as_ref(), &content, &mut f);
+    structure::endringslogg(extract, uttrekk.as_ref(), &content, &mut f);
+    let mapper_per_year = content.tally_values("N5.11");
+    let registreringer_per_year = content.tally_values("N5.18");
+    let (mapper, registreringer, dokumentobjekter) =
+        (content.total("mappe"), content.total("registrering"), content.total("dokumentobjekt"));
+    content.finish(&mut f);
+
+    let selected = |id: &str| options.selection.as_ref().is_none_or(|s| s.contains(id));
+    let controls: Vec<ControlReport> = CONTROLS
+        .iter()
+        .filter(|c| selected(c.id))
+        .map(|c| ControlReport {
+            id: c.id,
+            name: Text::new(c.nb, c.en),
+            kind: c.kind,
+            stats: f.stats(c.id).to_vec(),
+            findings: f.groups(c.id).to_vec(),
+        })
+        .collect();
+    let count =
+        |sev: Severity| controls.iter().flat_map(|c| &c.findings).filter(|g| g.severity == sev).map(|g| g.count).sum();
+    let (files, bytes) = extract.files().fold((0, 0), |(n, b), (_, s)| (n + 1, b + s));
+    let summary = Summary {
+        extract: extract.location().display().to_string(),
+        version: uttrekk.as_ref().and_then(|u| u.version.clone()),
+        creators: uttrekk.as_ref().map(|u| u.record_creators.clone()).unwrap_or_default(),
+        period: uttrekk.as_ref().and_then(|u| Some((u.period_start.clone()?, u.period_end.clone()?))),
+        files,
+        bytes,
+        mapper,
+        registreringer,
+        dokumentobjekter,
+        mapper_per_year,
+        registreringer_per_year,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        schemas,
+        seconds: started.elapsed().as_secs_f64(),
+        controls_run: controls.len(),
+    };
+    Ok(Report { format: 1, tool: format!("samla {}", env!("CARGO_PKG_VERSION")), summary, controls })
+}

@@ -1,0 +1,475 @@
+//! The controls on the extract's files and on what arkivuttrekk.xml states: N5.01,
+//! N5.02, N5.28, S.01, the stated counts (N5.10, N5.16), the flags (N5.42, N5.44, N5.45),
+//! the journals (N5.59, N5.60) and the endringslogg (N5.61, N5.62).
+
+use samla_noark5::addml::Arkivuttrekk;
+use samla_noark5::schemas;
+use samla_noark5::stream::{Event, Split, UnitReader};
+use samla_noark5::{Element, Extract};
+
+use crate::content::Content;
+use crate::documents::sha256_of;
+use crate::findings::{Findings, Location, Severity, Text};
+
+const UTTREKK: &str = "arkivuttrekk.xml";
+
+/// Reads arkivuttrekk.xml; a missing or unreadable one is an N5.01/N5.02 finding.
+pub fn read_arkivuttrekk(extract: &Extract, f: &mut Findings) -> Option<Arkivuttrekk> {
+    if extract.find(UTTREKK).is_none() {
+        f.add(
+            "N5.01",
+            Severity::Error,
+            Location::file(UTTREKK),
+            Text::new("arkivuttrekk.xml mangler", "arkivuttrekk.xml is missing"),
+        );
+        return None;
+    }
+    let read = extract.open_file(UTTREKK).and_then(|r| Arkivuttrekk::read(r, UTTREKK));
+    match read {
+        Ok(u) => Some(u),
+        Err(e) => {
+            let at = Location {
+                file: UTTREKK.into(),
+                line: e.pos.map(|p| p.line),
+                column: e.pos.map(|p| p.column),
+                ..Default::default()
+            };
+            f.add(
+                "N5.02",
+                Severity::Error,
+                at.with_detail(e.message),
+                Text::new("arkivuttrekk.xml kan ikke leses", "arkivuttrekk.xml cannot be read"),
+            );
+            None
+        }
+    }
+}
+
+/// N5.01: every file arkivuttrekk.xml lists exists, and arkivstruktur.xml is there.
+pub fn files_exist(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Findings) {
+    let mut listed: Vec<String> = vec!["arkivstruktur.xml".into()];
+    if let Some(u) = uttrekk {
+        for file in &u.files {
+            listed.push(file.name.clone());
+            listed.extend(file.schemas.iter().map(|s| s.name.clone()));
+        }
+    }
+    listed.sort();
+    listed.dedup();
+    let mut missing = 0;
+    for name in listed.iter().filter(|n| !n.is_empty()) {
+        if extract.find(name).is_none() {
+            missing += 1;
+            f.add(
+                "N5.01",
+                Severity::Error,
+                Location::file(UTTREKK).with_detail(name.clone()),
+                Text::new(
+                    "Filen er oppført i arkivuttrekk.xml, men finnes ikke",
+                    "The file is listed in arkivuttrekk.xml but does not exist",
+                ),
+            );
+        }
+    }
+    f.stat("N5.01", Text::new("Filer kontrollert", "Files checked"), listed.len());
+    f.stat("N5.01", Text::new("Filer som mangler", "Files missing"), missing);
+}
+
+/// N5.02: every checksum in arkivuttrekk.xml: algorithm, property, value and match.
+pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Findings) {
+    let Some(u) = uttrekk else { return };
+    let mut entries: Vec<(String, Option<samla_noark5::addml::Checksum>, samla_noark5::pos::Pos)> = Vec::new();
+    for file in &u.files {
+        entries.push((file.name.clone(), file.checksum.clone(), file.pos));
+        for s in &file.schemas {
+            entries.push((s.name.clone(), s.checksum.clone(), file.pos));
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.dedup_by(|a, b| a.0 == b.0);
+    let mut checked = 0;
+    for (name, checksum, pos) in entries {
+        let at =
+            Location { file: UTTREKK.into(), line: Some(pos.line), column: Some(pos.column), ..Default::default() }
+                .with_detail(name.clone());
+        let Some(c) = checksum else {
+            f.add(
+                "N5.02",
+                Severity::Error,
+                at,
+                Text::new("Sjekksum mangler for filen", "No checksum is stated for the file"),
+            );
+            continue;
+        };
+        let Some(value) = c.value.as_deref().filter(|v| !v.is_empty()) else {
+            f.add("N5.02", Severity::Error, at, Text::new("Sjekksummen mangler verdi", "The checksum has no value"));
+            continue;
+        };
+        if c.algorithm.as_deref().is_none_or(str::is_empty) {
+            f.add(
+                "N5.02",
+                Severity::Error,
+                at,
+                Text::new("Sjekksumalgoritme er ikke oppgitt", "No checksum algorithm is stated"),
+            );
+            continue;
+        }
+        if !c.is_sha256() {
+            f.add(
+                "N5.02",
+                Severity::Error,
+                at.with_detail(format!("{name}: {}", c.algorithm.as_deref().unwrap_or(""))),
+                Text::new("Sjekksumalgoritmen er ikke SHA-256", "The checksum algorithm is not SHA-256"),
+            );
+            continue;
+        }
+        if extract.find(&name).is_none() {
+            continue; // N5.01 reports it
+        }
+        checked += 1;
+        match sha256_of(extract, &name) {
+            Ok((hex, _)) if hex.eq_ignore_ascii_case(value.trim()) => {}
+            Ok((hex, _)) => f.add(
+                "N5.02",
+                Severity::Error,
+                at.with_detail(format!("{name}: oppgitt/stated {value}, beregnet/computed {hex}")),
+                Text::new("Sjekksummen stemmer ikke for filen", "The checksum does not match the file"),
+            ),
+            Err(e) => f.add(
+                "N5.02",
+                Severity::Error,
+                at.with_detail(e.to_string()),
+                Text::new("Filen kan ikke leses", "The file cannot be read"),
+            ),
+        }
+    }
+    f.stat("N5.02", Text::new("Sjekksummer kontrollert (SHA-256)", "Checksums checked (SHA-256)"), checked);
+}
+
+/// S.01: the XSDs in the extract are the official ones. Returns where N5.03's schemas
+/// come from, for the summary.
+pub fn official_schemas(extract: &Extract, f: &mut Findings) -> String {
+    let names: Vec<String> =
+        extract.files().filter(|(n, _)| n.ends_with(".xsd") && !n.contains('/')).map(|(n, _)| n.to_string()).collect();
+    let mut official = 0;
+    for name in &names {
+        let Ok((hex, _)) = sha256_of(extract, name) else { continue };
+        match schemas::identify(&hex) {
+            Some(s) if s.name.eq_ignore_ascii_case(name) => official += 1,
+            Some(s) => f.add(
+                "S.01",
+                Severity::Warning,
+                Location::file(name.clone()).with_detail(format!("= {} {}", s.family, s.name)),
+                Text::new("Skjemafilen er en offisiell fil under et annet navn", "The schema file is an official file under another name"),
+            ),
+            None if schemas::OFFICIAL.iter().any(|s| s.name.eq_ignore_ascii_case(name)) => f.add(
+                "S.01",
+                Severity::Error,
+                Location::file(name.clone()).with_detail(hex),
+                Text::new(
+                    "Skjemafilen har et offisielt navn, men er ikke den offisielle filen (krav 6.4.18 forbyr varianter)",
+                    "The schema file has an official name but is not the official file (krav 6.4.18 forbids variants)",
+                ),
+            ),
+            None => f.add(
+                "S.01",
+                Severity::Info,
+                Location::file(name.clone()),
+                Text::new("Skjemafil som ikke er en av Arkivverkets (virksomhetsspesifikk)", "A schema file that is not Arkivverket's (business-specific)"),
+            ),
+        }
+    }
+    f.stat("S.01", Text::new("Offisielle skjemafiler i uttrekket", "Official schema files in the extract"), official);
+    format!("{official} of {} schema files in the extract are official", names.len())
+}
+
+/// N5.28: the files in the document folder against antallDokumentfiler.
+pub fn document_count(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, found: u64, f: &mut Findings) {
+    let folder = extract.document_folder().unwrap_or_else(|| "DOKUMENT".into());
+    f.stat(
+        "N5.28",
+        Text::new(format!("Dokumentfiler funnet i {folder}/"), format!("Document files found in {folder}/")),
+        found,
+    );
+    let Some(stated) = uttrekk.and_then(Arkivuttrekk::antall_dokumentfiler) else {
+        f.add(
+            "N5.28",
+            Severity::Warning,
+            Location::file(UTTREKK),
+            Text::new("antallDokumentfiler er ikke oppgitt", "antallDokumentfiler is not stated"),
+        );
+        return;
+    };
+    f.stat("N5.28", Text::new("Oppgitt antall dokumentfiler", "Stated number of document files"), stated);
+    if stated != found {
+        f.add(
+            "N5.28",
+            Severity::Error,
+            Location::file(UTTREKK).with_detail(format!("oppgitt/stated {stated}, funnet/found {found}")),
+            Text::new(
+                "Antall dokumentfiler stemmer ikke med antallDokumentfiler",
+                "The number of document files does not match antallDokumentfiler",
+            ),
+        );
+    }
+}
+
+fn stated(uttrekk: Option<&Arkivuttrekk>, file: &str, what: &str) -> Option<(String, samla_noark5::pos::Pos)> {
+    let f = uttrekk?.file(file)?;
+    f.occurrences.iter().find(|(w, _)| w == what).map(|(_, n)| (n.trim().to_string(), f.pos))
+}
+
+/// N5.10 and N5.16: the mapper and registreringer against numberOfOccurrences.
+pub fn stated_counts(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
+    for (control, what) in [("N5.10", "mappe"), ("N5.16", "registrering")] {
+        let Some((n, pos)) = stated(uttrekk, "arkivstruktur.xml", what) else { continue };
+        let found = content.total(what);
+        f.stat(control, Text::new("Oppgitt i arkivuttrekk.xml", "Stated in arkivuttrekk.xml"), &n);
+        if n.parse::<u64>().ok() != Some(found) {
+            f.add(
+                control,
+                Severity::Error,
+                Location { file: UTTREKK.into(), line: Some(pos.line), column: Some(pos.column), ..Default::default() }
+                    .with_detail(format!("{what}: oppgitt/stated {n}, funnet/found {found}")),
+                Text::new("Antallet stemmer ikke med arkivuttrekk.xml", "The count does not match arkivuttrekk.xml"),
+            );
+        }
+    }
+}
+
+/// N5.42, N5.44, N5.45: skjerming, kassasjon and utført kassasjon against the flags.
+pub fn flags(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
+    let Some(u) = uttrekk else { return };
+    for (control, flag, found, nb, en) in [
+        ("N5.42", "inneholderSkjermetInformasjon", content.tally_total("N5.42"), "skjerminger", "skjerminger"),
+        (
+            "N5.44",
+            "inneholderDokumenterSomSkalKasseres",
+            content.tally_total("N5.44"),
+            "kassasjonsvedtak",
+            "kassasjonsvedtak",
+        ),
+        (
+            "N5.45",
+            "omfatterDokumenterSomErKassert",
+            content.total("utfoertKassasjon"),
+            "utførte kassasjoner",
+            "utførte kassasjoner",
+        ),
+    ] {
+        let Some(flag_value) = u.flag(flag) else { continue };
+        let at = Location::file(UTTREKK).with_detail(format!("{flag} = {flag_value}, {found} {en}"));
+        if flag_value && found == 0 {
+            f.add(
+                control,
+                Severity::Error,
+                at,
+                Text::new(
+                    format!("Det er dokumentert at uttrekket skal omfatte {nb}, men ingen ble funnet"),
+                    format!("arkivuttrekk.xml says the extract holds {en}, but none were found"),
+                ),
+            );
+        } else if !flag_value && found > 0 {
+            f.add(
+                control,
+                Severity::Error,
+                at,
+                Text::new(
+                    format!("Uttrekket har {nb}, men arkivuttrekk.xml sier det ikke har det"),
+                    format!("The extract holds {en}, but arkivuttrekk.xml says it does not"),
+                ),
+            );
+        }
+    }
+}
+
+struct Journal {
+    records: u64,
+    header: Option<Element>,
+}
+
+fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journal> {
+    extract.find(name)?;
+    let mut j = Journal { records: 0, header: None };
+    let source = match extract.open_file(name) {
+        Ok(s) => s,
+        Err(e) => {
+            f.add(
+                "N5.59",
+                Severity::Error,
+                Location::file(name).with_detail(e.to_string()),
+                Text::new("Journalen kan ikke leses", "The journal cannot be read"),
+            );
+            return None;
+        }
+    };
+    let mut reader = UnitReader::new(source, name, Split::JOURNAL);
+    loop {
+        match reader.next_event() {
+            Ok(Some(Event::Unit(u))) if u.local_name() == "journalhode" => j.header = Some(u),
+            Ok(Some(Event::Unit(u))) if u.local_name() == "journalregistrering" => j.records += 1,
+            Ok(Some(_)) => {}
+            Ok(None) => return Some(j),
+            Err(e) => {
+                let at = Location {
+                    file: name.into(),
+                    line: e.pos.map(|p| p.line),
+                    column: e.pos.map(|p| p.column),
+                    ..Default::default()
+                };
+                f.add(
+                    "N5.59",
+                    Severity::Error,
+                    at.with_detail(e.message),
+                    Text::new("Journalen kan ikke leses ferdig", "The journal cannot be read to the end"),
+                );
+                return Some(j);
+            }
+        }
+    }
+}
+
+/// N5.59 and N5.60: the journals against arkivstruktur.xml.
+pub fn journals(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
+    let sharp = uttrekk.is_some_and(|u| {
+        u.info("periode.inngaaendeSkille").is_some_and(|v| v.trim().eq_ignore_ascii_case("skarpt"))
+            && u.info("periode.utgaaendeSkille").is_some_and(|v| v.trim().eq_ignore_ascii_case("skarpt"))
+    });
+    let in_structure = content.journalposter;
+    f.stat("N5.59", Text::new("Journalposter i arkivstrukturen", "Journalposter in arkivstruktur.xml"), in_structure);
+    for name in ["loependeJournal.xml", "offentligJournal.xml"] {
+        let Some(j) = read_journal(extract, name, f) else {
+            f.stat("N5.59", Text::new(format!("{name} finnes ikke"), format!("{name} does not exist")), "-");
+            continue;
+        };
+        f.stat("N5.59", Text::new(format!("Journalposter i {name}"), format!("Journalposter in {name}")), j.records);
+        let severity = if sharp { Severity::Error } else { Severity::Warning };
+        if j.records != in_structure {
+            f.add(
+                "N5.59",
+                severity,
+                Location::file(name).with_detail(format!("{} ≠ {in_structure}", j.records)),
+                Text::new(
+                    "Antall journalposter i journalen stemmer ikke med arkivstrukturen",
+                    "The number of journalposter in the journal does not match arkivstruktur.xml",
+                ),
+            );
+        }
+        let header = j.header.as_ref();
+        if let Some(n) = header.and_then(|h| h.value("antallJournalposter"))
+            && n.trim().parse::<u64>().ok() != Some(j.records)
+        {
+            f.add(
+                "N5.59",
+                Severity::Error,
+                Location::file(name).with_detail(format!("antallJournalposter {} ≠ {}", n.trim(), j.records)),
+                Text::new(
+                    "antallJournalposter i journalhodet stemmer ikke med journalen",
+                    "antallJournalposter in the journalhode does not match the journal",
+                ),
+            );
+        }
+        // N5.60: the journal's period against the journaldatoer in arkivstruktur.xml.
+        let dates = header.map(|h| (h.date("journalStartDato"), h.date("journalSluttDato")));
+        if let (Some((Some(Ok(start)), Some(Ok(end)))), Some((first, last))) = (dates, content.journaldato) {
+            f.stat(
+                "N5.60",
+                Text::new(format!("{name}: periode"), format!("{name}: period")),
+                format!("{start} – {end}"),
+            );
+            if first < start || last > end {
+                f.add(
+                    "N5.60",
+                    Severity::Warning,
+                    Location::file(name).with_detail(format!("{first} – {last} ∉ {start} – {end}")),
+                    Text::new(
+                        "Journaldatoer i arkivstrukturen ligger utenfor journalens periode",
+                        "Journaldatoer in arkivstruktur.xml lie outside the journal's period",
+                    ),
+                );
+            }
+        }
+    }
+    if let Some((first, last)) = content.journaldato {
+        f.stat(
+            "N5.60",
+            Text::new(
+                "Første og siste journaldato i arkivstrukturen",
+                "First and last journaldato in arkivstruktur.xml",
+            ),
+            format!("{first} – {last}"),
+        );
+    }
+}
+
+/// N5.61 and N5.62: the endringslogg's count and references.
+pub fn endringslogg(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
+    const NAME: &str = "endringslogg.xml";
+    if extract.find(NAME).is_none() {
+        f.stat("N5.61", Text::new("endringslogg.xml finnes ikke", "endringslogg.xml does not exist"), "-");
+        return;
+    }
+    let source = match extract.open_file(NAME) {
+        Ok(s) => s,
+        Err(_) => return,
+    };
+    let mut reader = UnitReader::new(source, NAME, Split::ENDRINGSLOGG);
+    let mut count = 0u64;
+    loop {
+        match reader.next_event() {
+            Ok(Some(Event::Unit(e))) if e.local_name() == "endring" => {
+                count += 1;
+                let r = e.value("referanseArkivenhet").unwrap_or("").trim();
+                if !r.is_empty() && !content.has_id(r) {
+                    let at = Location {
+                        file: NAME.into(),
+                        line: Some(e.pos.line),
+                        column: Some(e.pos.column),
+                        ..Default::default()
+                    };
+                    f.add(
+                        "N5.62",
+                        Severity::Error,
+                        at.with_detail(r.to_string()),
+                        Text::new(
+                            "referanseArkivenhet peker ikke på noen enhet i arkivstrukturen",
+                            "referanseArkivenhet points at nothing in arkivstruktur.xml",
+                        ),
+                    );
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                let at = Location {
+                    file: NAME.into(),
+                    line: e.pos.map(|p| p.line),
+                    column: e.pos.map(|p| p.column),
+                    ..Default::default()
+                };
+                f.add(
+                    "N5.61",
+                    Severity::Error,
+                    at.with_detail(e.message),
+                    Text::new("endringslogg.xml kan ikke leses ferdig", "endringslogg.xml cannot be read to the end"),
+                );
+                break;
+            }
+        }
+    }
+    f.stat("N5.61", Text::new("Totalt", "Total"), count);
+    if let Some((n, pos)) = stated(uttrekk, NAME, "endring")
+        && n.parse::<u64>().ok() != Some(count)
+    {
+        f.add(
+            "N5.61",
+            Severity::Error,
+            Location { file: UTTREKK.into(), line: Some(pos.line), column: Some(pos.column), ..Default::default() }
+                .with_detail(format!("oppgitt/stated {n}, funnet/found {count}")),
+            Text::new(
+                "Antall endringer stemmer ikke med arkivuttrekk.xml",
+                "The number of endringer does not match arkivuttrekk.xml",
+            ),
+        );
+    }
+}
