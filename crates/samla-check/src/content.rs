@@ -37,6 +37,10 @@ fn header_kind(local: &str) -> Option<&'static str> {
     }
 }
 
+/// Date fields that may lie in the future: planned disposal, lifting of screening,
+/// downgrading and due dates.
+const FUTURE_ALLOWED: &[&str] = &["kassasjonsdato", "skjermingOpphoererDato", "nedgraderingsdato", "forfallsdato"];
+
 /// A counter of values, reported in sorted order.
 type Tally = BTreeMap<String, u64>;
 
@@ -82,6 +86,8 @@ pub struct Content {
     arkivdel_summaries: Vec<String>,
     pub(crate) journaldato: Option<(Date, Date)>,
     pub(crate) journalposter: u64,
+    /// Keys of the journalposter's systemIDs, to compare with the journals.
+    pub(crate) journalpost_keys: HashSet<u128>,
     pub(crate) documents: Documents,
 }
 
@@ -105,6 +111,7 @@ impl Content {
             arkivdel_summaries: Vec::new(),
             journaldato: None,
             journalposter: 0,
+            journalpost_keys: HashSet::new(),
             documents: Documents::new(),
         }
     }
@@ -302,7 +309,7 @@ impl Content {
             let mut stack = vec![(child, child_path, header.local_name().to_string())];
             while let Some((e, p, parent)) = stack.pop() {
                 self.visit_common(e, &p, sid, f);
-                if let Some(kind) = header_kind(e.local_name()) {
+                if let Some(kind) = header_kind(e.local_name()).filter(|_| !e.children.is_empty()) {
                     self.tally(kind, parent);
                 }
                 for c in e.children.iter().rev() {
@@ -439,7 +446,7 @@ impl Content {
                     "The year looks like a misread two-digit year",
                 ),
             );
-        } else if date > self.today {
+        } else if date > self.today && !FUTURE_ALLOWED.contains(&e.local_name()) {
             f.add(
                 "S.05",
                 Severity::Error,
@@ -476,9 +483,11 @@ impl Content {
             "korrespondansepart" => self.count("korrespondansepart"),
             "avskrivning" => self.tally("N5.40", e.value("avskrivningsmaate").unwrap_or("").trim()),
             "dokumentflyt" => self.count("dokumentflyt"),
-            "skjerming" => self.tally("N5.42", parent.to_string()),
-            "gradering" => self.tally("N5.43", parent.to_string()),
-            "kassasjon" => self.tally("N5.44", parent.to_string()),
+            // In v3.1 the grad itself is a field named gradering: count the complex one.
+            "skjerming" | "gradering" | "kassasjon" if !e.children.is_empty() => {
+                let control = header_kind(e.local_name()).expect("listed in header_kind");
+                self.tally(control, parent.to_string());
+            }
             "utfoertKassasjon" => self.count("utfoertKassasjon"),
             "konvertering" => self.count("konvertering"),
             "referanseArkivdel" => {
@@ -543,6 +552,9 @@ impl Content {
             return;
         }
         self.journalposter += 1;
+        if let Some(id) = e.system_id() {
+            self.journalpost_keys.insert(id_key(id));
+        }
         let jptype = e.value("journalposttype").unwrap_or("").trim().to_string();
         self.tally("N5.17", jptype.clone());
         let status = e.value("journalstatus").unwrap_or("").trim().to_string();

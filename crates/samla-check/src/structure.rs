@@ -7,7 +7,9 @@ use samla_noark5::schemas;
 use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::{Element, Extract};
 
-use crate::content::Content;
+use std::collections::HashSet;
+
+use crate::content::{Content, id_key};
 use crate::documents::sha256_of;
 use crate::findings::{Findings, Location, Severity, Text};
 
@@ -167,8 +169,8 @@ pub fn official_schemas(extract: &Extract, f: &mut Findings) -> String {
                 Severity::Error,
                 Location::file(name.clone()).with_detail(hex),
                 Text::new(
-                    "Skjemafilen har et offisielt navn, men er ikke den offisielle filen (krav 6.4.18 forbyr varianter)",
-                    "The schema file has an official name but is not the official file (krav 6.4.18 forbids variants)",
+                    "Skjemafilen har et offisielt navn, men er ikke den offisielle filen for noen versjon samla kjenner (krav 6.4.18 forbyr varianter)",
+                    "The schema file has an official name but is not the official file of any version samla knows (krav 6.4.18 forbids variants)",
                 ),
             ),
             None => f.add(
@@ -286,11 +288,13 @@ pub fn flags(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings
 struct Journal {
     records: u64,
     header: Option<Element>,
+    /// systemIDs of the journalposter in the journal.
+    keys: HashSet<u128>,
 }
 
 fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journal> {
     extract.find(name)?;
-    let mut j = Journal { records: 0, header: None };
+    let mut j = Journal { records: 0, header: None, keys: HashSet::new() };
     let source = match extract.open_file(name) {
         Ok(s) => s,
         Err(e) => {
@@ -307,7 +311,12 @@ fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journ
     loop {
         match reader.next_event() {
             Ok(Some(Event::Unit(u))) if u.local_name() == "journalhode" => j.header = Some(u),
-            Ok(Some(Event::Unit(u))) if u.local_name() == "journalregistrering" => j.records += 1,
+            Ok(Some(Event::Unit(u))) if u.local_name() == "journalregistrering" => {
+                j.records += 1;
+                if let Some(id) = u.child("journalpost").and_then(Element::system_id) {
+                    j.keys.insert(id_key(id));
+                }
+            }
             Ok(Some(_)) => {}
             Ok(None) => return Some(j),
             Err(e) => {
@@ -329,6 +338,47 @@ fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journ
     }
 }
 
+/// Names the journalposter of arkivstruktur.xml that `journal` lacks. Only run when the
+/// counts differ: it reads arkivstruktur.xml a second time rather than keeping every
+/// systemID as text through the main pass.
+fn missing_from_journal(
+    extract: &Extract,
+    journal: &str,
+    content: &Content,
+    keys: &HashSet<u128>,
+    severity: Severity,
+    f: &mut Findings,
+) {
+    if content.journalpost_keys.iter().all(|k| keys.contains(k)) {
+        return;
+    }
+    let Ok(source) = extract.open_file("arkivstruktur.xml") else { return };
+    let mut reader = UnitReader::parallel(source, "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
+    while let Ok(Some(event)) = reader.next_event() {
+        let Event::Unit(unit) = event else { continue };
+        for r in
+            unit.noark_descendants().filter(|e| e.local_name() == "registrering" && e.xsi_type() == Some("journalpost"))
+        {
+            let Some(id) = r.system_id() else { continue };
+            if !keys.contains(&id_key(id)) {
+                let at = Location {
+                    file: "arkivstruktur.xml".into(),
+                    line: Some(r.pos.line),
+                    column: Some(r.pos.column),
+                    system_id: Some(id.to_string()),
+                    ..Default::default()
+                };
+                f.add(
+                    "N5.59",
+                    severity,
+                    at.with_detail(journal.to_string()),
+                    Text::new("Journalposten mangler i journalen", "The journalpost is missing from the journal"),
+                );
+            }
+        }
+    }
+}
+
 /// N5.59 and N5.60: the journals against arkivstruktur.xml.
 pub fn journals(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
     let sharp = uttrekk.is_some_and(|u| {
@@ -339,7 +389,28 @@ pub fn journals(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Con
     f.stat("N5.59", Text::new("Journalposter i arkivstrukturen", "Journalposter in arkivstruktur.xml"), in_structure);
     for name in ["loependeJournal.xml", "offentligJournal.xml"] {
         let Some(j) = read_journal(extract, name, f) else {
-            f.stat("N5.59", Text::new(format!("{name} finnes ikke"), format!("{name} does not exist")), "-");
+            // Arkade counts a missing journal as a deviation; it is an error where
+            // arkivuttrekk.xml lists the file (N5.01 names it too).
+            let listed = uttrekk.is_some_and(|u| u.file(name).is_some());
+            let severity = if listed { Severity::Error } else { Severity::Warning };
+            f.add(
+                "N5.59",
+                severity,
+                Location::file(name),
+                Text::new(
+                    "Journalen finnes ikke; antallet journalposter kan ikke kontrolleres",
+                    "The journal does not exist; the number of journalposter cannot be checked",
+                ),
+            );
+            f.add(
+                "N5.60",
+                severity,
+                Location::file(name),
+                Text::new(
+                    "Journalen finnes ikke; start- og sluttdatoer kan ikke kontrolleres",
+                    "The journal does not exist; the start and end dates cannot be checked",
+                ),
+            );
             continue;
         };
         f.stat("N5.59", Text::new(format!("Journalposter i {name}"), format!("Journalposter in {name}")), j.records);
@@ -354,6 +425,7 @@ pub fn journals(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Con
                     "The number of journalposter in the journal does not match arkivstruktur.xml",
                 ),
             );
+            missing_from_journal(extract, name, content, &j.keys, severity, f);
         }
         let header = j.header.as_ref();
         if let Some(n) = header.and_then(|h| h.value("antallJournalposter"))
@@ -406,7 +478,22 @@ pub fn journals(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Con
 pub fn endringslogg(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
     const NAME: &str = "endringslogg.xml";
     if extract.find(NAME).is_none() {
-        f.stat("N5.61", Text::new("endringslogg.xml finnes ikke", "endringslogg.xml does not exist"), "-");
+        let listed = uttrekk.is_some_and(|u| u.file(NAME).is_some());
+        f.add(
+            "N5.61",
+            if listed { Severity::Error } else { Severity::Warning },
+            Location::file(NAME),
+            Text::new("endringslogg.xml finnes ikke", "endringslogg.xml does not exist"),
+        );
+        f.add(
+            "N5.62",
+            if listed { Severity::Error } else { Severity::Warning },
+            Location::file(NAME),
+            Text::new(
+                "endringslogg.xml finnes ikke; referansene kan ikke kontrolleres",
+                "endringslogg.xml does not exist; its references cannot be checked",
+            ),
+        );
         return;
     }
     let source = match extract.open_file(NAME) {

@@ -1,0 +1,197 @@
+//! `samla check`: clean extracts pass, every injected fault is found by its control, and
+//! on Arkivverket's own test package samla finds what Arkade found.
+
+mod common;
+
+use std::path::Path;
+
+use common::{arkade, generate, samla};
+use serde_json::Value;
+
+/// Runs `samla check PATH --report-json` and returns (exit code, report).
+fn check(path: &Path, extra: &[&str]) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let mut args = vec!["-q", "check", path.to_str().unwrap(), "--report-json", json.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = samla(&args);
+    let code = o.status.code().expect("exited");
+    assert!(code < 2, "check could not run: {}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    (code, report)
+}
+
+fn control<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["controls"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("{id} missing"))
+}
+
+fn errors(report: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for c in report["controls"].as_array().unwrap() {
+        for g in c["findings"].as_array().unwrap() {
+            if g["severity"] == "error" {
+                out.push((c["id"].as_str().unwrap().to_string(), g["message"]["en"].as_str().unwrap().to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// The statistic labelled `label` (Norwegian) of control `id`.
+fn stat(report: &Value, id: &str, label: &str) -> String {
+    let c = control(report, id);
+    let s = c["stats"].as_array().unwrap().iter().find(|s| s["label"]["nb"] == label);
+    s.unwrap_or_else(|| panic!("{id} has no stat {label:?}: {}", c["stats"]))["value"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn clean_generated_extracts_have_no_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    for version in ["5.0", "3.1"] {
+        let dir = generate(&tmp.path().join(version), &["--seed", "21", "--mapper", "300", "--noark-version", version]);
+        let (code, report) = check(&dir, &[]);
+        assert_eq!(errors(&report), Vec::<(String, String)>::new(), "{version}");
+        assert_eq!(code, 0);
+        assert_eq!(report["summary"]["mapper"], 300);
+        assert_eq!(stat(&report, "N5.04", "Totalt"), "1");
+        assert_eq!(report["controls"].as_array().unwrap().len(), 62);
+    }
+}
+
+/// Generates with one fault and returns the systemID and file the generator names.
+fn faulty(dir: &Path, fault: &str) -> (std::path::PathBuf, Option<String>, String) {
+    let out = dir.join("uttrekk");
+    let o = samla(&["generate", "--out", out.to_str().unwrap(), "--seed", "8", "--mapper", "60", "--fault", fault]);
+    assert!(o.status.success());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let line = stdout.lines().find(|l| l.trim_start().starts_with("injected")).expect("the fault is reported");
+    let rest = line.split_once(": ").unwrap().1;
+    let (file, system_id) = match rest.split_once(" systemID ") {
+        Some((f, id)) => (f.to_string(), Some(id.trim().to_string())),
+        None => (rest.trim().to_string(), None),
+    };
+    (out, system_id, file)
+}
+
+#[test]
+fn every_injected_fault_is_found_by_its_control() {
+    let cases = [
+        ("wrong-checksum", "N5.30"),
+        ("missing-document", "N5.32"),
+        ("unreferenced-file", "N5.33"),
+        ("duplicate-systemid", "N5.47"),
+        ("broken-referansearkivdel", "N5.48"),
+        ("count-mismatch", "N5.10"),
+        ("empty-element", "N5.63"),
+        ("journal-count-mismatch", "N5.59"),
+        ("bad-date", "S.05"),
+    ];
+    assert_eq!(cases.len(), samla_fixtures::generate::Fault::ALL.len(), "a test case for every fault kind");
+    for (fault, id) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, system_id, file) = faulty(tmp.path(), fault);
+        let (code, report) = check(&dir, &[]);
+        assert_eq!(code, 1, "{fault}");
+        let c = control(&report, id);
+        let groups: Vec<&Value> =
+            c["findings"].as_array().unwrap().iter().filter(|g| g["severity"] == "error").collect();
+        assert!(!groups.is_empty(), "{fault}: no error under {id}: {c}");
+        // The group that names a unit, where the fault has one.
+        let group = groups
+            .iter()
+            .find(|g| system_id.is_none() || g["locations"][0]["system_id"].is_string())
+            .unwrap_or(&groups[0]);
+        let at = &group["locations"][0];
+        match &system_id {
+            Some(id) => assert_eq!(at["system_id"].as_str(), Some(id.as_str()), "{fault}: {group}"),
+            None => {
+                let named =
+                    at["file"].as_str() == Some(&file) || at["detail"].as_str().is_some_and(|d| d.contains(&file));
+                assert!(named, "{fault}: {file} not named in {group}");
+            }
+        }
+        if fault.contains("document") || fault == "wrong-checksum" || fault == "unreferenced-file" {
+            assert!(at["detail"].as_str().is_some_and(|d| d.contains(&file)) || at["file"] == file, "{fault}: {group}");
+        }
+    }
+}
+
+#[test]
+fn on_arkivverkets_package_samla_finds_what_arkade_found() {
+    // Arkade 5's own report on this package (Arkaderapport-n5-guid.html) lists deviations
+    // under these controls; samla checks the package straight from the tar.
+    let tar = arkade().join("packages/n5-eksempel/n5-guid.tar");
+    let (code, report) = check(&tar, &[]);
+    assert_eq!(code, 1);
+    for id in ["N5.02", "N5.16", "N5.22", "N5.45", "N5.59", "N5.60", "N5.61", "N5.62"] {
+        assert!(!control(&report, id)["findings"].as_array().unwrap().is_empty(), "{id}: Arkade found a deviation");
+    }
+    let n502 = &control(&report, "N5.02")["findings"][0]["locations"][0]["detail"];
+    assert!(n502.as_str().unwrap().contains("001283adc97f9b223f8233165aa180c8ee68d2130b56d7d55f3e9425403c19c1"));
+    // Arkade's counts for the same package.
+    for (id, label, value) in [
+        ("N5.04", "Totalt", "1"),
+        ("N5.05", "Totalt", "1"),
+        ("N5.07", "Totalt", "1"),
+        ("N5.08", "Totalt", "3"),
+        ("N5.10", "Totalt", "1"),
+        ("N5.16", "Totalt", "2"),
+        ("N5.22", "Journalstatus: Journalført", "1"),
+        ("N5.23", "Totalt", "2"),
+        ("N5.26", "Totalt", "2"),
+        ("N5.28", "Dokumentfiler funnet i dokumenter/", "2"),
+        ("N5.29", "Dokumentformat: pdf", "1"),
+        ("N5.35", "Totalt", "1"),
+        ("N5.36", "Totalt", "4"),
+        ("N5.37", "Totalt", "2"),
+        ("N5.38", "Totalt", "1"),
+        ("N5.39", "Totalt", "2"),
+        ("N5.40", "Avskrivningsmåte: Besvart med e-post", "1"),
+        ("N5.41", "Totalt", "1"),
+        ("N5.42", "Totalt", "4"),
+        ("N5.43", "Totalt", "1"),
+        ("N5.44", "Totalt", "1"),
+        ("N5.45", "Totalt", "0"),
+        ("N5.46", "Totalt", "1"),
+    ] {
+        assert_eq!(stat(&report, id, label), value, "{id} {label}");
+    }
+    let first_last = stat(&report, "N5.27", "Arkivdel: første – siste registrering");
+    assert!(first_last.ends_with("1863-10-18 – 1864-05-19"), "{first_last}");
+    for id in ["N5.47", "N5.48", "N5.51", "N5.63"] {
+        assert!(control(&report, id)["findings"].as_array().unwrap().is_empty(), "{id}: Arkade found none");
+    }
+}
+
+#[test]
+fn noark5archive_counts_match_a_hand_count() {
+    let dir = arkade().join("noark5/Noark5Archive");
+    let xml = std::fs::read_to_string(dir.join("arkivstruktur.xml")).unwrap();
+    let (_, report) = check(&dir, &[]);
+    let count =
+        |tag: &str| (xml.matches(&format!("<{tag}>")).count() + xml.matches(&format!("<{tag} ")).count()).to_string();
+    assert_eq!(stat(&report, "N5.05", "Totalt"), count("arkivdel"));
+    assert_eq!(stat(&report, "N5.08", "Totalt"), count("klasse"));
+    assert_eq!(stat(&report, "N5.10", "Totalt"), count("mappe"));
+    assert_eq!(stat(&report, "N5.16", "Totalt"), count("registrering"));
+    assert_eq!(stat(&report, "N5.23", "Totalt"), count("dokumentbeskrivelse"));
+    assert_eq!(stat(&report, "N5.26", "Totalt"), count("dokumentobjekt"));
+    assert_eq!(stat(&report, "N5.39", "Totalt"), count("korrespondansepart"));
+    assert_eq!(report["summary"]["registreringer"].to_string(), count("registrering"));
+}
+
+#[test]
+fn a_control_selection_file_runs_only_those_controls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "2", "--mapper", "20"]);
+    let selection = tmp.path().join("controls.txt");
+    std::fs::write(&selection, "# only these\nN5.01\nN5.47 # systemIDs\n\nS.05\n").unwrap();
+    let (_, report) = check(&dir, &["--controls", selection.to_str().unwrap()]);
+    let ids: Vec<&str> = report["controls"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["N5.01", "N5.47", "S.05"]);
+
+    std::fs::write(&selection, "N5.99\n").unwrap();
+    let o = samla(&["check", dir.to_str().unwrap(), "--controls", selection.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 1: unknown control \"N5.99\""));
+}
