@@ -105,6 +105,7 @@ const TRICKY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
     <registrering><systemID>r</systemID></registrering>
     <klassifikasjonssystem><klasse><mappe><systemID>m2</systemID></mappe></klasse></klassifikasjonssystem>
     <kassasjon><mappe>field, not unit</mappe></kassasjon>
+    <gradering><klasse><mappe>inside a field, so not a unit either</mappe></klasse></gradering>
   </arkivdel>
 </arkiv>
 "#;

@@ -313,7 +313,8 @@ impl<R: Read> Scanner<R> {
                     let unit = self.cut && !empty && in_container && is(self.split.units);
                     if !unit {
                         if !empty {
-                            let container = is(self.split.containers);
+                            // Inside a field, nothing is a container: the field is read whole.
+                            let container = is(self.split.containers) && (self.stack.is_empty() || in_container);
                             self.stack.push((String::from_utf8_lossy(name).into_owned(), container));
                             self.path = None;
                         }
