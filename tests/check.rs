@@ -195,3 +195,50 @@ fn a_control_selection_file_runs_only_those_controls() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 1: unknown control \"N5.99\""));
 }
+
+#[test]
+fn schema_validation_passes_valid_extracts_and_names_the_line_of_an_error() {
+    for extract in ["StructureValidation/correct", "StructureValidation/custom", "Small"] {
+        let (_, report) = check(&arkade().join("noark5").join(extract), &[]);
+        let n503 = control(&report, "N5.03");
+        assert!(n503["findings"].as_array().unwrap().is_empty(), "{extract}: {n503}");
+        assert_eq!(stat(&report, "N5.03", "Skjemafeil i arkivstruktur.xml"), "0", "{extract}");
+    }
+    // The custom extract validates only because its vsmd.xsd is imported beside arkivstruktur.xsd.
+    let (_, custom) = check(&arkade().join("noark5/StructureValidation/custom"), &[]);
+    assert!(custom["summary"]["schemas"].as_str().unwrap().contains("vsmd.xsd"), "{}", custom["summary"]["schemas"]);
+
+    // Version5_5: the one error xmllint reports, on the same line.
+    let dir = arkade().join("noark5/Version5_5");
+    let (code, report) = check(&dir, &[]);
+    assert_eq!(code, 1);
+    let expected = common::xmllint(&dir.join("arkivstruktur.xml"), &dir.join("arkivstruktur.xsd"));
+    let lines: Vec<u64> = expected.iter().map(|e| e.split(':').nth(1).unwrap().parse().unwrap()).collect();
+    let found: Vec<u64> = control(&report, "N5.03")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["locations"].as_array().unwrap().iter().map(|l| l["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(found, lines);
+}
+
+#[test]
+fn schema_validation_runs_straight_from_a_dias_tar_and_uses_the_schema_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "5", "--mapper", "30", "--fault", "empty-element"]);
+    let (_, report) = check(&dir, &["--schemas", common::schemas().to_str().unwrap()]);
+    let n503 = control(&report, "N5.03");
+    let messages: Vec<&str> =
+        n503["findings"].as_array().unwrap().iter().map(|g| g["message"]["en"].as_str().unwrap()).collect();
+    assert!(messages.iter().any(|m| m.contains("beskrivelse")), "{messages:?}");
+
+    let tar = arkade().join("packages/n5-eksempel/n5-guid.tar");
+    let (_, report) = check(&tar, &["--schemas", common::schemas().to_str().unwrap()]);
+    // The package's arkivstruktur.xsd is not an official file, so the official v3.1 schema is used.
+    let schemas = report["summary"]["schemas"].as_str().unwrap();
+    assert!(
+        schemas.contains("arkivstruktur.xml:") && schemas.contains("official, from the schema folder"),
+        "{schemas}"
+    );
+}

@@ -22,6 +22,7 @@ pub mod controls;
 pub mod documents;
 pub mod findings;
 pub mod ids;
+pub mod schema;
 pub mod structure;
 
 use std::collections::BTreeSet;
@@ -168,54 +169,39 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     structure::checksums(extract, uttrekk.as_ref(), &mut f);
     let schemas = structure::official_schemas(extract, &mut f);
 
+    let selected = |id: &str| options.selection.as_ref().is_none_or(|s| s.contains(id));
+    let plan = if selected("N5.03") { Some(schema::plan(extract, version, options.schemas.as_ref())) } else { None };
     let mut content = Content::new("arkivstruktur.xml", version, options.today);
-    let total = extract.size("arkivstruktur.xml").unwrap_or(0);
-    let mut reader =
-        UnitReader::parallel(extract.open_file("arkivstruktur.xml")?, "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
-    let mut path: Vec<String> = Vec::new();
-    let mut ticks = 0u32;
-    loop {
-        let event =
-            match reader.next_event() {
-                Ok(Some(event)) => event,
-                Ok(None) => break,
-                Err(e) => {
-                    // A damaged arkivstruktur.xml ends the pass; what was read still counts.
-                    let at = Location {
-                        file: "arkivstruktur.xml".into(),
-                        line: e.pos.map(|p| p.line),
-                        column: e.pos.map(|p| p.column),
-                        element: e.element.clone(),
-                        ..Default::default()
-                    };
-                    f.add("N5.03", Severity::Error, at.with_detail(e.message.clone()), Text::new(
-                    "arkivstruktur.xml kan ikke leses ferdig; innholdskontrollene dekker bare det som ble lest",
-                    "arkivstruktur.xml cannot be read to the end; the content controls cover only what was read",
-                ));
-                    break;
-                }
-            };
-        match event {
-            Event::Start(header) => {
-                path.push(header.name.to_string());
-                content.start(&header, &format!("/{}", path.join("/")), &mut f);
-            }
-            Event::Unit(unit) | Event::Field(unit) => {
-                content.unit(&unit, &format!("/{}", path.join("/")), extract, &mut f)
-            }
-            Event::End(name) => {
-                let p = format!("/{}", path.join("/"));
-                content.end(samla_noark5::element::local_name(&name), &p, &mut f);
-                path.pop();
-            }
+    std::thread::scope(|scope| -> samla_noark5::Result<()> {
+        // arkivstruktur.xml is validated on its own thread while the content pass reads it.
+        let job =
+            plan.as_ref().and_then(|p| p.files.iter().find(|(x, _, _)| x == "arkivstruktur.xml")).map(|(x, xsd, _)| {
+                let (x, xsd) = (x.clone(), xsd.clone());
+                scope.spawn(move || schema::validate(extract, &x, &xsd))
+            });
+        content_pass(extract, &mut content, &mut f, progress)?;
+        if let Some(job) = job {
+            schema::record(job.join().expect("validation does not panic"), &mut f);
         }
-        ticks += 1;
-        if ticks.is_multiple_of(512) {
-            progress(Progress::Reading { done: reader.bytes_read(), total });
-            progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
+        Ok(())
+    })?;
+    if let Some(plan) = &plan {
+        for (x, xsd, _) in plan.files.iter().filter(|(x, _, _)| x != "arkivstruktur.xml") {
+            schema::record(schema::validate(extract, x, xsd), &mut f);
+        }
+        for x in &plan.without {
+            f.add(
+                "N5.03",
+                Severity::Warning,
+                Location::file(x.clone()),
+                Text::new("Ingen skjema å validere filen mot", "No schema to validate the file against"),
+            );
         }
     }
-    progress(Progress::Reading { done: total, total });
+    let schemas = match &plan {
+        Some(plan) => format!("{schemas}; {}", plan.describe()),
+        None => schemas,
+    };
     let document_files = content.documents.finish(extract, &mut f);
     progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
 
@@ -230,7 +216,6 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         (content.total("mappe"), content.total("registrering"), content.total("dokumentobjekt"));
     content.finish(&mut f);
 
-    let selected = |id: &str| options.selection.as_ref().is_none_or(|s| s.contains(id));
     let controls: Vec<ControlReport> = CONTROLS
         .iter()
         .filter(|c| selected(c.id))
@@ -264,4 +249,59 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         controls_run: controls.len(),
     };
     Ok(Report { format: 1, tool: format!("samla {}", env!("CARGO_PKG_VERSION")), summary, controls })
+}
+
+/// The content pass over arkivstruktur.xml: every event to [`Content`].
+fn content_pass(
+    extract: &Extract,
+    content: &mut Content,
+    f: &mut Findings,
+    progress: &mut dyn FnMut(Progress),
+) -> samla_noark5::Result<()> {
+    let total = extract.size("arkivstruktur.xml").unwrap_or(0);
+    let mut reader =
+        UnitReader::parallel(extract.open_file("arkivstruktur.xml")?, "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
+    let mut path: Vec<String> = Vec::new();
+    let mut ticks = 0u32;
+    loop {
+        let event =
+            match reader.next_event() {
+                Ok(Some(event)) => event,
+                Ok(None) => break,
+                Err(e) => {
+                    // A damaged arkivstruktur.xml ends the pass; what was read still counts.
+                    let at = Location {
+                        file: "arkivstruktur.xml".into(),
+                        line: e.pos.map(|p| p.line),
+                        column: e.pos.map(|p| p.column),
+                        element: e.element.clone(),
+                        ..Default::default()
+                    };
+                    f.add("N5.03", Severity::Error, at.with_detail(e.message.clone()), Text::new(
+                    "arkivstruktur.xml kan ikke leses ferdig; innholdskontrollene dekker bare det som ble lest",
+                    "arkivstruktur.xml cannot be read to the end; the content controls cover only what was read",
+                ));
+                    break;
+                }
+            };
+        match event {
+            Event::Start(header) => {
+                path.push(header.name.to_string());
+                content.start(&header, &format!("/{}", path.join("/")), f);
+            }
+            Event::Unit(unit) | Event::Field(unit) => content.unit(&unit, &format!("/{}", path.join("/")), extract, f),
+            Event::End(name) => {
+                let p = format!("/{}", path.join("/"));
+                content.end(samla_noark5::element::local_name(&name), &p, f);
+                path.pop();
+            }
+        }
+        ticks += 1;
+        if ticks.is_multiple_of(512) {
+            progress(Progress::Reading { done: reader.bytes_read(), total });
+            progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
+        }
+    }
+    progress(Progress::Reading { done: total, total });
+    Ok(())
 }

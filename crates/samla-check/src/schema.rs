@@ -1,0 +1,201 @@
+//! N5.03: every XML file validated against its schema with libxml2, streaming.
+//!
+//! The schema for each file is the extract's own when it is the official one, else the
+//! official one from `--schemas`/`SAMLA_SCHEMAS`, else the extract's own variant (said so).
+//! Business-specific schemas in the extract (such as a `vsmd.xsd`) are imported beside
+//! arkivstruktur.xsd, as their producer intended. The extract's schemas are copied to a
+//! temporary folder first, so that schemas inside a tar resolve their imports.
+
+use std::path::{Path, PathBuf};
+
+use samla_noark5::schemas::{self, SchemaDir};
+use samla_noark5::{Extract, Version};
+use samla_xsd::{Level, Schema};
+
+use crate::documents::sha256_of;
+use crate::findings::{Findings, Location, Severity, Text};
+
+/// Problems kept per file; beyond these they are counted.
+const MAX_PROBLEMS: usize = 1000;
+
+/// The XML files of an extract and the schema each is validated against.
+pub const FILES: [(&str, &str); 5] = [
+    ("arkivstruktur.xml", "arkivstruktur.xsd"),
+    ("loependeJournal.xml", "loependeJournal.xsd"),
+    ("offentligJournal.xml", "offentligJournal.xsd"),
+    ("endringslogg.xml", "endringslogg.xsd"),
+    ("arkivuttrekk.xml", "addml.xsd"),
+];
+
+/// The schemas chosen for one extract.
+pub struct Plan {
+    /// (XML file, schema path, where the schema came from).
+    pub files: Vec<(String, PathBuf, String)>,
+    /// Files without any schema to validate against.
+    pub without: Vec<String>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Plan {
+    /// One line for the report's summary.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self.files.iter().map(|(x, _, from)| format!("{x}: {from}")).collect();
+        parts.extend(self.without.iter().map(|x| format!("{x}: no schema")));
+        parts.join("; ")
+    }
+}
+
+fn target_namespace(xsd: &Path) -> Option<String> {
+    let file = std::fs::File::open(xsd).ok()?;
+    let mut reader = samla_noark5::xml::XmlReader::new(file, xsd.display().to_string());
+    match reader.next_node().ok()? {
+        samla_noark5::xml::Node::Start { element, .. } => element.attr("targetNamespace").map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Chooses the schemas. See the module docs.
+pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>) -> Plan {
+    let own: Vec<String> =
+        extract.files().filter(|(n, _)| n.ends_with(".xsd") && !n.contains('/')).map(|(n, _)| n.to_string()).collect();
+    let tmp = tempfile::tempdir().ok();
+    let mut copied: Vec<(String, bool)> = Vec::new();
+    if let Some(tmp) = &tmp {
+        for name in &own {
+            let Ok(mut from) = extract.open_file(name) else { continue };
+            let Ok(mut to) = std::fs::File::create(tmp.path().join(name)) else { continue };
+            if std::io::copy(&mut from, &mut to).is_ok() {
+                let official = sha256_of(extract, name)
+                    .ok()
+                    .and_then(|(hex, _)| schemas::identify(&hex))
+                    .is_some_and(|s| s.name.eq_ignore_ascii_case(name));
+                copied.push((name.clone(), official));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    let mut without = Vec::new();
+    for (xml, xsd) in FILES {
+        if extract.find(xml).is_none() {
+            continue;
+        }
+        let own = copied.iter().find(|(n, _)| n.eq_ignore_ascii_case(xsd));
+        let from_dir = dir.and_then(|d| match xsd {
+            "addml.xsd" => d.addml().ok(),
+            _ => d.noark5(version.unwrap_or(Version::V5_0), xsd).ok(),
+        });
+        let chosen = match (own, from_dir, &tmp) {
+            (Some((name, true)), _, Some(t)) => Some((t.path().join(name), format!("the extract's {name} (official)"))),
+            (_, Some(path), _) => {
+                Some((path.clone(), format!("{} (official, from the schema folder)", path.display())))
+            }
+            (Some((name, false)), None, Some(t)) => {
+                Some((t.path().join(name), format!("the extract's {name} (not official: no schema folder given)")))
+            }
+            _ => None,
+        };
+        match chosen {
+            Some((path, from)) => files.push((xml.to_string(), path, from)),
+            None => without.push(xml.to_string()),
+        }
+    }
+    // Business-specific schemas: import them beside arkivstruktur.xsd.
+    let extra: Vec<(String, String)> = match &tmp {
+        Some(t) => copied
+            .iter()
+            .filter(|(n, official)| !official && !schemas::OFFICIAL.iter().any(|s| s.name.eq_ignore_ascii_case(n)))
+            .filter_map(|(n, _)| Some((n.clone(), target_namespace(&t.path().join(n))?)))
+            .collect(),
+        None => Vec::new(),
+    };
+    if let (Some(t), false) = (&tmp, extra.is_empty())
+        && let Some(entry) = files.iter_mut().find(|(x, _, _)| x == "arkivstruktur.xml")
+    {
+        let mut wrapper = String::from("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n");
+        let main = entry.1.display().to_string();
+        wrapper.push_str(&format!(
+            "  <xs:import namespace=\"{}\" schemaLocation=\"{}\"/>\n",
+            samla_noark5::model::NS_ARKIVSTRUKTUR,
+            escape(&main)
+        ));
+        for (name, ns) in &extra {
+            let location = t.path().join(name).display().to_string();
+            wrapper.push_str(&format!(
+                "  <xs:import namespace=\"{}\" schemaLocation=\"{}\"/>\n",
+                escape(ns),
+                escape(&location)
+            ));
+        }
+        wrapper.push_str("</xs:schema>\n");
+        let path = t.path().join("samla-arkivstruktur-with-business-schemas.xsd");
+        if std::fs::write(&path, wrapper).is_ok() {
+            let names: Vec<&str> = extra.iter().map(|(n, _)| n.as_str()).collect();
+            entry.2 = format!("{} with {}", entry.2, names.join(", "));
+            entry.1 = path;
+        }
+    }
+    Plan { files, without, _tmp: tmp }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+}
+
+/// What validating one file found.
+pub struct Outcome {
+    /// The XML file.
+    pub file: String,
+    /// The problems (at most [`MAX_PROBLEMS`]), or why the file could not be validated.
+    pub result: Result<samla_xsd::Validation, String>,
+}
+
+/// Validates `xml` against `xsd`. Safe to run on its own thread.
+pub fn validate(extract: &Extract, xml: &str, xsd: &Path) -> Outcome {
+    let result = Schema::compile(xsd).map_err(|e| e.to_string()).and_then(|schema| {
+        let source = extract.open_file(xml).map_err(|e| e.to_string())?;
+        schema.validate(source, xml, MAX_PROBLEMS).map_err(|e| e.to_string())
+    });
+    Outcome { file: xml.to_string(), result }
+}
+
+/// Records the findings of an outcome under N5.03.
+pub fn record(outcome: Outcome, f: &mut Findings) {
+    match outcome.result {
+        Ok(v) => {
+            let shown = v.problems.len() as u64;
+            for p in v.problems {
+                let severity = if p.level == Level::Warning { Severity::Warning } else { Severity::Error };
+                let at = Location {
+                    file: outcome.file.clone(),
+                    line: Some(p.line),
+                    column: Some(p.column),
+                    element: p.element.clone(),
+                    ..Default::default()
+                };
+                f.add("N5.03", severity, at, Text::new(p.message.clone(), p.message));
+            }
+            if v.total > shown {
+                f.add(
+                    "N5.03",
+                    Severity::Error,
+                    Location::file(outcome.file.clone()).with_detail(format!("{} / {}", v.total - shown, v.total)),
+                    Text::new(
+                        "Flere skjemafeil i filen enn rapporten viser",
+                        "More schema errors in the file than the report shows",
+                    ),
+                );
+            }
+            f.stat(
+                "N5.03",
+                Text::new(format!("Skjemafeil i {}", outcome.file), format!("Schema errors in {}", outcome.file)),
+                v.total,
+            );
+        }
+        Err(why) => f.add(
+            "N5.03",
+            Severity::Error,
+            Location::file(outcome.file).with_detail(why),
+            Text::new("Filen kunne ikke valideres", "The file could not be validated"),
+        ),
+    }
+}
