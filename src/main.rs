@@ -81,6 +81,9 @@ struct CheckArgs {
     /// Write the report as JSON (format: docs/report-format.md).
     #[arg(long)]
     report_json: Option<PathBuf>,
+    /// Write the report as a self-contained HTML page for a person.
+    #[arg(long)]
+    report_html: Option<PathBuf>,
     /// Language of the terminal summary.
     #[arg(long, default_value = "nb", value_parser = ["nb", "en"])]
     lang: String,
@@ -298,6 +301,9 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
         write_atomic(path, &json)?;
+    }
+    if let Some(path) = &args.report_html {
+        write_atomic(path, samla_check::html::render(&report, lang).as_bytes())?;
     }
     if !quiet {
         let s = &report.summary;
