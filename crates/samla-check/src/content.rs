@@ -89,11 +89,14 @@ pub struct Content {
     /// Keys of the journalposter's systemIDs, to compare with the journals.
     pub(crate) journalpost_keys: HashSet<u128>,
     pub(crate) documents: Documents,
+    /// Whether the document files are checked (any document control selected).
+    check_documents: bool,
 }
 
 impl Content {
-    /// A pass over `file` of an extract of `version`; dates after `today` are flagged.
-    pub fn new(file: &str, version: Option<Version>, today: Date) -> Content {
+    /// A pass over `file` of an extract of `version`; dates after `today` are flagged;
+    /// `check_documents` says whether the document files are hashed and checked.
+    pub fn new(file: &str, version: Option<Version>, today: Date, check_documents: bool) -> Content {
         Content {
             file: file.to_string(),
             version,
@@ -113,6 +116,7 @@ impl Content {
             journalposter: 0,
             journalpost_keys: HashSet::new(),
             documents: Documents::new(),
+            check_documents,
         }
     }
 
@@ -621,7 +625,9 @@ impl Content {
             size: e.value("filstoerrelse").map(str::to_string),
             location: self.at(e, path, sid),
         };
-        self.documents.push(task, extract, f);
+        if self.check_documents {
+            self.documents.push(task, extract, f);
+        }
     }
 
     /// After the pass: reports the counts and resolves the pending references.

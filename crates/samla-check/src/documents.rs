@@ -154,9 +154,10 @@ impl Documents {
         }
     }
 
-    /// After the pass: N5.33, document files that no dokumentobjekt references.
-    /// Returns the number of files in the document folder.
-    pub fn finish(&mut self, extract: &Extract, findings: &mut Findings) -> u64 {
+    /// After the pass: N5.33, document files that no dokumentobjekt references (when
+    /// `checked`, i.e. the documents were checked at all). Returns the number of files in
+    /// the document folder.
+    pub fn finish(&mut self, extract: &Extract, findings: &mut Findings, checked: bool) -> u64 {
         self.flush(extract, findings);
         let Some(folder) = extract.document_folder() else { return 0 };
         let prefix = format!("{folder}/");
@@ -164,7 +165,7 @@ impl Documents {
         let mut unreferenced = 0;
         for (name, _) in extract.files().filter(|(n, _)| n.starts_with(&prefix)) {
             files += 1;
-            if !self.referenced.contains_key(&key(name)) {
+            if checked && !self.referenced.contains_key(&key(name)) {
                 unreferenced += 1;
                 findings.add(
                     "N5.33",

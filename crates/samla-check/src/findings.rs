@@ -161,6 +161,29 @@ impl Findings {
         self.stats.entry(control).or_default().push(Stat { label, value: value.to_string() });
     }
 
+    /// Adds everything `other` collected (from work done on another thread).
+    pub fn merge(&mut self, other: Findings) {
+        for (control, groups) in other.groups {
+            for g in groups {
+                let mut locations = g.locations.into_iter();
+                let first = locations.next().unwrap_or_default();
+                self.add(control, g.severity, first, g.message.clone());
+                let key = (control, g.severity, g.message);
+                let i = self.index[&key];
+                let mine = &mut self.groups.get_mut(control).expect("just added")[i];
+                mine.count += g.count - 1;
+                for at in locations {
+                    if mine.locations.len() < self.max_locations {
+                        mine.locations.push(at);
+                    }
+                }
+            }
+        }
+        for (control, stats) in other.stats {
+            self.stats.entry(control).or_default().extend(stats);
+        }
+    }
+
     /// The groups of `control`.
     pub fn groups(&self, control: &str) -> &[Group] {
         self.groups.get(control).map_or(&[], Vec::as_slice)

@@ -166,30 +166,57 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     let uttrekk = structure::read_arkivuttrekk(extract, &mut f);
     let version = uttrekk.as_ref().and_then(|u| u.version.as_deref()).and_then(Version::parse);
 
-    structure::files_exist(extract, uttrekk.as_ref(), &mut f);
-    structure::checksums(extract, uttrekk.as_ref(), &mut f);
-    let schemas = structure::official_schemas(extract, &mut f);
-
     let selected = |id: &str| options.selection.as_ref().is_none_or(|s| s.contains(id));
+    structure::files_exist(extract, uttrekk.as_ref(), &mut f);
+    let schemas = structure::official_schemas(extract, &mut f);
     let plan = if selected("N5.03") { Some(schema::plan(extract, version, options.schemas.as_ref())) } else { None };
-    let mut content = Content::new("arkivstruktur.xml", version, options.today);
-    std::thread::scope(|scope| -> samla_noark5::Result<()> {
-        // arkivstruktur.xml is validated on its own thread while the content pass reads it.
-        let job =
+    let documents = ["N5.30", "N5.32", "N5.33", "N5.34", "N5.64", "S.02", "S.03"].iter().any(|id| selected(id));
+    let mut content = Content::new("arkivstruktur.xml", version, options.today, documents);
+
+    // Three streams of work share the cores: the content pass (itself parallel), the
+    // schema validation of arkivstruktur.xml, and the side work on the other files.
+    let (main_xsd, side) = std::thread::scope(|scope| -> samla_noark5::Result<_> {
+        let main_xsd =
             plan.as_ref().and_then(|p| p.files.iter().find(|(x, _, _)| x == "arkivstruktur.xml")).map(|(x, xsd, _)| {
                 let (x, xsd) = (x.clone(), xsd.clone());
                 scope.spawn(move || schema::validate(extract, &x, &xsd))
             });
+        let uttrekk = uttrekk.as_ref();
+        let plan = plan.as_ref();
+        let side = scope.spawn(move || {
+            let mut g = Findings::new(options.max_locations);
+            if selected("N5.02") {
+                structure::checksums(extract, uttrekk, &mut g);
+            }
+            let journals = if selected("N5.59") || selected("N5.60") {
+                structure::read_journals(extract, &mut g)
+            } else {
+                Vec::new()
+            };
+            let others: Vec<schema::Outcome> = plan
+                .map(|p| {
+                    p.files
+                        .iter()
+                        .filter(|(x, _, _)| x != "arkivstruktur.xml")
+                        .map(|(x, xsd, _)| schema::validate(extract, x, xsd))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (g, journals, others)
+        });
         content_pass(extract, &mut content, &mut f, progress)?;
-        if let Some(job) = job {
-            schema::record(job.join().expect("validation does not panic"), &mut f);
-        }
-        Ok(())
+        let main_xsd = main_xsd.map(|job| job.join().expect("validation does not panic"));
+        Ok((main_xsd, side.join().expect("the side work does not panic")))
     })?;
+    let (side_findings, journals, other_xsd) = side;
+    f.merge(side_findings);
+    if let Some(outcome) = main_xsd {
+        schema::record(outcome, &mut f);
+    }
+    for outcome in other_xsd {
+        schema::record(outcome, &mut f);
+    }
     if let Some(plan) = &plan {
-        for (x, xsd, _) in plan.files.iter().filter(|(x, _, _)| x != "arkivstruktur.xml") {
-            schema::record(schema::validate(extract, x, xsd), &mut f);
-        }
         for x in &plan.without {
             f.add(
                 "N5.03",
@@ -203,14 +230,18 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         Some(plan) => format!("{schemas}; {}", plan.describe()),
         None => schemas,
     };
-    let document_files = content.documents.finish(extract, &mut f);
+    let document_files = content.documents.finish(extract, &mut f, documents);
     progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
 
     structure::document_count(extract, uttrekk.as_ref(), document_files, &mut f);
     structure::stated_counts(uttrekk.as_ref(), &content, &mut f);
     structure::flags(uttrekk.as_ref(), &content, &mut f);
-    structure::journals(extract, uttrekk.as_ref(), &content, &mut f);
-    structure::endringslogg(extract, uttrekk.as_ref(), &content, &mut f);
+    if selected("N5.59") || selected("N5.60") {
+        structure::journals(extract, uttrekk.as_ref(), journals, &content, &mut f);
+    }
+    if selected("N5.61") || selected("N5.62") {
+        structure::endringslogg(extract, uttrekk.as_ref(), &content, &mut f);
+    }
     let mapper_per_year = content.tally_values("N5.11");
     let registreringer_per_year = content.tally_values("N5.18");
     let (mapper, registreringer, dokumentobjekter) =

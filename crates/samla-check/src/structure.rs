@@ -285,7 +285,8 @@ pub fn flags(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings
     }
 }
 
-struct Journal {
+/// What a journal file holds, read on its own so that it can run beside the content pass.
+pub struct Journal {
     records: u64,
     header: Option<Element>,
     /// systemIDs of the journalposter in the journal.
@@ -379,16 +380,30 @@ fn missing_from_journal(
     }
 }
 
+/// Reads loependeJournal.xml and offentligJournal.xml (None where a file is missing).
+pub fn read_journals(extract: &Extract, f: &mut Findings) -> Vec<(&'static str, Option<Journal>)> {
+    ["loependeJournal.xml", "offentligJournal.xml"]
+        .into_iter()
+        .map(|name| (name, read_journal(extract, name, f)))
+        .collect()
+}
+
 /// N5.59 and N5.60: the journals against arkivstruktur.xml.
-pub fn journals(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
+pub fn journals(
+    extract: &Extract,
+    uttrekk: Option<&Arkivuttrekk>,
+    read: Vec<(&'static str, Option<Journal>)>,
+    content: &Content,
+    f: &mut Findings,
+) {
     let sharp = uttrekk.is_some_and(|u| {
         u.info("periode.inngaaendeSkille").is_some_and(|v| v.trim().eq_ignore_ascii_case("skarpt"))
             && u.info("periode.utgaaendeSkille").is_some_and(|v| v.trim().eq_ignore_ascii_case("skarpt"))
     });
     let in_structure = content.journalposter;
     f.stat("N5.59", Text::new("Journalposter i arkivstrukturen", "Journalposter in arkivstruktur.xml"), in_structure);
-    for name in ["loependeJournal.xml", "offentligJournal.xml"] {
-        let Some(j) = read_journal(extract, name, f) else {
+    for (name, journal) in read {
+        let Some(j) = journal else {
             // Arkade counts a missing journal as a deviation; it is an error where
             // arkivuttrekk.xml lists the file (N5.01 names it too).
             let listed = uttrekk.is_some_and(|u| u.file(name).is_some());
