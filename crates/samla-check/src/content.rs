@@ -86,8 +86,9 @@ pub struct Content {
     arkivdel_summaries: Vec<String>,
     pub(crate) journaldato: Option<(Date, Date)>,
     pub(crate) journalposter: u64,
-    /// Keys of the journalposter's systemIDs, to compare with the journals.
-    pub(crate) journalpost_keys: HashSet<u128>,
+    /// Sum of the keys of the journalposter's systemIDs: equal sums and counts mean the
+    /// journals hold the same journalposter, without keeping a set of them.
+    pub(crate) journalpost_fingerprint: u128,
     pub(crate) documents: Documents,
     /// Whether the document files are checked (any document control selected).
     check_documents: bool,
@@ -114,7 +115,7 @@ impl Content {
             arkivdel_summaries: Vec::new(),
             journaldato: None,
             journalposter: 0,
-            journalpost_keys: HashSet::new(),
+            journalpost_fingerprint: 0,
             documents: Documents::new(),
             check_documents,
         }
@@ -557,7 +558,7 @@ impl Content {
         }
         self.journalposter += 1;
         if let Some(id) = e.system_id() {
-            self.journalpost_keys.insert(id_key(id));
+            self.journalpost_fingerprint = self.journalpost_fingerprint.wrapping_add(id_key(id));
         }
         let jptype = e.value("journalposttype").unwrap_or("").trim().to_string();
         self.tally("N5.17", jptype.clone());

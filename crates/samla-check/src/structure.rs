@@ -289,13 +289,13 @@ pub fn flags(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings
 pub struct Journal {
     records: u64,
     header: Option<Element>,
-    /// systemIDs of the journalposter in the journal.
-    keys: HashSet<u128>,
+    /// Sum of the keys of the journalposter's systemIDs (see `Content`).
+    fingerprint: u128,
 }
 
 fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journal> {
     extract.find(name)?;
-    let mut j = Journal { records: 0, header: None, keys: HashSet::new() };
+    let mut j = Journal { records: 0, header: None, fingerprint: 0 };
     let source = match extract.open_file(name) {
         Ok(s) => s,
         Err(e) => {
@@ -315,7 +315,7 @@ fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journ
             Ok(Some(Event::Unit(u))) if u.local_name() == "journalregistrering" => {
                 j.records += 1;
                 if let Some(id) = u.child("journalpost").and_then(Element::system_id) {
-                    j.keys.insert(id_key(id));
+                    j.fingerprint = j.fingerprint.wrapping_add(id_key(id));
                 }
             }
             Ok(Some(_)) => {}
@@ -339,19 +339,36 @@ fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journ
     }
 }
 
-/// Names the journalposter of arkivstruktur.xml that `journal` lacks. Only run when the
-/// counts differ: it reads arkivstruktur.xml a second time rather than keeping every
-/// systemID as text through the main pass.
-fn missing_from_journal(
-    extract: &Extract,
-    journal: &str,
-    content: &Content,
-    keys: &HashSet<u128>,
-    severity: Severity,
-    f: &mut Findings,
-) {
-    if content.journalpost_keys.iter().all(|k| keys.contains(k)) {
-        return;
+/// Names the journalposter that differ between arkivstruktur.xml and `journal`. Only run
+/// when the counts or fingerprints differ: it reads the journal again for its systemIDs,
+/// and arkivstruktur.xml a second time, rather than keeping sets through the main pass.
+fn differences(extract: &Extract, journal: &str, content: &Content, severity: Severity, f: &mut Findings) {
+    let mut keys = HashSet::new();
+    let Ok(source) = extract.open_file(journal) else { return };
+    let mut reader = UnitReader::new(source, journal, Split::JOURNAL);
+    while let Ok(Some(event)) = reader.next_event() {
+        let Event::Unit(u) = event else { continue };
+        let Some(jp) = u.child("journalpost") else { continue };
+        let Some(id) = jp.system_id() else { continue };
+        keys.insert(id_key(id));
+        if !content.has_id(id) {
+            let at = Location {
+                file: journal.into(),
+                line: Some(jp.pos.line),
+                column: Some(jp.pos.column),
+                system_id: Some(id.to_string()),
+                ..Default::default()
+            };
+            f.add(
+                "N5.59",
+                severity,
+                at,
+                Text::new(
+                    "Journalen har en journalpost som ikke finnes i arkivstrukturen",
+                    "The journal holds a journalpost that arkivstruktur.xml does not",
+                ),
+            );
+        }
     }
     let Ok(source) = extract.open_file("arkivstruktur.xml") else { return };
     let mut reader = UnitReader::parallel(source, "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
@@ -440,7 +457,9 @@ pub fn journals(
                     "The number of journalposter in the journal does not match arkivstruktur.xml",
                 ),
             );
-            missing_from_journal(extract, name, content, &j.keys, severity, f);
+        }
+        if j.records != in_structure || j.fingerprint != content.journalpost_fingerprint {
+            differences(extract, name, content, severity, f);
         }
         let header = j.header.as_ref();
         if let Some(n) = header.and_then(|h| h.value("antallJournalposter"))
