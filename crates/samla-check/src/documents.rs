@@ -51,7 +51,7 @@ fn algorithm(name: &str) -> Option<Algorithm> {
 fn digest(mut reader: impl Read, alg: &Algorithm) -> std::io::Result<(String, u64)> {
     fn run<D: Digest>(mut reader: impl Read) -> std::io::Result<(String, u64)> {
         let mut hasher = D::new();
-        let mut buf = vec![0u8; 256 * 1024];
+        let mut buf = vec![0u8; 64 * 1024];
         let mut size = 0u64;
         loop {
             let n = reader.read(&mut buf)?;
