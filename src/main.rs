@@ -357,19 +357,39 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
     if out.exists() {
         std::fs::remove_dir_all(out).map_err(|e| samla_noark5::Error::io(out.display().to_string(), e))?;
     }
-    for (seed, municipality) in [(2019, "Ski"), (2020, "Oppegård")] {
-        let mut options =
-            Options::new(out.join(municipality.to_lowercase().replace('å', "aa")), municipality, seed, 200);
+    // Oppegård's vendor delivers an extract with two faults, for the check to find.
+    for (seed, municipality, faults) in
+        [(2019, "Ski", vec![]), (2020, "Oppegård", vec![Fault::WrongChecksum, Fault::MissingDocument])]
+    {
+        let folder = municipality.to_lowercase().replace('å', "aa");
+        let mut options = Options::new(out.join(&folder), municipality, seed, 200);
         options.schemas = schemas.clone();
+        options.faults = faults;
         let started = Instant::now();
         let summary = generate_one(&options, quiet)?;
         if !quiet {
             print_summary(&options, &summary, started.elapsed().as_secs_f64());
         }
-        run_inspect(&options.out, quiet)?;
+        let check = CheckArgs {
+            path: options.out.clone(),
+            schemas: schemas.as_ref().map(|s| s.root().to_path_buf()),
+            controls: None,
+            report_json: Some(out.join(format!("{folder}-report.json"))),
+            report_html: Some(out.join(format!("{folder}-report.html"))),
+            lang: "nb".into(),
+            max_findings: 20,
+        };
+        run_check(check, quiet)?;
+        if !quiet {
+            println!("  reports: {}/{folder}-report.html and .json\n", out.display());
+        }
     }
     if !quiet {
-        println!("\nThe two extracts are in {}. Next: `samla inspect {}/ski`.", out.display(), out.display());
+        println!(
+            "The two extracts and their reports are in {}. Next: `samla check {}/oppegaard`.",
+            out.display(),
+            out.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -64,5 +64,9 @@ fn the_demo_runs_with_no_arguments_beyond_its_folder() {
     for m in ["ski", "oppegaard"] {
         assert!(out.join(m).join("arkivstruktur.xml").is_file());
         assert!(out.join(m).join("arkivstruktur.xsd").is_file(), "the demo copies the XSDs");
+        assert!(out.join(format!("{m}-report.html")).is_file());
     }
+    // Ski passes; Oppegård's two faults are found.
+    assert!(stdout.contains("passed: 0 errors"), "{stdout}");
+    assert!(stdout.contains("N5.30 error") && stdout.contains("N5.32 error"), "{stdout}");
 }
