@@ -135,13 +135,14 @@ impl Content {
     }
 
     fn at(&self, e: &Element, path: &str, system_id: Option<&str>) -> Location {
+        self.at_pos(e.pos, path, system_id)
+    }
+
+    fn at_pos(&self, pos: samla_noark5::pos::Pos, path: &str, system_id: Option<&str>) -> Location {
         Location {
-            file: self.file.clone(),
-            line: Some(e.pos.line),
-            column: Some(e.pos.column),
             element: Some(path.to_string()),
             system_id: system_id.map(str::to_string),
-            detail: None,
+            ..Location::at(self.file.clone(), pos)
         }
     }
 
@@ -212,14 +213,7 @@ impl Content {
         match local {
             "klasse" => {
                 let Some(k) = self.klasser.pop() else { return };
-                let at = Location {
-                    file: self.file.clone(),
-                    line: Some(k.pos.line),
-                    column: Some(k.pos.column),
-                    element: Some(path.to_string()),
-                    system_id: Some(k.system_id.clone()),
-                    detail: None,
-                };
+                let at = self.at_pos(k.pos, path, Some(&k.system_id));
                 if k.sub && k.mapper > 0 {
                     f.add(
                         "N5.12",

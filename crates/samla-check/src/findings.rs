@@ -44,6 +44,29 @@ impl Location {
         Location { file: file.into(), ..Default::default() }
     }
 
+    /// The position `pos` in `file`.
+    pub fn at(file: impl Into<String>, pos: samla_noark5::pos::Pos) -> Location {
+        Location { file: file.into(), line: Some(pos.line), column: Some(pos.column), ..Default::default() }
+    }
+
+    /// Where a read error in `file` happened, with its message as the detail.
+    pub fn of_error(file: impl Into<String>, e: &samla_noark5::Error) -> Location {
+        Location {
+            file: file.into(),
+            line: e.pos.map(|p| p.line),
+            column: e.pos.map(|p| p.column),
+            element: e.element.clone(),
+            detail: Some(e.message.clone()),
+            ..Default::default()
+        }
+    }
+
+    /// This location with the systemID `id`.
+    pub fn with_system_id(mut self, id: impl Into<String>) -> Location {
+        self.system_id = Some(id.into());
+        self
+    }
+
     /// This location with `detail`.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Location {
         self.detail = Some(detail.into());

@@ -302,14 +302,7 @@ fn content_pass(
                 Ok(None) => break,
                 Err(e) => {
                     // A damaged arkivstruktur.xml ends the pass; what was read still counts.
-                    let at = Location {
-                        file: "arkivstruktur.xml".into(),
-                        line: e.pos.map(|p| p.line),
-                        column: e.pos.map(|p| p.column),
-                        element: e.element.clone(),
-                        ..Default::default()
-                    };
-                    f.add("N5.03", Severity::Error, at.with_detail(e.message.clone()), Text::new(
+                    f.add("N5.03", Severity::Error, Location::of_error("arkivstruktur.xml", &e), Text::new(
                     "arkivstruktur.xml kan ikke leses ferdig; innholdskontrollene dekker bare det som ble lest",
                     "arkivstruktur.xml cannot be read to the end; the content controls cover only what was read",
                 ));

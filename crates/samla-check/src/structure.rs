@@ -30,16 +30,10 @@ pub fn read_arkivuttrekk(extract: &Extract, f: &mut Findings) -> Option<Arkivutt
     match read {
         Ok(u) => Some(u),
         Err(e) => {
-            let at = Location {
-                file: UTTREKK.into(),
-                line: e.pos.map(|p| p.line),
-                column: e.pos.map(|p| p.column),
-                ..Default::default()
-            };
             f.add(
                 "N5.02",
                 Severity::Error,
-                at.with_detail(e.message),
+                Location::of_error(UTTREKK, &e),
                 Text::new("arkivuttrekk.xml kan ikke leses", "arkivuttrekk.xml cannot be read"),
             );
             None
@@ -91,9 +85,7 @@ pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Find
     entries.dedup_by(|a, b| a.0 == b.0);
     let mut checked = 0;
     for (name, checksum, pos) in entries {
-        let at =
-            Location { file: UTTREKK.into(), line: Some(pos.line), column: Some(pos.column), ..Default::default() }
-                .with_detail(name.clone());
+        let at = Location::at(UTTREKK, pos).with_detail(name.clone());
         let Some(c) = checksum else {
             f.add(
                 "N5.02",
@@ -231,8 +223,7 @@ pub fn stated_counts(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut 
             f.add(
                 control,
                 Severity::Error,
-                Location { file: UTTREKK.into(), line: Some(pos.line), column: Some(pos.column), ..Default::default() }
-                    .with_detail(format!("{what}: oppgitt/stated {n}, funnet/found {found}")),
+                Location::at(UTTREKK, pos).with_detail(format!("{what}: oppgitt/stated {n}, funnet/found {found}")),
                 Text::new("Antallet stemmer ikke med arkivuttrekk.xml", "The count does not match arkivuttrekk.xml"),
             );
         }
@@ -321,16 +312,10 @@ fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journ
             Ok(Some(_)) => {}
             Ok(None) => return Some(j),
             Err(e) => {
-                let at = Location {
-                    file: name.into(),
-                    line: e.pos.map(|p| p.line),
-                    column: e.pos.map(|p| p.column),
-                    ..Default::default()
-                };
                 f.add(
                     "N5.59",
                     Severity::Error,
-                    at.with_detail(e.message),
+                    Location::of_error(name, &e),
                     Text::new("Journalen kan ikke leses ferdig", "The journal cannot be read to the end"),
                 );
                 return Some(j);
@@ -352,13 +337,7 @@ fn differences(extract: &Extract, journal: &str, content: &Content, severity: Se
         let Some(id) = jp.system_id() else { continue };
         keys.insert(id_key(id));
         if !content.has_id(id) {
-            let at = Location {
-                file: journal.into(),
-                line: Some(jp.pos.line),
-                column: Some(jp.pos.column),
-                system_id: Some(id.to_string()),
-                ..Default::default()
-            };
+            let at = Location::at(journal, jp.pos).with_system_id(id);
             f.add(
                 "N5.59",
                 severity,
@@ -379,13 +358,7 @@ fn differences(extract: &Extract, journal: &str, content: &Content, severity: Se
         {
             let Some(id) = r.system_id() else { continue };
             if !keys.contains(&id_key(id)) {
-                let at = Location {
-                    file: "arkivstruktur.xml".into(),
-                    line: Some(r.pos.line),
-                    column: Some(r.pos.column),
-                    system_id: Some(id.to_string()),
-                    ..Default::default()
-                };
+                let at = Location::at("arkivstruktur.xml", r.pos).with_system_id(id);
                 f.add(
                     "N5.59",
                     severity,
@@ -542,12 +515,7 @@ pub fn endringslogg(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: 
                 count += 1;
                 let r = e.value("referanseArkivenhet").unwrap_or("").trim();
                 if !r.is_empty() && !content.has_id(r) {
-                    let at = Location {
-                        file: NAME.into(),
-                        line: Some(e.pos.line),
-                        column: Some(e.pos.column),
-                        ..Default::default()
-                    };
+                    let at = Location::at(NAME, e.pos);
                     f.add(
                         "N5.62",
                         Severity::Error,
@@ -562,16 +530,10 @@ pub fn endringslogg(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: 
             Ok(Some(_)) => {}
             Ok(None) => break,
             Err(e) => {
-                let at = Location {
-                    file: NAME.into(),
-                    line: e.pos.map(|p| p.line),
-                    column: e.pos.map(|p| p.column),
-                    ..Default::default()
-                };
                 f.add(
                     "N5.61",
                     Severity::Error,
-                    at.with_detail(e.message),
+                    Location::of_error(NAME, &e),
                     Text::new("endringslogg.xml kan ikke leses ferdig", "endringslogg.xml cannot be read to the end"),
                 );
                 break;
@@ -585,8 +547,7 @@ pub fn endringslogg(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: 
         f.add(
             "N5.61",
             Severity::Error,
-            Location { file: UTTREKK.into(), line: Some(pos.line), column: Some(pos.column), ..Default::default() }
-                .with_detail(format!("oppgitt/stated {n}, funnet/found {count}")),
+            Location::at(UTTREKK, pos).with_detail(format!("oppgitt/stated {n}, funnet/found {count}")),
             Text::new(
                 "Antall endringer stemmer ikke med arkivuttrekk.xml",
                 "The number of endringer does not match arkivuttrekk.xml",
