@@ -57,6 +57,19 @@ enum Command {
     /// read in place. Every problem is reported; nothing stops the run but an unreadable
     /// input. Exit code 0: no errors; 1: errors found; 2: the check could not run.
     Check(CheckArgs),
+    /// Verify a deposit package: every file against dias-mets.xml, both ways, the tar
+    /// against its submission description, and the extract's own checksums.
+    ///
+    /// PATH is a DIAS tar (its submission description <uuid>.xml beside it is found and
+    /// checked) or an unpacked package folder. Exit code 0: intact; 1: anything differs;
+    /// 2: could not run.
+    Verify {
+        /// DIAS package tar or folder.
+        path: PathBuf,
+        /// Write the result as JSON for auditors.
+        #[arg(long)]
+        report_json: Option<PathBuf>,
+    },
     /// Run the demo: generate two municipalities, Ski and Oppegård, and inspect them.
     Demo {
         /// Work folder for the demo's output.
@@ -145,6 +158,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => run_generate(args, cli.quiet),
         Command::Inspect { path } => run_inspect(&path, cli.quiet),
         Command::Check(args) => run_check(args, cli.quiet),
+        Command::Verify { path, report_json } => run_verify(&path, report_json.as_deref(), cli.quiet),
         Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
     };
     match result {
@@ -345,6 +359,50 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
             "{verdict}: {} errors, {} warnings in {} controls ({:.1} s)",
             s.errors, s.warnings, s.controls_run, s.seconds
         );
+    }
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+fn run_verify(path: &Path, report_json: Option<&Path>, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    let bar = bar(quiet, 0, "verifying [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}");
+    let report = samla_package::verify::verify(path, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    if let Some(file) = report_json {
+        write_atomic(file, &serde_json::to_vec_pretty(&report).expect("the report serialises"))?;
+    }
+    if !quiet {
+        println!("{}", report.package);
+        println!(
+            "  {} files listed in dias-mets.xml, {} in the package, {} intact",
+            report.listed, report.present, report.intact
+        );
+        for m in &report.missing {
+            println!("  missing: {m}");
+        }
+        for e in &report.extra {
+            println!("  extra:   {e}");
+        }
+        for c in &report.changed {
+            println!("  changed: {} (stated {}, found {})", c.path, c.stated, c.found);
+        }
+        for u in &report.unverifiable {
+            println!("  not verifiable (checksum type): {u}");
+        }
+        match &report.submission {
+            Some(s) if s.ok => println!("  submission description {}: the tar's SHA-256 matches", s.file),
+            Some(s) => println!(
+                "  submission description {}: the tar's SHA-256 or size differs (stated {}, found {})",
+                s.file, s.stated, s.found
+            ),
+            None => {}
+        }
+        for c in &report.content {
+            println!("  extract: {c}");
+        }
+        println!("{}", if report.intact() { "intact" } else { "NOT INTACT" });
     }
     Ok(ExitCode::from(report.exit_code()))
 }

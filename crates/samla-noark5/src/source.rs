@@ -54,16 +54,7 @@ impl Extract {
     /// Opens a directory or a tar file and finds the extract inside it.
     pub fn open(path: &Path) -> Result<Extract> {
         let shown = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| {
-            Error::io(shown.clone(), e).with_hint("give the path of an extract folder, or of a .tar holding one")
-        })?;
-        let (root, all) = if meta.is_dir() {
-            let mut all = BTreeMap::new();
-            list_dir(path, "", &mut all)?;
-            (Root::Dir(path.to_path_buf()), all)
-        } else {
-            (Root::Tar(path.to_path_buf()), index_tar(path)?)
-        };
+        let (root, all) = list(path)?;
         let prefix = find_prefix(&all).ok_or_else(|| {
             Error::new(ErrorKind::Missing, shown.clone(), "no arkivstruktur.xml found in the extract").with_hint(
                 "a Noark 5 extract holds arkivstruktur.xml at its top level (or under <uuid>/content/ in a DIAS package); check that this is the right folder or tar",
@@ -78,6 +69,14 @@ impl Extract {
             };
         }
         Ok(Extract { root, prefix, files, outside })
+    }
+
+    /// Opens any folder or tar to read its files as they are stored (a DIAS package, a
+    /// BagIt bag), without looking for an extract inside: [`files`](Self::files) are
+    /// then the paths from the root, and [`prefix`](Self::prefix) is empty.
+    pub fn open_package(path: &Path) -> Result<Extract> {
+        let (root, files) = list(path)?;
+        Ok(Extract { root, prefix: String::new(), files, outside: BTreeMap::new() })
     }
 
     /// True when the extract was read from a tar file.
@@ -161,6 +160,21 @@ impl Extract {
     }
 }
 
+/// Lists a folder or indexes a tar.
+fn list(path: &Path) -> Result<(Root, BTreeMap<String, FileEntry>)> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::io(path.display().to_string(), e)
+            .with_hint("give the path of an extract folder, or of a .tar holding one")
+    })?;
+    if meta.is_dir() {
+        let mut all = BTreeMap::new();
+        list_dir(path, "", &mut all)?;
+        Ok((Root::Dir(path.to_path_buf()), all))
+    } else {
+        Ok((Root::Tar(path.to_path_buf()), index_tar(path)?))
+    }
+}
+
 /// The folder holding arkivstruktur.xml, shallowest first.
 fn find_prefix(all: &BTreeMap<String, FileEntry>) -> Option<String> {
     all.keys()
@@ -238,7 +252,9 @@ fn index_tar(path: &Path) -> Result<BTreeMap<String, FileEntry>> {
             }
             continue;
         }
-        if kind.is_file() || kind == tar::EntryType::Continuous {
+        // Old tars mark directories only by a trailing slash on a "regular" entry.
+        let directory = raw.ends_with(b"/");
+        if !directory && (kind.is_file() || kind == tar::EntryType::Continuous) {
             out.insert(name, FileEntry { size: entry.size(), offset: entry.raw_file_position() });
         }
     }

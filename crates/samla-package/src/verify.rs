@@ -1,0 +1,285 @@
+//! `samla verify`: is a deposit package intact?
+//!
+//! Every file the package's `dias-mets.xml` lists is hashed again (streaming the tar,
+//! without unpacking, on all cores) and compared with its stated SHA-256 and size; the
+//! listing is checked both ways, so each file is reported as missing, extra or changed.
+//! The submission description beside the tar (`<uuid>.xml`, found by what it names, not by
+//! its own file name) is checked against the tar itself, and the extract inside is checked
+//! with samla-check's checksum controls (arkivuttrekk.xml and dokumentobjekt).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use samla_check::documents::sha256_of;
+use samla_noark5::stream::{Event, Split, UnitReader};
+use samla_noark5::{Element, Error, ErrorKind, Extract};
+use serde::Serialize;
+
+/// How `dias-mets.xml` is streamed: one `file` (or `fptr`) at a time.
+const METS: Split = Split {
+    containers: &["mets", "fileSec", "fileGrp", "structMap", "div"],
+    units: &["file", "fptr", "metsHdr", "amdSec", "dmdSec"],
+    roots: &["mets"],
+};
+
+/// A file as a METS listing states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listed {
+    /// Path inside the package (from `xlink:href`, without `file:`).
+    pub path: String,
+    /// Stated checksum (hex).
+    pub checksum: String,
+    /// Stated checksum type, e.g. `SHA-256`.
+    pub checksum_type: String,
+    /// Stated size.
+    pub size: Option<u64>,
+}
+
+/// A file whose content differs from what the listing states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changed {
+    /// Path inside the package.
+    pub path: String,
+    /// What the listing states: `sha256 size`.
+    pub stated: String,
+    /// What the file holds: `sha256 size`.
+    pub found: String,
+}
+
+/// The check of the submission description against the tar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Submission {
+    /// The submission description's path.
+    pub file: String,
+    /// Stated SHA-256 of the tar.
+    pub stated: String,
+    /// SHA-256 of the tar.
+    pub found: String,
+    /// Stated size of the tar, and the real one.
+    pub sizes: (Option<u64>, u64),
+    /// True when both match.
+    pub ok: bool,
+}
+
+/// What `samla verify` found. See docs/report-format.md for the JSON.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    /// The package verified.
+    pub package: String,
+    /// Files dias-mets.xml lists.
+    pub listed: u64,
+    /// Files in the package.
+    pub present: u64,
+    /// Listed files that are present and intact.
+    pub intact: u64,
+    /// Listed, but not in the package.
+    pub missing: Vec<String>,
+    /// In the package, but not listed (the listing itself excepted).
+    pub extra: Vec<String>,
+    /// Present, but not as listed.
+    pub changed: Vec<Changed>,
+    /// Listings with a checksum type other than SHA-256, which cannot be verified.
+    pub unverifiable: Vec<String>,
+    /// The submission description's check, when one was found beside the tar.
+    pub submission: Option<Submission>,
+    /// Errors of samla-check's checksum controls on the extract inside (N5.02, N5.30,
+    /// N5.32, N5.64, S.02), as `control: message (count)`.
+    pub content: Vec<String>,
+    /// Bytes hashed.
+    pub bytes: u64,
+}
+
+impl VerifyReport {
+    /// True when nothing differs.
+    pub fn intact(&self) -> bool {
+        self.missing.is_empty()
+            && self.extra.is_empty()
+            && self.changed.is_empty()
+            && self.submission.as_ref().is_none_or(|s| s.ok)
+            && self.content.is_empty()
+    }
+
+    /// 0 when intact, 1 when anything differs.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(!self.intact())
+    }
+}
+
+fn listed(file: &Element) -> Option<Listed> {
+    let href = file.child("FLocat")?.attr_local("href")?;
+    let path = href.strip_prefix("file:").unwrap_or(href).trim_start_matches("./").to_string();
+    Some(Listed {
+        path,
+        checksum: file.attr("CHECKSUM").unwrap_or("").trim().to_ascii_lowercase(),
+        checksum_type: file.attr("CHECKSUMTYPE").unwrap_or("").trim().to_string(),
+        size: file.attr("SIZE").and_then(|s| s.trim().parse().ok()),
+    })
+}
+
+/// Reads the files a METS document lists.
+pub fn read_mets(
+    source: impl std::io::Read + Send + 'static,
+    name: &str,
+) -> samla_noark5::Result<(Option<String>, Vec<Listed>)> {
+    let mut reader = UnitReader::new(source, name, METS);
+    let mut objid = None;
+    let mut out = Vec::new();
+    while let Some(event) = reader.next_event()? {
+        match event {
+            Event::Start(e) if e.local_name() == "mets" => objid = e.attr("OBJID").map(str::to_string),
+            Event::Unit(e) if e.local_name() == "file" => out.extend(listed(&e)),
+            _ => {}
+        }
+    }
+    Ok((objid, out))
+}
+
+fn is_sha256(t: &str) -> bool {
+    t.replace(['-', '_'], "").eq_ignore_ascii_case("sha256")
+}
+
+/// The package root (`<uuid>/` or empty) and the path of its dias-mets.xml.
+fn find_mets(package: &Extract) -> Option<(String, String)> {
+    let mets = package
+        .files()
+        .map(|(n, _)| n)
+        .filter(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("dias-mets.xml")))
+        .min_by_key(|n| n.matches('/').count())?;
+    let root = match mets.rfind('/') {
+        Some(i) => mets[..=i].to_string(),
+        None => String::new(),
+    };
+    Some((root, mets.to_string()))
+}
+
+/// The submission description beside a tar: an `.xml` file in the same folder that lists
+/// the tar by the package's name (`<uuid>.tar`) or by its own file name.
+fn find_submission(tar: &Path, uuid: &str) -> Option<(PathBuf, Listed, Vec<Listed>)> {
+    let dir = tar.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tar_name = tar.file_name()?.to_string_lossy().to_string();
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    candidates.sort();
+    for path in candidates {
+        let Ok(file) = std::fs::File::open(&path) else { continue };
+        let Ok((_, files)) = read_mets(file, &path.display().to_string()) else { continue };
+        let tar_entry = files.iter().find(|f| {
+            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+            name.ends_with(".tar") && (name.trim_end_matches(".tar") == uuid || name == tar_name)
+        });
+        if let Some(entry) = tar_entry {
+            let entry = entry.clone();
+            return Some((path, entry, files));
+        }
+    }
+    None
+}
+
+/// Verifies a package: a DIAS tar (with its submission description beside it, if there)
+/// or an unpacked DIAS folder. Fails only when it cannot run at all (no dias-mets.xml, an
+/// unreadable or unsafe tar).
+pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::Result<VerifyReport> {
+    let package = Extract::open_package(path)?;
+    let (root, mets_path) = find_mets(&package).ok_or_else(|| {
+        Error::new(ErrorKind::Missing, path.display().to_string(), "no dias-mets.xml in the package")
+            .with_hint("give a DIAS package: a <uuid>.tar, or its unpacked folder, holding dias-mets.xml")
+    })?;
+    let (objid, listing) = read_mets(package.open_file(&mets_path)?, &package.display(&mets_path))?;
+    let mut report =
+        VerifyReport { package: path.display().to_string(), listed: listing.len() as u64, ..Default::default() };
+
+    let listed: BTreeMap<String, &Listed> = listing.iter().map(|l| (format!("{root}{}", l.path), l)).collect();
+    let present: Vec<(String, u64)> = package.files().map(|(n, s)| (n.to_string(), s)).collect();
+    report.present = present.len() as u64;
+    let total: u64 = present.iter().map(|(_, s)| s).sum();
+    for (name, _) in &present {
+        if !listed.contains_key(name) && *name != mets_path {
+            report.extra.push(name.clone());
+        }
+    }
+    for (name, l) in &listed {
+        if package.size(name).is_none() {
+            report.missing.push(name.clone());
+        } else if !is_sha256(&l.checksum_type) {
+            report.unverifiable.push(format!("{name}: {}", l.checksum_type));
+        }
+    }
+
+    // Hash what is both listed and present, on all cores, in batches for progress.
+    let todo: Vec<(&String, &&Listed)> =
+        listed.iter().filter(|(n, l)| package.size(n).is_some() && is_sha256(&l.checksum_type)).collect();
+    let mut done = 0u64;
+    for batch in todo.chunks(64) {
+        let results: Vec<_> = batch.par_iter().map(|(name, l)| (name, l, sha256_of(&package, name))).collect();
+        for (name, l, result) in results {
+            let (hex, size) = result?;
+            done += size;
+            report.bytes += size;
+            if hex != l.checksum || l.size.is_some_and(|s| s != size) {
+                report.changed.push(Changed {
+                    path: (*name).clone(),
+                    stated: format!("{} {}", l.checksum, l.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())),
+                    found: format!("{hex} {size}"),
+                });
+            } else {
+                report.intact += 1;
+            }
+        }
+        progress(done, total);
+    }
+
+    // The submission description beside the tar.
+    if package.is_tar() {
+        let uuid = objid
+            .as_deref()
+            .map(|o| o.trim_start_matches("UUID:").to_string())
+            .unwrap_or_else(|| root.trim_end_matches('/').to_string());
+        if let Some((file, entry, others)) = find_submission(path, &uuid) {
+            let whole = Extract::open_package(path.parent().unwrap_or(Path::new(".")))
+                .ok()
+                .and_then(|dir| sha256_of(&dir, &path.file_name()?.to_string_lossy()).ok());
+            let (found, size) = whole.unwrap_or_default();
+            let ok = found == entry.checksum && entry.size.is_none_or(|s| s == size);
+            report.submission = Some(Submission {
+                file: file.display().to_string(),
+                stated: entry.checksum.clone(),
+                found,
+                sizes: (entry.size, size),
+                ok,
+            });
+            // It may also state the checksum of dias-mets.xml.
+            if let Some(m) = others.iter().find(|f| f.path.ends_with("dias-mets.xml")) {
+                let (hex, size) = sha256_of(&package, &mets_path)?;
+                if hex != m.checksum || m.size.is_some_and(|s| s != size) {
+                    report.changed.push(Changed {
+                        path: mets_path.clone(),
+                        stated: format!(
+                            "{} {}",
+                            m.checksum,
+                            m.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+                        ),
+                        found: format!("{hex} {size}"),
+                    });
+                }
+            }
+        }
+    }
+
+    // The extract inside: its own checksums.
+    if let Ok(extract) = Extract::open(path) {
+        let selection = ["N5.02", "N5.30", "N5.32", "N5.64", "S.02"].into_iter().collect();
+        let options = samla_check::Options { selection: Some(selection), ..Default::default() };
+        let checked = samla_check::check(&extract, &options, &mut |_| {})?;
+        for c in &checked.controls {
+            for g in c.findings.iter().filter(|g| g.severity == samla_check::findings::Severity::Error) {
+                report.content.push(format!("{}: {} ({})", c.id, g.message.en, g.count));
+            }
+        }
+    }
+    Ok(report)
+}
