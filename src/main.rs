@@ -57,6 +57,13 @@ enum Command {
     /// read in place. Every problem is reported; nothing stops the run but an unreadable
     /// input. Exit code 0: no errors; 1: errors found; 2: the check could not run.
     Check(CheckArgs),
+    /// Make a DIAS deposit package (uncompressed <uuid>.tar) of an extract, with its
+    /// submission description <uuid>.xml beside it.
+    ///
+    /// The extract is checked first and not packaged when the check finds errors (unless
+    /// --allow-errors). The same extract, metadata, --uuid and SOURCE_DATE_EPOCH give a
+    /// byte-identical tar. Inside, manifest-sha256.txt lets `sha256sum -c` verify it.
+    Package(PackageArgs),
     /// Verify a deposit package: every file against dias-mets.xml, both ways, the tar
     /// against its submission description, and the extract's own checksums.
     ///
@@ -79,6 +86,38 @@ enum Command {
         #[arg(long)]
         schemas: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct PackageArgs {
+    /// Extract folder or tar.
+    #[arg(required_unless_present = "example_metadata")]
+    extract: Option<PathBuf>,
+    /// Folder for the tar and its submission description.
+    #[arg(long, required_unless_present = "example_metadata")]
+    out: Option<PathBuf>,
+    /// Package type.
+    #[arg(long = "type", default_value = "sip", value_parser = ["sip", "aip"])]
+    package_type: String,
+    /// Who archives, submits, produces and owns the package, and the period (TOML; see
+    /// --example-metadata). What it leaves out is taken from arkivuttrekk.xml.
+    #[arg(long)]
+    metadata: Option<PathBuf>,
+    /// Package format.
+    #[arg(long, default_value = "dias", value_parser = ["dias"])]
+    format: String,
+    /// Schema directory with the official DIAS and ADDML XSDs (default: SAMLA_SCHEMAS).
+    #[arg(long)]
+    schemas: Option<PathBuf>,
+    /// The package's UUID (default: a new one).
+    #[arg(long)]
+    uuid: Option<String>,
+    /// Package even when the check of the extract finds errors; they go into log.xml.
+    #[arg(long)]
+    allow_errors: bool,
+    /// Print a commented metadata template and exit.
+    #[arg(long)]
+    example_metadata: bool,
 }
 
 #[derive(clap::Args)]
@@ -128,6 +167,9 @@ struct GenerateArgs {
     /// Metadata only: no dokumentbeskrivelse, dokumentobjekt or document files.
     #[arg(long)]
     no_documents: bool,
+    /// Make each document file at least this many bytes (for benchmarks of real volumes).
+    #[arg(long, default_value_t = 0)]
+    document_size: usize,
     /// Schema directory to copy the XSDs from (default: SAMLA_SCHEMAS; none: no XSDs).
     #[arg(long)]
     schemas: Option<PathBuf>,
@@ -158,6 +200,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => run_generate(args, cli.quiet),
         Command::Inspect { path } => run_inspect(&path, cli.quiet),
         Command::Check(args) => run_check(args, cli.quiet),
+        Command::Package(args) => run_package(args, cli.quiet),
         Command::Verify { path, report_json } => run_verify(&path, report_json.as_deref(), cli.quiet),
         Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
     };
@@ -219,6 +262,7 @@ fn run_generate(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCod
         faults: args.faults,
         documents: !args.no_documents,
         schemas: SchemaDir::locate(args.schemas.as_deref()),
+        document_size: args.document_size,
     };
     let started = Instant::now();
     let summary = generate_one(&options, quiet)?;
@@ -361,6 +405,66 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         );
     }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+fn run_package(args: PackageArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    use samla_package::metadata::Metadata;
+    if args.example_metadata {
+        print!("{}", samla_package::metadata::EXAMPLE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(extract), Some(out)) = (args.extract, args.out) else { unreachable!("clap requires them") };
+    let metadata = match &args.metadata {
+        Some(file) => {
+            let text =
+                std::fs::read_to_string(file).map_err(|e| samla_noark5::Error::io(file.display().to_string(), e))?;
+            Metadata::parse(&text, &file.display().to_string()).map_err(|why| {
+                samla_noark5::Error::new(samla_noark5::ErrorKind::Content, file.display().to_string(), why)
+                    .with_hint("see `samla package --example-metadata` for the form")
+            })?
+        }
+        None => Metadata::default(),
+    };
+    let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => Some(v.trim().parse::<i64>().map_err(|_| {
+            samla_noark5::Error::new(
+                samla_noark5::ErrorKind::Content,
+                "SOURCE_DATE_EPOCH",
+                format!("{v:?} is not a number of seconds"),
+            )
+        })?),
+        Err(_) => None,
+    };
+    let package_type = if args.package_type == "aip" {
+        samla_package::mets::PackageType::Aip
+    } else {
+        samla_package::mets::PackageType::Sip
+    };
+    let options = samla_package::package::Options {
+        out,
+        uuid: args.uuid,
+        package_type,
+        metadata,
+        source_date_epoch,
+        allow_errors: args.allow_errors,
+        schemas: SchemaDir::require(args.schemas.as_deref())?,
+    };
+    let bar = bar(quiet, 0, "packaging [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}");
+    let made = samla_package::package::package(&extract, &options, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    if !quiet {
+        println!("{}", made.tar.display());
+        println!("  {} files, {} bytes, SHA-256 {}", made.files, made.size, made.sha256);
+        println!("  submission description: {}", made.submission.display());
+        println!("  check of the extract: {} errors, {} warnings", made.check.0, made.check.1);
+    }
+    for s in &made.shortfalls {
+        eprintln!("warning: dias-mets.xml: {s}; give the missing parties with --metadata (see --example-metadata)");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_verify(path: &Path, report_json: Option<&Path>, quiet: bool) -> samla_noark5::Result<ExitCode> {

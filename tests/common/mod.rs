@@ -64,3 +64,15 @@ pub fn sha256sum(path: &Path) -> String {
     assert!(o.status.success());
     String::from_utf8_lossy(&o.stdout).split_whitespace().next().unwrap().to_string()
 }
+
+/// A copy of an official DIAS schema whose xlink import points at the local xlink.xsd
+/// (there is no network here). Returns its path inside `dir`.
+pub fn local_dias_schema(dir: &Path, name: &str) -> PathBuf {
+    let dias = schemas().join("dias");
+    let text = std::fs::read_to_string(dias.join(name)).unwrap();
+    let local = dias.join("xlink.xsd").canonicalize().unwrap();
+    let text = text.replace("http://www.loc.gov/standards/xlink/xlink.xsd", local.to_str().unwrap());
+    let out = dir.join(name);
+    std::fs::write(&out, text).unwrap();
+    out
+}

@@ -28,6 +28,8 @@ pub struct FileEntry {
     pub size: u64,
     /// Offset of the data inside the tar (0 for directories).
     offset: u64,
+    /// Modification time in seconds since 1970 (negative before), as stored.
+    pub mtime: i64,
 }
 
 /// An extract opened for reading. See the module docs.
@@ -116,6 +118,11 @@ impl Extract {
         self.files.keys().find(|k| k.eq_ignore_ascii_case(name)).map(String::as_str)
     }
 
+    /// Modification time of `name` in seconds since 1970, if present.
+    pub fn mtime(&self, name: &str) -> Option<i64> {
+        self.find(name).map(|k| self.files[k].mtime)
+    }
+
     /// Size of `name`, if present (see [`find`](Self::find)).
     pub fn size(&self, name: &str) -> Option<u64> {
         self.find(name).map(|k| self.files[k].size)
@@ -201,7 +208,15 @@ fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>) -> Res
         if meta.is_dir() {
             list_dir(&entry.path(), &format!("{rel_name}/"), out)?;
         } else if meta.is_file() {
-            out.insert(rel_name, FileEntry { size: meta.len(), offset: 0 });
+            let mtime = meta
+                .modified()
+                .ok()
+                .map(|t| match t.duration_since(std::time::UNIX_EPOCH) {
+                    Ok(d) => d.as_secs() as i64,
+                    Err(e) => -(e.duration().as_secs() as i64),
+                })
+                .unwrap_or(0);
+            out.insert(rel_name, FileEntry { size: meta.len(), offset: 0, mtime });
         }
     }
     Ok(())
@@ -255,7 +270,8 @@ fn index_tar(path: &Path) -> Result<BTreeMap<String, FileEntry>> {
         // Old tars mark directories only by a trailing slash on a "regular" entry.
         let directory = raw.ends_with(b"/");
         if !directory && (kind.is_file() || kind == tar::EntryType::Continuous) {
-            out.insert(name, FileEntry { size: entry.size(), offset: entry.raw_file_position() });
+            let mtime = entry.header().mtime().unwrap_or(0) as i64;
+            out.insert(name, FileEntry { size: entry.size(), offset: entry.raw_file_position(), mtime });
         }
     }
     Ok(out)

@@ -14,4 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod metadata;
+pub mod mets;
+pub mod package;
 pub mod verify;

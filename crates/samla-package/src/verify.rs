@@ -197,8 +197,10 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
     let present: Vec<(String, u64)> = package.files().map(|(n, s)| (n.to_string(), s)).collect();
     report.present = present.len() as u64;
     let total: u64 = present.iter().map(|(_, s)| s).sum();
+    let manifest = format!("{root}manifest-sha256.txt");
     for (name, _) in &present {
-        if !listed.contains_key(name) && *name != mets_path {
+        // The listing cannot list itself, nor the manifest that holds its checksum.
+        if !listed.contains_key(name) && *name != mets_path && *name != manifest {
             report.extra.push(name.clone());
         }
     }

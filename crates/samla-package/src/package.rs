@@ -1,0 +1,402 @@
+//! `samla package`: a DIAS deposit package, the same bytes every time.
+//!
+//! The tar is written in one pass, entries sorted by path: the small metadata files
+//! (made in memory), then `content/` (the extract byte for byte, hashed while it is
+//! copied, member to member when the extract is itself a tar), then `dias-mets.xml`
+//! (now that every checksum is known), the rest, and `manifest-sha256.txt` for
+//! `sha256sum -c`. Owner and group are 0, mtimes come from the sources clamped to 1970
+//! (or to SOURCE_DATE_EPOCH), and names that are long or not ASCII get a PAX header.
+//! The tar is written as `<uuid>.tar.partial`, fsynced and renamed, so it appears
+//! complete or not at all.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use samla_noark5::addml::Arkivuttrekk;
+use samla_noark5::model::Date;
+use samla_noark5::schemas::SchemaDir;
+use samla_noark5::writer::HashingWriter;
+use samla_noark5::{Error, ErrorKind, Extract};
+use sha2::{Digest, Sha256};
+
+use crate::metadata::Metadata;
+use crate::mets::{self, Event, PackageFile, PackageType};
+
+/// The depot's limit for one tar.
+pub const MAX_PACKAGE_BYTES: u64 = 1_000_000_000_000;
+
+/// How to make a package.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Folder the tar and its submission description are written to.
+    pub out: PathBuf,
+    /// The package's UUID; `None` makes a new one.
+    pub uuid: Option<String>,
+    /// SIP or AIP.
+    pub package_type: PackageType,
+    /// Who delivers what (from `--metadata`).
+    pub metadata: Metadata,
+    /// SOURCE_DATE_EPOCH: the time written for generated files, and the latest mtime.
+    pub source_date_epoch: Option<i64>,
+    /// Package an extract whose check found errors (the findings go into log.xml).
+    pub allow_errors: bool,
+    /// Where the official DIAS and ADDML schemas are.
+    pub schemas: SchemaDir,
+}
+
+/// What was made.
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// The tar.
+    pub tar: PathBuf,
+    /// The submission description beside it.
+    pub submission: PathBuf,
+    /// The package's UUID.
+    pub uuid: String,
+    /// Files in the package.
+    pub files: u64,
+    /// Size of the tar.
+    pub size: u64,
+    /// SHA-256 of the tar.
+    pub sha256: String,
+    /// Errors and warnings the check of the extract found.
+    pub check: (u64, u64),
+    /// What dias-mets.xml lacks for DIAS_METS.xsd (too few agents, …): supply `--metadata`.
+    pub shortfalls: Vec<String>,
+}
+
+/// One file of the package, before it is written.
+struct Entry {
+    /// Path inside the package root.
+    path: String,
+    mtime: i64,
+    source: Source,
+}
+
+enum Source {
+    Memory(Vec<u8>),
+    Extract {
+        name: String,
+        size: u64,
+    },
+    /// Made when reached: dias-mets.xml and the manifest.
+    Mets,
+    Manifest,
+}
+
+fn iso(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    format!("{}T{:02}:{:02}:{:02}Z", Date::from_days(days), secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Writes `records` as a PAX extended header entry for the entry that follows.
+fn pax_header(out: &mut impl Write, records: &[(&str, &[u8])], mtime: u64) -> io::Result<()> {
+    let mut data = Vec::new();
+    for (key, value) in records {
+        // "<len> <key>=<value>\n", where len counts its own digits too.
+        let body = key.len() + value.len() + 3;
+        let mut len = body + 1;
+        while len != body + len.to_string().len() {
+            len = body + len.to_string().len();
+        }
+        data.extend_from_slice(format!("{len} {key}=").as_bytes());
+        data.extend_from_slice(value);
+        data.push(b'\n');
+    }
+    let mut header = tar::Header::new_ustar();
+    header.set_entry_type(tar::EntryType::XHeader);
+    header.set_path("PaxHeader")?;
+    header.set_size(data.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(mtime);
+    header.set_cksum();
+    out.write_all(header.as_bytes())?;
+    out.write_all(&data)?;
+    pad(out, data.len() as u64)
+}
+
+fn pad(out: &mut impl Write, len: u64) -> io::Result<()> {
+    let rest = (512 - len % 512) % 512;
+    out.write_all(&[0u8; 512][..rest as usize])
+}
+
+/// Writes one regular-file entry; `data` must yield exactly `size` bytes.
+fn write_entry(out: &mut impl Write, path: &str, size: u64, mtime: u64, mut data: impl Read) -> io::Result<()> {
+    let plain = path.is_ascii() && path.len() <= 100;
+    if !plain {
+        pax_header(out, &[("path", path.as_bytes())], mtime)?;
+    }
+    let mut header = tar::Header::new_ustar();
+    // Readers without PAX see the name's ASCII tail; PAX readers take the path record.
+    let short: String = if plain {
+        path.to_string()
+    } else {
+        let ascii: Vec<char> = path.chars().filter(char::is_ascii).collect();
+        ascii[ascii.len().saturating_sub(99)..].iter().collect()
+    };
+    header.set_path(&short)?;
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(mtime);
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_cksum();
+    out.write_all(header.as_bytes())?;
+    let copied = io::copy(&mut data.by_ref().take(size), out)?;
+    if copied != size {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("{path}: {copied} of {size} bytes could be read"),
+        ));
+    }
+    pad(out, size)
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn read_schema(path: samla_noark5::Result<PathBuf>) -> samla_noark5::Result<Vec<u8>> {
+    let path = path?;
+    std::fs::read(&path).map_err(|e| Error::io(path.display().to_string(), e))
+}
+
+/// Free bytes in the file system holding `dir`, where the platform tells.
+fn free_space(dir: &Path) -> Option<u64> {
+    let out = std::process::Command::new("df").arg("-Pk").arg(dir).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().nth(1)?;
+    line.split_whitespace().nth(3)?.parse::<u64>().ok().map(|k| k * 1024)
+}
+
+/// Writes `bytes` to `path` atomically: `.partial`, fsync, rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> samla_noark5::Result<()> {
+    let io = |e| Error::io(path.display().to_string(), e);
+    let partial = path.with_extension("xml.partial");
+    let mut f = File::create(&partial).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&partial, path).map_err(io)
+}
+
+/// Makes a DIAS package of the extract at `path`. See the module docs.
+pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::Result<Made> {
+    let extract = Extract::open(path)?;
+    let check = samla_check::check(
+        &extract,
+        &samla_check::Options { schemas: Some(options.schemas.clone()), ..Default::default() },
+        &mut |_| {},
+    )?;
+    let (errors, warnings) = (check.summary.errors, check.summary.warnings);
+    if errors > 0 && !options.allow_errors {
+        return Err(Error::new(
+            ErrorKind::Content,
+            path.display().to_string(),
+            format!("the extract has {errors} errors, so it is not packaged"),
+        )
+        .with_hint("run `samla check` on it to see them; --allow-errors packages it anyway, with the findings in the package's log.xml"));
+    }
+    let uuid = options.uuid.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if uuid::Uuid::parse_str(&uuid).is_err() {
+        return Err(Error::new(ErrorKind::Content, "--uuid", format!("{uuid:?} is not a UUID")));
+    }
+    let epoch = options.source_date_epoch;
+    let made_at = epoch.unwrap_or_else(now);
+    let clamp = |t: i64| -> i64 {
+        let t = t.max(0); // Arkade's bug #166: no dates before 1970 in the tar.
+        match epoch {
+            Some(e) => t.min(e),
+            None => t,
+        }
+    };
+
+    let uttrekk = extract.open_file("arkivuttrekk.xml").and_then(|r| Arkivuttrekk::read(r, "arkivuttrekk.xml")).ok();
+    let header = options.metadata.header(
+        uttrekk.as_ref(),
+        &uuid,
+        options.package_type,
+        &iso(made_at),
+        env!("CARGO_PKG_VERSION"),
+    );
+    let mut uttrekk_bytes = Vec::new();
+    extract
+        .open_file("arkivuttrekk.xml")?
+        .read_to_end(&mut uttrekk_bytes)
+        .map_err(|e| Error::io(extract.display("arkivuttrekk.xml"), e))?;
+    let outcome = if errors > 0 { "errors allowed" } else { "passed" };
+    let log = mets::log(
+        &uuid,
+        &[Event {
+            event_type: "Creation".into(),
+            date_time: iso(made_at),
+            detail: format!(
+                "Package made by samla; samla check of the extract: {errors} errors, {warnings} warnings in {} controls",
+                check.summary.controls_run
+            ),
+            outcome: outcome.into(),
+        }],
+    );
+
+    let mut entries = vec![
+        Entry {
+            path: "administrative_metadata/arkivuttrekk.xml".into(),
+            mtime: made_at,
+            source: Source::Memory(uttrekk_bytes),
+        },
+        Entry {
+            path: "administrative_metadata/addml.xsd".into(),
+            mtime: made_at,
+            source: Source::Memory(read_schema(options.schemas.addml())?),
+        },
+        Entry {
+            path: "administrative_metadata/dias-premis.xml".into(),
+            mtime: made_at,
+            source: Source::Memory(mets::dias_premis(&uuid)),
+        },
+        Entry {
+            path: "administrative_metadata/dias-premis.xsd".into(),
+            mtime: made_at,
+            source: Source::Memory(read_schema(options.schemas.dias("DIAS_PREMIS.xsd"))?),
+        },
+        Entry { path: "dias-mets.xml".into(), mtime: made_at, source: Source::Mets },
+        Entry {
+            path: "dias-mets.xsd".into(),
+            mtime: made_at,
+            source: Source::Memory(read_schema(options.schemas.dias("DIAS_METS.xsd"))?),
+        },
+        Entry { path: "log.xml".into(), mtime: made_at, source: Source::Memory(log) },
+        Entry { path: "manifest-sha256.txt".into(), mtime: made_at, source: Source::Manifest },
+    ];
+    for (name, size) in extract.files() {
+        let mtime = extract.mtime(name).unwrap_or(0);
+        entries.push(Entry {
+            path: format!("content/{name}"),
+            mtime,
+            source: Source::Extract { name: name.to_string(), size },
+        });
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let content_bytes: u64 =
+        entries.iter().map(|e| if let Source::Extract { size, .. } = e.source { size } else { 0 }).sum();
+    // Headers, padding and the metadata files: generous, so the space check errs safe.
+    let estimate = content_bytes + (entries.len() as u64 + 4) * 1536 + (4 << 20);
+    if estimate > MAX_PACKAGE_BYTES {
+        return Err(Error::new(
+            ErrorKind::Content,
+            path.display().to_string(),
+            format!("the package would be {estimate} bytes, over the depot's limit of 1 TB for one tar"),
+        )
+        .with_hint("split the extract into arkivdeler or periods and package each"));
+    }
+    std::fs::create_dir_all(&options.out).map_err(|e| Error::io(options.out.display().to_string(), e))?;
+    if let Some(free) = free_space(&options.out)
+        && free < estimate
+    {
+        return Err(Error::new(
+            ErrorKind::Io,
+            options.out.display().to_string(),
+            format!("{free} bytes free, the package needs about {estimate}"),
+        )
+        .with_hint("free space or choose another --out folder"));
+    }
+
+    let tar_path = options.out.join(format!("{uuid}.tar"));
+    let partial = options.out.join(format!("{uuid}.tar.partial"));
+    let io_tar = |e| Error::io(partial.display().to_string(), e);
+    let file = File::create(&partial).map_err(io_tar)?;
+    let mut out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let root = format!("{uuid}/");
+    let mut listed: Vec<PackageFile> = Vec::new();
+    let mut done = 0u64;
+    for entry in &entries {
+        let full = format!("{root}{}", entry.path);
+        let mtime = clamp(entry.mtime) as u64;
+        let (bytes, sha, size) = match &entry.source {
+            Source::Memory(bytes) => {
+                write_entry(&mut out, &full, bytes.len() as u64, mtime, &bytes[..]).map_err(io_tar)?;
+                (None, samla_noark5::hex(&Sha256::digest(bytes)), bytes.len() as u64)
+            }
+            Source::Extract { name, size } => {
+                let mut reader = Hashing { inner: extract.open_file(name)?, hasher: Sha256::new() };
+                write_entry(&mut out, &full, *size, mtime, &mut reader)
+                    .map_err(|e| Error::io(extract.display(name), e))?;
+                done += size;
+                progress(done, content_bytes);
+                (None, samla_noark5::hex(&reader.hasher.finalize()), *size)
+            }
+            Source::Mets => {
+                // The metadata files after it in the tar are made already: list them too.
+                let mut files = listed.clone();
+                for later in entries.iter().filter(|e| e.path > entry.path) {
+                    if let Source::Memory(bytes) = &later.source {
+                        files.push(PackageFile {
+                            path: later.path.clone(),
+                            size: bytes.len() as u64,
+                            sha256: samla_noark5::hex(&Sha256::digest(bytes)),
+                            created: iso(clamp(later.mtime)),
+                        });
+                    }
+                }
+                (Some(mets::dias_mets(&header, &files)), String::new(), 0)
+            }
+            Source::Manifest => {
+                let mut text = String::new();
+                for f in &listed {
+                    text.push_str(&format!("{}  {}\n", f.sha256, f.path));
+                }
+                (Some(text.into_bytes()), String::new(), 0)
+            }
+        };
+        let (sha, size) = match bytes {
+            Some(bytes) => {
+                write_entry(&mut out, &full, bytes.len() as u64, mtime, &bytes[..]).map_err(io_tar)?;
+                (samla_noark5::hex(&Sha256::digest(&bytes)), bytes.len() as u64)
+            }
+            None => (sha, size),
+        };
+        if !matches!(entry.source, Source::Manifest) {
+            listed.push(PackageFile { path: entry.path.clone(), size, sha256: sha, created: iso(clamp(entry.mtime)) });
+        }
+    }
+    out.write_all(&[0u8; 1024]).map_err(io_tar)?;
+    let (writer, size, sha256) = out.finish();
+    let file = writer.into_inner().map_err(|e| io_tar(e.into_error()))?;
+    file.sync_all().map_err(io_tar)?;
+    drop(file);
+    std::fs::rename(&partial, &tar_path).map_err(|e| Error::io(tar_path.display().to_string(), e))?;
+
+    let mets_file = listed.iter().find(|f| f.path == "dias-mets.xml").cloned().expect("dias-mets.xml is listed");
+    let mets_entry = PackageFile { path: format!("{uuid}/dias-mets.xml"), ..mets_file };
+    let tar_entry = PackageFile { path: format!("{uuid}.tar"), size, sha256: sha256.clone(), created: iso(made_at) };
+    let submission = options.out.join(format!("{uuid}.xml"));
+    write_atomic(&submission, &mets::submission_description(&header, &format!("{uuid}.tar"), &tar_entry, &mets_entry))?;
+    let shortfalls = header.shortfalls();
+    Ok(Made {
+        tar: tar_path,
+        submission,
+        uuid,
+        files: entries.len() as u64,
+        size,
+        sha256,
+        check: (errors, warnings),
+        shortfalls,
+    })
+}
