@@ -97,7 +97,13 @@ pub struct Content {
 impl Content {
     /// A pass over `file` of an extract of `version`; dates after `today` are flagged;
     /// `check_documents` says whether the document files are hashed and checked.
-    pub fn new(file: &str, version: Option<Version>, today: Date, check_documents: bool) -> Content {
+    pub fn new(
+        file: &str,
+        version: Option<Version>,
+        today: Date,
+        check_documents: bool,
+        known: Option<crate::documents::KnownDigests>,
+    ) -> Content {
         Content {
             file: file.to_string(),
             version,
@@ -116,7 +122,7 @@ impl Content {
             journaldato: None,
             journalposter: 0,
             journalpost_fingerprint: 0,
-            documents: Documents::new(),
+            documents: Documents::new().with_known(known),
             check_documents,
         }
     }

@@ -90,8 +90,13 @@ struct Outcome {
     bytes: u64,
 }
 
+/// SHA-256 digests already computed elsewhere (by `samla verify`, say), by the file's
+/// path in the extract: (lower-case hex, size). Files found here are not read again.
+pub type KnownDigests = std::sync::Arc<HashMap<String, (String, u64)>>;
+
 /// The document checker. See the module docs.
 pub struct Documents {
+    known: Option<KnownDigests>,
     queue: Vec<Task>,
     /// Referenced files: key of the stored path → times referenced.
     referenced: HashMap<u64, u32>,
@@ -112,7 +117,13 @@ impl Default for Documents {
 impl Documents {
     /// An empty checker.
     pub fn new() -> Documents {
-        Documents { queue: Vec::with_capacity(BATCH), referenced: HashMap::new(), bytes: 0, checked: 0 }
+        Documents { known: None, queue: Vec::with_capacity(BATCH), referenced: HashMap::new(), bytes: 0, checked: 0 }
+    }
+
+    /// Uses digests computed elsewhere instead of reading those files again.
+    pub fn with_known(mut self, known: Option<KnownDigests>) -> Documents {
+        self.known = known;
+        self
     }
 
     /// Queues a task; checks a batch when enough are queued.
@@ -126,7 +137,8 @@ impl Documents {
     /// Checks the queued tasks on all cores.
     pub fn flush(&mut self, extract: &Extract, findings: &mut Findings) {
         let tasks = std::mem::take(&mut self.queue);
-        let outcomes: Vec<Outcome> = tasks.par_iter().map(|t| check_one(t, extract)).collect();
+        let known = self.known.as_deref();
+        let outcomes: Vec<Outcome> = tasks.par_iter().map(|t| check_one(t, extract, known)).collect();
         for (task, outcome) in tasks.into_iter().zip(outcomes) {
             self.checked += 1;
             self.bytes += outcome.bytes;
@@ -185,7 +197,7 @@ impl Documents {
     }
 }
 
-fn check_one(task: &Task, extract: &Extract) -> Outcome {
+fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (String, u64)>>) -> Outcome {
     let mut out = Outcome { found: None, findings: Vec::new(), bytes: 0 };
     let reference = task.reference.trim().replace('\\', "/");
     let Some(found) = extract.find(&reference).map(str::to_string) else {
@@ -214,9 +226,12 @@ fn check_one(task: &Task, extract: &Extract) -> Outcome {
             Algorithm::Sha256
         }
     };
+    let known_digest = known.filter(|_| matches!(alg, Algorithm::Sha256)).and_then(|k| k.get(&found)).cloned();
     let known = algorithm(alg_name).is_some();
-    let result =
-        extract.open_file(&found).and_then(|r| digest(r, &alg).map_err(|e| samla_noark5::Error::io(&found, e)));
+    let result = match known_digest {
+        Some(digest) => Ok(digest),
+        None => extract.open_file(&found).and_then(|r| digest(r, &alg).map_err(|e| samla_noark5::Error::io(&found, e))),
+    };
     let (hex, size) = match result {
         Ok(v) => v,
         Err(e) => {

@@ -50,6 +50,9 @@ pub struct Options {
     pub max_locations: usize,
     /// Dates after this day are flagged (S.05). Defaults to today.
     pub today: Date,
+    /// SHA-256 digests of document files already computed (by `samla verify`), so that
+    /// they are not read twice.
+    pub known_digests: Option<documents::KnownDigests>,
 }
 
 impl Default for Options {
@@ -58,7 +61,7 @@ impl Default for Options {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| (d.as_secs() / 86_400) as i64)
             .unwrap_or(0);
-        Options { schemas: None, selection: None, max_locations: 20, today: Date::from_days(days) }
+        Options { schemas: None, selection: None, max_locations: 20, today: Date::from_days(days), known_digests: None }
     }
 }
 
@@ -171,7 +174,8 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     let schemas = structure::official_schemas(extract, &mut f);
     let plan = if selected("N5.03") { Some(schema::plan(extract, version, options.schemas.as_ref())) } else { None };
     let documents = ["N5.30", "N5.32", "N5.33", "N5.34", "N5.64", "S.02", "S.03"].iter().any(|id| selected(id));
-    let mut content = Content::new("arkivstruktur.xml", version, options.today, documents);
+    let mut content =
+        Content::new("arkivstruktur.xml", version, options.today, documents, options.known_digests.clone());
 
     // Three streams of work share the cores: the content pass (itself parallel), the
     // schema validation of arkivstruktur.xml, and the side work on the other files.

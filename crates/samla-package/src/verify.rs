@@ -212,62 +212,73 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
         }
     }
 
-    // Hash what is both listed and present, on all cores, in batches for progress.
+    // Hash what is both listed and present, on all cores, in batches for progress. The
+    // whole tar, for its submission description, is hashed beside them on its own thread.
     let todo: Vec<(&String, &&Listed)> =
         listed.iter().filter(|(n, l)| package.size(n).is_some() && is_sha256(&l.checksum_type)).collect();
-    let mut done = 0u64;
-    for batch in todo.chunks(64) {
-        let results: Vec<_> = batch.par_iter().map(|(name, l)| (name, l, sha256_of(&package, name))).collect();
-        for (name, l, result) in results {
-            let (hex, size) = result?;
-            done += size;
-            report.bytes += size;
-            if hex != l.checksum || l.size.is_some_and(|s| s != size) {
-                report.changed.push(Changed {
-                    path: (*name).clone(),
-                    stated: format!("{} {}", l.checksum, l.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())),
-                    found: format!("{hex} {size}"),
-                });
-            } else {
-                report.intact += 1;
-            }
-        }
-        progress(done, total);
-    }
-
-    // The submission description beside the tar.
-    if package.is_tar() {
-        let uuid = objid
-            .as_deref()
-            .map(|o| o.trim_start_matches("UUID:").to_string())
-            .unwrap_or_else(|| root.trim_end_matches('/').to_string());
-        if let Some((file, entry, others)) = find_submission(path, &uuid) {
-            let whole = Extract::open_package(path.parent().unwrap_or(Path::new(".")))
-                .ok()
-                .and_then(|dir| sha256_of(&dir, &path.file_name()?.to_string_lossy()).ok());
-            let (found, size) = whole.unwrap_or_default();
-            let ok = found == entry.checksum && entry.size.is_none_or(|s| s == size);
-            report.submission = Some(Submission {
-                file: file.display().to_string(),
-                stated: entry.checksum.clone(),
-                found,
-                sizes: (entry.size, size),
-                ok,
-            });
-            // It may also state the checksum of dias-mets.xml.
-            if let Some(m) = others.iter().find(|f| f.path.ends_with("dias-mets.xml")) {
-                let (hex, size) = sha256_of(&package, &mets_path)?;
-                if hex != m.checksum || m.size.is_some_and(|s| s != size) {
+    let uuid = objid
+        .as_deref()
+        .map(|o| o.trim_start_matches("UUID:").to_string())
+        .unwrap_or_else(|| root.trim_end_matches('/').to_string());
+    let submission = if package.is_tar() { find_submission(path, &uuid) } else { None };
+    let mut known = std::collections::HashMap::new();
+    let tar_digest = std::thread::scope(|scope| -> samla_noark5::Result<Option<(String, u64)>> {
+        let whole = submission.as_ref().map(|_| {
+            scope.spawn(|| -> samla_noark5::Result<(String, u64)> {
+                let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                sha256_of(&Extract::open_package(dir)?, &name)
+            })
+        });
+        let mut done = 0u64;
+        let content = format!("{root}content/");
+        for batch in todo.chunks(64) {
+            let results: Vec<_> = batch.par_iter().map(|(name, l)| (name, l, sha256_of(&package, name))).collect();
+            for (name, l, result) in results {
+                let (hex, size) = result?;
+                done += size;
+                report.bytes += size;
+                if let Some(rel) = name.strip_prefix(&content) {
+                    known.insert(rel.to_string(), (hex.clone(), size));
+                }
+                if hex != l.checksum || l.size.is_some_and(|s| s != size) {
                     report.changed.push(Changed {
-                        path: mets_path.clone(),
+                        path: (*name).clone(),
                         stated: format!(
                             "{} {}",
-                            m.checksum,
-                            m.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+                            l.checksum,
+                            l.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
                         ),
                         found: format!("{hex} {size}"),
                     });
+                } else {
+                    report.intact += 1;
                 }
+            }
+            progress(done, total);
+        }
+        whole.map(|h| h.join().expect("hashing does not panic")).transpose()
+    })?;
+
+    // The submission description beside the tar.
+    if let (Some((file, entry, others)), Some((found, size))) = (submission, tar_digest) {
+        let ok = found == entry.checksum && entry.size.is_none_or(|s| s == size);
+        report.submission = Some(Submission {
+            file: file.display().to_string(),
+            stated: entry.checksum.clone(),
+            found,
+            sizes: (entry.size, size),
+            ok,
+        });
+        // It may also state the checksum of dias-mets.xml.
+        if let Some(m) = others.iter().find(|f| f.path.ends_with("dias-mets.xml")) {
+            let (hex, size) = sha256_of(&package, &mets_path)?;
+            if hex != m.checksum || m.size.is_some_and(|s| s != size) {
+                report.changed.push(Changed {
+                    path: mets_path.clone(),
+                    stated: format!("{} {}", m.checksum, m.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())),
+                    found: format!("{hex} {size}"),
+                });
             }
         }
     }
@@ -275,7 +286,11 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
     // The extract inside: its own checksums.
     if let Ok(extract) = Extract::open(path) {
         let selection = ["N5.02", "N5.30", "N5.32", "N5.64", "S.02"].into_iter().collect();
-        let options = samla_check::Options { selection: Some(selection), ..Default::default() };
+        let options = samla_check::Options {
+            selection: Some(selection),
+            known_digests: Some(std::sync::Arc::new(known)),
+            ..Default::default()
+        };
         let checked = samla_check::check(&extract, &options, &mut |_| {})?;
         for c in &checked.controls {
             for g in c.findings.iter().filter(|g| g.severity == samla_check::findings::Severity::Error) {
