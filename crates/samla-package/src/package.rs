@@ -4,19 +4,21 @@
 //! (made in memory), then `content/` (the extract byte for byte, hashed while it is
 //! copied, member to member when the extract is itself a tar), then `dias-mets.xml`
 //! (now that every checksum is known), the rest, and `manifest-sha256.txt` for
-//! `sha256sum -c`. Owner and group are 0, mtimes come from the sources clamped to 1970
+//! `sha256sum -c`. The extract is checked when its content is in, with the digests just
+//! taken, so no document is read twice; errors then stop the package (the partial file is
+//! removed) unless allowed, and the check's result goes into log.xml. The tar's own
+//! SHA-256 is computed on a second thread. Owner and group are 0, mtimes come from the sources clamped to 1970
 //! (or to SOURCE_DATE_EPOCH), and names that are long or not ASCII get a PAX header.
 //! The tar is written as `<uuid>.tar.partial`, fsynced and renamed, so it appears
 //! complete or not at all.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use samla_noark5::addml::Arkivuttrekk;
 use samla_noark5::model::Date;
 use samla_noark5::schemas::SchemaDir;
-use samla_noark5::writer::HashingWriter;
 use samla_noark5::{Error, ErrorKind, Extract};
 use sha2::{Digest, Sha256};
 
@@ -80,8 +82,9 @@ enum Source {
         name: String,
         size: u64,
     },
-    /// Made when reached: dias-mets.xml and the manifest.
+    /// Made when reached: dias-mets.xml, the log (with the check's result) and the manifest.
     Mets,
+    Log,
     Manifest,
 }
 
@@ -149,7 +152,7 @@ fn write_entry(out: &mut impl Write, path: &str, size: u64, mtime: u64, mut data
     header.set_entry_type(tar::EntryType::Regular);
     header.set_cksum();
     out.write_all(header.as_bytes())?;
-    let copied = io::copy(&mut data.by_ref().take(size), out)?;
+    let copied = copy(&mut data.by_ref().take(size), out)?;
     if copied != size {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
@@ -157,6 +160,96 @@ fn write_entry(out: &mut impl Write, path: &str, size: u64, mtime: u64, mut data
         ));
     }
     pad(out, size)
+}
+
+/// A writer that hashes everything written through it on another thread, so that the
+/// tar's own SHA-256 costs the copying thread nothing.
+struct ThreadHashingWriter {
+    inner: File,
+    buf: Vec<u8>,
+    size: u64,
+    tx: Option<std::sync::mpsc::SyncSender<std::sync::Arc<Vec<u8>>>>,
+    hasher: Option<std::thread::JoinHandle<String>>,
+}
+
+impl ThreadHashingWriter {
+    const CHUNK: usize = 1 << 20;
+
+    fn new(inner: File) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<u8>>>(4);
+        let hasher = std::thread::spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(&chunk[..]);
+            }
+            samla_noark5::hex(&h.finalize())
+        });
+        ThreadHashingWriter { inner, buf: Vec::with_capacity(Self::CHUNK), size: 0, tx: Some(tx), hasher: Some(hasher) }
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::sync::Arc::new(std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK)));
+        self.inner.write_all(&chunk)?;
+        if let Some(tx) = &self.tx {
+            tx.send(chunk).map_err(|_| io::Error::other("the hashing thread stopped"))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the inner writer, the size and the SHA-256 of all written.
+    fn finish(mut self) -> io::Result<(File, u64, String)> {
+        self.send()?;
+        self.inner.flush()?;
+        drop(self.tx.take());
+        let hex = self
+            .hasher
+            .take()
+            .expect("joined once")
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread panicked"))?;
+        let Self { inner, size, .. } = self;
+        Ok((inner, size, hex))
+    }
+}
+
+impl Write for ThreadHashingWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = data.len().min(Self::CHUNK - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        self.size += n as u64;
+        if self.buf.len() == Self::CHUNK {
+            self.send()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Copies with a large buffer: documents are big, and each read and hash call costs.
+fn copy(from: &mut impl Read, to: &mut impl Write) -> io::Result<u64> {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 1 << 20]);
+    }
+    BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        let mut total = 0;
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) => return Ok(total),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            to.write_all(&buf[..n])?;
+            total += n as u64;
+        }
+    })
 }
 
 /// A reader that hashes what passes through it.
@@ -199,20 +292,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> samla_noark5::Result<()> {
 /// Makes a DIAS package of the extract at `path`. See the module docs.
 pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::Result<Made> {
     let extract = Extract::open(path)?;
-    let check = samla_check::check(
-        &extract,
-        &samla_check::Options { schemas: Some(options.schemas.clone()), ..Default::default() },
-        &mut |_| {},
-    )?;
-    let (errors, warnings) = (check.summary.errors, check.summary.warnings);
-    if errors > 0 && !options.allow_errors {
-        return Err(Error::new(
-            ErrorKind::Content,
-            path.display().to_string(),
-            format!("the extract has {errors} errors, so it is not packaged"),
-        )
-        .with_hint("run `samla check` on it to see them; --allow-errors packages it anyway, with the findings in the package's log.xml"));
-    }
     let uuid = options.uuid.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if uuid::Uuid::parse_str(&uuid).is_err() {
         return Err(Error::new(ErrorKind::Content, "--uuid", format!("{uuid:?} is not a UUID")));
@@ -240,20 +319,6 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
         .open_file("arkivuttrekk.xml")?
         .read_to_end(&mut uttrekk_bytes)
         .map_err(|e| Error::io(extract.display("arkivuttrekk.xml"), e))?;
-    let outcome = if errors > 0 { "errors allowed" } else { "passed" };
-    let log = mets::log(
-        &uuid,
-        &[Event {
-            event_type: "Creation".into(),
-            date_time: iso(made_at),
-            detail: format!(
-                "Package made by samla; samla check of the extract: {errors} errors, {warnings} warnings in {} controls",
-                check.summary.controls_run
-            ),
-            outcome: outcome.into(),
-        }],
-    );
-
     let mut entries = vec![
         Entry {
             path: "administrative_metadata/arkivuttrekk.xml".into(),
@@ -281,7 +346,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
             mtime: made_at,
             source: Source::Memory(read_schema(options.schemas.dias("DIAS_METS.xsd"))?),
         },
-        Entry { path: "log.xml".into(), mtime: made_at, source: Source::Memory(log) },
+        Entry { path: "log.xml".into(), mtime: made_at, source: Source::Log },
         Entry { path: "manifest-sha256.txt".into(), mtime: made_at, source: Source::Manifest },
     ];
     for (name, size) in extract.files() {
@@ -322,9 +387,12 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     let partial = options.out.join(format!("{uuid}.tar.partial"));
     let io_tar = |e| Error::io(partial.display().to_string(), e);
     let file = File::create(&partial).map_err(io_tar)?;
-    let mut out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let mut out = ThreadHashingWriter::new(file);
     let root = format!("{uuid}/");
     let mut listed: Vec<PackageFile> = Vec::new();
+    let mut known = std::collections::HashMap::new();
+    let mut check = (0, 0);
+    let mut log = Vec::new();
     let mut done = 0u64;
     for entry in &entries {
         let full = format!("{root}{}", entry.path);
@@ -340,23 +408,62 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
                     .map_err(|e| Error::io(extract.display(name), e))?;
                 done += size;
                 progress(done, content_bytes);
-                (None, samla_noark5::hex(&reader.hasher.finalize()), *size)
+                let hex = samla_noark5::hex(&reader.hasher.finalize());
+                known.insert(name.clone(), (hex.clone(), *size));
+                (None, hex, *size)
             }
             Source::Mets => {
-                // The metadata files after it in the tar are made already: list them too.
+                // The content is in: check the extract now, with the digests just taken,
+                // so that no document is read twice. Errors stop here unless allowed.
+                let digests = std::sync::Arc::new(std::mem::take(&mut known));
+                let check_options = samla_check::Options {
+                    schemas: Some(options.schemas.clone()),
+                    known_digests: Some(digests),
+                    ..Default::default()
+                };
+                let report = samla_check::check(&extract, &check_options, &mut |_| {})?;
+                check = (report.summary.errors, report.summary.warnings);
+                if check.0 > 0 && !options.allow_errors {
+                    drop(out);
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(Error::new(
+                        ErrorKind::Content,
+                        path.display().to_string(),
+                        format!("the extract has {} errors, so it is not packaged", check.0),
+                    )
+                    .with_hint("run `samla check` on it to see them; --allow-errors packages it anyway, with the findings in the package's log.xml"));
+                }
+                let outcome = if check.0 > 0 { "errors allowed" } else { "passed" };
+                log = mets::log(
+                    &uuid,
+                    &[Event {
+                        event_type: "Creation".into(),
+                        date_time: iso(made_at),
+                        detail: format!(
+                            "Package made by samla; samla check of the extract: {} errors, {} warnings in {} controls",
+                            check.0, check.1, report.summary.controls_run
+                        ),
+                        outcome: outcome.into(),
+                    }],
+                );
+                // The files after it in the tar are made already: list them too.
                 let mut files = listed.clone();
                 for later in entries.iter().filter(|e| e.path > entry.path) {
-                    if let Source::Memory(bytes) = &later.source {
-                        files.push(PackageFile {
-                            path: later.path.clone(),
-                            size: bytes.len() as u64,
-                            sha256: samla_noark5::hex(&Sha256::digest(bytes)),
-                            created: iso(clamp(later.mtime)),
-                        });
-                    }
+                    let bytes = match &later.source {
+                        Source::Memory(bytes) => bytes,
+                        Source::Log => &log,
+                        _ => continue,
+                    };
+                    files.push(PackageFile {
+                        path: later.path.clone(),
+                        size: bytes.len() as u64,
+                        sha256: samla_noark5::hex(&Sha256::digest(bytes)),
+                        created: iso(clamp(later.mtime)),
+                    });
                 }
                 (Some(mets::dias_mets(&header, &files)), String::new(), 0)
             }
+            Source::Log => (Some(log.clone()), String::new(), 0),
             Source::Manifest => {
                 let mut text = String::new();
                 for f in &listed {
@@ -377,8 +484,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
         }
     }
     out.write_all(&[0u8; 1024]).map_err(io_tar)?;
-    let (writer, size, sha256) = out.finish();
-    let file = writer.into_inner().map_err(|e| io_tar(e.into_error()))?;
+    let (file, size, sha256) = out.finish().map_err(io_tar)?;
     file.sync_all().map_err(io_tar)?;
     drop(file);
     std::fs::rename(&partial, &tar_path).map_err(|e| Error::io(tar_path.display().to_string(), e))?;
@@ -389,14 +495,5 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     let submission = options.out.join(format!("{uuid}.xml"));
     write_atomic(&submission, &mets::submission_description(&header, &format!("{uuid}.tar"), &tar_entry, &mets_entry))?;
     let shortfalls = header.shortfalls();
-    Ok(Made {
-        tar: tar_path,
-        submission,
-        uuid,
-        files: entries.len() as u64,
-        size,
-        sha256,
-        check: (errors, warnings),
-        shortfalls,
-    })
+    Ok(Made { tar: tar_path, submission, uuid, files: entries.len() as u64, size, sha256, check, shortfalls })
 }
