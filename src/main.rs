@@ -546,9 +546,26 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
             println!("  reports: {}/{folder}-report.html and .json\n", out.display());
         }
     }
+    // Ski's extract is clean: package it for the depot, then verify the package.
+    if let Some(schemas) = &schemas {
+        let options = samla_package::package::Options {
+            out: out.join("packages"),
+            uuid: None,
+            package_type: samla_package::mets::PackageType::Sip,
+            metadata: samla_package::metadata::Metadata::default(),
+            source_date_epoch: None,
+            allow_errors: false,
+            schemas: schemas.clone(),
+        };
+        let made = samla_package::package::package(&out.join("ski"), &options, &mut |_, _| {})?;
+        if !quiet {
+            println!("Ski packaged for the depot: {} ({} files, {} bytes)", made.tar.display(), made.files, made.size);
+        }
+        run_verify(&made.tar, None, quiet)?;
+    }
     if !quiet {
         println!(
-            "The two extracts and their reports are in {}. Next: `samla check {}/oppegaard`.",
+            "\nThe extracts, their reports and Ski's package are in {}. Next: `samla check {}/oppegaard`.",
             out.display(),
             out.display()
         );

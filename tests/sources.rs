@@ -69,4 +69,7 @@ fn the_demo_runs_with_no_arguments_beyond_its_folder() {
     // Ski passes; Oppegård's two faults are found.
     assert!(stdout.contains("passed: 0 errors"), "{stdout}");
     assert!(stdout.contains("N5.30 error") && stdout.contains("N5.32 error"), "{stdout}");
+    // Ski is packaged and the package verifies.
+    assert!(stdout.contains("Ski packaged for the depot") && stdout.lines().any(|l| l == "intact"), "{stdout}");
+    assert_eq!(std::fs::read_dir(out.join("packages")).unwrap().count(), 2, "the tar and its submission description");
 }
