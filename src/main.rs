@@ -103,8 +103,8 @@ struct PackageArgs {
     /// --example-metadata). What it leaves out is taken from arkivuttrekk.xml.
     #[arg(long)]
     metadata: Option<PathBuf>,
-    /// Package format.
-    #[arg(long, default_value = "dias", value_parser = ["dias"])]
+    /// Package format: DIAS, or a BagIt 1.0 bag (bagit.txt, bag-info.txt, data/, manifests).
+    #[arg(long, default_value = "dias", value_parser = ["dias", "bagit"])]
     format: String,
     /// Schema directory with the official DIAS and ADDML XSDs (default: SAMLA_SCHEMAS).
     #[arg(long)]
@@ -448,6 +448,11 @@ fn run_package(args: PackageArgs, quiet: bool) -> samla_noark5::Result<ExitCode>
         source_date_epoch,
         allow_errors: args.allow_errors,
         schemas: SchemaDir::require(args.schemas.as_deref())?,
+        format: if args.format == "bagit" {
+            samla_package::package::Format::Bagit
+        } else {
+            samla_package::package::Format::Dias
+        },
     };
     let bar = bar(quiet, 0, "packaging [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}");
     let made = samla_package::package::package(&extract, &options, &mut |done, total| {
@@ -458,7 +463,9 @@ fn run_package(args: PackageArgs, quiet: bool) -> samla_noark5::Result<ExitCode>
     if !quiet {
         println!("{}", made.tar.display());
         println!("  {} files, {} bytes, SHA-256 {}", made.files, made.size, made.sha256);
-        println!("  submission description: {}", made.submission.display());
+        if let Some(submission) = &made.submission {
+            println!("  submission description: {}", submission.display());
+        }
         println!("  check of the extract: {} errors, {} warnings", made.check.0, made.check.1);
     }
     for s in &made.shortfalls {
@@ -556,6 +563,7 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
             source_date_epoch: None,
             allow_errors: false,
             schemas: schemas.clone(),
+            format: samla_package::package::Format::Dias,
         };
         let made = samla_package::package::package(&out.join("ski"), &options, &mut |_, _| {})?;
         if !quiet {

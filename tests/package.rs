@@ -191,3 +191,41 @@ fn a_killed_run_leaves_no_package_and_a_rerun_succeeds() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.join(format!("{UUID}.tar")).is_file());
 }
+
+#[test]
+fn a_bagit_bag_passes_bagit_python_and_verify_names_tampering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let extract = generate(tmp.path(), &["--seed", "14", "--mapper", "15"]);
+    let out = tmp.path().join("out");
+    let o = package(&extract, &out, &["--format", "bagit"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tar = out.join(format!("{UUID}.tar"));
+    assert!(!out.join(format!("{UUID}.xml")).exists(), "a bag has no DIAS submission description");
+    let unpacked = tmp.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
+    let bag = unpacked.join(UUID);
+    let info = std::fs::read_to_string(bag.join("bag-info.txt")).unwrap();
+    assert!(info.contains("Payload-Oxum: ") && info.contains("Bagging-Date: "), "{info}");
+    // The reference validator (bagit-python) accepts it.
+    let validate = |dir: &Path| Command::new("python3").args(["-m", "bagit", "--validate"]).arg(dir).output().unwrap();
+    let v = validate(&bag);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    assert_eq!(samla(&["-q", "verify", tar.to_str().unwrap()]).status.code(), Some(0));
+    assert_eq!(samla(&["-q", "verify", bag.to_str().unwrap()]).status.code(), Some(0));
+
+    // One changed byte in the payload: both the reference validator and samla say so.
+    let victim = bag.join("data/arkivuttrekk.xml");
+    let mut bytes = std::fs::read(&victim).unwrap();
+    bytes[50] ^= 1;
+    std::fs::write(&victim, bytes).unwrap();
+    assert!(!validate(&bag).status.success());
+    let o = samla(&["verify", bag.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains(&format!("changed: {}", victim.strip_prefix(&bag).unwrap().display())),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

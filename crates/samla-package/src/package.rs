@@ -45,6 +45,18 @@ pub struct Options {
     pub allow_errors: bool,
     /// Where the official DIAS and ADDML schemas are.
     pub schemas: SchemaDir,
+    /// DIAS (the default) or a BagIt bag.
+    pub format: Format,
+}
+
+/// The package format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Arkivverket's DIAS: dias-mets.xml, PREMIS, content/, and a submission description.
+    #[default]
+    Dias,
+    /// BagIt 1.0 (RFC 8493), serialized as a tar with one top-level folder.
+    Bagit,
 }
 
 /// What was made.
@@ -52,8 +64,8 @@ pub struct Options {
 pub struct Made {
     /// The tar.
     pub tar: PathBuf,
-    /// The submission description beside it.
-    pub submission: PathBuf,
+    /// The submission description beside it (DIAS only).
+    pub submission: Option<PathBuf>,
     /// The package's UUID.
     pub uuid: String,
     /// Files in the package.
@@ -82,10 +94,11 @@ enum Source {
         name: String,
         size: u64,
     },
-    /// Made when reached: dias-mets.xml, the log (with the check's result) and the manifest.
+    /// Made when reached: dias-mets.xml, the log (with the check's result), the manifests.
     Mets,
     Log,
     Manifest,
+    TagManifest,
 }
 
 fn iso(epoch: i64) -> String {
@@ -289,7 +302,78 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> samla_noark5::Result<()> {
     std::fs::rename(&partial, path).map_err(io)
 }
 
-/// Makes a DIAS package of the extract at `path`. See the module docs.
+/// The metadata files of a DIAS package.
+fn dias_entries(extract: &Extract, uuid: &str, made_at: i64, schemas: &SchemaDir) -> samla_noark5::Result<Vec<Entry>> {
+    let mut uttrekk_bytes = Vec::new();
+    extract
+        .open_file("arkivuttrekk.xml")?
+        .read_to_end(&mut uttrekk_bytes)
+        .map_err(|e| Error::io(extract.display("arkivuttrekk.xml"), e))?;
+    let memory =
+        |path: &str, bytes: Vec<u8>| Entry { path: path.into(), mtime: made_at, source: Source::Memory(bytes) };
+    Ok(vec![
+        memory("administrative_metadata/arkivuttrekk.xml", uttrekk_bytes),
+        memory("administrative_metadata/addml.xsd", read_schema(schemas.addml())?),
+        memory("administrative_metadata/dias-premis.xml", mets::dias_premis(uuid)),
+        memory("administrative_metadata/dias-premis.xsd", read_schema(schemas.dias("DIAS_PREMIS.xsd"))?),
+        Entry { path: "dias-mets.xml".into(), mtime: made_at, source: Source::Mets },
+        memory("dias-mets.xsd", read_schema(schemas.dias("DIAS_METS.xsd"))?),
+        Entry { path: "log.xml".into(), mtime: made_at, source: Source::Log },
+        Entry { path: "manifest-sha256.txt".into(), mtime: made_at, source: Source::Manifest },
+    ])
+}
+
+/// The tag files of a BagIt 1.0 bag (RFC 8493).
+fn bagit_entries(uuid: &str, made_at: i64, payload: u64, files: usize, uttrekk: Option<&Arkivuttrekk>) -> Vec<Entry> {
+    let memory = |path: &str, text: String| Entry {
+        path: path.into(),
+        mtime: made_at,
+        source: Source::Memory(text.into_bytes()),
+    };
+    let mut info = format!(
+        "Bag-Software-Agent: samla {}\nBagging-Date: {}\nExternal-Identifier: {uuid}\nPayload-Oxum: {payload}.{files}\n",
+        env!("CARGO_PKG_VERSION"),
+        Date::from_days(made_at.div_euclid(86_400)),
+    );
+    for creator in uttrekk.iter().flat_map(|u| &u.record_creators) {
+        info.push_str(&format!("Source-Organization: {creator}\n"));
+    }
+    vec![
+        memory("bag-info.txt", info),
+        memory("bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".into()),
+        Entry { path: "manifest-sha256.txt".into(), mtime: made_at, source: Source::Manifest },
+        Entry { path: "tagmanifest-sha256.txt".into(), mtime: made_at, source: Source::TagManifest },
+    ]
+}
+
+/// Checks the extract with the digests taken while copying it. Returns (errors,
+/// warnings, controls run), or the error that stops the package.
+fn check_extract(
+    extract: &Extract,
+    path: &Path,
+    options: &Options,
+    known: &mut std::collections::HashMap<String, (String, u64)>,
+) -> samla_noark5::Result<(u64, u64, usize)> {
+    let digests = std::sync::Arc::new(std::mem::take(known));
+    let check_options = samla_check::Options {
+        schemas: Some(options.schemas.clone()),
+        known_digests: Some(digests),
+        ..Default::default()
+    };
+    let report = samla_check::check(extract, &check_options, &mut |_| {})?;
+    let (errors, warnings) = (report.summary.errors, report.summary.warnings);
+    if errors > 0 && !options.allow_errors {
+        return Err(Error::new(
+            ErrorKind::Content,
+            path.display().to_string(),
+            format!("the extract has {errors} errors, so it is not packaged"),
+        )
+        .with_hint("run `samla check` on it to see them; --allow-errors packages it anyway, with the findings in the package's log.xml"));
+    }
+    Ok((errors, warnings, report.summary.controls_run))
+}
+
+/// Makes a DIAS package (or a BagIt bag) of the extract at `path`. See the module docs.
 pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::Result<Made> {
     let extract = Extract::open(path)?;
     let uuid = options.uuid.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -314,45 +398,17 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
         &iso(made_at),
         env!("CARGO_PKG_VERSION"),
     );
-    let mut uttrekk_bytes = Vec::new();
-    extract
-        .open_file("arkivuttrekk.xml")?
-        .read_to_end(&mut uttrekk_bytes)
-        .map_err(|e| Error::io(extract.display("arkivuttrekk.xml"), e))?;
-    let mut entries = vec![
-        Entry {
-            path: "administrative_metadata/arkivuttrekk.xml".into(),
-            mtime: made_at,
-            source: Source::Memory(uttrekk_bytes),
-        },
-        Entry {
-            path: "administrative_metadata/addml.xsd".into(),
-            mtime: made_at,
-            source: Source::Memory(read_schema(options.schemas.addml())?),
-        },
-        Entry {
-            path: "administrative_metadata/dias-premis.xml".into(),
-            mtime: made_at,
-            source: Source::Memory(mets::dias_premis(&uuid)),
-        },
-        Entry {
-            path: "administrative_metadata/dias-premis.xsd".into(),
-            mtime: made_at,
-            source: Source::Memory(read_schema(options.schemas.dias("DIAS_PREMIS.xsd"))?),
-        },
-        Entry { path: "dias-mets.xml".into(), mtime: made_at, source: Source::Mets },
-        Entry {
-            path: "dias-mets.xsd".into(),
-            mtime: made_at,
-            source: Source::Memory(read_schema(options.schemas.dias("DIAS_METS.xsd"))?),
-        },
-        Entry { path: "log.xml".into(), mtime: made_at, source: Source::Log },
-        Entry { path: "manifest-sha256.txt".into(), mtime: made_at, source: Source::Manifest },
-    ];
+    let payload: u64 = extract.files().map(|(_, size)| size).sum();
+    let payload_files = extract.files().count();
+    let mut entries = match options.format {
+        Format::Dias => dias_entries(&extract, &uuid, made_at, &options.schemas)?,
+        Format::Bagit => bagit_entries(&uuid, made_at, payload, payload_files, uttrekk.as_ref()),
+    };
+    let data = if options.format == Format::Dias { "content" } else { "data" };
     for (name, size) in extract.files() {
         let mtime = extract.mtime(name).unwrap_or(0);
         entries.push(Entry {
-            path: format!("content/{name}"),
+            path: format!("{data}/{name}"),
             mtime,
             source: Source::Extract { name: name.to_string(), size },
         });
@@ -415,24 +471,18 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
             Source::Mets => {
                 // The content is in: check the extract now, with the digests just taken,
                 // so that no document is read twice. Errors stop here unless allowed.
-                let digests = std::sync::Arc::new(std::mem::take(&mut known));
-                let check_options = samla_check::Options {
-                    schemas: Some(options.schemas.clone()),
-                    known_digests: Some(digests),
-                    ..Default::default()
+                let controls_run = match check_extract(&extract, path, options, &mut known) {
+                    Ok(result) => {
+                        check = (result.0, result.1);
+                        result.2
+                    }
+                    Err(e) => {
+                        drop(out);
+                        let _ = std::fs::remove_file(&partial);
+                        return Err(e);
+                    }
                 };
-                let report = samla_check::check(&extract, &check_options, &mut |_| {})?;
-                check = (report.summary.errors, report.summary.warnings);
-                if check.0 > 0 && !options.allow_errors {
-                    drop(out);
-                    let _ = std::fs::remove_file(&partial);
-                    return Err(Error::new(
-                        ErrorKind::Content,
-                        path.display().to_string(),
-                        format!("the extract has {} errors, so it is not packaged", check.0),
-                    )
-                    .with_hint("run `samla check` on it to see them; --allow-errors packages it anyway, with the findings in the package's log.xml"));
-                }
+                let report_summary = controls_run;
                 let outcome = if check.0 > 0 { "errors allowed" } else { "passed" };
                 log = mets::log(
                     &uuid,
@@ -441,7 +491,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
                         date_time: iso(made_at),
                         detail: format!(
                             "Package made by samla; samla check of the extract: {} errors, {} warnings in {} controls",
-                            check.0, check.1, report.summary.controls_run
+                            check.0, check.1, report_summary
                         ),
                         outcome: outcome.into(),
                     }],
@@ -465,8 +515,27 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
             }
             Source::Log => (Some(log.clone()), String::new(), 0),
             Source::Manifest => {
+                if options.format == Format::Bagit {
+                    // A bag has no dias-mets.xml: the check runs before its manifest.
+                    match check_extract(&extract, path, options, &mut known) {
+                        Ok(result) => check = (result.0, result.1),
+                        Err(e) => {
+                            drop(out);
+                            let _ = std::fs::remove_file(&partial);
+                            return Err(e);
+                        }
+                    }
+                }
+                let payload_only = options.format == Format::Bagit;
                 let mut text = String::new();
-                for f in &listed {
+                for f in listed.iter().filter(|f| !payload_only || f.path.starts_with("data/")) {
+                    text.push_str(&format!("{}  {}\n", f.sha256, f.path));
+                }
+                (Some(text.into_bytes()), String::new(), 0)
+            }
+            Source::TagManifest => {
+                let mut text = String::new();
+                for f in listed.iter().filter(|f| !f.path.starts_with("data/")) {
                     text.push_str(&format!("{}  {}\n", f.sha256, f.path));
                 }
                 (Some(text.into_bytes()), String::new(), 0)
@@ -479,7 +548,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
             }
             None => (sha, size),
         };
-        if !matches!(entry.source, Source::Manifest) {
+        if options.format == Format::Bagit || !matches!(entry.source, Source::Manifest) {
             listed.push(PackageFile { path: entry.path.clone(), size, sha256: sha, created: iso(clamp(entry.mtime)) });
         }
     }
@@ -489,11 +558,20 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     drop(file);
     std::fs::rename(&partial, &tar_path).map_err(|e| Error::io(tar_path.display().to_string(), e))?;
 
-    let mets_file = listed.iter().find(|f| f.path == "dias-mets.xml").cloned().expect("dias-mets.xml is listed");
-    let mets_entry = PackageFile { path: format!("{uuid}/dias-mets.xml"), ..mets_file };
-    let tar_entry = PackageFile { path: format!("{uuid}.tar"), size, sha256: sha256.clone(), created: iso(made_at) };
-    let submission = options.out.join(format!("{uuid}.xml"));
-    write_atomic(&submission, &mets::submission_description(&header, &format!("{uuid}.tar"), &tar_entry, &mets_entry))?;
-    let shortfalls = header.shortfalls();
+    let submission = match options.format {
+        Format::Dias => {
+            let mets_file =
+                listed.iter().find(|f| f.path == "dias-mets.xml").cloned().expect("dias-mets.xml is listed");
+            let mets_entry = PackageFile { path: format!("{uuid}/dias-mets.xml"), ..mets_file };
+            let tar_entry =
+                PackageFile { path: format!("{uuid}.tar"), size, sha256: sha256.clone(), created: iso(made_at) };
+            let submission = options.out.join(format!("{uuid}.xml"));
+            let xml = mets::submission_description(&header, &format!("{uuid}.tar"), &tar_entry, &mets_entry);
+            write_atomic(&submission, &xml)?;
+            Some(submission)
+        }
+        Format::Bagit => None,
+    };
+    let shortfalls = if options.format == Format::Dias { header.shortfalls() } else { Vec::new() };
     Ok(Made { tar: tar_path, submission, uuid, files: entries.len() as u64, size, sha256, check, shortfalls })
 }

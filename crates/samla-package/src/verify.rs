@@ -180,14 +180,133 @@ fn find_submission(tar: &Path, uuid: &str) -> Option<(PathBuf, Listed, Vec<Liste
     None
 }
 
-/// Verifies a package: a DIAS tar (with its submission description beside it, if there)
-/// or an unpacked DIAS folder. Fails only when it cannot run at all (no dias-mets.xml, an
-/// unreadable or unsafe tar).
+/// The folder holding `bagit.txt`, if the package is a BagIt bag.
+fn find_bag(package: &Extract) -> Option<String> {
+    let tag = package
+        .files()
+        .map(|(n, _)| n)
+        .filter(|n| n.rsplit('/').next() == Some("bagit.txt"))
+        .min_by_key(|n| n.matches('/').count())?;
+    Some(tag[..tag.len() - "bagit.txt".len()].to_string())
+}
+
+/// Reads a BagIt manifest: `<hex>  <path>` per line.
+fn read_manifest(package: &Extract, root: &str, name: &str) -> samla_noark5::Result<Vec<Listed>> {
+    let mut text = String::new();
+    let file = format!("{root}{name}");
+    std::io::Read::read_to_string(&mut package.open_file(&file)?, &mut text)
+        .map_err(|e| Error::io(package.display(&file), e))?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_once(char::is_whitespace))
+        .map(|(hex, path)| Listed {
+            path: path.trim_start().trim_start_matches('*').to_string(),
+            checksum: hex.to_ascii_lowercase(),
+            checksum_type: "SHA-256".into(),
+            size: None,
+        })
+        .collect())
+}
+
+/// Hashes the listed files that are present on all cores; fills `intact` and `changed`.
+/// Returns the digests by path.
+fn hash_listed(
+    package: &Extract,
+    listed: &BTreeMap<String, &Listed>,
+    report: &mut VerifyReport,
+    progress: &mut dyn FnMut(u64, u64),
+) -> samla_noark5::Result<std::collections::HashMap<String, (String, u64)>> {
+    let total: u64 = package.files().map(|(_, s)| s).sum();
+    let todo: Vec<(&String, &&Listed)> =
+        listed.iter().filter(|(n, l)| package.size(n).is_some() && is_sha256(&l.checksum_type)).collect();
+    let mut digests = std::collections::HashMap::new();
+    let mut done = 0u64;
+    for batch in todo.chunks(64) {
+        let results: Vec<_> = batch.par_iter().map(|(name, l)| (name, l, sha256_of(package, name))).collect();
+        for (name, l, result) in results {
+            let (hex, size) = result?;
+            done += size;
+            report.bytes += size;
+            if hex != l.checksum || l.size.is_some_and(|s| s != size) {
+                report.changed.push(Changed {
+                    path: (*name).clone(),
+                    stated: format!("{} {}", l.checksum, l.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())),
+                    found: format!("{hex} {size}"),
+                });
+            } else {
+                report.intact += 1;
+            }
+            digests.insert((*name).clone(), (hex, size));
+        }
+        progress(done, total);
+    }
+    Ok(digests)
+}
+
+/// Verifies a BagIt bag: payload and tag manifests both ways, and Payload-Oxum.
+fn verify_bag(
+    path: &Path,
+    package: &Extract,
+    root: &str,
+    progress: &mut dyn FnMut(u64, u64),
+) -> samla_noark5::Result<VerifyReport> {
+    let mut report = VerifyReport { package: path.display().to_string(), ..Default::default() };
+    let mut manifest = read_manifest(package, root, "manifest-sha256.txt")?;
+    if package.size(&format!("{root}tagmanifest-sha256.txt")).is_some() {
+        manifest.extend(read_manifest(package, root, "tagmanifest-sha256.txt")?);
+    }
+    report.listed = manifest.len() as u64;
+    let listed: BTreeMap<String, &Listed> = manifest.iter().map(|l| (format!("{root}{}", l.path), l)).collect();
+    let data = format!("{root}data/");
+    report.present = package.files().filter(|(n, _)| n.starts_with(root)).count() as u64;
+    for (name, _) in package.files().filter(|(n, _)| n.starts_with(&data)) {
+        if !listed.contains_key(name) {
+            report.extra.push(name.to_string());
+        }
+    }
+    for name in listed.keys() {
+        if package.size(name).is_none() {
+            report.missing.push(name.clone());
+        }
+    }
+    hash_listed(package, &listed, &mut report, progress)?;
+    // Payload-Oxum: "<bytes>.<files>" of data/.
+    let info = format!("{root}bag-info.txt");
+    if package.size(&info).is_some() {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut package.open_file(&info)?, &mut text)
+            .map_err(|e| Error::io(package.display(&info), e))?;
+        if let Some(oxum) = text.lines().find_map(|l| l.strip_prefix("Payload-Oxum:")).map(str::trim) {
+            let (bytes, files) = package
+                .files()
+                .filter(|(n, _)| n.starts_with(&data))
+                .fold((0u64, 0u64), |(b, f), (_, s)| (b + s, f + 1));
+            if oxum != format!("{bytes}.{files}") {
+                report.changed.push(Changed {
+                    path: info.clone(),
+                    stated: format!("Payload-Oxum {oxum}"),
+                    found: format!("{bytes}.{files}"),
+                });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Verifies a package: a DIAS tar (with its submission description beside it, if there),
+/// an unpacked DIAS folder, or a BagIt bag (folder or tar). Fails only when it cannot run
+/// at all (no dias-mets.xml or bagit.txt, an unreadable or unsafe tar).
 pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::Result<VerifyReport> {
     let package = Extract::open_package(path)?;
+    if find_mets(&package).is_none()
+        && let Some(root) = find_bag(&package)
+    {
+        return verify_bag(path, &package, &root, progress);
+    }
     let (root, mets_path) = find_mets(&package).ok_or_else(|| {
-        Error::new(ErrorKind::Missing, path.display().to_string(), "no dias-mets.xml in the package")
-            .with_hint("give a DIAS package: a <uuid>.tar, or its unpacked folder, holding dias-mets.xml")
+        Error::new(ErrorKind::Missing, path.display().to_string(), "no dias-mets.xml in the package").with_hint(
+            "give a DIAS package (a <uuid>.tar, or its unpacked folder, holding dias-mets.xml) or a BagIt bag",
+        )
     })?;
     let (objid, listing) = read_mets(package.open_file(&mets_path)?, &package.display(&mets_path))?;
     let mut report =
@@ -196,7 +315,6 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
     let listed: BTreeMap<String, &Listed> = listing.iter().map(|l| (format!("{root}{}", l.path), l)).collect();
     let present: Vec<(String, u64)> = package.files().map(|(n, s)| (n.to_string(), s)).collect();
     report.present = present.len() as u64;
-    let total: u64 = present.iter().map(|(_, s)| s).sum();
     let manifest = format!("{root}manifest-sha256.txt");
     for (name, _) in &present {
         // The listing cannot list itself, nor the manifest that holds its checksum.
@@ -214,8 +332,6 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
 
     // Hash what is both listed and present, on all cores, in batches for progress. The
     // whole tar, for its submission description, is hashed beside them on its own thread.
-    let todo: Vec<(&String, &&Listed)> =
-        listed.iter().filter(|(n, l)| package.size(n).is_some() && is_sha256(&l.checksum_type)).collect();
     let uuid = objid
         .as_deref()
         .map(|o| o.trim_start_matches("UUID:").to_string())
@@ -230,32 +346,11 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
                 sha256_of(&Extract::open_package(dir)?, &name)
             })
         });
-        let mut done = 0u64;
         let content = format!("{root}content/");
-        for batch in todo.chunks(64) {
-            let results: Vec<_> = batch.par_iter().map(|(name, l)| (name, l, sha256_of(&package, name))).collect();
-            for (name, l, result) in results {
-                let (hex, size) = result?;
-                done += size;
-                report.bytes += size;
-                if let Some(rel) = name.strip_prefix(&content) {
-                    known.insert(rel.to_string(), (hex.clone(), size));
-                }
-                if hex != l.checksum || l.size.is_some_and(|s| s != size) {
-                    report.changed.push(Changed {
-                        path: (*name).clone(),
-                        stated: format!(
-                            "{} {}",
-                            l.checksum,
-                            l.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
-                        ),
-                        found: format!("{hex} {size}"),
-                    });
-                } else {
-                    report.intact += 1;
-                }
+        for (name, digest) in hash_listed(&package, &listed, &mut report, progress)? {
+            if let Some(rel) = name.strip_prefix(&content) {
+                known.insert(rel.to_string(), digest);
             }
-            progress(done, total);
         }
         whole.map(|h| h.join().expect("hashing does not panic")).transpose()
     })?;
