@@ -40,15 +40,8 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     out
 }
 
-fn run<R: std::io::Read>(mut reader: UnitReader<R>) -> Result<Vec<Event>, String> {
-    let mut events = Vec::new();
-    loop {
-        match reader.next_event() {
-            Ok(Some(e)) => events.push(e),
-            Ok(None) => return Ok(events),
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+fn run<R: std::io::Read>(reader: UnitReader<R>) -> Result<Vec<Event>, String> {
+    reader.collect::<Result<_, _>>().map_err(|e| e.to_string())
 }
 
 #[test]

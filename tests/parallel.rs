@@ -16,15 +16,8 @@ fn parallel(bytes: &[u8], split: Split) -> Result<Vec<Event>, String> {
     collect(UnitReader::parallel(std::io::Cursor::new(bytes.to_vec()), "f.xml", split))
 }
 
-fn collect<R: std::io::Read>(mut reader: UnitReader<R>) -> Result<Vec<Event>, String> {
-    let mut out = Vec::new();
-    loop {
-        match reader.next_event() {
-            Ok(Some(e)) => out.push(e),
-            Ok(None) => return Ok(out),
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+fn collect<R: std::io::Read>(reader: UnitReader<R>) -> Result<Vec<Event>, String> {
+    reader.collect::<Result<_, _>>().map_err(|e| e.to_string())
 }
 
 fn assert_same(bytes: &[u8], split: Split, what: &str) {

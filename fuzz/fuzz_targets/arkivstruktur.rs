@@ -5,15 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 use samla_noark5::stream::{Split, UnitReader};
 
-fn run<R: std::io::Read>(mut reader: UnitReader<R>) -> Result<usize, String> {
-    let mut n = 0;
-    loop {
-        match reader.next_event() {
-            Ok(Some(_)) => n += 1,
-            Ok(None) => return Ok(n),
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+fn run<R: std::io::Read>(reader: UnitReader<R>) -> Result<usize, String> {
+    reader.map(|e| e.map(|_| 1)).sum::<Result<usize, _>>().map_err(|e| e.to_string())
 }
 
 fuzz_target!(|data: &[u8]| {

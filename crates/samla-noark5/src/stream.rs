@@ -89,6 +89,8 @@ pub struct UnitReader<R: Read> {
     stack: Vec<Frame>,
     queue: VecDeque<Event>,
     done: bool,
+    /// Set when iterating hit an error: the iterator then ends.
+    failed: bool,
 }
 
 impl UnitReader<crate::parallel::Outside> {
@@ -122,6 +124,7 @@ impl UnitReader<crate::parallel::Outside> {
             stack: Vec::new(),
             queue: VecDeque::new(),
             done: false,
+            failed: false,
         }
     }
 }
@@ -136,6 +139,7 @@ impl<R: Read> UnitReader<R> {
             stack: Vec::new(),
             queue: VecDeque::new(),
             done: false,
+            failed: false,
         }
     }
 
@@ -247,5 +251,27 @@ impl<R: Read> UnitReader<R> {
         self.start_current();
         let frame = self.stack.pop().expect("an end tag always closes an open container");
         self.queue.push_back(Event::End(frame.header.name));
+    }
+}
+
+/// The events one after another, for `for` loops and `collect`. An error ends the stream.
+///
+/// ```
+/// use samla_noark5::stream::{Split, UnitReader};
+/// let xml = "<arkiv><arkivdel><mappe/></arkivdel></arkiv>";
+/// let events: Vec<_> = UnitReader::new(xml.as_bytes(), "a.xml", Split::ARKIVSTRUKTUR).collect::<Result<_, _>>()?;
+/// assert_eq!(events.len(), 5);
+/// # Ok::<(), samla_noark5::Error>(())
+/// ```
+impl<R: Read> Iterator for UnitReader<R> {
+    type Item = Result<Event>;
+
+    fn next(&mut self) -> Option<Result<Event>> {
+        if self.failed {
+            return None;
+        }
+        let next = self.next_event().transpose();
+        self.failed = matches!(next, Some(Err(_)));
+        next
     }
 }
