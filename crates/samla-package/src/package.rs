@@ -375,6 +375,10 @@ fn check_extract(
 
 /// Makes a DIAS package (or a BagIt bag) of the extract at `path`. See the module docs.
 pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::Result<Made> {
+    if options.package_type == PackageType::Aip {
+        return Err(Error::new(ErrorKind::Content, "--type aip", "AIP packages are not made yet")
+            .with_hint("an AIP needs descriptive_metadata/ (EAD and EAC-CPF), which samla does not write yet; make a SIP (the default)"));
+    }
     let extract = Extract::open(path)?;
     let uuid = options.uuid.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if uuid::Uuid::parse_str(&uuid).is_err() {
@@ -415,8 +419,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let content_bytes: u64 =
-        entries.iter().map(|e| if let Source::Extract { size, .. } = e.source { size } else { 0 }).sum();
+    let content_bytes = payload;
     // Headers, padding and the metadata files: generous, so the space check errs safe.
     let estimate = content_bytes + (entries.len() as u64 + 4) * 1536 + (4 << 20);
     if estimate > MAX_PACKAGE_BYTES {
