@@ -156,3 +156,18 @@ fn mismatched_tags_name_the_position() {
     assert_exit_2(&o);
     assert_eq!(position_after(&stderr(&o), "arkivstruktur.xml").0, line, "{}", stderr(&o));
 }
+
+#[test]
+fn a_symlink_out_of_the_extract_is_reported_and_never_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "5", "--no-documents"]);
+    let secret = tmp.path().join("secret.txt");
+    std::fs::write(&secret, "outside the extract").unwrap();
+    std::os::unix::fs::symlink(&secret, dir.join("lenke.txt")).unwrap();
+    let extract = samla_noark5::Extract::open(&dir).unwrap();
+    assert_eq!(extract.skipped(), ["lenke.txt"]);
+    assert!(extract.find("lenke.txt").is_none(), "a link is never read as a file of the extract");
+    let o = samla(&["check", dir.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("N5.01 warning") && out.contains("lenke.txt"), "{out}");
+}

@@ -67,6 +67,17 @@ pub fn files_exist(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Fi
             );
         }
     }
+    for name in extract.skipped() {
+        f.add(
+            "N5.01",
+            Severity::Warning,
+            Location::file(name.clone()),
+            Text::new(
+                "Lenke eller spesialfil i uttrekket; den er ikke fulgt eller lest",
+                "A link or special file in the extract; it is neither followed nor read",
+            ),
+        );
+    }
     f.stat("N5.01", Text::new("Filer kontrollert", "Files checked"), listed.len());
     f.stat("N5.01", Text::new("Filer som mangler", "Files missing"), missing);
 }

@@ -50,13 +50,16 @@ pub struct Extract {
     files: BTreeMap<String, FileEntry>,
     /// Files of the root outside the extract (package metadata of a DIAS package).
     outside: BTreeMap<String, FileEntry>,
+    /// Entries that are not regular files (symbolic links, hard links, devices): listed
+    /// here so that they are reported, never followed.
+    skipped: Vec<String>,
 }
 
 impl Extract {
     /// Opens a directory or a tar file and finds the extract inside it.
     pub fn open(path: &Path) -> Result<Extract> {
         let shown = path.display().to_string();
-        let (root, all) = list(path)?;
+        let (root, all, skipped) = list(path)?;
         let prefix = find_prefix(&all).ok_or_else(|| {
             Error::new(ErrorKind::Missing, shown.clone(), "no arkivstruktur.xml found in the extract").with_hint(
                 "a Noark 5 extract holds arkivstruktur.xml at its top level (or under <uuid>/content/ in a DIAS package); check that this is the right folder or tar",
@@ -70,15 +73,15 @@ impl Extract {
                 None => outside.insert(name, entry),
             };
         }
-        Ok(Extract { root, prefix, files, outside })
+        Ok(Extract { root, prefix, files, outside, skipped })
     }
 
     /// Opens any folder or tar to read its files as they are stored (a DIAS package, a
     /// BagIt bag), without looking for an extract inside: [`files`](Self::files) are
     /// then the paths from the root, and [`prefix`](Self::prefix) is empty.
     pub fn open_package(path: &Path) -> Result<Extract> {
-        let (root, files) = list(path)?;
-        Ok(Extract { root, prefix: String::new(), files, outside: BTreeMap::new() })
+        let (root, files, skipped) = list(path)?;
+        Ok(Extract { root, prefix: String::new(), files, outside: BTreeMap::new(), skipped })
     }
 
     /// True when the extract was read from a tar file.
@@ -157,6 +160,12 @@ impl Extract {
         }
     }
 
+    /// Entries that are not regular files (links, devices), as stored: never followed or
+    /// read, only listed so that they can be reported.
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
+    }
+
     /// The document folder present in the extract (`DOKUMENT`, `dokumenter`, … in any case).
     pub fn document_folder(&self) -> Option<String> {
         let tops: std::collections::BTreeSet<&str> =
@@ -167,18 +176,22 @@ impl Extract {
     }
 }
 
-/// Lists a folder or indexes a tar.
-fn list(path: &Path) -> Result<(Root, BTreeMap<String, FileEntry>)> {
+type Listing = (Root, BTreeMap<String, FileEntry>, Vec<String>);
+
+/// Lists a folder or indexes a tar: its regular files, and what else it holds.
+fn list(path: &Path) -> Result<Listing> {
     let meta = std::fs::metadata(path).map_err(|e| {
         Error::io(path.display().to_string(), e)
             .with_hint("give the path of an extract folder, or of a .tar holding one")
     })?;
+    let mut skipped = Vec::new();
     if meta.is_dir() {
         let mut all = BTreeMap::new();
-        list_dir(path, "", &mut all)?;
-        Ok((Root::Dir(path.to_path_buf()), all))
+        list_dir(path, "", &mut all, &mut skipped)?;
+        Ok((Root::Dir(path.to_path_buf()), all, skipped))
     } else {
-        Ok((Root::Tar(path.to_path_buf()), index_tar(path)?))
+        let all = index_tar(path, &mut skipped)?;
+        Ok((Root::Tar(path.to_path_buf()), all, skipped))
     }
 }
 
@@ -196,7 +209,7 @@ fn find_prefix(all: &BTreeMap<String, FileEntry>) -> Option<String> {
         })
 }
 
-fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>) -> Result<()> {
+fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>, skipped: &mut Vec<String>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir.display().to_string(), e))?;
@@ -206,7 +219,7 @@ fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>) -> Res
         let meta =
             std::fs::symlink_metadata(entry.path()).map_err(|e| Error::io(entry.path().display().to_string(), e))?;
         if meta.is_dir() {
-            list_dir(&entry.path(), &format!("{rel_name}/"), out)?;
+            list_dir(&entry.path(), &format!("{rel_name}/"), out, skipped)?;
         } else if meta.is_file() {
             let mtime = meta
                 .modified()
@@ -217,6 +230,8 @@ fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>) -> Res
                 })
                 .unwrap_or(0);
             out.insert(rel_name, FileEntry { size: meta.len(), offset: 0, mtime });
+        } else {
+            skipped.push(rel_name);
         }
     }
     Ok(())
@@ -238,7 +253,7 @@ pub fn safe_member_name(raw: &[u8]) -> std::result::Result<String, String> {
     Ok(parts.join("/"))
 }
 
-fn index_tar(path: &Path) -> Result<BTreeMap<String, FileEntry>> {
+fn index_tar(path: &Path, skipped: &mut Vec<String>) -> Result<BTreeMap<String, FileEntry>> {
     let shown = path.display().to_string();
     let file = File::open(path).map_err(|e| Error::io(shown.clone(), e))?;
     let mut archive = tar::Archive::new(file);
@@ -265,6 +280,7 @@ fn index_tar(path: &Path) -> Result<BTreeMap<String, FileEntry>> {
                     )
                 })?;
             }
+            skipped.push(name);
             continue;
         }
         // Old tars mark directories only by a trailing slash on a "regular" entry.
