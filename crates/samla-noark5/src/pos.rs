@@ -42,9 +42,6 @@ const RECENT_NEWLINES: usize = 4096;
 /// ```
 pub struct TrackingReader<R> {
     inner: R,
-    buf: Box<[u8]>,
-    start: usize,
-    end: usize,
     /// Bytes consumed so far.
     consumed: u64,
     /// Newlines consumed so far.
@@ -57,19 +54,12 @@ pub struct TrackingReader<R> {
     bom: u64,
 }
 
-impl<R: Read> TrackingReader<R> {
-    /// Wraps `inner` with a 256 KiB buffer.
+impl<R: BufRead> TrackingReader<R> {
+    /// Tracks what is consumed from `inner` (a `BufReader`, or a byte slice, which needs
+    /// no copy at all).
     pub fn new(inner: R) -> Self {
-        Self::with_capacity(256 * 1024, inner)
-    }
-
-    /// Wraps `inner` with a buffer of `capacity` bytes.
-    pub fn with_capacity(capacity: usize, inner: R) -> Self {
         TrackingReader {
             inner,
-            buf: vec![0; capacity.max(64)].into_boxed_slice(),
-            start: 0,
-            end: 0,
             consumed: 0,
             newlines: 0,
             recent: VecDeque::new(),
@@ -114,7 +104,7 @@ impl<R: Read> TrackingReader<R> {
     }
 }
 
-impl<R: Read> Read for TrackingReader<R> {
+impl<R: BufRead> Read for TrackingReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = {
             let available = self.fill_buf()?;
@@ -127,35 +117,28 @@ impl<R: Read> Read for TrackingReader<R> {
     }
 }
 
-impl<R: Read> BufRead for TrackingReader<R> {
+impl<R: BufRead> BufRead for TrackingReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = loop {
-                match self.inner.read(&mut self.buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            };
-        }
-        if self.consumed == 0 && self.start == 0 && self.buf[..self.end].starts_with(b"\xEF\xBB\xBF") {
+        let buf = self.inner.fill_buf()?;
+        if self.consumed == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
             self.bom = 3;
         }
-        Ok(&self.buf[self.start..self.end])
+        Ok(buf)
     }
 
     fn consume(&mut self, amt: usize) {
-        let amt = amt.min(self.end - self.start);
-        let chunk = &self.buf[self.start..self.start + amt];
-        for i in memchr::memchr_iter(b'\n', chunk) {
-            if self.recent.len() == RECENT_NEWLINES {
-                self.recent.pop_front();
+        // The bytes are still in the inner buffer: fill_buf returns them without reading.
+        if let Ok(buf) = self.inner.fill_buf() {
+            let amt = amt.min(buf.len());
+            for i in memchr::memchr_iter(b'\n', &buf[..amt]) {
+                if self.recent.len() == RECENT_NEWLINES {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back(self.consumed + i as u64);
+                self.newlines += 1;
             }
-            self.recent.push_back(self.consumed + i as u64);
-            self.newlines += 1;
         }
-        self.start += amt;
+        self.inner.consume(amt);
         self.consumed += amt as u64;
     }
 }
@@ -164,7 +147,7 @@ impl<R: Read> BufRead for TrackingReader<R> {
 mod tests {
     use super::*;
 
-    fn consume_all(r: &mut TrackingReader<&[u8]>) {
+    fn consume_all(r: &mut TrackingReader<impl BufRead>) {
         loop {
             let n = r.fill_buf().unwrap().len();
             if n == 0 {
@@ -177,7 +160,7 @@ mod tests {
     #[test]
     fn positions_match_a_naive_count() {
         let text = "a\nbb\n\nccc\nd";
-        let mut r = TrackingReader::with_capacity(3, text.as_bytes());
+        let mut r = TrackingReader::new(std::io::BufReader::with_capacity(3, text.as_bytes()));
         consume_all(&mut r);
         for (offset, _) in text.char_indices() {
             let before = &text[..offset];

@@ -82,7 +82,7 @@ struct Frame {
 /// assert_eq!(mapper, ["m1", "m2"]);
 /// ```
 pub struct UnitReader<R: Read> {
-    xml: XmlReader<R>,
+    xml: XmlReader<std::io::BufReader<R>>,
     /// Parsed units of the parallel path, in the order of their placeholders.
     units: Option<crate::parallel::UnitQueue>,
     split: Split,

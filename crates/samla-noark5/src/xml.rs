@@ -4,7 +4,7 @@
 //! the element path for error messages, and never recurses, so deep nesting in hostile
 //! input cannot overflow the stack.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 
@@ -33,8 +33,8 @@ pub enum Node {
 }
 
 /// Pull parser with positions. See the module docs.
-pub struct XmlReader<R: Read> {
-    reader: quick_xml::Reader<TrackingReader<R>>,
+pub struct XmlReader<B: BufRead> {
+    reader: quick_xml::Reader<TrackingReader<B>>,
     buf: Vec<u8>,
     file: String,
     names: NameCache,
@@ -48,20 +48,22 @@ pub struct XmlReader<R: Read> {
     path_prefix: String,
 }
 
-impl<R: Read> XmlReader<R> {
+impl<R: Read> XmlReader<BufReader<R>> {
     /// Reads XML from `source`; `file` names it in errors.
     pub fn new(source: R, file: impl Into<String>) -> Self {
-        Self::with_tracker(TrackingReader::new(source), file)
+        Self::with_tracker(TrackingReader::new(BufReader::with_capacity(256 * 1024, source)), file)
     }
+}
 
-    /// Reads a piece of a larger file that starts at `origin`, so that positions are
-    /// those of the whole file. The piece is UTF-8; `size` is its length, if known, to
-    /// size the buffer.
-    pub fn piece(source: R, file: impl Into<String>, origin: Pos, size: usize) -> Self {
-        let capacity = size.clamp(64, 64 * 1024);
-        Self::with_tracker(TrackingReader::with_capacity(capacity, source).with_origin(origin), file)
+impl<'a> XmlReader<&'a [u8]> {
+    /// Reads a piece of a larger file, held in memory, that starts at `origin`, so that
+    /// positions are those of the whole file. The piece is UTF-8.
+    pub fn piece(source: &'a [u8], file: impl Into<String>, origin: Pos) -> Self {
+        Self::with_tracker(TrackingReader::new(source).with_origin(origin), file)
     }
+}
 
+impl<B: BufRead> XmlReader<B> {
     /// Uses `names` as the name cache (see [`into_names`](Self::into_names)).
     pub(crate) fn with_names(mut self, names: NameCache) -> Self {
         self.names = names;
@@ -91,7 +93,7 @@ impl<R: Read> XmlReader<R> {
         self
     }
 
-    fn with_tracker(tracker: TrackingReader<R>, file: impl Into<String>) -> Self {
+    fn with_tracker(tracker: TrackingReader<B>, file: impl Into<String>) -> Self {
         let mut reader = quick_xml::Reader::from_reader(tracker);
         let config = reader.config_mut();
         config.trim_text(false);
