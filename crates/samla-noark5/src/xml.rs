@@ -315,26 +315,30 @@ impl<B: BufRead> XmlReader<B> {
     /// Reads the children and text of `element`, whose start tag was just returned by
     /// [`next_node`](Self::next_node), up to and including its end tag.
     pub fn read_body(&mut self, element: &mut Element) -> Result<()> {
-        // Explicit stack: hostile nesting depth must not overflow ours.
-        let mut stack: Vec<Element> = Vec::new();
-        let mut current = std::mem::take(element);
+        // Explicit stack (hostile nesting depth must not overflow ours); its last element
+        // is the one being read, so each element is moved as little as possible.
+        let mut stack: Vec<Element> = vec![std::mem::take(element)];
         loop {
             match self.next_node()? {
-                Node::Start { element: child, empty: true } => current.children.push(child),
-                Node::Start { element: child, empty: false } => {
-                    stack.push(std::mem::replace(&mut current, child));
+                Node::Start { element: child, empty: true } => {
+                    stack.last_mut().expect("the stack holds the element being read").children.push(child)
                 }
-                Node::Text(text) if current.text.is_empty() => current.text = text,
-                Node::Text(text) => current.text.push_str(&text),
+                Node::Start { element: child, empty: false } => stack.push(child),
+                Node::Text(text) => {
+                    let current = stack.last_mut().expect("the stack holds the element being read");
+                    if current.text.is_empty() {
+                        current.text = text;
+                    } else {
+                        current.text.push_str(&text);
+                    }
+                }
                 Node::End => {
-                    finish_text(&mut current);
-                    match stack.pop() {
-                        Some(mut parent) => {
-                            parent.children.push(current);
-                            current = parent;
-                        }
+                    let mut done = stack.pop().expect("an end tag closes an element being read");
+                    finish_text(&mut done);
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(done),
                         None => {
-                            *element = current;
+                            *element = done;
                             return Ok(());
                         }
                     }
