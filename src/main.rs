@@ -487,8 +487,11 @@ fn run_verify(path: &Path, report_json: Option<&Path>, quiet: bool) -> samla_noa
     if !quiet {
         println!("{}", report.package);
         println!(
-            "  {} files listed in dias-mets.xml, {} in the package, {} intact",
-            report.listed, report.present, report.intact
+            "  {} files listed in {}, {} in the package, {} intact",
+            report.listed,
+            if report.format == "BagIt" { "the bag's manifests" } else { "dias-mets.xml" },
+            report.present,
+            report.intact
         );
         for m in &report.missing {
             println!("  missing: {m}");

@@ -67,6 +67,8 @@ pub struct Submission {
 pub struct VerifyReport {
     /// The package verified.
     pub package: String,
+    /// `DIAS` or `BagIt`.
+    pub format: String,
     /// Files dias-mets.xml lists.
     pub listed: u64,
     /// Files in the package.
@@ -250,7 +252,7 @@ fn verify_bag(
     root: &str,
     progress: &mut dyn FnMut(u64, u64),
 ) -> samla_noark5::Result<VerifyReport> {
-    let mut report = VerifyReport { package: path.display().to_string(), ..Default::default() };
+    let mut report = VerifyReport { package: path.display().to_string(), format: "BagIt".into(), ..Default::default() };
     let mut manifest = read_manifest(package, root, "manifest-sha256.txt")?;
     if package.size(&format!("{root}tagmanifest-sha256.txt")).is_some() {
         manifest.extend(read_manifest(package, root, "tagmanifest-sha256.txt")?);
@@ -309,8 +311,12 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
         )
     })?;
     let (objid, listing) = read_mets(package.open_file(&mets_path)?, &package.display(&mets_path))?;
-    let mut report =
-        VerifyReport { package: path.display().to_string(), listed: listing.len() as u64, ..Default::default() };
+    let mut report = VerifyReport {
+        package: path.display().to_string(),
+        format: "DIAS".into(),
+        listed: listing.len() as u64,
+        ..Default::default()
+    };
 
     let listed: BTreeMap<String, &Listed> = listing.iter().map(|l| (format!("{root}{}", l.path), l)).collect();
     let present: Vec<(String, u64)> = package.files().map(|(n, s)| (n.to_string(), s)).collect();
