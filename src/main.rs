@@ -44,7 +44,8 @@ enum Command {
     Generate(GenerateArgs),
     /// Read every XML file of an extract completely and print what it holds.
     ///
-    /// PATH is an extract folder, a tar of one, or a DIAS package tar (<uuid>/content/…).
+    /// PATH is an extract folder, a tar of one, or a DIAS package tar (<uuid>/content/…);
+    /// an ADDML flat-file extract (fagsystem, Noark 3) gets its records counted per file.
     /// Any damage (truncated XML, wrong encoding, unsafe tar members) stops it with the
     /// file and position, and exit code 2.
     Inspect {
@@ -275,8 +276,56 @@ fn run_generate(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// Inspects an ADDML flat-file extract (fagsystem, Noark 3): records per flat file.
+fn inspect_flat(path: &Path, quiet: bool) -> samla_noark5::Result<Option<ExitCode>> {
+    let package = Extract::open_package(path)?;
+    let Some(addml) = package
+        .files()
+        .map(|(n, _)| n.to_string())
+        .filter(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("addml.xml")))
+        .min_by_key(|n| n.matches('/').count())
+    else {
+        return Ok(None);
+    };
+    let description = samla_legacy::flat::Description::read(package.open_file(&addml)?, &package.display(&addml))?;
+    if !quiet {
+        println!("{}", path.display());
+        println!("  ADDML flat-file extract: {}", description.dataset.as_deref().unwrap_or("(no name)"));
+    }
+    for file in &description.files {
+        // The data files sit beside addml.xml's folder, usually in content/.
+        let Some(name) = package
+            .files()
+            .map(|(n, _)| n)
+            .find(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case(&file.file_name)))
+            .map(str::to_string)
+        else {
+            eprintln!("warning: {}: the flat file {} is missing from {}", file.name, file.file_name, path.display());
+            continue;
+        };
+        let mut records = samla_legacy::flat::Records::new(file, package.open_file(&name)?, package.display(&name))?;
+        let mut counts = vec![0u64; file.records.len().max(1)];
+        while let Some(r) = records.next_record()? {
+            counts[r.definition] += 1;
+        }
+        if !quiet {
+            for (def, n) in file.records.iter().zip(&counts) {
+                println!("  {:<32} {:<24} {n:>10} records", format!("{} ({})", file.name, file.file_name), def.name);
+            }
+        }
+    }
+    Ok(Some(ExitCode::SUCCESS))
+}
+
 fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
-    let extract = Extract::open(path)?;
+    let extract = match Extract::open(path) {
+        Ok(extract) => extract,
+        Err(e) if e.kind == samla_noark5::ErrorKind::Missing => match inspect_flat(path, quiet)? {
+            Some(code) => return Ok(code),
+            None => return Err(e),
+        },
+        Err(e) => return Err(e),
+    };
     let size = extract.size("arkivstruktur.xml").unwrap_or(0);
     let bar =
         bar(quiet, size, "reading arkivstruktur.xml [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}");

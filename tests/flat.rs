@@ -1,0 +1,77 @@
+//! ADDML flat-file extracts, read straight from Arkivverket's own test packages.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::arkade;
+use samla_legacy::flat::{Description, Records};
+use samla_noark5::Extract;
+
+/// Reads every record of every flat file of the package in `tar`; returns, per flat file,
+/// the record count per definition, and the first record's fields.
+fn read_package(tar: &str) -> BTreeMap<String, (BTreeMap<String, u64>, Vec<String>)> {
+    let package = Extract::open_package(&arkade().join("packages").join(tar)).unwrap();
+    let description =
+        Description::read(package.open_file("administrative_metadata/addml.xml").unwrap(), "addml.xml").unwrap();
+    let mut out = BTreeMap::new();
+    for file in &description.files {
+        let name = format!("content/{}", file.file_name);
+        let mut records = Records::new(file, package.open_file(&name).unwrap(), name.clone()).unwrap();
+        let mut counts = BTreeMap::new();
+        let mut first = None;
+        while let Some(r) = records.next_record().unwrap() {
+            *counts.entry(file.records[r.definition].name.clone()).or_insert(0) += 1;
+            first.get_or_insert(r.fields);
+        }
+        out.insert(file.name.clone(), (counts, first.unwrap_or_default()));
+    }
+    out
+}
+
+#[test]
+fn the_hunting_register_reads_record_by_record_from_its_tar() {
+    let files = read_package("jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
+    let (counts, first) = &files["jeger"];
+    // 44,368 bytes of 186-character records, each ended by CRLF: 236 records.
+    assert_eq!(counts["jeger"], 236);
+    assert_eq!(&first[..3], ["12345678901", "Johansen", "Johan"]);
+}
+
+#[test]
+fn the_noark3_extract_reads_every_file_and_both_document_record_types() {
+    let files = read_package("Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar");
+    // Fixed-length records with no separators: 15,400 / 280, 89,159 / 271, 113,100 / 580.
+    assert_eq!(files["Saksregister"].0["Saksregisterpost"], 55);
+    assert_eq!(files["Arkivnoekkelregister"].0["Arkivnoekkelregisterpost"], 329);
+    // DOK.DAT holds two record types, told apart by the Posttype field (B or N).
+    let dok = &files["Dokumentregister"].0;
+    assert_eq!((dok["Eksterne_dokumenter"], dok["Interne_dokumenter"]), (185, 10));
+    // ISO-8859-1 is decoded: the first case's title.
+    let sak = &files["Saksregister"].1;
+    assert!(sak.iter().any(|f| f.contains("Møte om arkivfaglige spørsmål")), "{sak:?}");
+}
+
+#[test]
+fn a_truncated_record_is_named_not_dropped() {
+    let package =
+        Extract::open_package(&arkade().join("packages/Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar"))
+            .unwrap();
+    let description =
+        Description::read(package.open_file("administrative_metadata/addml.xml").unwrap(), "addml.xml").unwrap();
+    let sak = description.files.iter().find(|f| f.name == "Saksregister").unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut package.open_file("content/SAK.DAT").unwrap(), &mut bytes).unwrap();
+    bytes.truncate(bytes.len() - 30);
+    let mut records = Records::new(sak, &bytes[..], "SAK.DAT").unwrap();
+    let mut ok = 0;
+    let err = loop {
+        match records.next_record() {
+            Ok(Some(_)) => ok += 1,
+            Ok(None) => panic!("the short last record was not reported"),
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert_eq!(ok, 54);
+    assert!(err.contains("SAK.DAT") && err.contains("record 55") && err.contains("says 280"), "{err}");
+}
