@@ -385,26 +385,42 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         }
         None => None,
     };
-    let extract = Extract::open(&args.path)?;
     let options = samla_check::Options {
         schemas: SchemaDir::locate(args.schemas.as_deref()),
         selection,
         max_locations: args.max_findings,
         ..Default::default()
     };
-    let total = extract.size("arkivstruktur.xml").unwrap_or(0);
-    let bar = bar(
-        quiet,
-        total,
-        "checking arkivstruktur.xml [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta} {msg}",
-    );
-    let report = samla_check::check(&extract, &options, &mut |p| match p {
-        samla_check::Progress::Reading { done, .. } => bar.set_position(done),
-        samla_check::Progress::Documents { checked, bytes } => {
-            bar.set_message(format!("· {checked} documents, {} MB hashed", bytes / 1_000_000))
+    let report = match Extract::open(&args.path) {
+        Ok(extract) => {
+            let total = extract.size("arkivstruktur.xml").unwrap_or(0);
+            let bar = bar(
+                quiet,
+                total,
+                "checking arkivstruktur.xml [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta} {msg}",
+            );
+            let report = samla_check::check(&extract, &options, &mut |p| match p {
+                samla_check::Progress::Reading { done, .. } => bar.set_position(done),
+                samla_check::Progress::Documents { checked, bytes } => {
+                    bar.set_message(format!("· {checked} documents, {} MB hashed", bytes / 1_000_000))
+                }
+            })?;
+            bar.finish_and_clear();
+            report
         }
-    })?;
-    bar.finish_and_clear();
+        // Not Noark 5: an ADDML flat-file extract gets the ADDML processes it names.
+        Err(e) if e.kind == samla_noark5::ErrorKind::Missing => {
+            let package = Extract::open_package(&args.path)?;
+            let addml = package
+                .files()
+                .map(|(n, _)| n.to_string())
+                .filter(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("addml.xml")))
+                .min_by_key(|n| n.matches('/').count())
+                .ok_or(e)?;
+            samla_check::flat::check_flat(&package, &addml, &options)?
+        }
+        Err(e) => return Err(e),
+    };
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
         write_atomic(path, &json)?;
@@ -415,15 +431,19 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
     if !quiet {
         let s = &report.summary;
         println!("{}", s.extract);
-        println!(
-            "  Noark 5 {} · {} · {} mapper, {} registreringer, {} dokumentobjekter · {} files",
-            s.version.as_deref().unwrap_or("?"),
-            if s.creators.is_empty() { "-".to_string() } else { s.creators.join(", ") },
-            s.mapper,
-            s.registreringer,
-            s.dokumentobjekter,
-            s.files
-        );
+        if s.version.as_deref().is_some_and(|v| v.starts_with("ADDML")) {
+            println!("  {} · {} records · {} files", s.version.as_deref().unwrap_or(""), s.registreringer, s.files);
+        } else {
+            println!(
+                "  Noark 5 {} · {} · {} mapper, {} registreringer, {} dokumentobjekter · {} files",
+                s.version.as_deref().unwrap_or("?"),
+                if s.creators.is_empty() { "-".to_string() } else { s.creators.join(", ") },
+                s.mapper,
+                s.registreringer,
+                s.dokumentobjekter,
+                s.files
+            );
+        }
         for c in &report.controls {
             for g in c.findings.iter().filter(|g| g.severity != Severity::Info) {
                 let sev = match g.severity {

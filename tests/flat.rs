@@ -75,3 +75,61 @@ fn a_truncated_record_is_named_not_dropped() {
     assert_eq!(ok, 54);
     assert!(err.contains("SAK.DAT") && err.contains("record 55") && err.contains("says 280"), "{err}");
 }
+
+/// Runs `samla check --report-json` on a package and returns (exit code, report).
+fn check(tar: &str) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let path = arkade().join("packages").join(tar);
+    let o = common::samla(&["-q", "check", path.to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
+    let code = o.status.code().unwrap();
+    assert!(code < 2, "{}", String::from_utf8_lossy(&o.stderr));
+    (code, serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap())
+}
+
+fn stats(report: &serde_json::Value, id: &str) -> Vec<(String, String)> {
+    let c = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("{id} did not run"));
+    c["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["label"]["en"].as_str().unwrap().to_string(), s["value"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn check_runs_the_addml_processes_of_a_flat_file_extract() {
+    // The hunting register names Control_NumberOfRecords (for its definition, ffd_3).
+    let (code, report) = check("jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
+    assert_eq!(code, 0);
+    assert_eq!(
+        stats(&report, "Control_NumberOfRecords"),
+        [("jeger: not stated in addml.xml".to_string(), "236".to_string())]
+    );
+    assert_eq!(report["summary"]["registreringer"], 236);
+
+    // The Noark 3 extract names five processes on every field; its frequency list shows
+    // the 55 case records' Posttype "S", and Control_BirthNumber (asked for on every field
+    // by the ADDML template) finds the fields that are no fødselsnummer.
+    let (code, report) = check("Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar");
+    assert_eq!(code, 1);
+    assert!(
+        stats(&report, "Analyse_FrequencyList")
+            .contains(&("Saksregisterpost.Posttype: \"S\"".to_string(), "55".to_string()))
+    );
+    let counts = stats(&report, "Analyse_CountRecords");
+    assert!(
+        counts.contains(&("Dokumentregister (DOK.DAT) Interne_dokumenter".to_string(), "10".to_string())),
+        "{counts:?}"
+    );
+    let birth = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "Control_BirthNumber").unwrap();
+    let group = &birth["findings"][0];
+    assert_eq!(group["severity"], "error");
+    assert!(group["locations"][0]["detail"].as_str().unwrap().contains("post/record 1"), "{group}");
+    assert!(stats(&report, "Analyse_FindMinMaxLengths").iter().any(|(l, _)| l == "Saksregisterpost.Posttype"));
+}

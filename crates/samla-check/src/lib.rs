@@ -21,6 +21,7 @@ pub mod content;
 pub mod controls;
 pub mod documents;
 pub mod findings;
+pub mod flat;
 pub mod html;
 pub mod ids;
 pub mod schema;

@@ -20,6 +20,8 @@ pub struct FieldDefinition {
     pub start: Option<usize>,
     /// Length in characters (fixed format).
     pub length: Option<usize>,
+    /// The allowed values, where the definition lists codes.
+    pub codes: Vec<String>,
 }
 
 /// A record definition.
@@ -59,6 +61,8 @@ pub enum Format {
 pub struct FlatFile {
     /// The flat file's name in the ADDML.
     pub name: String,
+    /// The name of its flatFileDefinition (processes sometimes name the file by it).
+    pub definition: String,
     /// Its file name.
     pub file_name: String,
     /// Its charset as written (e.g. `ISO-8859-1`).
@@ -69,6 +73,21 @@ pub struct FlatFile {
     pub identifier_field: Option<String>,
     /// Its record definitions.
     pub records: Vec<RecordDefinition>,
+    /// The number of records the ADDML states (`numberOfRecords`), if it does.
+    pub stated_records: Option<u64>,
+}
+
+/// A process the ADDML asks for (Control_Codes, Analyse_FrequencyList, …) and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    /// The process name as written.
+    pub name: String,
+    /// The flat file it applies to (as referenced).
+    pub flat_file: String,
+    /// The record definition, for record and field processes.
+    pub record: Option<String>,
+    /// The field, for field processes.
+    pub field: Option<String>,
 }
 
 /// What an addml.xml describes.
@@ -78,6 +97,15 @@ pub struct Description {
     pub dataset: Option<String>,
     /// The flat files.
     pub files: Vec<FlatFile>,
+    /// The processes it names, in order.
+    pub processes: Vec<Process>,
+}
+
+fn process_names(e: &Element) -> impl Iterator<Item = String> + '_ {
+    e.child("processes")
+        .into_iter()
+        .flat_map(|p| p.children_named("process"))
+        .filter_map(|p| p.attr("name").map(str::to_string))
 }
 
 fn prop_value(e: &Element, name: &str) -> Option<String> {
@@ -122,7 +150,26 @@ impl Description {
             .and_then(|s| s.child("flatFileTypes"))
             .map(|t| t.children_named("flatFileType").collect())
             .unwrap_or_default();
-        let mut out = Description { dataset: dataset.attr("name").map(str::to_string), files: Vec::new() };
+        let mut out =
+            Description { dataset: dataset.attr("name").map(str::to_string), files: Vec::new(), processes: Vec::new() };
+        for fp in flat.children_named("flatFileProcesses") {
+            let flat_file = fp.attr("flatFileReference").unwrap_or("").to_string();
+            let at = |record: Option<&str>, field: Option<&str>, name: String| Process {
+                name,
+                flat_file: flat_file.clone(),
+                record: record.map(str::to_string),
+                field: field.map(str::to_string),
+            };
+            out.processes.extend(process_names(fp).map(|n| at(None, None, n)));
+            for rp in fp.children_named("recordProcesses") {
+                let record = rp.attr("definitionReference");
+                out.processes.extend(process_names(rp).map(|n| at(record, None, n)));
+                for fld in rp.children_named("fieldProcesses") {
+                    let field = fld.attr("definitionReference");
+                    out.processes.extend(process_names(fld).map(|n| at(record, field, n)));
+                }
+            }
+        }
         for f in flat.children_named("flatFile") {
             let name = f.attr("name").unwrap_or("").to_string();
             let def_name = f.attr("definitionReference").unwrap_or("");
@@ -174,6 +221,12 @@ impl Description {
                             field_type: fd.attr("typeReference").map(str::to_string),
                             start: number(fd, "startPos"),
                             length: number(fd, "fixedLength"),
+                            codes: fd
+                                .child("codes")
+                                .into_iter()
+                                .flat_map(|c| c.children_named("code"))
+                                .filter_map(|c| c.attr("codeValue").map(str::to_string))
+                                .collect(),
                         })
                         .collect(),
                 })
@@ -181,10 +234,12 @@ impl Description {
             out.files.push(FlatFile {
                 file_name: prop_value(f, "fileName").unwrap_or_else(|| name.clone()),
                 name,
+                definition: def_name.to_string(),
                 charset: ty.value("charset").unwrap_or("UTF-8").trim().to_string(),
                 format,
                 identifier_field: def.value("recordDefinitionFieldIdentifier").map(|v| v.trim().to_string()),
                 records,
+                stated_records: prop_value(f, "numberOfRecords").and_then(|v| v.parse().ok()),
             });
         }
         Ok(out)

@@ -1,0 +1,374 @@
+//! The check of an ADDML flat-file extract (fagsystem, Noark 3): every record of every flat
+//! file is read, and the processes the addml.xml names are run, reported under their ADDML
+//! names in the same report format as the Noark 5 controls.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::time::Instant;
+
+use samla_legacy::flat::{Description, Records};
+use samla_noark5::Extract;
+
+use crate::controls::ControlKind;
+use crate::findings::{Findings, Location, Severity, Text};
+use crate::{ControlReport, Options, Report, Summary};
+
+/// The ADDML processes samla runs, with their kind and names.
+const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
+    (
+        "Control_NumberOfRecords",
+        ControlKind::Content,
+        "Antall poster mot oppgitt antall",
+        "Number of records against the stated number",
+    ),
+    ("Control_Codes", ControlKind::Content, "Verdier mot kodelisten", "Values against the code list"),
+    ("Control_BirthNumber", ControlKind::Content, "Fødselsnummer", "Fødselsnummer"),
+    ("Control_OrganisationNumber", ControlKind::Content, "Organisasjonsnummer", "Organisasjonsnummer"),
+    ("Control_AccountNumber", ControlKind::Content, "Kontonummer", "Kontonummer"),
+    ("Control_NotNull", ControlKind::Content, "Felt som ikke kan være tomme", "Fields that may not be empty"),
+    ("Control_Uniqueness", ControlKind::Content, "Unike verdier", "Unique values"),
+    ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
+    ("Analyse_FrequencyList", ControlKind::Analysis, "Frekvensliste", "Frequency list"),
+    ("Analyse_FindMinMaxValues", ControlKind::Analysis, "Minste og største verdi", "Smallest and largest value"),
+    ("Analyse_FindMinMaxLengths", ControlKind::Analysis, "Korteste og lengste verdi", "Shortest and longest value"),
+    ("ADDML.process", ControlKind::Structure, "Prosesser samla ikke kjenner", "Processes samla does not know"),
+    ("ADDML.files", ControlKind::Structure, "Flate filer finnes og kan leses", "Flat files exist and can be read"),
+];
+
+fn known(name: &str) -> Option<&'static str> {
+    PROCESSES.iter().find(|p| p.0 == name).map(|p| p.0)
+}
+
+/// Distinct values kept per field for a frequency list: memory stays bounded.
+const MAX_DISTINCT: usize = 10_000;
+
+/// What one field process has gathered.
+#[derive(Default)]
+struct FieldState {
+    frequency: HashMap<String, u64>,
+    overflow: u64,
+    min_len: Option<usize>,
+    max_len: Option<usize>,
+    min_num: Option<f64>,
+    max_num: Option<f64>,
+    min_text: Option<String>,
+    max_text: Option<String>,
+    seen: HashSet<u64>,
+}
+
+/// Checks the ADDML flat-file extract described by `addml` in `package`.
+pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_noark5::Result<Report> {
+    let started = Instant::now();
+    let mut f = Findings::new(options.max_locations);
+    let description = Description::read(package.open_file(addml)?, &package.display(addml))?;
+    let mut run: Vec<&'static str> = vec!["ADDML.files"];
+    for p in &description.processes {
+        match known(&p.name) {
+            Some(id) => run.push(id),
+            None => {
+                run.push("ADDML.process");
+                f.add(
+                    "ADDML.process",
+                    Severity::Warning,
+                    Location::file(addml).with_detail(p.name.clone()),
+                    Text::new(
+                        "addml.xml ber om en prosess samla ikke kjører",
+                        "addml.xml asks for a process samla does not run",
+                    ),
+                );
+            }
+        }
+    }
+    for p in &description.processes {
+        let resolves = description.files.iter().any(|x| x.name == p.flat_file || x.definition == p.flat_file);
+        if !resolves {
+            f.add(
+                "ADDML.process",
+                Severity::Warning,
+                Location::file(addml).with_detail(format!("{} → {}", p.name, p.flat_file)),
+                Text::new(
+                    "Prosessen viser til en flat fil som ikke finnes",
+                    "The process refers to a flat file that does not exist",
+                ),
+            );
+        }
+    }
+    let mut records_total = 0u64;
+    for file in &description.files {
+        let Some(name) = package
+            .files()
+            .map(|(n, _)| n)
+            .find(|n| n.rsplit('/').next().is_some_and(|x| x.eq_ignore_ascii_case(&file.file_name)))
+            .map(str::to_string)
+        else {
+            f.add(
+                "ADDML.files",
+                Severity::Error,
+                Location::file(file.file_name.clone()),
+                Text::new("Den flate filen mangler", "The flat file is missing"),
+            );
+            continue;
+        };
+        // The processes for this file: (record definition or any, field index, process).
+        let mut field_processes: Vec<(Option<usize>, usize, &'static str)> = Vec::new();
+        let mut file_processes: Vec<&'static str> = Vec::new();
+        // Processes name the flat file, or (as some producers write) its definition.
+        for p in description.processes.iter().filter(|p| p.flat_file == file.name || p.flat_file == file.definition) {
+            let Some(id) = known(&p.name) else { continue };
+            let record = p.record.as_ref().and_then(|r| file.records.iter().position(|d| &d.name == r));
+            match &p.field {
+                None => file_processes.push(id),
+                Some(field) => {
+                    let defs: Vec<usize> = match record {
+                        Some(r) => vec![r],
+                        None => (0..file.records.len()).collect(),
+                    };
+                    for d in defs {
+                        if let Some(i) = file.records[d].fields.iter().position(|x| &x.name == field) {
+                            field_processes.push((Some(d), i, id));
+                        }
+                    }
+                }
+            }
+        }
+        let mut states: HashMap<(usize, usize, &'static str), FieldState> = HashMap::new();
+        let mut counts = vec![0u64; file.records.len().max(1)];
+        let mut records = Records::new(file, package.open_file(&name)?, name.clone())?;
+        loop {
+            let record = match records.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    f.add(
+                        "ADDML.files",
+                        Severity::Error,
+                        Location::of_error(name.clone(), &e),
+                        Text::new("Den flate filen kan ikke leses ferdig", "The flat file cannot be read to the end"),
+                    );
+                    break;
+                }
+            };
+            counts[record.definition] += 1;
+            for &(def, field, id) in &field_processes {
+                if def.is_some_and(|d| d != record.definition) {
+                    continue;
+                }
+                let Some(value) = record.fields.get(field) else { continue };
+                let definition = &file.records[record.definition];
+                let at = || {
+                    Location::file(name.clone()).with_detail(format!(
+                        "post/record {}, {}: {:?}",
+                        record.number, definition.fields[field].name, value
+                    ))
+                };
+                let state = states.entry((record.definition, field, id)).or_default();
+                apply(id, value, &definition.fields[field].codes, state, at, &mut f);
+            }
+        }
+        let total: u64 = counts.iter().sum();
+        records_total += total;
+        for id in &file_processes {
+            if *id == "Control_NumberOfRecords" {
+                match file.stated_records {
+                    Some(stated) if stated != total => f.add(
+                        id,
+                        Severity::Error,
+                        Location::file(name.clone())
+                            .with_detail(format!("oppgitt/stated {stated}, funnet/found {total}")),
+                        Text::new(
+                            "Antall poster stemmer ikke med addml.xml",
+                            "The number of records does not match addml.xml",
+                        ),
+                    ),
+                    Some(_) => {}
+                    None => f.stat(
+                        id,
+                        Text::new(
+                            format!("{}: ikke oppgitt i addml.xml", file.name),
+                            format!("{}: not stated in addml.xml", file.name),
+                        ),
+                        total,
+                    ),
+                }
+            }
+        }
+        for (def, n) in file.records.iter().zip(&counts) {
+            let label = format!("{} ({}) {}", file.name, file.file_name, def.name);
+            f.stat("Analyse_CountRecords", Text::new(label.clone(), label), n);
+        }
+        report_states(file, states, &mut f);
+    }
+    run.sort();
+    run.dedup();
+    let controls: Vec<ControlReport> = PROCESSES
+        .iter()
+        .filter(|p| run.contains(&p.0) || p.0 == "Analyse_CountRecords")
+        .map(|p| ControlReport {
+            id: p.0,
+            name: Text::new(p.2, p.3),
+            kind: p.1,
+            stats: f.stats(p.0).to_vec(),
+            findings: f.groups(p.0).to_vec(),
+        })
+        .collect();
+    let count =
+        |sev: Severity| controls.iter().flat_map(|c| &c.findings).filter(|g| g.severity == sev).map(|g| g.count).sum();
+    let (files, bytes) = package.files().fold((0, 0), |(n, b), (_, s)| (n + 1, b + s));
+    let summary = Summary {
+        extract: package.location().display().to_string(),
+        version: Some(format!("ADDML: {}", description.dataset.as_deref().unwrap_or("flat files"))),
+        creators: Vec::new(),
+        period: None,
+        files,
+        bytes,
+        mapper: 0,
+        registreringer: records_total,
+        dokumentobjekter: 0,
+        mapper_per_year: Vec::new(),
+        registreringer_per_year: Vec::new(),
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        schemas: "-".into(),
+        seconds: started.elapsed().as_secs_f64(),
+        controls_run: controls.len(),
+    };
+    Ok(Report { format: 1, tool: format!("samla {}", env!("CARGO_PKG_VERSION")), summary, controls })
+}
+
+fn apply(
+    id: &'static str,
+    value: &str,
+    codes: &[String],
+    state: &mut FieldState,
+    at: impl Fn() -> Location,
+    f: &mut Findings,
+) {
+    let v = value.trim();
+    match id {
+        "Control_Codes" if !codes.is_empty() && !codes.iter().any(|c| c == v) => f.add(
+            id,
+            Severity::Error,
+            at(),
+            Text::new("Verdien står ikke i kodelisten", "The value is not in the code list"),
+        ),
+        "Control_BirthNumber" if !v.is_empty() => {
+            if let Err(e) = samla_ids::check_person(v, samla_ids::Rules::default()) {
+                f.add(
+                    id,
+                    Severity::Error,
+                    with_reason(at(), &e),
+                    Text::new("Ugyldig fødselsnummer", "Invalid fødselsnummer"),
+                );
+            }
+        }
+        "Control_OrganisationNumber" if !v.is_empty() => {
+            if let Err(e) = samla_ids::check_orgnr(v) {
+                f.add(
+                    id,
+                    Severity::Error,
+                    with_reason(at(), &e),
+                    Text::new("Ugyldig organisasjonsnummer", "Invalid organisasjonsnummer"),
+                );
+            }
+        }
+        "Control_AccountNumber" if !v.is_empty() => {
+            if let Err(e) = samla_ids::check_kontonummer(v) {
+                f.add(
+                    id,
+                    Severity::Error,
+                    with_reason(at(), &e),
+                    Text::new("Ugyldig kontonummer", "Invalid kontonummer"),
+                );
+            }
+        }
+        "Control_NotNull" if v.is_empty() => {
+            f.add(id, Severity::Error, at(), Text::new("Feltet er tomt", "The field is empty"))
+        }
+        "Control_Uniqueness" if !v.is_empty() => {
+            let mut h = DefaultHasher::new();
+            v.hash(&mut h);
+            if !state.seen.insert(h.finish()) {
+                f.add(id, Severity::Error, at(), Text::new("Verdien finnes fra før", "The value occurs before"));
+            }
+        }
+        "Analyse_FrequencyList" => {
+            if let Some(n) = state.frequency.get_mut(v) {
+                *n += 1;
+            } else if state.frequency.len() < MAX_DISTINCT {
+                state.frequency.insert(v.to_string(), 1);
+            } else {
+                state.overflow += 1;
+            }
+        }
+        "Analyse_FindMinMaxLengths" => {
+            let len = v.chars().count();
+            state.min_len = Some(state.min_len.map_or(len, |m| m.min(len)));
+            state.max_len = Some(state.max_len.map_or(len, |m| m.max(len)));
+        }
+        "Analyse_FindMinMaxValues" if !v.is_empty() => match v.replace(',', ".").parse::<f64>() {
+            Ok(x) => {
+                state.min_num = Some(state.min_num.map_or(x, |m| m.min(x)));
+                state.max_num = Some(state.max_num.map_or(x, |m| m.max(x)));
+            }
+            Err(_) => {
+                if state.min_text.as_deref().is_none_or(|m| v < m) {
+                    state.min_text = Some(v.to_string());
+                }
+                if state.max_text.as_deref().is_none_or(|m| v > m) {
+                    state.max_text = Some(v.to_string());
+                }
+            }
+        },
+        _ => {}
+    }
+}
+
+/// The location with the reason a number is invalid added to its detail.
+fn with_reason(at: Location, e: &samla_ids::Invalid) -> Location {
+    let detail = match &at.detail {
+        Some(d) => format!("{d} ({e})"),
+        None => e.to_string(),
+    };
+    at.with_detail(detail)
+}
+
+fn report_states(
+    file: &samla_legacy::flat::FlatFile,
+    states: HashMap<(usize, usize, &'static str), FieldState>,
+    f: &mut Findings,
+) {
+    let sorted: BTreeMap<_, _> = states.into_iter().collect();
+    for ((def, field, id), s) in sorted {
+        let label = format!("{}.{}", file.records[def].name, file.records[def].fields[field].name);
+        match id {
+            "Analyse_FrequencyList" => {
+                let mut values: Vec<(&String, &u64)> = s.frequency.iter().collect();
+                values.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                for (v, n) in values.into_iter().take(20) {
+                    let l = format!("{label}: {v:?}");
+                    f.stat(id, Text::new(l.clone(), l), n);
+                }
+                if s.overflow > 0 {
+                    let l = format!(
+                        "{label}: (flere enn {MAX_DISTINCT} ulike verdier / more than {MAX_DISTINCT} distinct values)"
+                    );
+                    f.stat(id, Text::new(l.clone(), l), s.overflow);
+                }
+            }
+            "Analyse_FindMinMaxLengths" => {
+                if let (Some(a), Some(b)) = (s.min_len, s.max_len) {
+                    f.stat(id, Text::new(label.clone(), label), format!("{a} – {b}"));
+                }
+            }
+            "Analyse_FindMinMaxValues" => {
+                if let (Some(a), Some(b)) = (s.min_num, s.max_num) {
+                    f.stat(id, Text::new(label.clone(), label.clone()), format!("{a} – {b}"));
+                } else if let (Some(a), Some(b)) = (&s.min_text, &s.max_text) {
+                    f.stat(id, Text::new(label.clone(), label), format!("{a:?} – {b:?}"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
