@@ -36,7 +36,16 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
     ("ADDML.files", ControlKind::Structure, "Flate filer finnes og kan leses", "Flat files exist and can be read"),
 ];
 
+/// Older spellings of process names still found in extracts made by earlier tools.
+const ALIASES: &[(&str, &str)] = &[
+    ("Control_Birthno", "Control_BirthNumber"),
+    ("Control_Organisationno", "Control_OrganisationNumber"),
+    ("Control_Accountno", "Control_AccountNumber"),
+    ("Analyse_FrequenceList", "Analyse_FrequencyList"),
+];
+
 fn known(name: &str) -> Option<&'static str> {
+    let name = ALIASES.iter().find(|a| a.0 == name).map_or(name, |a| a.1);
     PROCESSES.iter().find(|p| p.0 == name).map(|p| p.0)
 }
 
@@ -370,5 +379,18 @@ fn report_states(
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known;
+
+    #[test]
+    fn older_process_names_run_under_their_current_names() {
+        assert_eq!(known("Control_Birthno"), Some("Control_BirthNumber"));
+        assert_eq!(known("Analyse_FrequenceList"), Some("Analyse_FrequencyList"));
+        assert_eq!(known("Control_Codes"), Some("Control_Codes"));
+        assert_eq!(known("Control_Whatever"), None);
     }
 }
