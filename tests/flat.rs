@@ -78,9 +78,12 @@ fn a_truncated_record_is_named_not_dropped() {
 
 /// Runs `samla check --report-json` on a package and returns (exit code, report).
 fn check(tar: &str) -> (i32, serde_json::Value) {
+    check_path(&arkade().join("packages").join(tar))
+}
+
+fn check_path(path: &std::path::Path) -> (i32, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
-    let path = arkade().join("packages").join(tar);
     let o = common::samla(&["-q", "check", path.to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
     let code = o.status.code().unwrap();
     assert!(code < 2, "{}", String::from_utf8_lossy(&o.stderr));
@@ -132,4 +135,51 @@ fn check_runs_the_addml_processes_of_a_flat_file_extract() {
     assert_eq!(group["severity"], "error");
     assert!(group["locations"][0]["detail"].as_str().unwrap().contains("post/record 1"), "{group}");
     assert!(stats(&report, "Analyse_FindMinMaxLengths").iter().any(|(l, _)| l == "Saksregisterpost.Posttype"));
+}
+
+/// The number of records in a fixed-format CRLF file whose field (from its ADDML startPos
+/// and fixedLength) is blank, counted here by byte slicing as an oracle.
+fn blank_fields(addml: &str, data: &[u8], field: &str) -> u64 {
+    let at = addml.find(&format!("<fieldDefinition name=\"{field}\"")).unwrap();
+    let number = |tag: &str| -> usize {
+        let from = at + addml[at..].find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
+        addml[from..from + addml[from..].find('<').unwrap()].parse().unwrap()
+    };
+    let (start, len) = (number("startPos") - 1, number("fixedLength"));
+    data.split(|&b| b == b'\n')
+        .filter(|r| r.len() > 1)
+        .filter(|r| r[start..start + len].iter().all(|b| b.is_ascii_whitespace()))
+        .count() as u64
+}
+
+#[test]
+fn field_processes_named_in_addml_run_on_every_record_including_older_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = arkade().join("packages/jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
+    let out = std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(dir.path()).output().unwrap();
+    assert!(out.status.success());
+    let addml_path = dir.path().join("administrative_metadata/addml.xml");
+    let addml = std::fs::read_to_string(&addml_path).unwrap();
+    let fields = r#"</processes>
+                  <fieldProcesses definitionReference="kort"><processes><process name="Analyse_CountNULL"/></processes></fieldProcesses>
+                  <fieldProcesses definitionReference="betalt88"><processes><process name="Analyse_CountNULL"/></processes></fieldProcesses>
+                  <fieldProcesses definitionReference="fodselsnummer"><processes><process name="Control_Birthno"/></processes></fieldProcesses>"#;
+    let edited = addml.replacen("</processes>", fields, 1);
+    assert_ne!(edited, addml);
+    std::fs::write(&addml_path, edited).unwrap();
+
+    let (code, report) = check_path(dir.path());
+    let data = std::fs::read(dir.path().join("content/jeger.dat")).unwrap();
+    let blanks = stats(&report, "Analyse_CountNULL");
+    for field in ["kort", "betalt88"] {
+        let expected = blank_fields(&addml, &data, field);
+        assert!(expected > 0);
+        assert!(blanks.contains(&(format!("jeger.{field}"), expected.to_string())), "{field}: {blanks:?}");
+    }
+    // The register's made-up numbers (12345678901) are no fødselsnummer: the older
+    // name Control_Birthno runs as Control_BirthNumber and finds them.
+    assert_eq!(code, 1);
+    let birth = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "Control_BirthNumber").unwrap();
+    assert_eq!(birth["findings"][0]["severity"], "error", "{birth}");
+    assert!(!report["controls"].as_array().unwrap().iter().any(|c| c["id"] == "ADDML.process"));
 }

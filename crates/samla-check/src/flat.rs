@@ -32,6 +32,7 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
     ("Analyse_FrequencyList", ControlKind::Analysis, "Frekvensliste", "Frequency list"),
     ("Analyse_FindMinMaxValues", ControlKind::Analysis, "Minste og største verdi", "Smallest and largest value"),
     ("Analyse_FindMinMaxLengths", ControlKind::Analysis, "Korteste og lengste verdi", "Shortest and longest value"),
+    ("Analyse_CountNULL", ControlKind::Analysis, "Antall tomme verdier", "Number of empty values"),
     ("ADDML.process", ControlKind::Structure, "Prosesser samla ikke kjenner", "Processes samla does not know"),
     ("ADDML.files", ControlKind::Structure, "Flate filer finnes og kan leses", "Flat files exist and can be read"),
 ];
@@ -64,6 +65,7 @@ struct FieldState {
     min_text: Option<String>,
     max_text: Option<String>,
     seen: HashSet<u64>,
+    empty: u64,
 }
 
 /// Checks the ADDML flat-file extract described by `addml` in `package`.
@@ -310,6 +312,7 @@ fn apply(
                 state.overflow += 1;
             }
         }
+        "Analyse_CountNULL" if v.is_empty() => state.empty += 1,
         "Analyse_FindMinMaxLengths" => {
             let len = v.chars().count();
             state.min_len = Some(state.min_len.map_or(len, |m| m.min(len)));
@@ -370,6 +373,7 @@ fn report_states(
                     f.stat(id, Text::new(label.clone(), label), format!("{a} – {b}"));
                 }
             }
+            "Analyse_CountNULL" => f.stat(id, Text::new(label.clone(), label), s.empty),
             "Analyse_FindMinMaxValues" => {
                 if let (Some(a), Some(b)) = (s.min_num, s.max_num) {
                     f.stat(id, Text::new(label.clone(), label.clone()), format!("{a} – {b}"));
