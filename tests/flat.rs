@@ -137,9 +137,9 @@ fn check_runs_the_addml_processes_of_a_flat_file_extract() {
     assert!(stats(&report, "Analyse_FindMinMaxLengths").iter().any(|(l, _)| l == "Saksregisterpost.Posttype"));
 }
 
-/// The number of records in a fixed-format CRLF file whose field (from its ADDML startPos
-/// and fixedLength) is blank, counted here by byte slicing as an oracle.
-fn blank_fields(addml: &str, data: &[u8], field: &str) -> u64 {
+/// The trimmed values of a field in every record of a fixed-format CRLF file, sliced out
+/// by its ADDML startPos and fixedLength here, as an oracle.
+fn field_values(addml: &str, data: &[u8], field: &str) -> Vec<String> {
     let at = addml.find(&format!("<fieldDefinition name=\"{field}\"")).unwrap();
     let number = |tag: &str| -> usize {
         let from = at + addml[at..].find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
@@ -148,8 +148,14 @@ fn blank_fields(addml: &str, data: &[u8], field: &str) -> u64 {
     let (start, len) = (number("startPos") - 1, number("fixedLength"));
     data.split(|&b| b == b'\n')
         .filter(|r| r.len() > 1)
-        .filter(|r| r[start..start + len].iter().all(|b| b.is_ascii_whitespace()))
-        .count() as u64
+        .map(|r| String::from_utf8_lossy(&r[start..start + len]).trim().to_string())
+        .collect()
+}
+
+/// How many locations a control's findings hold, over all its groups.
+fn finding_count(report: &serde_json::Value, id: &str) -> u64 {
+    let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap();
+    c["findings"].as_array().unwrap().iter().map(|g| g["count"].as_u64().unwrap()).sum()
 }
 
 #[test]
@@ -163,8 +169,13 @@ fn field_processes_named_in_addml_run_on_every_record_including_older_names() {
     let fields = r#"</processes>
                   <fieldProcesses definitionReference="kort"><processes><process name="Analyse_CountNULL"/></processes></fieldProcesses>
                   <fieldProcesses definitionReference="betalt88"><processes><process name="Analyse_CountNULL"/></processes></fieldProcesses>
+                  <fieldProcesses definitionReference="poststed"><processes><process name="Control_MinLength"/><process name="Control_MaxLength"/></processes></fieldProcesses>
                   <fieldProcesses definitionReference="fodselsnummer"><processes><process name="Control_Birthno"/></processes></fieldProcesses>"#;
     let edited = addml.replacen("</processes>", fields, 1);
+    // poststed (fixedLength 14) gets a shortest and longest allowed value.
+    let poststed = edited.find("<fieldDefinition name=\"poststed\"").unwrap();
+    let end = poststed + edited[poststed..].find("</fixedLength>").unwrap() + "</fixedLength>".len();
+    let edited = format!("{}<minLength>4</minLength><maxLength>12</maxLength>{}", &edited[..end], &edited[end..]);
     assert_ne!(edited, addml);
     std::fs::write(&addml_path, edited).unwrap();
 
@@ -172,10 +183,16 @@ fn field_processes_named_in_addml_run_on_every_record_including_older_names() {
     let data = std::fs::read(dir.path().join("content/jeger.dat")).unwrap();
     let blanks = stats(&report, "Analyse_CountNULL");
     for field in ["kort", "betalt88"] {
-        let expected = blank_fields(&addml, &data, field);
+        let expected = field_values(&addml, &data, field).iter().filter(|v| v.is_empty()).count();
         assert!(expected > 0);
         assert!(blanks.contains(&(format!("jeger.{field}"), expected.to_string())), "{field}: {blanks:?}");
     }
+    let poststed = field_values(&addml, &data, "poststed");
+    let (short, long) =
+        (poststed.iter().filter(|v| v.len() < 4).count(), poststed.iter().filter(|v| v.len() > 12).count());
+    assert!(short > 0 && long > 0);
+    assert_eq!(finding_count(&report, "Control_MinLength"), short as u64);
+    assert_eq!(finding_count(&report, "Control_MaxLength"), long as u64);
     // The register's made-up numbers (12345678901) are no fødselsnummer: the older
     // name Control_Birthno runs as Control_BirthNumber and finds them.
     assert_eq!(code, 1);

@@ -28,6 +28,8 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
     ("Control_AccountNumber", ControlKind::Content, "Kontonummer", "Kontonummer"),
     ("Control_NotNull", ControlKind::Content, "Felt som ikke kan være tomme", "Fields that may not be empty"),
     ("Control_Uniqueness", ControlKind::Content, "Unike verdier", "Unique values"),
+    ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
+    ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
     ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
     ("Analyse_FrequencyList", ControlKind::Analysis, "Frekvensliste", "Frequency list"),
     ("Analyse_FindMinMaxValues", ControlKind::Analysis, "Minste og største verdi", "Smallest and largest value"),
@@ -174,7 +176,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                     ))
                 };
                 let state = states.entry((record.definition, field, id)).or_default();
-                apply(id, value, &definition.fields[field].codes, state, at, &mut f);
+                apply(id, value, &definition.fields[field], state, at, &mut f);
             }
         }
         let total: u64 = counts.iter().sum();
@@ -250,14 +252,14 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
 fn apply(
     id: &'static str,
     value: &str,
-    codes: &[String],
+    definition: &samla_legacy::flat::FieldDefinition,
     state: &mut FieldState,
     at: impl Fn() -> Location,
     f: &mut Findings,
 ) {
     let v = value.trim();
     match id {
-        "Control_Codes" if !codes.is_empty() && !codes.iter().any(|c| c == v) => f.add(
+        "Control_Codes" if !definition.codes.is_empty() && !definition.codes.iter().any(|c| c == v) => f.add(
             id,
             Severity::Error,
             at(),
@@ -293,6 +295,24 @@ fn apply(
                 );
             }
         }
+        "Control_MinLength" if definition.min_length.is_some_and(|m| v.chars().count() < m) => f.add(
+            id,
+            Severity::Error,
+            at(),
+            Text::new(
+                format!("Verdien er kortere enn minLength {}", definition.min_length.unwrap_or(0)),
+                format!("The value is shorter than minLength {}", definition.min_length.unwrap_or(0)),
+            ),
+        ),
+        "Control_MaxLength" if definition.max_length.is_some_and(|m| v.chars().count() > m) => f.add(
+            id,
+            Severity::Error,
+            at(),
+            Text::new(
+                format!("Verdien er lengre enn maxLength {}", definition.max_length.unwrap_or(0)),
+                format!("The value is longer than maxLength {}", definition.max_length.unwrap_or(0)),
+            ),
+        ),
         "Control_NotNull" if v.is_empty() => {
             f.add(id, Severity::Error, at(), Text::new("Feltet er tomt", "The field is empty"))
         }

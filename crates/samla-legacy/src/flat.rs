@@ -20,6 +20,10 @@ pub struct FieldDefinition {
     pub start: Option<usize>,
     /// Length in characters (fixed format).
     pub length: Option<usize>,
+    /// The shortest and longest value allowed, in characters, where the definition says.
+    pub min_length: Option<usize>,
+    /// See `min_length`.
+    pub max_length: Option<usize>,
     /// The allowed values, where the definition lists codes.
     pub codes: Vec<String>,
 }
@@ -221,6 +225,8 @@ impl Description {
                             field_type: fd.attr("typeReference").map(str::to_string),
                             start: number(fd, "startPos"),
                             length: number(fd, "fixedLength"),
+                            min_length: number(fd, "minLength"),
+                            max_length: number(fd, "maxLength"),
                             codes: fd
                                 .child("codes")
                                 .into_iter()
