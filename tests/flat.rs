@@ -166,7 +166,7 @@ fn field_processes_named_in_addml_run_on_every_record_including_older_names() {
     assert!(out.status.success());
     let addml_path = dir.path().join("administrative_metadata/addml.xml");
     let addml = std::fs::read_to_string(&addml_path).unwrap();
-    let fields = r#"</processes>
+    let fields = r#"<process name="Control_Key"/></processes>
                   <fieldProcesses definitionReference="kort"><processes><process name="Analyse_CountNULL"/></processes></fieldProcesses>
                   <fieldProcesses definitionReference="betalt88"><processes><process name="Analyse_CountNULL"/></processes></fieldProcesses>
                   <fieldProcesses definitionReference="poststed"><processes><process name="Control_MinLength"/><process name="Control_MaxLength"/></processes></fieldProcesses>
@@ -193,6 +193,11 @@ fn field_processes_named_in_addml_run_on_every_record_including_older_names() {
     assert!(short > 0 && long > 0);
     assert_eq!(finding_count(&report, "Control_MinLength"), short as u64);
     assert_eq!(finding_count(&report, "Control_MaxLength"), long as u64);
+    // The primary key prim_fnr (fodselsnummer): every repeat of a value is a finding.
+    let fnr = field_values(&addml, &data, "fodselsnummer");
+    let distinct: std::collections::HashSet<&String> = fnr.iter().collect();
+    assert!(distinct.len() < fnr.len());
+    assert_eq!(finding_count(&report, "Control_Key"), (fnr.len() - distinct.len()) as u64);
     // The register's made-up numbers (12345678901) are no fødselsnummer: the older
     // name Control_Birthno runs as Control_BirthNumber and finds them.
     assert_eq!(code, 1);

@@ -28,6 +28,12 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
     ("Control_AccountNumber", ControlKind::Content, "Kontonummer", "Kontonummer"),
     ("Control_NotNull", ControlKind::Content, "Felt som ikke kan være tomme", "Fields that may not be empty"),
     ("Control_Uniqueness", ControlKind::Content, "Unike verdier", "Unique values"),
+    (
+        "Control_Key",
+        ControlKind::Content,
+        "Primær- og alternative nøkler er unike",
+        "Primary and alternate keys are unique",
+    ),
     ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
     ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
     ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
@@ -146,6 +152,8 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             }
         }
         let mut states: HashMap<(usize, usize, &'static str), FieldState> = HashMap::new();
+        let mut keys =
+            if file_processes.contains(&"Control_Key") { unique_keys(file, &name, &mut f) } else { Vec::new() };
         let mut counts = vec![0u64; file.records.len().max(1)];
         let mut records = Records::new(file, package.open_file(&name)?, name.clone())?;
         loop {
@@ -163,6 +171,9 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                 }
             };
             counts[record.definition] += 1;
+            for key in keys.iter_mut().filter(|k| k.definition == record.definition) {
+                key.check(&record, &name, &mut f);
+            }
             for &(def, field, id) in &field_processes {
                 if def.is_some_and(|d| d != record.definition) {
                     continue;
@@ -354,6 +365,63 @@ fn apply(
         },
         _ => {}
     }
+}
+
+/// A primary or alternate key of a record definition, with the hashes of the values seen:
+/// eight bytes per record, so memory stays small against the file.
+struct UniqueKey {
+    definition: usize,
+    name: String,
+    fields: Vec<usize>,
+    seen: HashSet<u64>,
+}
+
+impl UniqueKey {
+    fn check(&mut self, record: &samla_legacy::flat::Record, file: &str, f: &mut Findings) {
+        let values: Vec<&str> = self.fields.iter().map(|&i| record.fields.get(i).map_or("", |v| v.trim())).collect();
+        let mut h = DefaultHasher::new();
+        values.hash(&mut h);
+        if !self.seen.insert(h.finish()) {
+            f.add(
+                "Control_Key",
+                Severity::Error,
+                Location::file(file.to_string()).with_detail(format!(
+                    "post/record {}, {}: {:?}",
+                    record.number,
+                    self.name,
+                    values.join(" ")
+                )),
+                Text::new("Nøkkelverdien finnes fra før", "The key value occurs before"),
+            );
+        }
+    }
+}
+
+/// The primary and alternate keys of the file's record definitions; a key naming a field
+/// its definition does not have is reported, not skipped silently.
+fn unique_keys(file: &samla_legacy::flat::FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> {
+    let mut out = Vec::new();
+    for (d, def) in file.records.iter().enumerate() {
+        for key in def.keys.iter().filter(|k| k.references.is_none()) {
+            let fields: Option<Vec<usize>> =
+                key.fields.iter().map(|n| def.fields.iter().position(|x| &x.name == n)).collect();
+            match fields {
+                Some(fields) if !fields.is_empty() => {
+                    out.push(UniqueKey { definition: d, name: key.name.clone(), fields, seen: HashSet::new() })
+                }
+                _ => f.add(
+                    "Control_Key",
+                    Severity::Warning,
+                    Location::file(name.to_string()).with_detail(format!("{}: {}", def.name, key.name)),
+                    Text::new(
+                        "Nøkkelen viser til felt posttypen ikke har",
+                        "The key names fields its record definition does not have",
+                    ),
+                ),
+            }
+        }
+    }
+    out
 }
 
 /// The location with the reason a number is invalid added to its detail.

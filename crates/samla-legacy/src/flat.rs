@@ -39,6 +39,19 @@ pub struct RecordDefinition {
     pub length: Option<usize>,
     /// Its fields, in order.
     pub fields: Vec<FieldDefinition>,
+    /// Its keys.
+    pub keys: Vec<Key>,
+}
+
+/// A key of a record definition: a primary or alternate key (unique), or a foreign key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// Key name.
+    pub name: String,
+    /// The flatFileDefinition a foreign key points into; `None` for a primary or alternate key.
+    pub references: Option<String>,
+    /// The names of its fields, in order.
+    pub fields: Vec<String>,
 }
 
 /// How a flat file is laid out.
@@ -232,6 +245,26 @@ impl Description {
                                 .into_iter()
                                 .flat_map(|c| c.children_named("code"))
                                 .filter_map(|c| c.attr("codeValue").map(str::to_string))
+                                .collect(),
+                        })
+                        .collect(),
+                    keys: r
+                        .child("keys")
+                        .into_iter()
+                        .flat_map(|k| k.children_named("key"))
+                        .map(|k| Key {
+                            name: k.attr("name").unwrap_or("").to_string(),
+                            references: k.child("foreignKey").map(|f| {
+                                f.child("flatFileDefinitionReference")
+                                    .and_then(|d| d.attr("name"))
+                                    .unwrap_or("")
+                                    .to_string()
+                            }),
+                            fields: k
+                                .child("fieldDefinitionReferences")
+                                .into_iter()
+                                .flat_map(|f| f.children_named("fieldDefinitionReference"))
+                                .filter_map(|f| f.attr("name").map(str::to_string))
                                 .collect(),
                         })
                         .collect(),
