@@ -205,3 +205,62 @@ fn field_processes_named_in_addml_run_on_every_record_including_older_names() {
     assert_eq!(birth["findings"][0]["severity"], "error", "{birth}");
     assert!(!report["controls"].as_array().unwrap().iter().any(|c| c["id"] == "ADDML.process"));
 }
+
+/// The values of `field` in every record of `definition` in the flat file `file`, trimmed.
+fn values_by_reader(dir: &std::path::Path, file: &str, definition: &str, field: &str) -> Vec<String> {
+    let extract = Extract::open_package(dir).unwrap();
+    let description =
+        Description::read(extract.open_file("administrative_metadata/addml.xml").unwrap(), "addml.xml").unwrap();
+    let flat = description.files.iter().find(|f| f.name == file).unwrap();
+    let d = flat.records.iter().position(|r| r.name == definition).unwrap();
+    let i = flat.records[d].fields.iter().position(|f| f.name == field).unwrap();
+    let name = format!("content/{}", flat.file_name);
+    let mut records = Records::new(flat, extract.open_file(&name).unwrap(), name.clone()).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = records.next_record().unwrap() {
+        if r.definition == d {
+            out.push(r.fields[i].trim().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn foreign_keys_are_followed_into_the_file_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = arkade().join("packages/Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar");
+    let out = std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(dir.path()).output().unwrap();
+    assert!(out.status.success());
+    let addml_path = dir.path().join("administrative_metadata/addml.xml");
+    let addml = std::fs::read_to_string(&addml_path).unwrap();
+    let record = r#"<recordProcesses definitionReference="Saksregisterpost">"#;
+    let edited =
+        addml.replacen(record, &format!(r#"{record}<processes><process name="Control_ForeignKey"/></processes>"#), 1);
+    assert_ne!(edited, addml);
+    std::fs::write(&addml_path, edited).unwrap();
+
+    // Untouched, every case's arkivkode (FK1sak, field Arkiv_2_delfelt) is in the arkivnøkkel register.
+    let (_, report) = check_path(dir.path());
+    assert_eq!(finding_count(&report, "Control_ForeignKey"), 0);
+
+    // Renaming, in ARKIV.DAT (271-character records, the arkivkode in the first 16), the
+    // arkivkode of the first case leaves the cases filed under it pointing nowhere.
+    let first = values_by_reader(dir.path(), "Saksregister", "Saksregisterpost", "Arkiv_2_delfelt")[0].clone();
+    let arkiv = dir.path().join("content/ARKIV.DAT");
+    let mut bytes = std::fs::read(&arkiv).unwrap();
+    let at = (0..bytes.len()).step_by(271).find(|&i| bytes[i..i + 16].trim_ascii() == first.as_bytes()).unwrap();
+    bytes[at..at + 16].copy_from_slice(b"ZZZ-NOT-A-CODE  ");
+    std::fs::write(&arkiv, bytes).unwrap();
+    let codes: std::collections::HashSet<String> =
+        values_by_reader(dir.path(), "Arkivnoekkelregister", "Arkivnoekkelregisterpost", "Arkivkode")
+            .into_iter()
+            .collect();
+    let dangling = values_by_reader(dir.path(), "Saksregister", "Saksregisterpost", "Arkiv_2_delfelt")
+        .iter()
+        .filter(|c| !c.is_empty() && !codes.contains(*c))
+        .count() as u64;
+    assert!(dangling > 0);
+    let (code, report) = check_path(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(finding_count(&report, "Control_ForeignKey"), dangling);
+}

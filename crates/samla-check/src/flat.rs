@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
-use samla_legacy::flat::{Description, Records};
+use samla_legacy::flat::{Description, FlatFile, ForeignKey, Record, Records};
 use samla_noark5::Extract;
 
 use crate::controls::ControlKind;
@@ -34,6 +34,7 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
         "Primær- og alternative nøkler er unike",
         "Primary and alternate keys are unique",
     ),
+    ("Control_ForeignKey", ControlKind::Content, "Fremmednøkler peker på poster", "Foreign keys point at records"),
     ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
     ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
     ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
@@ -113,14 +114,10 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             );
         }
     }
+    let targets = foreign_targets(package, &description);
     let mut records_total = 0u64;
     for file in &description.files {
-        let Some(name) = package
-            .files()
-            .map(|(n, _)| n)
-            .find(|n| n.rsplit('/').next().is_some_and(|x| x.eq_ignore_ascii_case(&file.file_name)))
-            .map(str::to_string)
-        else {
+        let Some(name) = content_path(package, file) else {
             f.add(
                 "ADDML.files",
                 Severity::Error,
@@ -154,6 +151,11 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         let mut states: HashMap<(usize, usize, &'static str), FieldState> = HashMap::new();
         let mut keys =
             if file_processes.contains(&"Control_Key") { unique_keys(file, &name, &mut f) } else { Vec::new() };
+        let foreign = if file_processes.contains(&"Control_ForeignKey") {
+            foreign_keys(file, &name, &targets, &mut f)
+        } else {
+            Vec::new()
+        };
         let mut counts = vec![0u64; file.records.len().max(1)];
         let mut records = Records::new(file, package.open_file(&name)?, name.clone())?;
         loop {
@@ -173,6 +175,9 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             counts[record.definition] += 1;
             for key in keys.iter_mut().filter(|k| k.definition == record.definition) {
                 key.check(&record, &name, &mut f);
+            }
+            for key in foreign.iter().filter(|k| k.definition == record.definition) {
+                key.check(&record, &name, &targets, &mut f);
             }
             for &(def, field, id) in &field_processes {
                 if def.is_some_and(|d| d != record.definition) {
@@ -377,11 +382,9 @@ struct UniqueKey {
 }
 
 impl UniqueKey {
-    fn check(&mut self, record: &samla_legacy::flat::Record, file: &str, f: &mut Findings) {
-        let values: Vec<&str> = self.fields.iter().map(|&i| record.fields.get(i).map_or("", |v| v.trim())).collect();
-        let mut h = DefaultHasher::new();
-        values.hash(&mut h);
-        if !self.seen.insert(h.finish()) {
+    fn check(&mut self, record: &Record, file: &str, f: &mut Findings) {
+        let (hash, values) = key_hash(record, &self.fields);
+        if !self.seen.insert(hash) {
             f.add(
                 "Control_Key",
                 Severity::Error,
@@ -399,10 +402,10 @@ impl UniqueKey {
 
 /// The primary and alternate keys of the file's record definitions; a key naming a field
 /// its definition does not have is reported, not skipped silently.
-fn unique_keys(file: &samla_legacy::flat::FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> {
+fn unique_keys(file: &FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> {
     let mut out = Vec::new();
     for (d, def) in file.records.iter().enumerate() {
-        for key in def.keys.iter().filter(|k| k.references.is_none()) {
+        for key in def.keys.iter().filter(|k| k.foreign.is_none()) {
             let fields: Option<Vec<usize>> =
                 key.fields.iter().map(|n| def.fields.iter().position(|x| &x.name == n)).collect();
             match fields {
@@ -416,6 +419,136 @@ fn unique_keys(file: &samla_legacy::flat::FlatFile, name: &str, f: &mut Findings
                     Text::new(
                         "Nøkkelen viser til felt posttypen ikke har",
                         "The key names fields its record definition does not have",
+                    ),
+                ),
+            }
+        }
+    }
+    out
+}
+
+/// Where a flat file lies in the package: its fileName, matched without regard to case.
+fn content_path(package: &Extract, file: &FlatFile) -> Option<String> {
+    package
+        .files()
+        .map(|(n, _)| n)
+        .find(|n| n.rsplit('/').next().is_some_and(|x| x.eq_ignore_ascii_case(&file.file_name)))
+        .map(str::to_string)
+}
+
+/// Hashes the trimmed values of `fields` of a record, the same way on both sides of a key.
+fn key_hash(record: &Record, fields: &[usize]) -> (u64, Vec<String>) {
+    let values: Vec<String> =
+        fields.iter().map(|&i| record.fields.get(i).map_or("", |v| v.trim()).to_string()).collect();
+    let mut h = DefaultHasher::new();
+    values.hash(&mut h);
+    (h.finish(), values)
+}
+
+/// The key values found in the record definitions foreign keys point at; `None` where the
+/// target does not resolve to a flat file, record definition and fields.
+type Targets = HashMap<ForeignKey, Option<HashSet<u64>>>;
+
+/// Reads, before the main pass, the flat files that foreign keys point into, for the files
+/// whose processes name Control_ForeignKey. Only hashes are kept. A file that cannot be
+/// read to the end keeps what was read; the main pass reports the error.
+fn foreign_targets(package: &Extract, description: &Description) -> Targets {
+    let mut targets: Targets = HashMap::new();
+    for file in &description.files {
+        let asks = description.processes.iter().any(|p| {
+            (p.flat_file == file.name || p.flat_file == file.definition)
+                && p.field.is_none()
+                && known(&p.name) == Some("Control_ForeignKey")
+        });
+        if asks {
+            for key in file.records.iter().flat_map(|r| &r.keys).filter_map(|k| k.foreign.clone()) {
+                targets.insert(key, None);
+            }
+        }
+    }
+    let wanted: Vec<ForeignKey> = targets.keys().cloned().collect();
+    for target in wanted {
+        let Some(file) = description.files.iter().find(|f| f.definition == target.definition) else { continue };
+        let defs: Vec<(usize, Vec<usize>)> = file
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| target.record.as_ref().is_none_or(|n| n == &r.name))
+            .filter_map(|(d, r)| {
+                let fields: Option<Vec<usize>> =
+                    target.fields.iter().map(|n| r.fields.iter().position(|x| &x.name == n)).collect();
+                fields.filter(|f| !f.is_empty()).map(|f| (d, f))
+            })
+            .collect();
+        if defs.is_empty() {
+            continue;
+        }
+        let Some(path) = content_path(package, file) else { continue };
+        let Ok(reader) = package.open_file(&path) else { continue };
+        let Ok(mut records) = Records::new(file, reader, path) else { continue };
+        let mut seen = HashSet::new();
+        while let Ok(Some(record)) = records.next_record() {
+            if let Some((_, fields)) = defs.iter().find(|(d, _)| *d == record.definition) {
+                seen.insert(key_hash(&record, fields).0);
+            }
+        }
+        targets.insert(target, Some(seen));
+    }
+    targets
+}
+
+/// A foreign key of a record definition, resolved to field positions.
+struct ForeignCheck {
+    definition: usize,
+    name: String,
+    fields: Vec<usize>,
+    target: ForeignKey,
+}
+
+impl ForeignCheck {
+    fn check(&self, record: &Record, file: &str, targets: &Targets, f: &mut Findings) {
+        let Some(Some(seen)) = targets.get(&self.target) else { return };
+        let (hash, values) = key_hash(record, &self.fields);
+        // An empty foreign key points nowhere, which is allowed.
+        if values.iter().all(String::is_empty) || seen.contains(&hash) {
+            return;
+        }
+        f.add(
+            "Control_ForeignKey",
+            Severity::Error,
+            Location::file(file.to_string()).with_detail(format!(
+                "post/record {}, {}: {:?} → {}",
+                record.number,
+                self.name,
+                values.join(" "),
+                self.target.definition
+            )),
+            Text::new("Fremmednøkkelen peker ikke på noen post", "The foreign key points at no record"),
+        );
+    }
+}
+
+/// The foreign keys of the file's record definitions; a key that does not resolve, on
+/// either side, is reported rather than skipped silently.
+fn foreign_keys(file: &FlatFile, name: &str, targets: &Targets, f: &mut Findings) -> Vec<ForeignCheck> {
+    let mut out = Vec::new();
+    for (d, def) in file.records.iter().enumerate() {
+        for key in &def.keys {
+            let Some(target) = &key.foreign else { continue };
+            let fields: Option<Vec<usize>> =
+                key.fields.iter().map(|n| def.fields.iter().position(|x| &x.name == n)).collect();
+            match fields {
+                Some(fields) if !fields.is_empty() && matches!(targets.get(target), Some(Some(_))) => {
+                    out.push(ForeignCheck { definition: d, name: key.name.clone(), fields, target: target.clone() })
+                }
+                _ => f.add(
+                    "Control_ForeignKey",
+                    Severity::Warning,
+                    Location::file(name.to_string())
+                        .with_detail(format!("{}: {} → {}", def.name, key.name, target.definition)),
+                    Text::new(
+                        "Fremmednøkkelen kan ikke følges til en flat fil, posttype og felt",
+                        "The foreign key cannot be followed to a flat file, record definition and fields",
                     ),
                 ),
             }

@@ -48,9 +48,20 @@ pub struct RecordDefinition {
 pub struct Key {
     /// Key name.
     pub name: String,
-    /// The flatFileDefinition a foreign key points into; `None` for a primary or alternate key.
-    pub references: Option<String>,
     /// The names of its fields, in order.
+    pub fields: Vec<String>,
+    /// Where a foreign key points; `None` for a primary or alternate key.
+    pub foreign: Option<ForeignKey>,
+}
+
+/// The target of a foreign key: fields of a record definition in another flat file definition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ForeignKey {
+    /// The flatFileDefinition pointed into.
+    pub definition: String,
+    /// The record definition pointed into, where named.
+    pub record: Option<String>,
+    /// The fields pointed at, in the order of the key's own fields.
     pub fields: Vec<String>,
 }
 
@@ -254,18 +265,29 @@ impl Description {
                         .flat_map(|k| k.children_named("key"))
                         .map(|k| Key {
                             name: k.attr("name").unwrap_or("").to_string(),
-                            references: k.child("foreignKey").map(|f| {
-                                f.child("flatFileDefinitionReference")
-                                    .and_then(|d| d.attr("name"))
-                                    .unwrap_or("")
-                                    .to_string()
-                            }),
                             fields: k
                                 .child("fieldDefinitionReferences")
                                 .into_iter()
                                 .flat_map(|f| f.children_named("fieldDefinitionReference"))
                                 .filter_map(|f| f.attr("name").map(str::to_string))
                                 .collect(),
+                            foreign: k.child("foreignKey").and_then(|f| f.child("flatFileDefinitionReference")).map(
+                                |d| {
+                                    let record = d
+                                        .child("recordDefinitionReferences")
+                                        .and_then(|r| r.child("recordDefinitionReference"));
+                                    ForeignKey {
+                                        definition: d.attr("name").unwrap_or("").to_string(),
+                                        record: record.and_then(|r| r.attr("name")).map(str::to_string),
+                                        fields: record
+                                            .and_then(|r| r.child("fieldDefinitionReferences"))
+                                            .into_iter()
+                                            .flat_map(|f| f.children_named("fieldDefinitionReference"))
+                                            .filter_map(|f| f.attr("name").map(str::to_string))
+                                            .collect(),
+                                    }
+                                },
+                            ),
                         })
                         .collect(),
                 })
