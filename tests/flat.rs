@@ -152,6 +152,18 @@ fn field_values(addml: &str, data: &[u8], field: &str) -> Vec<String> {
         .collect()
 }
 
+/// Unpacks one of Arkivverket's packages with GNU tar into a temporary folder, to edit;
+/// returns the folder, the path of its addml.xml and its text.
+fn unpack(tar: &str) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = arkade().join("packages").join(tar);
+    let out = std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(dir.path()).output().unwrap();
+    assert!(out.status.success());
+    let addml_path = dir.path().join("administrative_metadata/addml.xml");
+    let addml = std::fs::read_to_string(&addml_path).unwrap();
+    (dir, addml_path, addml)
+}
+
 /// How many locations a control's findings hold, over all its groups.
 fn finding_count(report: &serde_json::Value, id: &str) -> u64 {
     let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap();
@@ -160,12 +172,7 @@ fn finding_count(report: &serde_json::Value, id: &str) -> u64 {
 
 #[test]
 fn field_processes_named_in_addml_run_on_every_record_including_older_names() {
-    let dir = tempfile::tempdir().unwrap();
-    let tar = arkade().join("packages/jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
-    let out = std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(dir.path()).output().unwrap();
-    assert!(out.status.success());
-    let addml_path = dir.path().join("administrative_metadata/addml.xml");
-    let addml = std::fs::read_to_string(&addml_path).unwrap();
+    let (dir, addml_path, addml) = unpack("jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
     let fields = r#"<process name="Control_Key"/></processes>
                   <fieldProcesses definitionReference="kort"><processes><process name="Analyse_CountNULL"/></processes></fieldProcesses>
                   <fieldProcesses definitionReference="betalt88"><processes><process name="Analyse_CountNULL"/></processes></fieldProcesses>
@@ -227,12 +234,7 @@ fn values_by_reader(dir: &std::path::Path, file: &str, definition: &str, field: 
 
 #[test]
 fn foreign_keys_are_followed_into_the_file_they_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let tar = arkade().join("packages/Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar");
-    let out = std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(dir.path()).output().unwrap();
-    assert!(out.status.success());
-    let addml_path = dir.path().join("administrative_metadata/addml.xml");
-    let addml = std::fs::read_to_string(&addml_path).unwrap();
+    let (dir, addml_path, addml) = unpack("Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar");
     let record = r#"<recordProcesses definitionReference="Saksregisterpost">"#;
     let edited =
         addml.replacen(record, &format!(r#"{record}<processes><process name="Control_ForeignKey"/></processes>"#), 1);
