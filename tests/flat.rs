@@ -266,3 +266,33 @@ fn foreign_keys_are_followed_into_the_file_they_name() {
     assert_eq!(code, 1);
     assert_eq!(finding_count(&report, "Control_ForeignKey"), dangling);
 }
+
+#[test]
+fn dates_are_checked_against_the_field_format_in_addml() {
+    let (dir, addml_path, addml) = unpack("Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar");
+    // Saksregisterpost.Dato is of type date-1 (dataType date, fieldFormat YYYYMMDD), at
+    // characters 15–22 of each 280-character record.
+    let field = r#"<fieldProcesses definitionReference="Posttype">"#;
+    let edited = addml.replacen(
+        field,
+        &format!(
+            r#"<fieldProcesses definitionReference="Dato"><processes><process name="Control_DataFormat"/></processes></fieldProcesses>{field}"#
+        ),
+        1,
+    );
+    assert_ne!(edited, addml);
+    std::fs::write(&addml_path, edited).unwrap();
+    let (_, report) = check_path(dir.path());
+    assert_eq!(finding_count(&report, "Control_DataFormat"), 0, "the example's dates are real");
+
+    let sak = dir.path().join("content/SAK.DAT");
+    let mut bytes = std::fs::read(&sak).unwrap();
+    bytes[280 + 14..280 + 22].copy_from_slice(b"20230230");
+    std::fs::write(&sak, bytes).unwrap();
+    let (code, report) = check_path(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(finding_count(&report, "Control_DataFormat"), 1);
+    let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "Control_DataFormat").unwrap();
+    let detail = c["findings"][0]["locations"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("post/record 2") && detail.contains("day 30"), "{detail}");
+}

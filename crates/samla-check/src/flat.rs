@@ -35,6 +35,9 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
         "Primary and alternate keys are unique",
     ),
     ("Control_ForeignKey", ControlKind::Content, "Fremmednøkler peker på poster", "Foreign keys point at records"),
+    ("Control_DataFormat", ControlKind::Content, "Verdier mot felttypen", "Values against the field type"),
+    ("Control_Date_Value", ControlKind::Content, "Datoer mot datoformatet", "Dates against the date format"),
+    ("Control_Boolean_Value", ControlKind::Content, "Sannhetsverdier mot formatet", "Booleans against their format"),
     ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
     ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
     ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
@@ -329,6 +332,25 @@ fn apply(
                 format!("The value is longer than maxLength {}", definition.max_length.unwrap_or(0)),
             ),
         ),
+        "Control_DataFormat" | "Control_Date_Value" | "Control_Boolean_Value" if !v.is_empty() => {
+            let data_type = definition.data_type.as_deref().unwrap_or("string").to_ascii_lowercase();
+            let applies = match id {
+                "Control_Date_Value" => data_type == "date",
+                "Control_Boolean_Value" => data_type == "boolean",
+                _ => true,
+            };
+            if let (true, Err(reason)) = (applies, data_format(&data_type, definition.format.as_deref(), v)) {
+                f.add(
+                    id,
+                    Severity::Error,
+                    with_reason(at(), &reason),
+                    Text::new(
+                        "Verdien passer ikke med felttypen i addml.xml",
+                        "The value does not fit the field type in addml.xml",
+                    ),
+                );
+            }
+        }
         "Control_NotNull" if v.is_empty() => {
             f.add(id, Severity::Error, at(), Text::new("Feltet er tomt", "The field is empty"))
         }
@@ -557,8 +579,64 @@ fn foreign_keys(file: &FlatFile, name: &str, targets: &Targets, f: &mut Findings
     out
 }
 
-/// The location with the reason a number is invalid added to its detail.
-fn with_reason(at: Location, e: &samla_ids::Invalid) -> Location {
+/// Whether a value is of its field type's dataType and fieldFormat; the error says why not.
+fn data_format(data_type: &str, format: Option<&str>, v: &str) -> Result<(), String> {
+    match data_type {
+        "integer" => v.parse::<i64>().map(|_| ()).map_err(|_| "not an integer".to_string()),
+        "float" => v.replace(',', ".").parse::<f64>().map(|_| ()).map_err(|_| "not a number".to_string()),
+        "date" => date_in_format(v, format.unwrap_or("YYYYMMDD")),
+        "boolean" => match format.and_then(|f| f.split_once('/')) {
+            Some((yes, no)) if v == yes.trim() || v == no.trim() => Ok(()),
+            Some((yes, no)) => Err(format!("neither {} nor {}", yes.trim(), no.trim())),
+            None if ["true", "false"].contains(&v) => Ok(()),
+            None => Err("neither true nor false".to_string()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// Whether `v` is a real date written in `format` (YYYY, YY, MM, DD and literal characters).
+fn date_in_format(v: &str, format: &str) -> Result<(), String> {
+    let wrong = || format!("not a date in the form {format}");
+    let (f, b) = (format.to_ascii_lowercase().into_bytes(), v.as_bytes());
+    if b.len() != f.len() {
+        return Err(wrong());
+    }
+    let (mut year, mut month, mut day) = (2000, None, None);
+    let mut i = 0;
+    while i < f.len() {
+        let run = f[i..].iter().take_while(|&&c| c == f[i]).count();
+        let part = &b[i..i + run];
+        if matches!(f[i], b'y' | b'm' | b'd') {
+            if !part.iter().all(u8::is_ascii_digit) {
+                return Err(wrong());
+            }
+            let n = part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+            match f[i] {
+                b'y' => year = n as i32,
+                b'm' => month = Some(n),
+                _ => day = Some(n),
+            }
+        } else if !part.eq_ignore_ascii_case(&f[i..i + run]) {
+            return Err(wrong());
+        }
+        i += run;
+    }
+    if let Some(m) = month
+        && !(1..=12).contains(&m)
+    {
+        return Err(format!("month {m} does not exist"));
+    }
+    if let Some(d) = day
+        && (d == 0 || d > samla_noark5::model::days_in_month(year, month.unwrap_or(1)))
+    {
+        return Err(format!("day {d} does not exist in that month"));
+    }
+    Ok(())
+}
+
+/// The location with the reason a value is invalid added to its detail.
+fn with_reason(at: Location, e: &impl std::fmt::Display) -> Location {
     let detail = match &at.detail {
         Some(d) => format!("{d} ({e})"),
         None => e.to_string(),
@@ -609,7 +687,7 @@ fn report_states(
 
 #[cfg(test)]
 mod tests {
-    use super::known;
+    use super::{data_format, known};
 
     #[test]
     fn older_process_names_run_under_their_current_names() {
@@ -617,5 +695,22 @@ mod tests {
         assert_eq!(known("Analyse_FrequenceList"), Some("Analyse_FrequencyList"));
         assert_eq!(known("Control_Codes"), Some("Control_Codes"));
         assert_eq!(known("Control_Whatever"), None);
+    }
+
+    #[test]
+    fn values_are_checked_against_their_field_type() {
+        assert!(data_format("date", Some("YYYYMMDD"), "20240229").is_ok());
+        assert!(data_format("date", Some("YYYYMMDD"), "20230229").unwrap_err().contains("day 29"));
+        assert!(data_format("date", Some("YYYYMMDD"), "20231301").unwrap_err().contains("month 13"));
+        assert!(data_format("date", Some("ddmmyyyy"), "3101199").is_err());
+        assert!(data_format("date", Some("dd.mm.yyyy"), "31.01.1999").is_ok());
+        assert!(data_format("date", Some("dd.mm.yyyy"), "31-01-1999").is_err());
+        assert!(data_format("date", Some("ddmmyy"), "290200").is_ok());
+        assert!(data_format("integer", None, "12a").is_err());
+        assert!(data_format("integer", None, "-12").is_ok());
+        assert!(data_format("float", None, "3,5").is_ok());
+        assert!(data_format("boolean", Some("J/N"), "N").is_ok());
+        assert_eq!(data_format("boolean", Some("J/N"), "X").unwrap_err(), "neither J nor N");
+        assert!(data_format("string", None, "anything").is_ok());
     }
 }

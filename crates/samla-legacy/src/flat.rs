@@ -16,6 +16,10 @@ pub struct FieldDefinition {
     pub name: String,
     /// Its field type (`typeReference`).
     pub field_type: Option<String>,
+    /// The field type's dataType (`string`, `integer`, `float`, `date`, `boolean`, …).
+    pub data_type: Option<String>,
+    /// The field type's fieldFormat (`YYYYMMDD`, `J/N`, …).
+    pub format: Option<String>,
     /// 1-based start position (fixed format).
     pub start: Option<usize>,
     /// Length in characters (fixed format).
@@ -178,6 +182,18 @@ impl Description {
             .and_then(|s| s.child("flatFileTypes"))
             .map(|t| t.children_named("flatFileType").collect())
             .unwrap_or_default();
+        let field_types: Vec<&Element> = flat
+            .child("structureTypes")
+            .and_then(|s| s.child("fieldTypes"))
+            .map(|t| t.children_named("fieldType").collect())
+            .unwrap_or_default();
+        let field_type = |name: Option<&str>, value: &str| {
+            field_types
+                .iter()
+                .find(|t| t.attr("name") == name)
+                .and_then(|t| t.value(value))
+                .map(|v| v.trim().to_string())
+        };
         let mut out =
             Description { dataset: dataset.attr("name").map(str::to_string), files: Vec::new(), processes: Vec::new() };
         for fp in flat.children_named("flatFileProcesses") {
@@ -247,6 +263,8 @@ impl Description {
                         .map(|fd| FieldDefinition {
                             name: fd.attr("name").unwrap_or("").to_string(),
                             field_type: fd.attr("typeReference").map(str::to_string),
+                            data_type: field_type(fd.attr("typeReference"), "dataType"),
+                            format: field_type(fd.attr("typeReference"), "fieldFormat"),
                             start: number(fd, "startPos"),
                             length: number(fd, "fixedLength"),
                             min_length: number(fd, "minLength"),
