@@ -296,3 +296,33 @@ fn dates_are_checked_against_the_field_format_in_addml() {
     let detail = c["findings"][0]["locations"][0]["detail"].as_str().unwrap();
     assert!(detail.contains("post/record 2") && detail.contains("day 30"), "{detail}");
 }
+
+#[test]
+fn a_checksum_stated_for_a_flat_file_is_checked_against_sha256sum() {
+    let (dir, addml_path, addml) = unpack("jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
+    let sum = common::sha256sum(&dir.path().join("content/jeger.dat"));
+    let with = |algorithm: &str, value: &str| {
+        let property = format!(
+            r#"<property name="checksum"><properties><property name="algorithm"><value>{algorithm}</value></property><property name="value"><value>{value}</value></property></properties></property></properties>"#
+        );
+        let edited = addml.replacen("</properties>", &property, 1);
+        assert_ne!(edited, addml);
+        std::fs::write(&addml_path, edited).unwrap();
+        let (code, report) = check_path(dir.path());
+        let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "Control_Checksum").cloned();
+        (code, c.expect("Control_Checksum did not run"))
+    };
+    let (code, c) = with("SHA256", &sum.to_uppercase());
+    assert_eq!((code, c["findings"].as_array().unwrap().len()), (0, 0), "{c}");
+
+    let mut wrong = sum.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
+    let (code, c) = with("SHA-256", std::str::from_utf8(&wrong).unwrap());
+    assert_eq!(code, 1);
+    assert_eq!(c["findings"][0]["severity"], "error");
+    assert!(c["findings"][0]["locations"][0]["detail"].as_str().unwrap().contains(&sum), "{c}");
+
+    let (code, c) = with("MD5", "d41d8cd98f00b204e9800998ecf8427e");
+    assert_eq!(code, 0);
+    assert_eq!(c["findings"][0]["severity"], "warning", "{c}");
+}

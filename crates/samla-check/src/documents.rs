@@ -71,6 +71,17 @@ fn digest(mut reader: impl Read, alg: &Algorithm) -> std::io::Result<(String, u6
     }
 }
 
+/// The digest (hex) and size of `name` in the extract by the algorithm named as ADDML
+/// writes it (`SHA256`, `SHA-256`, …); `None` where samla does not compute that algorithm.
+pub fn digest_of(extract: &Extract, name: &str, algorithm_name: &str) -> Option<samla_noark5::Result<(String, u64)>> {
+    let alg = algorithm(algorithm_name)?;
+    Some(
+        extract
+            .open_file(name)
+            .and_then(|r| digest(r, &alg).map_err(|e| samla_noark5::Error::io(extract.display(name), e))),
+    )
+}
+
 /// SHA-256 and size of `name` in the extract.
 pub fn sha256_of(extract: &Extract, name: &str) -> samla_noark5::Result<(String, u64)> {
     let reader = extract.open_file(name)?;

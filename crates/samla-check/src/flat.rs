@@ -38,6 +38,7 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
     ("Control_DataFormat", ControlKind::Content, "Verdier mot felttypen", "Values against the field type"),
     ("Control_Date_Value", ControlKind::Content, "Datoer mot datoformatet", "Dates against the date format"),
     ("Control_Boolean_Value", ControlKind::Content, "Sannhetsverdier mot formatet", "Booleans against their format"),
+    ("Control_Checksum", ControlKind::Content, "Sjekksum mot addml.xml", "Checksum against addml.xml"),
     ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
     ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
     ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
@@ -86,6 +87,10 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
     let mut f = Findings::new(options.max_locations);
     let description = Description::read(package.open_file(addml)?, &package.display(addml))?;
     let mut run: Vec<&'static str> = vec!["ADDML.files"];
+    // A stated checksum is always checked, whether or not a process names it.
+    if description.files.iter().any(|x| x.checksum.is_some()) {
+        run.push("Control_Checksum");
+    }
     for p in &description.processes {
         match known(&p.name) {
             Some(id) => run.push(id),
@@ -224,6 +229,9 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                     ),
                 }
             }
+        }
+        if let Some(stated) = &file.checksum {
+            check_checksum(package, &name, stated, &mut f);
         }
         for (def, n) in file.records.iter().zip(&counts) {
             let label = format!("{} ({}) {}", file.name, file.file_name, def.name);
@@ -447,6 +455,41 @@ fn unique_keys(file: &FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> 
         }
     }
     out
+}
+
+/// Compares the checksum addml.xml states for a flat file with the file's own.
+fn check_checksum(package: &Extract, name: &str, stated: &samla_noark5::addml::Checksum, f: &mut Findings) {
+    let id = "Control_Checksum";
+    let algorithm = stated.algorithm.as_deref().unwrap_or("");
+    let at = || Location::file(name.to_string());
+    match crate::documents::digest_of(package, name, algorithm) {
+        None => f.add(
+            id,
+            Severity::Warning,
+            at().with_detail(format!("{algorithm:?}")),
+            Text::new(
+                "addml.xml oppgir en sjekksumalgoritme samla ikke beregner (SHA-224/256/384/512)",
+                "addml.xml states a checksum algorithm samla does not compute (SHA-224/256/384/512)",
+            ),
+        ),
+        Some(Err(e)) => f.add(
+            id,
+            Severity::Error,
+            Location::of_error(name.to_string(), &e),
+            Text::new("Filen kan ikke leses", "The file cannot be read"),
+        ),
+        Some(Ok((actual, _))) => {
+            let expected = stated.value.as_deref().unwrap_or("").trim();
+            if !actual.eq_ignore_ascii_case(expected) {
+                f.add(
+                    id,
+                    Severity::Error,
+                    at().with_detail(format!("oppgitt/stated {expected}, beregnet/computed {actual}")),
+                    Text::new("Sjekksummen stemmer ikke med addml.xml", "The checksum does not match addml.xml"),
+                );
+            }
+        }
+    }
 }
 
 /// Where a flat file lies in the package: its fileName, matched without regard to case.

@@ -107,6 +107,8 @@ pub struct FlatFile {
     pub records: Vec<RecordDefinition>,
     /// The number of records the ADDML states (`numberOfRecords`), if it does.
     pub stated_records: Option<u64>,
+    /// The checksum its properties state, if any.
+    pub checksum: Option<samla_noark5::addml::Checksum>,
 }
 
 /// A process the ADDML asks for (Control_Codes, Analyse_FrequencyList, …) and where.
@@ -319,6 +321,7 @@ impl Description {
                 identifier_field: def.value("recordDefinitionFieldIdentifier").map(|v| v.trim().to_string()),
                 records,
                 stated_records: prop_value(f, "numberOfRecords").and_then(|v| v.parse().ok()),
+                checksum: samla_noark5::addml::checksum(f),
             });
         }
         Ok(out)

@@ -108,7 +108,8 @@ fn additional<'a>(e: &'a Element, name: &str) -> Option<&'a Element> {
     e.child("additionalElements")?.children_named("additionalElement").find(|a| a.attr("name") == Some(name))
 }
 
-fn checksum(file: &Element) -> Option<Checksum> {
+/// The checksum property (algorithm and value) of an ADDML `dataObject` or `flatFile`.
+pub fn checksum(file: &Element) -> Option<Checksum> {
     let c = property(file, "checksum")?;
     Some(Checksum { algorithm: property(c, "algorithm").and_then(value), value: property(c, "value").and_then(value) })
 }
