@@ -326,3 +326,46 @@ fn a_checksum_stated_for_a_flat_file_is_checked_against_sha256sum() {
     assert_eq!(code, 0);
     assert_eq!(c["findings"][0]["severity"], "warning", "{c}");
 }
+
+#[test]
+fn record_processes_cover_every_field_and_every_record_definition() {
+    let (dir, addml_path, addml) = unpack("Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar");
+    // A third document record type, marked "Q", that no record of DOK.DAT uses.
+    let start = addml.find(r#"<recordDefinition name="Interne_dokumenter">"#).unwrap();
+    let end = start + addml[start..].find("</recordDefinition>").unwrap() + "</recordDefinition>".len();
+    let unused = addml[start..end]
+        .replace(r#"name="Interne_dokumenter""#, r#"name="Ubrukte_dokumenter""#)
+        .replace(">N</recordDefinitionFieldValue>", ">Q</recordDefinitionFieldValue>");
+    let mut edited = format!("{}{unused}{}", &addml[..end], &addml[end..]);
+    // Every field of the internal document records gets a frequency list (Arkade's
+    // record-level process), and so does every field of the case records, on top of the
+    // field-level lists the example already names for them; DOK.DAT is checked for record
+    // definitions no record uses.
+    let record = r#"<recordProcesses definitionReference="Saksregisterpost">"#;
+    edited = edited.replacen(
+        record,
+        &format!(r#"{record}<processes><process name="Analyse_AllFrequenceList"/></processes>"#),
+        1,
+    );
+    edited = edited.replacen(
+        "</flatFileProcesses>",
+        r#"</flatFileProcesses><flatFileProcesses flatFileReference="Dokumentregister"><processes><process name="Control_NotUsedRecordDef"/></processes><recordProcesses definitionReference="Interne_dokumenter"><processes><process name="Analyse_AllFrequenceList"/></processes></recordProcesses></flatFileProcesses>"#,
+        1,
+    );
+    std::fs::write(&addml_path, edited).unwrap();
+    let (_, report) = check_path(dir.path());
+
+    let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "Control_NotUsedRecordDef").unwrap();
+    assert_eq!(finding_count(&report, "Control_NotUsedRecordDef"), 1, "{c}");
+    assert_eq!(c["findings"][0]["locations"][0]["detail"], "Ubrukte_dokumenter");
+
+    // Counted once although named twice: 55 case records of Posttype "S". The internal
+    // documents, for which the example names no process, have their lists now: the 10
+    // records of Posttype "N"; the external ones, not named, have none.
+    let frequencies = stats(&report, "Analyse_FrequencyList");
+    assert!(frequencies.contains(&("Saksregisterpost.Posttype: \"S\"".to_string(), "55".to_string())));
+    assert!(frequencies.contains(&("Interne_dokumenter.Posttype: \"N\"".to_string(), "10".to_string())));
+    let fields = frequencies.iter().filter(|(l, _)| l.starts_with("Interne_dokumenter.")).count();
+    assert!(fields > 10, "{frequencies:?}");
+    assert!(!frequencies.iter().any(|(l, _)| l.starts_with("Eksterne_dokumenter.")));
+}

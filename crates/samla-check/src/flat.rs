@@ -39,6 +39,7 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
     ("Control_Date_Value", ControlKind::Content, "Datoer mot datoformatet", "Dates against the date format"),
     ("Control_Boolean_Value", ControlKind::Content, "Sannhetsverdier mot formatet", "Booleans against their format"),
     ("Control_Checksum", ControlKind::Content, "Sjekksum mot addml.xml", "Checksum against addml.xml"),
+    ("Control_NotUsedRecordDef", ControlKind::Content, "Posttyper uten poster", "Record definitions without records"),
     ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
     ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
     ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
@@ -56,6 +57,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("Control_Organisationno", "Control_OrganisationNumber"),
     ("Control_Accountno", "Control_AccountNumber"),
     ("Analyse_FrequenceList", "Analyse_FrequencyList"),
+    ("Analyse_CountRecordDefinitionOccurences", "Analyse_CountRecords"),
+    // On a record, a frequency list of every field.
+    ("Analyse_AllFrequenceList", "Analyse_FrequencyList"),
 ];
 
 fn known(name: &str) -> Option<&'static str> {
@@ -142,6 +146,12 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             let Some(id) = known(&p.name) else { continue };
             let record = p.record.as_ref().and_then(|r| file.records.iter().position(|d| &d.name == r));
             match &p.field {
+                // A frequency list of every field of the record definition (or of all).
+                None if id == "Analyse_FrequencyList" => {
+                    for (d, def) in file.records.iter().enumerate().filter(|(d, _)| record.is_none_or(|r| r == *d)) {
+                        field_processes.extend((0..def.fields.len()).map(|i| (Some(d), i, "Analyse_FrequencyList")));
+                    }
+                }
                 None => file_processes.push(id),
                 Some(field) => {
                     let defs: Vec<usize> = match record {
@@ -156,6 +166,9 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                 }
             }
         }
+        // A field named both on its own and through its record runs once.
+        let mut once = HashSet::new();
+        field_processes.retain(|p| once.insert(*p));
         let mut states: HashMap<(usize, usize, &'static str), FieldState> = HashMap::new();
         let mut keys =
             if file_processes.contains(&"Control_Key") { unique_keys(file, &name, &mut f) } else { Vec::new() };
@@ -228,6 +241,19 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                         total,
                     ),
                 }
+            }
+        }
+        if file_processes.contains(&"Control_NotUsedRecordDef") {
+            for (def, _) in file.records.iter().zip(&counts).filter(|(_, n)| **n == 0) {
+                f.add(
+                    "Control_NotUsedRecordDef",
+                    Severity::Warning,
+                    Location::file(name.clone()).with_detail(def.name.clone()),
+                    Text::new(
+                        "Posttypen er definert, men ingen poster bruker den",
+                        "The record definition is defined but no record uses it",
+                    ),
+                );
             }
         }
         if let Some(stated) = &file.checksum {
