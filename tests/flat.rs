@@ -344,7 +344,9 @@ fn record_processes_cover_every_field_and_every_record_definition() {
     let record = r#"<recordProcesses definitionReference="Saksregisterpost">"#;
     edited = edited.replacen(
         record,
-        &format!(r#"{record}<processes><process name="Analyse_AllFrequenceList"/></processes>"#),
+        &format!(
+            r#"{record}<processes><process name="Analyse_AllFrequenceList"/><process name="Control_Codes"/></processes>"#
+        ),
         1,
     );
     edited = edited.replacen(
@@ -358,6 +360,9 @@ fn record_processes_cover_every_field_and_every_record_definition() {
     let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "Control_NotUsedRecordDef").unwrap();
     assert_eq!(finding_count(&report, "Control_NotUsedRecordDef"), 1, "{c}");
     assert_eq!(c["findings"][0]["locations"][0]["detail"], "Ubrukte_dokumenter");
+    // Control_Codes works on a field; named on a record, it is reported, not dropped.
+    let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "ADDML.process").unwrap();
+    assert_eq!(c["findings"][0]["locations"][0]["detail"], "Control_Codes → Saksregister", "{c}");
 
     // Counted once although named twice: 55 case records of Posttype "S". The internal
     // documents, for which the example names no process, have their lists now: the 10

@@ -51,6 +51,16 @@ const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
     ("ADDML.files", ControlKind::Structure, "Flate filer finnes og kan leses", "Flat files exist and can be read"),
 ];
 
+/// The processes that work on a whole file or record rather than on one field.
+const RECORD_PROCESSES: &[&str] = &[
+    "Control_NumberOfRecords",
+    "Control_Key",
+    "Control_ForeignKey",
+    "Control_NotUsedRecordDef",
+    "Control_Checksum",
+    "Analyse_CountRecords",
+];
+
 /// Older spellings of process names still found in extracts made by earlier tools.
 const ALIASES: &[(&str, &str)] = &[
     ("Control_Birthno", "Control_BirthNumber"),
@@ -152,7 +162,19 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                         field_processes.extend((0..def.fields.len()).map(|i| (Some(d), i, "Analyse_FrequencyList")));
                     }
                 }
-                None => file_processes.push(id),
+                None if RECORD_PROCESSES.contains(&id) => file_processes.push(id),
+                None => {
+                    run.push("ADDML.process");
+                    f.add(
+                        "ADDML.process",
+                        Severity::Warning,
+                        Location::file(addml).with_detail(format!("{} → {}", p.name, p.flat_file)),
+                        Text::new(
+                            "Prosessen gjelder felt, men addml.xml nevner den uten felt",
+                            "The process works on a field, but addml.xml names it without one",
+                        ),
+                    )
+                }
                 Some(field) => {
                     let defs: Vec<usize> = match record {
                         Some(r) => vec![r],
