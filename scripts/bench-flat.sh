@@ -20,7 +20,7 @@ SAMLA=target/release/samla
 
 mkdir -p "$WORK"
 DIR=$(mktemp -d "$WORK/flat.XXXXXX")
-trap 'rm -rf "$DIR"' EXIT
+trap '[[ -n "${KEEP:-}" ]] || rm -rf "$DIR"' EXIT
 tar -xf "$TAR" -C "$DIR"
 DAT="$DIR/content/jeger.dat"
 ONE=$(mktemp -p "$DIR")

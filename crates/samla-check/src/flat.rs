@@ -148,8 +148,8 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             );
             continue;
         };
-        // The processes for this file: (record definition or any, field index, process).
-        let mut field_processes: Vec<(Option<usize>, usize, &'static str)> = Vec::new();
+        // The processes for this file: (record definition, field index, process).
+        let mut field_processes: Vec<(usize, usize, &'static str)> = Vec::new();
         let mut file_processes: Vec<&'static str> = Vec::new();
         // Processes name the flat file, or (as some producers write) its definition.
         for p in description.processes.iter().filter(|p| p.flat_file == file.name || p.flat_file == file.definition) {
@@ -159,7 +159,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                 // A frequency list of every field of the record definition (or of all).
                 None if id == "Analyse_FrequencyList" => {
                     for (d, def) in file.records.iter().enumerate().filter(|(d, _)| record.is_none_or(|r| r == *d)) {
-                        field_processes.extend((0..def.fields.len()).map(|i| (Some(d), i, "Analyse_FrequencyList")));
+                        field_processes.extend((0..def.fields.len()).map(|i| (d, i, "Analyse_FrequencyList")));
                     }
                 }
                 None if RECORD_PROCESSES.contains(&id) => file_processes.push(id),
@@ -182,7 +182,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                     };
                     for d in defs {
                         if let Some(i) = file.records[d].fields.iter().position(|x| &x.name == field) {
-                            field_processes.push((Some(d), i, id));
+                            field_processes.push((d, i, id));
                         }
                     }
                 }
@@ -191,7 +191,8 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         // A field named both on its own and through its record runs once.
         let mut once = HashSet::new();
         field_processes.retain(|p| once.insert(*p));
-        let mut states: HashMap<(usize, usize, &'static str), FieldState> = HashMap::new();
+        // One state per field process, by its index: no hashing per value.
+        let mut states: Vec<FieldState> = field_processes.iter().map(|_| FieldState::default()).collect();
         let mut keys =
             if file_processes.contains(&"Control_Key") { unique_keys(file, &name, &mut f) } else { Vec::new() };
         let foreign = if file_processes.contains(&"Control_ForeignKey") {
@@ -222,8 +223,8 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             for key in foreign.iter().filter(|k| k.definition == record.definition) {
                 key.check(&record, &name, &targets, &mut f);
             }
-            for &(def, field, id) in &field_processes {
-                if def.is_some_and(|d| d != record.definition) {
+            for (k, &(def, field, id)) in field_processes.iter().enumerate() {
+                if def != record.definition {
                     continue;
                 }
                 let Some(value) = record.fields.get(field) else { continue };
@@ -234,8 +235,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                         record.number, definition.fields[field].name, value
                     ))
                 };
-                let state = states.entry((record.definition, field, id)).or_default();
-                apply(id, value, &definition.fields[field], state, at, &mut f);
+                apply(id, value, &definition.fields[field], &mut states[k], at, &mut f);
             }
         }
         let total: u64 = counts.iter().sum();
@@ -285,7 +285,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             let label = format!("{} ({}) {}", file.name, file.file_name, def.name);
             f.stat("Analyse_CountRecords", Text::new(label.clone(), label), n);
         }
-        report_states(file, states, &mut f);
+        report_states(file, field_processes.into_iter().zip(states).collect(), &mut f);
     }
     run.sort();
     run.dedup();
@@ -737,11 +737,10 @@ fn with_reason(at: Location, e: &impl std::fmt::Display) -> Location {
 
 fn report_states(
     file: &samla_legacy::flat::FlatFile,
-    states: HashMap<(usize, usize, &'static str), FieldState>,
+    states: BTreeMap<(usize, usize, &'static str), FieldState>,
     f: &mut Findings,
 ) {
-    let sorted: BTreeMap<_, _> = states.into_iter().collect();
-    for ((def, field, id), s) in sorted {
+    for ((def, field, id), s) in states {
         let label = format!("{}.{}", file.records[def].name, file.records[def].fields[field].name);
         match id {
             "Analyse_FrequencyList" => {
