@@ -345,7 +345,7 @@ fn record_processes_cover_every_field_and_every_record_definition() {
     edited = edited.replacen(
         record,
         &format!(
-            r#"{record}<processes><process name="Analyse_AllFrequenceList"/><process name="Control_Codes"/></processes>"#
+            r#"{record}<processes><process name="Analyse_AllFrequenceList"/><process name="Control_Codes"/></processes><fieldProcesses definitionReference="Finnes_ikke"><processes><process name="Control_NotNull"/></processes></fieldProcesses>"#
         ),
         1,
     );
@@ -363,6 +363,8 @@ fn record_processes_cover_every_field_and_every_record_definition() {
     // Control_Codes works on a field; named on a record, it is reported, not dropped.
     let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "ADDML.process").unwrap();
     assert_eq!(c["findings"][0]["locations"][0]["detail"], "Control_Codes → Saksregister", "{c}");
+    // A process on a field the record does not have is reported too.
+    assert_eq!(c["findings"][1]["locations"][0]["detail"], "Control_NotNull → Saksregister.Finnes_ikke", "{c}");
 
     // Counted once although named twice: 55 case records of Posttype "S". The internal
     // documents, for which the example names no process, have their lists now: the 10

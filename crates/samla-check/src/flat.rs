@@ -180,10 +180,23 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                         Some(r) => vec![r],
                         None => (0..file.records.len()).collect(),
                     };
+                    let before = field_processes.len();
                     for d in defs {
                         if let Some(i) = file.records[d].fields.iter().position(|x| &x.name == field) {
                             field_processes.push((d, i, id));
                         }
+                    }
+                    if field_processes.len() == before {
+                        run.push("ADDML.process");
+                        f.add(
+                            "ADDML.process",
+                            Severity::Warning,
+                            Location::file(addml).with_detail(format!("{} → {}.{field}", p.name, p.flat_file)),
+                            Text::new(
+                                "Prosessen viser til et felt posttypen ikke har",
+                                "The process refers to a field its record definition does not have",
+                            ),
+                        );
                     }
                 }
             }
