@@ -376,3 +376,31 @@ fn record_processes_cover_every_field_and_every_record_definition() {
     assert!(fields > 10, "{frequencies:?}");
     assert!(!frequencies.iter().any(|(l, _)| l.starts_with("Eksterne_dokumenter.")));
 }
+
+#[test]
+fn keys_and_field_types_are_read_from_the_noark3_addml() {
+    use samla_legacy::flat::{ForeignKey, Key};
+    let package =
+        Extract::open_package(&arkade().join("packages/Noark3-eksempel-1/c3db9d4e-720c-4f75-bfb6-de90231dc44c.tar"))
+            .unwrap();
+    let description =
+        Description::read(package.open_file("administrative_metadata/addml.xml").unwrap(), "addml.xml").unwrap();
+    let sak = &description.files.iter().find(|f| f.name == "Saksregister").unwrap().records[0];
+    assert_eq!(
+        sak.keys,
+        [
+            Key { name: "PKsak".into(), fields: vec!["Saksnr".into()], foreign: None },
+            Key {
+                name: "FK1sak".into(),
+                fields: vec!["Arkiv_2_delfelt".into()],
+                foreign: Some(ForeignKey {
+                    definition: "Arkivnoekkelregister".into(),
+                    record: Some("Arkivnoekkelregisterpost".into()),
+                    fields: vec!["Arkivkode".into()],
+                }),
+            },
+        ]
+    );
+    let dato = sak.fields.iter().find(|f| f.name == "Dato").unwrap();
+    assert_eq!((dato.data_type.as_deref(), dato.format.as_deref()), (Some("date"), Some("YYYYMMDD")));
+}
