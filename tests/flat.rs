@@ -404,3 +404,22 @@ fn keys_and_field_types_are_read_from_the_noark3_addml() {
     let dato = sak.fields.iter().find(|f| f.name == "Dato").unwrap();
     assert_eq!((dato.data_type.as_deref(), dato.format.as_deref()), (Some("date"), Some("YYYYMMDD")));
 }
+
+#[test]
+fn a_record_of_the_wrong_length_is_reported_and_the_rest_still_read() {
+    let (dir, _, _) = unpack("jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
+    // Record 100 of 236 loses its last character (records are 186 characters + CRLF).
+    let dat = dir.path().join("content/jeger.dat");
+    let mut bytes = std::fs::read(&dat).unwrap();
+    bytes.remove(99 * 188 + 185);
+    std::fs::write(&dat, bytes).unwrap();
+    let (code, report) = check_path(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["registreringer"], 235);
+    let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "ADDML.files").unwrap();
+    assert_eq!(c["findings"].as_array().unwrap().len(), 1, "{c}");
+    assert_eq!(
+        c["findings"][0]["locations"][0]["detail"], "record 100 is 185 characters, its definition jeger says 186",
+        "{c}"
+    );
+}

@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
 use samla_legacy::flat::{Description, FlatFile, ForeignKey, Record, Records};
-use samla_noark5::Extract;
+use samla_noark5::{ErrorKind, Extract};
 
 use crate::controls::ControlKind;
 use crate::findings::{Findings, Location, Severity, Text};
@@ -216,9 +216,20 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         let mut counts = vec![0u64; file.records.len().max(1)];
         let mut records = Records::new(file, package.open_file(&name)?, name.clone())?;
         loop {
+            let before = records.records_read();
             let record = match records.next_record() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
+                // A bad record between separators is reported and the rest still read.
+                Err(e) if e.kind == ErrorKind::Content && records.records_read() > before => {
+                    f.add(
+                        "ADDML.files",
+                        Severity::Error,
+                        Location::of_error(name.clone(), &e),
+                        Text::new("Posten kan ikke leses", "The record cannot be read"),
+                    );
+                    continue;
+                }
                 Err(e) => {
                     f.add(
                         "ADDML.files",

@@ -409,6 +409,13 @@ impl<'a, R: Read> Records<'a, R> {
         }
     }
 
+    /// How many records have been read so far, the ones in error included. A record of
+    /// the wrong length between record separators is consumed before its error is
+    /// returned, so a caller may go on reading when this number moved.
+    pub fn records_read(&self) -> u64 {
+        self.number
+    }
+
     /// The next record, or `None` at the end. A record shorter than its definition's
     /// length is an error naming the record number.
     pub fn next_record(&mut self) -> Result<Option<Record>> {
