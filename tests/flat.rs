@@ -220,7 +220,7 @@ fn values_by_reader(dir: &std::path::Path, file: &str, definition: &str, field: 
         Description::read(extract.open_file("administrative_metadata/addml.xml").unwrap(), "addml.xml").unwrap();
     let flat = description.files.iter().find(|f| f.name == file).unwrap();
     let d = flat.records.iter().position(|r| r.name == definition).unwrap();
-    let i = flat.records[d].fields.iter().position(|f| f.name == field).unwrap();
+    let i = flat.records[d].field_index(field).unwrap();
     let name = format!("content/{}", flat.file_name);
     let mut records = Records::new(flat, extract.open_file(&name).unwrap(), name.clone()).unwrap();
     let mut out = Vec::new();

@@ -182,7 +182,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                     };
                     let before = field_processes.len();
                     for d in defs {
-                        if let Some(i) = file.records[d].fields.iter().position(|x| &x.name == field) {
+                        if let Some(i) = file.records[d].field_index(field) {
                             field_processes.push((d, i, id));
                         }
                     }
@@ -508,10 +508,8 @@ fn unique_keys(file: &FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> 
     let mut out = Vec::new();
     for (d, def) in file.records.iter().enumerate() {
         for key in def.keys.iter().filter(|k| k.foreign.is_none()) {
-            let fields: Option<Vec<usize>> =
-                key.fields.iter().map(|n| def.fields.iter().position(|x| &x.name == n)).collect();
-            match fields {
-                Some(fields) if !fields.is_empty() => {
+            match def.field_indices(&key.fields) {
+                Some(fields) => {
                     out.push(UniqueKey { definition: d, name: key.name.clone(), fields, seen: HashSet::new() })
                 }
                 _ => f.add(
@@ -574,9 +572,8 @@ fn content_path(package: &Extract, file: &FlatFile) -> Option<String> {
 }
 
 /// Hashes the trimmed values of `fields` of a record, the same way on both sides of a key.
-fn key_hash(record: &Record, fields: &[usize]) -> (u64, Vec<String>) {
-    let values: Vec<String> =
-        fields.iter().map(|&i| record.fields.get(i).map_or("", |v| v.trim()).to_string()).collect();
+fn key_hash<'r>(record: &'r Record, fields: &[usize]) -> (u64, Vec<&'r str>) {
+    let values: Vec<&str> = fields.iter().map(|&i| record.fields.get(i).map_or("", |v| v.trim())).collect();
     let mut h = DefaultHasher::new();
     values.hash(&mut h);
     (h.finish(), values)
@@ -611,11 +608,7 @@ fn foreign_targets(package: &Extract, description: &Description) -> Targets {
             .iter()
             .enumerate()
             .filter(|(_, r)| target.record.as_ref().is_none_or(|n| n == &r.name))
-            .filter_map(|(d, r)| {
-                let fields: Option<Vec<usize>> =
-                    target.fields.iter().map(|n| r.fields.iter().position(|x| &x.name == n)).collect();
-                fields.filter(|f| !f.is_empty()).map(|f| (d, f))
-            })
+            .filter_map(|(d, r)| r.field_indices(&target.fields).map(|f| (d, f)))
             .collect();
         if defs.is_empty() {
             continue;
@@ -647,7 +640,7 @@ impl ForeignCheck {
         let Some(Some(seen)) = targets.get(&self.target) else { return };
         let (hash, values) = key_hash(record, &self.fields);
         // An empty foreign key points nowhere, which is allowed.
-        if values.iter().all(String::is_empty) || seen.contains(&hash) {
+        if values.iter().all(|v| v.is_empty()) || seen.contains(&hash) {
             return;
         }
         f.add(
@@ -672,10 +665,8 @@ fn foreign_keys(file: &FlatFile, name: &str, targets: &Targets, f: &mut Findings
     for (d, def) in file.records.iter().enumerate() {
         for key in &def.keys {
             let Some(target) = &key.foreign else { continue };
-            let fields: Option<Vec<usize>> =
-                key.fields.iter().map(|n| def.fields.iter().position(|x| &x.name == n)).collect();
-            match fields {
-                Some(fields) if !fields.is_empty() && matches!(targets.get(target), Some(Some(_))) => {
+            match def.field_indices(&key.fields) {
+                Some(fields) if matches!(targets.get(target), Some(Some(_))) => {
                     out.push(ForeignCheck { definition: d, name: key.name.clone(), fields, target: target.clone() })
                 }
                 _ => f.add(

@@ -47,6 +47,20 @@ pub struct RecordDefinition {
     pub keys: Vec<Key>,
 }
 
+impl RecordDefinition {
+    /// The position of the field called `name`.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// The positions of the fields called `names`, in order; `None` if the list is empty
+    /// or any of them is not a field of this definition.
+    pub fn field_indices(&self, names: &[String]) -> Option<Vec<usize>> {
+        let found: Option<Vec<usize>> = names.iter().map(|n| self.field_index(n)).collect();
+        found.filter(|f| !f.is_empty())
+    }
+}
+
 /// A key of a record definition: a primary or alternate key (unique), or a foreign key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
