@@ -364,33 +364,20 @@ fn apply(
             at(),
             Text::new("Verdien står ikke i kodelisten", "The value is not in the code list"),
         ),
-        "Control_BirthNumber" if !v.is_empty() => {
-            if let Err(e) = samla_ids::check_person(v, samla_ids::Rules::default()) {
+        "Control_BirthNumber" | "Control_OrganisationNumber" | "Control_AccountNumber" if !v.is_empty() => {
+            let (checked, what) = match id {
+                "Control_BirthNumber" => {
+                    (samla_ids::check_person(v, samla_ids::Rules::default()).map(|_| ()), "fødselsnummer")
+                }
+                "Control_OrganisationNumber" => (samla_ids::check_orgnr(v), "organisasjonsnummer"),
+                _ => (samla_ids::check_kontonummer(v), "kontonummer"),
+            };
+            if let Err(e) = checked {
                 f.add(
                     id,
                     Severity::Error,
                     with_reason(at(), &e),
-                    Text::new("Ugyldig fødselsnummer", "Invalid fødselsnummer"),
-                );
-            }
-        }
-        "Control_OrganisationNumber" if !v.is_empty() => {
-            if let Err(e) = samla_ids::check_orgnr(v) {
-                f.add(
-                    id,
-                    Severity::Error,
-                    with_reason(at(), &e),
-                    Text::new("Ugyldig organisasjonsnummer", "Invalid organisasjonsnummer"),
-                );
-            }
-        }
-        "Control_AccountNumber" if !v.is_empty() => {
-            if let Err(e) = samla_ids::check_kontonummer(v) {
-                f.add(
-                    id,
-                    Severity::Error,
-                    with_reason(at(), &e),
-                    Text::new("Ugyldig kontonummer", "Invalid kontonummer"),
+                    Text::new(format!("Ugyldig {what}"), format!("Invalid {what}")),
                 );
             }
         }
