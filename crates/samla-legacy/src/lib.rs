@@ -1,8 +1,11 @@
 //! Old systems in: extracts that are not Noark 5.
 //!
-//! Today: [`flat`], the ADDML flat-file extracts made for the depot from specialist systems
-//! (fagsystem) and from Noark 3 systems. Noark 4 and the conversion to the Noark 5 model
-//! follow.
+//! - [`flat`]: the ADDML flat-file extracts made for the depot from specialist systems
+//!   (fagsystem) and from Noark 3 systems.
+//! - [`noark4`]: Noark 4 extracts (`NOARKIH.XML` and its table files), streamed row by
+//!   row and checked.
+//!
+//! The conversion to the Noark 5 model follows.
 //!
 //! ```no_run
 //! use samla_legacy::flat::{Description, Records};
@@ -21,3 +24,4 @@
 #![warn(missing_docs)]
 
 pub mod flat;
+pub mod noark4;

@@ -1,0 +1,294 @@
+//! Noark 4 extracts: `NOARKIH.XML` and its table files, read row by row and checked.
+//!
+//! A Noark 4 extract is a folder with an index, `NOARKIH.XML`, that names every table
+//! (`TI.TABELL`), its attributes, and the file or files that hold its rows (`TI.FILNAVN`,
+//! with the number of rows in each, `TI.ANTPOSTER`). Each table file is
+//! `<X.TAB><X><FIELD>value</FIELD>…</X>…</X.TAB>`, in the encoding its own XML
+//! declaration names; extracts mix ISO-8859-1 and UTF-8.
+//!
+//! - [`Noark4::open`] finds and reads the index, and resolves every table file through it
+//!   (case-insensitively: vendors name files differently, DocuLive has `SAK.XML`).
+//! - [`Noark4::rows`] streams one table as [`Row`]s, one at a time, so memory does not
+//!   grow with the extract.
+//! - [`check::check`] reads every table and reports what it finds as [`Finding`]s: row
+//!   counts against `TI.ANTPOSTER`, foreign keys, duplicate keys, dates, encodings (a
+//!   "Latin-1" file that is really cp1252) and document paths (`VE.FILREF`).
+//!
+//! ```no_run
+//! use samla_legacy::noark4::Noark4;
+//! let extract = Noark4::open("uttrekk/".as_ref())?;
+//! let mut rows = extract.rows("JOURNPOST")?;
+//! while let Some(row) = rows.next_row()? {
+//!     println!("{} {}", row.get("JP.ID").unwrap_or("?"), row.get("JP.INNHOLD").unwrap_or(""));
+//! }
+//! # Ok::<(), samla_noark5::Error>(())
+//! ```
+
+pub mod check;
+pub mod dates;
+pub mod index;
+pub mod paths;
+pub mod table;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use samla_noark5::pos::Pos;
+use samla_noark5::{Error, ErrorKind, Result};
+
+pub use check::{Report, check};
+pub use index::{Index, TableFile, TableInfo};
+pub use table::{Field, Row, Rows};
+
+/// The name of the index file, matched case-insensitively.
+pub const INDEX_FILE: &str = "NOARKIH.XML";
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The data is wrong or incomplete: a key that does not resolve, a count that differs.
+    Error,
+    /// The data was read, but only by a fallback or with a doubtful value.
+    Warning,
+    /// Worth knowing, nothing wrong.
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// Something found in a Noark 4 extract: where, in which table and row, what, and what to do.
+///
+/// ```
+/// use samla_legacy::noark4::{Finding, Severity};
+/// let f = Finding::new(Severity::Error, "N4.FOREIGN_KEY", "JOURNPST.XML", "JP.SAID 7 is no SA.ID")
+///     .in_table("JOURNPOST")
+///     .with_key("JP.ID=12");
+/// assert!(f.to_string().contains("JOURNPST.XML"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// How serious it is.
+    pub severity: Severity,
+    /// A stable code, such as `N4.FOREIGN_KEY`.
+    pub code: &'static str,
+    /// The file it is in, relative to the extract folder.
+    pub file: String,
+    /// Line and column in that file, where known.
+    pub pos: Option<Pos>,
+    /// The table (TI.TABELL), where it concerns one.
+    pub table: Option<String>,
+    /// The row's primary key, such as `JP.ID=12`, where it concerns one row.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    /// A finding of `severity` and `code` in `file`.
+    pub fn new(severity: Severity, code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            severity,
+            code,
+            file: file.into(),
+            pos: None,
+            table: None,
+            key: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds the position.
+    pub fn at(mut self, pos: Pos) -> Self {
+        self.pos = Some(pos);
+        self
+    }
+
+    /// Adds the table.
+    pub fn in_table(mut self, table: impl Into<String>) -> Self {
+        self.table = Some(table.into());
+        self
+    }
+
+    /// Adds the row key.
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Adds a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// A finding for an error that stopped the reading of one file.
+    pub fn from_error(e: &Error, table: Option<&str>) -> Self {
+        let mut f = Finding::new(Severity::Error, "N4.READ", e.file.clone(), e.message.clone());
+        f.pos = e.pos;
+        f.table = table.map(str::to_string);
+        f.hint = e.hint.clone();
+        f
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.severity, self.code, self.file)?;
+        if let Some(pos) = self.pos {
+            write!(f, ":{pos}")?;
+        }
+        if let Some(table) = &self.table {
+            write!(f, " [{table}")?;
+            if let Some(key) = &self.key {
+                write!(f, " {key}")?;
+            }
+            write!(f, "]")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The two-letter field prefix of the core tables, such as `JP` for JOURNPOST.
+///
+/// Vendors name the tables differently (JOURNPST, DOKVERS, SAK); this maps the names in
+/// use to the table's field prefix, which does not vary.
+///
+/// ```
+/// use samla_legacy::noark4::table_prefix;
+/// assert_eq!(table_prefix("JOURNPST"), Some("JP"));
+/// assert_eq!(table_prefix("dokversjon"), Some("VE"));
+/// assert_eq!(table_prefix("TGKODE"), None);
+/// ```
+pub fn table_prefix(table: &str) -> Option<&'static str> {
+    let t = table.to_ascii_uppercase();
+    Some(match t.as_str() {
+        "ARKIV" => "AR",
+        "ARKIVDEL" => "AD",
+        "ARKIVPERIODE" | "ARKIVPER" => "AP",
+        "ORDNPRINS" | "ORDNPRI" => "OP",
+        "ORDNVERDI" | "ORDNVERD" => "OV",
+        "NOARKSAK" | "SAK" => "SA",
+        "JOURNPOST" | "JOURNPST" => "JP",
+        "DOKLINK" => "DL",
+        "DOKBESKRIV" | "DOKBESK" => "DB",
+        "DOKVERSJON" | "DOKVERS" | "DOKVER" => "VE",
+        "AVSMOT" => "AM",
+        "SAKSPART" | "SAKPART" => "SP",
+        "KLASSERING" | "KLASS" => "KL",
+        "MERKNAD" => "ME",
+        "ADMINDEL" => "AI",
+        "PERSON" => "PE",
+        "PERNAVN" => "PN",
+        _ => return None,
+    })
+}
+
+/// A Noark 4 extract on disk: its folder and its index.
+#[derive(Debug, Clone)]
+pub struct Noark4 {
+    /// The folder that holds `NOARKIH.XML`.
+    pub root: PathBuf,
+    /// The index file's path.
+    pub index_path: PathBuf,
+    /// The index.
+    pub index: Index,
+}
+
+impl Noark4 {
+    /// Opens the extract in `dir`: finds `NOARKIH.XML` (in `dir`, or in a `DATA/` or
+    /// `content/` folder below it, in any case) and reads it.
+    pub fn open(dir: &Path) -> Result<Noark4> {
+        let candidates = [vec![], vec!["DATA"], vec!["content"], vec!["content", "DATA"]];
+        for sub in candidates {
+            let mut folder = dir.to_path_buf();
+            let mut found = true;
+            for part in sub {
+                match paths::find_entry(&folder, part) {
+                    Some(p) if p.is_dir() => folder = p,
+                    _ => {
+                        found = false;
+                        break;
+                    }
+                }
+            }
+            if !found {
+                continue;
+            }
+            if let Some(index_path) = paths::find_entry(&folder, INDEX_FILE).filter(|p| p.is_file()) {
+                let name = index_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let file =
+                    std::fs::File::open(&index_path).map_err(|e| Error::io(index_path.display().to_string(), e))?;
+                let index = Index::read(file, &name)?;
+                return Ok(Noark4 { root: folder, index_path, index });
+            }
+        }
+        if !dir.is_dir() {
+            return Err(Error::new(ErrorKind::Missing, dir.display().to_string(), "no such folder")
+                .with_hint("point samla at the folder of the Noark 4 extract, the one that holds NOARKIH.XML"));
+        }
+        Err(Error::new(ErrorKind::Missing, dir.display().to_string(), "NOARKIH.XML is missing").with_hint(
+            "a Noark 4 extract has its index NOARKIH.XML at the top (or in DATA/); point samla at that folder, \
+                 or ask the depositor for the index",
+        ))
+    }
+
+    /// The table called `name` in the index (case-insensitive; the vendors' other names
+    /// for the core tables, such as JOURNPST for JOURNPOST, are found too).
+    pub fn table(&self, name: &str) -> Option<&TableInfo> {
+        self.index.table(name)
+    }
+
+    /// The path on disk of a file named in the index, found case-insensitively, with
+    /// `\` read as a folder separator. `None` if there is no such file.
+    pub fn resolve_table_file(&self, name: &str) -> Option<PathBuf> {
+        paths::resolve_case_insensitive(&self.root, &name.replace('\\', "/"))
+    }
+
+    /// Streams the rows of table `name`, file after file, in index order.
+    ///
+    /// A table the index does not name, or a file it names that is not there, is an error
+    /// that says which and what to do.
+    pub fn rows(&self, name: &str) -> Result<table::TableRows<'_>> {
+        let info = self.table(name).ok_or_else(|| {
+            Error::new(ErrorKind::Missing, self.index.file.clone(), format!("the index names no table {name}"))
+                .with_hint("see TI.TABELL in NOARKIH.XML for the tables this extract holds")
+        })?;
+        Ok(table::TableRows::new(self, info))
+    }
+
+    /// Opens one file of a table.
+    pub fn open_file(&self, table: &TableInfo, file: &TableFile) -> Result<Rows> {
+        let path = self.resolve_table_file(&file.name).ok_or_else(|| self.missing_file(table, file))?;
+        Rows::open(&path, &file.name, &table.name)
+    }
+
+    fn missing_file(&self, table: &TableInfo, file: &TableFile) -> Error {
+        let mut e = Error::new(
+            ErrorKind::Missing,
+            self.index.file.clone(),
+            format!("table {}: its file {} (TI.FILNAVN) is not in {}", table.name, file.name, self.root.display()),
+        )
+        .with_hint(
+            "the extract is incomplete: ask the depositor for the missing file, or correct TI.FILNAVN in NOARKIH.XML",
+        );
+        if file.pos.line > 0 {
+            e = e.at(file.pos);
+        }
+        e
+    }
+}
