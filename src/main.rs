@@ -174,6 +174,21 @@ struct GenerateArgs {
     /// Schema directory to copy the XSDs from (default: SAMLA_SCHEMAS; none: no XSDs).
     #[arg(long)]
     schemas: Option<PathBuf>,
+    /// Extract format: noark5, or noark4 (NOARKIH.XML and table files; --mapper gives the saker).
+    #[arg(long, default_value = "noark5", value_parser = ["noark5", "noark4"])]
+    format: String,
+    /// Inject a fault into a Noark 4 extract; may be repeated (n4-broken-foreign-key,
+    /// n4-wrong-count, n4-cp1252, n4-dotted-date, n4-missing-document, n4-duplicate-key, n4-unknown-code).
+    #[arg(long = "noark4-fault", value_parser = parse_fault4)]
+    noark4_faults: Vec<samla_fixtures::noark4::Fault4>,
+}
+
+fn parse_fault4(s: &str) -> Result<samla_fixtures::noark4::Fault4, String> {
+    use samla_fixtures::noark4::Fault4;
+    Fault4::parse(s).ok_or_else(|| {
+        let names: Vec<_> = Fault4::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown Noark 4 fault {s:?}; choose one of {}", names.join(", "))
+    })
 }
 
 fn fault_help() -> String {
@@ -253,7 +268,39 @@ fn print_summary(options: &Options, s: &Summary, seconds: f64) {
     }
 }
 
+/// `samla generate --format noark4`: a Noark 4 extract with `--mapper` saker.
+fn run_generate_noark4(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    use samla_fixtures::noark4::{Options4, generate as generate4};
+    let mut options = Options4::new(args.out, &args.municipality, args.seed, args.mapper);
+    options.faults = args.noark4_faults;
+    options.documents = !args.no_documents;
+    let started = Instant::now();
+    let bar = bar(quiet, options.saker, "{msg} [{bar:30}] {pos}/{len} saker, {per_sec}, eta {eta}");
+    bar.set_message(format!("generating {} (Noark 4)", options.municipality));
+    let summary = generate4(&options, &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    if !quiet {
+        println!(
+            "{}: Noark 4 extract in {} ({} saker, {} journalposter, {} dokumentversjoner, {} document files) in {:.1} s",
+            options.municipality,
+            options.out.display(),
+            summary.rows("NOARKSAK"),
+            summary.rows("JOURNPOST"),
+            summary.rows("DOKVERSJON"),
+            summary.document_files,
+            started.elapsed().as_secs_f64(),
+        );
+        for i in &summary.injected {
+            println!("  injected {}: {}:{} [{} {}]", i.fault, i.file, i.line, i.table, i.key);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_generate(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    if args.format == "noark4" {
+        return run_generate_noark4(args, quiet);
+    }
     let options = Options {
         out: args.out,
         seed: args.seed,

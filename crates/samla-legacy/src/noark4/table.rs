@@ -182,6 +182,8 @@ pub struct Rows {
     done: bool,
     rows: u64,
     root: Option<(Name, Pos)>,
+    /// The key of the row that holds the first byte 0x80–0x9F, once known.
+    c1_row: Option<String>,
     findings: Vec<Finding>,
 }
 
@@ -234,6 +236,7 @@ impl Rows {
             done: false,
             rows: 0,
             root: None,
+            c1_row: None,
             findings: Vec::new(),
         })
     }
@@ -307,7 +310,14 @@ impl Rows {
                         self.reader.read_body(&mut element)?;
                     }
                     self.rows += 1;
-                    return Ok(Some(Row::from_element(element)));
+                    let row = Row::from_element(element);
+                    // The scan runs ahead of the parser: the row holding the first
+                    // suspicious byte is the last one that starts on or before its line.
+                    let c1_line = self.c1.first_line.load(Ordering::Relaxed);
+                    if c1_line > 0 && row.pos.line <= c1_line {
+                        self.c1_row = Some(row.key());
+                    }
+                    return Ok(Some(row));
                 }
                 Node::End | Node::Eof => return self.finish(),
                 Node::Text(_) | Node::Placeholder => {}
@@ -331,8 +341,7 @@ impl Rows {
                 line: self.c1.first_line.load(Ordering::Relaxed),
                 column: self.c1.first_column.load(Ordering::Relaxed),
             };
-            self.findings.push(
-                Finding::new(
+            let mut finding = Finding::new(
                     Severity::Warning,
                     "N4.ENCODING_CP1252",
                     &self.file,
@@ -344,8 +353,11 @@ impl Rows {
                 )
                 .at(pos)
                 .in_table(&self.table)
-                .with_hint("check the characters at this position (such as € – ‘ ’ “ ”); declare windows-1252 in the file's XML declaration"),
-            );
+                .with_hint("check the characters at this position (such as € – ‘ ’ “ ”); declare windows-1252 in the file's XML declaration");
+            if let Some(key) = self.c1_row.take() {
+                finding = finding.with_key(key);
+            }
+            self.findings.push(finding);
         }
         Ok(None)
     }
@@ -424,6 +436,7 @@ mod tests {
         assert_eq!(findings[0].code, "N4.ENCODING_CP1252");
         assert_eq!(findings[0].pos, Some(Pos { line: 4, column: 40 }));
         assert!(findings[0].message.contains("2 byte(s)"));
+        assert_eq!(findings[0].key.as_deref(), Some("SA.ID=2"));
     }
 
     #[test]

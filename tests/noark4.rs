@@ -1,0 +1,254 @@
+//! Noark 4 extracts: the generator writes them, samla-legacy reads and checks them.
+//! Clean extracts read clean with exact row counts; each injected fault is found in the
+//! right file, on the right line; damaged input gives a clear error, never a panic.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use samla_fixtures::noark4::{Fault4, Options4, Summary4, generate};
+use samla_legacy::noark4::{Noark4, Report, Severity, check};
+use samla_noark5::ErrorKind;
+
+fn make(dir: &Path, saker: u64, faults: &[Fault4]) -> (PathBuf, Summary4) {
+    let out = dir.join("n4");
+    let mut options = Options4::new(&out, "Oppegård", 11, saker);
+    options.faults = faults.to_vec();
+    let summary = generate(&options, &mut |_| {}).expect("the generator runs");
+    (out, summary)
+}
+
+fn checked(dir: &Path) -> Report {
+    check(&Noark4::open(dir).expect("the extract opens"))
+}
+
+fn describe(report: &Report) -> String {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn generated_extract_reads_clean_with_exact_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, summary) = make(tmp.path(), 60, &[]);
+    let report = checked(&dir);
+    assert_eq!(report.errors(), 0, "{}", describe(&report));
+    assert_eq!(report.count_at(Severity::Warning), 0, "{}", describe(&report));
+    for (table, rows) in &summary.rows {
+        assert_eq!(report.rows(table), *rows, "rows of {table}");
+    }
+    for table in ["ARKIV", "ARKIVDEL", "ARKIVPERIODE", "ORDNPRINS", "ORDNVERDI", "NOARKSAK", "JOURNPOST", "DOKLINK"] {
+        assert!(report.rows(table) > 0, "{table} is empty");
+    }
+    assert_eq!(report.rows("NOARKSAK"), 60);
+    // JOURNPOST spans two files, each counted against its own TI.ANTPOSTER.
+    let jp: Vec<_> = report.files.iter().filter(|f| f.table == "JOURNPOST").collect();
+    assert_eq!(jp.len(), 2);
+    assert!(jp.iter().all(|f| f.complete && f.stated == Some(f.read) && f.read > 0));
+    // Every document is found, each by the fallbacks its DOS path needs.
+    assert_eq!(report.documents_found, summary.document_files);
+    assert_eq!(report.total("N4.PATH_FALLBACK"), summary.rows("DOKVERSJON"));
+    let fallback = report.with_code("N4.PATH_FALLBACK").next().unwrap();
+    assert!(fallback.message.contains("DOKUMENT/"), "{fallback}");
+    // PERNAVN.XML is pernavn.xml on disk: found, and said so.
+    let case: Vec<_> = report.with_code("N4.FILE_NAME_CASE").collect();
+    assert_eq!(case.len(), 1);
+    assert_eq!(case[0].file, "pernavn.xml");
+}
+
+#[test]
+fn rows_stream_with_latin1_text_decoded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, summary) = make(tmp.path(), 30, &[]);
+    let extract = Noark4::open(&dir).unwrap();
+    assert_eq!(extract.index.export_value("EI.ARKSKAPER"), Some("Oppegård kommune"));
+    let sak = extract.table("NOARKSAK").unwrap();
+    assert_eq!(sak.files[0].stated_rows, Some(30));
+    let mut rows = extract.rows("noarksak").unwrap();
+    let mut n = 0;
+    let mut non_ascii = 0;
+    while let Some(row) = rows.next_row().unwrap() {
+        n += 1;
+        let title = row.get("SA.TITTEL").unwrap();
+        assert!(!title.contains('\u{fffd}'), "{title}");
+        non_ascii += usize::from(!title.is_ascii());
+        assert_eq!(row.get("SA.ID"), Some(n.to_string().as_str()));
+    }
+    assert_eq!(n, 30);
+    assert!(non_ascii > 0, "some titles hold æ, ø or å");
+    // Vendors' names for the same table are found too.
+    let mut jp = extract.rows("JOURNPST").unwrap();
+    let mut count = 0;
+    while jp.next_row().unwrap().is_some() {
+        count += 1;
+    }
+    assert_eq!(count, summary.rows("JOURNPOST"));
+}
+
+fn assert_found(report: &Report, summary: &Summary4, fault: Fault4, code: &str) {
+    let injected = summary.injected.iter().find(|i| i.fault == fault).expect("the fault was injected");
+    let found: Vec<_> = report.with_code(code).collect();
+    assert!(!found.is_empty(), "{code} not reported for {fault}: {}", describe(report));
+    let hit = found
+        .iter()
+        .find(|f| f.file == injected.file && f.pos.map(|p| p.line) == Some(injected.line))
+        .unwrap_or_else(|| panic!("{code}: none at {}:{}, found {found:?}", injected.file, injected.line));
+    assert_eq!(hit.table.as_deref(), Some(injected.table.as_str()));
+    if injected.file != "NOARKIH.XML" {
+        assert!(hit.key.as_deref().is_some_and(|k| k.contains(&injected.key)), "{hit:?} vs {injected:?}");
+    }
+    assert!(hit.hint.is_some(), "{hit}");
+}
+
+#[test]
+fn each_fault_is_found_in_its_file_on_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let faults = [
+        Fault4::BrokenForeignKey,
+        Fault4::WrongCount,
+        Fault4::Cp1252,
+        Fault4::DottedDate,
+        Fault4::MissingDocument,
+        Fault4::DuplicateKey,
+    ];
+    let (dir, summary) = make(tmp.path(), 40, &faults);
+    assert_eq!(summary.injected.len(), faults.len(), "{:?}", summary.injected);
+    let report = checked(&dir);
+    assert_found(&report, &summary, Fault4::BrokenForeignKey, "N4.FOREIGN_KEY");
+    assert_found(&report, &summary, Fault4::WrongCount, "N4.COUNT");
+    assert_found(&report, &summary, Fault4::Cp1252, "N4.ENCODING_CP1252");
+    assert_found(&report, &summary, Fault4::DottedDate, "N4.DATE_FORMAT");
+    assert_found(&report, &summary, Fault4::MissingDocument, "N4.DOCUMENT_MISSING");
+    assert_found(&report, &summary, Fault4::DuplicateKey, "N4.DUPLICATE_KEY");
+    // Exactly these, and nothing else at error or warning level. The broken JP.SAID is
+    // one finding; the duplicate DB.DOKID is one (DOKLINK and DOKVERSJON still resolve).
+    assert_eq!(report.total("N4.FOREIGN_KEY"), 1, "{}", describe(&report));
+    assert_eq!(report.total("N4.COUNT"), 1);
+    assert_eq!(report.total("N4.DUPLICATE_KEY"), 1);
+    assert_eq!(report.total("N4.DOCUMENT_MISSING"), 1);
+    assert_eq!(report.errors(), 4, "{}", describe(&report));
+    assert_eq!(report.count_at(Severity::Warning), 2, "{}", describe(&report));
+    // The cp1252 byte was read as windows-1252: the title holds an en dash.
+    let extract = Noark4::open(&dir).unwrap();
+    let mut rows = extract.rows("NOARKSAK").unwrap();
+    rows.next_row().unwrap();
+    let second = rows.next_row().unwrap().unwrap();
+    assert!(second.get("SA.TITTEL").unwrap().contains(" \u{2013} revidert"));
+}
+
+#[test]
+fn truncated_table_file_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = make(tmp.path(), 20, &[]);
+    let path = dir.join("DOKLINK.XML");
+    let text = fs::read(&path).unwrap();
+    fs::write(&path, &text[..text.len() / 2]).unwrap();
+
+    let extract = Noark4::open(&dir).unwrap();
+    let mut rows = extract.rows("DOKLINK").unwrap();
+    let err = loop {
+        match rows.next_row() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("a truncated file reads to its end"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.file, "DOKLINK.XML");
+    assert!(err.pos.is_some(), "{err}");
+    assert!(err.to_string().contains("truncated") || err.to_string().contains("ends inside"), "{err}");
+
+    // The check reports it, and reads the other tables all the same.
+    let report = check(&extract);
+    let read: Vec<_> = report.with_code("N4.READ").collect();
+    assert_eq!(read.len(), 1, "{}", describe(&report));
+    assert_eq!(read[0].file, "DOKLINK.XML");
+    assert_eq!(read[0].table.as_deref(), Some("DOKLINK"));
+    assert_eq!(report.total("N4.COUNT"), 0, "a file read only in part is not counted against the index");
+    assert!(report.rows("DOKVERSJON") > 0);
+}
+
+#[test]
+fn missing_table_file_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = make(tmp.path(), 10, &[]);
+    fs::remove_file(dir.join("AVSMOT.XML")).unwrap();
+    let extract = Noark4::open(&dir).unwrap();
+    let err = extract.rows("AVSMOT").unwrap().next_row().map(|_| ()).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Missing);
+    assert!(err.message.contains("AVSMOT.XML"), "{err}");
+    assert!(err.hint.is_some());
+
+    let report = check(&extract);
+    let missing: Vec<_> = report.with_code("N4.TABLE_FILE_MISSING").collect();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].file, "NOARKIH.XML");
+    assert!(missing[0].pos.is_some() && missing[0].message.contains("AVSMOT.XML"));
+    assert_eq!(report.errors(), 1, "{}", describe(&report));
+}
+
+#[test]
+fn missing_index_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = make(tmp.path(), 5, &[]);
+    fs::remove_file(dir.join("NOARKIH.XML")).unwrap();
+    let err = Noark4::open(&dir).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Missing);
+    assert!(err.message.contains("NOARKIH.XML"), "{err}");
+    assert!(err.hint.is_some());
+    let err = Noark4::open(&tmp.path().join("nowhere")).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Missing);
+}
+
+#[test]
+fn index_in_lower_case_and_in_a_data_folder_is_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, summary) = make(tmp.path(), 5, &[]);
+    let package = tmp.path().join("pakke");
+    fs::create_dir_all(package.join("content")).unwrap();
+    fs::rename(&dir, package.join("content/DATA")).unwrap();
+    let data = package.join("content/DATA");
+    fs::rename(data.join("NOARKIH.XML"), data.join("noarkih.xml")).unwrap();
+    let extract = Noark4::open(&package).unwrap();
+    assert_eq!(extract.root, data);
+    let report = check(&extract);
+    assert_eq!(report.errors(), 0, "{}", describe(&report));
+    assert_eq!(report.rows("JOURNPOST"), summary.rows("JOURNPOST"));
+}
+
+#[test]
+fn cli_generates_a_noark4_extract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("n4");
+    let o = common::samla(&[
+        "generate",
+        "--format",
+        "noark4",
+        "--out",
+        out.to_str().unwrap(),
+        "--mapper",
+        "25",
+        "--seed",
+        "4",
+        "--noark4-fault",
+        "n4-dotted-date",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("Noark 4 extract") && stdout.contains("25 saker"), "{stdout}");
+    assert!(stdout.contains("injected n4-dotted-date: JOURNPST.XML:"), "{stdout}");
+    let report = checked(&out);
+    assert_eq!(report.rows("NOARKSAK"), 25);
+    assert_eq!(report.errors(), 0, "{}", describe(&report));
+    assert_eq!(report.total("N4.DATE_FORMAT"), 1);
+
+    let bad = common::samla(&["generate", "--format", "noark4", "--out", out.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2), "a non-empty folder is refused");
+    let unknown = common::samla(&["generate", "--format", "noark3", "--out", tmp.path().join("x").to_str().unwrap()]);
+    assert!(!unknown.status.success());
+}
