@@ -252,3 +252,61 @@ fn cli_generates_a_noark4_extract() {
     let unknown = common::samla(&["generate", "--format", "noark3", "--out", tmp.path().join("x").to_str().unwrap()]);
     assert!(!unknown.status.success());
 }
+
+fn count_elements(xml: &Path, open_tag: &str) -> u64 {
+    fs::read_to_string(xml).unwrap().matches(open_tag).count() as u64
+}
+
+#[test]
+fn converts_to_noark5_that_validates_and_keeps_every_row() {
+    use samla_legacy::noark4::convert::{ConvertOptions, convert};
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, summary) = make(tmp.path(), 40, &[Fault4::BrokenForeignKey, Fault4::UnknownCode]);
+    let extract = Noark4::open(&dir).unwrap();
+    let out = tmp.path().join("n5");
+    let done = convert(&extract, &out, &ConvertOptions { source: "oppegard".into() }).unwrap();
+    let xml = out.join("arkivstruktur.xml");
+    let errors = common::xmllint(&xml, &common::schemas().join("noark5/v5_0/arkivstruktur.xsd"));
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+
+    // Every SA, JP, DB and VE row is in the output: counted on both sides.
+    assert_eq!(
+        count_elements(&xml, "<mappe xsi:type=\"saksmappe\">"),
+        summary.rows("NOARKSAK") + 1,
+        "+1: journalposter uten sak"
+    );
+    assert_eq!(count_elements(&xml, "<registrering xsi:type=\"journalpost\">"), summary.rows("JOURNPOST"));
+    assert_eq!(count_elements(&xml, "<dokumentbeskrivelse>"), summary.rows("DOKBESKRIV"));
+    assert_eq!(count_elements(&xml, "<dokumentobjekt>"), summary.rows("DOKVERSJON"));
+    assert_eq!(count_elements(&xml, "<korrespondansepart>"), summary.rows("AVSMOT"));
+    for (entity, count) in &done.counts {
+        assert_eq!(count.read, count.written + count.rejected, "{entity}: in = out + rejected");
+    }
+    assert_eq!(done.counts["journalpost"].written, summary.rows("JOURNPOST"));
+    let text = fs::read_to_string(&xml).unwrap();
+    assert!(text.contains("<journalposttype>Inngående dokument</journalposttype>"));
+    assert!(text.contains("<referanseDokumentfil>DOKUMENT/"));
+
+    // The faults are reported with table, row key and file, and the rows kept.
+    let fk = done.findings.iter().find(|f| f.code == "N4.FOREIGN_KEY").expect("the broken JP.SAID is reported");
+    assert_eq!((fk.table.as_deref(), fk.key.as_deref()), (Some("JOURNPOST"), Some("JP.ID=3")));
+    let code = done.findings.iter().find(|f| f.code == "N4.UNKNOWN_CODE").expect("the unknown code is reported");
+    assert_eq!(code.file, "JOURNPST.XML");
+    assert!(code.message.contains("\"Q\"") && code.key.as_deref() == Some("JP.ID=5"), "{code}");
+    assert!(text.contains("<journalposttype>Q</journalposttype>"));
+
+    // Documents are copied with their checksums; the crosswalk maps every old key.
+    let crosswalk = fs::read_to_string(out.join("crosswalk.csv")).unwrap();
+    assert!(crosswalk.lines().filter(|l| l.starts_with("JOURNPOST;")).count() as u64 == summary.rows("JOURNPOST"));
+    let files = walk(&out.join("DOKUMENT"));
+    assert_eq!(files as u64, summary.document_files);
+
+    // A rerun mints the same systemIDs.
+    let again = tmp.path().join("n5b");
+    convert(&extract, &again, &ConvertOptions { source: "oppegard".into() }).unwrap();
+    assert_eq!(fs::read(&xml).unwrap(), fs::read(again.join("arkivstruktur.xml")).unwrap());
+}
+
+fn walk(dir: &Path) -> usize {
+    fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).map(|p| if p.is_dir() { walk(&p) } else { 1 }).sum()
+}

@@ -25,7 +25,9 @@
 //! ```
 
 pub mod check;
+pub mod convert;
 pub mod dates;
+pub mod ids;
 pub mod index;
 pub mod paths;
 pub mod table;
