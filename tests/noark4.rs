@@ -310,3 +310,126 @@ fn converts_to_noark5_that_validates_and_keeps_every_row() {
 fn walk(dir: &Path) -> usize {
     fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).map(|p| if p.is_dir() { walk(&p) } else { 1 }).sum()
 }
+
+/// Writes `files` (name, bytes) into a new folder.
+fn handmade(dir: &Path, files: &[(&str, &[u8])]) -> PathBuf {
+    let root = dir.join("hand");
+    for (name, bytes) in files {
+        let path = root.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+    root
+}
+
+/// An index in the form some vendors write: TI.FILNAVN and TI.ANTPOSTER straight under
+/// TABELLINFO, other table names (SAK, DOKVERS), and row elements that differ from them.
+const HAND_INDEX: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<NOARK.IH>
+<EKSPORTINFO><EI.PRODDATO>00000000</EI.PRODDATO></EKSPORTINFO>
+<TABELLINFO><TI.TABELL>SAK</TI.TABELL><TI.FILNAVN>SAK.XML</TI.FILNAVN><TI.ANTPOSTER>3</TI.ANTPOSTER></TABELLINFO>
+<TABELLINFO><TI.TABELL>JOURNPOST</TI.TABELL><TI.FILNAVN>JP.XML</TI.FILNAVN><TI.ANTPOSTER>2</TI.ANTPOSTER></TABELLINFO>
+<TABELLINFO><TI.TABELL>DOKBESKRIV</TI.TABELL><TI.FILNAVN>DB.XML</TI.FILNAVN><TI.ANTPOSTER>1</TI.ANTPOSTER></TABELLINFO>
+<TABELLINFO><TI.TABELL>DOKLINK</TI.TABELL><TI.FILNAVN>DL.XML</TI.FILNAVN><TI.ANTPOSTER>1</TI.ANTPOSTER></TABELLINFO>
+<TABELLINFO><TI.TABELL>DOKVERS</TI.TABELL><TI.FILNAVN>DATA\DOKVERS.XML</TI.FILNAVN><TI.ANTPOSTER>2</TI.ANTPOSTER></TABELLINFO>
+<TABELLINFO><TI.TABELL>AVSMOT</TI.TABELL><TI.FILNAVN>AM.XML</TI.FILNAVN><TI.ANTPOSTER>1</TI.ANTPOSTER></TABELLINFO>
+<TABELLINFO><TI.TABELL>MERKNAD</TI.TABELL><TI.FILNAVN>ME.XML</TI.FILNAVN><TI.ANTPOSTER>1</TI.ANTPOSTER></TABELLINFO>
+</NOARK.IH>
+"#;
+
+#[test]
+fn handmade_extract_reports_each_problem_where_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sak = "<?xml version=\"1.0\"?>\n<SAK.TAB>\n\
+               <SAK><SA.ID>1</SA.ID><SA.DATO>19000101</SA.DATO></SAK>\n\
+               <SAK><SA.ID>2</SA.ID><SA.DATO>990315</SA.DATO></SAK>\n\
+               <SAK><SA.ID>1</SA.ID><SA.DATO>20011332</SA.DATO></SAK>\n\
+               </SAK.TAB>\n";
+    let jp = "<JOURNPOST.TAB>\n<JOURNPOST><JP.ID>10</JP.ID><JP.SAID>2</JP.SAID></JOURNPOST>\n\
+              <JOURNPOST><JP.ID>11</JP.ID><JP.SAID></JP.SAID></JOURNPOST>\n</JOURNPOST.TAB>\n";
+    let db = "<DOKBESKRIV.TAB><DOKBESKRIV><DB.DOKID>100</DB.DOKID></DOKBESKRIV></DOKBESKRIV.TAB>";
+    let dl = "<DOKLINK.TAB>\n<DOKLINK><DL.JPID>10</DL.JPID><DL.DOKID>101</DL.DOKID></DOKLINK>\n</DOKLINK.TAB>";
+    let ve = "<DOKVERS.TAB>\n\
+              <DOKVERSJON><VE.DOKID>100</VE.DOKID><VE.FILREF>C:\\ARKIV\\brev.PDF</VE.FILREF></DOKVERSJON>\n\
+              <DOKVERSJON><VE.DOKID>100</VE.DOKID><VE.FILREF>..\\..\\etc\\passwd</VE.FILREF></DOKVERSJON>\n\
+              </DOKVERS.TAB>";
+    let am = "<AVSMOT.TAB>\n<AVSMOT><AM.JPID>12</AM.JPID></AVSMOT>\n</AVSMOT.TAB>";
+    // Declared UTF-8, but written in Latin-1: the reader refuses the bytes, with position.
+    let me: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MERKNAD.TAB>\n<MERKNAD><ME.TEKST>P\xe5minnet</ME.TEKST></MERKNAD>\n</MERKNAD.TAB>\n";
+    let root = handmade(
+        tmp.path(),
+        &[
+            ("NOARKIH.XML", HAND_INDEX.as_bytes()),
+            ("sak.xml", sak.as_bytes()),
+            ("JP.XML", jp.as_bytes()),
+            ("DB.XML", db.as_bytes()),
+            ("DL.XML", dl.as_bytes()),
+            ("data/dokvers.xml", ve.as_bytes()),
+            ("AM.XML", am.as_bytes()),
+            ("ME.XML", me),
+            ("dokument/arkiv/BREV.pdf", b"%PDF-1.4"),
+        ],
+    );
+    let report = checked(&root);
+    let at = |code: &str| -> Vec<(String, u64, Option<String>)> {
+        report.with_code(code).map(|f| (f.file.clone(), f.pos.map_or(0, |p| p.line), f.key.clone())).collect()
+    };
+    let key = |s: &str| Some(s.to_string());
+    assert_eq!(at("N4.FILE_NAME_CASE").len(), 2, "sak.xml and data/dokvers.xml");
+    assert_eq!(at("N4.DATE_SENTINEL"), [("NOARKIH.XML".into(), 3, None), ("sak.xml".into(), 3, key("SA.ID=1"))]);
+    assert_eq!(at("N4.DATE_TWO_DIGIT_YEAR"), [("sak.xml".into(), 4, key("SA.ID=2"))]);
+    assert_eq!(at("N4.DATE_INVALID"), [("sak.xml".into(), 5, key("SA.ID=1"))]);
+    assert_eq!(at("N4.DUPLICATE_KEY"), [("sak.xml".into(), 5, key("SA.ID=1"))]);
+    assert_eq!(
+        at("N4.FOREIGN_KEY"),
+        [
+            ("JP.XML".into(), 3, key("JP.ID=11")),
+            ("DL.XML".into(), 2, key("DL.JPID=10 DL.DOKID=101")),
+            ("AM.XML".into(), 2, key("AM.JPID=12")),
+        ]
+    );
+    assert_eq!(at("N4.PATH_FALLBACK"), [("data/dokvers.xml".into(), 2, key("VE.DOKID=100"))]);
+    let fallback = report.with_code("N4.PATH_FALLBACK").next().unwrap();
+    assert!(fallback.message.contains("DOKUMENT/") || fallback.message.contains("dokument/"), "{fallback}");
+    assert!(fallback.message.contains("upper/lower case") && fallback.message.contains("drive letter"), "{fallback}");
+    assert_eq!(at("N4.DOCUMENT_PATH"), [("data/dokvers.xml".into(), 3, key("VE.DOKID=100"))]);
+    let read: Vec<_> = report.with_code("N4.READ").collect();
+    assert_eq!(read.len(), 1, "{}", describe(&report));
+    assert_eq!((read[0].file.as_str(), read[0].pos.map(|p| p.line)), ("ME.XML", Some(3)));
+    assert!(read[0].message.contains("UTF-8"), "{}", read[0]);
+    // Every row read is counted; TI.ANTPOSTER matched, except for the file read only in part.
+    assert_eq!(report.total("N4.COUNT"), 0, "{}", describe(&report));
+    assert_eq!(report.rows("SAK"), 3);
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deep = format!("<A.TAB><A>{}</A></A.TAB>", "<x>".repeat(50_000));
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("text", b"just text".to_vec()),
+        ("two roots", b"<A.TAB></A.TAB><B/>".to_vec()),
+        ("deep", deep.into_bytes()),
+        ("bad entity", b"<A.TAB><A><A.ID>&nope;</A.ID></A></A.TAB>".to_vec()),
+        ("unknown encoding", b"<?xml version=\"1.0\" encoding=\"klingon\"?><A.TAB/>".to_vec()),
+        ("nul", b"<A.TAB><A>\0</A></A.TAB>".to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let index = "<NOARK.IH><TABELLINFO><TI.TABELL>A</TI.TABELL><FIL><TI.FILNAVN>A.XML</TI.FILNAVN>\
+                     <TI.ANTPOSTER>x</TI.ANTPOSTER></FIL></TABELLINFO></NOARK.IH>";
+        let root = tmp.path().join(name);
+        fs::create_dir_all(&root).unwrap();
+        fs::write(root.join("NOARKIH.XML"), index).unwrap();
+        fs::write(root.join("A.XML"), &bytes).unwrap();
+        let report = checked(&root);
+        assert!(report.errors() >= 1, "{name}: the bad TI.ANTPOSTER at least");
+    }
+    // A broken index is an error, not a panic.
+    let root = tmp.path().join("badindex");
+    fs::create_dir_all(&root).unwrap();
+    fs::write(root.join("NOARKIH.XML"), "<NOARK.IH><TABELLINFO>").unwrap();
+    let err = Noark4::open(&root).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Xml);
+    assert!(err.pos.is_some(), "{err}");
+}
