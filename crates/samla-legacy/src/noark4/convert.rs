@@ -65,7 +65,7 @@ pub struct Conversion {
 
 /// A row with the file it came from.
 struct Src {
-    file: String,
+    file: std::sync::Arc<str>,
     row: Row,
 }
 
@@ -75,9 +75,16 @@ fn load(extract: &Noark4, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
     }
     let mut rows = extract.rows(table)?;
     let mut n = 0;
-    while let Some(row) = rows.next_row()? {
+    let mut file: std::sync::Arc<str> = "".into();
+    while let Some(mut row) = rows.next_row()? {
         n += 1;
-        f(Src { file: rows.file().unwrap_or_default().to_string(), row });
+        let current = rows.file().unwrap_or_default();
+        if *file != *current {
+            file = current.into();
+        }
+        row.fields.retain(|f| !f.value.is_empty());
+        row.fields.shrink_to_fit();
+        f(Src { file: file.clone(), row });
     }
     Ok(n)
 }
@@ -177,7 +184,7 @@ impl Converter<'_> {
 
     fn finding(&mut self, severity: Severity, code: &'static str, src: &Src, table: &str, message: String) {
         self.report.findings.push(
-            Finding::new(severity, code, src.file.clone(), message)
+            Finding::new(severity, code, src.file.to_string(), message)
                 .at(src.row.pos)
                 .in_table(table)
                 .with_key(src.row.key()),
@@ -199,7 +206,7 @@ impl Converter<'_> {
                 let mut finding = Finding::new(
                     Severity::Error,
                     "N4.UNKNOWN_CODE",
-                    src.file.clone(),
+                    src.file.to_string(),
                     format!("{field} {raw:?} is no known {list} code; written as it stands"),
                 )
                 .at(f)
@@ -441,7 +448,7 @@ impl Converter<'_> {
         e.push_field("dokumentnummer", v(&dl.row, "DL.RNR"));
         e.push_field("tilknyttetDato", format!("{tk}T00:00:00"));
         e.push_field("tilknyttetAv", av.clone());
-        let versions: Option<Vec<(String, Row)>> =
+        let versions: Option<Vec<(std::sync::Arc<str>, Row)>> =
             self.ve_by_db.get(&dokid).map(|v| v.iter().map(|s| (s.file.clone(), s.row.clone())).collect());
         for (file, row) in versions.unwrap_or_default() {
             let ve = Src { file, row };
@@ -676,7 +683,7 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
         let mut rows = extract.rows("NOARKSAK")?;
         while let Some(row) = rows.next_row()? {
             c.count("saksmappe").read += 1;
-            let sa = Src { file: rows.file().unwrap_or_default().to_string(), row };
+            let sa = Src { file: rows.file().unwrap_or_default().into(), row };
             let m = c.saksmappe(&sa, &arkivdel_id)?;
             w.element(&m).map_err(io)?;
         }
@@ -761,4 +768,25 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
     fs::rename(&partial, out.join("arkivstruktur.xml")).map_err(io)?;
     c.crosswalk.flush().map_err(|e| Error::io("crosswalk.csv", e))?;
     Ok(c.report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Times [`convert`] on the extract in `N4_BENCH`:
+    /// `N4_BENCH=/tmp/n4big cargo test -p samla-legacy --release -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn bench_convert() {
+        let Some(dir) = std::env::var_os("N4_BENCH") else { return };
+        let out = std::env::temp_dir().join(format!("samla-n4-bench-{}", std::process::id()));
+        let started = std::time::Instant::now();
+        let extract = Noark4::open(Path::new(&dir)).unwrap();
+        let done = convert(&extract, &out, &ConvertOptions { source: "bench".into() }).unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        let jp = done.counts.get("journalpost").map_or(0, |c| c.written);
+        println!("{jp} journalposter in {seconds:.2} s: {:.0} journalposter/s", jp as f64 / seconds);
+        fs::remove_dir_all(&out).unwrap();
+    }
 }
