@@ -66,7 +66,55 @@ pub struct Conversion {
 /// A row with the file it came from.
 struct Src {
     file: std::sync::Arc<str>,
-    row: Row,
+    row: Packed,
+}
+
+/// A row packed for holding: field names (shared) and one string of the values, joined
+/// by U+001F (which XML 1.0 text cannot hold). A third of the size of a [`Row`].
+#[derive(Clone)]
+struct Packed {
+    pos: samla_noark5::pos::Pos,
+    names: Box<[samla_noark5::element::Name]>,
+    text: Box<str>,
+}
+
+const SEP: char = '\u{1f}';
+
+impl Packed {
+    fn new(row: Row) -> Packed {
+        let mut names = Vec::with_capacity(row.fields.len());
+        let mut text = String::new();
+        for f in row.fields.into_iter().filter(|f| !f.value.is_empty()) {
+            if !names.is_empty() {
+                text.push(SEP);
+            }
+            text.push_str(&f.value);
+            names.push(f.name);
+        }
+        Packed { pos: row.pos, names: names.into(), text: text.into() }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        let found = self.names.iter().zip(self.text.split(SEP)).find(|(n, _)| ***n == *name).map(|(_, v)| v);
+        found.or_else(|| {
+            // Some vendors write JP_ID for JP.ID.
+            if !self.names.first().is_some_and(|n| n.contains('_')) {
+                return None;
+            }
+            let alt = name.replace('.', "_");
+            self.names.iter().zip(self.text.split(SEP)).find(|(n, _)| ***n == *alt).map(|(_, v)| v)
+        })
+    }
+
+    fn key(&self) -> String {
+        let fields = self
+            .names
+            .iter()
+            .zip(self.text.split(SEP))
+            .map(|(n, v)| super::Field { name: n.clone(), value: v.to_string(), pos: self.pos })
+            .collect();
+        Row { name: "".into(), pos: self.pos, fields }.key()
+    }
 }
 
 fn load(extract: &Noark4, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
@@ -76,20 +124,18 @@ fn load(extract: &Noark4, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
     let mut rows = extract.rows(table)?;
     let mut n = 0;
     let mut file: std::sync::Arc<str> = "".into();
-    while let Some(mut row) = rows.next_row()? {
+    while let Some(row) = rows.next_row()? {
         n += 1;
         let current = rows.file().unwrap_or_default();
         if *file != *current {
             file = current.into();
         }
-        row.fields.retain(|f| !f.value.is_empty());
-        row.fields.shrink_to_fit();
-        f(Src { file: file.clone(), row });
+        f(Src { file: file.clone(), row: Packed::new(row) });
     }
     Ok(n)
 }
 
-fn v<'a>(row: &'a Row, field: &str) -> &'a str {
+fn v<'a>(row: &'a Packed, field: &str) -> &'a str {
     row.get(field).unwrap_or("")
 }
 
@@ -202,7 +248,7 @@ impl Converter<'_> {
         match code_text(list, raw) {
             Some(text) => text.to_string(),
             None => {
-                let f = src.row.field(field).map(|f| f.pos).unwrap_or(src.row.pos);
+                let f = src.row.pos;
                 let mut finding = Finding::new(
                     Severity::Error,
                     "N4.UNKNOWN_CODE",
@@ -316,7 +362,7 @@ impl Converter<'_> {
         Ok(e)
     }
 
-    fn journalpost(&mut self, jp: &Src, sa: Option<&Row>, arkivdel_id: &str) -> Result<Element> {
+    fn journalpost(&mut self, jp: &Src, sa: Option<&Packed>, arkivdel_id: &str) -> Result<Element> {
         let t = "JOURNPOST";
         let key = v(&jp.row, "JP.ID").to_string();
         let jdato = self.date(jp, t, "JP.JDATO");
@@ -448,7 +494,7 @@ impl Converter<'_> {
         e.push_field("dokumentnummer", v(&dl.row, "DL.RNR"));
         e.push_field("tilknyttetDato", format!("{tk}T00:00:00"));
         e.push_field("tilknyttetAv", av.clone());
-        let versions: Option<Vec<(std::sync::Arc<str>, Row)>> =
+        let versions: Option<Vec<(std::sync::Arc<str>, Packed)>> =
             self.ve_by_db.get(&dokid).map(|v| v.iter().map(|s| (s.file.clone(), s.row.clone())).collect());
         for (file, row) in versions.unwrap_or_default() {
             let ve = Src { file, row };
@@ -683,7 +729,7 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
         let mut rows = extract.rows("NOARKSAK")?;
         while let Some(row) = rows.next_row()? {
             c.count("saksmappe").read += 1;
-            let sa = Src { file: rows.file().unwrap_or_default().into(), row };
+            let sa = Src { file: rows.file().unwrap_or_default().into(), row: Packed::new(row) };
             let m = c.saksmappe(&sa, &arkivdel_id)?;
             w.element(&m).map_err(io)?;
         }
