@@ -264,7 +264,7 @@ fn converts_to_noark5_that_validates_and_keeps_every_row() {
     let (dir, summary) = make(tmp.path(), 40, &[Fault4::BrokenForeignKey, Fault4::UnknownCode]);
     let extract = Noark4::open(&dir).unwrap();
     let out = tmp.path().join("n5");
-    let done = convert(&extract, &out, &ConvertOptions { source: "oppegard".into() }).unwrap();
+    let done = convert(&extract, &out, &ConvertOptions::new("oppegard")).unwrap();
     let xml = out.join("arkivstruktur.xml");
     let errors = common::xmllint(&xml, &common::schemas().join("noark5/v5_0/arkivstruktur.xsd"));
     assert!(errors.is_empty(), "{}", errors.join("\n"));
@@ -303,7 +303,7 @@ fn converts_to_noark5_that_validates_and_keeps_every_row() {
 
     // A rerun mints the same systemIDs.
     let again = tmp.path().join("n5b");
-    convert(&extract, &again, &ConvertOptions { source: "oppegard".into() }).unwrap();
+    convert(&extract, &again, &ConvertOptions::new("oppegard")).unwrap();
     assert_eq!(fs::read(&xml).unwrap(), fs::read(again.join("arkivstruktur.xml")).unwrap());
 }
 
@@ -432,4 +432,33 @@ fn hostile_input_never_panics() {
     let err = Noark4::open(&root).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Xml);
     assert!(err.pos.is_some(), "{err}");
+}
+
+#[test]
+fn converted_extract_passes_samla_check_with_zero_errors() {
+    use samla_legacy::noark4::convert::{ConvertOptions, convert};
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, summary) = make(tmp.path(), 30, &[]);
+    let extract = Noark4::open(&dir).unwrap();
+    let out = tmp.path().join("n5");
+    let mut options = ConvertOptions::new("oppegard");
+    options.schemas = samla_noark5::schemas::SchemaDir::locate(Some(&common::schemas()));
+    assert!(options.schemas.is_some());
+    convert(&extract, &out, &options).unwrap();
+    for xsd in ["arkivstruktur.xsd", "metadatakatalog.xsd", "addml.xsd"] {
+        assert!(out.join(xsd).is_file(), "{xsd}");
+    }
+    let uttrekk = fs::read_to_string(out.join("arkivuttrekk.xml")).unwrap();
+    assert!(uttrekk.contains(&format!("<value>{}</value>", summary.document_files)), "antallDokumentfiler");
+    let json = tmp.path().join("report.json");
+    let o = common::samla(&["-q", "check", out.to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["errors"], 0, "{stdout}");
+    assert_eq!(report["summary"]["registreringer"], summary.rows("JOURNPOST"));
+    assert_eq!(report["summary"]["dokumentobjekter"], summary.rows("DOKVERSJON"));
+    // The copied XSDs are the official ones, and arkivstruktur.xml is validated against them.
+    let schemas = report["summary"]["schemas"].as_str().unwrap();
+    assert!(schemas.contains("3 of 3") && !schemas.contains("no schema"), "{schemas}");
 }

@@ -25,8 +25,9 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
+use samla_noark5::addml::{Arkivuttrekk, Checksum, DataFile, SchemaFile};
 use samla_noark5::model::{NS_ARKIVSTRUKTUR, NS_METADATAKATALOG, NS_XSI};
-use samla_noark5::writer::XmlWriter;
+use samla_noark5::writer::{HashingWriter, XmlWriter};
 use samla_noark5::{Element, Error, Result};
 use sha2::{Digest, Sha256};
 
@@ -40,6 +41,16 @@ use super::{Finding, Noark4, Row, Severity};
 pub struct ConvertOptions {
     /// The source's name, part of every minted systemID (e.g. the municipality).
     pub source: String,
+    /// Where to copy the XSDs from (arkivstruktur.xsd, metadatakatalog.xsd, addml.xsd);
+    /// `None` writes no XSDs.
+    pub schemas: Option<samla_noark5::schemas::SchemaDir>,
+}
+
+impl ConvertOptions {
+    /// Options for the source called `source`, without XSDs.
+    pub fn new(source: &str) -> ConvertOptions {
+        ConvertOptions { source: source.to_string(), schemas: None }
+    }
 }
 
 /// Read, written and rejected rows of one entity.
@@ -572,13 +583,15 @@ fn copy_hashing(from: &Path, to: &Path) -> Result<(String, u64)> {
     Ok((samla_noark5::hex(&hasher.finalize()), size))
 }
 
-/// Converts `extract` into a Noark 5 v5.0 `arkivstruktur.xml`, `crosswalk.csv` and
-/// `DOKUMENT/` in `out` (created; must be empty or absent).
+/// Converts `extract` into a Noark 5 v5.0 extract in `out` (created; must be empty or
+/// absent): `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
+/// number of document files), the XSDs if [`ConvertOptions::schemas`] is set,
+/// `DOKUMENT/` and `crosswalk.csv`.
 ///
 /// ```no_run
 /// use samla_legacy::noark4::{Noark4, convert::{convert, ConvertOptions}};
 /// let extract = Noark4::open("uttrekk".as_ref())?;
-/// let done = convert(&extract, "ut".as_ref(), &ConvertOptions { source: "ski".into() })?;
+/// let done = convert(&extract, "ut".as_ref(), &ConvertOptions::new("ski"))?;
 /// println!("{:?}", done.counts["journalpost"]);
 /// # Ok::<(), samla_noark5::Error>(())
 /// ```
@@ -673,7 +686,7 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
 
     let partial = out.join("arkivstruktur.xml.partial");
     let file = File::create(&partial).map_err(|e| Error::io(partial.display().to_string(), e))?;
-    let mut w = XmlWriter::new(BufWriter::new(file));
+    let mut w = XmlWriter::new(HashingWriter::new(BufWriter::new(file)));
     let io = |e: std::io::Error| Error::io("arkivstruktur.xml", e);
     let skaper = extract.index.export_value("EI.ARKSKAPER").unwrap_or("ukjent arkivskaper").to_string();
     let from = extract.index.export_value("EI.FRADATO").and_then(|d| dates::parse(d).date()).map(|d| d.to_string());
@@ -737,7 +750,8 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
     // Journalposter whose sak is missing: kept, in one saksmappe of their own.
     let mut orphans: Vec<(String, Vec<Src>)> = c.jp_by_sa.drain().collect();
     orphans.sort_by(|a, b| a.0.cmp(&b.0));
-    if !orphans.is_empty() {
+    let orphan_mappe = !orphans.is_empty();
+    if orphan_mappe {
         let mut m = Element::new("mappe");
         m.set_attr("xsi:type", "saksmappe");
         m.push_field("systemID", c.id("NOARKSAK", "(uten sak)")?);
@@ -808,11 +822,74 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
         );
     }
 
-    let writer = w.finish().map_err(io)?;
+    let (writer, _, digest) = w.finish().map_err(io)?.finish();
     let file = writer.into_inner().map_err(|e| Error::io("arkivstruktur.xml", e.into_error()))?;
     file.sync_all().map_err(io)?;
     fs::rename(&partial, out.join("arkivstruktur.xml")).map_err(io)?;
     c.crosswalk.flush().map_err(|e| Error::io("crosswalk.csv", e))?;
+
+    // The XSDs, and arkivuttrekk.xml last: it states the digests of the others.
+    let mut schema_sha = BTreeMap::new();
+    if let Some(dir) = &options.schemas {
+        let v = samla_noark5::Version::V5_0;
+        let files = [
+            ("arkivstruktur.xsd", dir.noark5(v, "arkivstruktur.xsd")?),
+            ("metadatakatalog.xsd", dir.noark5(v, "metadatakatalog.xsd")?),
+            ("addml.xsd", dir.addml()?),
+        ];
+        for (name, from) in files {
+            let bytes = fs::read(&from).map_err(|e| Error::io(from.display().to_string(), e))?;
+            fs::write(out.join(name), &bytes).map_err(|e| Error::io(name, e))?;
+            schema_sha.insert(name, samla_noark5::hex(&Sha256::digest(&bytes)));
+        }
+    }
+    let sha = |value: String| Some(Checksum { algorithm: Some("SHA-256".into()), value: Some(value) });
+    let schema = |name: &str, main: bool| SchemaFile {
+        name: name.to_string(),
+        role: main.then(|| "main".to_string()),
+        checksum: schema_sha.get(name).cloned().and_then(sha),
+    };
+    let schemas = if schema_sha.is_empty() {
+        Vec::new()
+    } else {
+        vec![schema("arkivstruktur.xsd", true), schema("metadatakatalog.xsd", false)]
+    };
+    let written = |c: &Conversion, e: &str| c.counts.get(e).map_or(0, |n| n.written);
+    let mapper = written(&c.report, "saksmappe") + u64::from(orphan_mappe);
+    let uttrekk = Arkivuttrekk {
+        version: Some("5.0".into()),
+        record_creators: vec![skaper.clone()],
+        system_type: Some("Sakarkiv (Noark 4, konvertert til Noark 5)".into()),
+        system_name: Some(
+            extract.index.export_value("EI.SYSTEMNAVN").filter(|s| !s.is_empty()).unwrap_or("Noark 4").to_string(),
+        ),
+        archive: Some(skaper.clone()),
+        period_start: Some(from.clone()),
+        period_end: Some(to.clone()),
+        info: vec![
+            ("periode.inngaaendeSkille".into(), "skarpt".into()),
+            ("periode.utgaaendeSkille".into(), "skarpt".into()),
+            ("inneholderSkjermetInformasjon".into(), "false".into()),
+            ("omfatterDokumenterSomErKassert".into(), "false".into()),
+            ("inneholderDokumenterSomSkalKasseres".into(), "false".into()),
+            ("inneholderVirksomhetsspesifikkeMetadata".into(), "false".into()),
+            ("antallDokumentfiler".into(), written(&c.report, "dokumentobjekt").to_string()),
+        ],
+        files: vec![DataFile {
+            object: "arkivstruktur".into(),
+            name: "arkivstruktur.xml".into(),
+            checksum: sha(digest),
+            schemas,
+            occurrences: vec![
+                ("mappe".into(), mapper.to_string()),
+                ("registrering".into(), written(&c.report, "journalpost").to_string()),
+            ],
+            pos: Default::default(),
+        }],
+    };
+    let path = out.join("arkivuttrekk.xml");
+    let file = File::create(&path).map_err(|e| Error::io("arkivuttrekk.xml", e))?;
+    uttrekk.write(BufWriter::new(file)).map_err(|e| Error::io("arkivuttrekk.xml", e))?;
     Ok(c.report)
 }
 
@@ -829,7 +906,7 @@ mod tests {
         let out = std::env::temp_dir().join(format!("samla-n4-bench-{}", std::process::id()));
         let started = std::time::Instant::now();
         let extract = Noark4::open(Path::new(&dir)).unwrap();
-        let done = convert(&extract, &out, &ConvertOptions { source: "bench".into() }).unwrap();
+        let done = convert(&extract, &out, &ConvertOptions::new("bench")).unwrap();
         let seconds = started.elapsed().as_secs_f64();
         let jp = done.counts.get("journalpost").map_or(0, |c| c.written);
         println!("{jp} journalposter in {seconds:.2} s: {:.0} journalposter/s", jp as f64 / seconds);
