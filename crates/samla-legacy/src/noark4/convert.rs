@@ -897,6 +897,10 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
 mod tests {
     use super::*;
 
+    // As in the samla binary: the timing tests measure what the command line gets.
+    #[global_allocator]
+    static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
     /// Times [`convert`] on the extract in `N4_BENCH`:
     /// `N4_BENCH=/tmp/n4big cargo test -p samla-legacy --release -- --ignored --nocapture`.
     #[test]
