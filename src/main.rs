@@ -78,6 +78,18 @@ enum Command {
         #[arg(long)]
         report_json: Option<PathBuf>,
     },
+    /// Wash persons, organisations and addresses against register snapshots
+    /// (Folkeregisteret, Enhetsregisteret, Matrikkelen, KRR, Klass 131).
+    ///
+    /// The job file names the snapshots, the input tables and what their columns mean
+    /// (see --example-job). Inputs are never modified. The output folder gets the washed
+    /// tables, ledger.csv (every change, with rule, class and snapshot), manual.csv (class
+    /// C, with candidates) and report.json/html, all or nothing. Only classes A and B are
+    /// applied. Exit code 0: every input reconciles; 2: the job could not run.
+    Wash(WashArgs),
+    /// Generate synthetic register snapshots and municipal records drawn from them with
+    /// known noise, plus a ground truth and a washing job (for tests and benchmarks).
+    GenerateRegisters(RegisterArgs),
     /// Run the demo: generate two municipalities, Ski and Oppegård, and inspect them.
     Demo {
         /// Work folder for the demo's output.
@@ -87,6 +99,45 @@ enum Command {
         #[arg(long)]
         schemas: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct WashArgs {
+    /// The job file (TOML).
+    #[arg(long, required_unless_present = "example_job")]
+    job: Option<PathBuf>,
+    /// Print a commented example job and exit.
+    #[arg(long)]
+    example_job: bool,
+    /// Show whole fødselsnummer in the report and on the terminal (masked by default).
+    #[arg(long)]
+    reveal_ids: bool,
+    /// Measure the applied matches against a ground truth (`input;key;entity`, as
+    /// generate-registers writes) and print precision, recall and F1.
+    #[arg(long)]
+    truth: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct RegisterArgs {
+    /// Output folder.
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed; the same seed and sizes give the same files.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Persons in Folkeregisteret.
+    #[arg(long, default_value_t = 20_000)]
+    persons: usize,
+    /// Addresses in Matrikkelen (at least).
+    #[arg(long, default_value_t = 20_000)]
+    addresses: usize,
+    /// Units in Enhetsregisteret.
+    #[arg(long, default_value_t = 2_000)]
+    organisations: usize,
+    /// Person records in the two municipalities' inputs.
+    #[arg(long, default_value_t = 5_000)]
+    records: usize,
 }
 
 #[derive(clap::Args)]
@@ -218,6 +269,8 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args, cli.quiet),
         Command::Package(args) => run_package(args, cli.quiet),
         Command::Verify { path, report_json } => run_verify(&path, report_json.as_deref(), cli.quiet),
+        Command::Wash(args) => Ok(run_wash(&args, cli.quiet)),
+        Command::GenerateRegisters(args) => Ok(run_generate_registers(&args, cli.quiet)),
         Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
     };
     match result {
@@ -698,4 +751,134 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {
+    if args.example_job {
+        print!("{}", samla_wash::job::EXAMPLE);
+        return ExitCode::SUCCESS;
+    }
+    let job = args.job.as_deref().expect("clap requires --job");
+    let started = Instant::now();
+    let result = samla_wash::job::Job::read(job).and_then(|job| {
+        let options = samla_wash::wash::RunOptions { reveal_ids: args.reveal_ids };
+        let report = samla_wash::wash::run(&job, options, &mut |step| {
+            if !quiet {
+                eprintln!("  {:6.1} s  {step} …", started.elapsed().as_secs_f64());
+            }
+        })?;
+        Ok((job, report))
+    });
+    match result {
+        Ok((job, report)) => {
+            if !quiet {
+                print_wash_report(&report, &job.job.out);
+            }
+            if let Some(truth) = &args.truth {
+                match samla_wash::evaluate::evaluate(&job, truth) {
+                    Ok(figures) => print_quality(&figures),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            if report.reconciled() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_quality(figures: &[(String, samla_wash::job::Entity, samla_wash::evaluate::Quality)]) {
+    let mut persons = samla_wash::evaluate::Quality::default();
+    println!("Quality against the ground truth (classes A+B):");
+    for (name, entity, q) in figures {
+        if *entity == samla_wash::job::Entity::Person {
+            persons.add(q);
+        }
+        println!(
+            "  {name:<22} precision {:.4}  recall {:.4}  F1 {:.4}  ({} matched, {} correct, {} linkable)",
+            q.precision(),
+            q.recall(),
+            q.f1(),
+            q.matched,
+            q.correct,
+            q.linkable
+        );
+    }
+    println!(
+        "  {:<22} precision {:.4}  recall {:.4}  F1 {:.4}",
+        "all persons",
+        persons.precision(),
+        persons.recall(),
+        persons.f1()
+    );
+}
+
+fn print_wash_report(report: &samla_wash::report::Report, out: &Path) {
+    println!("Washed in {:.1} s: {}", report.seconds, report.job);
+    for i in &report.inputs {
+        let classes: Vec<String> = i.by_class.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        println!(
+            "  {:<22} in {:>8} = matched {:>8} + unmatched {:>7} (manual {}) + rejected {}  [{}]{}",
+            i.name,
+            i.records_in,
+            i.matched,
+            i.unmatched,
+            i.manual,
+            i.rejected,
+            classes.join(", "),
+            if i.reconciled { "" } else { "  DOES NOT RECONCILE" }
+        );
+        let flags: Vec<String> = i.flags.iter().map(|(f, n)| format!("{f} {n}")).collect();
+        if !flags.is_empty() {
+            println!("  {:<22} flags: {}", "", flags.join(", "));
+        }
+        for e in i.examples.iter().take(3) {
+            println!("  {:<22} manual: {e}", "");
+        }
+    }
+    println!(
+        "  {} ledger rows, {} manual candidate rows; outputs in {} (report.html)",
+        report.ledger_rows,
+        report.manual_rows,
+        out.display()
+    );
+}
+
+fn run_generate_registers(args: &RegisterArgs, quiet: bool) -> ExitCode {
+    let options = samla_fixtures::registers::Options {
+        out: args.out.clone(),
+        seed: args.seed,
+        persons: args.persons,
+        addresses: args.addresses,
+        organisations: args.organisations,
+        records: args.records,
+    };
+    let started = Instant::now();
+    match samla_fixtures::registers::generate(&options) {
+        Ok(s) => {
+            if !quiet {
+                println!(
+                    "Generated in {:.1} s: {} persons, {} addresses, {} organisations; {} person, {} organisation and {} address records. Job: {}",
+                    started.elapsed().as_secs_f64(),
+                    s.persons,
+                    s.addresses,
+                    s.organisations,
+                    s.person_records,
+                    s.organisation_records,
+                    s.address_records,
+                    s.job.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.out.display());
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,218 @@
+//! `samla wash` end to end: generated registers and records with known noise, the
+//! quality figures against the ground truth, the reconciliation, privacy, and bad input.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::samla;
+use samla_wash::evaluate::{Quality, evaluate};
+use samla_wash::job::{Entity, Job};
+use samla_wash::table::Table;
+
+fn generate(dir: &Path, persons: usize, records: usize) -> PathBuf {
+    let out = dir.join("data");
+    let o = samla(&[
+        "-q",
+        "generate-registers",
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        "11",
+        "--persons",
+        &persons.to_string(),
+        "--addresses",
+        &persons.to_string(),
+        "--organisations",
+        "2000",
+        "--records",
+        &records.to_string(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+fn wash(job: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["wash", "--job", job.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    samla(&args)
+}
+
+#[test]
+fn generated_records_wash_with_high_precision_and_recall_and_reconcile() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 20_000, 6_000);
+    let o = wash(&data.join("wash.toml"), &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+
+    let job = Job::read(&data.join("wash.toml")).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(data.join("washed/report.json")).unwrap()).unwrap();
+    for input in report["inputs"].as_array().unwrap() {
+        let n = |k: &str| input[k].as_u64().unwrap();
+        assert_eq!(n("records_in"), n("matched") + n("unmatched") + n("rejected"), "{input}");
+        assert!(input["reconciled"].as_bool().unwrap());
+    }
+
+    let mut persons = Quality::default();
+    for (name, entity, q) in evaluate(&job, &data.join("truth.csv")).unwrap() {
+        println!("{name}: precision {:.4} recall {:.4} F1 {:.4} ({q:?})", q.precision(), q.recall(), q.f1());
+        match entity {
+            Entity::Person => persons.add(&q),
+            Entity::Organisation | Entity::Address => {
+                assert!(q.precision() >= 0.99, "{name}: precision {:.4}", q.precision());
+                assert!(q.recall() >= 0.90, "{name}: recall {:.4}", q.recall());
+            }
+        }
+    }
+    assert_eq!(persons.records, 6_000);
+    assert!(persons.precision() >= 0.995, "person precision {:.4} ({persons:?})", persons.precision());
+    assert!(persons.recall() >= 0.97, "person recall {:.4} ({persons:?})", persons.recall());
+}
+
+#[test]
+fn protected_addresses_are_never_written_and_ids_are_masked_in_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 5_000, 3_000);
+    let o = wash(&data.join("wash.toml"), &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = data.join("washed");
+    let mut flagged = 0;
+    for name in ["ski-klienter", "oppegard-klienter"] {
+        let t = Table::read(&out.join(format!("{name}.washed.csv"))).unwrap();
+        let (flags, adresse, washed, key) = (
+            t.column("wash_flags").unwrap(),
+            t.column("adresse").unwrap(),
+            t.column("washed_adresse").unwrap(),
+            t.column("klient_id").unwrap(),
+        );
+        let ledger = fs::read_to_string(out.join("ledger.csv")).unwrap();
+        for i in 0..flags.len() {
+            if flags[i].is_some_and(|f| f.contains("adressebeskyttelse")) {
+                flagged += 1;
+                assert_eq!((adresse[i], washed[i]), (None, None), "row {i} of {name}");
+                let k = key[i].unwrap();
+                assert!(
+                    !ledger.lines().any(|l| l.contains(&format!(";{k};adresse;"))),
+                    "{k} has an address in the ledger"
+                );
+            }
+        }
+    }
+    assert!(flagged > 0, "the generator makes some protected persons");
+    let report = fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(report.contains("\"addresses_withheld\""));
+    // Eleven-digit numbers only appear masked in the reports.
+    for file in ["report.json", "report.html"] {
+        let text = fs::read_to_string(out.join(file)).unwrap();
+        assert!(!has_fnr(&text), "{file} shows a whole fødselsnummer");
+    }
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(!has_fnr(&stdout), "the terminal shows a whole fødselsnummer: {stdout}");
+}
+
+fn has_fnr(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(13).any(|w| !w[0].is_ascii_digit() && w[1..12].iter().all(u8::is_ascii_digit) && !w[12].is_ascii_digit())
+}
+
+#[test]
+fn the_input_is_never_modified_and_reruns_give_the_same_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 3_000, 1_000);
+    let before = fs::read(data.join("input/ski-klienter.csv")).unwrap();
+    assert!(wash(&data.join("wash.toml"), &["-q"]).status.success());
+    let first = fs::read(data.join("washed/ledger.csv")).unwrap();
+    let first_table = fs::read(data.join("washed/ski-klienter.washed.csv")).unwrap();
+    assert!(wash(&data.join("wash.toml"), &["-q"]).status.success());
+    assert_eq!(fs::read(data.join("input/ski-klienter.csv")).unwrap(), before);
+    assert_eq!(fs::read(data.join("washed/ledger.csv")).unwrap(), first);
+    assert_eq!(fs::read(data.join("washed/ski-klienter.washed.csv")).unwrap(), first_table);
+    assert!(!data.join("washed.partial").exists());
+}
+
+/// Runs the job after `damage` and expects exit 2, a message containing every `expected`
+/// piece, and no output folder.
+fn fails_cleanly(damage: impl FnOnce(&Path), expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 1_000, 300);
+    damage(&data);
+    let o = wash(&data.join("wash.toml"), &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "expected `{e}` in: {stderr}");
+    }
+    assert!(!data.join("washed").exists(), "a failed job left an output folder");
+    assert!(!data.join("washed.partial").exists(), "a failed job left a partial folder");
+}
+
+#[test]
+fn a_malformed_csv_row_is_named_by_file_line_and_column() {
+    fails_cleanly(
+        |data| {
+            let path = data.join("input/oppegard-klienter.csv");
+            let mut text = fs::read_to_string(&path).unwrap();
+            let third = text.match_indices('\n').nth(2).unwrap().0;
+            text.insert_str(third, ";extra");
+            fs::write(path, text).unwrap();
+        },
+        &["oppegard-klienter.csv:3:", "more than the header's 8 fields"],
+    );
+}
+
+#[test]
+fn an_unknown_column_lists_the_columns_there_are() {
+    fails_cleanly(
+        |data| {
+            let job =
+                fs::read_to_string(data.join("wash.toml")).unwrap().replacen("\"fodselsnummer\"", "\"personnr\"", 1);
+            fs::write(data.join("wash.toml"), job).unwrap();
+        },
+        &["ski-klienter.csv", "no column `personnr`", "fodselsnummer"],
+    );
+}
+
+#[test]
+fn a_snapshot_in_the_wrong_encoding_is_named_by_line_and_column() {
+    fails_cleanly(
+        |data| {
+            let path = data.join("registers/adresser.csv");
+            let text = fs::read_to_string(&path).unwrap();
+            // Re-encode as ISO-8859-1, as an older export would be.
+            let latin1: Vec<u8> = text.trim_start_matches('\u{feff}').chars().map(|c| c as u32 as u8).collect();
+            fs::write(path, latin1).unwrap();
+        },
+        &["adresser.csv:", "is not UTF-8", "iconv"],
+    );
+}
+
+#[test]
+fn a_truncated_freg_snapshot_is_named_by_line() {
+    fails_cleanly(
+        |data| {
+            let path = data.join("registers/freg.jsonl");
+            let text = fs::read_to_string(&path).unwrap();
+            fs::write(&path, &text[..text.len() - 40]).unwrap();
+        },
+        &["freg.jsonl:1000:", "not a Folkeregisteret person"],
+    );
+}
+
+#[test]
+fn a_missing_snapshot_says_which_and_what_to_do() {
+    fails_cleanly(
+        |data| fs::remove_file(data.join("registers/krr.jsonl")).unwrap(),
+        &["krr.jsonl", "relative to the job file"],
+    );
+}
+
+#[test]
+fn the_example_job_is_printed() {
+    let o = samla(&["wash", "--example-job"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    Job::parse(Path::new("job.toml"), &text).expect("the example job parses");
+}
