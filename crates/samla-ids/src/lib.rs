@@ -264,6 +264,26 @@ mod tests {
     }
 
     #[test]
+    fn the_official_vectors_and_each_with_one_digit_changed() {
+        let rules = Rules::default();
+        let vectors = [
+            ("30108299939", PersonKind::Fodselsnummer, true),
+            ("30908299902", PersonKind::SyntheticSkatteetaten, true),
+            ("20036914700", PersonKind::Fodselsnummer, false),
+            ("03851598730", PersonKind::SyntheticSkatteetaten, false),
+        ];
+        for (number, kind, by_2032_rule) in vectors {
+            assert_eq!(check_person(number, rules), Ok(Person { kind, by_2032_rule }), "{number}");
+            for i in 0..11 {
+                let mut changed = number.as_bytes().to_vec();
+                changed[i] = b'0' + (changed[i] - b'0' + 1) % 10;
+                let changed = String::from_utf8(changed).unwrap();
+                assert!(check_person(&changed, rules).is_err(), "{changed} (digit {i} of {number}) passed");
+            }
+        }
+    }
+
+    #[test]
     fn reasons_are_told() {
         assert_eq!(check_person("0101011234", Rules::default()).unwrap_err().reason, Reason::Length);
         assert_eq!(check_person("0101011234x", Rules::default()).unwrap_err().reason, Reason::NotDigits);

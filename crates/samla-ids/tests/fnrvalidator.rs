@@ -1,9 +1,11 @@
-//! Prints person-number test vectors with samla's verdict, one per line:
-//! `number;valid|invalid;kind`. Half are valid fødselsnummer and D-numbers (some only
-//! valid by the 2032 rule), half have one digit changed or two swapped.
-//!
-//! `cargo run --release -p samla-ids --example vectors -- 100000 7` is what
-//! scripts/compare-fnrvalidator.sh feeds to NAV's @navikt/fnrvalidator.
+//! samla's fødselsnummer and D-number check against an independent implementation,
+//! NAV's `@navikt/fnrvalidator` (npm), on 100,000 generated numbers: half valid (some
+//! only by the 2032 rule), half with one digit changed or two swapped. Needs node and
+//! npm; the package is installed into target/fnrvalidator on first use.
+//! `scripts/compare-fnrvalidator.sh` runs this and prints the figures.
+
+use std::path::PathBuf;
+use std::process::Command;
 
 use samla_ids::{PersonKind, Rules, check_person, mod11};
 
@@ -46,10 +48,7 @@ fn valid(rng: &mut Rng) -> String {
     }
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(7);
+fn vectors(n: usize, seed: u64) -> String {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let rules = Rules::default();
     let mut out = String::with_capacity(n * 24);
@@ -81,5 +80,29 @@ fn main() {
         };
         out.push_str(&format!("{number};{verdict};{kind}\n"));
     }
-    print!("{out}");
+    out
+}
+
+#[test]
+fn samla_agrees_with_navikt_fnrvalidator_on_100000_numbers() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let work =
+        std::env::var_os("FNRVALIDATOR_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target/fnrvalidator"));
+    std::fs::create_dir_all(&work).unwrap();
+    if !work.join("node_modules/@navikt/fnrvalidator/package.json").exists() {
+        let status = Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix", ".", "@navikt/fnrvalidator@2.2.1"])
+            .current_dir(&work)
+            .status()
+            .expect("npm runs (install node and npm)");
+        assert!(status.success(), "npm install @navikt/fnrvalidator failed");
+    }
+    let n: usize = std::env::var("FNR_VECTORS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    std::fs::write(work.join("vectors.txt"), vectors(n, 7)).unwrap();
+    let out =
+        Command::new("node").arg(root.join("scripts/fnrvalidator-compare.js")).arg(&work).output().expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(out.status.success(), "samla and fnrvalidator disagree:\n{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("{n} numbers")) && stdout.contains(" 0 disagree"), "{stdout}");
 }
