@@ -90,7 +90,8 @@ enum Command {
     /// Generate synthetic register snapshots and municipal records drawn from them with
     /// known noise, plus a ground truth and a washing job (for tests and benchmarks).
     GenerateRegisters(RegisterArgs),
-    /// Run the demo: generate two municipalities, Ski and Oppegård, and inspect them.
+    /// Run the demo: generate two municipalities, Ski and Oppegård, check them, wash
+    /// their parties against generated register snapshots, package Ski and verify it.
     Demo {
         /// Work folder for the demo's output.
         #[arg(long, default_value = "work/demo")]
@@ -725,6 +726,7 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
             println!("  reports: {}/{folder}-report.html and .json\n", out.display());
         }
     }
+    wash_demo(out, quiet)?;
     // Ski's extract is clean: package it for the depot, then verify the package.
     if let Some(schemas) = &schemas {
         let options = samla_package::package::Options {
@@ -745,7 +747,7 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
     }
     if !quiet {
         println!(
-            "\nThe extracts, their reports and Ski's package are in {}. Next: `samla check {}/oppegaard`.",
+            "\nThe extracts, their reports, the washing (vask/washed/report.html) and Ski's package are in {}. Next: `samla check {}/oppegaard`.",
             out.display(),
             out.display()
         );
@@ -790,6 +792,64 @@ fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The demo's washing step: register snapshots are generated that hold the parties of
+/// both extracts (and thousands of others), then the parties and the generated client,
+/// supplier and property tables are washed against them.
+fn wash_demo(out: &Path, quiet: bool) -> samla_noark5::Result<()> {
+    let fail = |e: samla_wash::Error| {
+        samla_noark5::Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
+    };
+    let mut known = Vec::new();
+    for folder in ["ski", "oppegaard"] {
+        let parties = samla_wash::parties::read_parties(&out.join(folder)).map_err(fail)?;
+        let (ids, names, lines, post) = (
+            parties.column("fnr").map_err(fail)?,
+            parties.column("navn").map_err(fail)?,
+            parties.column("postadresse").map_err(fail)?,
+            parties.column("postnummer").map_err(fail)?,
+        );
+        for i in 0..ids.len() {
+            if let (Some(id), Some(name)) = (ids[i], names[i]) {
+                known.push(samla_fixtures::registers::KnownPerson {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    address: lines[i].unwrap_or_default().to_string(),
+                    postnummer: post[i].unwrap_or_default().to_string(),
+                });
+            }
+        }
+    }
+    let dir = out.join("vask");
+    let options = samla_fixtures::registers::Options {
+        persons: 20_000,
+        addresses: 20_000,
+        organisations: 2_000,
+        records: 2_000,
+        known,
+        ..samla_fixtures::registers::Options::new(&dir, 2020)
+    };
+    let summary = samla_fixtures::registers::generate(&options)
+        .map_err(|e| samla_noark5::Error::io(dir.display().to_string(), e))?;
+    let mut job = std::fs::read_to_string(&summary.job)
+        .map_err(|e| samla_noark5::Error::io(summary.job.display().to_string(), e))?;
+    for (name, folder) in [("ski-parter", "ski"), ("oppegaard-parter", "oppegaard")] {
+        job.push_str(&format!("\n[[input]]\nname = \"{name}\"\npath = \"../{folder}\"\nentity = \"person\"\n"));
+    }
+    std::fs::write(&summary.job, job).map_err(|e| samla_noark5::Error::io(summary.job.display().to_string(), e))?;
+    if !quiet {
+        println!(
+            "Washing against generated snapshots of Folkeregisteret, Enhetsregisteret, Matrikkelen, KRR and Klass 131:"
+        );
+    }
+    let job = samla_wash::job::Job::read(&summary.job).map_err(fail)?;
+    let report = samla_wash::wash::run(&job, samla_wash::wash::RunOptions::default(), &mut |_| {}).map_err(fail)?;
+    if !quiet {
+        print_wash_report(&report, &job.job.out);
+        println!();
+    }
+    Ok(())
 }
 
 fn print_quality(figures: &[(String, samla_wash::job::Entity, samla_wash::evaluate::Quality)]) {
@@ -857,6 +917,7 @@ fn run_generate_registers(args: &RegisterArgs, quiet: bool) -> ExitCode {
         addresses: args.addresses,
         organisations: args.organisations,
         records: args.records,
+        known: Vec::new(),
     };
     let started = Instant::now();
     match samla_fixtures::registers::generate(&options) {

@@ -216,3 +216,32 @@ fn the_example_job_is_printed() {
     let text = String::from_utf8(o.stdout).unwrap();
     Job::parse(Path::new("job.toml"), &text).expect("the example job parses");
 }
+
+#[test]
+fn the_parties_of_a_noark5_extract_are_washed_and_all_accounted_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let extract = common::generate(dir.path(), &["--seed", "5", "--mapper", "40"]);
+    let xml = fs::read_to_string(extract.join("arkivstruktur.xml")).unwrap();
+    // The oracle: the parties as plain text counts them.
+    let parties = xml.matches("<korrespondansepart>").count() + xml.matches("<part>").count();
+    assert!(parties > 40, "{parties}");
+    let table = samla_wash::parties::read_parties(&extract).unwrap();
+    assert_eq!(table.frame.height(), parties);
+    let fnr = table.column("fnr").unwrap();
+    let orgnr = table.column("orgnr").unwrap();
+    assert!(fnr.iter().zip(&orgnr).all(|(f, o)| f.is_some() || o.is_some()), "every generated party has an identifier");
+
+    let data = generate(dir.path(), 1_000, 100);
+    let mut job = fs::read_to_string(data.join("wash.toml")).unwrap();
+    job.push_str(&format!("\n[[input]]\nname = \"parter\"\npath = \"{}\"\nentity = \"person\"\n", extract.display()));
+    fs::write(data.join("wash.toml"), job).unwrap();
+    let o = wash(&data.join("wash.toml"), &["-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let washed = Table::read(&data.join("washed/parter.washed.csv")).unwrap();
+    assert_eq!(washed.frame.height(), parties);
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(data.join("washed/report.json")).unwrap()).unwrap();
+    let input = report["inputs"].as_array().unwrap().iter().find(|i| i["name"] == "parter").unwrap();
+    assert_eq!(input["records_in"].as_u64(), Some(parties as u64));
+    assert!(input["reconciled"].as_bool().unwrap());
+}

@@ -175,6 +175,44 @@ pub fn check_person(s: &str, rules: Rules) -> Result<Person, Invalid> {
     }
 }
 
+/// The birth date a person number holds, as (year, month, day): D-numbers, H-numbers
+/// and synthetic numbers decoded, the century from the individnummer ranges. `None` for
+/// anything that is not 11 digits or whose individnummer fits no century for its year.
+/// The date itself is not checked: use [`check_person`] for that.
+///
+/// ```
+/// use samla_ids::birth_date_of;
+/// assert_eq!(birth_date_of("30108299939"), Some((1982, 10, 30)));
+/// assert_eq!(birth_date_of("41019710066"), Some((1997, 1, 1)));
+/// assert_eq!(birth_date_of("30908299902"), Some((1982, 10, 30)));
+/// ```
+pub fn birth_date_of(id: &str) -> Option<(u16, u8, u8)> {
+    let d: Vec<u32> = id.bytes().map(|b| u32::from(b.wrapping_sub(b'0'))).collect();
+    if d.len() != 11 || d.iter().any(|&x| x > 9) {
+        return None;
+    }
+    let mut day = d[0] * 10 + d[1];
+    let mut month = d[2] * 10 + d[3];
+    if day > 40 {
+        day -= 40;
+    }
+    if month > 80 {
+        month -= 80;
+    } else if month > 40 {
+        month -= 40;
+    }
+    let yy = d[4] * 10 + d[5];
+    let individ = d[6] * 100 + d[7] * 10 + d[8];
+    let year = match individ {
+        0..=499 => 1900 + yy,
+        500..=749 if yy >= 54 => 1800 + yy,
+        500..=999 if yy <= 39 => 2000 + yy,
+        900..=999 => 1900 + yy,
+        _ => return None,
+    };
+    Some((year as u16, month as u8, day as u8))
+}
+
 /// Checks an organisasjonsnummer.
 pub fn check_orgnr(s: &str) -> Result<(), Invalid> {
     let d = digits(s, 9)?;

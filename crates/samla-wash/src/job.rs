@@ -68,6 +68,14 @@ entity = "organisation"
 key = "lev_id"
 columns = { orgnr = "orgnr", name = "navn", address = "adresse", postnummer = "postnr" }
 
+# A Noark 5 extract (folder, tar or DIAS package): its korrespondanseparter and parter.
+# The key and columns are samla's own: key, systemID, element, navn, fnr, orgnr,
+# postadresse, postnummer, poststed.
+# [[input]]
+# name = "ski-parter"
+# path = "ski-uttrekk"
+# entity = "person"
+
 [[input]]
 name = "eiendommer"
 path = "input/eiendommer.csv"
@@ -144,14 +152,38 @@ pub enum Entity {
 pub struct Input {
     /// A name, used for output files and in the ledger.
     pub name: String,
-    /// CSV or Parquet.
+    /// CSV or Parquet, or a Noark 5 extract (folder or tar), whose korrespondanseparter
+    /// and parter are washed (see [`crate::parties`]).
     pub path: PathBuf,
     /// What it holds.
     pub entity: Entity,
-    /// The column that identifies a record.
+    /// The column that identifies a record (for an extract: `key`, set by samla).
+    #[serde(default)]
     pub key: String,
-    /// Which column means what.
+    /// Which column means what (for an extract: set by samla).
+    #[serde(default)]
     pub columns: Columns,
+}
+
+impl Input {
+    /// For a Noark 5 extract, the key and columns of its parties table.
+    fn default_for_extract(&mut self) {
+        if self.key.is_empty() {
+            self.key = "key".into();
+        }
+        let c = &mut self.columns;
+        let set = |slot: &mut Option<String>, name: &str| {
+            slot.get_or_insert_with(|| name.to_string());
+        };
+        set(&mut c.name, "navn");
+        set(&mut c.address, "postadresse");
+        set(&mut c.postnummer, "postnummer");
+        match self.entity {
+            Entity::Person => set(&mut c.fnr, "fnr"),
+            Entity::Organisation => set(&mut c.orgnr, "orgnr"),
+            Entity::Address => {}
+        }
+    }
 }
 
 /// The meaning of an input's columns. Only the ones the table has are given.
@@ -215,6 +247,15 @@ impl Job {
         }
         for i in &mut job.input {
             i.path = base.join(&i.path);
+            if crate::parties::is_extract(&i.path) {
+                i.default_for_extract();
+            } else if i.key.is_empty() {
+                return Err(Error::new(
+                    path,
+                    format!("input `{}` names no `key` column", i.name),
+                    "add key = \"<column>\"",
+                ));
+            }
         }
         let mut names: Vec<&str> = job.input.iter().map(|i| i.name.as_str()).collect();
         names.sort_unstable();

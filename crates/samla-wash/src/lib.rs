@@ -23,6 +23,7 @@ pub mod evaluate;
 pub mod job;
 pub mod matching;
 pub mod normalize;
+pub mod parties;
 pub mod report;
 pub mod snapshot;
 pub mod table;

@@ -320,7 +320,7 @@ pub fn match_person(index: &PersonIndex, r: &PersonRecord, opts: &Options) -> (O
         }
     });
     if birth.is_none() {
-        birth = id.and_then(normalize::birth_date_of);
+        birth = id.and_then(samla_ids::birth_date_of);
     }
     if id.is_none() && tokens.is_empty() {
         return (Outcome::Rejected("verken gyldig identifikator eller navn".into()), notes);
@@ -449,7 +449,7 @@ pub fn match_person(index: &PersonIndex, r: &PersonRecord, opts: &Options) -> (O
             let reason = if scored[0].0 >= opts.fuzzy_threshold {
                 "flere personer har nesten samme navn".to_string()
             } else {
-                format!("navnet ligner bare ({:.2} < {:.2})", scored[0].0, opts.fuzzy_threshold)
+                format!("navnet ligner bare ({:.3} < {:.3})", scored[0].0, opts.fuzzy_threshold)
             };
             let candidates = scored.iter().take(5).map(|(_, i)| *i).collect();
             (Outcome::Manual { rule: Rule::PersonFuzzyName, candidates, reason }, notes)

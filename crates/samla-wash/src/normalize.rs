@@ -148,35 +148,6 @@ pub fn date(s: &str) -> Option<(u16, u8, u8)> {
     ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
 }
 
-/// The birth date a valid person number holds (D-numbers and H-numbers decoded), using
-/// the individnummer ranges to find the century.
-pub fn birth_date_of(id: &str) -> Option<(u16, u8, u8)> {
-    let d: Vec<u32> = id.bytes().map(|b| u32::from(b.wrapping_sub(b'0'))).collect();
-    if d.len() != 11 || d.iter().any(|&x| x > 9) {
-        return None;
-    }
-    let mut day = d[0] * 10 + d[1];
-    let mut month = d[2] * 10 + d[3];
-    if day > 40 {
-        day -= 40;
-    }
-    if month > 80 {
-        month -= 80;
-    } else if month > 40 {
-        month -= 40;
-    }
-    let yy = d[4] * 10 + d[5];
-    let individ = d[6] * 100 + d[7] * 10 + d[8];
-    let year = match individ {
-        0..=499 => 1900 + yy,
-        500..=749 if yy >= 54 => 1800 + yy,
-        500..=999 if yy <= 39 => 2000 + yy,
-        900..=999 => 1900 + yy,
-        _ => return None,
-    };
-    Some((year as u16, month as u8, day as u8))
-}
-
 /// How alike two names are, 0 to 1, whatever their word order: each word of the shorter
 /// name is paired with its best Jaro-Winkler match in the other, weighted by length.
 ///
@@ -227,12 +198,5 @@ mod tests {
         assert_eq!(street_similarity(&street("Kirkeveien"), &street("Kolbotn kirkevei")), 0.95);
         assert!(street_similarity(&street("Kirkeveien"), &street("Kirkevien")) > 0.9);
         assert!(street_similarity(&street("Kirkeveien"), &street("Stasjonsveien")) < 0.85);
-    }
-
-    #[test]
-    fn birth_dates_come_out_of_person_numbers() {
-        assert_eq!(birth_date_of("30108299939"), Some((1982, 10, 30)));
-        assert_eq!(birth_date_of("41019710066"), Some((1997, 1, 1)));
-        assert_eq!(birth_date_of("30908299902"), Some((1982, 10, 30)));
     }
 }

@@ -188,7 +188,12 @@ pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Resul
     // Read every input before writing anything: a bad input stops the job cleanly.
     let mut tables = Vec::with_capacity(job.input.len());
     for input in &job.input {
-        let t = Table::read(&input.path)?;
+        let t = if crate::parties::is_extract(&input.path) {
+            progress(&format!("leser parter i {}", input.path.display()));
+            crate::parties::read_parties(&input.path)?
+        } else {
+            Table::read(&input.path)?
+        };
         check_columns(input, &t)?;
         tables.push(t);
     }
@@ -391,7 +396,12 @@ fn wash_input(ctx: &Context, input: &Input, t: &Table, opts: RunOptions) -> Resu
             let k = keys[i];
             let id = get("fnr", i).or_else(|| get("orgnr", i)).unwrap_or_default().to_string();
             let id = if opts.reveal_ids { id } else { mask(&id) };
-            format!("{}: {} [{}]", k.unwrap_or_default(), r.notes.last().cloned().unwrap_or_default(), id)
+            let note = r.notes.last().cloned().unwrap_or_default();
+            if id.is_empty() {
+                format!("{}: {note}", k.unwrap_or_default())
+            } else {
+                format!("{}: {note} [{id}]", k.unwrap_or_default())
+            }
         })
         .collect();
 
