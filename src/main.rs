@@ -78,6 +78,28 @@ enum Command {
         #[arg(long)]
         report_json: Option<PathBuf>,
     },
+    /// Convert a Noark 4 extract (NOARKIH.XML and its table files) into a Noark 5 v5.0
+    /// extract with arkivuttrekk.xml, new UUIDv5 systemIDs and crosswalk.csv.
+    ///
+    /// Codes become text; unknown codes, broken keys and missing documents are reported
+    /// with their file, line and row, and the rows are kept. Exit code 0: converted
+    /// without errors; 1: converted, with errors in the source; 2: could not run.
+    Convert {
+        /// The Noark 4 extract folder.
+        source: PathBuf,
+        /// Folder for the Noark 5 extract (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the source, part of every new systemID (default: the folder's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Schema directory for the XSDs written beside the extract (default: SAMLA_SCHEMAS).
+        #[arg(long)]
+        schemas: Option<PathBuf>,
+        /// Findings to print (all are counted).
+        #[arg(long, default_value_t = 20)]
+        max_findings: usize,
+    },
     /// Wash persons, organisations and addresses against register snapshots
     /// (Folkeregisteret, Enhetsregisteret, Matrikkelen, KRR, Klass 131).
     ///
@@ -270,6 +292,9 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args, cli.quiet),
         Command::Package(args) => run_package(args, cli.quiet),
         Command::Verify { path, report_json } => run_verify(&path, report_json.as_deref(), cli.quiet),
+        Command::Convert { source, out, name, schemas, max_findings } => {
+            run_convert(&source, &out, name, schemas, max_findings, cli.quiet)
+        }
         Command::Wash(args) => Ok(run_wash(&args, cli.quiet)),
         Command::GenerateRegisters(args) => Ok(run_generate_registers(&args, cli.quiet)),
         Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
@@ -753,6 +778,37 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_convert(
+    source: &Path,
+    out: &Path,
+    name: Option<String>,
+    schemas: Option<PathBuf>,
+    max_findings: usize,
+    quiet: bool,
+) -> samla_noark5::Result<ExitCode> {
+    use samla_legacy::noark4::{Noark4, Severity, convert};
+    let started = Instant::now();
+    let extract = Noark4::open(source)?;
+    let name = name.unwrap_or_else(|| source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let options = convert::ConvertOptions { source: name, schemas: SchemaDir::locate(schemas.as_deref()) };
+    let done = convert::convert(&extract, out, &options)?;
+    let errors = done.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    if !quiet {
+        println!("Converted {} into {} in {:.1} s:", source.display(), out.display(), started.elapsed().as_secs_f64());
+        for (entity, c) in &done.counts {
+            println!("  {entity:<22} read {:>8}  written {:>8}  rejected {:>6}", c.read, c.written, c.rejected);
+        }
+        println!("  {} findings, {errors} errors", done.findings.len());
+        for f in done.findings.iter().take(max_findings) {
+            println!("  {f}");
+        }
+        if done.findings.len() > max_findings {
+            println!("  … and {} more", done.findings.len() - max_findings);
+        }
+    }
+    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {

@@ -462,3 +462,31 @@ fn converted_extract_passes_samla_check_with_zero_errors() {
     let schemas = report["summary"]["schemas"].as_str().unwrap();
     assert!(schemas.contains("3 of 3") && !schemas.contains("no schema"), "{schemas}");
 }
+
+#[test]
+fn samla_convert_writes_a_noark5_extract_that_samla_check_passes_and_reports_source_faults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    let run = |args: &[&str]| common::samla(args);
+    assert!(
+        run(&["-q", "generate", "--format", "noark4", "--out", clean.to_str().unwrap(), "--mapper", "30"])
+            .status
+            .success()
+    );
+    let n5 = tmp.path().join("n5");
+    let o = run(&["convert", clean.to_str().unwrap(), "--out", n5.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("saksmappe") && stdout.contains("0 errors"), "{stdout}");
+    let check = run(&["-q", "check", n5.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+
+    // A broken foreign key in the source: converted, reported with table and file, exit 1.
+    let faulty = tmp.path().join("faulty");
+    let args = ["-q", "generate", "--format", "noark4", "--out", faulty.to_str().unwrap(), "--mapper", "30"];
+    assert!(run(&[&args[..], &["--noark4-fault", "n4-broken-foreign-key"]].concat()).status.success());
+    let o = run(&["convert", faulty.to_str().unwrap(), "--out", tmp.path().join("n5b").to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(".XML:") && stdout.contains("error"), "{stdout}");
+}
