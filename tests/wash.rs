@@ -245,3 +245,23 @@ fn the_parties_of_a_noark5_extract_are_washed_and_all_accounted_for() {
     assert_eq!(input["records_in"].as_u64(), Some(parties as u64));
     assert!(input["reconciled"].as_bool().unwrap());
 }
+
+#[test]
+fn a_parquet_input_washes_like_its_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 3_000, 1_000);
+    let mut table = Table::read(&data.join("input/ski-klienter.csv")).unwrap();
+    samla_wash::table::write_frame(&data.join("input/ski-klienter.parquet"), &mut table.frame, b';').unwrap();
+    let job = fs::read_to_string(data.join("wash.toml"))
+        .unwrap()
+        .replace("input/ski-klienter.csv", "input/ski-klienter.parquet");
+    fs::write(data.join("parquet.toml"), job.replace("out = \"washed\"", "out = \"washed-parquet\"")).unwrap();
+    assert!(wash(&data.join("wash.toml"), &["-q"]).status.success());
+    let o = wash(&data.join("parquet.toml"), &["-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let from_csv = Table::read(&data.join("washed/ski-klienter.washed.csv")).unwrap();
+    let from_parquet = Table::read(&data.join("washed-parquet/ski-klienter.washed.parquet")).unwrap();
+    for column in ["klient_id", "match_class", "match_rule", "washed_fnr", "washed_adresse", "wash_flags"] {
+        assert_eq!(from_csv.column(column).unwrap(), from_parquet.column(column).unwrap(), "{column}");
+    }
+}
