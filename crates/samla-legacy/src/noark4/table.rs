@@ -171,9 +171,357 @@ fn declared_encoding(head: &[u8]) -> Option<String> {
 
 type Source = C1Scan<io::Chain<Cursor<Vec<u8>>, Box<dyn Read + Send>>>;
 
+/// What the fast scanner makes of the bytes in front of it.
+enum Scan {
+    Row(Row),
+    End,
+    /// Something the fast scanner does not handle (a comment, CDATA, an attribute, an
+    /// unknown entity, bytes that do not decode, a truncated file, …): the file is read
+    /// again by the full XML reader, which handles or reports it.
+    Unusual,
+}
+
+/// A fast reader for the plain layout every Noark 4 export uses
+/// (`<X.TAB><X><F>text</F>…</X>…</X.TAB>` in UTF-8 or ISO-8859-1/windows-1252). It
+/// gives the same rows and positions as the XML reader, and hands over to it at the first
+/// thing it does not handle.
+struct FastScan {
+    source: Source,
+    buf: Vec<u8>,
+    /// Index in `buf` of the next byte to parse.
+    at: usize,
+    /// File offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    /// Newlines are counted up to this index in `buf`.
+    counted: usize,
+    line: u64,
+    line_start: u64,
+    utf8: bool,
+    names: Vec<(Box<[u8]>, Name)>,
+    started: bool,
+    root: Vec<u8>,
+}
+
+const CHUNK: usize = 1 << 20;
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+impl FastScan {
+    /// Whether the fast scanner reads a file declaring `encoding`: `Some(true)` as
+    /// UTF-8, `Some(false)` as windows-1252 (what ISO-8859-1 is read as).
+    fn reads(encoding: Option<&str>) -> Option<bool> {
+        match encoding {
+            None => Some(true),
+            Some(label) => {
+                let enc = encoding_rs::Encoding::for_label(label.trim().as_bytes())?;
+                if enc == encoding_rs::UTF_8 {
+                    Some(true)
+                } else if enc == encoding_rs::WINDOWS_1252 {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    fn new(source: Source, utf8: bool) -> FastScan {
+        FastScan {
+            source,
+            buf: Vec::with_capacity(CHUNK),
+            at: 0,
+            base: 0,
+            eof: false,
+            counted: 0,
+            line: 1,
+            line_start: 0,
+            utf8,
+            names: Vec::new(),
+            started: false,
+            root: Vec::new(),
+        }
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.base + self.at as u64
+    }
+
+    /// Reads more into the buffer; false at the end of the file.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.at > 0 && self.at >= self.buf.len() / 2 {
+            if self.counted < self.at {
+                self.pos(self.at);
+            }
+            self.buf.drain(..self.at);
+            self.base += self.at as u64;
+            self.counted -= self.at;
+            self.at = 0;
+        }
+        let len = self.buf.len();
+        self.buf.resize(len + CHUNK, 0);
+        let mut filled = 0;
+        while filled < CHUNK {
+            match self.source.read(&mut self.buf[len + filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.buf.truncate(len + filled);
+                    return Err(e);
+                }
+            }
+        }
+        self.buf.truncate(len + filled);
+        Ok(filled > 0)
+    }
+
+    fn pos(&mut self, idx: usize) -> Pos {
+        let seg = &self.buf[self.counted..idx];
+        let n = seg.iter().filter(|&&b| b == b'\n').count();
+        if n > 0 {
+            self.line += n as u64;
+            let last = seg.iter().rposition(|&b| b == b'\n').expect("a newline was counted");
+            self.line_start = self.base + (self.counted + last + 1) as u64;
+        }
+        self.counted = idx;
+        Pos { line: self.line, column: self.base + idx as u64 - self.line_start + 1 }
+    }
+
+    /// Skips whitespace; the index of the next other byte, reading on as needed.
+    fn skip_ws(&mut self) -> io::Result<Option<usize>> {
+        loop {
+            while self.at < self.buf.len() && is_ws(self.buf[self.at]) {
+                self.at += 1;
+            }
+            if self.at < self.buf.len() {
+                return Ok(Some(self.at));
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    fn name(&mut self, raw: &[u8]) -> Option<Name> {
+        if let Some((_, n)) = self.names.iter().find(|(r, _)| **r == *raw) {
+            return Some(n.clone());
+        }
+        let s = std::str::from_utf8(raw).ok()?;
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+            return None;
+        }
+        let name = Name::from(s);
+        if self.names.len() < 256 {
+            self.names.push((raw.into(), name.clone()));
+        }
+        Some(name)
+    }
+
+    /// The prolog and the root's start tag. `Err(())` for what needs the XML reader.
+    fn start(&mut self) -> io::Result<std::result::Result<(Name, Pos), ()>> {
+        self.started = true;
+        self.fill()?;
+        if self.buf.starts_with(b"\xEF\xBB\xBF") {
+            self.at = 3;
+        }
+        if self.buf[self.at..].starts_with(b"<?xml") {
+            let Some(end) = self.buf[self.at..].windows(2).position(|w| w == b"?>") else { return Ok(Err(())) };
+            self.at += end + 2;
+        }
+        let Some(i) = self.skip_ws()? else { return Ok(Err(())) };
+        let Some(end) = self.buf[i..].iter().position(|&b| b == b'>') else { return Ok(Err(())) };
+        let tag = &self.buf[i + 1..i + end];
+        if tag.first().is_none_or(|b| !b.is_ascii_alphabetic()) {
+            return Ok(Err(()));
+        }
+        let tag = tag.to_vec();
+        let Some(name) = self.name(&tag) else { return Ok(Err(())) };
+        let pos = self.pos(i);
+        self.root = tag;
+        self.at = i + end + 1;
+        Ok(Ok((name, pos)))
+    }
+
+    /// Finds `</` + name + `>` from `from`, reading on as needed; its index.
+    fn find_end(&mut self, from: usize, name: &[u8]) -> io::Result<Option<usize>> {
+        let mut i = from;
+        loop {
+            while let Some(p) = self.buf[i..].iter().position(|&b| b == b'<') {
+                let at = i + p;
+                let need = at + 3 + name.len();
+                if need > self.buf.len() {
+                    i = at;
+                    break;
+                }
+                if self.buf[at + 1] == b'/' && self.buf[at + 2..need - 1] == *name && self.buf[need - 1] == b'>' {
+                    return Ok(Some(at));
+                }
+                i = at + 1;
+                if i >= self.buf.len() {
+                    break;
+                }
+            }
+            if !self.buf[i..].contains(&b'<') {
+                i = self.buf.len();
+            }
+            let before = self.at;
+            if !self.fill()? {
+                return Ok(None);
+            }
+            // The buffer may have moved.
+            let shift = before - self.at;
+            i -= shift;
+        }
+    }
+
+    fn decode(&mut self, raw: &[u8]) -> Option<String> {
+        let text: std::borrow::Cow<'_, str> = if raw.is_ascii() || self.utf8 {
+            std::borrow::Cow::Borrowed(std::str::from_utf8(raw).ok()?)
+        } else {
+            encoding_rs::WINDOWS_1252.decode_without_bom_handling_and_without_replacement(raw)?
+        };
+        if text.contains('\r') {
+            return None;
+        }
+        let Some(first) = text.find('&') else { return Some(text.into_owned()) };
+        let mut out = String::with_capacity(text.len());
+        out.push_str(&text[..first]);
+        let mut rest = &text[first..];
+        while let Some(amp) = rest.find('&') {
+            out.push_str(&rest[..amp]);
+            let semi = rest[amp..].find(';')?;
+            let entity = &rest[amp + 1..amp + semi];
+            let c = match entity {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                _ => {
+                    let code = if let Some(hex) = entity.strip_prefix("#x") {
+                        u32::from_str_radix(hex, 16).ok()?
+                    } else if let Some(dec) = entity.strip_prefix('#') {
+                        dec.parse::<u32>().ok()?
+                    } else {
+                        return None;
+                    };
+                    if code < 0x20 && !matches!(code, 0x9 | 0xA) {
+                        return None;
+                    }
+                    char::from_u32(code)?
+                }
+            };
+            out.push(c);
+            rest = &rest[amp + semi + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    fn next(&mut self) -> io::Result<Scan> {
+        let Some(i) = self.skip_ws()? else { return Ok(Scan::Unusual) };
+        if self.buf[i] != b'<' {
+            return Ok(Scan::Unusual);
+        }
+        if i + 1 >= self.buf.len() && !self.fill()? {
+            return Ok(Scan::Unusual);
+        }
+        let i = self.at;
+        if self.buf[i + 1] == b'/' {
+            // The root's end tag, then nothing but whitespace.
+            let root = std::mem::take(&mut self.root);
+            let Some(end) = self.find_end(i, &root)? else { return Ok(Scan::Unusual) };
+            if end != self.at {
+                return Ok(Scan::Unusual);
+            }
+            self.at = end + 3 + root.len();
+            return Ok(match self.skip_ws()? {
+                None => Scan::End,
+                Some(_) => Scan::Unusual,
+            });
+        }
+        // The row's start tag, plain.
+        let Some(gt) = self.buf[i..].iter().take(256).position(|&b| b == b'>') else {
+            if self.buf.len() - i < 256 && self.fill()? {
+                return self.next();
+            }
+            return Ok(Scan::Unusual);
+        };
+        let row_raw = self.buf[i + 1..i + gt].to_vec();
+        if row_raw.last() == Some(&b'/') {
+            return Ok(Scan::Unusual);
+        }
+        let Some(row_name) = self.name(&row_raw) else { return Ok(Scan::Unusual) };
+        let Some(end) = self.find_end(i + gt + 1, &row_raw)? else { return Ok(Scan::Unusual) };
+        let i = self.at;
+        let row_pos = self.pos(i);
+        let mut fields = Vec::with_capacity(24);
+        let mut j = i + gt + 1;
+        loop {
+            while j < end && is_ws(self.buf[j]) {
+                j += 1;
+            }
+            if j == end {
+                break;
+            }
+            if self.buf[j] != b'<' {
+                return Ok(Scan::Unusual);
+            }
+            let Some(gt) = self.buf[j..end].iter().position(|&b| b == b'>') else { return Ok(Scan::Unusual) };
+            let tag = &self.buf[j + 1..j + gt];
+            let (tag, empty) = match tag.strip_suffix(b"/") {
+                Some(t) => (t, true),
+                None => (tag, false),
+            };
+            let tag = tag.to_vec();
+            let Some(name) = self.name(&tag) else { return Ok(Scan::Unusual) };
+            let pos = self.pos(j);
+            let value_start = j + gt + 1;
+            let value = if empty {
+                j = value_start;
+                String::new()
+            } else {
+                let Some(lt) = self.buf[value_start..end].iter().position(|&b| b == b'<') else {
+                    return Ok(Scan::Unusual);
+                };
+                let close = value_start + lt;
+                let after = close + 3 + tag.len();
+                if after > end
+                    || self.buf[close + 1] != b'/'
+                    || self.buf[close + 2..after - 1] != *tag
+                    || self.buf[after - 1] != b'>'
+                {
+                    return Ok(Scan::Unusual);
+                }
+                let raw = self.buf[value_start..close].to_vec();
+                let Some(text) = self.decode(&raw) else { return Ok(Scan::Unusual) };
+                j = after;
+                let trimmed = text.trim();
+                if trimmed.len() == text.len() { text } else { trimmed.to_string() }
+            };
+            fields.push(Field { name, value, pos });
+        }
+        self.at = end + 3 + row_raw.len();
+        Ok(Scan::Row(Row { name: row_name, pos: row_pos, fields }))
+    }
+}
+
 /// The rows of one table file. See the module docs.
 pub struct Rows {
-    reader: XmlReader<io::BufReader<Source>>,
+    reader: Option<XmlReader<io::BufReader<Source>>>,
+    /// The fast scanner, while it is reading (files opened by path only).
+    fast: Option<FastScan>,
+    /// The file on disk, to read again with the XML reader when the fast scanner stops.
+    path: Option<std::path::PathBuf>,
     file: String,
     table: String,
     encoding: Option<String>,
@@ -199,12 +547,15 @@ impl Rows {
                 err
             }
         })?;
-        Rows::new(f, file, table)
+        Rows::build(Box::new(f), file, table, Some(path))
     }
 
     /// Reads a table file from `source`; `file` names it in messages.
     pub fn new(source: impl Read + Send + 'static, file: &str, table: &str) -> Result<Rows> {
-        let mut source: Box<dyn Read + Send> = Box::new(source);
+        Rows::build(Box::new(source), file, table, None)
+    }
+
+    fn build(mut source: Box<dyn Read + Send>, file: &str, table: &str, path: Option<&Path>) -> Result<Rows> {
         let mut head = vec![0; 512];
         let mut filled = 0;
         while filled < head.len() {
@@ -226,8 +577,15 @@ impl Rows {
             line_start: 0,
             state: c1.clone(),
         };
+        let fast = path.and(FastScan::reads(encoding.as_deref()));
+        let (reader, fast) = match fast {
+            Some(utf8) => (None, Some(FastScan::new(scan, utf8))),
+            None => (Some(XmlReader::new(scan, file)), None),
+        };
         Ok(Rows {
-            reader: XmlReader::new(scan, file),
+            path: path.filter(|_| fast.is_some()).map(Path::to_path_buf),
+            reader,
+            fast,
             file: file.to_string(),
             table: table.to_string(),
             encoding,
@@ -258,7 +616,83 @@ impl Rows {
 
     /// Bytes read so far (for progress).
     pub fn bytes_read(&self) -> u64 {
-        self.reader.bytes_read()
+        match (&self.fast, &self.reader) {
+            (Some(f), _) => f.bytes_read(),
+            (None, Some(r)) => r.bytes_read(),
+            (None, None) => 0,
+        }
+    }
+
+    fn reader(&mut self) -> &mut XmlReader<io::BufReader<Source>> {
+        self.reader.as_mut().expect("the XML reader reads when the fast scanner does not")
+    }
+
+    /// Reads the file again with the XML reader, from the start, past the rows already
+    /// handed out.
+    fn fall_back(&mut self) -> Result<Option<Row>> {
+        let path = self.path.take().expect("the fast scanner reads files opened by path");
+        let f = File::open(&path).map_err(|e| Error::io(&self.file, e))?;
+        let skip = self.rows;
+        *self = Rows::build(Box::new(f), &self.file, &self.table, None)?;
+        for _ in 0..skip {
+            if self.next_row()?.is_none() {
+                return Ok(None);
+            }
+        }
+        self.next_row()
+    }
+
+    fn next_fast(&mut self) -> Result<Option<Row>> {
+        let fast = self.fast.as_mut().expect("called with the fast scanner");
+        if !fast.started {
+            match fast.start().map_err(|e| Error::io(&self.file, e))? {
+                Ok((name, pos)) => {
+                    self.started = true;
+                    self.root_found(name, pos);
+                }
+                Err(()) => return self.fall_back(),
+            }
+        }
+        let fast = self.fast.as_mut().expect("called with the fast scanner");
+        match fast.next().map_err(|e| Error::io(&self.file, e))? {
+            Scan::Row(row) => {
+                self.rows += 1;
+                Ok(Some(self.c1_check(row)))
+            }
+            Scan::End => {
+                self.done = true;
+                self.c1_finding();
+                Ok(None)
+            }
+            Scan::Unusual => self.fall_back(),
+        }
+    }
+
+    fn root_found(&mut self, name: Name, pos: Pos) {
+        if !name.to_ascii_uppercase().ends_with(".TAB") {
+            self.findings.push(
+                Finding::new(
+                    Severity::Warning,
+                    "N4.TABLE_FILE",
+                    &self.file,
+                    format!("the root element is <{}>, not <{}.TAB>", name, self.table),
+                )
+                .at(pos)
+                .in_table(&self.table)
+                .with_hint("its child elements are read as the table's rows all the same"),
+            );
+        }
+        self.root = Some((name, pos));
+    }
+
+    fn c1_check(&mut self, row: Row) -> Row {
+        // The scan runs ahead of the parser: the row holding the first suspicious
+        // byte is the last one that starts on or before its line.
+        let c1_line = self.c1.first_line.load(Ordering::Relaxed);
+        if c1_line > 0 && row.pos.line <= c1_line {
+            self.c1_row = Some(row.key());
+        }
+        row
     }
 
     /// Takes what was found about the file itself so far: its root element, and, once
@@ -275,24 +709,14 @@ impl Rows {
         if self.done {
             return Ok(None);
         }
+        if self.fast.is_some() {
+            return self.next_fast();
+        }
         if !self.started {
             self.started = true;
-            match self.reader.next_node()? {
+            match self.reader().next_node()? {
                 Node::Start { element, empty } => {
-                    if !element.name.to_ascii_uppercase().ends_with(".TAB") {
-                        self.findings.push(
-                            Finding::new(
-                                Severity::Warning,
-                                "N4.TABLE_FILE",
-                                &self.file,
-                                format!("the root element is <{}>, not <{}.TAB>", element.name, self.table),
-                            )
-                            .at(element.pos)
-                            .in_table(&self.table)
-                            .with_hint("its child elements are read as the table's rows all the same"),
-                        );
-                    }
-                    self.root = Some((element.name.clone(), element.pos));
+                    self.root_found(element.name.clone(), element.pos);
                     if empty {
                         return self.finish();
                     }
@@ -304,20 +728,14 @@ impl Rows {
             }
         }
         loop {
-            match self.reader.next_node()? {
+            match self.reader().next_node()? {
                 Node::Start { mut element, empty } => {
                     if !empty {
-                        self.reader.read_body(&mut element)?;
+                        self.reader().read_body(&mut element)?;
                     }
                     self.rows += 1;
                     let row = Row::from_element(element);
-                    // The scan runs ahead of the parser: the row holding the first
-                    // suspicious byte is the last one that starts on or before its line.
-                    let c1_line = self.c1.first_line.load(Ordering::Relaxed);
-                    if c1_line > 0 && row.pos.line <= c1_line {
-                        self.c1_row = Some(row.key());
-                    }
-                    return Ok(Some(row));
+                    return Ok(Some(self.c1_check(row)));
                 }
                 Node::End | Node::Eof => return self.finish(),
                 Node::Text(_) | Node::Placeholder => {}
@@ -328,13 +746,18 @@ impl Rows {
     fn finish(&mut self) -> Result<Option<Row>> {
         self.done = true;
         // Anything after the root element is an error the reader reports.
-        match self.reader.next_node()? {
+        match self.reader().next_node()? {
             Node::Eof => {}
             _ => {
                 return Err(Error::new(ErrorKind::Xml, &self.file, "content after the end of the root element")
                     .with_hint("the file is damaged; ask for a new copy of the extract"));
             }
         }
+        self.c1_finding();
+        Ok(None)
+    }
+
+    fn c1_finding(&mut self) {
         let count = self.c1.count.load(Ordering::Relaxed);
         if count > 0 {
             let pos = Pos {
@@ -359,7 +782,6 @@ impl Rows {
             }
             self.findings.push(finding);
         }
-        Ok(None)
     }
 }
 
@@ -447,6 +869,41 @@ mod tests {
         let e = rows.next_row().unwrap_err();
         assert_eq!(e.file, "A.XML");
         assert!(e.pos.is_some_and(|p| p.line == 3), "{e}");
+    }
+
+    /// The fast scanner (files opened by path) gives what the XML reader gives, rows,
+    /// positions, findings and errors alike, and hands over to it for what it does not read.
+    #[test]
+    fn fast_scanner_agrees_with_the_xml_reader() {
+        let cases: Vec<Vec<u8>> = vec![
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<A.TAB>\n<A>\n  <A.ID>1</A.ID>\n  <A.T> S\xc3\xb8knad &amp; &lt;x&gt; &#229;&#xE6; </A.T>\n  <A.E/>\n  <A.F></A.F>\n</A>\n<A><A.ID>2</A.ID></A>\n</A.TAB>\n".to_vec(),
+            b"\xEF\xBB\xBF<A.TAB><A><A.ID>1</A.ID><!-- c --><A.T>x</A.T></A><A><A.ID>2</A.ID></A></A.TAB>".to_vec(),
+            b"<A.TAB><A><A.ID>1</A.ID></A><A><A.T><![CDATA[a<b]]></A.T></A></A.TAB>\n".to_vec(),
+            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<SAK.TAB>\n<SAK><SA.ID>1</SA.ID><SA.TITTEL>Bl\xe5b\xe6r \x96 ok</SA.TITTEL></SAK>\n</SAK.TAB>\n".to_vec(),
+            b"<X><A x=\"1\"><A.ID>1</A.ID></A></X>".to_vec(),
+            b"<A.TAB>\n<A><A.ID>1</A.ID></A>\n<A><A.ID>2</A.I".to_vec(),
+            b"<A.TAB><A><A.ID>1</A.ID></A></A.TAB><A/>".to_vec(),
+            b"<A.TAB><A><A.ID>1</A.ID><A.T>&bogus;</A.T></A></A.TAB>".to_vec(),
+            b"<A.TAB><A><A.ID>1</A.ID><A.T>a\r\nb</A.T></A></A.TAB>".to_vec(),
+            b"<A.TAB/>".to_vec(),
+            b"".to_vec(),
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><A.TAB><A><A.T>\xff</A.T></A></A.TAB>".to_vec(),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        for (i, bytes) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.XML"));
+            std::fs::write(&path, bytes).unwrap();
+            let mut slow = Rows::new(Cursor::new(bytes.clone()), "F.XML", "A").unwrap();
+            let mut fast = Rows::open(&path, "F.XML", "A").unwrap();
+            assert!(fast.fast.is_some(), "case {i}");
+            let (a, b) = (all(&mut slow), all(&mut fast));
+            match (a, b) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "case {i}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "case {i}"),
+                (a, b) => panic!("case {i}: {a:?} vs {b:?}"),
+            }
+            assert_eq!(slow.take_findings(), fast.take_findings(), "case {i}");
+        }
     }
 
     #[test]
