@@ -490,3 +490,49 @@ fn samla_convert_writes_a_noark5_extract_that_samla_check_passes_and_reports_sou
     assert_eq!(o.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains(".XML:") && stdout.contains("error"), "{stdout}");
 }
+
+/// The row blocks `<ROW>…</ROW>` of a generated table file, in file order, with the text
+/// before the first and after the last.
+fn row_blocks(text: &str, row: &str) -> (String, Vec<String>, String) {
+    let (open, close) = (format!("<{row}>"), format!("</{row}>\n"));
+    let first = text.find(&open).unwrap_or(text.len());
+    let mut blocks = Vec::new();
+    let mut at = first;
+    while let Some(start) = text[at..].find(&open).map(|i| at + i) {
+        let end = text[start..].find(&close).unwrap() + start + close.len();
+        blocks.push(text[start..end].to_string());
+        at = end;
+    }
+    (text[..first].to_string(), blocks, text[at..].to_string())
+}
+
+/// Tables out of parent order (AVSMOT reversed; MERKNAD rows of orphan keys in between)
+/// give the very same Noark 5 extract: the merge join falls back to holding the rows.
+#[test]
+fn tables_out_of_key_order_convert_the_same() {
+    use samla_legacy::noark4::convert::{ConvertOptions, convert};
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, summary) = make(tmp.path(), 60, &[Fault4::BrokenForeignKey]);
+    let sorted = tmp.path().join("sorted");
+    let done = convert(&Noark4::open(&dir).unwrap(), &sorted, &ConvertOptions::new("ski")).unwrap();
+    assert_eq!(done.counts["korrespondansepart"].written, summary.rows("AVSMOT"));
+
+    // Each journalpost has one AVSMOT row, so the reversed table must give the same XML.
+    let path = dir.join("AVSMOT.XML");
+    let (head, mut blocks, tail) = row_blocks(&fs::read_to_string(&path).unwrap(), "AVSMOT");
+    assert!(blocks.len() > 100);
+    blocks.reverse();
+    fs::write(&path, format!("{head}{}{tail}", blocks.concat())).unwrap();
+    let shuffled = tmp.path().join("shuffled");
+    let again = convert(&Noark4::open(&dir).unwrap(), &shuffled, &ConvertOptions::new("ski")).unwrap();
+    for file in ["arkivstruktur.xml", "crosswalk.csv", "arkivuttrekk.xml"] {
+        assert_eq!(fs::read(sorted.join(file)).unwrap(), fs::read(shuffled.join(file)).unwrap(), "{file}");
+    }
+    assert_eq!(done.counts, again.counts);
+    let codes = |c: &samla_legacy::noark4::convert::Conversion| {
+        let mut v: Vec<String> = c.findings.iter().map(|f| format!("{} {:?}", f.code, f.key)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(codes(&done), codes(&again));
+}

@@ -15,15 +15,23 @@
 //! missing is reported and counted as rejected. [`Conversion::counts`] gives read,
 //! written and rejected per entity.
 //!
-//! This first version holds the rows below NOARKSAK (journalposter, documents,
-//! korrespondanseparter) in memory, grouped by their parent key, and streams NOARKSAK.
-//! Classification (KLASSERING/ORDNVERDI → klasse), skjerming and kassasjon are not yet
-//! converted.
+//! The tables are streamed, each by a thread of its own, and joined on their parent keys
+//! as they come (a merge join): Noark 4 systems write their tables in key order, so the
+//! rows of one sak or journalpost stand together, and memory holds only a window of rows
+//! around the saker being converted. Rows whose parent lies outside that window are set
+//! aside until it comes (or reported at the end, if it never does). Should a table turn
+//! out not to be in parent order (a row whose parent was already written), the
+//! conversion starts again holding the rows below NOARKSAK in memory, grouped by parent
+//! key, so the output is the same either way. Saksmapper are built and serialised by
+//! worker threads, in batches, and written in order. DOKBESKRIV and DOKVERSJON are held
+//! in memory, keyed by DB.DOKID.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
 
 use samla_noark5::addml::{Arkivuttrekk, Checksum, DataFile, SchemaFile};
 use samla_noark5::model::{NS_ARKIVSTRUKTUR, NS_METADATAKATALOG, NS_XSI};
@@ -76,53 +84,54 @@ pub struct Conversion {
 
 /// A row with the file it came from.
 struct Src {
-    file: std::sync::Arc<str>,
+    file: Arc<str>,
     row: Packed,
 }
 
-/// A row packed for holding: field names (shared) and one string of the values, joined
-/// by U+001F (which XML 1.0 text cannot hold). A third of the size of a [`Row`].
+/// A row packed for holding: field names (shared), one string of the values and where
+/// each ends. A third of the size of a [`Row`].
 #[derive(Clone)]
 struct Packed {
     pos: samla_noark5::pos::Pos,
     names: Box<[samla_noark5::element::Name]>,
+    ends: Box<[u32]>,
     text: Box<str>,
 }
-
-const SEP: char = '\u{1f}';
 
 impl Packed {
     fn new(row: Row) -> Packed {
         let mut names = Vec::with_capacity(row.fields.len());
-        let mut text = String::new();
+        let mut ends = Vec::with_capacity(row.fields.len());
+        let mut text = String::with_capacity(row.fields.iter().map(|f| f.value.len()).sum());
         for f in row.fields.into_iter().filter(|f| !f.value.is_empty()) {
-            if !names.is_empty() {
-                text.push(SEP);
-            }
             text.push_str(&f.value);
+            ends.push(text.len() as u32);
             names.push(f.name);
         }
-        Packed { pos: row.pos, names: names.into(), text: text.into() }
+        Packed { pos: row.pos, names: names.into(), ends: ends.into(), text: text.into() }
+    }
+
+    fn value(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        let found = self.names.iter().zip(self.text.split(SEP)).find(|(n, _)| ***n == *name).map(|(_, v)| v);
-        found.or_else(|| {
-            // Some vendors write JP_ID for JP.ID.
-            if !self.names.first().is_some_and(|n| n.contains('_')) {
-                return None;
-            }
-            let alt = name.replace('.', "_");
-            self.names.iter().zip(self.text.split(SEP)).find(|(n, _)| ***n == *alt).map(|(_, v)| v)
-        })
+        let found = self.names.iter().position(|n| n.len() == name.len() && **n == *name);
+        if let Some(i) = found {
+            return Some(self.value(i));
+        }
+        // Some vendors write JP_ID for JP.ID.
+        if !self.names.first().is_some_and(|n| n.contains('_')) {
+            return None;
+        }
+        let alt = name.replace('.', "_");
+        self.names.iter().position(|n| **n == *alt).map(|i| self.value(i))
     }
 
     fn key(&self) -> String {
-        let fields = self
-            .names
-            .iter()
-            .zip(self.text.split(SEP))
-            .map(|(n, v)| super::Field { name: n.clone(), value: v.to_string(), pos: self.pos })
+        let fields = (0..self.names.len())
+            .map(|i| super::Field { name: self.names[i].clone(), value: self.value(i).to_string(), pos: self.pos })
             .collect();
         Row { name: "".into(), pos: self.pos, fields }.key()
     }
@@ -134,7 +143,7 @@ fn load(extract: &Noark4, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
     }
     let mut rows = extract.rows(table)?;
     let mut n = 0;
-    let mut file: std::sync::Arc<str> = "".into();
+    let mut file: Arc<str> = "".into();
     while let Some(row) = rows.next_row()? {
         n += 1;
         let current = rows.file().unwrap_or_default();
@@ -208,24 +217,41 @@ pub fn code_text(list: &str, code: &str) -> Option<&'static str> {
     })
 }
 
-struct Converter<'a> {
+/// What every worker reads and none changes.
+struct Ctx<'a> {
     source: &'a str,
     out: &'a Path,
-    report: Conversion,
-    crosswalk: BufWriter<File>,
-    resolver: DocumentResolver,
+    root: &'a Path,
     persons: HashMap<String, String>,
     units: HashMap<String, String>,
-    jp_by_sa: HashMap<String, Vec<Src>>,
-    am_by_jp: HashMap<String, Vec<Src>>,
-    dl_by_jp: HashMap<String, Vec<Src>>,
     db: HashMap<String, Src>,
     ve_by_db: HashMap<String, Vec<Src>>,
-    sp_by_sa: HashMap<String, Vec<Src>>,
-    me_by_sa: HashMap<String, Vec<Src>>,
-    me_by_jp: HashMap<String, Vec<Src>>,
-    used_db: HashSet<String>,
     fallback_date: String,
+    arkivdel_id: String,
+}
+
+/// A journalpost with the rows below it; each link says whether it is the first use of
+/// its document (which keeps DB.DOKID as its key).
+struct JpUnit {
+    jp: Src,
+    ams: Vec<Src>,
+    dls: Vec<(Src, bool)>,
+    mes: Vec<Src>,
+}
+
+/// A sak with everything below it: one unit of work.
+struct SakUnit {
+    sa: Src,
+    jps: Vec<JpUnit>,
+    sps: Vec<Src>,
+    mes: Vec<Src>,
+}
+
+struct Converter<'a> {
+    ctx: &'a Ctx<'a>,
+    report: Conversion,
+    crosswalk: Vec<u8>,
+    resolver: DocumentResolver,
 }
 
 fn push_nonempty(e: &mut Element, name: &str, value: &str) {
@@ -234,7 +260,26 @@ fn push_nonempty(e: &mut Element, name: &str, value: &str) {
     }
 }
 
-impl Converter<'_> {
+fn merge(into: &mut Conversion, from: Conversion) {
+    for (entity, c) in from.counts {
+        let t = into.counts.entry(entity).or_default();
+        t.read += c.read;
+        t.written += c.written;
+        t.rejected += c.rejected;
+    }
+    into.findings.extend(from.findings);
+}
+
+impl<'a> Converter<'a> {
+    fn new(ctx: &'a Ctx<'a>) -> Converter<'a> {
+        Converter {
+            ctx,
+            report: Conversion::default(),
+            crosswalk: Vec::new(),
+            resolver: DocumentResolver::new(ctx.root),
+        }
+    }
+
     fn count(&mut self, entity: &'static str) -> &mut Count {
         self.report.counts.entry(entity).or_default()
     }
@@ -249,7 +294,7 @@ impl Converter<'_> {
     }
 
     fn id(&mut self, table: &str, key: &str) -> Result<String> {
-        let id = system_id(self.source, table, key);
+        let id = system_id(self.ctx.source, table, key);
         writeln!(self.crosswalk, "{table};{key};{id}").map_err(|e| Error::io("crosswalk.csv", e))?;
         Ok(id)
     }
@@ -290,18 +335,25 @@ impl Converter<'_> {
                     "N4.DATE_MISSING",
                     src,
                     table,
-                    format!("{field} {value:?} is no date; {} is written instead", self.fallback_date),
+                    format!("{field} {value:?} is no date; {} is written instead", self.ctx.fallback_date),
                 );
-                self.fallback_date.clone()
+                self.ctx.fallback_date.clone()
             }
         }
     }
 
     fn person(&self, id: &str) -> String {
-        self.persons.get(id).cloned().unwrap_or_else(|| if id.is_empty() { "ukjent".into() } else { id.to_string() })
+        self.ctx
+            .persons
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| if id.is_empty() { "ukjent".into() } else { id.to_string() })
     }
 
-    fn saksmappe(&mut self, sa: &Src, arkivdel_id: &str) -> Result<Element> {
+    fn saksmappe(&mut self, unit: SakUnit) -> Result<Element> {
+        let SakUnit { sa, jps, sps, mes } = unit;
+        let sa = &sa;
+        let arkivdel_id = self.ctx.arkivdel_id.as_str();
         let t = "NOARKSAK";
         let key = v(&sa.row, "SA.ID").to_string();
         let mut m = Element::new("mappe");
@@ -319,11 +371,10 @@ impl Converter<'_> {
         let ansvarlig = self.person(v(&sa.row, "SA.ANSVID"));
         m.push_field("opprettetDato", format!("{saksdato}T00:00:00"));
         m.push_field("opprettetAv", ansvarlig.clone());
-        let jps = self.jp_by_sa.remove(&key).unwrap_or_default();
         let mut registreringer = Vec::new();
         let mut last = saksdato.clone();
-        for jp in &jps {
-            let r = self.journalpost(jp, Some(&sa.row), arkivdel_id)?;
+        for jp in jps {
+            let r = self.journalpost(jp, Some(&sa.row))?;
             if let Some(d) = r.value("journaldato")
                 && *d > *last
             {
@@ -334,7 +385,7 @@ impl Converter<'_> {
         m.push_field("avsluttetDato", format!("{last}T00:00:00"));
         m.push_field("avsluttetAv", ansvarlig.clone());
         m.push_field("referanseArkivdel", arkivdel_id);
-        for sp in self.sp_by_sa.remove(&key).unwrap_or_default() {
+        for sp in sps {
             let mut p = Element::new("part");
             p.push_field("partNavn", v(&sp.row, "SP.NAVN"));
             let rolle = v(&sp.row, "SP.ROLLE");
@@ -344,7 +395,7 @@ impl Converter<'_> {
             push_nonempty(&mut p, "poststed", v(&sp.row, "SP.POSTSTED"));
             m.push(p);
         }
-        for me in self.me_by_sa.remove(&key).unwrap_or_default() {
+        for me in mes {
             let e = self.merknad(&me)?;
             m.push(e);
         }
@@ -353,7 +404,7 @@ impl Converter<'_> {
         m.push_field("sakssekvensnummer", v(&sa.row, "SA.SEKNR"));
         m.push_field("saksdato", saksdato);
         let unit =
-            self.units.get(v(&sa.row, "SA.ADMID")).cloned().unwrap_or_else(|| v(&sa.row, "SA.ADMID").to_string());
+            self.ctx.units.get(v(&sa.row, "SA.ADMID")).cloned().unwrap_or_else(|| v(&sa.row, "SA.ADMID").to_string());
         m.push_field("administrativEnhet", if unit.is_empty() { "ukjent" } else { &unit });
         m.push_field("saksansvarlig", ansvarlig);
         push_nonempty(&mut m, "journalenhet", v(&sa.row, "SA.JENHET"));
@@ -373,7 +424,10 @@ impl Converter<'_> {
         Ok(e)
     }
 
-    fn journalpost(&mut self, jp: &Src, sa: Option<&Packed>, arkivdel_id: &str) -> Result<Element> {
+    fn journalpost(&mut self, unit: JpUnit, sa: Option<&Packed>) -> Result<Element> {
+        let JpUnit { jp, ams, dls, mes } = unit;
+        let jp = &jp;
+        let arkivdel_id = self.ctx.arkivdel_id.as_str();
         let t = "JOURNPOST";
         let key = v(&jp.row, "JP.ID").to_string();
         let jdato = self.date(jp, t, "JP.JDATO");
@@ -386,10 +440,8 @@ impl Converter<'_> {
         r.push_field("arkivertDato", format!("{jdato}T00:00:00"));
         r.push_field("arkivertAv", sbh.clone());
         r.push_field("referanseArkivdel", arkivdel_id);
-        let mut links = self.dl_by_jp.remove(&key).unwrap_or_default();
-        links.sort_by_key(|l| v(&l.row, "DL.RNR").parse::<u64>().unwrap_or(u64::MAX));
-        for dl in &links {
-            if let Some(db) = self.dokumentbeskrivelse(dl, &jdato, &sbh)? {
+        for (dl, first) in &dls {
+            if let Some(db) = self.dokumentbeskrivelse(dl, *first, &jdato, &sbh)? {
                 r.push(db);
             }
         }
@@ -406,12 +458,12 @@ impl Converter<'_> {
             "dokumentmedium",
             if v(&jp.row, "JP.PAPIR") == "1" { "Fysisk arkiv" } else { "Elektronisk arkiv" },
         );
-        for me in self.me_by_jp.remove(&key).unwrap_or_default() {
+        for me in mes {
             let e = self.merknad(&me)?;
             r.push(e);
         }
         let mut avskrivninger = Vec::new();
-        for am in self.am_by_jp.remove(&key).unwrap_or_default() {
+        for am in ams {
             self.count("korrespondansepart").written += 1;
             let mut k = Element::new("korrespondansepart");
             let kind = if v(&am.row, "AM.KOPIMOT") == "1" { "K" } else { v(&am.row, "AM.IHTYPE") };
@@ -460,9 +512,10 @@ impl Converter<'_> {
         Ok(r)
     }
 
-    fn dokumentbeskrivelse(&mut self, dl: &Src, jdato: &str, sbh: &str) -> Result<Option<Element>> {
+    fn dokumentbeskrivelse(&mut self, dl: &Src, first: bool, jdato: &str, sbh: &str) -> Result<Option<Element>> {
+        let ctx = self.ctx;
         let dokid = v(&dl.row, "DL.DOKID").to_string();
-        let Some(db) = self.db.get(&dokid) else {
+        let Some(db) = ctx.db.get(&dokid) else {
             self.finding(
                 Severity::Error,
                 "N4.FOREIGN_KEY",
@@ -472,14 +525,8 @@ impl Converter<'_> {
             );
             return Ok(None);
         };
-        let (db_file, db_row) = (db.file.clone(), db.row.clone());
-        let db = Src { file: db_file, row: db_row };
         // A document linked to several journalposter gets one systemID per link.
-        let key = if self.used_db.insert(dokid.clone()) {
-            dokid.clone()
-        } else {
-            format!("{dokid}@{}", v(&dl.row, "DL.JPID"))
-        };
+        let key = if first { dokid.clone() } else { format!("{dokid}@{}", v(&dl.row, "DL.JPID")) };
         let mut e = Element::new("dokumentbeskrivelse");
         e.push_field("systemID", self.id("DOKBESKRIV", &key)?);
         let kategori = v(&db.row, "DB.KATEGORI");
@@ -487,7 +534,7 @@ impl Converter<'_> {
             .map(str::to_string)
             .unwrap_or_else(|| if kategori.is_empty() { "Ukjent".to_string() } else { kategori.to_string() });
         e.push_field("dokumenttype", dokumenttype);
-        let status = self.code("dokumentstatus", &db, "DOKBESKRIV", "DB.STATUS");
+        let status = self.code("dokumentstatus", db, "DOKBESKRIV", "DB.STATUS");
         e.push_field("dokumentstatus", status);
         let tittel = v(&db.row, "DB.TITTEL");
         e.push_field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
@@ -505,11 +552,8 @@ impl Converter<'_> {
         e.push_field("dokumentnummer", v(&dl.row, "DL.RNR"));
         e.push_field("tilknyttetDato", format!("{tk}T00:00:00"));
         e.push_field("tilknyttetAv", av.clone());
-        let versions: Option<Vec<(std::sync::Arc<str>, Packed)>> =
-            self.ve_by_db.get(&dokid).map(|v| v.iter().map(|s| (s.file.clone(), s.row.clone())).collect());
-        for (file, row) in versions.unwrap_or_default() {
-            let ve = Src { file, row };
-            if let Some(o) = self.dokumentobjekt(&ve, &key, &tk, &av)? {
+        for ve in ctx.ve_by_db.get(&dokid).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(o) = self.dokumentobjekt(ve, &key, &tk, &av)? {
                 e.push(o);
             }
         }
@@ -538,7 +582,7 @@ impl Converter<'_> {
             _ => resolved.relative.clone(),
         };
         let rel = format!("DOKUMENT/{below}");
-        let target = self.out.join(&rel);
+        let target = self.ctx.out.join(&rel);
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
         }
@@ -583,6 +627,209 @@ fn copy_hashing(from: &Path, to: &Path) -> Result<(String, u64)> {
     Ok((samla_noark5::hex(&hasher.finalize()), size))
 }
 
+/// Rows handed from a reading thread, a batch at a time.
+type Batch = Result<Vec<Src>>;
+
+const BATCH: usize = 2048;
+
+/// Reads `table` on a thread of its own and sends its rows (those `keep` keeps) in batches.
+fn feed<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    extract: &'s Noark4,
+    table: &'static str,
+    keep: fn(&Packed) -> bool,
+) -> Receiver<Batch> {
+    let (tx, rx) = sync_channel::<Batch>(4);
+    scope.spawn(move || {
+        if extract.table(table).is_none() {
+            return;
+        }
+        let result = (|| {
+            let mut rows = extract.rows(table)?;
+            let mut file: Arc<str> = "".into();
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(row) = rows.next_row()? {
+                let current = rows.file().unwrap_or_default();
+                if *file != *current {
+                    file = current.into();
+                }
+                let row = Packed::new(row);
+                if keep(&row) {
+                    batch.push(Src { file: file.clone(), row });
+                }
+                if batch.len() == BATCH
+                    && tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_err()
+                {
+                    return Ok(());
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(Ok(batch));
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = tx.send(Err(e));
+        }
+    });
+    rx
+}
+
+/// FNV-1a, for the maps of keys the join keeps (SipHash showed in the profile).
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+fn hash(key: &str) -> u64 {
+    // FNV-1a: the window only steers the reading, a collision costs memory, never rows.
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The rows of one table grouped by their parent key (`field`), taken parent by parent.
+///
+/// Streaming, the rows are read as the parents are asked for: the rows of the parent
+/// asked for are taken while they come; a row of a parent in `window` (the parents about
+/// to be asked for) stops the reading; any other row is set aside until its parent is
+/// asked for. A row whose parent was already asked for means the table is not in parent
+/// order: [`Grouped::out_of_order`]. In memory, all rows are read first.
+struct Grouped {
+    field: &'static str,
+    rx: Receiver<Batch>,
+    batch: std::vec::IntoIter<Src>,
+    peeked: Option<Src>,
+    parked: HashMap<String, Vec<Src>, FnvBuild>,
+    taken: HashSet<Box<str>, FnvBuild>,
+    streaming: bool,
+    out_of_order: bool,
+    read: u64,
+}
+
+impl Grouped {
+    fn new(field: &'static str, rx: Receiver<Batch>, streaming: bool) -> Result<Grouped> {
+        let mut g = Grouped {
+            field,
+            rx,
+            batch: Vec::new().into_iter(),
+            peeked: None,
+            parked: HashMap::default(),
+            taken: HashSet::default(),
+            streaming: true,
+            out_of_order: false,
+            read: 0,
+        };
+        if !streaming {
+            while let Some(src) = g.next()? {
+                g.park(src);
+            }
+            g.streaming = false;
+        }
+        Ok(g)
+    }
+
+    fn next(&mut self) -> Result<Option<Src>> {
+        if let Some(src) = self.peeked.take() {
+            return Ok(Some(src));
+        }
+        loop {
+            if let Some(src) = self.batch.next() {
+                self.read += 1;
+                return Ok(Some(src));
+            }
+            match self.rx.recv() {
+                Ok(batch) => self.batch = batch?.into_iter(),
+                Err(_) => return Ok(None),
+            }
+        }
+    }
+
+    fn park(&mut self, src: Src) {
+        let key = v(&src.row, self.field);
+        if self.streaming && self.taken.contains(key) {
+            self.out_of_order = true;
+        }
+        match self.parked.get_mut(key) {
+            Some(list) => list.push(src),
+            None => {
+                let key = key.to_string();
+                self.parked.insert(key, vec![src]);
+            }
+        }
+    }
+
+    /// The rows of parent `key`, in file order (none the second time it is asked for).
+    fn take(&mut self, key: &str, window: &HashSet<u64, FnvBuild>) -> Result<Vec<Src>> {
+        if self.taken.contains(key) {
+            return Ok(Vec::new());
+        }
+        self.taken.insert(key.into());
+        let mut out = self.parked.remove(key).unwrap_or_default();
+        if !self.streaming {
+            return Ok(out);
+        }
+        while let Some(src) = self.next()? {
+            let k = v(&src.row, self.field);
+            if k == key {
+                out.push(src);
+            } else if window.contains(&hash(k)) && !self.taken.contains(k) {
+                self.peeked = Some(src);
+                break;
+            } else {
+                self.park(src);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every row not taken, by parent key (sorted), in file order within each.
+    fn rest(&mut self) -> Result<Vec<(String, Vec<Src>)>> {
+        while let Some(src) = self.next()? {
+            self.park(src);
+        }
+        let mut rest: Vec<(String, Vec<Src>)> = self.parked.drain().collect();
+        rest.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(rest)
+    }
+}
+
+fn window<'r>(keys: impl Iterator<Item = &'r str>) -> HashSet<u64, FnvBuild> {
+    keys.map(hash).collect()
+}
+
+fn keep_all(_: &Packed) -> bool {
+    true
+}
+
+fn me_of_sak(row: &Packed) -> bool {
+    v(row, "ME.JPID").is_empty()
+}
+
+fn me_of_jp(row: &Packed) -> bool {
+    !v(row, "ME.JPID").is_empty()
+}
+
+fn rnr(l: &Src) -> u64 {
+    v(&l.row, "DL.RNR").parse::<u64>().unwrap_or(u64::MAX)
+}
+
+/// Converted batches on their way to the writer: sequence number, XML, crosswalk lines
+/// and what was found.
+type Done = Result<(u64, Vec<u8>, Vec<u8>, Conversion)>;
+
 /// Converts `extract` into a Noark 5 v5.0 extract in `out` (created; must be empty or
 /// absent): `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
 /// number of document files), the XSDs if [`ConvertOptions::schemas`] is set,
@@ -604,54 +851,74 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
         )
         .with_hint("give a new folder, or empty this one"));
     }
+    if let Some(done) = run(extract, out, options, true)? {
+        return Ok(done);
+    }
+    // A table is not in parent order: again, with the rows below NOARKSAK in memory.
+    fs::remove_dir_all(out).map_err(|e| Error::io(out.display().to_string(), e))?;
+    let done = run(extract, out, options, false)?;
+    Ok(done.expect("a conversion in memory does not depend on the order of the tables"))
+}
+
+/// One conversion; `None` if `streaming` and a table turned out not to be in parent order.
+fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) -> Result<Option<Conversion>> {
     fs::create_dir_all(out).map_err(|e| Error::io(out.display().to_string(), e))?;
     let crosswalk = File::create(out.join("crosswalk.csv")).map_err(|e| Error::io("crosswalk.csv", e))?;
-    let mut c = Converter {
+    let mut crosswalk = BufWriter::new(crosswalk);
+    let cw = |e: std::io::Error| Error::io("crosswalk.csv", e);
+    writeln!(crosswalk, "table;key;systemID").map_err(cw)?;
+    let fallback = extract.index.export_value("EI.PRODDATO").and_then(|d| dates::parse(d).date());
+    let mut ctx = Ctx {
         source: &options.source,
         out,
-        report: Conversion::default(),
-        crosswalk: BufWriter::new(crosswalk),
-        resolver: DocumentResolver::new(&extract.root),
+        root: &extract.root,
         persons: HashMap::new(),
         units: HashMap::new(),
-        jp_by_sa: HashMap::new(),
-        am_by_jp: HashMap::new(),
-        dl_by_jp: HashMap::new(),
         db: HashMap::new(),
         ve_by_db: HashMap::new(),
-        sp_by_sa: HashMap::new(),
-        me_by_sa: HashMap::new(),
-        me_by_jp: HashMap::new(),
-        used_db: HashSet::new(),
-        fallback_date: String::new(),
+        fallback_date: fallback.map(|d| d.to_string()).unwrap_or_else(|| "1900-01-01".to_string()),
+        arkivdel_id: String::new(),
     };
-    writeln!(c.crosswalk, "table;key;systemID").map_err(|e| Error::io("crosswalk.csv", e))?;
-    let fallback = extract.index.export_value("EI.PRODDATO").and_then(|d| dates::parse(d).date());
-    c.fallback_date = fallback.map(|d| d.to_string()).unwrap_or_else(|| "1900-01-01".to_string());
+    let mut pre = Conversion::default();
 
     load(extract, "PERNAVN", &mut |s| {
-        c.persons.insert(v(&s.row, "PN.ID").to_string(), v(&s.row, "PN.NAVN").to_string());
+        ctx.persons.insert(v(&s.row, "PN.ID").to_string(), v(&s.row, "PN.NAVN").to_string());
     })?;
     load(extract, "ADMINDEL", &mut |s| {
-        c.units.insert(v(&s.row, "AI.ID").to_string(), v(&s.row, "AI.ADMBET").to_string());
+        ctx.units.insert(v(&s.row, "AI.ID").to_string(), v(&s.row, "AI.ADMBET").to_string());
     })?;
-    let n =
-        load(extract, "JOURNPOST", &mut |s| c.jp_by_sa.entry(v(&s.row, "JP.SAID").to_string()).or_default().push(s))?;
-    c.count("journalpost").read = n;
-    let n = load(extract, "AVSMOT", &mut |s| c.am_by_jp.entry(v(&s.row, "AM.JPID").to_string()).or_default().push(s))?;
-    c.count("korrespondansepart").read = n;
-    load(extract, "DOKLINK", &mut |s| c.dl_by_jp.entry(v(&s.row, "DL.JPID").to_string()).or_default().push(s))?;
     let mut duplicates = Vec::new();
-    let n = load(extract, "DOKBESKRIV", &mut |s| {
+    let n_db = load(extract, "DOKBESKRIV", &mut |s| {
         let key = v(&s.row, "DB.DOKID").to_string();
-        match c.db.entry(key) {
+        match ctx.db.entry(key) {
             std::collections::hash_map::Entry::Occupied(_) => duplicates.push(s),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(s);
             }
         }
     })?;
-    c.count("dokumentbeskrivelse").read = n;
+    let n_ve = load(extract, "DOKVERSJON", &mut |s| {
+        ctx.ve_by_db.entry(v(&s.row, "VE.DOKID").to_string()).or_default().push(s)
+    })?;
+    let mut arkiv_row = None;
+    load(extract, "ARKIV", &mut |s| {
+        arkiv_row.get_or_insert(s);
+    })?;
+    let mut arkivdel_row = None;
+    load(extract, "ARKIVDEL", &mut |s| {
+        arkivdel_row.get_or_insert(s);
+    })?;
+    let del_key =
+        arkivdel_row.as_ref().map(|s| v(&s.row, "AD.ARKDEL").to_string()).unwrap_or_else(|| "ARKIVDEL".into());
+    let arkiv_key = arkiv_row.as_ref().map(|s| v(&s.row, "AR.ARKIV").to_string()).unwrap_or_else(|| "ARKIV".into());
+    let arkiv_id = system_id(&options.source, "ARKIV", &arkiv_key);
+    ctx.arkivdel_id = system_id(&options.source, "ARKIVDEL", &del_key);
+    writeln!(crosswalk, "ARKIV;{arkiv_key};{arkiv_id}").map_err(cw)?;
+    writeln!(crosswalk, "ARKIVDEL;{del_key};{}", ctx.arkivdel_id).map_err(cw)?;
+    let ctx = ctx;
+    let mut c = Converter::new(&ctx);
+    c.count("dokumentbeskrivelse").read = n_db;
+    c.count("dokumentobjekt").read = n_ve;
     for d in duplicates {
         c.count("dokumentbeskrivelse").rejected += 1;
         c.finding(
@@ -662,45 +929,24 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
             "DB.DOKID occurs twice; the first row is converted, this one is not".into(),
         );
     }
-    let n =
-        load(extract, "DOKVERSJON", &mut |s| c.ve_by_db.entry(v(&s.row, "VE.DOKID").to_string()).or_default().push(s))?;
-    c.count("dokumentobjekt").read = n;
-    load(extract, "SAKSPART", &mut |s| c.sp_by_sa.entry(v(&s.row, "SP.SAID").to_string()).or_default().push(s))?;
-    load(extract, "MERKNAD", &mut |s| {
-        let jp = v(&s.row, "ME.JPID").to_string();
-        if jp.is_empty() {
-            c.me_by_sa.entry(v(&s.row, "ME.SAID").to_string()).or_default().push(s);
-        } else {
-            c.me_by_jp.entry(jp).or_default().push(s);
-        }
-    })?;
-
-    let mut arkiv_row = None;
-    load(extract, "ARKIV", &mut |s| {
-        arkiv_row.get_or_insert(s);
-    })?;
-    let mut arkivdel_row = None;
-    load(extract, "ARKIVDEL", &mut |s| {
-        arkivdel_row.get_or_insert(s);
-    })?;
+    merge(&mut pre, std::mem::take(&mut c.report));
 
     let partial = out.join("arkivstruktur.xml.partial");
     let file = File::create(&partial).map_err(|e| Error::io(partial.display().to_string(), e))?;
-    let mut w = XmlWriter::new(HashingWriter::new(BufWriter::new(file)));
+    let mut w = XmlWriter::new(HashingWriter::new(BufWriter::with_capacity(1 << 20, file)));
     let io = |e: std::io::Error| Error::io("arkivstruktur.xml", e);
     let skaper = extract.index.export_value("EI.ARKSKAPER").unwrap_or("ukjent arkivskaper").to_string();
     let from = extract.index.export_value("EI.FRADATO").and_then(|d| dates::parse(d).date()).map(|d| d.to_string());
     let to = extract.index.export_value("EI.TILDATO").and_then(|d| dates::parse(d).date()).map(|d| d.to_string());
-    let from = from.unwrap_or_else(|| c.fallback_date.clone());
-    let to = to.unwrap_or_else(|| c.fallback_date.clone());
+    let from = from.unwrap_or_else(|| ctx.fallback_date.clone());
+    let to = to.unwrap_or_else(|| ctx.fallback_date.clone());
 
     let mut arkiv = Element::new("arkiv");
     arkiv.set_attr("xmlns", NS_ARKIVSTRUKTUR);
     arkiv.set_attr("xmlns:xsi", NS_XSI);
     arkiv.set_attr("xmlns:n5mdk", NS_METADATAKATALOG);
     arkiv.set_attr("xsi:schemaLocation", format!("{NS_ARKIVSTRUKTUR} arkivstruktur.xsd"));
-    let arkiv_key = arkiv_row.as_ref().map(|s| v(&s.row, "AR.ARKIV").to_string()).unwrap_or_else(|| "ARKIV".into());
-    arkiv.push_field("systemID", c.id("ARKIV", &arkiv_key)?);
+    arkiv.push_field("systemID", arkiv_id);
     let tittel = arkiv_row.as_ref().map(|s| v(&s.row, "AR.BETEGN").to_string()).filter(|t| !t.is_empty());
     arkiv.push_field("tittel", tittel.unwrap_or_else(|| format!("Noark 4-arkiv fra {skaper}")));
     arkiv.push_field("beskrivelse", "Konvertert fra et Noark 4-uttrekk av samla");
@@ -720,11 +966,8 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
     arkiv.push(as_);
     w.start(&arkiv).map_err(io)?;
 
-    let del_key =
-        arkivdel_row.as_ref().map(|s| v(&s.row, "AD.ARKDEL").to_string()).unwrap_or_else(|| "ARKIVDEL".into());
-    let arkivdel_id = c.id("ARKIVDEL", &del_key)?;
     let mut del = Element::new("arkivdel");
-    del.push_field("systemID", arkivdel_id.clone());
+    del.push_field("systemID", ctx.arkivdel_id.clone());
     let tittel = arkivdel_row.as_ref().map(|s| v(&s.row, "AD.BETEGN").to_string()).filter(|t| !t.is_empty());
     del.push_field("tittel", tittel.unwrap_or_else(|| "Sakarkiv".into()));
     del.push_field("beskrivelse", "Noark 4");
@@ -738,18 +981,176 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
     del.push_field("arkivperiodeSluttDato", to.clone());
     w.start(&del).map_err(io)?;
 
-    if extract.table("NOARKSAK").is_some() {
-        let mut rows = extract.rows("NOARKSAK")?;
-        while let Some(row) = rows.next_row()? {
-            c.count("saksmappe").read += 1;
-            let sa = Src { file: rows.file().unwrap_or_default().into(), row: Packed::new(row) };
-            let m = c.saksmappe(&sa, &arkivdel_id)?;
-            w.element(&m).map_err(io)?;
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let ctx_ref = &ctx;
+    let outcome = std::thread::scope(|scope| -> Result<Option<_>> {
+        let mut jp = Grouped::new("JP.SAID", feed(scope, extract, "JOURNPOST", keep_all), streaming)?;
+        let mut am = Grouped::new("AM.JPID", feed(scope, extract, "AVSMOT", keep_all), streaming)?;
+        let mut dl = Grouped::new("DL.JPID", feed(scope, extract, "DOKLINK", keep_all), streaming)?;
+        let mut sp = Grouped::new("SP.SAID", feed(scope, extract, "SAKSPART", keep_all), streaming)?;
+        let mut me_sa = Grouped::new("ME.SAID", feed(scope, extract, "MERKNAD", me_of_sak), streaming)?;
+        let mut me_jp = Grouped::new("ME.JPID", feed(scope, extract, "MERKNAD", me_of_jp), streaming)?;
+        let saker = feed(scope, extract, "NOARKSAK", keep_all);
+
+        // Workers build and serialise batches of saksmapper; the writer puts them in order.
+        let (work_tx, work_rx) = sync_channel::<(u64, Vec<SakUnit>)>(workers * 2);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = sync_channel::<Done>(workers * 4);
+        // XML buffers go back to the workers once written: fresh ones cost page faults.
+        let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(Vec::new()));
+        let pool_w = pool.clone();
+        for _ in 0..workers {
+            let work_rx = work_rx.clone();
+            let done_tx = done_tx.clone();
+            let pool = pool.clone();
+            scope.spawn(move || {
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, units))) = next else { return };
+                    let mut c = Converter::new(ctx_ref);
+                    let result = (|| {
+                        let buf = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+                        let mut xml = XmlWriter::fragment(buf, 2);
+                        for unit in units {
+                            let m = c.saksmappe(unit)?;
+                            xml.element(&m).map_err(|e| Error::io("arkivstruktur.xml", e))?;
+                        }
+                        let xml = xml.finish().map_err(|e| Error::io("arkivstruktur.xml", e))?;
+                        Ok((seq, xml, std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report)))
+                    })();
+                    if done_tx.send(result).is_err() {
+                        return;
+                    }
+                }
+            });
         }
+        drop(done_tx);
+        let writer = scope.spawn(move || -> Result<_> {
+            let mut pending = BTreeMap::new();
+            let mut next = 0u64;
+            let mut report = Conversion::default();
+            for done in done_rx {
+                let (seq, xml, cross, found) = done?;
+                pending.insert(seq, (xml, cross, found));
+                while let Some((mut xml, cross, found)) = pending.remove(&next) {
+                    w.get_mut().write_all(&xml).map_err(io)?;
+                    xml.clear();
+                    if let Ok(mut p) = pool_w.lock() {
+                        p.push(xml);
+                    }
+                    crosswalk.write_all(&cross).map_err(cw)?;
+                    merge(&mut report, found);
+                    next += 1;
+                }
+            }
+            Ok((w, crosswalk, report))
+        });
+
+        // The merge join: saker two batches ahead, their journalposter one batch ahead,
+        // so that each table's window holds the parents about to be asked for.
+        let mut sak_batches: VecDeque<Vec<Src>> = VecDeque::new();
+        let mut jp_batches: VecDeque<Vec<Vec<Src>>> = VecDeque::new();
+        let mut saker_done = false;
+        let mut used_db: HashSet<String, FnvBuild> = HashSet::default();
+        let mut saker_read = 0u64;
+        let mut seq = 0u64;
+        let first_link = |dl: Vec<Src>, used_db: &mut HashSet<String, FnvBuild>| -> Vec<(Src, bool)> {
+            let mut dl = dl;
+            dl.sort_by_key(rnr);
+            dl.into_iter()
+                .map(|l| {
+                    let dokid = v(&l.row, "DL.DOKID");
+                    let first = ctx_ref.db.contains_key(dokid) && used_db.insert(dokid.to_string());
+                    (l, first)
+                })
+                .collect()
+        };
+        loop {
+            while !saker_done && sak_batches.len() < 3 {
+                match saker.recv() {
+                    Ok(batch) => sak_batches.push_back(batch?),
+                    Err(_) => saker_done = true,
+                }
+            }
+            if sak_batches.is_empty() {
+                break;
+            }
+            while jp_batches.len() < sak_batches.len().min(2) {
+                let j = jp_batches.len();
+                let near = window(sak_batches.iter().skip(j).take(2).flatten().map(|s| v(&s.row, "SA.ID")));
+                let mut lists = Vec::with_capacity(sak_batches[j].len());
+                for sa in &sak_batches[j] {
+                    lists.push(jp.take(v(&sa.row, "SA.ID"), &near)?);
+                }
+                jp_batches.push_back(lists);
+            }
+            let sas = sak_batches.pop_front().expect("a batch is there");
+            let jps = jp_batches.pop_front().expect("its journalposter were taken");
+            let near_sa = window(sas.iter().chain(sak_batches.iter().take(1).flatten()).map(|s| v(&s.row, "SA.ID")));
+            let near_jp =
+                window(jps.iter().chain(jp_batches.iter().take(1).flatten()).flatten().map(|j| v(&j.row, "JP.ID")));
+            let mut units = Vec::with_capacity(sas.len());
+            for (sa, list) in sas.into_iter().zip(jps) {
+                saker_read += 1;
+                let said = v(&sa.row, "SA.ID").to_string();
+                let mut jps = Vec::with_capacity(list.len());
+                for j in list {
+                    let jpid = v(&j.row, "JP.ID").to_string();
+                    let ams = am.take(&jpid, &near_jp)?;
+                    let dls = first_link(dl.take(&jpid, &near_jp)?, &mut used_db);
+                    let mes = me_jp.take(&jpid, &near_jp)?;
+                    jps.push(JpUnit { jp: j, ams, dls, mes });
+                }
+                let sps = sp.take(&said, &near_sa)?;
+                let mes = me_sa.take(&said, &near_sa)?;
+                units.push(SakUnit { sa, jps, sps, mes });
+            }
+            if [&jp, &am, &dl, &sp, &me_sa, &me_jp].iter().any(|g| g.out_of_order) {
+                return Ok(None);
+            }
+            if work_tx.send((seq, units)).is_err() {
+                break;
+            }
+            seq += 1;
+        }
+        drop(work_tx);
+        let (w, crosswalk, report) = writer.join().expect("the writer does not panic")?;
+
+        // Journalposter whose sak is missing, with what is below them.
+        let none = HashSet::default();
+        let mut orphans = Vec::new();
+        for (said, list) in jp.rest()? {
+            for j in list {
+                let jpid = v(&j.row, "JP.ID").to_string();
+                let ams = am.take(&jpid, &none)?;
+                let dls = first_link(dl.take(&jpid, &none)?, &mut used_db);
+                let mes = me_jp.take(&jpid, &none)?;
+                orphans.push((said.clone(), JpUnit { jp: j, ams, dls, mes }));
+            }
+        }
+        let am_left = am.rest()?;
+        let dl_left = dl.rest()?;
+        sp.rest()?;
+        me_sa.rest()?;
+        me_jp.rest()?;
+        if [&jp, &am, &dl, &sp, &me_sa, &me_jp].iter().any(|g| g.out_of_order) {
+            return Ok(None);
+        }
+        let reads = (saker_read, jp.read, am.read);
+        Ok(Some((w, crosswalk, report, orphans, am_left, dl_left, used_db, reads)))
+    })?;
+    let Some((mut w, mut crosswalk, report, orphans, am_left, dl_left, used_db, reads)) = outcome else {
+        return Ok(None);
+    };
+    let mut c = Converter::new(&ctx);
+    c.report = pre;
+    if reads.0 > 0 {
+        c.count("saksmappe").read = reads.0;
     }
-    // Journalposter whose sak is missing: kept, in one saksmappe of their own.
-    let mut orphans: Vec<(String, Vec<Src>)> = c.jp_by_sa.drain().collect();
-    orphans.sort_by(|a, b| a.0.cmp(&b.0));
+    c.count("journalpost").read = reads.1;
+    c.count("korrespondansepart").read = reads.2;
+    merge(&mut c.report, report);
+
     let orphan_mappe = !orphans.is_empty();
     if orphan_mappe {
         let mut m = Element::new("mappe");
@@ -763,19 +1164,17 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
         m.push_field("opprettetAv", "samla");
         m.push_field("avsluttetDato", format!("{to}T00:00:00"));
         m.push_field("avsluttetAv", "samla");
-        m.push_field("referanseArkivdel", arkivdel_id.clone());
-        for (said, jps) in orphans {
-            for jp in jps {
-                c.finding(
-                    Severity::Error,
-                    "N4.FOREIGN_KEY",
-                    &jp,
-                    "JOURNPOST",
-                    format!("JP.SAID {said} matches no SA.ID; the journalpost is put in the saksmappe \"Journalposter uten sak\""),
-                );
-                let r = c.journalpost(&jp, None, &arkivdel_id)?;
-                m.push(r);
-            }
+        m.push_field("referanseArkivdel", ctx.arkivdel_id.clone());
+        for (said, unit) in orphans {
+            c.finding(
+                Severity::Error,
+                "N4.FOREIGN_KEY",
+                &unit.jp,
+                "JOURNPOST",
+                format!("JP.SAID {said} matches no SA.ID; the journalpost is put in the saksmappe \"Journalposter uten sak\""),
+            );
+            let r = c.journalpost(unit, None)?;
+            m.push(r);
         }
         m.push_field("saksaar", "0");
         m.push_field("sakssekvensnummer", "0");
@@ -786,37 +1185,37 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
         w.element(&m).map_err(io)?;
     }
     // Rows below a journalpost or document that never came: reported, not written.
-    let am_left: Vec<Src> = c.am_by_jp.drain().flat_map(|(_, v)| v).collect();
-    for am in am_left {
+    for am in am_left.into_iter().flat_map(|(_, v)| v) {
         c.count("korrespondansepart").rejected += 1;
         c.finding(Severity::Error, "N4.FOREIGN_KEY", &am, "AVSMOT", "AM.JPID matches no JP.ID; not converted".into());
     }
-    let dl_left: Vec<Src> = c.dl_by_jp.drain().flat_map(|(_, v)| v).collect();
-    for dl in dl_left {
+    for dl in dl_left.into_iter().flat_map(|(_, v)| v) {
         c.finding(Severity::Error, "N4.FOREIGN_KEY", &dl, "DOKLINK", "DL.JPID matches no JP.ID; not converted".into());
     }
-    let unlinked: Vec<String> = c.db.keys().filter(|k| !c.used_db.contains(*k)).cloned().collect();
+    let mut unlinked: Vec<&String> = ctx.db.keys().filter(|k| !used_db.contains(*k)).collect();
+    unlinked.sort();
     for k in unlinked {
-        let db = c.db.remove(&k).expect("the key was just listed");
+        let db = &ctx.db[k];
         c.count("dokumentbeskrivelse").rejected += 1;
         c.finding(
             Severity::Error,
             "N4.UNLINKED",
-            &db,
+            db,
             "DOKBESKRIV",
             "no DOKLINK row links this document; not converted".into(),
         );
-        let versions = c.ve_by_db.remove(&k).unwrap_or_default();
-        c.count("dokumentobjekt").rejected += versions.len() as u64;
+        let versions = ctx.ve_by_db.get(k).map_or(0, Vec::len);
+        c.count("dokumentobjekt").rejected += versions as u64;
     }
-    let used = c.used_db.clone();
-    let ve_left: Vec<Src> = c.ve_by_db.drain().filter(|(k, _)| !used.contains(k)).flat_map(|(_, v)| v).collect();
-    for ve in ve_left {
+    let mut ve_left: Vec<(&String, &Vec<Src>)> =
+        ctx.ve_by_db.iter().filter(|(k, _)| !used_db.contains(*k) && !ctx.db.contains_key(*k)).collect();
+    ve_left.sort_by(|a, b| a.0.cmp(b.0));
+    for ve in ve_left.into_iter().flat_map(|(_, v)| v) {
         c.count("dokumentobjekt").rejected += 1;
         c.finding(
             Severity::Error,
             "N4.FOREIGN_KEY",
-            &ve,
+            ve,
             "DOKVERSJON",
             "VE.DOKID matches no DB.DOKID; not converted".into(),
         );
@@ -826,7 +1225,8 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
     let file = writer.into_inner().map_err(|e| Error::io("arkivstruktur.xml", e.into_error()))?;
     file.sync_all().map_err(io)?;
     fs::rename(&partial, out.join("arkivstruktur.xml")).map_err(io)?;
-    c.crosswalk.flush().map_err(|e| Error::io("crosswalk.csv", e))?;
+    crosswalk.write_all(&c.crosswalk).map_err(cw)?;
+    crosswalk.flush().map_err(cw)?;
 
     // The XSDs, and arkivuttrekk.xml last: it states the digests of the others.
     let mut schema_sha = BTreeMap::new();
@@ -890,7 +1290,7 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
     let path = out.join("arkivuttrekk.xml");
     let file = File::create(&path).map_err(|e| Error::io("arkivuttrekk.xml", e))?;
     uttrekk.write(BufWriter::new(file)).map_err(|e| Error::io("arkivuttrekk.xml", e))?;
-    Ok(c.report)
+    Ok(Some(c.report))
 }
 
 #[cfg(test)]
