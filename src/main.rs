@@ -886,20 +886,19 @@ fn wash_demo(out: &Path, quiet: bool) -> samla_noark5::Result<()> {
         known,
         ..samla_fixtures::registers::Options::new(&dir, 2020)
     };
-    let summary = samla_fixtures::registers::generate(&options)
-        .map_err(|e| samla_noark5::Error::io(dir.display().to_string(), e))?;
-    let mut job = std::fs::read_to_string(&summary.job)
-        .map_err(|e| samla_noark5::Error::io(summary.job.display().to_string(), e))?;
+    samla_fixtures::registers::generate(&options).map_err(|e| samla_noark5::Error::io(dir.display().to_string(), e))?;
+    let job_file = dir.join("wash.toml");
+    let mut job = samla_wash::job::EXAMPLE.to_string();
     for (name, folder) in [("ski-parter", "ski"), ("oppegaard-parter", "oppegaard")] {
         job.push_str(&format!("\n[[input]]\nname = \"{name}\"\npath = \"../{folder}\"\nentity = \"person\"\n"));
     }
-    std::fs::write(&summary.job, job).map_err(|e| samla_noark5::Error::io(summary.job.display().to_string(), e))?;
+    std::fs::write(&job_file, job).map_err(|e| samla_noark5::Error::io(job_file.display().to_string(), e))?;
     if !quiet {
         println!(
             "Washing against generated snapshots of Folkeregisteret, Enhetsregisteret, Matrikkelen, KRR and Klass 131:"
         );
     }
-    let job = samla_wash::job::Job::read(&summary.job).map_err(fail)?;
+    let job = samla_wash::job::Job::read(&job_file).map_err(fail)?;
     let report = samla_wash::wash::run(&job, samla_wash::wash::RunOptions::default(), &mut |_| {}).map_err(fail)?;
     if !quiet {
         print_wash_report(&report, &job.job.out);
@@ -976,7 +975,10 @@ fn run_generate_registers(args: &RegisterArgs, quiet: bool) -> ExitCode {
         known: Vec::new(),
     };
     let started = Instant::now();
-    match samla_fixtures::registers::generate(&options) {
+    let job = args.out.join("wash.toml");
+    let generated = samla_fixtures::registers::generate(&options)
+        .and_then(|s| std::fs::write(&job, samla_wash::job::EXAMPLE).map(|()| s));
+    match generated {
         Ok(s) => {
             if !quiet {
                 println!(
@@ -988,7 +990,7 @@ fn run_generate_registers(args: &RegisterArgs, quiet: bool) -> ExitCode {
                     s.person_records,
                     s.organisation_records,
                     s.address_records,
-                    s.job.display()
+                    job.display()
                 );
             }
             ExitCode::SUCCESS

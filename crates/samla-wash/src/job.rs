@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::snapshot::Snapshot;
 
 /// A commented example job (`samla wash --example-job`).
-pub const EXAMPLE: &str = r#"# samla wash: a washing job. Paths are relative to this file.
+pub const EXAMPLE: &str = r#"# samla wash: a washing job. Paths are relative to this file; they fit the data
+# `samla generate-registers` makes (which writes this job beside it as wash.toml).
 # The inputs are never modified; everything is written under [job].out, atomically.
 
 [job]
@@ -60,6 +61,13 @@ entity = "person"
 key = "klient_id"
 columns = { fnr = "fodselsnummer", name = "navn", birth_date = "fodt", address = "adresse", postnummer = "postnr", kommunenummer = "kommunenr" }
 # or: columns = { fornavn = "fornavn", etternavn = "etternavn", ... }
+
+[[input]]
+name = "oppegard-klienter"
+path = "input/oppegard-klienter.csv"
+entity = "person"
+key = "klient_id"
+columns = { fnr = "fodselsnummer", name = "navn", birth_date = "fodt", address = "adresse", postnummer = "postnr", kommunenummer = "kommunenr" }
 
 [[input]]
 name = "leverandorer"
@@ -275,7 +283,7 @@ mod tests {
         let job = Job::parse(Path::new("/jobs/wash.toml"), EXAMPLE).unwrap();
         assert_eq!(job.snapshot.len(), 5);
         assert_eq!(job.input[0].path, Path::new("/jobs/input/ski-klienter.csv"));
-        assert_eq!(job.input[1].entity, Entity::Organisation);
+        assert_eq!(job.input[2].entity, Entity::Organisation);
     }
 
     #[test]
