@@ -286,6 +286,16 @@ fn converts_to_noark5_that_validates_and_keeps_every_row() {
     let text = fs::read_to_string(&xml).unwrap();
     assert!(text.contains("<journalposttype>Inngående dokument</journalposttype>"));
     assert!(text.contains("<referanseDokumentfil>DOKUMENT/"));
+    // TGKODE/UOFF/AGDATO → skjerming on saksmappe and journalpost; KASSKODE/BEVTID →
+    // kassasjon, inherited by the units below; saker to be kept (B) have none.
+    assert!(text.contains("<tilgangsrestriksjon>Unntatt offentlighet</tilgangsrestriksjon>"));
+    assert!(text.contains("<skjermingshjemmel>Offl § 13</skjermingshjemmel>"));
+    assert!(text.contains("<skjermingOpphoererDato>"));
+    assert!(text.contains("<kassasjonsvedtak>Kasseres</kassasjonsvedtak>"));
+    assert!(text.contains("<kassasjonsvedtak>Vurderes senere</kassasjonsvedtak>"));
+    assert!(!text.contains("<kassasjonsvedtak>Bevares</kassasjonsvedtak>"));
+    assert!(done.counts["kassasjon"].written >= summary.rows("NOARKSAK") / 7);
+    assert!(done.counts["skjerming"].written > 0);
 
     // The faults are reported with table, row key and file, and the rows kept.
     let fk = done.findings.iter().find(|f| f.code == "N4.FOREIGN_KEY").expect("the broken JP.SAID is reported");

@@ -76,7 +76,8 @@ pub struct Count {
 #[derive(Debug, Clone, Default)]
 pub struct Conversion {
     /// Per entity: `saksmappe`, `journalpost`, `dokumentbeskrivelse`, `dokumentobjekt`,
-    /// `korrespondansepart`.
+    /// `korrespondansepart`, and the `skjerming` and `kassasjon` written (read: the rows
+    /// with a TGKODE or a KASSKODE other than B).
     pub counts: BTreeMap<&'static str, Count>,
     /// What was found while converting.
     pub findings: Vec<Finding>,
@@ -213,6 +214,15 @@ pub fn code_text(list: &str, code: &str) -> Option<&'static str> {
         ("format", "PDF") => "fmt/18",
         ("format", "TIFF") | ("format", "TIF") => "fmt/353",
         ("format", "TXT") => "x-fmt/111",
+        ("kassasjonsvedtak", "B") => "Bevares",
+        ("kassasjonsvedtak", "K") => "Kasseres",
+        ("kassasjonsvedtak", "G") | ("kassasjonsvedtak", "V") => "Vurderes senere",
+        ("tilgangsrestriksjon", "UO") => "Unntatt offentlighet",
+        ("tilgangsrestriksjon", "P") => "Personalsaker",
+        ("tilgangsrestriksjon", "B") => "Begrenset",
+        ("tilgangsrestriksjon", "F") => "Fortrolig",
+        ("tilgangsrestriksjon", "S") => "Strengt fortrolig",
+        ("tilgangsrestriksjon", "H") => "Hemmelig",
         _ => return None,
     })
 }
@@ -228,6 +238,8 @@ struct Ctx<'a> {
     ve_by_db: HashMap<String, Vec<Src>>,
     fallback_date: String,
     arkivdel_id: String,
+    /// TK.TGKODE → TK.BETEGN, the source's own texts for its access codes.
+    tgkoder: HashMap<String, String>,
 }
 
 /// A journalpost with the rows below it; each link says whether it is the first use of
@@ -342,6 +354,90 @@ impl<'a> Converter<'a> {
         }
     }
 
+    /// The kassasjon of a sak (SA.KASSKODE, SA.BEVTID, SA.KASSDATO), or `None` for a sak
+    /// to be kept (Bevares) or without a code: Noark 5 gives kassasjon only to the units
+    /// that have a kassasjonsvedtak. Without SA.KASSDATO, kassasjonsdato is avsluttetDato
+    /// plus bevaringstid years.
+    fn kassasjon(&mut self, sa: &Src, avsluttet: &str) -> Option<Element> {
+        let t = "NOARKSAK";
+        let raw = v(&sa.row, "SA.KASSKODE");
+        if raw.is_empty() || code_text("kassasjonsvedtak", raw) == Some("Bevares") {
+            return None;
+        }
+        let vedtak = self.code("kassasjonsvedtak", sa, t, "SA.KASSKODE");
+        let bevtid = v(&sa.row, "SA.BEVTID");
+        let years = match bevtid.trim().parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => {
+                self.finding(
+                    Severity::Warning,
+                    "N4.KASSASJON",
+                    sa,
+                    t,
+                    format!("SA.BEVTID {bevtid:?} is no number of years; bevaringstid 0 is written"),
+                );
+                0
+            }
+        };
+        let dato = match dates::parse(v(&sa.row, "SA.KASSDATO")).date() {
+            Some(d) => d.to_string(),
+            None => match avsluttet.split('-').map(|p| p.parse::<u32>().ok()).collect::<Option<Vec<_>>>().as_deref() {
+                Some([y, m, d]) => {
+                    let day = if *m == 2 && *d == 29 { 28 } else { *d };
+                    format!("{:04}-{m:02}-{day:02}", y + years)
+                }
+                _ => avsluttet.to_string(),
+            },
+        };
+        let n = self.count("kassasjon");
+        n.read += 1;
+        n.written += 1;
+        let mut k = Element::new("kassasjon");
+        k.push_field("kassasjonsvedtak", vedtak);
+        k.push_field("bevaringstid", years.to_string());
+        k.push_field("kassasjonsdato", dato);
+        Some(k)
+    }
+
+    /// The skjerming of a sak or journalpost (`prefix` SA or JP): TGKODE → tilgangsrestriksjon
+    /// (the TGKODE table's text, or the usual Noark 4 codes'), UOFF → skjermingshjemmel,
+    /// AGDATO → skjermingOpphoererDato. `None` without TGKODE.
+    fn skjerming(&mut self, src: &Src, table: &str, prefix: &str) -> Option<Element> {
+        let field = |name: &str| format!("{prefix}.{name}");
+        let tg = v(&src.row, &field("TGKODE")).to_string();
+        if tg.is_empty() {
+            return None;
+        }
+        let text = match self.ctx.tgkoder.get(&tg) {
+            Some(t) => t.clone(),
+            None => self.code("tilgangsrestriksjon", src, table, &field("TGKODE")),
+        };
+        let hjemmel = v(&src.row, &field("UOFF")).to_string();
+        let hjemmel = if hjemmel.is_empty() {
+            self.finding(
+                Severity::Warning,
+                "N4.SKJERMING",
+                src,
+                table,
+                format!("{} {tg:?} without {}; the skjermingshjemmel is \"ukjent\"", field("TGKODE"), field("UOFF")),
+            );
+            "ukjent".to_string()
+        } else {
+            hjemmel
+        };
+        let n = self.count("skjerming");
+        n.read += 1;
+        n.written += 1;
+        let mut e = Element::new("skjerming");
+        e.push_field("tilgangsrestriksjon", text);
+        e.push_field("skjermingshjemmel", hjemmel);
+        e.push_field("skjermingMetadata", "tittel");
+        if let Some(d) = dates::parse(v(&src.row, &field("AGDATO"))).date() {
+            e.push_field("skjermingOpphoererDato", d.to_string());
+        }
+        Some(e)
+    }
+
     fn person(&self, id: &str) -> String {
         self.ctx
             .persons
@@ -371,15 +467,19 @@ impl<'a> Converter<'a> {
         let ansvarlig = self.person(v(&sa.row, "SA.ANSVID"));
         m.push_field("opprettetDato", format!("{saksdato}T00:00:00"));
         m.push_field("opprettetAv", ansvarlig.clone());
-        let mut registreringer = Vec::new();
+        // avsluttetDato is the last journaldato (or the fallback date where there is none).
         let mut last = saksdato.clone();
-        for jp in jps {
-            let r = self.journalpost(jp, Some(&sa.row))?;
-            if let Some(d) = r.value("journaldato")
-                && *d > *last
-            {
-                last = d.to_string();
+        for jp in &jps {
+            let d = dates::parse(v(&jp.jp.row, "JP.JDATO")).date().map(|d| d.to_string());
+            let d = d.unwrap_or_else(|| self.ctx.fallback_date.clone());
+            if d > last {
+                last = d;
             }
+        }
+        let kassasjon = self.kassasjon(sa, &last);
+        let mut registreringer = Vec::with_capacity(jps.len());
+        for jp in jps {
+            let r = self.journalpost(jp, Some(&sa.row), kassasjon.as_ref())?;
             registreringer.push(r);
         }
         m.push_field("avsluttetDato", format!("{last}T00:00:00"));
@@ -398,6 +498,12 @@ impl<'a> Converter<'a> {
         for me in mes {
             let e = self.merknad(&me)?;
             m.push(e);
+        }
+        if let Some(k) = kassasjon {
+            m.push(k);
+        }
+        if let Some(s) = self.skjerming(sa, t, "SA") {
+            m.push(s);
         }
         m.children.extend(registreringer);
         m.push_field("saksaar", v(&sa.row, "SA.SAAR"));
@@ -424,7 +530,7 @@ impl<'a> Converter<'a> {
         Ok(e)
     }
 
-    fn journalpost(&mut self, unit: JpUnit, sa: Option<&Packed>) -> Result<Element> {
+    fn journalpost(&mut self, unit: JpUnit, sa: Option<&Packed>, kassasjon: Option<&Element>) -> Result<Element> {
         let JpUnit { jp, ams, dls, mes } = unit;
         let jp = &jp;
         let arkivdel_id = self.ctx.arkivdel_id.as_str();
@@ -440,8 +546,15 @@ impl<'a> Converter<'a> {
         r.push_field("arkivertDato", format!("{jdato}T00:00:00"));
         r.push_field("arkivertAv", sbh.clone());
         r.push_field("referanseArkivdel", arkivdel_id);
+        // Kassasjon is inherited by every unit below (Noark 5, metadata for kassasjon).
+        if let Some(k) = kassasjon {
+            r.push(k.clone());
+        }
+        if let Some(s) = self.skjerming(jp, t, "JP") {
+            r.push(s);
+        }
         for (dl, first) in &dls {
-            if let Some(db) = self.dokumentbeskrivelse(dl, *first, &jdato, &sbh)? {
+            if let Some(db) = self.dokumentbeskrivelse(dl, *first, &jdato, &sbh, kassasjon)? {
                 r.push(db);
             }
         }
@@ -512,7 +625,14 @@ impl<'a> Converter<'a> {
         Ok(r)
     }
 
-    fn dokumentbeskrivelse(&mut self, dl: &Src, first: bool, jdato: &str, sbh: &str) -> Result<Option<Element>> {
+    fn dokumentbeskrivelse(
+        &mut self,
+        dl: &Src,
+        first: bool,
+        jdato: &str,
+        sbh: &str,
+        kassasjon: Option<&Element>,
+    ) -> Result<Option<Element>> {
         let ctx = self.ctx;
         let dokid = v(&dl.row, "DL.DOKID").to_string();
         let Some(db) = ctx.db.get(&dokid) else {
@@ -552,6 +672,9 @@ impl<'a> Converter<'a> {
         e.push_field("dokumentnummer", v(&dl.row, "DL.RNR"));
         e.push_field("tilknyttetDato", format!("{tk}T00:00:00"));
         e.push_field("tilknyttetAv", av.clone());
+        if let Some(k) = kassasjon {
+            e.push(k.clone());
+        }
         for ve in ctx.ve_by_db.get(&dokid).map(Vec::as_slice).unwrap_or_default() {
             if let Some(o) = self.dokumentobjekt(ve, &key, &tk, &av)? {
                 e.push(o);
@@ -878,11 +1001,18 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         ve_by_db: HashMap::new(),
         fallback_date: fallback.map(|d| d.to_string()).unwrap_or_else(|| "1900-01-01".to_string()),
         arkivdel_id: String::new(),
+        tgkoder: HashMap::new(),
     };
     let mut pre = Conversion::default();
 
     load(extract, "PERNAVN", &mut |s| {
         ctx.persons.insert(v(&s.row, "PN.ID").to_string(), v(&s.row, "PN.NAVN").to_string());
+    })?;
+    load(extract, "TGKODE", &mut |s| {
+        let betegn = v(&s.row, "TK.BETEGN");
+        if !betegn.is_empty() {
+            ctx.tgkoder.insert(v(&s.row, "TK.TGKODE").to_string(), betegn.to_string());
+        }
     })?;
     load(extract, "ADMINDEL", &mut |s| {
         ctx.units.insert(v(&s.row, "AI.ID").to_string(), v(&s.row, "AI.ADMBET").to_string());
@@ -1173,7 +1303,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 "JOURNPOST",
                 format!("JP.SAID {said} matches no SA.ID; the journalpost is put in the saksmappe \"Journalposter uten sak\""),
             );
-            let r = c.journalpost(unit, None)?;
+            let r = c.journalpost(unit, None, None)?;
             m.push(r);
         }
         m.push_field("saksaar", "0");
@@ -1269,9 +1399,9 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         info: vec![
             ("periode.inngaaendeSkille".into(), "skarpt".into()),
             ("periode.utgaaendeSkille".into(), "skarpt".into()),
-            ("inneholderSkjermetInformasjon".into(), "false".into()),
+            ("inneholderSkjermetInformasjon".into(), (written(&c.report, "skjerming") > 0).to_string()),
             ("omfatterDokumenterSomErKassert".into(), "false".into()),
-            ("inneholderDokumenterSomSkalKasseres".into(), "false".into()),
+            ("inneholderDokumenterSomSkalKasseres".into(), (written(&c.report, "kassasjon") > 0).to_string()),
             ("inneholderVirksomhetsspesifikkeMetadata".into(), "false".into()),
             ("antallDokumentfiler".into(), written(&c.report, "dokumentobjekt").to_string()),
         ],
