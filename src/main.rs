@@ -100,6 +100,15 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         max_findings: usize,
     },
+    /// Merge the old municipalities' sources into one dataset (the conversion job).
+    ///
+    /// This version plans: with --dry-run it reads every source once, routes each mappe
+    /// by the job's rules (convert, close, deposit), checks the retention floors and the
+    /// crosswalks, finds collisions between sources, and prints the counts with the
+    /// reconciliation in = converted + closed + deposited + rejected. Exit code 0: the
+    /// run could go ahead; 1: it would fail (unmapped values, a floor broken), each
+    /// listed; 2: could not run. Writing the merged dataset is not built yet.
+    Run(RunArgs),
     /// Wash persons, organisations and addresses against register snapshots
     /// (Folkeregisteret, Enhetsregisteret, Matrikkelen, KRR, Klass 131).
     ///
@@ -122,6 +131,22 @@ enum Command {
         #[arg(long)]
         schemas: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The job file (TOML).
+    #[arg(long, required_unless_present = "example_job")]
+    job: Option<PathBuf>,
+    /// Print a commented example job (Ski + Oppegård → Nordre Follo) and exit.
+    #[arg(long)]
+    example_job: bool,
+    /// Print what would happen, with the counts, without writing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write the plan as JSON.
+    #[arg(long)]
+    report_json: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -295,6 +320,7 @@ fn main() -> ExitCode {
         Command::Convert { source, out, name, schemas, max_findings } => {
             run_convert(&source, &out, name, schemas, max_findings, cli.quiet)
         }
+        Command::Run(args) => Ok(run_job(&args, cli.quiet)),
         Command::Wash(args) => Ok(run_wash(&args, cli.quiet)),
         Command::GenerateRegisters(args) => Ok(run_generate_registers(&args, cli.quiet)),
         Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
@@ -809,6 +835,79 @@ fn run_convert(
         }
     }
     Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn run_job(args: &RunArgs, quiet: bool) -> ExitCode {
+    if args.example_job {
+        print!("{}", samla_map::job::EXAMPLE);
+        return ExitCode::SUCCESS;
+    }
+    let path = args.job.as_deref().expect("clap requires --job");
+    let job = match samla_map::job::Job::read(path) {
+        Ok(job) => job,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.dry_run {
+        eprintln!(
+            "error: writing the merged dataset is not built yet; `samla run --dry-run --job {}` plans the run and checks it",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
+    let started = Instant::now();
+    let plan = match samla_map::plan::plan(&job) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(file) = &args.report_json {
+        let json = serde_json::to_vec_pretty(&plan).expect("the plan serialises");
+        if let Err(e) = std::fs::write(file, json) {
+            eprintln!("error: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    }
+    let blocking = plan.blocking(&job);
+    if !quiet {
+        println!("Plan for {} ({:.1} s, nothing written):", job.job.name, started.elapsed().as_secs_f64());
+        for (source, entities) in &plan.counts {
+            for (entity, c) in entities {
+                println!(
+                    "  {source:<12} {entity:<20} in {:>8} = converted {:>8} + closed {:>6} + deposited {:>7} + rejected {}{}",
+                    c.r#in,
+                    c.converted,
+                    c.closed,
+                    c.deposited,
+                    c.rejected,
+                    if c.reconciles() { "" } else { "  DOES NOT RECONCILE" }
+                );
+            }
+        }
+        for (what, n) in &plan.collision_counts {
+            let example = plan.collisions.iter().find(|c| &c.what == what);
+            match example {
+                Some(c) => println!(
+                    "  {n} {what} collisions, e.g. `{}` in {}: {}",
+                    c.value,
+                    c.sources.join(" and "),
+                    c.resolution
+                ),
+                None => println!("  no {what} collisions"),
+            }
+        }
+        if plan.flagged > 0 {
+            println!("  {} mapper kept with unmapped values (keep-and-flag)", plan.flagged);
+        }
+    }
+    for b in &blocking {
+        eprintln!("  would fail: {b}");
+    }
+    if blocking.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {

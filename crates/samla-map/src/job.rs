@@ -1,0 +1,248 @@
+//! The conversion job: a TOML file a person can read and review.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A commented example: Ski and Oppegård merge into Nordre Follo (`samla run --example-job`).
+pub const EXAMPLE: &str = r#"# samla run: Ski (0213) and Oppegård (0217) become Nordre Follo (3207).
+# Paths are relative to this file. Reviewed by: ____  Date: ____
+
+[job]
+name = "Nordre Follo: sakarkiv"
+version = "1"                   # part of every record's provenance; raise it when the job changes
+as_of = "2026-11-22"            # the date the 10-year rule counts from (fixed, so reruns agree)
+out = "nordre-follo"
+
+[target]
+name = "Nordre Follo kommune"
+kommunenummer = "3207"
+arkivskaper = "Nordre Follo kommune"
+
+[[source]]
+name = "ski"
+kind = "noark5"                 # noark5 (folder, tar or DIAS package)
+path = "ski"
+kommunenummer = "0213"
+
+[[source]]
+name = "oppegaard"
+kind = "noark5"
+path = "oppegaard"
+kommunenummer = "0217"
+
+# Code lists: every value of a declared field must be mapped. A value no crosswalk
+# maps rejects the run, with the value, its source and its count, unless
+# unmapped = "keep-and-flag".
+[crosswalk]
+unmapped = "reject"
+
+[crosswalk.journalposttype]
+"Inngående dokument" = "Inngående dokument"
+"Utgående dokument" = "Utgående dokument"
+"Organinternt dokument for oppfølging" = "Organinternt dokument for oppfølging"
+"Organinternt dokument uten oppfølging" = "Organinternt dokument uten oppfølging"
+"Saksframlegg" = "Saksframlegg"
+
+[crosswalk.saksstatus]
+"Avsluttet" = "Avsluttet"
+"Under behandling" = "Under behandling"
+"Utgår" = "Utgår"
+
+# Routing: the first rule that matches a mappe decides; a mappe no rule matches is
+# converted. Whatever the rules say, open cases and mapper with a registrering in the
+# last 10 years stay in active access: a rule that would send one away fails the run.
+[[route]]
+to = "deposit"                  # convert | close | deposit
+when = { saksstatus = "Avsluttet", last_registration_before = "2016-01-01" }
+
+[[route]]
+to = "close"
+when = { saksstatus = "Utgår" }
+"#;
+
+/// A conversion job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    /// Name, version, reference date and output folder.
+    pub job: Head,
+    /// The new municipality.
+    pub target: Target,
+    /// The old municipalities' sources.
+    pub source: Vec<Source>,
+    /// Code lists.
+    #[serde(default)]
+    pub crosswalk: Crosswalk,
+    /// Routing rules, first match wins.
+    #[serde(default)]
+    pub route: Vec<Route>,
+}
+
+/// The job's head.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Head {
+    /// A name for reports.
+    pub name: String,
+    /// The job's version, kept in every record's provenance.
+    pub version: String,
+    /// The date the 10-year rule counts from, `YYYY-MM-DD`.
+    pub as_of: String,
+    /// Output folder.
+    pub out: PathBuf,
+}
+
+/// The new municipality.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Its name.
+    pub name: String,
+    /// Its kommunenummer.
+    pub kommunenummer: String,
+    /// The arkivskaper of the merged archive.
+    pub arkivskaper: String,
+}
+
+/// One old municipality's source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// A short name: part of every new systemID, so never change it between runs.
+    pub name: String,
+    /// What it is: `noark5`.
+    pub kind: String,
+    /// Where it is.
+    pub path: PathBuf,
+    /// The old municipality's kommunenummer.
+    #[serde(default)]
+    pub kommunenummer: String,
+}
+
+/// What to do with a value no crosswalk maps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unmapped {
+    /// Reject the run, listing the values.
+    #[default]
+    Reject,
+    /// Keep the value and flag the record.
+    KeepAndFlag,
+}
+
+/// Code lists per field: old value → target value.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Crosswalk {
+    /// What to do with unmapped values.
+    #[serde(default)]
+    pub unmapped: Unmapped,
+    /// Field name → (old value → new value).
+    #[serde(flatten)]
+    pub fields: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Where a mappe goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Destination {
+    /// Into the migration dataset.
+    Convert,
+    /// Into the closed, read-only part.
+    Close,
+    /// Into the deposit package of its source.
+    Deposit,
+}
+
+/// A routing rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Where matching mapper go.
+    pub to: Destination,
+    /// The condition; every given part must hold.
+    pub when: Condition,
+}
+
+/// A routing condition.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// saksstatus equals this.
+    pub saksstatus: Option<String>,
+    /// The last registrering (journaldato, else registreringsdato or opprettetDato) is
+    /// before this date.
+    pub last_registration_before: Option<String>,
+    /// The mappe comes from this source.
+    pub source: Option<String>,
+}
+
+/// A job that cannot be read: where and what.
+#[derive(Debug)]
+pub struct JobError(pub String);
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for JobError {}
+
+impl Job {
+    /// Reads a job; relative paths are made relative to the job file's folder.
+    pub fn read(path: &Path) -> Result<Job, JobError> {
+        let text = std::fs::read_to_string(path).map_err(|e| JobError(format!("{}: {e}", path.display())))?;
+        Job::parse(path, &text)
+    }
+
+    /// Parses a job's text; `path` is where it came from.
+    pub fn parse(path: &Path, text: &str) -> Result<Job, JobError> {
+        let mut job: Job = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
+            JobError(format!(
+                "{}:{line}: {} (see `samla run --example-job` for every key)",
+                path.display(),
+                e.message()
+            ))
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        job.job.out = base.join(&job.job.out);
+        for s in &mut job.source {
+            s.path = base.join(&s.path);
+            if s.kind != "noark5" {
+                return Err(JobError(format!(
+                    "{}: source `{}` is of kind `{}`; this version of samla run reads noark5 sources",
+                    path.display(),
+                    s.name,
+                    s.kind
+                )));
+            }
+        }
+        let mut names: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(JobError(format!("{}: two sources are named `{}`", path.display(), w[0])));
+        }
+        if samla_noark5::model::Date::parse(&job.job.as_of).is_none() {
+            return Err(JobError(format!("{}: as_of `{}` is not a date (YYYY-MM-DD)", path.display(), job.job.as_of)));
+        }
+        Ok(job)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_job_parses() {
+        let job = Job::parse(Path::new("/jobs/job.toml"), EXAMPLE).unwrap();
+        assert_eq!(job.source.len(), 2);
+        assert_eq!(job.source[1].path, Path::new("/jobs/oppegaard"));
+        assert_eq!(job.crosswalk.fields["saksstatus"]["Avsluttet"], "Avsluttet");
+        assert_eq!(job.route[0].to, Destination::Deposit);
+        assert_eq!(job.crosswalk.unmapped, Unmapped::Reject);
+    }
+}
