@@ -296,6 +296,13 @@ fn converts_to_noark5_that_validates_and_keeps_every_row() {
     assert!(!text.contains("<kassasjonsvedtak>Bevares</kassasjonsvedtak>"));
     assert!(done.counts["kassasjon"].written >= summary.rows("NOARKSAK") / 7);
     assert!(done.counts["skjerming"].written > 0);
+    // ORDNPRINS/ORDNVERDI → klassifikasjonssystem and klasse, each saksmappe under the
+    // klasse of its KLASSERING; the journalposter without sak under "Uten klassering".
+    assert_eq!(count_elements(&xml, "<klassifikasjonssystem>"), summary.rows("ORDNPRINS") + 1);
+    assert_eq!(count_elements(&xml, "<klasse>"), summary.rows("ORDNVERDI") + 1);
+    assert!(text.contains("<klasseID>") && text.contains("<tittel>Uten klassering</tittel>"));
+    let first_klasse = text.find("<klasse>").unwrap();
+    assert!(first_klasse < text.find("<mappe ").unwrap(), "saksmapper stand under klasser");
 
     // The faults are reported with table, row key and file, and the rows kept.
     let fk = done.findings.iter().find(|f| f.code == "N4.FOREIGN_KEY").expect("the broken JP.SAID is reported");

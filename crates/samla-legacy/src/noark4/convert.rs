@@ -3,7 +3,10 @@
 //! The field map follows the "Noark 4" column of the Noark 5 standard's object-sorted
 //! metadata catalogue: NOARKSAK → saksmappe, JOURNPOST → journalpost, DOKLINK + DOKBESKRIV
 //! → dokumentbeskrivelse, DOKVERSJON → dokumentobjekt, AVSMOT → korrespondansepart (and
-//! avskrivning), SAKSPART → part, MERKNAD → merknad. Codes become the texts Noark 5
+//! avskrivning), SAKSPART → part, MERKNAD → merknad, ORDNPRINS → klassifikasjonssystem,
+//! ORDNVERDI → klasse (each saksmappe under the klasse of its KLASSERING row with the
+//! lowest KL.SORT; its other klasser as referanseSekundaerKlassifikasjon), TGKODE/UOFF/
+//! AGDATO → skjerming and KASSKODE/BEVTID/KASSDATO → kassasjon. Codes become the texts Noark 5
 //! requires (journalposttype `I` → "Inngående dokument", …); an unknown code is reported
 //! (`N4.UNKNOWN_CODE`, with table, row key, file and line) and the row is kept with the
 //! code as written. systemIDs are UUIDv5 of (source, table, old key), so reruns give the
@@ -23,8 +26,9 @@
 //! out not to be in parent order (a row whose parent was already written), the
 //! conversion starts again holding the rows below NOARKSAK in memory, grouped by parent
 //! key, so the output is the same either way. Saksmapper are built and serialised by
-//! worker threads, in batches, and written in order. DOKBESKRIV and DOKVERSJON are held
-//! in memory, keyed by DB.DOKID.
+//! worker threads, in batches, and written in order; with a classification they are
+//! spilled to a file beside the output and written klasse by klasse at the end.
+//! DOKBESKRIV and DOKVERSJON are held in memory, keyed by DB.DOKID.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs::{self, File};
@@ -240,6 +244,8 @@ struct Ctx<'a> {
     arkivdel_id: String,
     /// TK.TGKODE → TK.BETEGN, the source's own texts for its access codes.
     tgkoder: HashMap<String, String>,
+    /// Saksmapper go under klasser (depth 4), not straight under the arkivdel (depth 2).
+    classified: bool,
 }
 
 /// A journalpost with the rows below it; each link says whether it is the first use of
@@ -257,6 +263,80 @@ struct SakUnit {
     jps: Vec<JpUnit>,
     sps: Vec<Src>,
     mes: Vec<Src>,
+    /// The klasse it is placed under (an index into [`Klasser`]).
+    klasse: usize,
+    /// The systemIDs of its other klasser (secondary KLASSERING rows).
+    sekundaer: Vec<String>,
+}
+
+/// One klassifikasjonssystem (ORDNPRINS) and one klasse (ORDNVERDI), as written.
+struct System {
+    key: String,
+    tittel: String,
+    kind: String,
+    from: Option<String>,
+    klasser: Vec<usize>,
+}
+
+struct KlasseDef {
+    ov: String,
+    tittel: String,
+}
+
+/// The classification: ORDNPRINS → klassifikasjonssystem, ORDNVERDI → klasse, and the
+/// klasser made for values KLASSERING uses that ORDNVERDI lacks, and for saker without
+/// a KLASSERING row ("Uten klassering").
+#[derive(Default)]
+struct Klasser {
+    systems: Vec<System>,
+    by_system: HashMap<String, usize>,
+    klasser: Vec<KlasseDef>,
+    by_klasse: HashMap<(String, String), usize>,
+}
+
+/// The ordningsprinsipp key of the klasse for saker without a KLASSERING row.
+const UNCLASSIFIED: &str = "(uten klassering)";
+
+impl Klasser {
+    fn system(&mut self, key: &str, tittel: &str, kind: &str, from: Option<String>) -> usize {
+        if let Some(&i) = self.by_system.get(key) {
+            return i;
+        }
+        let tittel = match (tittel.is_empty(), key.is_empty()) {
+            (false, _) => tittel,
+            (true, false) => key,
+            (true, true) => "Ordningsprinsipp uten navn",
+        };
+        self.systems.push(System {
+            key: key.to_string(),
+            tittel: tittel.to_string(),
+            kind: kind.to_string(),
+            from,
+            klasser: Vec::new(),
+        });
+        self.by_system.insert(key.to_string(), self.systems.len() - 1);
+        self.systems.len() - 1
+    }
+
+    /// The klasse `ov` of ordningsprinsipp `op`, and whether it was made just now.
+    fn klasse(&mut self, op: &str, ov: &str, tittel: &str) -> (usize, bool) {
+        if let Some(&i) = self.by_klasse.get(&(op.to_string(), ov.to_string())) {
+            return (i, false);
+        }
+        let system = self.system(op, "", "", None);
+        let id = if ov.is_empty() { "(tom)" } else { ov };
+        let tittel = if tittel.is_empty() { id } else { tittel };
+        self.klasser.push(KlasseDef { ov: id.to_string(), tittel: tittel.to_string() });
+        let i = self.klasser.len() - 1;
+        self.systems[system].klasser.push(i);
+        self.by_klasse.insert((op.to_string(), ov.to_string()), i);
+        (i, true)
+    }
+
+    fn unclassified(&mut self) -> usize {
+        self.system(UNCLASSIFIED, "Uten klassering", "", None);
+        self.klasse(UNCLASSIFIED, "0", "Saker uten klassering i Noark 4-uttrekket").0
+    }
 }
 
 struct Converter<'a> {
@@ -447,7 +527,7 @@ impl<'a> Converter<'a> {
     }
 
     fn saksmappe(&mut self, unit: SakUnit) -> Result<Element> {
-        let SakUnit { sa, jps, sps, mes } = unit;
+        let SakUnit { sa, jps, sps, mes, klasse: _, sekundaer } = unit;
         let sa = &sa;
         let arkivdel_id = self.ctx.arkivdel_id.as_str();
         let t = "NOARKSAK";
@@ -516,6 +596,9 @@ impl<'a> Converter<'a> {
         push_nonempty(&mut m, "journalenhet", v(&sa.row, "SA.JENHET"));
         let status = self.code("saksstatus", sa, t, "SA.STATUS");
         m.push_field("saksstatus", status);
+        for id in sekundaer {
+            m.push_field("referanseSekundaerKlassifikasjon", id);
+        }
         self.count("saksmappe").written += 1;
         Ok(m)
     }
@@ -949,9 +1032,62 @@ fn rnr(l: &Src) -> u64 {
     v(&l.row, "DL.RNR").parse::<u64>().unwrap_or(u64::MAX)
 }
 
+/// The klasse a sak goes under (its KLASSERING row with the lowest KL.SORT, or the
+/// first), and the systemIDs of its other klasser. Values that ORDNVERDI lacks get a
+/// klasse of their own (reported once); a sak without KLASSERING goes under "Uten
+/// klassering" (reported).
+fn classify(
+    klasser: &mut Klasser,
+    mut rows: Vec<Src>,
+    sa: &Src,
+    report: &mut Conversion,
+    source: &str,
+) -> (usize, Vec<String>) {
+    if rows.is_empty() {
+        report.findings.push(
+            Finding::new(
+                Severity::Warning,
+                "N4.UNCLASSIFIED",
+                sa.file.to_string(),
+                "no KLASSERING row for this sak; the saksmappe is put under the klasse \"Uten klassering\"",
+            )
+            .at(sa.row.pos)
+            .in_table("NOARKSAK")
+            .with_key(sa.row.key()),
+        );
+        return (klasser.unclassified(), Vec::new());
+    }
+    rows.sort_by_key(|r| v(&r.row, "KL.SORT").parse::<u64>().unwrap_or(u64::MAX));
+    let mut primary = 0;
+    let mut sekundaer = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let (op, ov) = (v(&r.row, "KL.ORDNPRI"), v(&r.row, "KL.ORDNVER"));
+        let (k, new) = klasser.klasse(op, ov, "");
+        if new {
+            report.findings.push(
+                Finding::new(
+                    Severity::Warning,
+                    "N4.KLASSE",
+                    r.file.to_string(),
+                    format!("KL.ORDNVER {ov:?} of KL.ORDNPRI {op:?} is in no ORDNVERDI row; a klasse is made with the value as its title"),
+                )
+                .at(r.row.pos)
+                .in_table("KLASSERING")
+                .with_key(r.row.key()),
+            );
+        }
+        if i == 0 {
+            primary = k;
+        } else {
+            sekundaer.push(system_id(source, "ORDNVERDI", &format!("{op}/{ov}")));
+        }
+    }
+    (primary, sekundaer)
+}
+
 /// Converted batches on their way to the writer: sequence number, XML, crosswalk lines
 /// and what was found.
-type Done = Result<(u64, Vec<u8>, Vec<u8>, Conversion)>;
+type Done = Result<(u64, Vec<u8>, Vec<(usize, usize)>, Vec<u8>, Conversion)>;
 
 /// Converts `extract` into a Noark 5 v5.0 extract in `out` (created; must be empty or
 /// absent): `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
@@ -1002,6 +1138,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         fallback_date: fallback.map(|d| d.to_string()).unwrap_or_else(|| "1900-01-01".to_string()),
         arkivdel_id: String::new(),
         tgkoder: HashMap::new(),
+        classified: false,
     };
     let mut pre = Conversion::default();
 
@@ -1045,6 +1182,16 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     ctx.arkivdel_id = system_id(&options.source, "ARKIVDEL", &del_key);
     writeln!(crosswalk, "ARKIV;{arkiv_key};{arkiv_id}").map_err(cw)?;
     writeln!(crosswalk, "ARKIVDEL;{del_key};{}", ctx.arkivdel_id).map_err(cw)?;
+    let mut klasser = Klasser::default();
+    load(extract, "ORDNPRINS", &mut |s| {
+        let from = dates::parse(v(&s.row, "OP.FRADATO")).date().map(|d| d.to_string());
+        klasser.system(v(&s.row, "OP.ORDNPRI"), v(&s.row, "OP.BETEGN"), v(&s.row, "OP.TYPE"), from);
+    })?;
+    load(extract, "ORDNVERDI", &mut |s| {
+        klasser.klasse(v(&s.row, "OV.ORDNPRI"), v(&s.row, "OV.ORDNVER"), v(&s.row, "OV.BESKR"));
+    })?;
+    let kl_rows = extract.table("KLASSERING").is_some_and(|t| t.files.iter().any(|f| f.stated_rows != Some(0)));
+    ctx.classified = !klasser.systems.is_empty() || kl_rows;
     let ctx = ctx;
     let mut c = Converter::new(&ctx);
     c.count("dokumentbeskrivelse").read = n_db;
@@ -1113,6 +1260,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
 
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
     let ctx_ref = &ctx;
+    let spill_path = out.join("arkivstruktur.xml.klasser");
     let outcome = std::thread::scope(|scope| -> Result<Option<_>> {
         let mut jp = Grouped::new("JP.SAID", feed(scope, extract, "JOURNPOST", keep_all), streaming)?;
         let mut am = Grouped::new("AM.JPID", feed(scope, extract, "AVSMOT", keep_all), streaming)?;
@@ -1120,6 +1268,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         let mut sp = Grouped::new("SP.SAID", feed(scope, extract, "SAKSPART", keep_all), streaming)?;
         let mut me_sa = Grouped::new("ME.SAID", feed(scope, extract, "MERKNAD", me_of_sak), streaming)?;
         let mut me_jp = Grouped::new("ME.JPID", feed(scope, extract, "MERKNAD", me_of_jp), streaming)?;
+        let mut kl = Grouped::new("KL.SAID", feed(scope, extract, "KLASSERING", keep_all), streaming)?;
+        let mut klass_report = Conversion::default();
         let saker = feed(scope, extract, "NOARKSAK", keep_all);
 
         // Workers build and serialise batches of saksmapper; the writer puts them in order.
@@ -1140,13 +1290,17 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     let mut c = Converter::new(ctx_ref);
                     let result = (|| {
                         let buf = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
-                        let mut xml = XmlWriter::fragment(buf, 2);
+                        let depth = if ctx_ref.classified { 4 } else { 2 };
+                        let mut xml = XmlWriter::fragment(buf, depth);
+                        let mut sizes = Vec::with_capacity(units.len());
                         for unit in units {
+                            let (klasse, before) = (unit.klasse, xml.get_mut().len());
                             let m = c.saksmappe(unit)?;
                             xml.element(&m).map_err(|e| Error::io("arkivstruktur.xml", e))?;
+                            sizes.push((klasse, xml.get_mut().len() - before));
                         }
                         let xml = xml.finish().map_err(|e| Error::io("arkivstruktur.xml", e))?;
-                        Ok((seq, xml, std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report)))
+                        Ok((seq, xml, sizes, std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report)))
                     })();
                     if done_tx.send(result).is_err() {
                         return;
@@ -1155,15 +1309,43 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             });
         }
         drop(done_tx);
+        let spill_at = spill_path.clone();
+        let classified = ctx.classified;
         let writer = scope.spawn(move || -> Result<_> {
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
             let mut report = Conversion::default();
+            // Classified, the saksmapper are spilled to a file and their ranges kept per
+            // klasse, to be written klasse by klasse at the end.
+            let mut spill = if classified {
+                let f = File::create(&spill_at).map_err(|e| Error::io(spill_at.display().to_string(), e))?;
+                Some(BufWriter::with_capacity(1 << 20, f))
+            } else {
+                None
+            };
+            let mut ranges: Vec<Vec<(u64, u64)>> = Vec::new();
+            let mut offset = 0u64;
             for done in done_rx {
-                let (seq, xml, cross, found) = done?;
-                pending.insert(seq, (xml, cross, found));
-                while let Some((mut xml, cross, found)) = pending.remove(&next) {
-                    w.get_mut().write_all(&xml).map_err(io)?;
+                let (seq, xml, sizes, cross, found) = done?;
+                pending.insert(seq, (xml, sizes, cross, found));
+                while let Some((mut xml, sizes, cross, found)) = pending.remove(&next) {
+                    match &mut spill {
+                        Some(spill) => {
+                            spill.write_all(&xml).map_err(io)?;
+                            for (klasse, len) in sizes {
+                                if ranges.len() <= klasse {
+                                    ranges.resize_with(klasse + 1, Vec::new);
+                                }
+                                let list = &mut ranges[klasse];
+                                match list.last_mut() {
+                                    Some(last) if last.0 + last.1 == offset => last.1 += len as u64,
+                                    _ => list.push((offset, len as u64)),
+                                }
+                                offset += len as u64;
+                            }
+                        }
+                        None => w.get_mut().write_all(&xml).map_err(io)?,
+                    }
                     xml.clear();
                     if let Ok(mut p) = pool_w.lock() {
                         p.push(xml);
@@ -1173,7 +1355,10 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     next += 1;
                 }
             }
-            Ok((w, crosswalk, report))
+            if let Some(spill) = spill {
+                spill.into_inner().map_err(|e| Error::io("arkivstruktur.xml", e.into_error()))?;
+            }
+            Ok((w, crosswalk, report, ranges))
         });
 
         // The merge join: saker two batches ahead, their journalposter one batch ahead,
@@ -1233,9 +1418,14 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 }
                 let sps = sp.take(&said, &near_sa)?;
                 let mes = me_sa.take(&said, &near_sa)?;
-                units.push(SakUnit { sa, jps, sps, mes });
+                let (klasse, sekundaer) = if ctx_ref.classified {
+                    classify(&mut klasser, kl.take(&said, &near_sa)?, &sa, &mut klass_report, &options.source)
+                } else {
+                    (0, Vec::new())
+                };
+                units.push(SakUnit { sa, jps, sps, mes, klasse, sekundaer });
             }
-            if [&jp, &am, &dl, &sp, &me_sa, &me_jp].iter().any(|g| g.out_of_order) {
+            if [&jp, &am, &dl, &sp, &me_sa, &me_jp, &kl].iter().any(|g| g.out_of_order) {
                 return Ok(None);
             }
             if work_tx.send((seq, units)).is_err() {
@@ -1244,7 +1434,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             seq += 1;
         }
         drop(work_tx);
-        let (w, crosswalk, report) = writer.join().expect("the writer does not panic")?;
+        let (w, crosswalk, report, ranges) = writer.join().expect("the writer does not panic")?;
 
         // Journalposter whose sak is missing, with what is below them.
         let none = HashSet::default();
@@ -1263,13 +1453,16 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         sp.rest()?;
         me_sa.rest()?;
         me_jp.rest()?;
-        if [&jp, &am, &dl, &sp, &me_sa, &me_jp].iter().any(|g| g.out_of_order) {
+        let kl_left = kl.rest()?;
+        if [&jp, &am, &dl, &sp, &me_sa, &me_jp, &kl].iter().any(|g| g.out_of_order) {
             return Ok(None);
         }
         let reads = (saker_read, jp.read, am.read);
-        Ok(Some((w, crosswalk, report, orphans, am_left, dl_left, used_db, reads)))
+        merge(&mut klass_report, report);
+        Ok(Some((w, crosswalk, klass_report, orphans, am_left, dl_left, kl_left, used_db, reads, ranges)))
     })?;
-    let Some((mut w, mut crosswalk, report, orphans, am_left, dl_left, used_db, reads)) = outcome else {
+    let Some((mut w, mut crosswalk, report, orphans, am_left, dl_left, kl_left, used_db, reads, ranges)) = outcome
+    else {
         return Ok(None);
     };
     let mut c = Converter::new(&ctx);
@@ -1282,6 +1475,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     merge(&mut c.report, report);
 
     let orphan_mappe = !orphans.is_empty();
+    let mut orphan_element = None;
     if orphan_mappe {
         let mut m = Element::new("mappe");
         m.set_attr("xsi:type", "saksmappe");
@@ -1312,6 +1506,60 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         m.push_field("administrativEnhet", "ukjent");
         m.push_field("saksansvarlig", "samla");
         m.push_field("saksstatus", "Avsluttet");
+        orphan_element = Some(m);
+    }
+    for kl in kl_left.into_iter().flat_map(|(_, v)| v) {
+        c.finding(
+            Severity::Error,
+            "N4.FOREIGN_KEY",
+            &kl,
+            "KLASSERING",
+            "KL.SAID matches no SA.ID; not converted".into(),
+        );
+    }
+    if ctx.classified {
+        let orphan_klasse = orphan_element.as_ref().map(|_| klasser.unclassified());
+        let spill = File::open(&spill_path).map_err(|e| Error::io(spill_path.display().to_string(), e))?;
+        let mut buf = vec![0u8; 1 << 20];
+        let (systems, defs) = (std::mem::take(&mut klasser.systems), std::mem::take(&mut klasser.klasser));
+        for system in systems.iter().filter(|s| !s.klasser.is_empty()) {
+            let mut e = Element::new("klassifikasjonssystem");
+            e.push_field("systemID", c.id("ORDNPRINS", &system.key)?);
+            push_nonempty(&mut e, "klassifikasjonstype", &system.kind);
+            e.push_field("tittel", system.tittel.clone());
+            e.push_field("opprettetDato", format!("{}T00:00:00", system.from.as_deref().unwrap_or(&from)));
+            e.push_field("opprettetAv", "samla");
+            w.start(&e).map_err(io)?;
+            for &k in &system.klasser {
+                let def = &defs[k];
+                let mut e = Element::new("klasse");
+                e.push_field("systemID", c.id("ORDNVERDI", &format!("{}/{}", system.key, def.ov))?);
+                e.push_field("klasseID", def.ov.clone());
+                e.push_field("tittel", def.tittel.clone());
+                e.push_field("opprettetDato", format!("{}T00:00:00", system.from.as_deref().unwrap_or(&from)));
+                e.push_field("opprettetAv", "samla");
+                w.start(&e).map_err(io)?;
+                for &(at, len) in ranges.get(k).map(Vec::as_slice).unwrap_or_default() {
+                    let (mut at, end) = (at, at + len);
+                    while at < end {
+                        let n = ((end - at) as usize).min(buf.len());
+                        std::os::unix::fs::FileExt::read_exact_at(&spill, &mut buf[..n], at).map_err(io)?;
+                        w.get_mut().write_all(&buf[..n]).map_err(io)?;
+                        at += n as u64;
+                    }
+                }
+                if orphan_klasse == Some(k)
+                    && let Some(m) = orphan_element.take()
+                {
+                    w.element(&m).map_err(io)?;
+                }
+                w.end().map_err(io)?;
+            }
+            w.end().map_err(io)?;
+        }
+        drop(spill);
+        fs::remove_file(&spill_path).map_err(|e| Error::io(spill_path.display().to_string(), e))?;
+    } else if let Some(m) = orphan_element.take() {
         w.element(&m).map_err(io)?;
     }
     // Rows below a journalpost or document that never came: reported, not written.
