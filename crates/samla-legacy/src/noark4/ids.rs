@@ -1,8 +1,8 @@
 //! Stable identifiers for converted units: UUIDv5 from (source, table, old key).
 //!
 //! A rerun of the same conversion gives the same systemIDs, so that crosswalks and
-//! later merges stay valid. SHA-1 is used only as RFC 9562 prescribes for version 5
-//! UUIDs, not for integrity.
+//! later merges stay valid. (UUIDv5 hashes with SHA-1, as RFC 9562 prescribes; it is an
+//! identifier, not an integrity check.)
 
 /// The namespace of samla's Noark 4 systemIDs (a fixed, random UUID).
 pub const NAMESPACE: [u8; 16] =
@@ -17,15 +17,7 @@ pub const NAMESPACE: [u8; 16] =
 /// assert_eq!(uuid_v5(&dns, "www.example.com"), "2ed6657d-e927-568b-95e1-2665a8aea6a2");
 /// ```
 pub fn uuid_v5(namespace: &[u8; 16], name: &str) -> String {
-    let mut data = namespace.to_vec();
-    data.extend_from_slice(name.as_bytes());
-    let hash = sha1(&data);
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&hash[..16]);
-    b[6] = (b[6] & 0x0f) | 0x50;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = samla_noark5::hex(&b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    uuid::Uuid::new_v5(&uuid::Uuid::from_bytes(*namespace), name.as_bytes()).to_string()
 }
 
 /// The systemID of the row of `table` with key `key` from the source called `source`.
@@ -37,61 +29,4 @@ pub fn uuid_v5(namespace: &[u8; 16], name: &str) -> String {
 /// ```
 pub fn system_id(source: &str, table: &str, key: &str) -> String {
     uuid_v5(&NAMESPACE, &format!("{source}\u{1f}{table}\u{1f}{key}"))
-}
-
-/// SHA-1 (FIPS 180-4), for UUIDv5 only.
-fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
-    let mut msg = data.to_vec();
-    let bits = (data.len() as u64).wrapping_mul(8);
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bits.to_be_bytes());
-    for chunk in msg.chunks(64) {
-        let mut w = [0u32; 80];
-        for (i, word) in chunk.chunks(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, wi) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
-                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
-                _ => (b ^ c ^ d, 0xCA62_C1D6),
-            };
-            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = t;
-        }
-        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
-            *x = x.wrapping_add(y);
-        }
-    }
-    let mut out = [0u8; 20];
-    for (i, x) in h.iter().enumerate() {
-        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sha1_known_answers() {
-        assert_eq!(samla_noark5::hex(&sha1(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
-        assert_eq!(samla_noark5::hex(&sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-        let long = vec![b'a'; 1000];
-        assert_eq!(samla_noark5::hex(&sha1(&long)), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
-    }
 }
