@@ -217,52 +217,60 @@ impl<'a> PersonIndex<'a> {
                 by_old_id.insert(old.as_str(), i as u32);
             }
         }
-        let pairs = |i: usize| -> Option<(String, String)> {
-            let p = &persons[i];
+        // Each index is built on its own, so that only the finished vectors are held.
+        let index = |keys: &(dyn Fn(&Person, &mut Vec<u64>) + Sync)| -> MultiIndex {
+            MultiIndex::build(
+                persons
+                    .par_iter()
+                    .enumerate()
+                    .flat_map_iter(|(i, p)| {
+                        let mut k = Vec::new();
+                        keys(p, &mut k);
+                        k.into_iter().map(move |k| (k, i as u32))
+                    })
+                    .collect(),
+            )
+        };
+        let pair = |p: &Person| -> Option<(String, String)> {
             let given = name_tokens(&p.fornavn).into_iter().next()?;
             let surname = name_tokens(&p.etternavn).into_iter().last()?;
             Some((given, surname))
         };
-        let entries: Vec<[Vec<(u64, u32)>; 5]> = (0..persons.len())
-            .into_par_iter()
-            .map(|i| {
-                let mut e: [Vec<(u64, u32)>; 5] = Default::default();
-                let p = &persons[i];
-                let idx = i as u32;
-                if let Some(b) = p.birth {
-                    e[3].push((key(&[&birth_bytes(b)]), idx));
-                }
+        let by_name_birth = index(&|p, k| {
+            if let (Some((g, s)), Some(b)) = (pair(p), p.birth) {
+                k.push(pair_key(&g, &s, &[&birth_bytes(b)]));
+            }
+        });
+        let by_name_street = index(&|p, k| {
+            if let Some((g, s)) = pair(p) {
                 for a in &p.addresses {
-                    let s = street(&a.adressenavn);
-                    e[4].push((
-                        key(&[a.postnummer.as_bytes(), &number_bytes(a.nummer, ""), tail3(&s).as_bytes()]),
-                        idx,
-                    ));
+                    let num = number_bytes(a.nummer, &a.bokstav);
+                    k.push(pair_key(&g, &s, &[street3(&a.adressenavn).as_bytes(), &num]));
                 }
-                if let Some((g, s)) = pairs(i) {
-                    if let Some(b) = p.birth {
-                        e[0].push((pair_key(&g, &s, &[&birth_bytes(b)]), idx));
-                    }
-                    for a in &p.addresses {
-                        let num = number_bytes(a.nummer, &a.bokstav);
-                        e[1].push((pair_key(&g, &s, &[street3(&a.adressenavn).as_bytes(), &num]), idx));
-                        e[2].push((pair_key(&g, &s, &[a.postnummer.as_bytes()]), idx));
-                    }
-                }
-                e
-            })
-            .collect();
-        let column = |k: usize| MultiIndex::build(entries.iter().flat_map(|e| e[k].iter().copied()).collect());
+            }
+        });
+        let by_name_post = index(&|p, k| {
+            if let Some((g, s)) = pair(p) {
+                k.extend(p.addresses.iter().map(|a| pair_key(&g, &s, &[a.postnummer.as_bytes()])));
+            }
+        });
+        let by_birth = index(&|p, k| k.extend(p.birth.map(|b| key(&[&birth_bytes(b)]))));
+        let by_post_number = index(&|p, k| {
+            for a in &p.addresses {
+                let s = street(&a.adressenavn);
+                k.push(key(&[a.postnummer.as_bytes(), &number_bytes(a.nummer, ""), tail3(&s).as_bytes()]));
+            }
+        });
         PersonIndex {
             persons,
             tokens,
             by_id,
             by_old_id,
-            by_name_birth: column(0),
-            by_name_street: column(1),
-            by_name_post: column(2),
-            by_birth: column(3),
-            by_post_number: column(4),
+            by_name_birth,
+            by_name_street,
+            by_name_post,
+            by_birth,
+            by_post_number,
         }
     }
 }
