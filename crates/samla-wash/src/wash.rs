@@ -368,7 +368,7 @@ fn wash_input(ctx: &Context, input: &Input, t: &Table, opts: RunOptions) -> Resu
         Entity::Organisation => ORG_COLUMNS,
         Entity::Address => ADDRESS_COLUMNS,
     };
-    let rows: Vec<RowResult> = (0..t.frame.height())
+    let mut rows: Vec<RowResult> = (0..t.frame.height())
         .into_par_iter()
         .map(|i| {
             let key = keys[i].unwrap_or_default();
@@ -430,7 +430,7 @@ fn wash_input(ctx: &Context, input: &Input, t: &Table, opts: RunOptions) -> Resu
         rows.iter().map(|r| format!("{:?}", r.status).to_lowercase()).collect::<Vec<_>>(),
     ));
     for (c, name) in washed_names.iter().enumerate() {
-        extra.push(Column::new((*name).into(), rows.iter().map(|r| r.washed[c].clone()).collect::<Vec<_>>()));
+        extra.push(Column::new((*name).into(), rows.iter_mut().map(|r| r.washed[c].take()).collect::<Vec<_>>()));
     }
     extra.push(Column::new("wash_flags".into(), rows.iter().map(|r| r.flags.join(",")).collect::<Vec<_>>()));
     extra.push(Column::new("wash_notes".into(), rows.iter().map(|r| r.notes.join("; ")).collect::<Vec<_>>()));
