@@ -213,12 +213,40 @@ pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Resul
         fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
     }
     fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    let written = write_outputs(job, &ctx, tables, &registers, &partial, opts, started, progress);
+    let report = match written {
+        Ok(report) => report,
+        Err(e) => {
+            // Nothing half-written is left behind.
+            let _ = fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    if out.exists() {
+        fs::remove_dir_all(out).map_err(|e| Error::io(out, e))?;
+    }
+    fs::rename(&partial, out).map_err(|e| Error::io(out, e))?;
+    Ok(report)
+}
+
+/// Washes every input and writes all outputs into `partial`.
+#[allow(clippy::too_many_arguments)]
+fn write_outputs(
+    job: &Job,
+    ctx: &Context,
+    tables: Vec<Table>,
+    registers: &Registers,
+    partial: &Path,
+    opts: RunOptions,
+    started: Instant,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Report> {
     let mut ledger = CsvFile::create(&partial.join("ledger.csv"), LEDGER_HEADER)?;
     let mut manual = CsvFile::create(&partial.join("manual.csv"), MANUAL_HEADER)?;
     let mut inputs = Vec::new();
     for (input, table) in job.input.iter().zip(tables) {
         progress(&format!("vasker {}", input.name));
-        let (report, mut frame, rows_ledger, rows_manual) = wash_input(&ctx, input, &table, opts)?;
+        let (report, mut frame, rows_ledger, rows_manual) = wash_input(ctx, input, &table, opts)?;
         progress(&format!("skriver {}", input.name));
         let ext = if table.separator.is_some() { "csv" } else { "parquet" };
         table::write_frame(
@@ -270,10 +298,6 @@ pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Resul
     table::write_atomic(&partial.join("report.json"), |f| f.write_all(&json))?;
     let html = report::html(&report);
     table::write_atomic(&partial.join("report.html"), |f| f.write_all(html.as_bytes()))?;
-    if out.exists() {
-        fs::remove_dir_all(out).map_err(|e| Error::io(out, e))?;
-    }
-    fs::rename(&partial, out).map_err(|e| Error::io(out, e))?;
     Ok(report)
 }
 
