@@ -27,6 +27,16 @@ impl Error {
         Error { file: file.to_path_buf(), position: Some((line, column)), what: what.into(), hint: hint.into() }
     }
 
+    /// Bytes that are not UTF-8: `at` is the offset of the first bad byte in `bytes`,
+    /// whose first line is line `first_line` of the file.
+    pub fn not_utf8(file: &Path, bytes: &[u8], at: usize, first_line: u64, hint: &str) -> Error {
+        let before = &bytes[..at];
+        let line = first_line + before.iter().filter(|&&b| b == b'\n').count() as u64;
+        let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&before[start..]).chars().count() as u64 + 1;
+        Error::at(file, line, column, format!("byte 0x{:02X} is not UTF-8", bytes[at]), hint)
+    }
+
     /// An I/O error on `file`.
     pub fn io(file: &Path, e: std::io::Error) -> Error {
         let hint = match e.kind() {

@@ -293,7 +293,8 @@ pub struct PersonRecord<'r> {
 /// Notes on a record that are not a match result: an invalid identifier, an unreadable date.
 pub type Notes = Vec<String>;
 
-fn present(v: Option<&str>) -> Option<&str> {
+/// The value trimmed, or `None` when it is absent or blank.
+pub(crate) fn present(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
 

@@ -381,18 +381,7 @@ fn freg_person(doc: FregDoc) -> Option<Person> {
     })
 }
 
-fn not_utf8(path: &Path, bytes: &[u8], at: usize, first_line: u64) -> Error {
-    let line = first_line + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
-    let start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&bytes[start..at]).chars().count() as u64 + 1;
-    Error::at(
-        path,
-        line,
-        column,
-        format!("byte 0x{:02X} is not UTF-8", bytes[at]),
-        "JSON snapshots are UTF-8; convert the file (iconv -f ISO-8859-1 -t UTF-8)",
-    )
-}
+const JSON_NOT_UTF8: &str = "JSON snapshots are UTF-8; convert the file (iconv -f ISO-8859-1 -t UTF-8)";
 
 fn read_text(path: &Path) -> Result<String> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -403,7 +392,7 @@ fn read_text(path: &Path) -> Result<String> {
             }
             Ok(s)
         }
-        Err(e) => Err(not_utf8(path, e.as_bytes(), e.utf8_error().valid_up_to(), 1)),
+        Err(e) => Err(Error::not_utf8(path, e.as_bytes(), e.utf8_error().valid_up_to(), 1, JSON_NOT_UTF8)),
     }
 }
 
@@ -441,7 +430,7 @@ fn json_lines<T: Send, D: for<'de> Deserialize<'de>>(
         let block = &buf[..cut];
         let skip = if first_line == 1 && block.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
         let text = std::str::from_utf8(&block[skip..])
-            .map_err(|e| not_utf8(path, &block[skip..], e.valid_up_to(), first_line))?;
+            .map_err(|e| Error::not_utf8(path, &block[skip..], e.valid_up_to(), first_line, JSON_NOT_UTF8))?;
         let lines: Vec<&str> = text.lines().collect();
         let parsed: Result<Vec<Option<T>>> = lines
             .par_iter()

@@ -119,13 +119,11 @@ pub fn sniff_separator(body: &[u8]) -> u8 {
 /// ```
 pub fn scan(path: &Path, body: &[u8], separator: u8) -> Result<usize> {
     if let Err(e) = std::str::from_utf8(body) {
-        let at = e.valid_up_to();
-        let (line, column) = line_column(body, at);
-        return Err(Error::at(
+        return Err(Error::not_utf8(
             path,
-            line,
-            column,
-            format!("byte 0x{:02X} is not UTF-8", body[at]),
+            body,
+            e.valid_up_to(),
+            1,
             "the file is probably ISO-8859-1 or Windows-1252; convert it to UTF-8 (iconv -f WINDOWS-1252 -t UTF-8)",
         ));
     }
@@ -210,14 +208,6 @@ fn end_record(path: &Path, header: &mut Option<usize>, fields: usize, line: u64,
         Some(_) => {}
     }
     Ok(())
-}
-
-fn line_column(body: &[u8], at: usize) -> (u64, u64) {
-    let before = &body[..at];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[start..]).chars().count() as u64 + 1;
-    (line, column)
 }
 
 /// Writes a file atomically: `path.partial`, fsync, then rename.

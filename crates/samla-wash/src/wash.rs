@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::job::{Entity, Input, Job};
-use crate::matching::{self, AddressIndex, Class, Difference, OrgIndex, Outcome, PersonIndex, Rule};
+use crate::matching::{self, AddressIndex, Class, Difference, OrgIndex, Outcome, PersonIndex, Rule, present};
 use crate::normalize;
 use crate::report::{self, InputReport, Report, SnapshotReport};
 use crate::snapshot::{self, Address, Contact, Kommune, Kommuneendringer, Organisation, Person, Register, Snapshot};
@@ -213,7 +213,7 @@ pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Resul
         fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
     }
     fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
-    let written = write_outputs(job, &ctx, tables, &registers, &partial, opts, started, progress);
+    let written = write_outputs(job, &ctx, tables, &partial, opts, started, progress);
     let report = match written {
         Ok(report) => report,
         Err(e) => {
@@ -230,12 +230,10 @@ pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Resul
 }
 
 /// Washes every input and writes all outputs into `partial`.
-#[allow(clippy::too_many_arguments)]
 fn write_outputs(
     job: &Job,
     ctx: &Context,
     tables: Vec<Table>,
-    registers: &Registers,
     partial: &Path,
     opts: RunOptions,
     started: Instant,
@@ -278,7 +276,8 @@ fn write_outputs(
     let (ledger_rows, manual_rows) = (ledger.finish()?, manual.finish()?);
     let report = Report {
         job: job.job.name.clone(),
-        snapshots: registers
+        snapshots: ctx
+            .registers
             .snapshots
             .iter()
             .map(|(s, rows)| SnapshotReport {
@@ -377,15 +376,9 @@ const ADDRESS_COLUMNS: &[&str] = &[
 type InputOutcome = (InputReport, DataFrame, Vec<LedgerRow>, Vec<[String; 8]>);
 
 fn wash_input(ctx: &Context, input: &Input, t: &Table, opts: RunOptions) -> Result<InputOutcome> {
-    let col = |m: &str| -> Result<Option<Vec<Option<&str>>>> {
-        match mapped_columns(input).into_iter().find(|(k, _)| *k == m) {
-            Some((_, name)) => t.column(name).map(Some),
-            None => Ok(None),
-        }
-    };
     let keys = t.column(&input.key)?;
     let cols: HashMap<&str, Vec<Option<&str>>> =
-        mapped_columns(input).into_iter().filter_map(|(m, _)| Some((m, col(m).ok()??))).collect();
+        mapped_columns(input).into_iter().map(|(m, name)| Ok((m, t.column(name)?))).collect::<Result<_>>()?;
     let get = |m: &str, i: usize| cols.get(m).and_then(|c| c[i]);
     let washed_names = match input.entity {
         Entity::Person => PERSON_COLUMNS,
@@ -490,10 +483,6 @@ fn wash_input(ctx: &Context, input: &Input, t: &Table, opts: RunOptions) -> Resu
 }
 
 type Get<'g> = dyn Fn(&str) -> Option<&'g str> + 'g;
-
-fn present(v: Option<&str>) -> Option<&str> {
-    v.map(str::trim).filter(|s| !s.is_empty())
-}
 
 /// Adds a ledger row when the washed value differs from the record's.
 #[allow(clippy::too_many_arguments)]
