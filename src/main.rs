@@ -144,9 +144,12 @@ struct RunArgs {
     /// Print what would happen, with the counts, without writing.
     #[arg(long)]
     dry_run: bool,
-    /// Write the plan as JSON.
+    /// Write the plan as JSON (with --dry-run; a run writes report.json into its output).
     #[arg(long)]
     report_json: Option<PathBuf>,
+    /// The official schemas (default: SAMLA_SCHEMAS).
+    #[arg(long)]
+    schemas: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -851,11 +854,7 @@ fn run_job(args: &RunArgs, quiet: bool) -> ExitCode {
         }
     };
     if !args.dry_run {
-        eprintln!(
-            "error: writing the merged dataset is not built yet; `samla run --dry-run --job {}` plans the run and checks it",
-            path.display()
-        );
-        return ExitCode::from(2);
+        return run_merge(&job, args, quiet);
     }
     let started = Instant::now();
     let plan = match samla_map::plan::plan(&job) {
@@ -908,6 +907,74 @@ fn run_job(args: &RunArgs, quiet: bool) -> ExitCode {
         eprintln!("  would fail: {b}");
     }
     if blocking.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// `samla run --job FILE`: writes the merged dataset, the deposit packages and the report.
+fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode {
+    let started = Instant::now();
+    let schemas = match SchemaDir::require(args.schemas.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let spinner = bar(quiet, 0, "{spinner} {msg} {elapsed}");
+    spinner.set_message(format!("running {}", job.job.name));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    let result = samla_map::run::run(job, &schemas);
+    spinner.finish_and_clear();
+    let outcome = match result {
+        Ok(o) => o,
+        Err(samla_map::run::RunError::Blocked(_, reasons)) => {
+            eprintln!("error: the run stops; nothing was written:");
+            for r in reasons {
+                eprintln!("  {r}");
+            }
+            return ExitCode::from(1);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if quiet {
+        return ExitCode::SUCCESS;
+    }
+    if outcome.no_op {
+        println!(
+            "{}: job and inputs unchanged since the last run; nothing to do ({} is up to date)",
+            job.job.name,
+            outcome.out.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    println!("{} in {:.1} s → {}", job.job.name, started.elapsed().as_secs_f64(), outcome.out.display());
+    for (source, entities) in &outcome.plan.counts {
+        for (entity, c) in entities {
+            println!(
+                "  {source:<12} {entity:<20} in {:>8} = converted {:>8} + closed {:>6} + deposited {:>7} + rejected {}{}",
+                c.r#in,
+                c.converted,
+                c.closed,
+                c.deposited,
+                c.rejected,
+                if c.reconciles() { "" } else { "  DOES NOT RECONCILE" }
+            );
+        }
+    }
+    for (source, (tar, _)) in &outcome.packages {
+        println!("  deposit package of {source}: {}", outcome.out.join(tar).display());
+    }
+    println!("  ledger.csv: {} changed values; crosswalk.csv: {} systemIDs", outcome.ledger_rows, outcome.crosswalk_rows);
+    for f in outcome.findings.iter().take(10) {
+        println!("  finding: {f}");
+    }
+    if outcome.findings.len() > 10 {
+        println!("  … and {} more findings in report.json", outcome.findings.len() - 10);
+    }
+    println!("  report: {}", outcome.out.join("report.html").display());
+    if outcome.plan.reconciles() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {

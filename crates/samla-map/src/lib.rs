@@ -19,3 +19,5 @@
 
 pub mod job;
 pub mod plan;
+pub mod report;
+pub mod run;

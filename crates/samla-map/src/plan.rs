@@ -3,13 +3,13 @@
 //! everything is counted so that `in = converted + closed + deposited + rejected` can be
 //! shown per source before anything is written.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
 use samla_noark5::model::{Date, Kind};
 use samla_noark5::stream::{Event, Split, UnitReader};
-use samla_noark5::{Element, Extract};
+use samla_noark5::{Element, Extract, Result};
 
 use crate::job::{Condition, Destination, Job, Source, Unmapped};
 
@@ -50,7 +50,16 @@ impl Counts {
         self.r#in == self.converted + self.closed + self.deposited + self.rejected
     }
 
-    fn add(&mut self, to: Destination, n: u64) {
+    /// How many went to `to`.
+    pub fn count(&self, to: Destination) -> u64 {
+        match to {
+            Destination::Convert => self.converted,
+            Destination::Close => self.closed,
+            Destination::Deposit => self.deposited,
+        }
+    }
+
+    pub(crate) fn add(&mut self, to: Destination, n: u64) {
         self.r#in += n;
         match to {
             Destination::Convert => self.converted += n,
@@ -147,17 +156,18 @@ impl Plan {
 }
 
 /// Facts about one mappe that routing needs.
-struct MappeFacts {
-    system_id: String,
-    mappe_id: String,
-    saksstatus: String,
-    last_registration: Option<Date>,
-    registreringer: u64,
-    dokumentbeskrivelser: u64,
+pub(crate) struct MappeFacts {
+    pub system_id: String,
+    pub mappe_id: String,
+    pub saksstatus: String,
+    pub first_registration: Option<Date>,
+    pub last_registration: Option<Date>,
+    pub registreringer: u64,
+    pub dokumentbeskrivelser: u64,
 }
 
-fn facts(unit: &Element) -> MappeFacts {
-    let mut last: Option<Date> = None;
+pub(crate) fn facts(unit: &Element) -> MappeFacts {
+    let (mut first, mut last): (Option<Date>, Option<Date>) = (None, None);
     let (mut registreringer, mut dokumentbeskrivelser) = (0, 0);
     for e in unit.noark_descendants() {
         match e.kind() {
@@ -167,6 +177,10 @@ fn facts(unit: &Element) -> MappeFacts {
                     .iter()
                     .find_map(|f| e.value(f).and_then(Date::parse));
                 last = last.max(date);
+                first = match (first, date) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
             }
             Kind::Dokumentbeskrivelse => dokumentbeskrivelser += 1,
             _ => {}
@@ -176,6 +190,7 @@ fn facts(unit: &Element) -> MappeFacts {
         system_id: unit.value("systemID").unwrap_or_default().to_string(),
         mappe_id: unit.value("mappeID").unwrap_or_default().to_string(),
         saksstatus: unit.value("saksstatus").unwrap_or_default().to_string(),
+        first_registration: first,
         last_registration: last,
         registreringer,
         dokumentbeskrivelser,
@@ -191,71 +206,95 @@ fn matches(c: &Condition, source: &str, f: &MappeFacts) -> bool {
             .is_none_or(|before| f.last_registration.is_some_and(|d| d < before))
 }
 
-/// Plans the job: reads every source once, streaming.
-pub fn plan(job: &Job) -> Result<Plan, samla_noark5::Error> {
-    let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
-    let ten_years_ago = Date { year: as_of.year - 10, ..as_of };
-    let mut plan = Plan::default();
-    let mut unmapped: BTreeMap<(String, String, String), u64> = BTreeMap::new();
-    let mut mappe_ids: HashMap<String, Vec<String>> = HashMap::new();
-    let mut file_names: HashMap<String, Vec<String>> = HashMap::new();
-    for source in &job.source {
-        let counts =
-            plan_source(job, source, ten_years_ago, &mut plan, &mut unmapped, &mut mappe_ids, &mut file_names)?;
-        plan.counts.insert(source.name.clone(), counts);
-    }
-    plan.unmapped = unmapped
-        .into_iter()
-        .map(|((field, value, source), count)| UnmappedValue { field, value, source, count })
-        .collect();
-    for (what, keys, resolution) in [
-        ("mappeID", mappe_ids, "prefixed with the source's name in the merged dataset (ski:2019/12)"),
-        ("document file name", file_names, "placed under DOKUMENT/<source>/ in the merged dataset"),
-    ] {
-        let mut found: Vec<(String, Vec<String>)> = keys.into_iter().filter(|(_, s)| s.len() > 1).collect();
-        found.sort();
-        plan.collision_counts.insert(what.to_string(), found.len() as u64);
-        plan.collisions.extend(found.into_iter().take(100).map(|(value, sources)| Collision {
-            what: what.to_string(),
-            value,
-            sources,
-            resolution: resolution.to_string(),
-        }));
-    }
-    Ok(plan)
+/// What the pass over one source found.
+#[derive(Default)]
+pub(crate) struct SourcePlan {
+    pub counts: BTreeMap<&'static str, Counts>,
+    pub unmapped: BTreeMap<(String, String), u64>,
+    pub flagged: u64,
+    pub floor_violations: Vec<FloorViolation>,
+    pub mappe_ids: HashSet<String>,
+    pub file_names: HashSet<String>,
+    /// First and last registrering date of what went to each destination.
+    pub period: BTreeMap<Destination, (Date, Date)>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn plan_source(
-    job: &Job,
-    source: &Source,
-    ten_years_ago: Date,
-    plan: &mut Plan,
-    unmapped: &mut BTreeMap<(String, String, String), u64>,
-    mappe_ids: &mut HashMap<String, Vec<String>>,
-    file_names: &mut HashMap<String, Vec<String>>,
-) -> Result<BTreeMap<&'static str, Counts>, samla_noark5::Error> {
+/// Receives the pass's events with the routing decided: the dry run ignores them, the
+/// run writes them.
+pub(crate) trait Sink {
+    /// A container opened (arkiv, arkivdel, klassifikasjonssystem, klasse).
+    fn start(&mut self, header: &Element) -> Result<()>;
+    /// A unit and where it goes; `flagged` if it holds a value no crosswalk maps.
+    fn unit(&mut self, unit: Element, to: Destination, flagged: bool) -> Result<()>;
+    /// A container closed.
+    fn end(&mut self) -> Result<()>;
+}
+
+/// A sink that writes nothing (the dry run).
+pub(crate) struct Nothing;
+
+impl Sink for Nothing {
+    fn start(&mut self, _: &Element) -> Result<()> {
+        Ok(())
+    }
+    fn unit(&mut self, _: Element, _: Destination, _: bool) -> Result<()> {
+        Ok(())
+    }
+    fn end(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The file name of a document reference, for finding collisions: `DOKUMENT\2019\a.PDF` → `a.pdf`.
+pub(crate) fn file_name_key(reference: &str) -> String {
+    reference.rsplit(['/', '\\']).next().unwrap_or(reference).to_lowercase()
+}
+
+/// Opens a source's arkivstruktur.xml for streaming.
+pub(crate) fn open_arkivstruktur(source: &Source) -> Result<(Extract, UnitReader<samla_noark5::parallel::Outside>)> {
     let extract = Extract::open(&source.path)?;
     let name = extract.find("arkivstruktur.xml").map(str::to_string).ok_or_else(|| {
         samla_noark5::Error::new(
             samla_noark5::ErrorKind::Content,
             source.path.display().to_string(),
-            "the source has no arkivstruktur.xml",
+            format!("source `{}` has no arkivstruktur.xml", source.name),
         )
+        .with_hint("point the source's path at the extract's folder, its tar or its DIAS package")
     })?;
-    let mut reader = UnitReader::parallel(extract.open_file(&name)?, extract.display(&name), Split::ARKIVSTRUKTUR);
-    let mut counts: BTreeMap<&'static str, Counts> = BTreeMap::new();
-    let note = |keys: &mut HashMap<String, Vec<String>>, key: String| {
-        let sources = keys.entry(key).or_default();
-        if !sources.contains(&source.name) {
-            sources.push(source.name.clone());
-        }
-    };
+    let reader = UnitReader::parallel(extract.open_file(&name)?, extract.display(&name), Split::ARKIVSTRUKTUR);
+    Ok((extract, reader))
+}
+
+/// Streams one source's arkivstruktur.xml: routes each mappe, checks the floors and the
+/// crosswalks, counts, and hands everything to `sink`.
+pub(crate) fn plan_source<R: std::io::Read>(
+    job: &Job,
+    source: &Source,
+    reader: &mut UnitReader<R>,
+    sink: &mut dyn Sink,
+) -> Result<SourcePlan> {
+    let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
+    let ten_years_ago = Date { year: as_of.year - 10, ..as_of };
+    let mut p = SourcePlan::default();
     while let Some(event) = reader.next_event()? {
-        let Event::Unit(unit) = event else { continue };
+        let unit = match event {
+            Event::Start(header) => {
+                sink.start(&header)?;
+                continue;
+            }
+            Event::End(_) => {
+                sink.end()?;
+                continue;
+            }
+            // A field after a sub-container is not valid Noark 5 and has no place in the output.
+            Event::Field(_) => continue,
+            Event::Unit(unit) => unit,
+        };
+        let flagged = note_codes(job, source, &unit, &mut p);
         if !matches!(unit.kind(), Kind::Mappe(_)) {
             // A registrering directly under a klasse or arkivdel: converted as it is.
-            counts.entry("registrering").or_default().add(Destination::Convert, 1);
+            p.counts.entry("registrering").or_default().add(Destination::Convert, 1);
+            sink.unit(unit, Destination::Convert, flagged)?;
             continue;
         }
         let f = facts(&unit);
@@ -268,7 +307,7 @@ fn plan_source(
                 (recent && to == Destination::Deposit, "it has a registrering from the last 10 years".to_string()),
             ] {
                 if broken {
-                    plan.floor_violations.push(FloorViolation {
+                    p.floor_violations.push(FloorViolation {
                         source: source.name.clone(),
                         system_id: f.system_id.clone(),
                         mappe_id: f.mappe_id.clone(),
@@ -278,33 +317,107 @@ fn plan_source(
                 }
             }
         }
-        counts.entry("mappe").or_default().add(to, 1);
-        counts.entry("registrering").or_default().add(to, f.registreringer);
-        counts.entry("dokumentbeskrivelse").or_default().add(to, f.dokumentbeskrivelser);
-        if !f.mappe_id.is_empty() {
-            note(mappe_ids, f.mappe_id.clone());
+        p.counts.entry("mappe").or_default().add(to, 1);
+        p.counts.entry("registrering").or_default().add(to, f.registreringer);
+        p.counts.entry("dokumentbeskrivelse").or_default().add(to, f.dokumentbeskrivelser);
+        if let (Some(first), Some(last)) = (f.first_registration, f.last_registration) {
+            let span = p.period.entry(to).or_insert((first, last));
+            *span = (span.0.min(first), span.1.max(last));
         }
-        // Code values of the declared crosswalk fields, in the mappe and below it.
-        let mut flagged = false;
-        for e in std::iter::once(&unit).chain(unit.noark_descendants()) {
-            for field in &e.children {
-                let Some(map) = job.crosswalk.fields.get(field.local_name()) else { continue };
-                let value = field.text.trim();
-                if !map.contains_key(value) {
-                    *unmapped
-                        .entry((field.local_name().to_string(), value.to_string(), source.name.clone()))
-                        .or_default() += 1;
-                    flagged = true;
-                }
-            }
-            if let Some(file) = e.value("referanseDokumentfil") {
-                let base = file.rsplit(['/', '\\']).next().unwrap_or(file).to_lowercase();
-                note(file_names, base);
-            }
+        if !f.mappe_id.is_empty() && !p.mappe_ids.contains(&f.mappe_id) {
+            p.mappe_ids.insert(f.mappe_id);
         }
         if flagged {
-            plan.flagged += 1;
+            p.flagged += 1;
+        }
+        sink.unit(unit, to, flagged)?;
+    }
+    Ok(p)
+}
+
+/// Counts the values of the declared crosswalk fields that no crosswalk maps, and notes
+/// document file names; true if the unit holds an unmapped value.
+fn note_codes(job: &Job, source: &Source, unit: &Element, p: &mut SourcePlan) -> bool {
+    let mut flagged = false;
+    for e in unit.noark_descendants() {
+        for field in &e.children {
+            let Some(map) = job.crosswalk.fields.get(field.local_name()) else { continue };
+            let value = field.text.trim();
+            if !map.contains_key(value) {
+                *p.unmapped.entry((field.local_name().to_string(), value.to_string())).or_default() += 1;
+                flagged = true;
+            }
+        }
+        if let Some(file) = e.value("referanseDokumentfil") {
+            p.file_names.insert(file_name_key(file));
         }
     }
-    Ok(counts)
+    let _ = source;
+    flagged
+}
+
+impl Plan {
+    /// Puts the sources' passes together, in the job's order, and finds the collisions.
+    pub(crate) fn combine(sources: Vec<(String, SourcePlan)>) -> Plan {
+        let mut plan = Plan::default();
+        let mut unmapped = BTreeMap::new();
+        let mut mappe_ids: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut file_names: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (name, p) in &sources {
+            plan.counts.insert(name.clone(), p.counts.clone());
+            for ((field, value), n) in &p.unmapped {
+                unmapped.insert((field.clone(), value.clone(), name.clone()), *n);
+            }
+            plan.flagged += p.flagged;
+            plan.floor_violations.extend(p.floor_violations.iter().cloned());
+            for id in &p.mappe_ids {
+                mappe_ids.entry(id).or_default().push(name);
+            }
+            for f in &p.file_names {
+                file_names.entry(f).or_default().push(name);
+            }
+        }
+        plan.unmapped = unmapped
+            .into_iter()
+            .map(|((field, value, source), count)| UnmappedValue { field, value, source, count })
+            .collect();
+        for (what, keys, resolution) in [
+            ("mappeID", mappe_ids, MAPPE_ID_RESOLUTION),
+            ("document file name", file_names, "each source's documents are placed under DOKUMENT/<source>/"),
+        ] {
+            let mut found: Vec<(&str, Vec<&str>)> = keys.into_iter().filter(|(_, s)| s.len() > 1).collect();
+            found.sort();
+            plan.collision_counts.insert(what.to_string(), found.len() as u64);
+            plan.collisions.extend(found.into_iter().take(100).map(|(value, sources)| Collision {
+                what: what.to_string(),
+                value: value.to_string(),
+                sources: sources.into_iter().map(str::to_string).collect(),
+                resolution: resolution.to_string(),
+            }));
+        }
+        plan
+    }
+}
+
+/// How colliding mappeIDs (and registreringsIDs) are made unique.
+pub const MAPPE_ID_RESOLUTION: &str =
+    "every mappeID and registreringsID is prefixed with its source's name (ski:2019/12); the old value is kept in the ledger and the tables";
+
+/// Plans the job: reads every source once, streaming, the sources in parallel.
+pub fn plan(job: &Job) -> Result<Plan> {
+    let passes = each_source(job, |source| {
+        let (_extract, mut reader) = open_arkivstruktur(source)?;
+        Ok((source.name.clone(), plan_source(job, source, &mut reader, &mut Nothing)?))
+    });
+    Ok(Plan::combine(passes.into_iter().collect::<Result<_>>()?))
+}
+
+/// Runs `f` on every source at once, one thread each, and returns the results in the
+/// job's order. Not on rayon's pool: each source's reader parses on that pool and waits
+/// for it, so the sources must not occupy its threads.
+pub(crate) fn each_source<T: Send>(job: &Job, f: impl Fn(&Source) -> Result<T> + Sync) -> Vec<Result<T>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = job.source.iter().map(|s| scope.spawn(|| f(s))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    })
 }

@@ -1,0 +1,81 @@
+//! The run report in HTML: one page an archivist can read and file with the deposit.
+
+use std::fmt::Write;
+
+use crate::job::Job;
+use crate::run::Outcome;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The report of a finished run as a self-contained HTML page.
+pub fn html(job: &Job, o: &Outcome) -> String {
+    let mut h = String::new();
+    let title = esc(&job.job.name);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"nb\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #999;padding:.2em .6em;text-align:right}}td:first-child,td:nth-child(2){{text-align:left}}\
+         .bad{{background:#fdd}}</style></head><body>\n<h1>{title}</h1>\n<p>Job version {} · as of {} · target {} ({})</p>\n",
+        esc(&job.job.version),
+        esc(&job.job.as_of),
+        esc(&job.target.name),
+        esc(&job.target.kommunenummer)
+    );
+    h.push_str("<h2>Reconciliation: in = converted + closed + deposited + rejected</h2>\n<table><tr><th>source</th><th>entity</th><th>in</th><th>converted</th><th>closed</th><th>deposited</th><th>rejected</th><th>holds</th></tr>\n");
+    for (source, entities) in &o.plan.counts {
+        for (entity, c) in entities {
+            let ok = c.reconciles();
+            let _ = writeln!(
+                h,
+                "<tr{}><td>{}</td><td>{entity}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                if ok { "" } else { " class=\"bad\"" },
+                esc(source),
+                c.r#in,
+                c.converted,
+                c.closed,
+                c.deposited,
+                c.rejected,
+                if ok { "yes" } else { "NO" }
+            );
+        }
+    }
+    h.push_str("</table>\n<h2>Crosswalk coverage</h2>\n<table><tr><th>field</th><th>values seen</th><th>mapped</th></tr>\n");
+    for (field, (seen, mapped)) in &o.coverage {
+        let _ = writeln!(h, "<tr><td>{}</td><td>{seen}</td><td>{mapped}</td></tr>", esc(field));
+    }
+    h.push_str("</table>\n");
+    if !o.plan.unmapped.is_empty() {
+        h.push_str("<h2>Unmapped values (kept and flagged)</h2>\n<table><tr><th>field</th><th>value</th><th>source</th><th>count</th></tr>\n");
+        for u in &o.plan.unmapped {
+            let _ = writeln!(h, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&u.field), esc(&u.value), esc(&u.source), u.count);
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<h2>Collisions between sources</h2>\n<ul>\n");
+    for (what, n) in &o.plan.collision_counts {
+        let how = o.plan.collisions.iter().find(|c| &c.what == what).map(|c| c.resolution.as_str()).unwrap_or("none");
+        let _ = writeln!(h, "<li>{n} {}: {}</li>", esc(what), esc(how));
+    }
+    h.push_str("</ul>\n<h2>Outputs</h2>\n<ul>\n");
+    let _ = writeln!(h, "<li>ledger.csv: {} changed values</li>", o.ledger_rows);
+    let _ = writeln!(h, "<li>crosswalk.csv: {} systemIDs</li>", o.crosswalk_rows);
+    for (part, n) in &o.documents {
+        let _ = writeln!(h, "<li>{}: {n} document files</li>", esc(part));
+    }
+    for (source, (tar, sha)) in &o.packages {
+        let _ = writeln!(h, "<li>deposit package of {}: {} (SHA-256 {sha})</li>", esc(source), esc(&tar.display().to_string()));
+    }
+    h.push_str("</ul>\n");
+    if !o.findings.is_empty() {
+        h.push_str("<h2>Findings</h2>\n<ul>\n");
+        for f in &o.findings {
+            let _ = writeln!(h, "<li>{}</li>", esc(f));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</body></html>\n");
+    h
+}

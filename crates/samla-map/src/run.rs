@@ -1,0 +1,1254 @@
+//! Running the job: every source is streamed once (the sources in parallel), each mappe
+//! is routed and written where it goes, and the outputs are put together in
+//! `<out>.partial`, which is renamed to `<out>` only when everything is written.
+//!
+//! ```text
+//! <out>/
+//!   migration/         Noark 5 v5.0 extract: the converted units, re-keyed, each source an
+//!                      underarkiv of the new arkiv, documents under DOKUMENT/<source>/
+//!   closed/            the same form, for what is routed to close (read-only)
+//!   deposit/<source>/  a DIAS package per source of what is routed to deposit,
+//!                      unwashed and authentic (original systemIDs and values)
+//!   tables/<entity>/<source>.parquet   mappe, registrering, dokumentbeskrivelse with
+//!                      provenance columns, for import and analysis
+//!   crosswalk.csv      old systemID → new systemID, every unit
+//!   ledger.csv         every value the mapping changed, with its rule
+//!   report.json, report.html   counts, reconciliation, collisions, crosswalk coverage
+//!   run.json           the fingerprint of job and inputs: an unchanged rerun is a no-op
+//! ```
+//!
+//! Everything written is a function of the job and the inputs (no clocks, no random
+//! UUIDs, sources in job order), so a run killed half-way and started again gives the
+//! same bytes as an uninterrupted run.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File};
+use std::hash::{Hash, Hasher};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use samla_noark5::addml::{Arkivuttrekk, Checksum, DataFile, SchemaFile};
+use samla_noark5::model::{Date, Kind, Version};
+use samla_noark5::schemas::SchemaDir;
+use samla_noark5::stream::{Event, Split, UnitReader};
+use samla_noark5::writer::{HashingWriter, XmlWriter};
+use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
+
+use crate::job::{Destination, Job, Source};
+use crate::plan::{Plan, Sink, SourcePlan, new_system_id, open_arkivstruktur, plan_source};
+
+/// The namespace of the provenance samla writes into virksomhetsspesifikkeMetadata.
+pub const PROVENANCE_NS: &str = "urn:samla:proveniens:1";
+
+const ARKIVSTRUKTUR_NS: &str = "http://www.arkivverket.no/standarder/noark5/arkivstruktur";
+const ENDRINGSLOGG_NS: &str = "http://www.arkivverket.no/standarder/noark5/endringslogg";
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// Fields that hold the systemID of another unit (everything named referanse* in the v5.0
+/// schemas except the file and metadata references).
+const ID_REFERENCES: &[&str] = &[
+    "referanseArkivdel",
+    "referanseArkivenhet",
+    "referanseArvtaker",
+    "referanseAvskrivesAvJournalpost",
+    "referanseForloeper",
+    "referanseForrigeMoete",
+    "referanseFraMoeteregistrering",
+    "referanseNesteMoete",
+    "referanseSekundaerKlassifikasjon",
+    "referanseTilKlasse",
+    "referanseTilMappe",
+    "referanseTilMoeteregistrering",
+    "referanseTilRegistrering",
+];
+
+/// The fields a mappe holds before virksomhetsspesifikkeMetadata (v5.0): the provenance
+/// goes in after the last of them.
+const MAPPE_BEFORE_VSM: &[&str] = &[
+    "systemID",
+    "mappeID",
+    "tittel",
+    "offentligTittel",
+    "beskrivelse",
+    "noekkelord",
+    "dokumentmedium",
+    "oppbevaringssted",
+    "opprettetDato",
+    "opprettetAv",
+    "avsluttetDato",
+    "avsluttetAv",
+    "referanseArkivdel",
+];
+
+/// The same for a registrering.
+const REGISTRERING_BEFORE_VSM: &[&str] = &[
+    "systemID",
+    "opprettetDato",
+    "opprettetAv",
+    "arkivertDato",
+    "arkivertAv",
+    "referanseArkivdel",
+    "part",
+    "kassasjon",
+    "skjerming",
+    "gradering",
+    "dokumentbeskrivelse",
+    "registreringsID",
+    "tittel",
+    "offentligTittel",
+    "beskrivelse",
+    "noekkelord",
+    "forfatter",
+    "dokumentmedium",
+    "oppbevaringssted",
+];
+
+/// What a finished run made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The output folder.
+    #[serde(skip)]
+    pub out: PathBuf,
+    /// True if the job and the inputs were unchanged since the last run, so nothing was done.
+    pub no_op: bool,
+    /// The counts, collisions and unmapped values.
+    pub plan: Plan,
+    /// Rows in ledger.csv.
+    pub ledger_rows: u64,
+    /// Rows in crosswalk.csv.
+    pub crosswalk_rows: u64,
+    /// Document files copied, per destination.
+    pub documents: BTreeMap<String, u64>,
+    /// The deposit packages, per source: the tar's path (in the output folder) and SHA-256.
+    pub packages: BTreeMap<String, (PathBuf, String)>,
+    /// Problems that did not stop the run (a document missing, an endring with no unit).
+    pub findings: Vec<String>,
+    /// Per crosswalk field: values seen and how many of them were mapped.
+    pub coverage: BTreeMap<String, (u64, u64)>,
+}
+
+/// Why a run stopped.
+#[derive(Debug)]
+pub enum RunError {
+    /// A source or an output could not be read or written.
+    Io(Error),
+    /// The job would break a floor or leave values unmapped: every reason, and the plan.
+    Blocked(Box<Plan>, Vec<String>),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Io(e) => write!(f, "{e}"),
+            RunError::Blocked(_, reasons) => {
+                write!(f, "the run stops, nothing was written:")?;
+                for r in reasons {
+                    write!(f, "\n  {r}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<Error> for RunError {
+    fn from(e: Error) -> Self {
+        RunError::Io(e)
+    }
+}
+
+fn io_at(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
+    move |e| Error::io(path.display().to_string(), e)
+}
+
+/// Runs the job. `schemas` is where the official XSDs are (copied into the outputs and
+/// needed for the deposit packages).
+pub fn run(job: &Job, schemas: &SchemaDir) -> std::result::Result<Outcome, RunError> {
+    let out = job.job.out.clone();
+    let fingerprint = fingerprint(job)?;
+    if let Ok(previous) = fs::read_to_string(out.join("run.json"))
+        && let Ok(previous) = serde_json::from_str::<serde_json::Value>(&previous)
+        && previous["fingerprint"] == fingerprint.as_str()
+        && let Ok(outcome) = serde_json::from_value::<serde_json::Value>(previous["outcome"].clone())
+    {
+        let plan = crate::plan::plan(job)?;
+        let mut done = Outcome::empty(out, plan);
+        done.no_op = true;
+        done.ledger_rows = outcome["ledger_rows"].as_u64().unwrap_or(0);
+        done.crosswalk_rows = outcome["crosswalk_rows"].as_u64().unwrap_or(0);
+        return Ok(done);
+    }
+    for source in &job.source {
+        let extract = Extract::open(&source.path)?;
+        if let Some(v) = extract.find("arkivuttrekk.xml").and_then(|n| {
+            Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok()?.version.filter(|v| v.as_str() != "5.0")
+        }) {
+            return Err(RunError::Io(
+                Error::new(
+                    ErrorKind::Content,
+                    source.path.display().to_string(),
+                    format!("source `{}` is Noark 5 v{v}; samla run merges v5.0 extracts", source.name),
+                )
+                .with_hint("convert the extract to v5.0 first"),
+            ));
+        }
+    }
+    let partial = partial_of(&out);
+    if partial.exists() {
+        // A run that was killed: start again from nothing, which gives the same bytes.
+        fs::remove_dir_all(&partial).map_err(io_at(&partial))?;
+    }
+    let result = write_all(job, schemas, &partial, &fingerprint);
+    match result {
+        Ok(mut outcome) => {
+            let old = out.with_extension("old");
+            if out.exists() {
+                let _ = fs::remove_dir_all(&old);
+                fs::rename(&out, &old).map_err(io_at(&out))?;
+            }
+            fs::rename(&partial, &out).map_err(io_at(&out))?;
+            if old.exists() {
+                fs::remove_dir_all(&old).map_err(io_at(&old))?;
+            }
+            outcome.out = out;
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = fs::remove_dir_all(&partial);
+            Err(e)
+        }
+    }
+}
+
+/// `<out>.partial`.
+pub fn partial_of(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+impl Outcome {
+    fn empty(out: PathBuf, plan: Plan) -> Outcome {
+        Outcome {
+            out,
+            no_op: false,
+            plan,
+            ledger_rows: 0,
+            crosswalk_rows: 0,
+            documents: BTreeMap::new(),
+            packages: BTreeMap::new(),
+            findings: Vec::new(),
+            coverage: BTreeMap::new(),
+        }
+    }
+}
+
+/// SHA-256 of the job (as read) and of every input file's path, size and mtime, and of
+/// samla's version.
+fn fingerprint(job: &Job) -> Result<String> {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    // Where the output goes and how the paths were written do not change what is made.
+    let mut same = job.clone();
+    same.job.out = PathBuf::new();
+    for s in &mut same.source {
+        s.path = fs::canonicalize(&s.path).map_err(io_at(&s.path))?;
+    }
+    h.update(format!("{same:?}"));
+    for source in &job.source {
+        let extract = Extract::open(&source.path)?;
+        for (name, size) in extract.files() {
+            h.update(format!("{}\u{1f}{name}\u{1f}{size}\u{1f}{:?}\n", source.name, extract.mtime(name)));
+        }
+    }
+    Ok(samla_noark5::hex(&h.finalize()))
+}
+
+/// A destination that gets rewritten units: the migration dataset and the closed part.
+const REWRITTEN: [Destination; 2] = [Destination::Convert, Destination::Close];
+
+fn folder(to: Destination) -> &'static str {
+    match to {
+        Destination::Convert => "migration",
+        Destination::Close => "closed",
+        Destination::Deposit => "deposit",
+    }
+}
+
+/// What one source's pass made, beside its plan.
+struct SourceDone {
+    plan: SourcePlan,
+    ledger_rows: u64,
+    crosswalk_rows: u64,
+    documents: BTreeMap<Destination, u64>,
+    /// Per destination: how many skjerming and kassasjon elements it got.
+    skjerming: BTreeMap<Destination, u64>,
+    kassasjon: BTreeMap<Destination, u64>,
+    endringer: BTreeMap<Destination, u64>,
+    findings: Vec<String>,
+    coverage: BTreeMap<String, (u64, u64)>,
+    uttrekk: Option<Arkivuttrekk>,
+}
+
+fn write_all(job: &Job, schemas: &SchemaDir, partial: &Path, fingerprint: &str) -> std::result::Result<Outcome, RunError> {
+    let work = partial.join("work");
+    for dir in [&work, &partial.join("migration"), &partial.join("closed"), &partial.join("deposit")] {
+        fs::create_dir_all(dir).map_err(io_at(dir))?;
+    }
+    let done = crate::plan::each_source(job, |s| convert_source(job, s, partial));
+    let done: Vec<SourceDone> = done.into_iter().collect::<Result<_>>()?;
+    let mut sources = Vec::new();
+    let mut outcome = Outcome::empty(partial.to_path_buf(), Plan::default());
+    let mut documents: BTreeMap<Destination, u64> = BTreeMap::new();
+    let mut flags: BTreeMap<(Destination, &str), u64> = BTreeMap::new();
+    let mut endringer: BTreeMap<Destination, u64> = BTreeMap::new();
+    let mut uttrekk = Vec::new();
+    for (source, d) in job.source.iter().zip(done) {
+        outcome.ledger_rows += d.ledger_rows;
+        outcome.crosswalk_rows += d.crosswalk_rows;
+        outcome.findings.extend(d.findings);
+        for (field, (seen, mapped)) in d.coverage {
+            let c = outcome.coverage.entry(field).or_default();
+            c.0 += seen;
+            c.1 += mapped;
+        }
+        for (to, n) in d.documents {
+            *documents.entry(to).or_default() += n;
+        }
+        for (to, n) in d.skjerming {
+            *flags.entry((to, "skjerming")).or_default() += n;
+        }
+        for (to, n) in d.kassasjon {
+            *flags.entry((to, "kassasjon")).or_default() += n;
+        }
+        for (to, n) in d.endringer {
+            *endringer.entry(to).or_default() += n;
+        }
+        uttrekk.push(d.uttrekk);
+        sources.push((source.name.clone(), d.plan));
+    }
+    let periods: Vec<BTreeMap<Destination, (Date, Date)>> = sources.iter().map(|(_, p)| p.period.clone()).collect();
+    outcome.plan = Plan::combine(sources);
+    let blocking = outcome.plan.blocking(job);
+    if !blocking.is_empty() {
+        return Err(RunError::Blocked(Box::new(outcome.plan), blocking));
+    }
+    outcome.documents = documents.iter().map(|(to, n)| (folder(*to).to_string(), *n)).collect();
+
+    // The merged extracts: the new arkiv around each source's fragment.
+    for to in REWRITTEN {
+        let counts = |entity: &str| -> u64 {
+            outcome.plan.counts.values().filter_map(|e| e.get(entity)).map(|c| c.count(to)).sum()
+        };
+        let period = periods.iter().filter_map(|p| p.get(&to)).fold(None, |acc: Option<(Date, Date)>, &(a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        });
+        let facts = Facts {
+            mapper: counts("mappe"),
+            registreringer: counts("registrering"),
+            endringer: endringer.get(&to).copied().unwrap_or(0),
+            documents: documents.get(&to).copied().unwrap_or(0),
+            skjerming: flags.get(&(to, "skjerming")).copied().unwrap_or(0),
+            kassasjon: flags.get(&(to, "kassasjon")).copied().unwrap_or(0),
+            period,
+        };
+        assemble_merged(job, schemas, partial, to, &facts)?;
+    }
+
+    // The deposit packages, one per source, in the job's order.
+    for (source, uttrekk) in job.source.iter().zip(uttrekk) {
+        let extract = work.join(format!("deposit-{}", source.name));
+        let to = Destination::Deposit;
+        let c = &outcome.plan.counts[&source.name];
+        if c.values().all(|c| c.deposited == 0) {
+            continue;
+        }
+        fs::create_dir_all(&extract).map_err(io_at(&extract))?;
+        let facts = Facts {
+            mapper: c.get("mappe").map_or(0, |c| c.deposited),
+            registreringer: c.get("registrering").map_or(0, |c| c.deposited),
+            endringer: c.get("endring").map_or(0, |c| c.deposited),
+            documents: count_files(&extract.join("DOKUMENT")),
+            skjerming: 0,
+            kassasjon: 0,
+            period: periods[job.source.iter().position(|s| s.name == source.name).unwrap_or(0)].get(&to).copied(),
+        };
+        finish_deposit(job, source, schemas, &extract, uttrekk, &facts)?;
+        let out = partial.join("deposit").join(&source.name);
+        fs::create_dir_all(&out).map_err(io_at(&out))?;
+        let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
+        let options = samla_package::package::Options {
+            out: out.clone(),
+            uuid: Some(uuid::Uuid::new_v5(&crate::plan::NAMESPACE, format!("{}\u{1f}{}", job.job.name, source.name).as_bytes()).to_string()),
+            package_type: samla_package::mets::PackageType::Sip,
+            metadata: samla_package::metadata::Metadata::default(),
+            source_date_epoch: Some(days_from_civil(as_of) * 86_400),
+            allow_errors: false,
+            schemas: schemas.clone(),
+            format: samla_package::package::Format::Dias,
+        };
+        let made = samla_package::package::package(&extract, &options, &mut |_, _| {})?;
+        let tar = made.tar.strip_prefix(partial).unwrap_or(&made.tar).to_path_buf();
+        outcome.packages.insert(source.name.clone(), (tar, made.sha256));
+    }
+
+    // Ledger and crosswalk: the sources' parts in the job's order.
+    for (name, header) in [
+        ("ledger.csv", "source,entity,system_id,field,old_value,new_value,rule\n"),
+        ("crosswalk.csv", "source,entity,old_system_id,new_system_id\n"),
+    ] {
+        let path = partial.join(name);
+        let mut w = BufWriter::new(File::create(&path).map_err(io_at(&path))?);
+        w.write_all(header.as_bytes()).map_err(io_at(&path))?;
+        for source in &job.source {
+            let part = work.join(format!("{}.{name}", source.name));
+            let mut f = File::open(&part).map_err(io_at(&part))?;
+            io::copy(&mut f, &mut w).map_err(io_at(&path))?;
+        }
+        sync(w, &path)?;
+    }
+    fs::remove_dir_all(&work).map_err(io_at(&work))?;
+    for to in [Destination::Close, Destination::Deposit] {
+        // An empty part is not written.
+        let dir = partial.join(folder(to));
+        if to == Destination::Close && outcome.plan.counts.values().all(|e| e.values().all(|c| c.count(to) == 0)) {
+            fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
+        }
+        if to == Destination::Deposit && outcome.packages.is_empty() {
+            fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
+        }
+    }
+
+    let report = serde_json::to_vec_pretty(&serde_json::json!({ "job": job.job.name, "version": job.job.version, "outcome": &outcome }))
+        .expect("the outcome serialises");
+    write_file(&partial.join("report.json"), &report)?;
+    write_file(&partial.join("report.html"), crate::report::html(job, &outcome).as_bytes())?;
+    let state = serde_json::to_vec_pretty(&serde_json::json!({
+        "fingerprint": fingerprint,
+        "outcome": { "ledger_rows": outcome.ledger_rows, "crosswalk_rows": outcome.crosswalk_rows },
+    }))
+    .expect("the state serialises");
+    write_file(&partial.join("run.json"), &state)?;
+    Ok(outcome)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = File::create(path).map_err(io_at(path))?;
+    f.write_all(bytes).map_err(io_at(path))?;
+    f.sync_all().map_err(io_at(path))
+}
+
+fn sync(w: BufWriter<File>, path: &Path) -> Result<()> {
+    let f = w.into_inner().map_err(|e| Error::io(path.display().to_string(), e.into_error()))?;
+    f.sync_all().map_err(io_at(path))
+}
+
+fn count_files(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| if e.file_type().is_ok_and(|t| t.is_dir()) { count_files(&e.path()) } else { 1 })
+        .sum()
+}
+
+/// Days from 1970-01-01 to `d` (proleptic Gregorian).
+fn days_from_civil(d: Date) -> i64 {
+    let (y, m) = if d.month <= 2 { (i64::from(d.year) - 1, i64::from(d.month) + 9) } else { (i64::from(d.year), i64::from(d.month) - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + i64::from(d.day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// What arkivuttrekk.xml states about an extract samla made.
+#[derive(Clone, Copy)]
+struct Facts {
+    mapper: u64,
+    registreringer: u64,
+    endringer: u64,
+    documents: u64,
+    skjerming: u64,
+    kassasjon: u64,
+    period: Option<(Date, Date)>,
+}
+
+/// One source's pass: arkivstruktur.xml, then endringslogg.xml.
+fn convert_source(job: &Job, source: &Source, partial: &Path) -> Result<SourceDone> {
+    let work = partial.join("work");
+    let (extract, mut reader) = open_arkivstruktur(source)?;
+    let mut sink = Writers::new(job, source, &extract, partial)?;
+    let plan = plan_source(job, source, &mut reader, &mut sink)?;
+    drop(reader);
+    let mut done = sink.finish(plan)?;
+    // The endringslogg follows its units.
+    if let Some(name) = extract.find("endringslogg.xml").map(str::to_string) {
+        let mut reader = UnitReader::parallel(extract.open_file(&name)?, extract.display(&name), Split::ENDRINGSLOGG);
+        let mut frags = BTreeMap::new();
+        for to in [Destination::Convert, Destination::Close, Destination::Deposit] {
+            let path = work.join(format!("{}.{}.endringslogg", source.name, folder(to)));
+            let file = File::create(&path).map_err(io_at(&path))?;
+            frags.insert(to, (XmlWriter::fragment(BufWriter::new(file), 1), path));
+        }
+        let ids = done.ids.take().unwrap_or_default();
+        while let Some(event) = reader.next_event()? {
+            let Event::Unit(mut endring) = event else { continue };
+            let target = endring.value("referanseArkivenhet").unwrap_or_default().trim().to_string();
+            let counts = done.source.plan.counts.entry("endring").or_default();
+            let Some(&to) = ids.get(&id_hash(&target)) else {
+                counts.r#in += 1;
+                counts.rejected += 1;
+                done.source.findings.push(format!(
+                    "{}: {} line {}: endring refers to systemID `{target}`, which no unit of the source has; not carried over",
+                    source.name,
+                    extract.display(&name),
+                    endring.pos.line
+                ));
+                continue;
+            };
+            counts.add(to, 1);
+            *done.source.endringer.entry(to).or_default() += 1;
+            if to != Destination::Deposit
+                && let Some(r) = endring.child_mut("referanseArkivenhet")
+            {
+                r.text = new_system_id(&source.name, &target);
+            }
+            let (w, path) = frags.get_mut(&to).expect("every destination has a fragment");
+            w.element(&endring).map_err(io_at(path))?;
+        }
+        for (_, (w, path)) in frags {
+            let f = w.finish().map_err(io_at(&path))?;
+            sync(f, &path)?;
+        }
+    }
+    Ok(done.source)
+}
+
+fn entity_is_container(entity: &str) -> bool {
+    matches!(entity, "arkiv" | "arkivdel" | "klassifikasjonssystem" | "klasse")
+}
+
+fn id_hash(id: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+/// The open output of one destination: its fragment writer and how many of the reader's
+/// open containers it has opened (containers are opened only when a unit goes there).
+struct Output {
+    w: XmlWriter<BufWriter<File>>,
+    path: PathBuf,
+    open: usize,
+    /// Document files copied there, by their path in the output.
+    copied: HashSet<String>,
+}
+
+struct Writers<'a> {
+    job: &'a Job,
+    source: &'a Source,
+    extract: &'a Extract,
+    partial: PathBuf,
+    outputs: BTreeMap<Destination, Output>,
+    /// The reader's open containers.
+    stack: Vec<Element>,
+    ledger: BufWriter<File>,
+    ledger_path: PathBuf,
+    crosswalk: BufWriter<File>,
+    crosswalk_path: PathBuf,
+    tables: Tables,
+    /// Every systemID of the source (hashed) and where its unit went, for the endringslogg.
+    ids: HashMap<u64, Destination>,
+    done: SourceDone,
+    line: String,
+    /// Containers already listed in the crosswalk.
+    headers: HashSet<u64>,
+}
+
+struct Finished {
+    source: SourceDone,
+    ids: Option<HashMap<u64, Destination>>,
+}
+
+impl<'a> Writers<'a> {
+    fn new(job: &'a Job, source: &'a Source, extract: &'a Extract, partial: &Path) -> Result<Writers<'a>> {
+        let work = partial.join("work");
+        let mut outputs = BTreeMap::new();
+        for to in [Destination::Convert, Destination::Close, Destination::Deposit] {
+            let path = work.join(format!("{}.{}.arkivstruktur", source.name, folder(to)));
+            let file = File::create(&path).map_err(io_at(&path))?;
+            // The deposit is the source's own document; the others sit inside the new arkiv.
+            let depth = usize::from(to != Destination::Deposit);
+            let w = XmlWriter::fragment(BufWriter::with_capacity(1 << 20, file), depth);
+            outputs.insert(to, Output { w, path, open: 0, copied: HashSet::new() });
+        }
+        let create = |name: &str| -> Result<(BufWriter<File>, PathBuf)> {
+            let path = work.join(format!("{}.{name}", source.name));
+            Ok((BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_at(&path))?), path))
+        };
+        let (ledger, ledger_path) = create("ledger.csv")?;
+        let (crosswalk, crosswalk_path) = create("crosswalk.csv")?;
+        let uttrekk = extract
+            .find("arkivuttrekk.xml")
+            .and_then(|n| Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok());
+        Ok(Writers {
+            job,
+            source,
+            extract,
+            partial: partial.to_path_buf(),
+            outputs,
+            stack: Vec::new(),
+            ledger,
+            ledger_path,
+            crosswalk,
+            crosswalk_path,
+            tables: Tables::new(&partial.join("tables"), &source.name)?,
+            ids: HashMap::new(),
+            done: SourceDone {
+                plan: SourcePlan::default(),
+                ledger_rows: 0,
+                crosswalk_rows: 0,
+                documents: BTreeMap::new(),
+                skjerming: BTreeMap::new(),
+                kassasjon: BTreeMap::new(),
+                endringer: BTreeMap::new(),
+                findings: Vec::new(),
+                coverage: BTreeMap::new(),
+                uttrekk,
+            },
+            line: String::new(),
+            headers: HashSet::new(),
+        })
+    }
+
+    fn finish(mut self, plan: SourcePlan) -> Result<Finished> {
+        for (_, o) in std::mem::take(&mut self.outputs) {
+            let f = o.w.finish().map_err(io_at(&o.path))?;
+            sync(f, &o.path)?;
+        }
+        sync(self.ledger, &self.ledger_path)?;
+        sync(self.crosswalk, &self.crosswalk_path)?;
+        self.tables.finish()?;
+        self.done.plan = plan;
+        Ok(Finished { source: self.done, ids: Some(self.ids) })
+    }
+
+    fn ledger(&mut self, entity: &str, system_id: &str, field: &str, old: &str, new: &str, rule: &str) -> Result<()> {
+        self.line.clear();
+        csv_line(&mut self.line, &[&self.source.name, entity, system_id, field, old, new, rule]);
+        self.done.ledger_rows += 1;
+        self.ledger.write_all(self.line.as_bytes()).map_err(io_at(&self.ledger_path))
+    }
+
+    /// Rewrites an element of a converted or closed unit in place: new systemIDs and
+    /// references, crosswalked codes, prefixed mappeID and registreringsID, documents
+    /// moved under DOKUMENT/<source>/. Not inside virksomhetsspesifikkeMetadata.
+    fn rewrite(&mut self, e: &mut Element, to: Destination, owner: &str) -> Result<()> {
+        let name = &self.source.name;
+        let entity = e.local_name().to_string();
+        let own = e.value("systemID").map(str::to_string);
+        let owner = own.as_deref().unwrap_or(owner).to_string();
+        let mut children = std::mem::take(&mut e.children);
+        for c in &mut children {
+            let qualified = c.name.clone();
+            let field = samla_noark5::element::local_name(&qualified);
+            if field == "systemID" {
+                let new = new_system_id(name, c.text.trim());
+                if entity_is_container(&entity) && !self.headers.insert(id_hash(c.text.trim())) {
+                    // A container opened again in another destination: listed once.
+                    c.text = new;
+                    continue;
+                }
+                self.line.clear();
+                csv_line(&mut self.line, &[name, &entity, c.text.trim(), &new]);
+                self.crosswalk.write_all(self.line.as_bytes()).map_err(io_at(&self.crosswalk_path))?;
+                self.done.crosswalk_rows += 1;
+                self.ids.insert(id_hash(c.text.trim()), to);
+                c.text = new;
+            } else if ID_REFERENCES.contains(&field) {
+                c.text = new_system_id(name, c.text.trim());
+            } else if field == "mappeID" || field == "registreringsID" {
+                let new = format!("{name}:{}", c.text.trim());
+                let field = field.to_string();
+                self.ledger(&entity, &owner, &field, &c.text, &new, "collision: prefixed with the source's name")?;
+                c.text = new;
+            } else if field == "referanseDokumentfil" {
+                let new = self.copy_document(c.text.trim(), to)?;
+                if new != c.text {
+                    self.ledger(&entity, &owner, "referanseDokumentfil", &c.text.clone(), &new, "document placed under DOKUMENT/<source>/")?;
+                    c.text = new;
+                }
+            } else if let Some(map) = self.job.crosswalk.fields.get(field) {
+                let field = field.to_string();
+                let coverage = self.done.coverage.entry(field.clone()).or_default();
+                coverage.0 += 1;
+                if let Some(new) = map.get(c.text.trim()) {
+                    coverage.1 += 1;
+                    if *new != c.text {
+                        let rule = format!("crosswalk.{field}");
+                        self.ledger(&entity, &owner, &field, &c.text.clone(), new, &rule)?;
+                        c.text = new.clone();
+                    }
+                }
+            } else if field == "skjerming" {
+                *self.done.skjerming.entry(to).or_default() += 1;
+            } else if field == "kassasjon" {
+                *self.done.kassasjon.entry(to).or_default() += 1;
+            }
+            if field != "virksomhetsspesifikkeMetadata" && !c.children.is_empty() {
+                self.rewrite(c, to, &owner)?;
+            }
+        }
+        e.children = children;
+        Ok(())
+    }
+
+    /// Copies a document into the destination once; returns the reference to write.
+    fn copy_document(&mut self, reference: &str, to: Destination) -> Result<String> {
+        let Some(found) = self.extract.find(reference).map(str::to_string) else {
+            self.done.findings.push(format!(
+                "{}: referanseDokumentfil `{reference}` is not in the extract; the reference is kept",
+                self.source.name
+            ));
+            return Ok(reference.to_string());
+        };
+        let rel = if to == Destination::Deposit {
+            found.clone()
+        } else {
+            let rest = found.split_once('/').map_or(found.as_str(), |(_, rest)| rest);
+            format!("DOKUMENT/{}/{rest}", self.source.name)
+        };
+        let output = self.outputs.get_mut(&to).expect("every destination has an output");
+        if output.copied.insert(rel.clone()) {
+            let root = if to == Destination::Deposit {
+                self.partial.join("work").join(format!("deposit-{}", self.source.name))
+            } else {
+                self.partial.join(folder(to))
+            };
+            let path = root.join(&rel);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(io_at(parent))?;
+            }
+            let mut from = self.extract.open_file(&found)?;
+            let mut file = File::create(&path).map_err(io_at(&path))?;
+            io::copy(&mut from, &mut file).map_err(io_at(&path))?;
+            *self.done.documents.entry(to).or_default() += 1;
+        }
+        Ok(rel)
+    }
+
+    /// Opens, in `to`, the containers of the reader's stack that are not open there yet.
+    fn open_containers(&mut self, to: Destination) -> Result<()> {
+        loop {
+            let level = self.outputs[&to].open;
+            if level >= self.stack.len() {
+                return Ok(());
+            }
+            let mut header = self.stack[level].clone();
+            if to != Destination::Deposit {
+                if level == 0 {
+                    // The source's arkiv becomes an underarkiv of the new one.
+                    header.attrs.retain(|(k, _)| !k.ends_with("schemaLocation"));
+                }
+                self.rewrite(&mut header, to, "")?;
+            }
+            let o = self.outputs.get_mut(&to).expect("every destination has an output");
+            o.w.start(&header).map_err(io_at(&o.path))?;
+            o.open += 1;
+        }
+    }
+
+    /// Adds the provenance to every mappe and registrering of a rewritten unit.
+    fn provenance(&self, e: &mut Element, old: &Element) {
+        let kind = e.kind();
+        if matches!(kind, Kind::Mappe(_) | Kind::Registrering(_)) {
+            let mut p = Element::new("samla:proveniens");
+            p.set_attr("xmlns:samla", PROVENANCE_NS);
+            p.push_field("samla:kilde", &self.source.name);
+            if !self.source.kommunenummer.is_empty() {
+                p.push_field("samla:kommunenummer", &self.source.kommunenummer);
+            }
+            // The extract's name, not its absolute path: the output does not depend on where it ran.
+            let extract = self.source.path.file_name().unwrap_or_default().to_string_lossy();
+            p.push_field("samla:uttrekk", extract);
+            p.push_field("samla:gammelSystemID", old.value("systemID").unwrap_or_default());
+            for field in ["mappeID", "registreringsID"] {
+                if let Some(v) = old.value(field) {
+                    p.push_field(&format!("samla:gammel{}{}", field[..1].to_uppercase(), &field[1..]), v);
+                }
+            }
+            p.push_field("samla:jobbversjon", &self.job.version_label());
+            match e.child_mut("virksomhetsspesifikkeMetadata") {
+                Some(vsm) => {
+                    vsm.push(p);
+                }
+                None => {
+                    let mut vsm = Element::new("virksomhetsspesifikkeMetadata");
+                    vsm.push(p);
+                    let before = if matches!(kind, Kind::Mappe(_)) { MAPPE_BEFORE_VSM } else { REGISTRERING_BEFORE_VSM };
+                    let at = e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1);
+                    e.children.insert(at, vsm);
+                }
+            }
+        }
+        let unit = |c: &&mut Element| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_));
+        let olds = old.children.iter().filter(|c| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_)));
+        for (child, o) in e.children.iter_mut().filter(unit).zip(olds) {
+            self.provenance(child, o);
+        }
+    }
+}
+
+impl Job {
+    fn version_label(&self) -> String {
+        format!("{} v{}", self.job.name, self.job.version)
+    }
+}
+
+impl Sink for Writers<'_> {
+    fn start(&mut self, header: &Element) -> Result<()> {
+        self.stack.push(header.clone());
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<()> {
+        let level = self.stack.len();
+        for o in self.outputs.values_mut() {
+            if o.open == level {
+                o.w.end().map_err(io_at(&o.path))?;
+                o.open -= 1;
+            }
+        }
+        self.stack.pop();
+        Ok(())
+    }
+
+    fn unit(&mut self, unit: Element, to: Destination, _flagged: bool) -> Result<()> {
+        self.open_containers(to)?;
+        if to == Destination::Deposit {
+            let mut refs = Vec::new();
+            for e in unit.noark_descendants() {
+                if let Some(id) = e.value("systemID") {
+                    self.ids.insert(id_hash(id.trim()), to);
+                }
+                if let Some(f) = e.value("referanseDokumentfil") {
+                    refs.push(f.trim().to_string());
+                }
+            }
+            for r in refs {
+                self.copy_document(&r, to)?;
+            }
+            let o = self.outputs.get_mut(&to).expect("every destination has an output");
+            return o.w.element(&unit).map_err(io_at(&o.path));
+        }
+        let context = self.stack.iter().rev().find(|h| h.local_name() == "klasse").and_then(|k| k.value("klasseID")).map(str::to_string);
+        self.tables.add(self.job, self.source, &unit, to, context.as_deref());
+        let mut new = unit.clone();
+        self.rewrite(&mut new, to, "")?;
+        self.provenance(&mut new, &unit);
+        let o = self.outputs.get_mut(&to).expect("every destination has an output");
+        o.w.element(&new).map_err(io_at(&o.path))
+    }
+}
+
+/// Appends one CSV record (RFC 4180 quoting where needed) and a line break.
+fn csv_line(out: &mut String, cells: &[&str]) {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if cell.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&cell.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(cell);
+        }
+    }
+    out.push('\n');
+}
+
+/// A file written into an extract, for arkivuttrekk.xml.
+struct Written {
+    object: &'static str,
+    sha256: String,
+    occurrences: Vec<(String, String)>,
+}
+
+/// Writes `<dir>/<object>.xml`: the XML declaration, `root` opened, the sources'
+/// fragments in the job's order, `root` closed; returns its SHA-256.
+fn assemble(dir: &Path, object: &'static str, root: Option<&Element>, fragments: &[PathBuf]) -> Result<String> {
+    let path = dir.join(format!("{object}.xml"));
+    let file = File::create(&path).map_err(io_at(&path))?;
+    let mut w = XmlWriter::new(HashingWriter::new(BufWriter::with_capacity(1 << 20, file)));
+    match root {
+        Some(root) => w.start(root).map_err(io_at(&path))?,
+        None => w.get_mut().write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n").map_err(io_at(&path))?,
+    }
+    for f in fragments {
+        let mut from = File::open(f).map_err(io_at(f))?;
+        io::copy(&mut from, w.get_mut()).map_err(io_at(&path))?;
+    }
+    let (out, _, sha) = w.finish().map_err(io_at(&path))?.finish();
+    sync(out, &path)?;
+    Ok(sha)
+}
+
+fn fragments(work: &Path, job: &Job, to: Destination, object: &str) -> Vec<PathBuf> {
+    job.source.iter().map(|s| work.join(format!("{}.{}.{object}", s.name, folder(to)))).collect()
+}
+
+fn root(name: &str, ns: &str, xsd: &str) -> Element {
+    let mut e = Element::new(name);
+    e.set_attr("xmlns", ns);
+    e.set_attr("xmlns:xsi", XSI_NS);
+    e.set_attr("xsi:schemaLocation", format!("{ns} {xsd}"));
+    e
+}
+
+/// The migration dataset or the closed part: the new arkiv, with each source's arkiv in it.
+fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destination, facts: &Facts) -> Result<()> {
+    let work = partial.join("work");
+    let dir = partial.join(folder(to));
+    let t = &job.target;
+    let mut arkiv = root("arkiv", ARKIVSTRUKTUR_NS, "arkivstruktur.xsd");
+    arkiv.set_attr("xmlns:n5mdk", "http://www.arkivverket.no/standarder/noark5/metadatakatalog");
+    let part = if to == Destination::Convert { "migreringsuttrekk" } else { "lukket del" };
+    let at = format!("{}T00:00:00+01:00", job.job.as_of);
+    let names: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
+    arkiv
+        .push_field("systemID", new_system_id(&t.kommunenummer, &format!("arkiv\u{1f}{}", folder(to))))
+        .push_field("tittel", format!("{} - {part}", t.name))
+        .push_field(
+            "beskrivelse",
+            format!("Slått sammen av samla run ({}) fra {}", job.version_label(), names.join(", ")),
+        )
+        // The extract is a snapshot as of the job's date: closed then (the schema demands avsluttetDato).
+        .push_field("arkivstatus", "Avsluttet")
+        .push_field("dokumentmedium", "Elektronisk arkiv")
+        .push_field("opprettetDato", at.clone())
+        .push_field("opprettetAv", "samla run")
+        .push_field("avsluttetDato", at)
+        .push_field("avsluttetAv", "samla run");
+    let mut skaper = Element::new("arkivskaper");
+    skaper.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", &t.arkivskaper);
+    arkiv.push(skaper);
+    let mut written = vec![Written {
+        object: "arkivstruktur",
+        sha256: assemble(&dir, "arkivstruktur", Some(&arkiv), &fragments(&work, job, to, "arkivstruktur"))?,
+        occurrences: vec![
+            ("mappe".into(), facts.mapper.to_string()),
+            ("registrering".into(), facts.registreringer.to_string()),
+        ],
+    }];
+    if facts.endringer > 0 {
+        let root = root("endringslogg", ENDRINGSLOGG_NS, "endringslogg.xsd");
+        written.push(Written {
+            object: "endringslogg",
+            sha256: assemble(&dir, "endringslogg", Some(&root), &fragments(&work, job, to, "endringslogg"))?,
+            occurrences: vec![("endring".into(), facts.endringer.to_string())],
+        });
+    }
+    let head = Arkivuttrekk {
+        version: Some("5.0".into()),
+        record_creators: vec![t.arkivskaper.clone()],
+        system_type: Some("Sakarkiv (Noark 5), sammenslått".into()),
+        system_name: Some(format!("samla run {}", env!("CARGO_PKG_VERSION"))),
+        archive: Some(format!("{} - {part}", t.name)),
+        ..Default::default()
+    };
+    write_uttrekk(&dir, schemas, head, written, facts, true)
+}
+
+/// The deposit extract of one source: its own arkiv with what was routed to deposit,
+/// as it was delivered.
+fn finish_deposit(job: &Job, source: &Source, schemas: &SchemaDir, dir: &Path, delivered: Option<Arkivuttrekk>, facts: &Facts) -> Result<()> {
+    let work = dir.parent().expect("the extract sits in work/");
+    let frag = |object: &str| vec![work.join(format!("{}.deposit.{object}", source.name))];
+    let mut written = vec![Written {
+        object: "arkivstruktur",
+        sha256: assemble(dir, "arkivstruktur", None, &frag("arkivstruktur"))?,
+        occurrences: vec![
+            ("mappe".into(), facts.mapper.to_string()),
+            ("registrering".into(), facts.registreringer.to_string()),
+        ],
+    }];
+    if facts.endringer > 0 {
+        let root = root("endringslogg", ENDRINGSLOGG_NS, "endringslogg.xsd");
+        written.push(Written {
+            object: "endringslogg",
+            sha256: assemble(dir, "endringslogg", Some(&root), &frag("endringslogg"))?,
+            occurrences: vec![("endring".into(), facts.endringer.to_string())],
+        });
+    }
+    let delivered = delivered.unwrap_or_default();
+    let head = Arkivuttrekk {
+        version: Some("5.0".into()),
+        record_creators: if delivered.record_creators.is_empty() {
+            vec![source.name.clone()]
+        } else {
+            delivered.record_creators
+        },
+        system_type: delivered.system_type,
+        system_name: delivered.system_name,
+        archive: delivered.archive,
+        ..Default::default()
+    };
+    let flags = |key: &str| delivered.info.iter().find(|(k, _)| k == key).is_some_and(|(_, v)| v == "true");
+    let facts = Facts {
+        skjerming: u64::from(flags("inneholderSkjermetInformasjon")),
+        kassasjon: u64::from(flags("inneholderDokumenterSomSkalKasseres")),
+        ..*facts
+    };
+    let _ = job;
+    write_uttrekk(dir, schemas, head, written, &facts, flags("inneholderVirksomhetsspesifikkeMetadata"))
+}
+
+/// Copies the schemas and writes arkivuttrekk.xml last: it states the others' digests.
+fn write_uttrekk(dir: &Path, schemas: &SchemaDir, mut head: Arkivuttrekk, written: Vec<Written>, facts: &Facts, vsm: bool) -> Result<()> {
+    let mut digests = BTreeMap::new();
+    let v = Version::V5_0;
+    let mut files = vec![
+        ("arkivstruktur.xsd", schemas.noark5(v, "arkivstruktur.xsd")?),
+        ("metadatakatalog.xsd", schemas.noark5(v, "metadatakatalog.xsd")?),
+        ("addml.xsd", schemas.addml()?),
+    ];
+    if written.iter().any(|w| w.object == "endringslogg") {
+        files.push(("endringslogg.xsd", schemas.noark5(v, "endringslogg.xsd")?));
+    }
+    for (name, from) in files {
+        let bytes = fs::read(&from).map_err(io_at(&from))?;
+        let to = dir.join(name);
+        fs::write(&to, &bytes).map_err(io_at(&to))?;
+        digests.insert(name, samla_noark5::hex(&Sha256::digest(&bytes)));
+    }
+    let sha = |value: String| Some(Checksum { algorithm: Some("SHA-256".into()), value: Some(value) });
+    let schema = |name: &str, main: bool| SchemaFile {
+        name: name.to_string(),
+        role: main.then(|| "main".to_string()),
+        checksum: digests.get(name).cloned().and_then(sha),
+    };
+    head.files = written
+        .into_iter()
+        .map(|w| DataFile {
+            object: w.object.into(),
+            name: format!("{}.xml", w.object),
+            checksum: sha(w.sha256),
+            schemas: vec![schema(&format!("{}.xsd", w.object), true), schema("metadatakatalog.xsd", false)],
+            occurrences: w.occurrences,
+            pos: Default::default(),
+        })
+        .collect();
+    if let Some((from, to)) = facts.period {
+        head.period_start = Some(from.to_string());
+        head.period_end = Some(to.to_string());
+    }
+    head.info = vec![
+        ("periode.inngaaendeSkille".into(), "skarpt".into()),
+        ("periode.utgaaendeSkille".into(), "skarpt".into()),
+        ("inneholderSkjermetInformasjon".into(), (facts.skjerming > 0).to_string()),
+        ("omfatterDokumenterSomErKassert".into(), "false".into()),
+        ("inneholderDokumenterSomSkalKasseres".into(), (facts.kassasjon > 0).to_string()),
+        ("inneholderVirksomhetsspesifikkeMetadata".into(), vsm.to_string()),
+        ("antallDokumentfiler".into(), facts.documents.to_string()),
+    ];
+    let path = dir.join("arkivuttrekk.xml");
+    let mut w = BufWriter::new(File::create(&path).map_err(io_at(&path))?);
+    head.write(&mut w).map_err(io_at(&path))?;
+    sync(w, &path)
+}
+
+/// The Parquet tables of one source: a file per entity, written in row groups as the
+/// units stream by.
+struct Tables {
+    mappe: Table,
+    registrering: Table,
+    dokumentbeskrivelse: Table,
+}
+
+const PROVENANCE_COLUMNS: [&str; 6] = ["system_id", "old_system_id", "source", "kommunenummer", "job_version", "destination"];
+
+impl Tables {
+    fn new(dir: &Path, source: &str) -> Result<Tables> {
+        let table = |entity: &str, columns: &[&'static str]| -> Result<Table> {
+            let dir = dir.join(entity);
+            fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+            Ok(Table::new(dir.join(format!("{source}.parquet")), columns))
+        };
+        Ok(Tables {
+            mappe: table(
+                "mappe",
+                &["mappetype", "mappe_id", "old_mappe_id", "tittel", "saksstatus", "saksdato", "administrativ_enhet", "saksansvarlig", "klasse_id", "parent_system_id"],
+            )?,
+            registrering: table(
+                "registrering",
+                &["registreringstype", "registrerings_id", "old_registrerings_id", "tittel", "journalposttype", "journalstatus", "journaldato", "mappe_system_id"],
+            )?,
+            dokumentbeskrivelse: table(
+                "dokumentbeskrivelse",
+                &["tittel", "dokumenttype", "dokumentstatus", "tilknyttet_registrering_som", "dokumentnummer", "registrering_system_id"],
+            )?,
+        })
+    }
+
+    /// Adds the rows of a unit (before it is rewritten: old values are read, new ones derived).
+    fn add(&mut self, job: &Job, source: &Source, unit: &Element, to: Destination, klasse: Option<&str>) {
+        self.walk(job, source, unit, to, klasse, None);
+    }
+
+    fn walk(&mut self, job: &Job, source: &Source, e: &Element, to: Destination, klasse: Option<&str>, parent: Option<&str>) {
+        let old = e.value("systemID").unwrap_or_default().trim();
+        let new = new_system_id(&source.name, old);
+        let mapped = |field: &str| -> Option<String> {
+            let v = e.value(field)?.trim();
+            Some(job.crosswalk.fields.get(field).and_then(|m| m.get(v)).map_or(v, String::as_str).to_string())
+        };
+        let prefixed = |field: &str| e.value(field).map(|v| format!("{}:{}", source.name, v.trim()));
+        let raw = |field: &str| e.value(field).map(|v| v.trim().to_string());
+        let provenance = [
+            Some(new.clone()),
+            Some(old.to_string()),
+            Some(source.name.clone()),
+            Some(source.kommunenummer.clone()).filter(|k| !k.is_empty()),
+            Some(job.version_label()),
+            Some(folder(to).to_string()),
+        ];
+        let row: Option<(&mut Table, Vec<Option<String>>)> = match e.kind() {
+            Kind::Mappe(_) => Some((
+                &mut self.mappe,
+                vec![
+                    e.attr_local("type").map(str::to_string),
+                    prefixed("mappeID"),
+                    raw("mappeID"),
+                    raw("tittel"),
+                    mapped("saksstatus"),
+                    raw("saksdato"),
+                    mapped("administrativEnhet"),
+                    raw("saksansvarlig"),
+                    klasse.map(|k| job.crosswalk.fields.get("klasseID").and_then(|m| m.get(k)).map_or(k, String::as_str).to_string()),
+                    parent.map(str::to_string),
+                ],
+            )),
+            Kind::Registrering(_) => Some((
+                &mut self.registrering,
+                vec![
+                    e.attr_local("type").map(str::to_string),
+                    prefixed("registreringsID"),
+                    raw("registreringsID"),
+                    raw("tittel"),
+                    mapped("journalposttype"),
+                    mapped("journalstatus"),
+                    raw("journaldato"),
+                    parent.map(str::to_string),
+                ],
+            )),
+            Kind::Dokumentbeskrivelse => Some((
+                &mut self.dokumentbeskrivelse,
+                vec![
+                    raw("tittel"),
+                    mapped("dokumenttype"),
+                    mapped("dokumentstatus"),
+                    mapped("tilknyttetRegistreringSom"),
+                    raw("dokumentnummer"),
+                    parent.map(str::to_string),
+                ],
+            )),
+            _ => None,
+        };
+        let is_unit = row.is_some();
+        if let Some((table, cells)) = row {
+            table.push(provenance.into_iter().chain(cells));
+        }
+        let parent = if is_unit { Some(new.as_str()) } else { parent };
+        for c in &e.children {
+            if matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_) | Kind::Dokumentbeskrivelse) {
+                self.walk(job, source, c, to, klasse, parent);
+            }
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        self.mappe.finish()?;
+        self.registrering.finish()?;
+        self.dokumentbeskrivelse.finish()
+    }
+}
+
+/// One Parquet file, written a row group at a time.
+struct Table {
+    path: PathBuf,
+    names: Vec<&'static str>,
+    columns: Vec<Vec<Option<String>>>,
+    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+}
+
+const ROW_GROUP: usize = 65_536;
+
+impl Table {
+    fn new(path: PathBuf, columns: &[&'static str]) -> Table {
+        let names: Vec<&'static str> = PROVENANCE_COLUMNS.iter().chain(columns).copied().collect();
+        Table { path, columns: vec![Vec::new(); names.len()], names, writer: None }
+    }
+
+    fn push(&mut self, cells: impl Iterator<Item = Option<String>>) {
+        for (column, cell) in self.columns.iter_mut().zip(cells) {
+            column.push(cell);
+        }
+        if self.columns[0].len() >= ROW_GROUP {
+            // A failure here shows again, with the path, when the table is finished.
+            let _ = self.flush();
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let err = |e: PolarsError| Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string());
+        let columns: Vec<Column> = self
+            .names
+            .iter()
+            .zip(&mut self.columns)
+            .map(|(n, c)| Column::new((*n).into(), std::mem::take(c)))
+            .collect();
+        let frame = DataFrame::new_infer_height(columns).map_err(err)?;
+        if self.writer.is_none() {
+            let file = File::create(&self.path).map_err(io_at(&self.path))?;
+            self.writer = Some(ParquetWriter::new(file).batched(frame.schema()).map_err(err)?);
+        }
+        let writer = self.writer.as_mut().expect("opened above");
+        if frame.height() > 0 {
+            writer.write_batch(&frame).map_err(err)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.flush()?;
+        let err = |e: PolarsError| Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string());
+        self.writer.take().expect("flushed").finish().map_err(err)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_from_civil_counts_from_1970() {
+        assert_eq!(days_from_civil(Date { year: 1970, month: 1, day: 1 }), 0);
+        assert_eq!(days_from_civil(Date { year: 2000, month: 3, day: 1 }), 11_017);
+        assert_eq!(days_from_civil(Date { year: 2026, month: 11, day: 22 }), 20_414);
+    }
+
+    #[test]
+    fn csv_cells_with_commas_and_quotes_are_quoted() {
+        let mut s = String::new();
+        csv_line(&mut s, &["a", "b,c", "d\"e"]);
+        assert_eq!(s, "a,\"b,c\",\"d\"\"e\"\n");
+    }
+}
