@@ -1,15 +1,22 @@
-//! `samla run`: the example job, a dry run on two generated municipalities, and the
-//! refusal to write what is not built yet.
+//! `samla run`: Ski and Oppegård merged into Nordre Follo with the example job. The
+//! merged extract is checked with the external oracles (xmllint, GNU tar, `samla check`
+//! and `samla verify`), every unit is accounted for, a bad job stops with the offending
+//! values named, and a killed run started again gives the same bytes.
 
 mod common;
 
-use common::samla;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-#[test]
-fn a_dry_run_of_the_example_job_plans_ski_and_oppegaard_and_reconciles() {
-    let dir = tempfile::tempdir().unwrap();
+use common::{samla, schemas, xmllint};
+
+/// Generates Ski and Oppegård (same mappeID scheme and document names, so they collide)
+/// and writes the example job beside them.
+fn setup(dir: &Path, mapper: &str) -> PathBuf {
     for (name, municipality, seed) in [("ski", "Ski", "1"), ("oppegaard", "Oppegård", "2")] {
-        let out = dir.path().join(name);
+        let out = dir.join(name);
         let o = samla(&[
             "-q",
             "generate",
@@ -20,26 +27,226 @@ fn a_dry_run_of_the_example_job_plans_ski_and_oppegaard_and_reconciles() {
             "--seed",
             seed,
             "--mapper",
-            "40",
+            mapper,
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let o = samla(&["run", "--example-job"]);
     assert!(o.status.success());
-    let job = dir.path().join("job.toml");
-    std::fs::write(&job, &o.stdout).unwrap();
+    let job = dir.join("job.toml");
+    fs::write(&job, &o.stdout).unwrap();
+    job
+}
 
+fn run(job: &Path) -> std::process::Output {
+    samla(&["run", "--job", job.to_str().unwrap()])
+}
+
+/// Counts start tags `<name ` or `<name>`.
+fn count(xml: &str, name: &str) -> u64 {
+    (xml.matches(&format!("<{name} ")).count() + xml.matches(&format!("<{name}>")).count()) as u64
+}
+
+fn values<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
+    let open = format!("<{name}>");
+    xml.split(&open).skip(1).map(|s| &s[..s.find('<').unwrap()]).collect()
+}
+
+/// Every file under `dir` and its bytes.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.insert(e.path().strip_prefix(dir).unwrap().to_path_buf(), fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_dry_run_of_the_example_job_plans_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = setup(dir.path(), "40");
     let plan = dir.path().join("plan.json");
     let o = samla(&["run", "--job", job.to_str().unwrap(), "--dry-run", "--report-json", plan.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.contains("nothing written") && !stdout.contains("DOES NOT RECONCILE"), "{stdout}");
     assert!(stdout.contains("mappeID collisions"), "{stdout}");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&fs::read(&plan).unwrap()).unwrap();
     assert_eq!(json["counts"]["ski"]["mappe"]["in"], 40);
     assert!(!dir.path().join("nordre-follo").exists(), "a dry run wrote output");
+}
 
-    let o = samla(&["run", "--job", job.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--dry-run"));
+#[test]
+fn the_merged_extract_validates_passes_check_and_accounts_for_every_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = setup(dir.path(), "60");
+    let o = run(&job);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("nordre-follo");
+    assert!(!dir.path().join("nordre-follo.partial").exists());
+    let migration = out.join("migration");
+
+    // The official schemas, through xmllint.
+    let v5 = schemas().join("noark5/v5_0");
+    for (xml, xsd) in [("arkivstruktur.xml", "arkivstruktur.xsd"), ("endringslogg.xml", "endringslogg.xsd")] {
+        assert_eq!(xmllint(&migration.join(xml), &v5.join(xsd)), Vec::<String>::new(), "{xml}");
+    }
+    // samla check: zero errors (references, counts, checksums, documents).
+    let o = samla(&["check", migration.to_str().unwrap()]);
+    let check = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{check}");
+    assert!(check.contains("passed: 0 errors"), "{check}");
+
+    // Every unit of each source is in exactly one place, and the report says so.
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    let merged = fs::read_to_string(migration.join("arkivstruktur.xml")).unwrap();
+    let (mut converted, mut deposited) = (BTreeMap::new(), BTreeMap::new());
+    for source in ["ski", "oppegaard"] {
+        let original = fs::read_to_string(dir.path().join(source).join("arkivstruktur.xml")).unwrap();
+        // The deposit package, unpacked by GNU tar.
+        let tars: Vec<PathBuf> = fs::read_dir(out.join("deposit").join(source))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tar"))
+            .collect();
+        assert_eq!(tars.len(), 1, "{source}");
+        let o = samla(&["verify", tars[0].to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+        let unpacked = dir.path().join(format!("unpacked-{source}"));
+        fs::create_dir_all(&unpacked).unwrap();
+        let o = Command::new("tar").arg("-xf").arg(&tars[0]).arg("-C").arg(&unpacked).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let package = fs::read_dir(&unpacked).unwrap().next().unwrap().unwrap().path();
+        let deposit = fs::read_to_string(package.join("content/arkivstruktur.xml")).unwrap();
+        // Authentic: the deposited mapper keep their systemIDs.
+        let original_ids: BTreeSet<&str> = values(&original, "systemID").into_iter().collect();
+        assert!(values(&deposit, "systemID").iter().all(|id| original_ids.contains(id)), "{source}");
+
+        for entity in ["mappe", "registrering", "dokumentbeskrivelse"] {
+            let c = &report["outcome"]["plan"]["counts"][source][entity];
+            let n = |k: &str| c[k].as_u64().unwrap();
+            assert_eq!(n("in"), count(&original, entity), "{source} {entity} in");
+            assert_eq!(n("in"), n("converted") + n("closed") + n("deposited") + n("rejected"), "{source} {entity}");
+            assert_eq!(count(&deposit, entity), n("deposited"), "{source} {entity} in the package");
+            *converted.entry(entity).or_insert(0) += n("converted");
+            deposited.insert((source, entity), n("deposited"));
+        }
+        assert!(deposited[&(source, "mappe")] > 0, "the example job deposits the cases closed before 2016");
+    }
+    for (entity, n) in converted {
+        assert_eq!(count(&merged, entity), n, "{entity} in the migration extract");
+    }
+
+    // Every reference resolves in the output.
+    let ids: BTreeSet<&str> = values(&merged, "systemID").into_iter().collect();
+    let endringslogg = fs::read_to_string(migration.join("endringslogg.xml")).unwrap();
+    for r in values(&endringslogg, "referanseArkivenhet") {
+        assert!(ids.contains(r), "endringslogg refers to {r}, which is not in the merged extract");
+    }
+    for f in values(&merged, "referanseDokumentfil") {
+        assert!(migration.join(f).is_file(), "{f}");
+        assert!(f.starts_with("DOKUMENT/ski/") || f.starts_with("DOKUMENT/oppegaard/"), "{f}");
+    }
+    // Collisions: the same mappeID in both sources is made unique and ledgered.
+    let mappe_ids: Vec<&str> = values(&merged, "mappeID");
+    assert_eq!(mappe_ids.len(), mappe_ids.iter().collect::<BTreeSet<_>>().len(), "mappeIDs are unique");
+    assert!(report["outcome"]["plan"]["collision_counts"]["mappeID"].as_u64().unwrap() > 0);
+    let ledger = fs::read_to_string(out.join("ledger.csv")).unwrap();
+    assert!(ledger.lines().any(|l| l.starts_with("oppegaard,mappe,") && l.contains(",mappeID,")), "{ledger}");
+    // Provenance: each mappe names its source and old systemID; the crosswalk lists it.
+    let crosswalk = fs::read_to_string(out.join("crosswalk.csv")).unwrap();
+    assert_eq!(count(&merged, "samla:proveniens"), count(&merged, "mappe") + count(&merged, "registrering"));
+    for old in values(&merged, "samla:gammelSystemID").iter().take(20) {
+        assert!(crosswalk.contains(&format!(",{old},")), "{old} is not in crosswalk.csv");
+    }
+    // The tables hold the converted units.
+    for entity in ["mappe", "registrering", "dokumentbeskrivelse"] {
+        for source in ["ski", "oppegaard"] {
+            let bytes = fs::read(out.join("tables").join(entity).join(format!("{source}.parquet"))).unwrap();
+            assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"), "{entity}/{source}");
+        }
+    }
+
+    // A rerun with nothing changed is a no-op that says so.
+    let before = tree(&out);
+    let o = run(&job);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to do"), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(before == tree(&out), "a no-op rerun changed the output");
+}
+
+#[test]
+fn an_unmapped_code_or_a_floor_stops_the_run_and_names_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = setup(dir.path(), "30");
+    let text = fs::read_to_string(&job).unwrap();
+    let unmapped = text.replace("\"Inngående dokument\" = \"Inngående dokument\"\n", "");
+    fs::write(&job, &unmapped).unwrap();
+    let o = run(&job);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("unmapped journalposttype `Inngående dokument` from ski ("), "{stderr}");
+    assert!(!dir.path().join("nordre-follo").exists() && !dir.path().join("nordre-follo.partial").exists());
+
+    // Keep and flag: the run goes through, and the report lists the value.
+    fs::write(&job, unmapped.replace("unmapped = \"reject\"", "unmapped = \"keep-and-flag\"")).unwrap();
+    let o = run(&job);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = fs::read_to_string(dir.path().join("nordre-follo/report.json")).unwrap();
+    assert!(report.contains("\"value\": \"Inngående dokument\""), "{report}");
+
+    // A rule that sends everything of Oppegård to deposit breaks the 10-year floor.
+    fs::write(
+        &job,
+        text.replace(
+            "when = { saksstatus = \"Avsluttet\", last_registration_before = \"2016-01-01\" }",
+            "when = { source = \"oppegaard\" }",
+        )
+        .replace("as_of = \"2026-11-22\"", "as_of = \"2020-01-01\""),
+    )
+    .unwrap();
+    let o = run(&job);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("oppegaard: mappe ") && stderr.contains("last 10 years"), "{stderr}");
+}
+
+#[test]
+fn a_killed_run_started_again_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = setup(dir.path(), "150");
+    let out = dir.path().join("nordre-follo");
+    assert!(run(&job).status.success());
+    let reference = tree(&out);
+    for delay_ms in [5, 40, 120] {
+        fs::remove_dir_all(&out).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_samla"))
+            .args(["-q", "run", "--job", job.to_str().unwrap()])
+            .env("SAMLA_SCHEMAS", schemas())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let o = run(&job);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let again = tree(&out);
+        assert_eq!(
+            reference.keys().collect::<Vec<_>>(),
+            again.keys().collect::<Vec<_>>(),
+            "after a kill at {delay_ms} ms"
+        );
+        for (path, bytes) in &reference {
+            assert!(again[path] == *bytes, "{} differs after a kill at {delay_ms} ms", path.display());
+        }
+    }
 }

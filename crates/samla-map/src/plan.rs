@@ -400,8 +400,7 @@ impl Plan {
 }
 
 /// How colliding mappeIDs (and registreringsIDs) are made unique.
-pub const MAPPE_ID_RESOLUTION: &str =
-    "every mappeID and registreringsID is prefixed with its source's name (ski:2019/12); the old value is kept in the ledger and the tables";
+pub const MAPPE_ID_RESOLUTION: &str = "every mappeID and registreringsID is prefixed with its source's name (ski:2019/12); the old value is kept in the ledger and the tables";
 
 /// Plans the job: reads every source once, streaming, the sources in parallel.
 pub fn plan(job: &Job) -> Result<Plan> {

@@ -42,7 +42,9 @@ pub fn html(job: &Job, o: &Outcome) -> String {
             );
         }
     }
-    h.push_str("</table>\n<h2>Crosswalk coverage</h2>\n<table><tr><th>field</th><th>values seen</th><th>mapped</th></tr>\n");
+    h.push_str(
+        "</table>\n<h2>Crosswalk coverage</h2>\n<table><tr><th>field</th><th>values seen</th><th>mapped</th></tr>\n",
+    );
     for (field, (seen, mapped)) in &o.coverage {
         let _ = writeln!(h, "<tr><td>{}</td><td>{seen}</td><td>{mapped}</td></tr>", esc(field));
     }
@@ -50,7 +52,14 @@ pub fn html(job: &Job, o: &Outcome) -> String {
     if !o.plan.unmapped.is_empty() {
         h.push_str("<h2>Unmapped values (kept and flagged)</h2>\n<table><tr><th>field</th><th>value</th><th>source</th><th>count</th></tr>\n");
         for u in &o.plan.unmapped {
-            let _ = writeln!(h, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&u.field), esc(&u.value), esc(&u.source), u.count);
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&u.field),
+                esc(&u.value),
+                esc(&u.source),
+                u.count
+            );
         }
         h.push_str("</table>\n");
     }
@@ -66,7 +75,12 @@ pub fn html(job: &Job, o: &Outcome) -> String {
         let _ = writeln!(h, "<li>{}: {n} document files</li>", esc(part));
     }
     for (source, (tar, sha)) in &o.packages {
-        let _ = writeln!(h, "<li>deposit package of {}: {} (SHA-256 {sha})</li>", esc(source), esc(&tar.display().to_string()));
+        let _ = writeln!(
+            h,
+            "<li>deposit package of {}: {} (SHA-256 {sha})</li>",
+            esc(source),
+            esc(&tar.display().to_string())
+        );
     }
     h.push_str("</ul>\n");
     if !o.findings.is_empty() {

@@ -296,7 +296,12 @@ struct SourceDone {
     uttrekk: Option<Arkivuttrekk>,
 }
 
-fn write_all(job: &Job, schemas: &SchemaDir, partial: &Path, fingerprint: &str) -> std::result::Result<Outcome, RunError> {
+fn write_all(
+    job: &Job,
+    schemas: &SchemaDir,
+    partial: &Path,
+    fingerprint: &str,
+) -> std::result::Result<Outcome, RunError> {
     let work = partial.join("work");
     for dir in [&work, &partial.join("migration"), &partial.join("closed"), &partial.join("deposit")] {
         fs::create_dir_all(dir).map_err(io_at(dir))?;
@@ -346,9 +351,10 @@ fn write_all(job: &Job, schemas: &SchemaDir, partial: &Path, fingerprint: &str) 
         let counts = |entity: &str| -> u64 {
             outcome.plan.counts.values().filter_map(|e| e.get(entity)).map(|c| c.count(to)).sum()
         };
-        let period = periods.iter().filter_map(|p| p.get(&to)).fold(None, |acc: Option<(Date, Date)>, &(a, b)| {
-            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
-        });
+        let period = periods
+            .iter()
+            .filter_map(|p| p.get(&to))
+            .fold(None, |acc: Option<(Date, Date)>, &(a, b)| Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b)))));
         let facts = Facts {
             mapper: counts("mappe"),
             registreringer: counts("registrering"),
@@ -385,7 +391,13 @@ fn write_all(job: &Job, schemas: &SchemaDir, partial: &Path, fingerprint: &str) 
         let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
         let options = samla_package::package::Options {
             out: out.clone(),
-            uuid: Some(uuid::Uuid::new_v5(&crate::plan::NAMESPACE, format!("{}\u{1f}{}", job.job.name, source.name).as_bytes()).to_string()),
+            uuid: Some(
+                uuid::Uuid::new_v5(
+                    &crate::plan::NAMESPACE,
+                    format!("{}\u{1f}{}", job.job.name, source.name).as_bytes(),
+                )
+                .to_string(),
+            ),
             package_type: samla_package::mets::PackageType::Sip,
             metadata: samla_package::metadata::Metadata::default(),
             source_date_epoch: Some(days_from_civil(as_of) * 86_400),
@@ -425,8 +437,10 @@ fn write_all(job: &Job, schemas: &SchemaDir, partial: &Path, fingerprint: &str) 
         }
     }
 
-    let report = serde_json::to_vec_pretty(&serde_json::json!({ "job": job.job.name, "version": job.job.version, "outcome": &outcome }))
-        .expect("the outcome serialises");
+    let report = serde_json::to_vec_pretty(
+        &serde_json::json!({ "job": job.job.name, "version": job.job.version, "outcome": &outcome }),
+    )
+    .expect("the outcome serialises");
     write_file(&partial.join("report.json"), &report)?;
     write_file(&partial.join("report.html"), crate::report::html(job, &outcome).as_bytes())?;
     let state = serde_json::to_vec_pretty(&serde_json::json!({
@@ -451,15 +465,16 @@ fn sync(w: BufWriter<File>, path: &Path) -> Result<()> {
 
 fn count_files(dir: &Path) -> u64 {
     let Ok(entries) = fs::read_dir(dir) else { return 0 };
-    entries
-        .flatten()
-        .map(|e| if e.file_type().is_ok_and(|t| t.is_dir()) { count_files(&e.path()) } else { 1 })
-        .sum()
+    entries.flatten().map(|e| if e.file_type().is_ok_and(|t| t.is_dir()) { count_files(&e.path()) } else { 1 }).sum()
 }
 
 /// Days from 1970-01-01 to `d` (proleptic Gregorian).
 fn days_from_civil(d: Date) -> i64 {
-    let (y, m) = if d.month <= 2 { (i64::from(d.year) - 1, i64::from(d.month) + 9) } else { (i64::from(d.year), i64::from(d.month) - 3) };
+    let (y, m) = if d.month <= 2 {
+        (i64::from(d.year) - 1, i64::from(d.month) + 9)
+    } else {
+        (i64::from(d.year), i64::from(d.month) - 3)
+    };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * m + 2) / 5 + i64::from(d.day) - 1;
@@ -594,9 +609,8 @@ impl<'a> Writers<'a> {
         };
         let (ledger, ledger_path) = create("ledger.csv")?;
         let (crosswalk, crosswalk_path) = create("crosswalk.csv")?;
-        let uttrekk = extract
-            .find("arkivuttrekk.xml")
-            .and_then(|n| Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok());
+        let uttrekk =
+            extract.find("arkivuttrekk.xml").and_then(|n| Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok());
         Ok(Writers {
             job,
             source,
@@ -681,7 +695,14 @@ impl<'a> Writers<'a> {
             } else if field == "referanseDokumentfil" {
                 let new = self.copy_document(c.text.trim(), to)?;
                 if new != c.text {
-                    self.ledger(&entity, &owner, "referanseDokumentfil", &c.text.clone(), &new, "document placed under DOKUMENT/<source>/")?;
+                    self.ledger(
+                        &entity,
+                        &owner,
+                        "referanseDokumentfil",
+                        &c.text.clone(),
+                        &new,
+                        "document placed under DOKUMENT/<source>/",
+                    )?;
                     c.text = new;
                 }
             } else if let Some(map) = self.job.crosswalk.fields.get(field) {
@@ -791,7 +812,8 @@ impl<'a> Writers<'a> {
                 None => {
                     let mut vsm = Element::new("virksomhetsspesifikkeMetadata");
                     vsm.push(p);
-                    let before = if matches!(kind, Kind::Mappe(_)) { MAPPE_BEFORE_VSM } else { REGISTRERING_BEFORE_VSM };
+                    let before =
+                        if matches!(kind, Kind::Mappe(_)) { MAPPE_BEFORE_VSM } else { REGISTRERING_BEFORE_VSM };
                     let at = e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1);
                     e.children.insert(at, vsm);
                 }
@@ -847,7 +869,13 @@ impl Sink for Writers<'_> {
             let o = self.outputs.get_mut(&to).expect("every destination has an output");
             return o.w.element(&unit).map_err(io_at(&o.path));
         }
-        let context = self.stack.iter().rev().find(|h| h.local_name() == "klasse").and_then(|k| k.value("klasseID")).map(str::to_string);
+        let context = self
+            .stack
+            .iter()
+            .rev()
+            .find(|h| h.local_name() == "klasse")
+            .and_then(|k| k.value("klasseID"))
+            .map(str::to_string);
         self.tables.add(self.job, self.source, &unit, to, context.as_deref());
         let mut new = unit.clone();
         self.rewrite(&mut new, to, "")?;
@@ -968,7 +996,14 @@ fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destinati
 
 /// The deposit extract of one source: its own arkiv with what was routed to deposit,
 /// as it was delivered.
-fn finish_deposit(job: &Job, source: &Source, schemas: &SchemaDir, dir: &Path, delivered: Option<Arkivuttrekk>, facts: &Facts) -> Result<()> {
+fn finish_deposit(
+    job: &Job,
+    source: &Source,
+    schemas: &SchemaDir,
+    dir: &Path,
+    delivered: Option<Arkivuttrekk>,
+    facts: &Facts,
+) -> Result<()> {
     let work = dir.parent().expect("the extract sits in work/");
     let frag = |object: &str| vec![work.join(format!("{}.deposit.{object}", source.name))];
     let mut written = vec![Written {
@@ -1011,7 +1046,14 @@ fn finish_deposit(job: &Job, source: &Source, schemas: &SchemaDir, dir: &Path, d
 }
 
 /// Copies the schemas and writes arkivuttrekk.xml last: it states the others' digests.
-fn write_uttrekk(dir: &Path, schemas: &SchemaDir, mut head: Arkivuttrekk, written: Vec<Written>, facts: &Facts, vsm: bool) -> Result<()> {
+fn write_uttrekk(
+    dir: &Path,
+    schemas: &SchemaDir,
+    mut head: Arkivuttrekk,
+    written: Vec<Written>,
+    facts: &Facts,
+    vsm: bool,
+) -> Result<()> {
     let mut digests = BTreeMap::new();
     let v = Version::V5_0;
     let mut files = vec![
@@ -1072,7 +1114,8 @@ struct Tables {
     dokumentbeskrivelse: Table,
 }
 
-const PROVENANCE_COLUMNS: [&str; 6] = ["system_id", "old_system_id", "source", "kommunenummer", "job_version", "destination"];
+const PROVENANCE_COLUMNS: [&str; 6] =
+    ["system_id", "old_system_id", "source", "kommunenummer", "job_version", "destination"];
 
 impl Tables {
     fn new(dir: &Path, source: &str) -> Result<Tables> {
@@ -1084,15 +1127,42 @@ impl Tables {
         Ok(Tables {
             mappe: table(
                 "mappe",
-                &["mappetype", "mappe_id", "old_mappe_id", "tittel", "saksstatus", "saksdato", "administrativ_enhet", "saksansvarlig", "klasse_id", "parent_system_id"],
+                &[
+                    "mappetype",
+                    "mappe_id",
+                    "old_mappe_id",
+                    "tittel",
+                    "saksstatus",
+                    "saksdato",
+                    "administrativ_enhet",
+                    "saksansvarlig",
+                    "klasse_id",
+                    "parent_system_id",
+                ],
             )?,
             registrering: table(
                 "registrering",
-                &["registreringstype", "registrerings_id", "old_registrerings_id", "tittel", "journalposttype", "journalstatus", "journaldato", "mappe_system_id"],
+                &[
+                    "registreringstype",
+                    "registrerings_id",
+                    "old_registrerings_id",
+                    "tittel",
+                    "journalposttype",
+                    "journalstatus",
+                    "journaldato",
+                    "mappe_system_id",
+                ],
             )?,
             dokumentbeskrivelse: table(
                 "dokumentbeskrivelse",
-                &["tittel", "dokumenttype", "dokumentstatus", "tilknyttet_registrering_som", "dokumentnummer", "registrering_system_id"],
+                &[
+                    "tittel",
+                    "dokumenttype",
+                    "dokumentstatus",
+                    "tilknyttet_registrering_som",
+                    "dokumentnummer",
+                    "registrering_system_id",
+                ],
             )?,
         })
     }
@@ -1102,7 +1172,15 @@ impl Tables {
         self.walk(job, source, unit, to, klasse, None);
     }
 
-    fn walk(&mut self, job: &Job, source: &Source, e: &Element, to: Destination, klasse: Option<&str>, parent: Option<&str>) {
+    fn walk(
+        &mut self,
+        job: &Job,
+        source: &Source,
+        e: &Element,
+        to: Destination,
+        klasse: Option<&str>,
+        parent: Option<&str>,
+    ) {
         let old = e.value("systemID").unwrap_or_default().trim();
         let new = new_system_id(&source.name, old);
         let mapped = |field: &str| -> Option<String> {
@@ -1131,7 +1209,14 @@ impl Tables {
                     raw("saksdato"),
                     mapped("administrativEnhet"),
                     raw("saksansvarlig"),
-                    klasse.map(|k| job.crosswalk.fields.get("klasseID").and_then(|m| m.get(k)).map_or(k, String::as_str).to_string()),
+                    klasse.map(|k| {
+                        job.crosswalk
+                            .fields
+                            .get("klasseID")
+                            .and_then(|m| m.get(k))
+                            .map_or(k, String::as_str)
+                            .to_string()
+                    }),
                     parent.map(str::to_string),
                 ],
             )),
