@@ -28,7 +28,7 @@ kommunenummer = "0213"
 
 [[source]]
 name = "oppegaard"
-kind = "noark5"
+kind = "noark5"                 # or noark4: converted to Noark 5 first, rejected rows counted
 path = "oppegaard"
 kommunenummer = "0217"
 
@@ -112,7 +112,8 @@ pub struct Target {
 pub struct Source {
     /// A short name: part of every new systemID, so never change it between runs.
     pub name: String,
-    /// What it is: `noark5`.
+    /// What it is: `noark5` (folder, tar or DIAS package) or `noark4` (a folder with
+    /// NOARKIH.XML, converted to Noark 5 first).
     pub kind: String,
     /// Where it is.
     pub path: PathBuf,
@@ -211,9 +212,9 @@ impl Job {
         job.job.out = base.join(&job.job.out);
         for s in &mut job.source {
             s.path = base.join(&s.path);
-            if s.kind != "noark5" {
+            if s.kind != "noark5" && s.kind != "noark4" {
                 return Err(JobError(format!(
-                    "{}: source `{}` is of kind `{}`; this version of samla run reads noark5 sources",
+                    "{}: source `{}` is of kind `{}`; this version of samla run reads noark5 and noark4 sources",
                     path.display(),
                     s.name,
                     s.kind

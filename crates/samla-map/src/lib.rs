@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod job;
+mod legacy;
 pub mod plan;
 pub mod report;
 pub mod run;

@@ -402,8 +402,18 @@ impl Plan {
 /// How colliding mappeIDs (and registreringsIDs) are made unique.
 pub const MAPPE_ID_RESOLUTION: &str = "every mappeID and registreringsID is prefixed with its source's name (ski:2019/12); the old value is kept in the ledger and the tables";
 
-/// Plans the job: reads every source once, streaming, the sources in parallel.
+/// Plans the job: reads every source once, streaming, the sources in parallel. Noark 4
+/// sources are converted into a temporary folder first.
 pub fn plan(job: &Job) -> Result<Plan> {
+    let work =
+        tempfile::tempdir().map_err(|e| samla_noark5::Error::io(std::env::temp_dir().display().to_string(), e))?;
+    let prepared = crate::legacy::prepare(job, work.path(), None)?;
+    let mut plan = plan_prepared(&prepared.job)?;
+    prepared.apply(&mut plan);
+    Ok(plan)
+}
+
+fn plan_prepared(job: &Job) -> Result<Plan> {
     let passes = each_source(job, |source| {
         let (_extract, mut reader) = open_arkivstruktur(source)?;
         Ok((source.name.clone(), plan_source(job, source, &mut reader, &mut Nothing)?))

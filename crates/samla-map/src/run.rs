@@ -177,34 +177,22 @@ pub fn run(job: &Job, schemas: &SchemaDir) -> std::result::Result<Outcome, RunEr
         && previous["fingerprint"] == fingerprint.as_str()
         && let Ok(outcome) = serde_json::from_value::<serde_json::Value>(previous["outcome"].clone())
     {
-        let plan = crate::plan::plan(job)?;
-        let mut done = Outcome::empty(out, plan);
+        let mut done = Outcome::empty(out, Plan::default());
         done.no_op = true;
         done.ledger_rows = outcome["ledger_rows"].as_u64().unwrap_or(0);
         done.crosswalk_rows = outcome["crosswalk_rows"].as_u64().unwrap_or(0);
         return Ok(done);
-    }
-    for source in &job.source {
-        let extract = Extract::open(&source.path)?;
-        if let Some(v) = extract.find("arkivuttrekk.xml").and_then(|n| {
-            Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok()?.version.filter(|v| v.as_str() != "5.0")
-        }) {
-            return Err(RunError::Io(
-                Error::new(
-                    ErrorKind::Content,
-                    source.path.display().to_string(),
-                    format!("source `{}` is Noark 5 v{v}; samla run merges v5.0 extracts", source.name),
-                )
-                .with_hint("convert the extract to v5.0 first"),
-            ));
-        }
     }
     let partial = partial_of(&out);
     if partial.exists() {
         // A run that was killed: start again from nothing, which gives the same bytes.
         fs::remove_dir_all(&partial).map_err(io_at(&partial))?;
     }
-    let result = write_all(job, schemas, &partial, &fingerprint);
+    let work = partial.join("work");
+    fs::create_dir_all(&work).map_err(io_at(&work))?;
+    let result = crate::legacy::prepare(job, &work, Some(schemas))
+        .map_err(RunError::from)
+        .and_then(|prepared| write_all(&prepared, schemas, &partial, &fingerprint));
     match result {
         Ok(mut outcome) => {
             let old = out.with_extension("old");
@@ -262,12 +250,30 @@ fn fingerprint(job: &Job) -> Result<String> {
     }
     h.update(format!("{same:?}"));
     for source in &job.source {
-        let extract = Extract::open(&source.path)?;
-        for (name, size) in extract.files() {
-            h.update(format!("{}\u{1f}{name}\u{1f}{size}\u{1f}{:?}\n", source.name, extract.mtime(name)));
+        for (name, size, mtime) in listing(&source.path)? {
+            h.update(format!("{}\u{1f}{name}\u{1f}{size}\u{1f}{mtime:?}\n", source.name));
         }
     }
     Ok(samla_noark5::hex(&h.finalize()))
+}
+
+/// Every file under `path` (or `path` itself), sorted: name, size and mtime.
+fn listing(path: &Path) -> Result<Vec<(String, u64, Option<std::time::SystemTime>)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let meta = fs::metadata(&p).map_err(io_at(&p))?;
+        if meta.is_dir() {
+            for e in fs::read_dir(&p).map_err(io_at(&p))? {
+                stack.push(e.map_err(io_at(&p))?.path());
+            }
+        } else {
+            let name = p.strip_prefix(path).unwrap_or(&p).to_string_lossy().into_owned();
+            out.push((name, meta.len(), meta.modified().ok()));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// A destination that gets rewritten units: the migration dataset and the closed part.
@@ -297,11 +303,27 @@ struct SourceDone {
 }
 
 fn write_all(
-    job: &Job,
+    prepared: &crate::legacy::Prepared,
     schemas: &SchemaDir,
     partial: &Path,
     fingerprint: &str,
 ) -> std::result::Result<Outcome, RunError> {
+    let job = &prepared.job;
+    for source in &job.source {
+        let extract = Extract::open(&source.path)?;
+        if let Some(v) = extract.find("arkivuttrekk.xml").and_then(|n| {
+            Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok()?.version.filter(|v| v.as_str() != "5.0")
+        }) {
+            return Err(RunError::Io(
+                Error::new(
+                    ErrorKind::Content,
+                    source.path.display().to_string(),
+                    format!("source `{}` is Noark 5 v{v}; samla run merges v5.0 extracts", source.name),
+                )
+                .with_hint("convert the extract to v5.0 first"),
+            ));
+        }
+    }
     let work = partial.join("work");
     for dir in [&work, &partial.join("migration"), &partial.join("closed"), &partial.join("deposit")] {
         fs::create_dir_all(dir).map_err(io_at(dir))?;
@@ -340,6 +362,8 @@ fn write_all(
     }
     let periods: Vec<BTreeMap<Destination, (Date, Date)>> = sources.iter().map(|(_, p)| p.period.clone()).collect();
     outcome.plan = Plan::combine(sources);
+    prepared.apply(&mut outcome.plan);
+    outcome.findings.extend(prepared.findings.iter().cloned());
     let blocking = outcome.plan.blocking(job);
     if !blocking.is_empty() {
         return Err(RunError::Blocked(Box::new(outcome.plan), blocking));
@@ -922,14 +946,18 @@ fn assemble(dir: &Path, object: &'static str, root: Option<&Element>, fragments:
     for f in fragments {
         let mut from = File::open(f).map_err(io_at(f))?;
         io::copy(&mut from, w.get_mut()).map_err(io_at(&path))?;
+        // Gone as soon as it is copied: the disk holds each part once, not twice.
+        fs::remove_file(f).map_err(io_at(f))?;
     }
     let (out, _, sha) = w.finish().map_err(io_at(&path))?.finish();
     sync(out, &path)?;
     Ok(sha)
 }
 
+/// The sources' fragments of `object` for `to`, in the job's order (a source without an
+/// endringslogg has none).
 fn fragments(work: &Path, job: &Job, to: Destination, object: &str) -> Vec<PathBuf> {
-    job.source.iter().map(|s| work.join(format!("{}.{}.{object}", s.name, folder(to)))).collect()
+    job.source.iter().map(|s| work.join(format!("{}.{}.{object}", s.name, folder(to)))).filter(|p| p.exists()).collect()
 }
 
 fn root(name: &str, ns: &str, xsd: &str) -> Element {
