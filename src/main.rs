@@ -753,57 +753,76 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
     if out.exists() {
         std::fs::remove_dir_all(out).map_err(|e| samla_noark5::Error::io(out.display().to_string(), e))?;
     }
-    // Oppegård's vendor delivers an extract with two faults, for the check to find.
-    for (seed, municipality, faults) in
-        [(2019, "Ski", vec![]), (2020, "Oppegård", vec![Fault::WrongChecksum, Fault::MissingDocument])]
-    {
-        let folder = municipality.to_lowercase().replace('å', "aa");
-        let mut options = Options::new(out.join(&folder), municipality, seed, 200);
-        options.schemas = schemas.clone();
-        options.faults = faults;
-        let started = Instant::now();
-        let summary = generate_one(&options, quiet)?;
-        if !quiet {
-            print_summary(&options, &summary, started.elapsed().as_secs_f64());
-        }
-        let check = CheckArgs {
-            path: options.out.clone(),
-            schemas: schemas.as_ref().map(|s| s.root().to_path_buf()),
-            controls: None,
-            report_json: Some(out.join(format!("{folder}-report.json"))),
-            report_html: Some(out.join(format!("{folder}-report.html"))),
-            lang: "nb".into(),
-            max_findings: 20,
-        };
-        run_check(check, quiet)?;
-        if !quiet {
-            println!("  reports: {}/{folder}-report.html and .json\n", out.display());
-        }
+    // Ski delivers Noark 5; Oppegård still has its Noark 4 system.
+    let mut options = Options::new(out.join("ski"), "Ski", 2019, 200);
+    options.schemas = schemas.clone();
+    let started = Instant::now();
+    let summary = generate_one(&options, quiet)?;
+    if !quiet {
+        print_summary(&options, &summary, started.elapsed().as_secs_f64());
     }
-    wash_demo(out, quiet)?;
-    // Ski's extract is clean: package it for the depot, then verify the package.
-    if let Some(schemas) = &schemas {
-        let options = samla_package::package::Options {
-            out: out.join("packages"),
-            uuid: None,
-            package_type: samla_package::mets::PackageType::Sip,
-            metadata: samla_package::metadata::Metadata::default(),
-            source_date_epoch: None,
-            allow_errors: false,
-            schemas: schemas.clone(),
-            format: samla_package::package::Format::Dias,
-        };
-        let made = samla_package::package::package(&out.join("ski"), &options, &mut |_, _| {})?;
-        if !quiet {
-            println!("Ski packaged for the depot: {} ({} files, {} bytes)", made.tar.display(), made.files, made.size);
-        }
-        run_verify(&made.tar, None, quiet)?;
+    let check = CheckArgs {
+        path: options.out.clone(),
+        schemas: schemas.as_ref().map(|s| s.root().to_path_buf()),
+        controls: None,
+        report_json: Some(out.join("ski-report.json")),
+        report_html: Some(out.join("ski-report.html")),
+        lang: "nb".into(),
+        max_findings: 5,
+    };
+    run_check(check, quiet)?;
+    if !quiet {
+        println!("  reports: {}/ski-report.html and .json\n", out.display());
+    }
+    let oppegaard = out.join("oppegaard");
+    let options4 = samla_fixtures::noark4::Options4::new(oppegaard.clone(), "Oppegård", 2020, 200);
+    samla_fixtures::noark4::generate(&options4, &mut |_| {})?;
+    let report = samla_legacy::noark4::check::check(&samla_legacy::noark4::Noark4::open(&oppegaard)?);
+    if !quiet {
+        println!(
+            "Oppegård: Noark 4 extract in {} checked: {} findings, {} errors\n",
+            oppegaard.display(),
+            report.findings.len(),
+            report.errors()
+        );
+    }
+
+    // The merger: the example job, with Oppegård read as Noark 4.
+    let job_file = out.join("job.toml");
+    let example = samla_map::job::EXAMPLE;
+    let at = example.find("name = \"oppegaard\"").expect("the example names oppegaard");
+    let kind = example[at..].find("kind = \"noark5\"").expect("the example gives a kind") + at;
+    let text = format!("{}kind = \"noark4\"{}", &example[..kind], &example[kind + "kind = \"noark5\"".len()..]);
+    std::fs::write(&job_file, text).map_err(|e| samla_noark5::Error::io(job_file.display().to_string(), e))?;
+    let args = RunArgs {
+        job: Some(job_file.clone()),
+        example_job: false,
+        dry_run: false,
+        report_json: None,
+        schemas: schemas.as_ref().map(|s| s.root().to_path_buf()),
+    };
+    let code = run_job(&args, quiet);
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    let merged = out.join("nordre-follo");
+    wash_demo(out, &[("nordre-follo-parter", "nordre-follo/migration")], quiet)?;
+    // The deposit packages of the run, verified as an auditor would.
+    let mut tars: Vec<PathBuf> = ["ski", "oppegaard"]
+        .iter()
+        .filter_map(|s| std::fs::read_dir(merged.join("deposit").join(s)).ok())
+        .flat_map(|d| d.flatten().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "tar"))
+        .collect();
+    tars.sort();
+    for tar in &tars {
+        run_verify(tar, None, quiet)?;
     }
     if !quiet {
         println!(
-            "\nThe extracts, their reports, the washing (vask/washed/report.html) and Ski's package are in {}. Next: `samla check {}/oppegaard`.",
-            out.display(),
-            out.display()
+            "\nThe merged dataset, the deposit packages and the run report are in {}; open {}.",
+            merged.display(),
+            merged.join("report.html").display()
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -966,7 +985,10 @@ fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode
     for (source, (tar, _)) in &outcome.packages {
         println!("  deposit package of {source}: {}", outcome.out.join(tar).display());
     }
-    println!("  ledger.csv: {} changed values; crosswalk.csv: {} systemIDs", outcome.ledger_rows, outcome.crosswalk_rows);
+    println!(
+        "  ledger.csv: {} changed values; crosswalk.csv: {} systemIDs",
+        outcome.ledger_rows, outcome.crosswalk_rows
+    );
     for f in outcome.findings.iter().take(10) {
         println!("  finding: {f}");
     }
@@ -1019,12 +1041,13 @@ fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {
 /// The demo's washing step: register snapshots are generated that hold the parties of
 /// both extracts (and thousands of others), then the parties and the generated client,
 /// supplier and property tables are washed against them.
-fn wash_demo(out: &Path, quiet: bool) -> samla_noark5::Result<()> {
+fn wash_demo(out: &Path, inputs: &[(&str, &str)], quiet: bool) -> samla_noark5::Result<()> {
     let fail = |e: samla_wash::Error| {
         samla_noark5::Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
     };
     let mut known = Vec::new();
-    for folder in ["ski", "oppegaard"] {
+    let dir = out.join("vask");
+    for (_, folder) in inputs {
         let parties = samla_wash::parties::read_parties(&out.join(folder)).map_err(fail)?;
         let (ids, names, lines, post) = (
             parties.column("fnr").map_err(fail)?,
@@ -1043,7 +1066,6 @@ fn wash_demo(out: &Path, quiet: bool) -> samla_noark5::Result<()> {
             }
         }
     }
-    let dir = out.join("vask");
     let options = samla_fixtures::registers::Options {
         persons: 20_000,
         addresses: 20_000,
@@ -1055,7 +1077,7 @@ fn wash_demo(out: &Path, quiet: bool) -> samla_noark5::Result<()> {
     samla_fixtures::registers::generate(&options).map_err(|e| samla_noark5::Error::io(dir.display().to_string(), e))?;
     let job_file = dir.join("wash.toml");
     let mut job = samla_wash::job::EXAMPLE.to_string();
-    for (name, folder) in [("ski-parter", "ski"), ("oppegaard-parter", "oppegaard")] {
+    for (name, folder) in inputs {
         job.push_str(&format!("\n[[input]]\nname = \"{name}\"\npath = \"../{folder}\"\nentity = \"person\"\n"));
     }
     std::fs::write(&job_file, job).map_err(|e| samla_noark5::Error::io(job_file.display().to_string(), e))?;

@@ -250,3 +250,51 @@ fn a_killed_run_started_again_gives_the_same_bytes() {
         }
     }
 }
+
+#[test]
+fn a_noark4_source_is_converted_first_and_merges_into_a_valid_extract() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = setup(dir.path(), "30");
+    let oppegaard = dir.path().join("oppegaard");
+    fs::remove_dir_all(&oppegaard).unwrap();
+    let o = samla(&[
+        "-q",
+        "generate",
+        "--format",
+        "noark4",
+        "--out",
+        oppegaard.to_str().unwrap(),
+        "--municipality",
+        "Oppegård",
+        "--seed",
+        "2",
+        "--mapper",
+        "30",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = fs::read_to_string(&job).unwrap();
+    let at = text.find("name = \"oppegaard\"").unwrap();
+    let kind = text[at..].find("kind = \"noark5\"").unwrap() + at;
+    fs::write(&job, format!("{}kind = \"noark4\"{}", &text[..kind], &text[kind + "kind = \"noark5\"".len()..]))
+        .unwrap();
+
+    let o = run(&job);
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("nordre-follo");
+    let migration = out.join("migration");
+    let v5 = schemas().join("noark5/v5_0");
+    assert_eq!(xmllint(&migration.join("arkivstruktur.xml"), &v5.join("arkivstruktur.xsd")), Vec::<String>::new());
+    let o = samla(&["check", migration.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    // In: the Noark 4 rows (30 saker), all accounted for.
+    let c = &report["outcome"]["plan"]["counts"]["oppegaard"]["mappe"];
+    assert_eq!(c["in"], 30, "{c}");
+    let n = |k: &str| c[k].as_u64().unwrap();
+    assert_eq!(n("in"), n("converted") + n("closed") + n("deposited") + n("rejected"));
+    assert!(
+        fs::read_to_string(migration.join("arkivstruktur.xml"))
+            .unwrap()
+            .contains("<samla:kilde>oppegaard</samla:kilde>")
+    );
+}

@@ -60,16 +60,15 @@ fn the_demo_runs_with_no_arguments_beyond_its_folder() {
     let o = common::samla(&["demo", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("Ski:") && stdout.contains("Oppegård:"), "{stdout}");
-    for m in ["ski", "oppegaard"] {
-        assert!(out.join(m).join("arkivstruktur.xml").is_file());
-        assert!(out.join(m).join("arkivstruktur.xsd").is_file(), "the demo copies the XSDs");
-        assert!(out.join(format!("{m}-report.html")).is_file());
-    }
-    // Ski passes; Oppegård's two faults are found.
+    assert!(stdout.contains("Ski:") && stdout.contains("Oppegård: Noark 4 extract"), "{stdout}");
+    assert!(out.join("ski/arkivstruktur.xsd").is_file(), "the demo copies the XSDs");
+    assert!(out.join("ski-report.html").is_file() && out.join("oppegaard/NOARKIH.XML").is_file());
+    // Ski passes its check; the merge writes the migration extract, the report and a
+    // deposit package per source, each of which verifies.
     assert!(stdout.contains("passed: 0 errors"), "{stdout}");
-    assert!(stdout.contains("N5.30 error") && stdout.contains("N5.32 error"), "{stdout}");
-    // Ski is packaged and the package verifies.
-    assert!(stdout.contains("Ski packaged for the depot") && stdout.lines().any(|l| l == "intact"), "{stdout}");
-    assert_eq!(std::fs::read_dir(out.join("packages")).unwrap().count(), 2, "the tar and its submission description");
+    let merged = out.join("nordre-follo");
+    assert!(merged.join("migration/arkivstruktur.xml").is_file() && merged.join("report.html").is_file());
+    assert!(!stdout.contains("DOES NOT RECONCILE"), "{stdout}");
+    assert_eq!(stdout.lines().filter(|l| *l == "intact").count(), 2, "{stdout}");
+    assert!(out.join("vask/washed/report.html").is_file(), "the demo washes the merged parties");
 }

@@ -828,7 +828,7 @@ impl<'a> Writers<'a> {
                     p.push_field(&format!("samla:gammel{}{}", field[..1].to_uppercase(), &field[1..]), v);
                 }
             }
-            p.push_field("samla:jobbversjon", &self.job.version_label());
+            p.push_field("samla:jobbversjon", self.job.version_label());
             match e.child_mut("virksomhetsspesifikkeMetadata") {
                 Some(vsm) => {
                     vsm.push(p);
