@@ -203,6 +203,8 @@ fn an_unmapped_code_or_a_floor_stops_the_run_and_names_what() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report = fs::read_to_string(dir.path().join("nordre-follo/report.json")).unwrap();
     assert!(report.contains("\"value\": \"Inngående dokument\""), "{report}");
+    let merged = fs::read_to_string(dir.path().join("nordre-follo/migration/arkivstruktur.xml")).unwrap();
+    assert!(merged.contains("<samla:flagg>ukartlagt kodeverdi</samla:flagg>"), "the kept records are flagged");
 
     // A rule that sends everything of Oppegård to deposit breaks the 10-year floor.
     fs::write(

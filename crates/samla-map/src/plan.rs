@@ -290,7 +290,7 @@ pub(crate) fn plan_source<R: std::io::Read>(
             Event::Field(_) => continue,
             Event::Unit(unit) => unit,
         };
-        let flagged = note_codes(job, source, &unit, &mut p);
+        let flagged = note_codes(job, &unit, &mut p);
         if !matches!(unit.kind(), Kind::Mappe(_)) {
             // A registrering directly under a klasse or arkivdel: converted as it is.
             p.counts.entry("registrering").or_default().add(Destination::Convert, 1);
@@ -337,7 +337,7 @@ pub(crate) fn plan_source<R: std::io::Read>(
 
 /// Counts the values of the declared crosswalk fields that no crosswalk maps, and notes
 /// document file names; true if the unit holds an unmapped value.
-fn note_codes(job: &Job, source: &Source, unit: &Element, p: &mut SourcePlan) -> bool {
+fn note_codes(job: &Job, unit: &Element, p: &mut SourcePlan) -> bool {
     let mut flagged = false;
     for e in unit.noark_descendants() {
         for field in &e.children {
@@ -352,7 +352,6 @@ fn note_codes(job: &Job, source: &Source, unit: &Element, p: &mut SourcePlan) ->
             p.file_names.insert(file_name_key(file));
         }
     }
-    let _ = source;
     flagged
 }
 

@@ -409,7 +409,7 @@ fn write_all(
             kassasjon: 0,
             period: periods[job.source.iter().position(|s| s.name == source.name).unwrap_or(0)].get(&to).copied(),
         };
-        finish_deposit(job, source, schemas, &extract, uttrekk, &facts)?;
+        finish_deposit(source, schemas, &extract, uttrekk, &facts)?;
         let out = partial.join("deposit").join(&source.name);
         fs::create_dir_all(&out).map_err(io_at(&out))?;
         let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
@@ -875,7 +875,7 @@ impl Sink for Writers<'_> {
         Ok(())
     }
 
-    fn unit(&mut self, unit: Element, to: Destination, _flagged: bool) -> Result<()> {
+    fn unit(&mut self, unit: Element, to: Destination, flagged: bool) -> Result<()> {
         self.open_containers(to)?;
         if to == Destination::Deposit {
             let mut refs = Vec::new();
@@ -904,6 +904,10 @@ impl Sink for Writers<'_> {
         let mut new = unit.clone();
         self.rewrite(&mut new, to, "")?;
         self.provenance(&mut new, &unit);
+        if flagged && let Some(p) = new.child_mut("virksomhetsspesifikkeMetadata").and_then(|v| v.children.last_mut()) {
+            // Kept with a value no crosswalk maps (unmapped = "keep-and-flag").
+            p.push_field("samla:flagg", "ukartlagt kodeverdi");
+        }
         let o = self.outputs.get_mut(&to).expect("every destination has an output");
         o.w.element(&new).map_err(io_at(&o.path))
     }
@@ -1025,7 +1029,6 @@ fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destinati
 /// The deposit extract of one source: its own arkiv with what was routed to deposit,
 /// as it was delivered.
 fn finish_deposit(
-    job: &Job,
     source: &Source,
     schemas: &SchemaDir,
     dir: &Path,
@@ -1069,7 +1072,6 @@ fn finish_deposit(
         kassasjon: u64::from(flags("inneholderDokumenterSomSkalKasseres")),
         ..*facts
     };
-    let _ = job;
     write_uttrekk(dir, schemas, head, written, &facts, flags("inneholderVirksomhetsspesifikkeMetadata"))
 }
 
