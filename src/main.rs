@@ -893,19 +893,7 @@ fn run_job(args: &RunArgs, quiet: bool) -> ExitCode {
     let blocking = plan.blocking(&job);
     if !quiet {
         println!("Plan for {} ({:.1} s, nothing written):", job.job.name, started.elapsed().as_secs_f64());
-        for (source, entities) in &plan.counts {
-            for (entity, c) in entities {
-                println!(
-                    "  {source:<12} {entity:<20} in {:>8} = converted {:>8} + closed {:>6} + deposited {:>7} + rejected {}{}",
-                    c.r#in,
-                    c.converted,
-                    c.closed,
-                    c.deposited,
-                    c.rejected,
-                    if c.reconciles() { "" } else { "  DOES NOT RECONCILE" }
-                );
-            }
-        }
+        print_counts(&plan);
         for (what, n) in &plan.collision_counts {
             let example = plan.collisions.iter().find(|c| &c.what == what);
             match example {
@@ -969,19 +957,7 @@ fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode
         return ExitCode::SUCCESS;
     }
     println!("{} in {:.1} s → {}", job.job.name, started.elapsed().as_secs_f64(), outcome.out.display());
-    for (source, entities) in &outcome.plan.counts {
-        for (entity, c) in entities {
-            println!(
-                "  {source:<12} {entity:<20} in {:>8} = converted {:>8} + closed {:>6} + deposited {:>7} + rejected {}{}",
-                c.r#in,
-                c.converted,
-                c.closed,
-                c.deposited,
-                c.rejected,
-                if c.reconciles() { "" } else { "  DOES NOT RECONCILE" }
-            );
-        }
-    }
+    print_counts(&outcome.plan);
     for (source, (tar, _)) in &outcome.packages {
         println!("  deposit package of {source}: {}", outcome.out.join(tar).display());
     }
@@ -997,6 +973,23 @@ fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode
     }
     println!("  report: {}", outcome.out.join("report.html").display());
     if outcome.plan.reconciles() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// The reconciliation of a plan or a run, a line per source and entity.
+fn print_counts(plan: &samla_map::plan::Plan) {
+    for (source, entities) in &plan.counts {
+        for (entity, c) in entities {
+            println!(
+                "  {source:<12} {entity:<20} in {:>8} = converted {:>8} + closed {:>6} + deposited {:>7} + rejected {}{}",
+                c.r#in,
+                c.converted,
+                c.closed,
+                c.deposited,
+                c.rejected,
+                if c.reconciles() { "" } else { "  DOES NOT RECONCILE" }
+            );
+        }
+    }
 }
 
 fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {

@@ -972,6 +972,33 @@ fn root(name: &str, ns: &str, xsd: &str) -> Element {
     e
 }
 
+/// arkivstruktur.xml (inside `arkiv`, or a whole document of its own when `None`) and,
+/// if there are endringer, endringslogg.xml, from the fragments `fragments(object)` gives.
+fn assemble_both(
+    dir: &Path,
+    arkiv: Option<&Element>,
+    facts: &Facts,
+    fragments: impl Fn(&str) -> Vec<PathBuf>,
+) -> Result<Vec<Written>> {
+    let mut written = vec![Written {
+        object: "arkivstruktur",
+        sha256: assemble(dir, "arkivstruktur", arkiv, &fragments("arkivstruktur"))?,
+        occurrences: vec![
+            ("mappe".into(), facts.mapper.to_string()),
+            ("registrering".into(), facts.registreringer.to_string()),
+        ],
+    }];
+    if facts.endringer > 0 {
+        let root = root("endringslogg", ENDRINGSLOGG_NS, "endringslogg.xsd");
+        written.push(Written {
+            object: "endringslogg",
+            sha256: assemble(dir, "endringslogg", Some(&root), &fragments("endringslogg"))?,
+            occurrences: vec![("endring".into(), facts.endringer.to_string())],
+        });
+    }
+    Ok(written)
+}
+
 /// The migration dataset or the closed part: the new arkiv, with each source's arkiv in it.
 fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destination, facts: &Facts) -> Result<()> {
     let work = partial.join("work");
@@ -999,22 +1026,7 @@ fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destinati
     let mut skaper = Element::new("arkivskaper");
     skaper.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", &t.arkivskaper);
     arkiv.push(skaper);
-    let mut written = vec![Written {
-        object: "arkivstruktur",
-        sha256: assemble(&dir, "arkivstruktur", Some(&arkiv), &fragments(&work, job, to, "arkivstruktur"))?,
-        occurrences: vec![
-            ("mappe".into(), facts.mapper.to_string()),
-            ("registrering".into(), facts.registreringer.to_string()),
-        ],
-    }];
-    if facts.endringer > 0 {
-        let root = root("endringslogg", ENDRINGSLOGG_NS, "endringslogg.xsd");
-        written.push(Written {
-            object: "endringslogg",
-            sha256: assemble(&dir, "endringslogg", Some(&root), &fragments(&work, job, to, "endringslogg"))?,
-            occurrences: vec![("endring".into(), facts.endringer.to_string())],
-        });
-    }
+    let written = assemble_both(&dir, Some(&arkiv), facts, |object| fragments(&work, job, to, object))?;
     let head = Arkivuttrekk {
         version: Some("5.0".into()),
         record_creators: vec![t.arkivskaper.clone()],
@@ -1037,22 +1049,7 @@ fn finish_deposit(
 ) -> Result<()> {
     let work = dir.parent().expect("the extract sits in work/");
     let frag = |object: &str| vec![work.join(format!("{}.deposit.{object}", source.name))];
-    let mut written = vec![Written {
-        object: "arkivstruktur",
-        sha256: assemble(dir, "arkivstruktur", None, &frag("arkivstruktur"))?,
-        occurrences: vec![
-            ("mappe".into(), facts.mapper.to_string()),
-            ("registrering".into(), facts.registreringer.to_string()),
-        ],
-    }];
-    if facts.endringer > 0 {
-        let root = root("endringslogg", ENDRINGSLOGG_NS, "endringslogg.xsd");
-        written.push(Written {
-            object: "endringslogg",
-            sha256: assemble(dir, "endringslogg", Some(&root), &frag("endringslogg"))?,
-            occurrences: vec![("endring".into(), facts.endringer.to_string())],
-        });
-    }
+    let written = assemble_both(dir, None, facts, frag)?;
     let delivered = delivered.unwrap_or_default();
     let head = Arkivuttrekk {
         version: Some("5.0".into()),
