@@ -965,6 +965,9 @@ fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode
         "  ledger.csv: {} changed values; crosswalk.csv: {} systemIDs",
         outcome.ledger_rows, outcome.crosswalk_rows
     );
+    for (field, n) in &outcome.plan.gaps {
+        println!("  gap: {n} converted units lack {field}, which the target demands (gaps.csv)");
+    }
     for f in outcome.findings.iter().take(10) {
         println!("  finding: {f}");
     }

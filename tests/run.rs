@@ -168,6 +168,12 @@ fn the_merged_extract_validates_passes_check_and_accounts_for_every_unit() {
     for old in values(&merged, "samla:gammelSystemID").iter().take(20) {
         assert!(crosswalk.contains(&format!(",{old},")), "{old} is not in crosswalk.csv");
     }
+    // The target demands forfatter, which no source recorded: every converted
+    // registrering is listed for completion, nothing is invented.
+    let gaps = fs::read_to_string(out.join("gaps.csv")).unwrap();
+    let missing = gaps.lines().filter(|l| l.ends_with(",forfatter")).count() as u64;
+    assert_eq!(missing, count(&merged, "registrering"), "{gaps}");
+    assert_eq!(count(&merged, "forfatter"), 0);
     // The tables hold the converted units.
     for entity in ["mappe", "registrering", "dokumentbeskrivelse"] {
         for source in ["ski", "oppegaard"] {
@@ -220,6 +226,24 @@ fn an_unmapped_code_or_a_floor_stops_the_run_and_names_what() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("oppegaard: mappe ") && stderr.contains("last 10 years"), "{stderr}");
+
+    // Closing the startlån folders: in 2012 some of their people were under 18, and the
+    // job calls F47 a child welfare class; the byggesaker (L) are protected by the job.
+    let closing = text
+        .replace("child_welfare_klasse = [\"F5\"]", "child_welfare_klasse = [\"F47\"]")
+        .replace(
+            "when = { saksstatus = \"Utgår\" }",
+            "when = { klasse = \"F47\" }\n\n[[route]]\nto = \"close\"\nwhen = { klasse = \"L\" }",
+        )
+        .replace("when = { klasse = \"L\", saksstatus = \"Under behandling\" }", "when = { klasse = \"L\" }")
+        .replace("as_of = \"2026-11-22\"", "as_of = \"2012-01-01\"");
+    fs::write(&job, closing).unwrap();
+    let o = run(&job);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("a person under 18 in a child welfare folder"), "{stderr}");
+    assert!(stderr.contains("the job protects it: byggesaker"), "{stderr}");
+    assert!(!dir.path().join("nordre-follo.partial").exists());
 }
 
 #[test]

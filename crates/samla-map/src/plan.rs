@@ -125,6 +125,9 @@ pub struct Plan {
     pub collisions: Vec<Collision>,
     /// Number of collisions of each kind (the list above holds the first 100 of each).
     pub collision_counts: BTreeMap<String, u64>,
+    /// Converted units lacking a field the target demands, per `entity.field` (listed in
+    /// gaps.csv by a run).
+    pub gaps: BTreeMap<String, u64>,
 }
 
 impl Plan {
@@ -157,6 +160,9 @@ impl Plan {
 
 /// Facts about one mappe that routing needs.
 pub(crate) struct MappeFacts {
+    pub klasse_id: Option<String>,
+    /// The latest birth date of a person in the mappe.
+    pub youngest: Option<Date>,
     pub system_id: String,
     pub mappe_id: String,
     pub saksstatus: String,
@@ -166,9 +172,23 @@ pub(crate) struct MappeFacts {
     pub dokumentbeskrivelser: u64,
 }
 
-pub(crate) fn facts(unit: &Element) -> MappeFacts {
+pub(crate) fn facts(unit: &Element, klasse_id: Option<&str>) -> MappeFacts {
     let (mut first, mut last): (Option<Date>, Option<Date>) = (None, None);
     let (mut registreringer, mut dokumentbeskrivelser) = (0, 0);
+    let mut youngest = None;
+    // A person is any fødselsnummer (checked) anywhere in the mappe, business-specific
+    // metadata included: vendors put them in partID, foedselsnummer or their own fields.
+    for e in unit.descendants() {
+        let text = e.text.trim();
+        if text.len() == 11
+            && e.children.is_empty()
+            && samla_ids::check_person(text, samla_ids::Rules::default()).is_ok()
+            && let Some((year, month, day)) = samla_ids::birth_date_of(text)
+        {
+            let born = Date { year: i32::from(year), month: u32::from(month), day: u32::from(day) };
+            youngest = youngest.max(Some(born));
+        }
+    }
     for e in unit.noark_descendants() {
         match e.kind() {
             Kind::Registrering(_) => {
@@ -187,6 +207,8 @@ pub(crate) fn facts(unit: &Element) -> MappeFacts {
         }
     }
     MappeFacts {
+        klasse_id: klasse_id.map(str::to_string),
+        youngest,
         system_id: unit.value("systemID").unwrap_or_default().to_string(),
         mappe_id: unit.value("mappeID").unwrap_or_default().to_string(),
         saksstatus: unit.value("saksstatus").unwrap_or_default().to_string(),
@@ -197,9 +219,11 @@ pub(crate) fn facts(unit: &Element) -> MappeFacts {
     }
 }
 
-fn matches(c: &Condition, source: &str, f: &MappeFacts) -> bool {
+fn matches(c: &Condition, source: &str, f: &MappeFacts, adult_born_before: Date) -> bool {
     c.saksstatus.as_ref().is_none_or(|s| *s == f.saksstatus)
         && c.source.as_ref().is_none_or(|s| s == source)
+        && c.klasse.as_ref().is_none_or(|k| f.klasse_id.as_ref().is_some_and(|id| id.starts_with(k.as_str())))
+        && c.persons_of_age.is_none_or(|adult| adult == f.youngest.is_none_or(|born| born <= adult_born_before))
         && c.last_registration_before
             .as_deref()
             .and_then(Date::parse)
@@ -217,6 +241,8 @@ pub(crate) struct SourcePlan {
     pub file_names: HashSet<String>,
     /// First and last registrering date of what went to each destination.
     pub period: BTreeMap<Destination, (Date, Date)>,
+    /// Harmonisation gaps per `entity.field`.
+    pub gaps: BTreeMap<String, u64>,
 }
 
 /// Receives the pass's events with the routing decided: the dry run ignores them, the
@@ -228,6 +254,10 @@ pub(crate) trait Sink {
     fn unit(&mut self, unit: Element, to: Destination, flagged: bool) -> Result<()>;
     /// A container closed.
     fn end(&mut self) -> Result<()>;
+    /// A converted unit lacks a field the target demands.
+    fn gap(&mut self, _gap: &Gap) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that writes nothing (the dry run).
@@ -275,6 +305,7 @@ pub(crate) fn plan_source<R: std::io::Read>(
 ) -> Result<SourcePlan> {
     let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
     let ten_years_ago = Date { year: as_of.year - 10, ..as_of };
+    let adult_born_before = Date { year: as_of.year - 18, ..as_of };
     let mut p = SourcePlan::default();
     while let Some(event) = reader.next_event()? {
         let unit = match event {
@@ -297,14 +328,28 @@ pub(crate) fn plan_source<R: std::io::Read>(
             sink.unit(unit, Destination::Convert, flagged)?;
             continue;
         }
-        let f = facts(&unit);
-        let to = job.route.iter().find(|r| matches(&r.when, &source.name, &f)).map_or(Destination::Convert, |r| r.to);
-        if to != Destination::Convert {
+        let klasse = reader.context().rev().find(|h| h.local_name() == "klasse").and_then(|k| k.value("klasseID"));
+        let f = facts(&unit, klasse.map(str::trim));
+        let to = job
+            .route
+            .iter()
+            .find(|r| matches(&r.when, &source.name, &f, adult_born_before))
+            .map_or(Destination::Convert, |r| r.to);
+        if to == Destination::Convert {
+            note_gaps(job, source, &unit, &mut p, sink)?;
+        } else {
             let open = !matches!(f.saksstatus.as_str(), "Avsluttet" | "Utgår" | "");
             let recent = f.last_registration.is_some_and(|d| d >= ten_years_ago);
+            let child = f.youngest.is_some_and(|born| born > adult_born_before)
+                && f.klasse_id
+                    .as_ref()
+                    .is_some_and(|id| job.floors.child_welfare_klasse.iter().any(|k| id.starts_with(k.as_str())));
+            let protected = job.floors.protect.iter().find(|p| matches(&p.when, &source.name, &f, adult_born_before));
             for (broken, floor) in [
                 (open, format!("saksstatus is `{}`: an open case stays in active access", f.saksstatus)),
                 (recent && to == Destination::Deposit, "it has a registrering from the last 10 years".to_string()),
+                (child, "a person under 18 in a child welfare folder stays in active access".to_string()),
+                (protected.is_some(), format!("the job protects it: {}", protected.map_or("", |p| p.reason.as_str()))),
             ] {
                 if broken {
                     p.floor_violations.push(FloorViolation {
@@ -333,6 +378,49 @@ pub(crate) fn plan_source<R: std::io::Read>(
         sink.unit(unit, to, flagged)?;
     }
     Ok(p)
+}
+
+/// A converted unit without a field the target demands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    /// The source.
+    pub source: String,
+    /// `mappe` or `registrering`.
+    pub entity: String,
+    /// Its old systemID.
+    pub system_id: String,
+    /// Its mappeID or registreringsID.
+    pub id: String,
+    /// The missing field.
+    pub field: String,
+}
+
+/// Lists, through `sink`, the fields the target demands that a converted mappe and its
+/// registreringer lack.
+fn note_gaps(job: &Job, source: &Source, unit: &Element, p: &mut SourcePlan, sink: &mut dyn Sink) -> Result<()> {
+    if job.target.required.is_empty() {
+        return Ok(());
+    }
+    for e in unit.noark_descendants() {
+        let (entity, id) = match e.kind() {
+            Kind::Mappe(_) => ("mappe", "mappeID"),
+            Kind::Registrering(_) => ("registrering", "registreringsID"),
+            _ => continue,
+        };
+        for field in job.target.required.get(entity).into_iter().flatten() {
+            if e.value(field).is_none_or(|v| v.trim().is_empty()) {
+                *p.gaps.entry(format!("{entity}.{field}")).or_default() += 1;
+                sink.gap(&Gap {
+                    source: source.name.clone(),
+                    entity: entity.to_string(),
+                    system_id: e.value("systemID").unwrap_or_default().trim().to_string(),
+                    id: e.value(id).unwrap_or_default().trim().to_string(),
+                    field: field.clone(),
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Counts the values of the declared crosswalk fields that no crosswalk maps, and notes
@@ -368,6 +456,9 @@ impl Plan {
                 unmapped.insert((field.clone(), value.clone(), name.clone()), *n);
             }
             plan.flagged += p.flagged;
+            for (k, n) in &p.gaps {
+                *plan.gaps.entry(k.clone()).or_default() += n;
+            }
             plan.floor_violations.extend(p.floor_violations.iter().cloned());
             for id in &p.mappe_ids {
                 mappe_ids.entry(id).or_default().push(name);

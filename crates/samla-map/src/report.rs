@@ -63,6 +63,13 @@ pub fn html(job: &Job, o: &Outcome) -> String {
         }
         h.push_str("</table>\n");
     }
+    if !o.plan.gaps.is_empty() {
+        h.push_str("<h2>Harmonisation gaps (gaps.csv lists the units to complete)</h2>\n<table><tr><th>field the target demands</th><th>converted units without it</th></tr>\n");
+        for (field, n) in &o.plan.gaps {
+            let _ = writeln!(h, "<tr><td>{}</td><td>{n}</td></tr>", esc(field));
+        }
+        h.push_str("</table>\n");
+    }
     h.push_str("<h2>Collisions between sources</h2>\n<ul>\n");
     for (what, n) in &o.plan.collision_counts {
         let how = o.plan.collisions.iter().find(|c| &c.what == what).map(|c| c.resolution.as_str()).unwrap_or("none");

@@ -438,6 +438,7 @@ fn write_all(
     for (name, header) in [
         ("ledger.csv", "source,entity,system_id,field,old_value,new_value,rule\n"),
         ("crosswalk.csv", "source,entity,old_system_id,new_system_id\n"),
+        ("gaps.csv", "source,entity,old_system_id,id,missing_field\n"),
     ] {
         let path = partial.join(name);
         let mut w = BufWriter::new(File::create(&path).map_err(io_at(&path))?);
@@ -601,6 +602,8 @@ struct Writers<'a> {
     ledger_path: PathBuf,
     crosswalk: BufWriter<File>,
     crosswalk_path: PathBuf,
+    gaps: BufWriter<File>,
+    gaps_path: PathBuf,
     tables: Tables,
     /// Every systemID of the source (hashed) and where its unit went, for the endringslogg.
     ids: HashMap<u64, Destination>,
@@ -633,6 +636,7 @@ impl<'a> Writers<'a> {
         };
         let (ledger, ledger_path) = create("ledger.csv")?;
         let (crosswalk, crosswalk_path) = create("crosswalk.csv")?;
+        let (gaps, gaps_path) = create("gaps.csv")?;
         let uttrekk =
             extract.find("arkivuttrekk.xml").and_then(|n| Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok());
         Ok(Writers {
@@ -646,6 +650,8 @@ impl<'a> Writers<'a> {
             ledger_path,
             crosswalk,
             crosswalk_path,
+            gaps,
+            gaps_path,
             tables: Tables::new(&partial.join("tables"), &source.name)?,
             ids: HashMap::new(),
             done: SourceDone {
@@ -672,6 +678,7 @@ impl<'a> Writers<'a> {
         }
         sync(self.ledger, &self.ledger_path)?;
         sync(self.crosswalk, &self.crosswalk_path)?;
+        sync(self.gaps, &self.gaps_path)?;
         self.tables.finish()?;
         self.done.plan = plan;
         Ok(Finished { source: self.done, ids: Some(self.ids) })
@@ -873,6 +880,13 @@ impl Sink for Writers<'_> {
         }
         self.stack.pop();
         Ok(())
+    }
+
+    fn gap(&mut self, gap: &crate::plan::Gap) -> Result<()> {
+        let (line, path) = (&mut self.line, &self.gaps_path);
+        line.clear();
+        csv_line(line, &[&gap.source, &gap.entity, &gap.system_id, &gap.id, &gap.field]);
+        self.gaps.write_all(line.as_bytes()).map_err(io_at(path))
     }
 
     fn unit(&mut self, unit: Element, to: Destination, flagged: bool) -> Result<()> {
