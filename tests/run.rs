@@ -87,6 +87,26 @@ fn a_dry_run_of_the_example_job_plans_and_writes_nothing() {
 fn the_merged_extract_validates_passes_check_and_accounts_for_every_unit() {
     let dir = tempfile::tempdir().unwrap();
     let job = setup(dir.path(), "60");
+    // With a washing step: generated register snapshots and their wash job.
+    let vask = dir.path().join("vask");
+    let o = samla(&[
+        "-q",
+        "generate-registers",
+        "--out",
+        vask.to_str().unwrap(),
+        "--persons",
+        "2000",
+        "--addresses",
+        "2000",
+        "--organisations",
+        "200",
+        "--records",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut text = fs::read_to_string(&job).unwrap();
+    text = text.replace("# [wash]\n# job = \"vask/wash.toml\"", "[wash]\njob = \"vask/wash.toml\"");
+    fs::write(&job, text).unwrap();
     let o = run(&job);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
@@ -174,6 +194,15 @@ fn the_merged_extract_validates_passes_check_and_accounts_for_every_unit() {
     let missing = gaps.lines().filter(|l| l.ends_with(",forfatter")).count() as u64;
     assert_eq!(missing, count(&merged, "registrering"), "{gaps}");
     assert_eq!(count(&merged, "forfatter"), 0);
+    // The washing step washed the merged extract's parties; its applied changes are in
+    // the run's ledger.
+    let inputs = report["outcome"]["wash"]["inputs"].as_array().unwrap();
+    let parter = inputs.iter().find(|i| i["name"] == "parter").expect("the merged parties are washed");
+    assert!(parter["records_in"].as_u64().unwrap() > 0 && parter["reconciled"] == true, "{parter}");
+    assert!(out.join("wash/ledger.csv").is_file() && !out.join("wash/report.json").exists());
+    let washed =
+        fs::read_to_string(out.join("wash/ledger.csv")).unwrap().lines().filter(|l| l.contains(";yes;")).count();
+    assert_eq!(ledger.lines().filter(|l| l.starts_with("wash:")).count(), washed);
     // The tables hold the converted units.
     for entity in ["mappe", "registrering", "dokumentbeskrivelse"] {
         for source in ["ski", "oppegaard"] {

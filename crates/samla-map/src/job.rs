@@ -55,6 +55,11 @@ unmapped = "reject"
 # Routing: the first rule that matches a mappe decides; a mappe no rule matches is
 # converted. Whatever the rules say, open cases and mapper with a registrering in the
 # last 10 years stay in active access: a rule that would send one away fails the run.
+# Washing (optional): a `samla wash` job whose snapshots the merged extract's parties
+# are washed against once it is written.
+# [wash]
+# job = "vask/wash.toml"
+
 [[route]]
 to = "deposit"                  # convert | close | deposit
 when = { saksstatus = "Avsluttet", last_registration_before = "2016-01-01" }
@@ -92,6 +97,18 @@ pub struct Job {
     /// What must stay in active access beyond the built-in floors.
     #[serde(default)]
     pub floors: Floors,
+    /// Washing the merged extract's parties against the register snapshots.
+    pub wash: Option<WashStep>,
+}
+
+/// The washing step: a `samla wash` job (its snapshots and matching) run on the parties
+/// of the migration extract once it is written. Its washed tables, ledger and manual list
+/// go to `<out>/wash/`; the ledger rows it applied also go into the run's ledger.csv.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WashStep {
+    /// The wash job (see `samla wash --example-job`); its inputs, if any, are washed too.
+    pub job: PathBuf,
 }
 
 /// Retention floors the job adds to the built-in ones (open cases; a registrering in
@@ -258,6 +275,9 @@ impl Job {
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         job.job.out = base.join(&job.job.out);
+        if let Some(w) = &mut job.wash {
+            w.job = base.join(&w.job);
+        }
         for s in &mut job.source {
             s.path = base.join(&s.path);
             if s.kind != "noark5" && s.kind != "noark4" {

@@ -129,6 +129,9 @@ pub struct Outcome {
     pub findings: Vec<String>,
     /// Per crosswalk field: values seen and how many of them were mapped.
     pub coverage: BTreeMap<String, (u64, u64)>,
+    /// The washing step's report, when the job has one (its wall time left out, so that
+    /// reruns give the same bytes).
+    pub wash: Option<samla_wash::report::Report>,
 }
 
 /// Why a run stopped.
@@ -233,6 +236,7 @@ impl Outcome {
             packages: BTreeMap::new(),
             findings: Vec::new(),
             coverage: BTreeMap::new(),
+            wash: None,
         }
     }
 }
@@ -391,6 +395,10 @@ fn write_all(
         assemble_merged(job, schemas, partial, to, &facts)?;
     }
 
+    if let Some(step) = &job.wash {
+        outcome.wash = Some(wash(step, partial)?);
+    }
+
     // The deposit packages, one per source, in the job's order.
     for (source, uttrekk) in job.source.iter().zip(uttrekk) {
         let extract = work.join(format!("deposit-{}", source.name));
@@ -448,6 +456,9 @@ fn write_all(
             let mut f = File::open(&part).map_err(io_at(&part))?;
             io::copy(&mut f, &mut w).map_err(io_at(&path))?;
         }
+        if name == "ledger.csv" && job.wash.is_some() {
+            outcome.ledger_rows += append_wash_ledger(&partial.join("wash/ledger.csv"), &mut w)?;
+        }
         sync(w, &path)?;
     }
     fs::remove_dir_all(&work).map_err(io_at(&work))?;
@@ -475,6 +486,66 @@ fn write_all(
     .expect("the state serialises");
     write_file(&partial.join("run.json"), &state)?;
     Ok(outcome)
+}
+
+fn wash_error(e: samla_wash::Error) -> Error {
+    let mut err = Error::new(ErrorKind::Content, e.file.display().to_string(), e.what);
+    if !e.hint.is_empty() {
+        err = err.with_hint(e.hint);
+    }
+    err
+}
+
+/// Washes the migration extract's parties with the step's job into `<partial>/wash/`.
+fn wash(step: &crate::job::WashStep, partial: &Path) -> Result<samla_wash::report::Report> {
+    let text = fs::read_to_string(&step.job).map_err(io_at(&step.job))?;
+    let migration = fs::canonicalize(partial.join("migration")).map_err(io_at(partial))?;
+    let input = toml::Value::String(migration.display().to_string());
+    let text = format!("{text}\n[[input]]\nname = \"parter\"\npath = {input}\nentity = \"person\"\n");
+    let mut job = samla_wash::job::Job::parse(&step.job, &text).map_err(wash_error)?;
+    job.job.out = partial.join("wash");
+    let mut report =
+        samla_wash::wash::run(&job, samla_wash::wash::RunOptions::default(), &mut |_| {}).map_err(wash_error)?;
+    // The wash's own reports hold its wall time; the run's report holds the rest.
+    for name in ["report.json", "report.html"] {
+        let path = job.job.out.join(name);
+        if path.exists() {
+            fs::remove_file(&path).map_err(io_at(&path))?;
+        }
+    }
+    report.seconds = 0.0;
+    Ok(report)
+}
+
+/// Appends the wash's applied changes to the run's ledger; returns how many.
+fn append_wash_ledger(path: &Path, out: &mut impl Write) -> Result<u64> {
+    let table = samla_wash::table::Table::read(path).map_err(wash_error)?;
+    let column = |name: &str| table.column(name).map_err(wash_error);
+    let (input, key, field, old, new, rule, class, applied) = (
+        column("input")?,
+        column("record_key")?,
+        column("field")?,
+        column("old_value")?,
+        column("new_value")?,
+        column("rule")?,
+        column("class")?,
+        column("applied")?,
+    );
+    let mut line = String::new();
+    let mut rows = 0;
+    for i in 0..input.len() {
+        if applied[i] != Some("yes") {
+            continue;
+        }
+        let rule = format!("wash {} class {}", rule[i].unwrap_or_default(), class[i].unwrap_or_default());
+        let source = format!("wash:{}", input[i].unwrap_or_default());
+        line.clear();
+        let cells = [key[i], field[i], old[i], new[i]].map(Option::unwrap_or_default);
+        csv_line(&mut line, &[&source, "part", cells[0], cells[1], cells[2], cells[3], &rule]);
+        out.write_all(line.as_bytes()).map_err(io_at(path))?;
+        rows += 1;
+    }
+    Ok(rows)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
