@@ -792,7 +792,19 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
     let example = samla_map::job::EXAMPLE;
     let at = example.find("name = \"oppegaard\"").expect("the example names oppegaard");
     let kind = example[at..].find("kind = \"noark5\"").expect("the example gives a kind") + at;
-    let text = format!("{}kind = \"noark4\"{}", &example[..kind], &example[kind + "kind = \"noark5\"".len()..]);
+    let mut text = format!("{}kind = \"noark4\"{}", &example[..kind], &example[kind + "kind = \"noark5\"".len()..]);
+    // Oppegård's specialist system: Arkivverket's ADDML example (jegerregisteret), when
+    // the shared fixtures are beside samla.
+    let jakt = Path::new(
+        "../shared/fixtures/arkade/packages/jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar",
+    );
+    if let Ok(jakt) = std::fs::canonicalize(jakt) {
+        let source = format!(
+            "[[source]]\nname = \"jakt\"\nkind = \"addml\"\npath = {}\nkommunenummer = \"0217\"\n\n# Code lists",
+            toml_string(&jakt.display().to_string())
+        );
+        text = text.replacen("# Code lists", &source, 1);
+    }
     std::fs::write(&job_file, text).map_err(|e| samla_noark5::Error::io(job_file.display().to_string(), e))?;
     let args = RunArgs {
         job: Some(job_file.clone()),
@@ -976,6 +988,11 @@ fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode
     }
     println!("  report: {}", outcome.out.join("report.html").display());
     if outcome.plan.reconciles() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// The reconciliation of a plan or a run, a line per source and entity.

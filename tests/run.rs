@@ -307,7 +307,7 @@ fn a_killed_run_started_again_gives_the_same_bytes() {
 }
 
 #[test]
-fn a_noark4_source_is_converted_first_and_merges_into_a_valid_extract() {
+fn noark4_and_addml_sources_are_read_converted_and_accounted_for() {
     let dir = tempfile::tempdir().unwrap();
     let job = setup(dir.path(), "30");
     let oppegaard = dir.path().join("oppegaard");
@@ -330,8 +330,16 @@ fn a_noark4_source_is_converted_first_and_merges_into_a_valid_extract() {
     let text = fs::read_to_string(&job).unwrap();
     let at = text.find("name = \"oppegaard\"").unwrap();
     let kind = text[at..].find("kind = \"noark5\"").unwrap() + at;
-    fs::write(&job, format!("{}kind = \"noark4\"{}", &text[..kind], &text[kind + "kind = \"noark5\"".len()..]))
-        .unwrap();
+    // And one specialist system: Arkivverket's ADDML flat-file package (jegerregisteret).
+    let jakt = common::arkade().join("packages/jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
+    let text = format!("{}kind = \"noark4\"{}", &text[..kind], &text[kind + "kind = \"noark5\"".len()..]).replace(
+        "# Code lists",
+        &format!(
+            "[[source]]\nname = \"jakt\"\nkind = \"addml\"\npath = {:?}\n\n# Code lists",
+            jakt.display().to_string()
+        ),
+    );
+    fs::write(&job, &text).unwrap();
 
     let o = run(&job);
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
@@ -352,4 +360,22 @@ fn a_noark4_source_is_converted_first_and_merges_into_a_valid_extract() {
             .unwrap()
             .contains("<samla:kilde>oppegaard</samla:kilde>")
     );
+    // Every record of the flat file is a row of its table.
+    let records = &report["outcome"]["plan"]["counts"]["jakt"]["record"];
+    assert!(records["in"].as_u64().unwrap() > 100 && records["in"] == records["converted"], "{records}");
+    let table = fs::read(out.join("tables/jakt/jeger.jeger.parquet")).unwrap();
+    assert!(table.starts_with(b"PAR1") && table.ends_with(b"PAR1"));
+
+    // Routed to deposit, the flat-file extract goes as delivered: the same bytes.
+    let deposit = text.replace(
+        "[[route]]\nto = \"close\"",
+        "[[route]]\nto = \"deposit\"\nwhen = { source = \"jakt\" }\n\n[[route]]\nto = \"close\"",
+    );
+    assert_ne!(deposit, text);
+    fs::write(&job, deposit).unwrap();
+    let o = run(&job);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let copied = out.join("deposit/jakt").join(jakt.file_name().unwrap());
+    assert_eq!(common::sha256sum(&copied), common::sha256sum(&jakt));
+    assert!(!out.join("tables/jakt").exists());
 }

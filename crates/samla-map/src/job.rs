@@ -172,8 +172,9 @@ pub struct Target {
 pub struct Source {
     /// A short name: part of every new systemID, so never change it between runs.
     pub name: String,
-    /// What it is: `noark5` (folder, tar or DIAS package) or `noark4` (a folder with
-    /// NOARKIH.XML, converted to Noark 5 first).
+    /// What it is: `noark5` (folder, tar or DIAS package), `noark4` (a folder with
+    /// NOARKIH.XML, converted to Noark 5 first) or `addml` (a flat-file extract of a
+    /// specialist system, routed whole by the rules that name it).
     pub kind: String,
     /// Where it is.
     pub path: PathBuf,
@@ -280,9 +281,9 @@ impl Job {
         }
         for s in &mut job.source {
             s.path = base.join(&s.path);
-            if s.kind != "noark5" && s.kind != "noark4" {
+            if !matches!(s.kind.as_str(), "noark5" | "noark4" | "addml") {
                 return Err(JobError(format!(
-                    "{}: source `{}` is of kind `{}`; this version of samla run reads noark5 and noark4 sources",
+                    "{}: source `{}` is of kind `{}`; samla run reads noark5, noark4 and addml sources",
                     path.display(),
                     s.name,
                     s.kind

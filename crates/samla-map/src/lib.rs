@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+mod flat;
 pub mod job;
 mod legacy;
 pub mod plan;

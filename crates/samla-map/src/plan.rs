@@ -505,6 +505,9 @@ pub fn plan(job: &Job) -> Result<Plan> {
 
 fn plan_prepared(job: &Job) -> Result<Plan> {
     let passes = each_source(job, |source| {
+        if source.kind == "addml" {
+            return Ok((source.name.clone(), crate::flat::plan_flat(job, source)?));
+        }
         let (_extract, mut reader) = open_arkivstruktur(source)?;
         Ok((source.name.clone(), plan_source(job, source, &mut reader, &mut Nothing)?))
     });

@@ -292,8 +292,8 @@ fn folder(to: Destination) -> &'static str {
 }
 
 /// What one source's pass made, beside its plan.
-struct SourceDone {
-    plan: SourcePlan,
+pub(crate) struct SourceDone {
+    pub(crate) plan: SourcePlan,
     ledger_rows: u64,
     crosswalk_rows: u64,
     documents: BTreeMap<Destination, u64>,
@@ -306,6 +306,23 @@ struct SourceDone {
     uttrekk: Option<Arkivuttrekk>,
 }
 
+impl SourceDone {
+    pub(crate) fn new(uttrekk: Option<Arkivuttrekk>) -> SourceDone {
+        SourceDone {
+            plan: SourcePlan::default(),
+            ledger_rows: 0,
+            crosswalk_rows: 0,
+            documents: BTreeMap::new(),
+            skjerming: BTreeMap::new(),
+            kassasjon: BTreeMap::new(),
+            endringer: BTreeMap::new(),
+            findings: Vec::new(),
+            coverage: BTreeMap::new(),
+            uttrekk,
+        }
+    }
+}
+
 fn write_all(
     prepared: &crate::legacy::Prepared,
     schemas: &SchemaDir,
@@ -313,7 +330,7 @@ fn write_all(
     fingerprint: &str,
 ) -> std::result::Result<Outcome, RunError> {
     let job = &prepared.job;
-    for source in &job.source {
+    for source in job.source.iter().filter(|s| s.kind == "noark5") {
         let extract = Extract::open(&source.path)?;
         if let Some(v) = extract.find("arkivuttrekk.xml").and_then(|n| {
             Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok()?.version.filter(|v| v.as_str() != "5.0")
@@ -407,6 +424,14 @@ fn write_all(
         if c.values().all(|c| c.deposited == 0) {
             continue;
         }
+        if source.kind == "addml" {
+            // A flat-file extract is deposited whole, as delivered: its package copied.
+            let (tar, sha) = crate::flat::deposit_flat(source, &partial.join("deposit").join(&source.name))?;
+            outcome
+                .packages
+                .insert(source.name.clone(), (tar.strip_prefix(partial).unwrap_or(&tar).to_path_buf(), sha));
+            continue;
+        }
         fs::create_dir_all(&extract).map_err(io_at(&extract))?;
         let facts = Facts {
             mapper: c.get("mappe").map_or(0, |c| c.deposited),
@@ -453,6 +478,10 @@ fn write_all(
         w.write_all(header.as_bytes()).map_err(io_at(&path))?;
         for source in &job.source {
             let part = work.join(format!("{}.{name}", source.name));
+            if !part.exists() {
+                // A flat-file source has no units to re-key.
+                continue;
+            }
             let mut f = File::open(&part).map_err(io_at(&part))?;
             io::copy(&mut f, &mut w).map_err(io_at(&path))?;
         }
@@ -592,6 +621,9 @@ struct Facts {
 
 /// One source's pass: arkivstruktur.xml, then endringslogg.xml.
 fn convert_source(job: &Job, source: &Source, partial: &Path) -> Result<SourceDone> {
+    if source.kind == "addml" {
+        return crate::flat::convert_flat(job, source, partial);
+    }
     let work = partial.join("work");
     let (extract, mut reader) = open_arkivstruktur(source)?;
     let mut sink = Writers::new(job, source, &extract, partial)?;
@@ -725,18 +757,7 @@ impl<'a> Writers<'a> {
             gaps_path,
             tables: Tables::new(&partial.join("tables"), &source.name)?,
             ids: HashMap::new(),
-            done: SourceDone {
-                plan: SourcePlan::default(),
-                ledger_rows: 0,
-                crosswalk_rows: 0,
-                documents: BTreeMap::new(),
-                skjerming: BTreeMap::new(),
-                kassasjon: BTreeMap::new(),
-                endringer: BTreeMap::new(),
-                findings: Vec::new(),
-                coverage: BTreeMap::new(),
-                uttrekk,
-            },
+            done: SourceDone::new(uttrekk),
             line: String::new(),
             headers: HashSet::new(),
         })
@@ -1378,9 +1399,9 @@ impl Tables {
 }
 
 /// One Parquet file, written a row group at a time.
-struct Table {
+pub(crate) struct Table {
     path: PathBuf,
-    names: Vec<&'static str>,
+    names: Vec<String>,
     columns: Vec<Vec<Option<String>>>,
     writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
 }
@@ -1388,12 +1409,12 @@ struct Table {
 const ROW_GROUP: usize = 65_536;
 
 impl Table {
-    fn new(path: PathBuf, columns: &[&'static str]) -> Table {
-        let names: Vec<&'static str> = PROVENANCE_COLUMNS.iter().chain(columns).copied().collect();
+    pub(crate) fn new(path: PathBuf, columns: &[&str]) -> Table {
+        let names: Vec<String> = PROVENANCE_COLUMNS.iter().chain(columns).map(|c| c.to_string()).collect();
         Table { path, columns: vec![Vec::new(); names.len()], names, writer: None }
     }
 
-    fn push(&mut self, cells: impl Iterator<Item = Option<String>>) {
+    pub(crate) fn push(&mut self, cells: impl Iterator<Item = Option<String>>) {
         for (column, cell) in self.columns.iter_mut().zip(cells) {
             column.push(cell);
         }
@@ -1409,7 +1430,7 @@ impl Table {
             .names
             .iter()
             .zip(&mut self.columns)
-            .map(|(n, c)| Column::new((*n).into(), std::mem::take(c)))
+            .map(|(n, c)| Column::new(n.as_str().into(), std::mem::take(c)))
             .collect();
         let frame = DataFrame::new_infer_height(columns).map_err(err)?;
         if self.writer.is_none() {
@@ -1423,7 +1444,7 @@ impl Table {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<()> {
+    pub(crate) fn finish(mut self) -> Result<()> {
         self.flush()?;
         let err = |e: PolarsError| Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string());
         self.writer.take().expect("flushed").finish().map_err(err)?;
