@@ -895,6 +895,11 @@ impl<'a> Writers<'a> {
                 return Ok(());
             }
             let mut header = self.stack[level].clone();
+            if to == Destination::Deposit
+                && let Some(id) = header.value("systemID")
+            {
+                self.ids.entry(id_hash(id.trim())).or_insert(to);
+            }
             if to != Destination::Deposit {
                 if level == 0 {
                     // The source's arkiv becomes an underarkiv of the new one.
