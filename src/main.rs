@@ -931,7 +931,7 @@ fn run_job(args: &RunArgs, quiet: bool) -> ExitCode {
 /// `samla run --job FILE`: writes the merged dataset, the deposit packages and the report.
 fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode {
     let started = Instant::now();
-    let schemas = match SchemaDir::require(args.schemas.as_deref()) {
+    let schemas = match args.schemas.as_deref().map(|dir| SchemaDir::require(Some(dir))).transpose() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -941,7 +941,7 @@ fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode
     let spinner = bar(quiet, 0, "{spinner} {msg} {elapsed}");
     spinner.set_message(format!("running {}", job.job.name));
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-    let result = samla_map::run::run(job, &schemas);
+    let result = samla_map::run::run(job, schemas.as_ref());
     spinner.finish_and_clear();
     let outcome = match result {
         Ok(o) => o,

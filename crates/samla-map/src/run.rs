@@ -171,8 +171,9 @@ fn io_at(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
 }
 
 /// Runs the job. `schemas` is where the official XSDs are (copied into the outputs and
-/// needed for the deposit packages).
-pub fn run(job: &Job, schemas: &SchemaDir) -> std::result::Result<Outcome, RunError> {
+/// needed for the deposit packages); `None` looks for them in `SAMLA_SCHEMAS`, and only
+/// when there is something to write.
+pub fn run(job: &Job, schemas: Option<&SchemaDir>) -> std::result::Result<Outcome, RunError> {
     let out = job.job.out.clone();
     let fingerprint = fingerprint(job)?;
     if let Ok(previous) = fs::read_to_string(out.join("run.json"))
@@ -186,6 +187,11 @@ pub fn run(job: &Job, schemas: &SchemaDir) -> std::result::Result<Outcome, RunEr
         done.crosswalk_rows = outcome["crosswalk_rows"].as_u64().unwrap_or(0);
         return Ok(done);
     }
+    let schemas = match schemas {
+        Some(s) => s.clone(),
+        None => SchemaDir::require(None)?,
+    };
+    let schemas = &schemas;
     let partial = partial_of(&out);
     if partial.exists() {
         // A run that was killed: start again from nothing, which gives the same bytes.
@@ -1024,21 +1030,9 @@ impl Sink for Writers<'_> {
     }
 }
 
-/// Appends one CSV record (RFC 4180 quoting where needed) and a line break.
+/// Appends one comma-separated record (RFC 4180 quoting where needed) and a line break.
 fn csv_line(out: &mut String, cells: &[&str]) {
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if cell.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&cell.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(cell);
-        }
-    }
-    out.push('\n');
+    samla_wash::table::csv_record(out, cells, b',');
 }
 
 /// A file written into an extract, for arkivuttrekk.xml.
