@@ -31,7 +31,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use samla_noark5::addml::{Arkivuttrekk, Checksum, DataFile, SchemaFile};
+use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
 use samla_noark5::model::{Date, Kind, Version};
 use samla_noark5::schemas::SchemaDir;
 use samla_noark5::stream::{Event, Split, UnitReader};
@@ -1186,52 +1186,23 @@ fn write_uttrekk(
     facts: &Facts,
     vsm: bool,
 ) -> Result<()> {
-    let mut digests = BTreeMap::new();
-    let v = Version::V5_0;
-    let mut files = vec![
-        ("arkivstruktur.xsd", schemas.noark5(v, "arkivstruktur.xsd")?),
-        ("metadatakatalog.xsd", schemas.noark5(v, "metadatakatalog.xsd")?),
-        ("addml.xsd", schemas.addml()?),
-    ];
+    let mut xsds = vec!["arkivstruktur.xsd", "metadatakatalog.xsd"];
     if written.iter().any(|w| w.object == "endringslogg") {
-        files.push(("endringslogg.xsd", schemas.noark5(v, "endringslogg.xsd")?));
+        xsds.push("endringslogg.xsd");
     }
-    for (name, from) in files {
-        let bytes = fs::read(&from).map_err(io_at(&from))?;
-        let to = dir.join(name);
-        fs::write(&to, &bytes).map_err(io_at(&to))?;
-        digests.insert(name, samla_noark5::hex(&Sha256::digest(&bytes)));
-    }
-    let sha = |value: String| Some(Checksum { algorithm: Some("SHA-256".into()), value: Some(value) });
-    let schema = |name: &str, main: bool| SchemaFile {
-        name: name.to_string(),
-        role: main.then(|| "main".to_string()),
-        checksum: digests.get(name).cloned().and_then(sha),
-    };
-    head.files = written
-        .into_iter()
-        .map(|w| DataFile {
-            object: w.object.into(),
-            name: format!("{}.xml", w.object),
-            checksum: sha(w.sha256),
-            schemas: vec![schema(&format!("{}.xsd", w.object), true), schema("metadatakatalog.xsd", false)],
-            occurrences: w.occurrences,
-            pos: Default::default(),
-        })
-        .collect();
+    let digests = schemas.copy_into(Version::V5_0, &xsds, dir)?;
+    head.files = written.into_iter().map(|w| DataFile::noark(w.object, w.sha256, w.occurrences, &digests)).collect();
     if let Some((from, to)) = facts.period {
         head.period_start = Some(from.to_string());
         head.period_end = Some(to.to_string());
     }
-    head.info = vec![
-        ("periode.inngaaendeSkille".into(), "skarpt".into()),
-        ("periode.utgaaendeSkille".into(), "skarpt".into()),
-        ("inneholderSkjermetInformasjon".into(), (facts.skjerming > 0).to_string()),
-        ("omfatterDokumenterSomErKassert".into(), "false".into()),
-        ("inneholderDokumenterSomSkalKasseres".into(), (facts.kassasjon > 0).to_string()),
-        ("inneholderVirksomhetsspesifikkeMetadata".into(), vsm.to_string()),
-        ("antallDokumentfiler".into(), facts.documents.to_string()),
-    ];
+    head.info = Flags {
+        skjermet: facts.skjerming > 0,
+        skal_kasseres: facts.kassasjon > 0,
+        virksomhetsspesifikke: vsm,
+        dokumentfiler: facts.documents,
+    }
+    .info();
     let path = dir.join("arkivuttrekk.xml");
     let mut w = BufWriter::new(File::create(&path).map_err(io_at(&path))?);
     head.write(&mut w).map_err(io_at(&path))?;

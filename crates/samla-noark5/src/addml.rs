@@ -26,6 +26,11 @@ pub struct Checksum {
 }
 
 impl Checksum {
+    /// A SHA-256 checksum (`SHA-256`, lower-case hex), as samla writes them.
+    pub fn sha256(hex: impl Into<String>) -> Checksum {
+        Checksum { algorithm: Some("SHA-256".into()), value: Some(hex.into()) }
+    }
+
     /// True if the algorithm names SHA-256 in any of its spellings.
     pub fn is_sha256(&self) -> bool {
         self.algorithm
@@ -61,6 +66,76 @@ pub struct DataFile {
     pub occurrences: Vec<(String, String)>,
     /// Where the dataObject starts in arkivuttrekk.xml.
     pub pos: Pos,
+}
+
+impl DataFile {
+    /// `<object>.xml` of a Noark 5 extract with its SHA-256 and counts, and its schemas:
+    /// `<object>.xsd` (main) and metadatakatalog.xsd, each with its digest from
+    /// `schemas` (file name → hex). With `schemas` empty (no XSDs copied), none are named.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use samla_noark5::addml::DataFile;
+    /// let digests = BTreeMap::from([("arkivstruktur.xsd".to_string(), "ab".to_string())]);
+    /// let f = DataFile::noark("arkivstruktur", "cd", vec![("mappe".into(), "3".into())], &digests);
+    /// assert_eq!(f.name, "arkivstruktur.xml");
+    /// assert_eq!(f.schemas[0].role.as_deref(), Some("main"));
+    /// assert!(f.schemas[1].checksum.is_none());
+    /// ```
+    pub fn noark(
+        object: &str,
+        sha256: impl Into<String>,
+        occurrences: Vec<(String, String)>,
+        schemas: &std::collections::BTreeMap<String, String>,
+    ) -> DataFile {
+        let schema = |name: String, main: bool| SchemaFile {
+            checksum: schemas.get(&name).map(Checksum::sha256),
+            name,
+            role: main.then(|| "main".to_string()),
+        };
+        DataFile {
+            object: object.to_string(),
+            name: format!("{object}.xml"),
+            checksum: Some(Checksum::sha256(sha256)),
+            schemas: if schemas.is_empty() {
+                Vec::new()
+            } else {
+                vec![schema(format!("{object}.xsd"), true), schema("metadatakatalog.xsd".into(), false)]
+            },
+            occurrences,
+            pos: Pos::default(),
+        }
+    }
+}
+
+/// The additionalInfo an extract made by samla states (krav 6.4.x: period split,
+/// skjerming, kassasjon, business-specific metadata, number of document files).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// inneholderSkjermetInformasjon.
+    pub skjermet: bool,
+    /// inneholderDokumenterSomSkalKasseres.
+    pub skal_kasseres: bool,
+    /// inneholderVirksomhetsspesifikkeMetadata.
+    pub virksomhetsspesifikke: bool,
+    /// antallDokumentfiler.
+    pub dokumentfiler: u64,
+}
+
+impl Flags {
+    /// The key-value pairs, in the order of the standard's template; periods split
+    /// sharply ("skarpt") and nothing already discarded.
+    pub fn info(&self) -> Vec<(String, String)> {
+        vec![
+            ("periode.inngaaendeSkille".into(), "skarpt".into()),
+            ("periode.utgaaendeSkille".into(), "skarpt".into()),
+            ("inneholderSkjermetInformasjon".into(), self.skjermet.to_string()),
+            ("omfatterDokumenterSomErKassert".into(), "false".into()),
+            ("inneholderDokumenterSomSkalKasseres".into(), self.skal_kasseres.to_string()),
+            ("inneholderVirksomhetsspesifikkeMetadata".into(), self.virksomhetsspesifikke.to_string()),
+            ("antallDokumentfiler".into(), self.dokumentfiler.to_string()),
+        ]
+    }
 }
 
 /// What arkivuttrekk.xml says about the extract.

@@ -232,6 +232,28 @@ impl SchemaDir {
         self.first_existing(&[self.root.join("addml").join("addml.xsd"), self.root.join("addml.xsd")], "addml.xsd")
     }
 
+    /// Copies the Noark 5 schemas `noark` of `version` and addml.xsd into `dir`; returns
+    /// each copied file's SHA-256 (lower-case hex) by file name, for arkivuttrekk.xml.
+    pub fn copy_into(
+        &self,
+        version: Version,
+        noark: &[&str],
+        dir: &Path,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        use sha2::Digest;
+        let mut files =
+            noark.iter().map(|n| Ok((n.to_string(), self.noark5(version, n)?))).collect::<Result<Vec<_>>>()?;
+        files.push(("addml.xsd".to_string(), self.addml()?));
+        let mut digests = std::collections::BTreeMap::new();
+        for (name, from) in files {
+            let bytes = std::fs::read(&from).map_err(|e| Error::io(from.display().to_string(), e))?;
+            let to = dir.join(&name);
+            std::fs::write(&to, &bytes).map_err(|e| Error::io(to.display().to_string(), e))?;
+            digests.insert(name, crate::hex(&sha2::Sha256::digest(&bytes)));
+        }
+        Ok(digests)
+    }
+
     /// DIAS schema `name` (e.g. `DIAS_METS.xsd`).
     pub fn dias(&self, name: &str) -> Result<PathBuf> {
         self.first_existing(&[self.root.join("dias").join(name), self.root.join(name)], name)

@@ -37,7 +37,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use samla_noark5::addml::{Arkivuttrekk, Checksum, DataFile, SchemaFile};
+use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
 use samla_noark5::model::{NS_ARKIVSTRUKTUR, NS_METADATAKATALOG, NS_XSI};
 use samla_noark5::writer::{HashingWriter, XmlWriter};
 use samla_noark5::{Element, Error, Result};
@@ -1607,30 +1607,9 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     crosswalk.flush().map_err(cw)?;
 
     // The XSDs, and arkivuttrekk.xml last: it states the digests of the others.
-    let mut schema_sha = BTreeMap::new();
-    if let Some(dir) = &options.schemas {
-        let v = samla_noark5::Version::V5_0;
-        let files = [
-            ("arkivstruktur.xsd", dir.noark5(v, "arkivstruktur.xsd")?),
-            ("metadatakatalog.xsd", dir.noark5(v, "metadatakatalog.xsd")?),
-            ("addml.xsd", dir.addml()?),
-        ];
-        for (name, from) in files {
-            let bytes = fs::read(&from).map_err(|e| Error::io(from.display().to_string(), e))?;
-            fs::write(out.join(name), &bytes).map_err(|e| Error::io(name, e))?;
-            schema_sha.insert(name, samla_noark5::hex(&Sha256::digest(&bytes)));
-        }
-    }
-    let sha = |value: String| Some(Checksum { algorithm: Some("SHA-256".into()), value: Some(value) });
-    let schema = |name: &str, main: bool| SchemaFile {
-        name: name.to_string(),
-        role: main.then(|| "main".to_string()),
-        checksum: schema_sha.get(name).cloned().and_then(sha),
-    };
-    let schemas = if schema_sha.is_empty() {
-        Vec::new()
-    } else {
-        vec![schema("arkivstruktur.xsd", true), schema("metadatakatalog.xsd", false)]
+    let digests = match &options.schemas {
+        Some(dir) => dir.copy_into(samla_noark5::Version::V5_0, &["arkivstruktur.xsd", "metadatakatalog.xsd"], out)?,
+        None => BTreeMap::new(),
     };
     let written = |c: &Conversion, e: &str| c.counts.get(e).map_or(0, |n| n.written);
     let mapper = written(&c.report, "saksmappe") + u64::from(orphan_mappe);
@@ -1644,26 +1623,22 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         archive: Some(skaper.clone()),
         period_start: Some(from.clone()),
         period_end: Some(to.clone()),
-        info: vec![
-            ("periode.inngaaendeSkille".into(), "skarpt".into()),
-            ("periode.utgaaendeSkille".into(), "skarpt".into()),
-            ("inneholderSkjermetInformasjon".into(), (written(&c.report, "skjerming") > 0).to_string()),
-            ("omfatterDokumenterSomErKassert".into(), "false".into()),
-            ("inneholderDokumenterSomSkalKasseres".into(), (written(&c.report, "kassasjon") > 0).to_string()),
-            ("inneholderVirksomhetsspesifikkeMetadata".into(), "false".into()),
-            ("antallDokumentfiler".into(), written(&c.report, "dokumentobjekt").to_string()),
-        ],
-        files: vec![DataFile {
-            object: "arkivstruktur".into(),
-            name: "arkivstruktur.xml".into(),
-            checksum: sha(digest),
-            schemas,
-            occurrences: vec![
+        info: Flags {
+            skjermet: written(&c.report, "skjerming") > 0,
+            skal_kasseres: written(&c.report, "kassasjon") > 0,
+            virksomhetsspesifikke: false,
+            dokumentfiler: written(&c.report, "dokumentobjekt"),
+        }
+        .info(),
+        files: vec![DataFile::noark(
+            "arkivstruktur",
+            digest,
+            vec![
                 ("mappe".into(), mapper.to_string()),
                 ("registrering".into(), written(&c.report, "journalpost").to_string()),
             ],
-            pos: Default::default(),
-        }],
+            &digests,
+        )],
     };
     let path = out.join("arkivuttrekk.xml");
     let file = File::create(&path).map_err(|e| Error::io("arkivuttrekk.xml", e))?;
