@@ -566,12 +566,7 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         // Not Noark 5: an ADDML flat-file extract gets the ADDML processes it names.
         Err(e) if e.kind == samla_noark5::ErrorKind::Missing => {
             let package = Extract::open_package(&args.path)?;
-            let addml = package
-                .files()
-                .map(|(n, _)| n.to_string())
-                .filter(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("addml.xml")))
-                .min_by_key(|n| n.matches('/').count())
-                .ok_or(e)?;
+            let addml = samla_legacy::flat::addml_path(&package).ok_or(e)?;
             samla_check::flat::check_flat(&package, &addml, &options)?
         }
         Err(e) => return Err(e),

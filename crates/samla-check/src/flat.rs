@@ -139,7 +139,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
     let targets = foreign_targets(package, &description);
     let mut records_total = 0u64;
     for file in &description.files {
-        let Some(name) = content_path(package, file) else {
+        let Some(name) = samla_legacy::flat::data_path(package, file) else {
             f.add(
                 "ADDML.files",
                 Severity::Error,
@@ -549,15 +549,6 @@ fn check_checksum(package: &Extract, name: &str, stated: &samla_noark5::addml::C
     }
 }
 
-/// Where a flat file lies in the package: its fileName, matched without regard to case.
-fn content_path(package: &Extract, file: &FlatFile) -> Option<String> {
-    package
-        .files()
-        .map(|(n, _)| n)
-        .find(|n| n.rsplit('/').next().is_some_and(|x| x.eq_ignore_ascii_case(&file.file_name)))
-        .map(str::to_string)
-}
-
 /// Hashes the trimmed values of `fields` of a record, the same way on both sides of a key.
 fn key_hash<'r>(record: &'r Record, fields: &[usize]) -> (u64, Vec<&'r str>) {
     let values: Vec<&str> = fields.iter().map(|&i| record.fields.get(i).map_or("", |v| v.trim())).collect();
@@ -600,7 +591,7 @@ fn foreign_targets(package: &Extract, description: &Description) -> Targets {
         if defs.is_empty() {
             continue;
         }
-        let Some(path) = content_path(package, file) else { continue };
+        let Some(path) = samla_legacy::flat::data_path(package, file) else { continue };
         let Ok(reader) = package.open_file(&path) else { continue };
         let Ok(mut records) = Records::new(file, reader, path) else { continue };
         let mut seen = HashSet::new();

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use samla_noark5::{Element, Error, ErrorKind, Result};
+use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
 
 /// A field of a record definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -340,6 +340,24 @@ impl Description {
         }
         Ok(out)
     }
+}
+
+/// The addml.xml of a flat-file package (the shallowest one, in any case), if it has one.
+pub fn addml_path(package: &Extract) -> Option<String> {
+    package
+        .files()
+        .map(|(n, _)| n.to_string())
+        .filter(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("addml.xml")))
+        .min_by_key(|n| n.matches('/').count())
+}
+
+/// Where a flat file lies in the package: its fileName, matched without regard to case.
+pub fn data_path(package: &Extract, file: &FlatFile) -> Option<String> {
+    package
+        .files()
+        .map(|(n, _)| n)
+        .find(|n| n.rsplit('/').next().is_some_and(|x| x.eq_ignore_ascii_case(&file.file_name)))
+        .map(str::to_string)
 }
 
 /// One record: which definition it follows, and its field values, decoded.

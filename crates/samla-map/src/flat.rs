@@ -34,19 +34,14 @@ fn destination(job: &Job, source: &Source) -> Destination {
 /// The package and its ADDML description.
 fn open(source: &Source) -> Result<(Extract, Description)> {
     let package = Extract::open_package(&source.path)?;
-    let addml = package
-        .files()
-        .map(|(n, _)| n.to_string())
-        .filter(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("addml.xml")))
-        .min_by_key(|n| n.matches('/').count())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Missing,
-                source.path.display().to_string(),
-                format!("source `{}` has no addml.xml", source.name),
-            )
-            .with_hint("an addml source is a flat-file extract described by addml.xml (a DIAS package or its folder)")
-        })?;
+    let addml = samla_legacy::flat::addml_path(&package).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Missing,
+            source.path.display().to_string(),
+            format!("source `{}` has no addml.xml", source.name),
+        )
+        .with_hint("an addml source is a flat-file extract described by addml.xml (a DIAS package or its folder)")
+    })?;
     let description = Description::read(package.open_file(&addml)?, &package.display(&addml))?;
     Ok((package, description))
 }
@@ -58,18 +53,13 @@ fn read(job: &Job, source: &Source, to: Destination, tables: Option<&Path>) -> R
     let mut plan = SourcePlan::default();
     let version = format!("{} v{}", job.job.name, job.job.version);
     for file in &description.files {
-        let name = package
-            .files()
-            .map(|(n, _)| n)
-            .find(|n| n.rsplit('/').next().is_some_and(|x| x.eq_ignore_ascii_case(&file.file_name)))
-            .map(str::to_string)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Missing,
-                    package.display(&file.file_name),
-                    format!("addml.xml describes {}, which the package does not hold", file.file_name),
-                )
-            })?;
+        let name = samla_legacy::flat::data_path(&package, file).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Missing,
+                package.display(&file.file_name),
+                format!("addml.xml describes {}, which the package does not hold", file.file_name),
+            )
+        })?;
         let mut out: Vec<Option<Table>> = file
             .records
             .iter()
