@@ -229,3 +229,46 @@ fn a_bagit_bag_passes_bagit_python_and_verify_names_tampering() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+#[test]
+fn an_aip_describes_the_archive_in_ead_and_its_creator_in_eac_cpf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let extract = generate(tmp.path(), &["--seed", "13", "--mapper", "20", "--municipality", "Ski"]);
+    let out = tmp.path().join("out");
+    let o = package(&extract, &out, &["--type", "aip"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tar = out.join(format!("{UUID}.tar"));
+    let unpacked = tmp.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
+    let root = unpacked.join(UUID);
+
+    // Well-formed (xmllint), in their namespaces, with what arkivuttrekk.xml says.
+    for name in ["ead.xml", "eac-cpf.xml"] {
+        let o =
+            Command::new("xmllint").arg("--noout").arg(root.join("descriptive_metadata").join(name)).output().unwrap();
+        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let ead = std::fs::read_to_string(root.join("descriptive_metadata/ead.xml")).unwrap();
+    assert!(ead.contains("<ead xmlns=\"urn:isbn:1-931666-22-9\">") && ead.contains("<archdesc level=\"fonds\">"));
+    assert!(ead.contains("<corpname>Ski kommune</corpname>"), "{ead}");
+    assert!(ead.contains(&format!("<eadid>{UUID}</eadid>")));
+    assert!(ead.contains(" mappe, ") && ead.contains(" registrering</extent>"), "{ead}");
+    let eac = std::fs::read_to_string(root.join("descriptive_metadata/eac-cpf.xml")).unwrap();
+    assert!(
+        eac.contains("<eac-cpf xmlns=\"urn:isbn:1-931666-33-4\">") && eac.contains("<part>Ski kommune</part>"),
+        "{eac}"
+    );
+
+    // Listed in dias-mets.xml (TYPE AIP), in the manifest, and verified.
+    let mets = std::fs::read_to_string(root.join("dias-mets.xml")).unwrap();
+    assert!(mets.contains("TYPE=\"AIP\"") && mets.contains("descriptive_metadata/ead.xml"), "{mets}");
+    let xsd = tmp.path().join("xsd");
+    std::fs::create_dir(&xsd).unwrap();
+    assert_eq!(xmllint(&root.join("dias-mets.xml"), &local_dias_schema(&xsd, "DIAS_METS.xsd")), Vec::<String>::new());
+    let check =
+        Command::new("sha256sum").args(["-c", "--strict", "manifest-sha256.txt"]).current_dir(&root).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let v = samla(&["verify", tar.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
+}

@@ -375,10 +375,6 @@ fn check_extract(
 
 /// Makes a DIAS package (or a BagIt bag) of the extract at `path`. See the module docs.
 pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::Result<Made> {
-    if options.package_type == PackageType::Aip {
-        return Err(Error::new(ErrorKind::Content, "--type aip", "AIP packages are not made yet")
-            .with_hint("an AIP needs descriptive_metadata/ (EAD and EAC-CPF), which samla does not write yet; make a SIP (the default)"));
-    }
     let extract = Extract::open(path)?;
     let uuid = options.uuid.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if uuid::Uuid::parse_str(&uuid).is_err() {
@@ -405,7 +401,20 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     let payload: u64 = extract.files().map(|(_, size)| size).sum();
     let payload_files = extract.files().count();
     let mut entries = match options.format {
-        Format::Dias => dias_entries(&extract, &uuid, made_at, &options.schemas)?,
+        Format::Dias => {
+            let mut entries = dias_entries(&extract, &uuid, made_at, &options.schemas)?;
+            if options.package_type == PackageType::Aip {
+                // The depot's form: the archive and its creator described for finding.
+                for (name, bytes) in [
+                    ("ead.xml", crate::descriptive::ead(&header, uttrekk.as_ref())),
+                    ("eac-cpf.xml", crate::descriptive::eac_cpf(&header, uttrekk.as_ref())),
+                ] {
+                    let path = format!("descriptive_metadata/{name}");
+                    entries.push(Entry { path, mtime: made_at, source: Source::Memory(bytes) });
+                }
+            }
+            entries
+        }
         Format::Bagit => bagit_entries(&uuid, made_at, payload, payload_files, uttrekk.as_ref()),
     };
     let data = if options.format == Format::Dias { "content" } else { "data" };
