@@ -32,7 +32,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
-use samla_noark5::model::{Date, Kind, Version};
+use samla_noark5::model::{Date, Kind, NS_LOEPENDE_JOURNAL, NS_OFFENTLIG_JOURNAL, Version};
 use samla_noark5::schemas::SchemaDir;
 use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::writer::{HashingWriter, XmlWriter};
@@ -307,6 +307,12 @@ pub(crate) struct SourceDone {
     skjerming: BTreeMap<Destination, u64>,
     kassasjon: BTreeMap<Destination, u64>,
     endringer: BTreeMap<Destination, u64>,
+    /// Per destination and journal: entries, first and last journaldato.
+    journals: JournalCounts,
+    /// The arkivskaper elements of the source's journal head.
+    journal_creators: Vec<Element>,
+    /// Whether the source has loependeJournal and offentligJournal.
+    has_journal: [bool; 2],
     findings: Vec<String>,
     coverage: BTreeMap<String, (u64, u64)>,
     uttrekk: Option<Arkivuttrekk>,
@@ -322,6 +328,9 @@ impl SourceDone {
             skjerming: BTreeMap::new(),
             kassasjon: BTreeMap::new(),
             endringer: BTreeMap::new(),
+            journals: BTreeMap::new(),
+            journal_creators: Vec::new(),
+            has_journal: [false; 2],
             findings: Vec::new(),
             coverage: BTreeMap::new(),
             uttrekk,
@@ -362,6 +371,8 @@ fn write_all(
     let mut documents: BTreeMap<Destination, u64> = BTreeMap::new();
     let mut flags: BTreeMap<(Destination, &str), u64> = BTreeMap::new();
     let mut endringer: BTreeMap<Destination, u64> = BTreeMap::new();
+    let mut journals: JournalCounts = BTreeMap::new();
+    let mut source_journals = Vec::new();
     let mut uttrekk = Vec::new();
     for (source, d) in job.source.iter().zip(done) {
         outcome.ledger_rows += d.ledger_rows;
@@ -383,6 +394,15 @@ fn write_all(
         }
         for (to, n) in d.endringer {
             *endringer.entry(to).or_default() += n;
+        }
+        source_journals.push((d.journals.clone(), d.journal_creators.clone(), d.has_journal));
+        for (key, (n, span)) in d.journals {
+            let entry = journals.entry(key).or_insert((0, None));
+            entry.0 += n;
+            entry.1 = match (entry.1, span) {
+                (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+                (x, y) => x.or(y),
+            };
         }
         uttrekk.push(d.uttrekk);
         sources.push((source.name.clone(), d.plan));
@@ -410,6 +430,20 @@ fn write_all(
             mapper: counts("mappe"),
             registreringer: counts("registrering"),
             endringer: endringer.get(&to).copied().unwrap_or(0),
+            // A merged journal only when every source with registreringer here has it:
+            // a journal of some of them would not match arkivstruktur.xml.
+            journals: std::array::from_fn(|i| {
+                let complete = job.source.iter().zip(&source_journals).all(|(s, (_, _, has))| {
+                    has[i]
+                        || outcome
+                            .plan
+                            .counts
+                            .get(&s.name)
+                            .and_then(|e| e.get("registrering"))
+                            .is_none_or(|c| c.count(to) == 0)
+                });
+                if complete { journals.get(&(to, JOURNALS[i])).copied().unwrap_or((0, None)) } else { (0, None) }
+            }),
             documents: documents.get(&to).copied().unwrap_or(0),
             skjerming: flags.get(&(to, "skjerming")).copied().unwrap_or(0),
             kassasjon: flags.get(&(to, "kassasjon")).copied().unwrap_or(0),
@@ -423,7 +457,7 @@ fn write_all(
     }
 
     // The deposit packages, one per source, in the job's order.
-    for (source, uttrekk) in job.source.iter().zip(uttrekk) {
+    for (index, (source, uttrekk)) in job.source.iter().zip(uttrekk).enumerate() {
         let extract = work.join(format!("deposit-{}", source.name));
         let to = Destination::Deposit;
         let c = &outcome.plan.counts[&source.name];
@@ -443,12 +477,13 @@ fn write_all(
             mapper: c.get("mappe").map_or(0, |c| c.deposited),
             registreringer: c.get("registrering").map_or(0, |c| c.deposited),
             endringer: c.get("endring").map_or(0, |c| c.deposited),
+            journals: JOURNALS.map(|j| source_journals[index].0.get(&(to, j)).copied().unwrap_or((0, None))),
             documents: count_files(&extract.join("DOKUMENT")),
             skjerming: 0,
             kassasjon: 0,
-            period: periods[job.source.iter().position(|s| s.name == source.name).unwrap_or(0)].get(&to).copied(),
+            period: periods[index].get(&to).copied(),
         };
-        finish_deposit(source, schemas, &extract, uttrekk, &facts)?;
+        finish_deposit(source, schemas, &extract, uttrekk, &facts, &source_journals[index].1)?;
         let out = partial.join("deposit").join(&source.name);
         fs::create_dir_all(&out).map_err(io_at(&out))?;
         let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
@@ -619,6 +654,8 @@ struct Facts {
     mapper: u64,
     registreringer: u64,
     endringer: u64,
+    /// loependeJournal and offentligJournal: entries, first and last journaldato.
+    journals: [(u64, Option<(Date, Date)>); 2],
     documents: u64,
     skjerming: u64,
     kassasjon: u64,
@@ -636,47 +673,125 @@ fn convert_source(job: &Job, source: &Source, partial: &Path) -> Result<SourceDo
     let plan = plan_source(job, source, &mut reader, &mut sink)?;
     drop(reader);
     let mut done = sink.finish(plan)?;
-    // The endringslogg follows its units.
-    if let Some(name) = extract.find("endringslogg.xml").map(str::to_string) {
-        let mut reader = UnitReader::parallel(extract.open_file(&name)?, extract.display(&name), Split::ENDRINGSLOGG);
-        let mut frags = BTreeMap::new();
-        for to in [Destination::Convert, Destination::Close, Destination::Deposit] {
-            let path = work.join(format!("{}.{}.endringslogg", source.name, folder(to)));
-            let file = File::create(&path).map_err(io_at(&path))?;
-            frags.insert(to, (XmlWriter::fragment(BufWriter::new(file), 1), path));
-        }
-        let ids = done.ids.take().unwrap_or_default();
-        while let Some(event) = reader.next_event()? {
-            let Event::Unit(mut endring) = event else { continue };
-            let target = endring.value("referanseArkivenhet").unwrap_or_default().trim().to_string();
-            let counts = done.source.plan.counts.entry("endring").or_default();
-            let Some(&to) = ids.get(&id_hash(&target)) else {
-                counts.r#in += 1;
-                counts.rejected += 1;
-                done.source.findings.push(format!(
-                    "{}: {} line {}: endring refers to systemID `{target}`, which no unit of the source has; not carried over",
-                    source.name,
-                    extract.display(&name),
-                    endring.pos.line
-                ));
-                continue;
-            };
-            counts.add(to, 1);
-            *done.source.endringer.entry(to).or_default() += 1;
-            if to != Destination::Deposit
-                && let Some(r) = endring.child_mut("referanseArkivenhet")
-            {
-                r.text = new_system_id(&source.name, &target);
-            }
-            let (w, path) = frags.get_mut(&to).expect("every destination has a fragment");
-            w.element(&endring).map_err(io_at(path))?;
-        }
-        for (_, (w, path)) in frags {
-            let f = w.finish().map_err(io_at(&path))?;
-            sync(f, &path)?;
-        }
+    // The endringslogg and the journals follow their units.
+    let ids = done.ids.take().unwrap_or_default();
+    for follower in &FOLLOWERS {
+        let Some(name) = extract.find(&format!("{}.xml", follower.object)).map(str::to_string) else { continue };
+        route_follower(&extract, &name, follower, source, &ids, &work, &mut done.source)?;
     }
     Ok(done.source)
+}
+
+/// A file whose units follow arkivstruktur's: each goes where the unit it names went.
+struct Follower {
+    object: &'static str,
+    split: Split,
+    /// The unit's element name.
+    unit: &'static str,
+    /// Where the referenced systemID is: a child, or a child of a child.
+    reference: &'static [&'static str],
+}
+
+const FOLLOWERS: [Follower; 3] = [
+    Follower {
+        object: "endringslogg",
+        split: Split::ENDRINGSLOGG,
+        unit: "endring",
+        reference: &["referanseArkivenhet"],
+    },
+    Follower {
+        object: "loependeJournal",
+        split: Split::JOURNAL,
+        unit: "journalregistrering",
+        reference: &["journalpost", "systemID"],
+    },
+    Follower {
+        object: "offentligJournal",
+        split: Split::JOURNAL,
+        unit: "journalregistrering",
+        reference: &["journalpost", "systemID"],
+    },
+];
+
+fn reference_mut<'e>(e: &'e mut Element, path: &[&str]) -> Option<&'e mut Element> {
+    path.iter().try_fold(e, |e, name| e.child_mut(name))
+}
+
+/// Routes one follower file of a source into per-destination fragments. Endringer are
+/// counted in the reconciliation (one not routed is rejected, with a finding); journal
+/// entries are counted per journal for its head, with their first and last journaldato.
+fn route_follower(
+    extract: &Extract,
+    name: &str,
+    follower: &Follower,
+    source: &Source,
+    ids: &HashMap<u64, Destination>,
+    work: &Path,
+    done: &mut SourceDone,
+) -> Result<()> {
+    let mut reader = UnitReader::parallel(extract.open_file(name)?, extract.display(name), follower.split);
+    let mut frags = BTreeMap::new();
+    for to in [Destination::Convert, Destination::Close, Destination::Deposit] {
+        let path = work.join(format!("{}.{}.{}", source.name, folder(to), follower.object));
+        let file = File::create(&path).map_err(io_at(&path))?;
+        frags.insert(to, (XmlWriter::fragment(BufWriter::new(file), 1), path));
+    }
+    let endring = follower.object == "endringslogg";
+    if let Some(i) = JOURNALS.iter().position(|j| *j == follower.object) {
+        done.has_journal[i] = true;
+    }
+    while let Some(event) = reader.next_event()? {
+        let Event::Unit(mut unit) = event else { continue };
+        if unit.local_name() == "journalhode" {
+            // The deposit keeps the journal's own arkivskaper.
+            done.journal_creators = unit.children_named("arkivskaper").cloned().collect();
+            continue;
+        }
+        if unit.local_name() != follower.unit {
+            continue;
+        }
+        let target =
+            reference_mut(&mut unit, follower.reference).map(|r| r.text.trim().to_string()).unwrap_or_default();
+        let Some(&to) = ids.get(&id_hash(&target)) else {
+            if endring {
+                let counts = done.plan.counts.entry("endring").or_default();
+                counts.r#in += 1;
+                counts.rejected += 1;
+            }
+            done.findings.push(format!(
+                "{}: {} line {}: {} refers to systemID `{target}`, which no unit of the source has; not carried over",
+                source.name,
+                extract.display(name),
+                unit.pos.line,
+                follower.unit
+            ));
+            continue;
+        };
+        if endring {
+            done.plan.counts.entry("endring").or_default().add(to, 1);
+            *done.endringer.entry(to).or_default() += 1;
+        } else {
+            let date = unit.child("journalpost").and_then(|jp| jp.value("journaldato")).and_then(Date::parse);
+            let entry = done.journals.entry((to, follower.object)).or_insert((0, None));
+            entry.0 += 1;
+            entry.1 = match (entry.1, date) {
+                (Some((a, b)), Some(d)) => Some((a.min(d), b.max(d))),
+                (span, d) => span.or(d.map(|d| (d, d))),
+            };
+        }
+        if to != Destination::Deposit
+            && let Some(r) = reference_mut(&mut unit, follower.reference)
+        {
+            r.text = new_system_id(&source.name, &target);
+        }
+        let (w, path) = frags.get_mut(&to).expect("every destination has a fragment");
+        w.element(&unit).map_err(io_at(path))?;
+    }
+    for (_, (w, path)) in frags {
+        let f = w.finish().map_err(io_at(&path))?;
+        sync(f, &path)?;
+    }
+    Ok(())
 }
 
 fn entity_is_container(entity: &str) -> bool {
@@ -1083,6 +1198,7 @@ fn assemble_both(
     dir: &Path,
     arkiv: Option<&Element>,
     facts: &Facts,
+    creators: &[Element],
     fragments: impl Fn(&str) -> Vec<PathBuf>,
 ) -> Result<Vec<Written>> {
     let mut written = vec![Written {
@@ -1101,8 +1217,30 @@ fn assemble_both(
             occurrences: vec![("endring".into(), facts.endringer.to_string())],
         });
     }
+    for (object, (count, span)) in JOURNALS.into_iter().zip(facts.journals) {
+        let Some((first, last)) = span.filter(|_| count > 0) else { continue };
+        let ns = if object == "loependeJournal" { NS_LOEPENDE_JOURNAL } else { NS_OFFENTLIG_JOURNAL };
+        let mut root = root(object, ns, &format!("{object}.xsd"));
+        let mut head = Element::new("journalhode");
+        head.push_field("journalStartDato", first.to_string())
+            .push_field("journalSluttDato", last.to_string())
+            .push_field("antallJournalposter", count.to_string());
+        head.children.extend(creators.iter().cloned());
+        root.push(head);
+        written.push(Written {
+            object,
+            sha256: assemble(dir, object, Some(&root), &fragments(object))?,
+            occurrences: vec![("journalregistrering".into(), count.to_string())],
+        });
+    }
     Ok(written)
 }
+
+/// Per destination and journal: entries, and their first and last journaldato.
+type JournalCounts = BTreeMap<(Destination, &'static str), (u64, Option<(Date, Date)>)>;
+
+/// The journals an extract may carry.
+const JOURNALS: [&str; 2] = ["loependeJournal", "offentligJournal"];
 
 /// The migration dataset or the closed part: the new arkiv, with each source's arkiv in it.
 fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destination, facts: &Facts) -> Result<()> {
@@ -1131,7 +1269,9 @@ fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destinati
     let mut skaper = Element::new("arkivskaper");
     skaper.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", &t.arkivskaper);
     arkiv.push(skaper);
-    let written = assemble_both(&dir, Some(&arkiv), facts, |object| fragments(&work, job, to, object))?;
+    let mut creator = Element::new("arkivskaper");
+    creator.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", &t.arkivskaper);
+    let written = assemble_both(&dir, Some(&arkiv), facts, &[creator], |object| fragments(&work, job, to, object))?;
     let head = Arkivuttrekk {
         version: Some("5.0".into()),
         record_creators: vec![t.arkivskaper.clone()],
@@ -1151,10 +1291,11 @@ fn finish_deposit(
     dir: &Path,
     delivered: Option<Arkivuttrekk>,
     facts: &Facts,
+    journal_creators: &[Element],
 ) -> Result<()> {
     let work = dir.parent().expect("the extract sits in work/");
     let frag = |object: &str| vec![work.join(format!("{}.deposit.{object}", source.name))];
-    let written = assemble_both(dir, None, facts, frag)?;
+    let written = assemble_both(dir, None, facts, journal_creators, frag)?;
     let delivered = delivered.unwrap_or_default();
     let head = Arkivuttrekk {
         version: Some("5.0".into()),
@@ -1187,8 +1328,14 @@ fn write_uttrekk(
     vsm: bool,
 ) -> Result<()> {
     let mut xsds = vec!["arkivstruktur.xsd", "metadatakatalog.xsd"];
-    if written.iter().any(|w| w.object == "endringslogg") {
-        xsds.push("endringslogg.xsd");
+    for object in ["endringslogg", "loependeJournal", "offentligJournal"] {
+        if written.iter().any(|w| w.object == object) {
+            xsds.push(match object {
+                "endringslogg" => "endringslogg.xsd",
+                "loependeJournal" => "loependeJournal.xsd",
+                _ => "offentligJournal.xsd",
+            });
+        }
     }
     let digests = schemas.copy_into(Version::V5_0, &xsds, dir)?;
     head.files = written.into_iter().map(|w| DataFile::noark(w.object, w.sha256, w.occurrences, &digests)).collect();
