@@ -520,6 +520,6 @@ fn plan_prepared(job: &Job) -> Result<Plan> {
 pub(crate) fn each_source<T: Send>(job: &Job, f: impl Fn(&Source) -> Result<T> + Sync) -> Vec<Result<T>> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = job.source.iter().map(|s| scope.spawn(|| f(s))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        handles.into_iter().map(crate::run::join).collect()
     })
 }

@@ -417,7 +417,7 @@ fn write_all(
     }
     outcome.documents = documents.iter().map(|(to, n)| (folder(*to).to_string(), *n)).collect();
 
-    // The merged extracts: the new arkiv around each source's fragment.
+    let mut merged = Vec::new();
     for to in REWRITTEN {
         let counts = |entity: &str| -> u64 {
             outcome.plan.counts.values().filter_map(|e| e.get(entity)).map(|c| c.count(to)).sum()
@@ -449,63 +449,43 @@ fn write_all(
             kassasjon: flags.get(&(to, "kassasjon")).copied().unwrap_or(0),
             period,
         };
-        assemble_merged(job, schemas, partial, to, &facts)?;
+        merged.push((to, facts));
+    }
+
+    // The merged parts and the deposit packages are independent: made at once.
+    let work = &work;
+    let (assembled, deposited) = std::thread::scope(|scope| {
+        let merged: Vec<_> = merged
+            .iter()
+            .map(|(to, facts)| scope.spawn(move || assemble_merged(job, schemas, partial, *to, facts)))
+            .collect();
+        let deposits: Vec<_> = job
+            .source
+            .iter()
+            .zip(uttrekk)
+            .zip(source_journals.iter().zip(&periods))
+            .map(|((source, uttrekk), ((journals, creators, _), period))| {
+                let plan = &outcome.plan;
+                scope.spawn(move || {
+                    deposit(job, schemas, plan, partial, work, source, uttrekk, journals, creators, period)
+                })
+            })
+            .collect();
+        let assembled: Vec<Result<()>> = merged.into_iter().map(join).collect();
+        let deposited: Vec<Result<Option<(PathBuf, String)>>> = deposits.into_iter().map(join).collect();
+        (assembled, deposited)
+    });
+    for result in assembled {
+        result?;
+    }
+    for (source, made) in job.source.iter().zip(deposited) {
+        if let Some(made) = made? {
+            outcome.packages.insert(source.name.clone(), made);
+        }
     }
 
     if let Some(step) = &job.wash {
         outcome.wash = Some(wash(step, partial)?);
-    }
-
-    // The deposit packages, one per source, in the job's order.
-    for (index, (source, uttrekk)) in job.source.iter().zip(uttrekk).enumerate() {
-        let extract = work.join(format!("deposit-{}", source.name));
-        let to = Destination::Deposit;
-        let c = &outcome.plan.counts[&source.name];
-        if c.values().all(|c| c.deposited == 0) {
-            continue;
-        }
-        if source.kind == "addml" {
-            // A flat-file extract is deposited whole, as delivered: its package copied.
-            let (tar, sha) = crate::flat::deposit_flat(source, &partial.join("deposit").join(&source.name))?;
-            outcome
-                .packages
-                .insert(source.name.clone(), (tar.strip_prefix(partial).unwrap_or(&tar).to_path_buf(), sha));
-            continue;
-        }
-        fs::create_dir_all(&extract).map_err(io_at(&extract))?;
-        let facts = Facts {
-            mapper: c.get("mappe").map_or(0, |c| c.deposited),
-            registreringer: c.get("registrering").map_or(0, |c| c.deposited),
-            endringer: c.get("endring").map_or(0, |c| c.deposited),
-            journals: JOURNALS.map(|j| source_journals[index].0.get(&(to, j)).copied().unwrap_or((0, None))),
-            documents: count_files(&extract.join("DOKUMENT")),
-            skjerming: 0,
-            kassasjon: 0,
-            period: periods[index].get(&to).copied(),
-        };
-        finish_deposit(source, schemas, &extract, uttrekk, &facts, &source_journals[index].1)?;
-        let out = partial.join("deposit").join(&source.name);
-        fs::create_dir_all(&out).map_err(io_at(&out))?;
-        let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
-        let options = samla_package::package::Options {
-            out: out.clone(),
-            uuid: Some(
-                uuid::Uuid::new_v5(
-                    &crate::plan::NAMESPACE,
-                    format!("{}\u{1f}{}", job.job.name, source.name).as_bytes(),
-                )
-                .to_string(),
-            ),
-            package_type: samla_package::mets::PackageType::Sip,
-            metadata: samla_package::metadata::Metadata::default(),
-            source_date_epoch: Some(days_from_civil(as_of) * 86_400),
-            allow_errors: false,
-            schemas: schemas.clone(),
-            format: samla_package::package::Format::Dias,
-        };
-        let made = samla_package::package::package(&extract, &options, &mut |_, _| {})?;
-        let tar = made.tar.strip_prefix(partial).unwrap_or(&made.tar).to_path_buf();
-        outcome.packages.insert(source.name.clone(), (tar, made.sha256));
     }
 
     // Ledger and crosswalk: the sources' parts in the job's order.
@@ -531,7 +511,7 @@ fn write_all(
         }
         sync(w, &path)?;
     }
-    fs::remove_dir_all(&work).map_err(io_at(&work))?;
+    fs::remove_dir_all(work).map_err(io_at(work))?;
     for to in [Destination::Close, Destination::Deposit] {
         // An empty part is not written.
         let dir = partial.join(folder(to));
@@ -646,6 +626,65 @@ fn days_from_civil(d: Date) -> i64 {
     let doy = (153 * m + 2) / 5 + i64::from(d.day) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// The deposit package of one source: its deposit extract finished and packaged (or, for
+/// a flat-file source, its package copied); `None` if nothing of it is deposited.
+#[allow(clippy::too_many_arguments)]
+fn deposit(
+    job: &Job,
+    schemas: &SchemaDir,
+    plan: &Plan,
+    partial: &Path,
+    work: &Path,
+    source: &Source,
+    uttrekk: Option<Arkivuttrekk>,
+    journals: &JournalCounts,
+    creators: &[Element],
+    period: &BTreeMap<Destination, (Date, Date)>,
+) -> Result<Option<(PathBuf, String)>> {
+    let extract = work.join(format!("deposit-{}", source.name));
+    let to = Destination::Deposit;
+    let c = &plan.counts[&source.name];
+    if c.values().all(|c| c.deposited == 0) {
+        return Ok(None);
+    }
+    if source.kind == "addml" {
+        // A flat-file extract is deposited whole, as delivered: its package copied.
+        let (tar, sha) = crate::flat::deposit_flat(source, &partial.join("deposit").join(&source.name))?;
+        return Ok(Some((tar.strip_prefix(partial).unwrap_or(&tar).to_path_buf(), sha)));
+    }
+    fs::create_dir_all(&extract).map_err(io_at(&extract))?;
+    let facts = Facts {
+        mapper: c.get("mappe").map_or(0, |c| c.deposited),
+        registreringer: c.get("registrering").map_or(0, |c| c.deposited),
+        endringer: c.get("endring").map_or(0, |c| c.deposited),
+        journals: JOURNALS.map(|j| journals.get(&(to, j)).copied().unwrap_or((0, None))),
+        documents: count_files(&extract.join("DOKUMENT")),
+        skjerming: 0,
+        kassasjon: 0,
+        period: period.get(&to).copied(),
+    };
+    finish_deposit(source, schemas, &extract, uttrekk, &facts, creators)?;
+    let out = partial.join("deposit").join(&source.name);
+    fs::create_dir_all(&out).map_err(io_at(&out))?;
+    let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
+    let options = samla_package::package::Options {
+        out: out.clone(),
+        uuid: Some(
+            uuid::Uuid::new_v5(&crate::plan::NAMESPACE, format!("{}\u{1f}{}", job.job.name, source.name).as_bytes())
+                .to_string(),
+        ),
+        package_type: samla_package::mets::PackageType::Sip,
+        metadata: samla_package::metadata::Metadata::default(),
+        source_date_epoch: Some(days_from_civil(as_of) * 86_400),
+        allow_errors: false,
+        schemas: schemas.clone(),
+        format: samla_package::package::Format::Dias,
+    };
+    let made = samla_package::package::package(&extract, &options, &mut |_, _| {})?;
+    let tar = made.tar.strip_prefix(partial).unwrap_or(&made.tar).to_path_buf();
+    Ok(Some((tar, made.sha256)))
 }
 
 /// What arkivuttrekk.xml states about an extract samla made.
@@ -792,6 +831,11 @@ fn route_follower(
         sync(f, &path)?;
     }
     Ok(())
+}
+
+/// Joins a scoped thread, passing its panic on.
+pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 fn entity_is_container(entity: &str) -> bool {
