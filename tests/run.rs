@@ -272,6 +272,46 @@ fn an_unmapped_code_or_a_floor_stops_the_run_and_names_what() {
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("oppegaard: mappe ") && stderr.contains("last 10 years"), "{stderr}");
 
+    // Organisation units with dates: Ski's planning unit is renamed from 2017; before
+    // that no rule covers it, so the run stops and names it.
+    let original = fs::read_to_string(dir.path().join("ski/arkivstruktur.xml")).unwrap();
+    let units: BTreeSet<&str> = values(&original, "administrativEnhet").into_iter().collect();
+    let mut rules = String::new();
+    for unit in &units {
+        let dates = if *unit == "Plan, bygg og geodata" { "valid_from = \"2017-01-01\"\n" } else { "" };
+        rules.push_str(&format!("[[enhet]]\nsource = \"ski\"\nfrom = {unit:?}\nto = \"NF {unit}\"\n{dates}\n"));
+    }
+    let with_units = text.replace("# Code lists", &format!("{rules}# Code lists"));
+    fs::write(&job, &with_units).unwrap();
+    let o = run(&job);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("unmapped administrativEnhet `Plan, bygg og geodata` from ski"), "{stderr}");
+    let earlier = "[[enhet]]\nsource = \"ski\"\nfrom = \"Plan, bygg og geodata\"\nto = \"Plan og bygg\"\nvalid_to = \"2016-12-31\"\n\n";
+    fs::write(&job, with_units.replace("# Code lists", &format!("{earlier}# Code lists"))).unwrap();
+    let o = run(&job);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ledger = fs::read_to_string(dir.path().join("nordre-follo/ledger.csv")).unwrap();
+    for new in ["NF Plan, bygg og geodata", "Plan og bygg", "NF Skole"] {
+        assert!(ledger.contains(&format!(",administrativEnhet,")) && ledger.contains(new), "{new}: {ledger}");
+    }
+    assert!(ledger.contains("enhet: Plan, bygg og geodata → Plan og bygg (… – 2016-12-31)"), "{ledger}");
+
+    // Kommunenummer through SSB's Klass 131 changes, the chain followed.
+    fs::write(dir.path().join("klass131.csv"), "oldCode,newCode\n0213,3020\n3020,3207\n").unwrap();
+    let xml = dir.path().join("ski/arkivstruktur.xml");
+    let at = original.rfind("</mappeID>").unwrap() + "</mappeID>".len();
+    fs::write(&xml, format!("{}<kommunenummer>0213</kommunenummer>{}", &original[..at], &original[at..])).unwrap();
+    let klass = "[kommunenummer]\nklass131 = \"klass131.csv\"\n\n";
+    fs::write(&job, with_units.replace("# Code lists", &format!("{earlier}{klass}# Code lists"))).unwrap();
+    let o = run(&job);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ledger = fs::read_to_string(dir.path().join("nordre-follo/ledger.csv")).unwrap();
+    assert!(ledger.contains(",kommunenummer,0213,3207,klass131: 0213 → 3020 → 3207"), "{ledger}");
+    let merged = fs::read_to_string(dir.path().join("nordre-follo/migration/arkivstruktur.xml")).unwrap();
+    assert!(merged.contains("<kommunenummer>3207</kommunenummer>"));
+    fs::write(&xml, &original).unwrap();
+
     // Closing the startlån folders: in 2012 some of their people were under 18, and the
     // job calls F47 a child welfare class; the byggesaker (L) are protected by the job.
     let closing = text

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use samla_noark5::model::Date;
+
 /// A commented example: Ski and Oppegård merge into Nordre Follo (`samla run --example-job`).
 pub const EXAMPLE: &str = r#"# samla run: Ski (0213) and Oppegård (0217) become Nordre Follo (3207).
 # Paths are relative to this file. Reviewed by: ____  Date: ____
@@ -55,6 +57,18 @@ unmapped = "reject"
 # Routing: the first rule that matches a mappe decides; a mappe no rule matches is
 # converted. Whatever the rules say, open cases and mapper with a registrering in the
 # last 10 years stay in active access: a rule that would send one away fails the run.
+# Organisation units (optional), with dates of validity (by saksdato, else journaldato).
+# Once a source has a rule, each of its administrativEnhet values must be mapped.
+# [[enhet]]
+# source = "ski"
+# from = "Plan, bygg og geodata"
+# to = "Plan, miljø og teknikk"
+# valid_from = "2015-01-01"
+#
+# Kommunenummer fields follow SSB's Klass 131 changes (CSV with oldCode, newCode).
+# [kommunenummer]
+# klass131 = "klass131-endringer.csv"
+
 # Washing (optional): a `samla wash` job whose snapshots the merged extract's parties
 # are washed against once it is written.
 # [wash]
@@ -99,6 +113,59 @@ pub struct Job {
     pub floors: Floors,
     /// Washing the merged extract's parties against the register snapshots.
     pub wash: Option<WashStep>,
+    /// Old organisation units into the new organisation, with dates of validity.
+    #[serde(default)]
+    pub enhet: Vec<Enhet>,
+    /// Kommunenummer fields follow SSB's Klass 131 changes.
+    pub kommunenummer: Option<Kommunenummer>,
+}
+
+/// An organisation unit mapping: `administrativEnhet` `from` becomes `to` for units
+/// dated (saksdato, else journaldato) within the validity. Once a source has a rule, each
+/// of its administrativEnhet values must be mapped, or it is an unmapped value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enhet {
+    /// The source the rule is for; every source when left out.
+    pub source: Option<String>,
+    /// The old unit's name.
+    pub from: String,
+    /// The new unit's name.
+    pub to: String,
+    /// First date the mapping holds (`YYYY-MM-DD`); open when left out.
+    pub valid_from: Option<String>,
+    /// Last date the mapping holds; open when left out.
+    pub valid_to: Option<String>,
+}
+
+/// Kommunenummer through SSB's Klass 131 change table (a CSV with oldCode and newCode,
+/// as `samla wash` reads it): chains are followed (0213 → 3020 → 3207); a split is
+/// reported, not guessed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kommunenummer {
+    /// The change table.
+    pub klass131: PathBuf,
+}
+
+impl Job {
+    /// Whether organisation unit rules apply to `source`.
+    pub fn maps_enhet(&self, source: &str) -> bool {
+        self.enhet.iter().any(|e| e.source.as_deref().is_none_or(|s| s == source))
+    }
+
+    /// The rule that maps unit `old` of `source` on `date` (any rule for `old` when the
+    /// unit has no date).
+    pub fn enhet(&self, source: &str, old: &str, date: Option<Date>) -> Option<&Enhet> {
+        self.enhet.iter().find(|e| {
+            e.source.as_deref().is_none_or(|s| s == source)
+                && e.from == old
+                && date.is_none_or(|d| {
+                    e.valid_from.as_deref().and_then(Date::parse).is_none_or(|f| f <= d)
+                        && e.valid_to.as_deref().and_then(Date::parse).is_none_or(|t| d <= t)
+                })
+        })
+    }
 }
 
 /// The washing step: a `samla wash` job (its snapshots and matching) run on the parties
@@ -279,6 +346,20 @@ impl Job {
         if let Some(w) = &mut job.wash {
             w.job = base.join(&w.job);
         }
+        if let Some(k) = &mut job.kommunenummer {
+            k.klass131 = base.join(&k.klass131);
+        }
+        for e in &job.enhet {
+            for date in [&e.valid_from, &e.valid_to].into_iter().flatten() {
+                if Date::parse(date).is_none() {
+                    return Err(JobError(format!(
+                        "{}: [[enhet]] `{}`: `{date}` is not a date (YYYY-MM-DD)",
+                        path.display(),
+                        e.from
+                    )));
+                }
+            }
+        }
         for s in &mut job.source {
             s.path = base.join(&s.path);
             if !matches!(s.kind.as_str(), "noark5" | "noark4" | "addml") {
@@ -295,7 +376,7 @@ impl Job {
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(JobError(format!("{}: two sources are named `{}`", path.display(), w[0])));
         }
-        if samla_noark5::model::Date::parse(&job.job.as_of).is_none() {
+        if Date::parse(&job.job.as_of).is_none() {
             return Err(JobError(format!("{}: as_of `{}` is not a date (YYYY-MM-DD)", path.display(), job.job.as_of)));
         }
         Ok(job)

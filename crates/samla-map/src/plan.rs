@@ -136,7 +136,13 @@ impl Plan {
     pub fn blocking(&self, job: &Job) -> Vec<String> {
         let mut out = Vec::new();
         if job.crosswalk.unmapped == Unmapped::Reject {
-            for u in &self.unmapped {
+            for u in self.unmapped.iter().filter(|u| u.field == "administrativEnhet" && job.maps_enhet(&u.source)) {
+                out.push(format!(
+                    "unmapped administrativEnhet `{}` from {} ({} times, by saksdato or journaldato): add an [[enhet]] rule whose dates cover it, or set unmapped = \"keep-and-flag\"",
+                    u.value, u.source, u.count
+                ));
+            }
+            for u in self.unmapped.iter().filter(|u| !(u.field == "administrativEnhet" && job.maps_enhet(&u.source))) {
                 out.push(format!(
                     "unmapped {} `{}` from {} ({} times): add it to [crosswalk.{}] or set unmapped = \"keep-and-flag\"",
                     u.field, u.value, u.source, u.count, u.field
@@ -321,7 +327,7 @@ pub(crate) fn plan_source<R: std::io::Read>(
             Event::Field(_) => continue,
             Event::Unit(unit) => unit,
         };
-        let flagged = note_codes(job, &unit, &mut p);
+        let flagged = note_codes(job, source, &unit, &mut p);
         if !matches!(unit.kind(), Kind::Mappe(_)) {
             // A registrering directly under a klasse or arkivdel: converted as it is.
             p.counts.entry("registrering").or_default().add(Destination::Convert, 1);
@@ -423,11 +429,23 @@ fn note_gaps(job: &Job, source: &Source, unit: &Element, p: &mut SourcePlan, sin
     Ok(())
 }
 
+/// The date a unit's organisation unit is read on: saksdato, else journaldato.
+pub(crate) fn unit_date(e: &Element) -> Option<Date> {
+    ["saksdato", "journaldato"].iter().find_map(|f| e.value(f)).and_then(|d| Date::parse(d.trim()))
+}
+
 /// Counts the values of the declared crosswalk fields that no crosswalk maps, and notes
 /// document file names; true if the unit holds an unmapped value.
-fn note_codes(job: &Job, unit: &Element, p: &mut SourcePlan) -> bool {
+fn note_codes(job: &Job, source: &Source, unit: &Element, p: &mut SourcePlan) -> bool {
     let mut flagged = false;
+    let enhet = job.maps_enhet(&source.name);
     for e in unit.noark_descendants() {
+        if enhet && let Some(old) = e.value("administrativEnhet") {
+            if job.enhet(&source.name, old.trim(), unit_date(e)).is_none() {
+                *p.unmapped.entry(("administrativEnhet".to_string(), old.trim().to_string())).or_default() += 1;
+                flagged = true;
+            }
+        }
         for field in &e.children {
             let Some(map) = job.crosswalk.fields.get(field.local_name()) else { continue };
             let value = field.text.trim();

@@ -838,6 +838,17 @@ pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
+/// How an organisation unit rule reads in the ledger.
+fn enhet_rule(rule: &crate::job::Enhet) -> String {
+    format!(
+        "enhet: {} → {} ({} – {})",
+        rule.from,
+        rule.to,
+        rule.valid_from.as_deref().unwrap_or("…"),
+        rule.valid_to.as_deref().unwrap_or("…")
+    )
+}
+
 fn entity_is_container(entity: &str) -> bool {
     matches!(entity, "arkiv" | "arkivdel" | "klassifikasjonssystem" | "klasse")
 }
@@ -879,6 +890,8 @@ struct Writers<'a> {
     line: String,
     /// Containers already listed in the crosswalk.
     headers: HashSet<u64>,
+    /// SSB's Klass 131 changes, when the job maps kommunenummer.
+    klass: Option<samla_wash::snapshot::Kommuneendringer>,
 }
 
 struct Finished {
@@ -925,6 +938,10 @@ impl<'a> Writers<'a> {
             done: SourceDone::new(uttrekk),
             line: String::new(),
             headers: HashSet::new(),
+            klass: match &job.kommunenummer {
+                Some(k) => Some(samla_wash::snapshot::load_kommuneendringer(&k.klass131).map_err(wash_error)?),
+                None => None,
+            },
         })
     }
 
@@ -956,6 +973,7 @@ impl<'a> Writers<'a> {
         let entity = e.local_name().to_string();
         let own = e.value("systemID").map(str::to_string);
         let owner = own.as_deref().unwrap_or(owner).to_string();
+        let date = crate::plan::unit_date(e);
         let mut children = std::mem::take(&mut e.children);
         for c in &mut children {
             let qualified = c.name.clone();
@@ -992,6 +1010,34 @@ impl<'a> Writers<'a> {
                         "document placed under DOKUMENT/<source>/",
                     )?;
                     c.text = new;
+                }
+            } else if field == "administrativEnhet" && self.job.maps_enhet(name) {
+                let coverage = self.done.coverage.entry("administrativEnhet".into()).or_default();
+                coverage.0 += 1;
+                if let Some(rule) = self.job.enhet(name, c.text.trim(), date) {
+                    coverage.1 += 1;
+                    let (new, how) = (rule.to.clone(), enhet_rule(rule));
+                    if new != c.text {
+                        self.ledger(&entity, &owner, "administrativEnhet", &c.text.clone(), &new, &how)?;
+                        c.text = new;
+                    }
+                }
+            } else if field == "kommunenummer"
+                && let Some(klass) = &self.klass
+            {
+                match klass.resolve(c.text.trim()) {
+                    samla_wash::snapshot::Kommune::Now(chain) => {
+                        let rule = format!("klass131: {} → {}", c.text.trim(), chain.join(" → "));
+                        let new = chain.last().cloned().unwrap_or_default();
+                        self.ledger(&entity, &owner, "kommunenummer", &c.text.clone(), &new, &rule)?;
+                        c.text = new;
+                    }
+                    samla_wash::snapshot::Kommune::Split(to) => self.done.findings.push(format!(
+                        "{name}: {entity} {owner}: kommunenummer {} was split between {} (Klass 131); kept as it is",
+                        c.text.trim(),
+                        to.join(", ")
+                    )),
+                    samla_wash::snapshot::Kommune::Unchanged => {}
                 }
             } else if let Some(map) = self.job.crosswalk.fields.get(field) {
                 let field = field.to_string();
@@ -1501,7 +1547,13 @@ impl Tables {
                     raw("tittel"),
                     mapped("saksstatus"),
                     raw("saksdato"),
-                    mapped("administrativEnhet"),
+                    if job.maps_enhet(&source.name) {
+                        e.value("administrativEnhet")
+                            .and_then(|v| job.enhet(&source.name, v.trim(), crate::plan::unit_date(e)))
+                            .map(|r| r.to.clone())
+                    } else {
+                        mapped("administrativEnhet")
+                    },
                     raw("saksansvarlig"),
                     klasse.map(|k| {
                         job.crosswalk
