@@ -440,11 +440,12 @@ fn note_codes(job: &Job, source: &Source, unit: &Element, p: &mut SourcePlan) ->
     let mut flagged = false;
     let enhet = job.maps_enhet(&source.name);
     for e in unit.noark_descendants() {
-        if enhet && let Some(old) = e.value("administrativEnhet") {
-            if job.enhet(&source.name, old.trim(), unit_date(e)).is_none() {
-                *p.unmapped.entry(("administrativEnhet".to_string(), old.trim().to_string())).or_default() += 1;
-                flagged = true;
-            }
+        if enhet
+            && let Some(old) = e.value("administrativEnhet")
+            && job.enhet(&source.name, old.trim(), unit_date(e)).is_none()
+        {
+            *p.unmapped.entry(("administrativEnhet".to_string(), old.trim().to_string())).or_default() += 1;
+            flagged = true;
         }
         for field in &e.children {
             let Some(map) = job.crosswalk.fields.get(field.local_name()) else { continue };
