@@ -1,17 +1,21 @@
 //! The conversion job that merges N old municipalities' sources into one dataset.
 //!
-//! This first part reads the job ([`job`]) and plans the run ([`plan`]): every source is
-//! streamed once; each mappe is routed to convert, close or deposit by the job's rules;
-//! the retention floors (open cases, a registrering in the last 10 years) and the
-//! crosswalks (no unmapped value passes silently) are checked; collisions between
-//! sources (mappeID, document file names) are found; and everything is counted so that
-//! `in = converted + closed + deposited + rejected` holds per source and entity type.
-//! Writing the merged dataset comes next.
+//! [`job`] reads the job; [`plan`] streams every source once (the dry run): each mappe is
+//! routed to convert, close or deposit by the job's rules, the retention floors and the
+//! crosswalks are checked, collisions between sources are found, and everything is
+//! counted so that `in = converted + closed + deposited + rejected` holds per source and
+//! entity type. [`run`] does the same pass and writes: the migration extract and the
+//! closed part (re-keyed, references rewritten, provenance), a deposit package per
+//! source, Parquet tables, crosswalk, ledger, gap list and the report ([`report`]),
+//! atomically and the same bytes every time. Noark 4 sources are converted first, ADDML
+//! flat-file sources are routed whole.
 //!
 //! ```no_run
 //! let job = samla_map::job::Job::read(std::path::Path::new("job.toml"))?;
 //! let plan = samla_map::plan::plan(&job)?;
 //! assert!(plan.reconciles());
+//! let done = samla_map::run::run(&job, None)?;
+//! println!("{}", done.out.join("report.html").display());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
