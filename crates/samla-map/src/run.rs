@@ -32,7 +32,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
-use samla_noark5::model::{Date, Kind, NS_LOEPENDE_JOURNAL, NS_OFFENTLIG_JOURNAL, Version};
+use samla_noark5::model::{
+    Date, Kind, NS_ARKIVSTRUKTUR, NS_ENDRINGSLOGG, NS_LOEPENDE_JOURNAL, NS_METADATAKATALOG, NS_OFFENTLIG_JOURNAL,
+    Version, document_root,
+};
 use samla_noark5::schemas::SchemaDir;
 use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::writer::{HashingWriter, XmlWriter};
@@ -43,10 +46,6 @@ use crate::plan::{Plan, Sink, SourcePlan, new_system_id, open_arkivstruktur, pla
 
 /// The namespace of the provenance samla writes into virksomhetsspesifikkeMetadata.
 pub const PROVENANCE_NS: &str = "urn:samla:proveniens:1";
-
-const ARKIVSTRUKTUR_NS: &str = "http://www.arkivverket.no/standarder/noark5/arkivstruktur";
-const ENDRINGSLOGG_NS: &str = "http://www.arkivverket.no/standarder/noark5/endringslogg";
-const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// Fields that hold the systemID of another unit (everything named referanse* in the v5.0
 /// schemas except the file and metadata references).
@@ -614,20 +613,6 @@ fn count_files(dir: &Path) -> u64 {
     entries.flatten().map(|e| if e.file_type().is_ok_and(|t| t.is_dir()) { count_files(&e.path()) } else { 1 }).sum()
 }
 
-/// Days from 1970-01-01 to `d` (proleptic Gregorian).
-fn days_from_civil(d: Date) -> i64 {
-    let (y, m) = if d.month <= 2 {
-        (i64::from(d.year) - 1, i64::from(d.month) + 9)
-    } else {
-        (i64::from(d.year), i64::from(d.month) - 3)
-    };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + i64::from(d.day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The deposit package of one source: its deposit extract finished and packaged (or, for
 /// a flat-file source, its package copied); `None` if nothing of it is deposited.
 #[allow(clippy::too_many_arguments)]
@@ -677,7 +662,7 @@ fn deposit(
         ),
         package_type: samla_package::mets::PackageType::Sip,
         metadata: samla_package::metadata::Metadata::default(),
-        source_date_epoch: Some(days_from_civil(as_of) * 86_400),
+        source_date_epoch: Some(as_of.to_days() * 86_400),
         allow_errors: false,
         schemas: schemas.clone(),
         format: samla_package::package::Format::Dias,
@@ -1274,14 +1259,6 @@ fn fragments(work: &Path, job: &Job, to: Destination, object: &str) -> Vec<PathB
     job.source.iter().map(|s| work.join(format!("{}.{}.{object}", s.name, folder(to)))).filter(|p| p.exists()).collect()
 }
 
-fn root(name: &str, ns: &str, xsd: &str) -> Element {
-    let mut e = Element::new(name);
-    e.set_attr("xmlns", ns);
-    e.set_attr("xmlns:xsi", XSI_NS);
-    e.set_attr("xsi:schemaLocation", format!("{ns} {xsd}"));
-    e
-}
-
 /// arkivstruktur.xml (inside `arkiv`, or a whole document of its own when `None`) and,
 /// if there are endringer, endringslogg.xml, from the fragments `fragments(object)` gives.
 fn assemble_both(
@@ -1300,7 +1277,7 @@ fn assemble_both(
         ],
     }];
     if facts.endringer > 0 {
-        let root = root("endringslogg", ENDRINGSLOGG_NS, "endringslogg.xsd");
+        let root = document_root("endringslogg", NS_ENDRINGSLOGG, "endringslogg.xsd");
         written.push(Written {
             object: "endringslogg",
             sha256: assemble(dir, "endringslogg", Some(&root), &fragments("endringslogg"))?,
@@ -1310,7 +1287,7 @@ fn assemble_both(
     for (object, (count, span)) in JOURNALS.into_iter().zip(facts.journals) {
         let Some((first, last)) = span.filter(|_| count > 0) else { continue };
         let ns = if object == "loependeJournal" { NS_LOEPENDE_JOURNAL } else { NS_OFFENTLIG_JOURNAL };
-        let mut root = root(object, ns, &format!("{object}.xsd"));
+        let mut root = document_root(object, ns, &format!("{object}.xsd"));
         let mut head = Element::new("journalhode");
         head.push_field("journalStartDato", first.to_string())
             .push_field("journalSluttDato", last.to_string())
@@ -1337,8 +1314,8 @@ fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destinati
     let work = partial.join("work");
     let dir = partial.join(folder(to));
     let t = &job.target;
-    let mut arkiv = root("arkiv", ARKIVSTRUKTUR_NS, "arkivstruktur.xsd");
-    arkiv.set_attr("xmlns:n5mdk", "http://www.arkivverket.no/standarder/noark5/metadatakatalog");
+    let mut arkiv = document_root("arkiv", NS_ARKIVSTRUKTUR, "arkivstruktur.xsd");
+    arkiv.set_attr("xmlns:n5mdk", NS_METADATAKATALOG);
     let part = if to == Destination::Convert { "migreringsuttrekk" } else { "lukket del" };
     let at = format!("{}T00:00:00+01:00", job.job.as_of);
     let names: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
@@ -1668,14 +1645,6 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn days_from_civil_counts_from_1970() {
-        assert_eq!(days_from_civil(Date { year: 1970, month: 1, day: 1 }), 0);
-        assert_eq!(days_from_civil(Date { year: 2000, month: 3, day: 1 }), 11_017);
-        // `date -d 2026-11-22Z +%s` / 86400
-        assert_eq!(days_from_civil(Date { year: 2026, month: 11, day: 22 }), 20_779);
-    }
 
     #[test]
     fn csv_cells_with_commas_and_quotes_are_quoted() {

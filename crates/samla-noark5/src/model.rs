@@ -21,6 +21,22 @@ pub const NS_ENDRINGSLOGG: &str = "http://www.arkivverket.no/standarder/noark5/e
 /// Namespace of XML Schema instances (`xsi:type`).
 pub const NS_XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
+/// The root element of a Noark 5 file: its namespace, the xsi namespace and the schema
+/// location `<ns> <xsd>`, in that order.
+///
+/// ```
+/// use samla_noark5::model::{NS_ENDRINGSLOGG, document_root};
+/// let root = document_root("endringslogg", NS_ENDRINGSLOGG, "endringslogg.xsd");
+/// assert_eq!(root.attr("xsi:schemaLocation"), Some("http://www.arkivverket.no/standarder/noark5/endringslogg endringslogg.xsd"));
+/// ```
+pub fn document_root(name: &str, ns: &str, xsd: &str) -> Element {
+    let mut e = Element::new(name);
+    e.set_attr("xmlns", ns);
+    e.set_attr("xmlns:xsi", NS_XSI);
+    e.set_attr("xsi:schemaLocation", format!("{ns} {xsd}"));
+    e
+}
+
 /// The Noark 5 version of an extract. All use the same namespaces; the version sits in
 /// arkivuttrekk.xml (`info/type/version`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -363,6 +379,9 @@ mod tests {
         }
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::parse("2020-01-01").unwrap().to_days(), 18262);
+        // `date -d 2026-11-22Z +%s` / 86400
+        assert_eq!(Date::parse("2000-03-01").unwrap().to_days(), 11_017);
+        assert_eq!(Date::parse("2026-11-22").unwrap().to_days(), 20_779);
     }
 
     #[test]
