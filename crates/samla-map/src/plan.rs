@@ -164,6 +164,17 @@ impl Plan {
     }
 }
 
+/// A first and a last date.
+pub(crate) type Span = (Date, Date);
+
+/// The smallest span that holds both (either may be missing).
+pub(crate) fn widen(a: Option<Span>, b: Option<Span>) -> Option<Span> {
+    match (a, b) {
+        (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Facts about one mappe that routing needs.
 pub(crate) struct MappeFacts {
     pub klasse_id: Option<String>,
@@ -172,14 +183,14 @@ pub(crate) struct MappeFacts {
     pub system_id: String,
     pub mappe_id: String,
     pub saksstatus: String,
-    pub first_registration: Option<Date>,
-    pub last_registration: Option<Date>,
+    /// The first and last registrering date.
+    pub registrations: Option<Span>,
     pub registreringer: u64,
     pub dokumentbeskrivelser: u64,
 }
 
 pub(crate) fn facts(unit: &Element, klasse_id: Option<&str>) -> MappeFacts {
-    let (mut first, mut last): (Option<Date>, Option<Date>) = (None, None);
+    let mut registrations = None;
     let (mut registreringer, mut dokumentbeskrivelser) = (0, 0);
     let mut youngest = None;
     // A person is any fødselsnummer (checked) anywhere in the mappe, business-specific
@@ -202,11 +213,7 @@ pub(crate) fn facts(unit: &Element, klasse_id: Option<&str>) -> MappeFacts {
                 let date = ["journaldato", "registreringsdato", "opprettetDato"]
                     .iter()
                     .find_map(|f| e.value(f).and_then(Date::parse));
-                last = last.max(date);
-                first = match (first, date) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                registrations = widen(registrations, date.map(|d| (d, d)));
             }
             Kind::Dokumentbeskrivelse => dokumentbeskrivelser += 1,
             _ => {}
@@ -218,8 +225,7 @@ pub(crate) fn facts(unit: &Element, klasse_id: Option<&str>) -> MappeFacts {
         system_id: unit.value("systemID").unwrap_or_default().to_string(),
         mappe_id: unit.value("mappeID").unwrap_or_default().to_string(),
         saksstatus: unit.value("saksstatus").unwrap_or_default().to_string(),
-        first_registration: first,
-        last_registration: last,
+        registrations,
         registreringer,
         dokumentbeskrivelser,
     }
@@ -233,7 +239,7 @@ fn matches(c: &Condition, source: &str, f: &MappeFacts, adult_born_before: Date)
         && c.last_registration_before
             .as_deref()
             .and_then(Date::parse)
-            .is_none_or(|before| f.last_registration.is_some_and(|d| d < before))
+            .is_none_or(|before| f.registrations.is_some_and(|(_, last)| last < before))
 }
 
 /// What the pass over one source found.
@@ -246,7 +252,7 @@ pub(crate) struct SourcePlan {
     pub mappe_ids: HashSet<String>,
     pub file_names: HashSet<String>,
     /// First and last registrering date of what went to each destination.
-    pub period: BTreeMap<Destination, (Date, Date)>,
+    pub period: BTreeMap<Destination, Span>,
     /// Harmonisation gaps per `entity.field`.
     pub gaps: BTreeMap<String, u64>,
 }
@@ -345,7 +351,7 @@ pub(crate) fn plan_source<R: std::io::Read>(
             note_gaps(job, source, &unit, &mut p, sink)?;
         } else {
             let open = !matches!(f.saksstatus.as_str(), "Avsluttet" | "Utgår" | "");
-            let recent = f.last_registration.is_some_and(|d| d >= ten_years_ago);
+            let recent = f.registrations.is_some_and(|(_, last)| last >= ten_years_ago);
             let child = f.youngest.is_some_and(|born| born > adult_born_before)
                 && f.klasse_id
                     .as_ref()
@@ -371,9 +377,8 @@ pub(crate) fn plan_source<R: std::io::Read>(
         p.counts.entry("mappe").or_default().add(to, 1);
         p.counts.entry("registrering").or_default().add(to, f.registreringer);
         p.counts.entry("dokumentbeskrivelse").or_default().add(to, f.dokumentbeskrivelser);
-        if let (Some(first), Some(last)) = (f.first_registration, f.last_registration) {
-            let span = p.period.entry(to).or_insert((first, last));
-            *span = (span.0.min(first), span.1.max(last));
+        if let Some(span) = widen(p.period.get(&to).copied(), f.registrations) {
+            p.period.insert(to, span);
         }
         if !f.mappe_id.is_empty() && !p.mappe_ids.contains(&f.mappe_id) {
             p.mappe_ids.insert(f.mappe_id);

@@ -42,7 +42,7 @@ use samla_noark5::writer::{HashingWriter, XmlWriter};
 use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
 
 use crate::job::{Destination, Job, Source};
-use crate::plan::{Plan, Sink, SourcePlan, new_system_id, open_arkivstruktur, plan_source};
+use crate::plan::{Plan, Sink, SourcePlan, Span, new_system_id, open_arkivstruktur, plan_source, widen};
 
 /// The namespace of the provenance samla writes into virksomhetsspesifikkeMetadata.
 pub const PROVENANCE_NS: &str = "urn:samla:proveniens:1";
@@ -398,15 +398,12 @@ fn write_all(
         for (key, (n, span)) in d.journals {
             let entry = journals.entry(key).or_insert((0, None));
             entry.0 += n;
-            entry.1 = match (entry.1, span) {
-                (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-                (x, y) => x.or(y),
-            };
+            entry.1 = widen(entry.1, span);
         }
         uttrekk.push(d.uttrekk);
         sources.push((source.name.clone(), d.plan));
     }
-    let periods: Vec<BTreeMap<Destination, (Date, Date)>> = sources.iter().map(|(_, p)| p.period.clone()).collect();
+    let periods: Vec<BTreeMap<Destination, Span>> = sources.iter().map(|(_, p)| p.period.clone()).collect();
     outcome.plan = Plan::combine(sources);
     prepared.apply(&mut outcome.plan);
     outcome.findings.extend(prepared.findings.iter().cloned());
@@ -421,10 +418,7 @@ fn write_all(
         let counts = |entity: &str| -> u64 {
             outcome.plan.counts.values().filter_map(|e| e.get(entity)).map(|c| c.count(to)).sum()
         };
-        let period = periods
-            .iter()
-            .filter_map(|p| p.get(&to))
-            .fold(None, |acc: Option<(Date, Date)>, &(a, b)| Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b)))));
+        let period = periods.iter().filter_map(|p| p.get(&to)).fold(None, |acc, &span| widen(acc, Some(span)));
         let facts = Facts {
             mapper: counts("mappe"),
             registreringer: counts("registrering"),
@@ -626,7 +620,7 @@ fn deposit(
     uttrekk: Option<Arkivuttrekk>,
     journals: &JournalCounts,
     creators: &[Element],
-    period: &BTreeMap<Destination, (Date, Date)>,
+    period: &BTreeMap<Destination, Span>,
 ) -> Result<Option<(PathBuf, String)>> {
     let extract = work.join(format!("deposit-{}", source.name));
     let to = Destination::Deposit;
@@ -679,11 +673,11 @@ struct Facts {
     registreringer: u64,
     endringer: u64,
     /// loependeJournal and offentligJournal: entries, first and last journaldato.
-    journals: [(u64, Option<(Date, Date)>); 2],
+    journals: [(u64, Option<Span>); 2],
     documents: u64,
     skjerming: u64,
     kassasjon: u64,
-    period: Option<(Date, Date)>,
+    period: Option<Span>,
 }
 
 /// One source's pass: arkivstruktur.xml, then endringslogg.xml.
@@ -798,10 +792,7 @@ fn route_follower(
             let date = unit.child("journalpost").and_then(|jp| jp.value("journaldato")).and_then(Date::parse);
             let entry = done.journals.entry((to, follower.object)).or_insert((0, None));
             entry.0 += 1;
-            entry.1 = match (entry.1, date) {
-                (Some((a, b)), Some(d)) => Some((a.min(d), b.max(d))),
-                (span, d) => span.or(d.map(|d| (d, d))),
-            };
+            entry.1 = widen(entry.1, date.map(|d| (d, d)));
         }
         if to != Destination::Deposit
             && let Some(r) = reference_mut(&mut unit, follower.reference)
@@ -1304,7 +1295,7 @@ fn assemble_both(
 }
 
 /// Per destination and journal: entries, and their first and last journaldato.
-type JournalCounts = BTreeMap<(Destination, &'static str), (u64, Option<(Date, Date)>)>;
+type JournalCounts = BTreeMap<(Destination, &'static str), (u64, Option<Span>)>;
 
 /// The journals an extract may carry.
 const JOURNALS: [&str; 2] = ["loependeJournal", "offentligJournal"];
