@@ -344,21 +344,6 @@ fn write_all(
     fingerprint: &str,
 ) -> std::result::Result<Outcome, RunError> {
     let job = &prepared.job;
-    for source in job.source.iter().filter(|s| s.kind == "noark5") {
-        let extract = Extract::open(&source.path)?;
-        if let Some(v) = extract.find("arkivuttrekk.xml").and_then(|n| {
-            Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok()?.version.filter(|v| v.as_str() != "5.0")
-        }) {
-            return Err(RunError::Io(
-                Error::new(
-                    ErrorKind::Content,
-                    source.path.display().to_string(),
-                    format!("source `{}` is Noark 5 v{v}; samla run merges v5.0 extracts", source.name),
-                )
-                .with_hint("convert the extract to v5.0 first"),
-            ));
-        }
-    }
     let work = partial.join("work");
     for dir in [&work, &partial.join("migration"), &partial.join("closed"), &partial.join("deposit")] {
         fs::create_dir_all(dir).map_err(io_at(dir))?;
@@ -896,6 +881,14 @@ impl<'a> Writers<'a> {
         let (gaps, gaps_path) = create("gaps.csv")?;
         let uttrekk =
             extract.find("arkivuttrekk.xml").and_then(|n| Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok());
+        if let Some(v) = uttrekk.as_ref().and_then(|u| u.version.as_deref()).filter(|v| *v != "5.0") {
+            return Err(Error::new(
+                ErrorKind::Content,
+                source.path.display().to_string(),
+                format!("source `{}` is Noark 5 v{v}; samla run merges v5.0 extracts", source.name),
+            )
+            .with_hint("convert the extract to v5.0 first"));
+        }
         Ok(Writers {
             job,
             source,
