@@ -796,7 +796,7 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
     if let Ok(jakt) = std::fs::canonicalize(jakt) {
         let source = format!(
             "[[source]]\nname = \"jakt\"\nkind = \"addml\"\npath = {}\nkommunenummer = \"0217\"\n\n# Code lists",
-            toml_string(&jakt.display().to_string())
+            samla_map::job::toml_string(&jakt.display().to_string())
         );
         text = text.replacen("# Code lists", &source, 1);
     }
@@ -983,11 +983,6 @@ fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode
     }
     println!("  report: {}", outcome.out.join("report.html").display());
     if outcome.plan.reconciles() { ExitCode::SUCCESS } else { ExitCode::from(1) }
-}
-
-/// `s` as a TOML basic string.
-fn toml_string(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// The reconciliation of a plan or a run, a line per source and entity.

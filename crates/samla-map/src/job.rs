@@ -312,6 +312,18 @@ pub struct Condition {
     pub persons_of_age: Option<bool>,
 }
 
+/// `s` as a TOML string, quoted and escaped, for writing jobs.
+///
+/// ```
+/// let path = r#"C:\jobb "Ski""#;
+/// let line = format!("path = {}", samla_map::job::toml_string(path));
+/// let table: toml::Table = toml::from_str(&line).unwrap();
+/// assert_eq!(table["path"].as_str(), Some(path));
+/// ```
+pub fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
 /// A job that cannot be read: where and what.
 #[derive(Debug)]
 pub struct JobError(pub String);

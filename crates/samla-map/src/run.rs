@@ -528,7 +528,7 @@ fn wash_error(e: samla_wash::Error) -> Error {
 fn wash(step: &crate::job::WashStep, partial: &Path) -> Result<samla_wash::report::Report> {
     let text = fs::read_to_string(&step.job).map_err(io_at(&step.job))?;
     let migration = fs::canonicalize(partial.join("migration")).map_err(io_at(partial))?;
-    let input = toml::Value::String(migration.display().to_string());
+    let input = crate::job::toml_string(&migration.display().to_string());
     let text = format!("{text}\n[[input]]\nname = \"parter\"\npath = {input}\nentity = \"person\"\n");
     let mut job = samla_wash::job::Job::parse(&step.job, &text).map_err(wash_error)?;
     job.job.out = partial.join("wash");
