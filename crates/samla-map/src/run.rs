@@ -305,7 +305,6 @@ pub(crate) struct SourceDone {
     /// Per destination: how many skjerming and kassasjon elements it got.
     skjerming: BTreeMap<Destination, u64>,
     kassasjon: BTreeMap<Destination, u64>,
-    endringer: BTreeMap<Destination, u64>,
     /// Per destination and journal: entries, first and last journaldato.
     journals: JournalCounts,
     /// The arkivskaper elements of the source's journal head.
@@ -326,7 +325,6 @@ impl SourceDone {
             documents: BTreeMap::new(),
             skjerming: BTreeMap::new(),
             kassasjon: BTreeMap::new(),
-            endringer: BTreeMap::new(),
             journals: BTreeMap::new(),
             journal_creators: Vec::new(),
             has_journal: [false; 2],
@@ -354,7 +352,6 @@ fn write_all(
     let mut outcome = Outcome::empty(partial.to_path_buf(), Plan::default());
     let mut documents: BTreeMap<Destination, u64> = BTreeMap::new();
     let mut flags: BTreeMap<(Destination, &str), u64> = BTreeMap::new();
-    let mut endringer: BTreeMap<Destination, u64> = BTreeMap::new();
     let mut journals: JournalCounts = BTreeMap::new();
     let mut source_journals = Vec::new();
     let mut uttrekk = Vec::new();
@@ -375,9 +372,6 @@ fn write_all(
         }
         for (to, n) in d.kassasjon {
             *flags.entry((to, "kassasjon")).or_default() += n;
-        }
-        for (to, n) in d.endringer {
-            *endringer.entry(to).or_default() += n;
         }
         source_journals.push((d.journals.clone(), d.journal_creators.clone(), d.has_journal));
         for (key, (n, span)) in d.journals {
@@ -407,7 +401,7 @@ fn write_all(
         let facts = Facts {
             mapper: counts("mappe"),
             registreringer: counts("registrering"),
-            endringer: endringer.get(&to).copied().unwrap_or(0),
+            endringer: counts("endring"),
             // A merged journal only when every source with registreringer here has it:
             // a journal of some of them would not match arkivstruktur.xml.
             journals: std::array::from_fn(|i| {
@@ -772,7 +766,6 @@ fn route_follower(
         };
         if endring {
             done.plan.counts.entry("endring").or_default().add(to, 1);
-            *done.endringer.entry(to).or_default() += 1;
         } else {
             let date = unit.child("journalpost").and_then(|jp| jp.value("journaldato")).and_then(Date::parse);
             let entry = done.journals.entry((to, follower.object)).or_insert((0, None));
@@ -808,10 +801,6 @@ fn enhet_rule(rule: &crate::job::Enhet) -> String {
         rule.valid_from.as_deref().unwrap_or("…"),
         rule.valid_to.as_deref().unwrap_or("…")
     )
-}
-
-fn entity_is_container(entity: &str) -> bool {
-    matches!(entity, "arkiv" | "arkivdel" | "klassifikasjonssystem" | "klasse")
 }
 
 fn id_hash(id: &str) -> u64 {
@@ -949,7 +938,9 @@ impl<'a> Writers<'a> {
             let field = samla_noark5::element::local_name(&qualified);
             if field == "systemID" {
                 let new = new_system_id(name, c.text.trim());
-                if entity_is_container(&entity) && !self.headers.insert(id_hash(c.text.trim())) {
+                if Split::ARKIVSTRUKTUR.containers.contains(&entity.as_str())
+                    && !self.headers.insert(id_hash(c.text.trim()))
+                {
                     // A container opened again in another destination: listed once.
                     c.text = new;
                     continue;
