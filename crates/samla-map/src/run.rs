@@ -346,7 +346,12 @@ fn write_all(
     for dir in [&work, &partial.join("migration"), &partial.join("closed"), &partial.join("deposit")] {
         fs::create_dir_all(dir).map_err(io_at(dir))?;
     }
-    let done = crate::plan::each_source(job, |s| convert_source(job, s, partial));
+    // Read once for all sources.
+    let klass = match &job.kommunenummer {
+        Some(k) => Some(samla_wash::snapshot::load_kommuneendringer(&k.klass131).map_err(wash_error)?),
+        None => None,
+    };
+    let done = crate::plan::each_source(job, |s| convert_source(job, s, partial, klass.as_ref()));
     let done: Vec<SourceDone> = done.into_iter().collect::<Result<_>>()?;
     let mut sources = Vec::new();
     let mut outcome = Outcome::empty(partial.to_path_buf(), Plan::default());
@@ -659,24 +664,28 @@ struct Facts {
     period: Option<Span>,
 }
 
-/// One source's pass: arkivstruktur.xml, then endringslogg.xml.
-fn convert_source(job: &Job, source: &Source, partial: &Path) -> Result<SourceDone> {
+/// One source's pass: arkivstruktur.xml, then the endringslogg and the journals.
+fn convert_source(
+    job: &Job,
+    source: &Source,
+    partial: &Path,
+    klass: Option<&samla_wash::snapshot::Kommuneendringer>,
+) -> Result<SourceDone> {
     if source.kind == "addml" {
         return crate::flat::convert_flat(job, source, partial);
     }
     let work = partial.join("work");
     let (extract, mut reader) = open_arkivstruktur(source)?;
-    let mut sink = Writers::new(job, source, &extract, partial)?;
+    let mut sink = Writers::new(job, source, &extract, partial, klass)?;
     let plan = plan_source(job, source, &mut reader, &mut sink)?;
     drop(reader);
-    let mut done = sink.finish(plan)?;
+    let (mut done, ids) = sink.finish(plan)?;
     // The endringslogg and the journals follow their units.
-    let ids = done.ids.take().unwrap_or_default();
     for follower in &FOLLOWERS {
         let Some(name) = extract.find(&format!("{}.xml", follower.object)).map(str::to_string) else { continue };
-        route_follower(&extract, &name, follower, source, &ids, &work, &mut done.source)?;
+        route_follower(&extract, &name, follower, source, &ids, &work, &mut done)?;
     }
-    Ok(done.source)
+    Ok(done)
 }
 
 /// A file whose units follow arkivstruktur's: each goes where the unit it names went.
@@ -841,16 +850,17 @@ struct Writers<'a> {
     /// Containers already listed in the crosswalk.
     headers: HashSet<u64>,
     /// SSB's Klass 131 changes, when the job maps kommunenummer.
-    klass: Option<samla_wash::snapshot::Kommuneendringer>,
-}
-
-struct Finished {
-    source: SourceDone,
-    ids: Option<HashMap<u64, Destination>>,
+    klass: Option<&'a samla_wash::snapshot::Kommuneendringer>,
 }
 
 impl<'a> Writers<'a> {
-    fn new(job: &'a Job, source: &'a Source, extract: &'a Extract, partial: &Path) -> Result<Writers<'a>> {
+    fn new(
+        job: &'a Job,
+        source: &'a Source,
+        extract: &'a Extract,
+        partial: &Path,
+        klass: Option<&'a samla_wash::snapshot::Kommuneendringer>,
+    ) -> Result<Writers<'a>> {
         let work = partial.join("work");
         let mut outputs = BTreeMap::new();
         for to in [Destination::Convert, Destination::Close, Destination::Deposit] {
@@ -896,14 +906,12 @@ impl<'a> Writers<'a> {
             done: SourceDone::new(uttrekk),
             line: String::new(),
             headers: HashSet::new(),
-            klass: match &job.kommunenummer {
-                Some(k) => Some(samla_wash::snapshot::load_kommuneendringer(&k.klass131).map_err(wash_error)?),
-                None => None,
-            },
+            klass,
         })
     }
 
-    fn finish(mut self, plan: SourcePlan) -> Result<Finished> {
+    /// Closes the outputs; returns what the pass made and where each systemID went.
+    fn finish(mut self, plan: SourcePlan) -> Result<(SourceDone, HashMap<u64, Destination>)> {
         for (_, o) in std::mem::take(&mut self.outputs) {
             let f = o.w.finish().map_err(io_at(&o.path))?;
             sync(f, &o.path)?;
@@ -913,7 +921,7 @@ impl<'a> Writers<'a> {
         sync(self.gaps, &self.gaps_path)?;
         self.tables.finish()?;
         self.done.plan = plan;
-        Ok(Finished { source: self.done, ids: Some(self.ids) })
+        Ok((self.done, self.ids))
     }
 
     fn ledger(&mut self, entity: &str, system_id: &str, field: &str, old: &str, new: &str, rule: &str) -> Result<()> {
