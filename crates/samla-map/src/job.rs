@@ -346,7 +346,7 @@ impl Job {
     /// Parses a job's text; `path` is where it came from.
     pub fn parse(path: &Path, text: &str) -> Result<Job, JobError> {
         let mut job: Job = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
+            let line = e.span().map_or(0, |s| samla_noark5::pos::Pos::in_text(text, s.start).line);
             JobError(format!(
                 "{}:{line}: {} (see `samla run --example-job` for every key)",
                 path.display(),

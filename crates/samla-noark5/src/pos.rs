@@ -143,6 +143,24 @@ impl<R: BufRead> BufRead for TrackingReader<R> {
     }
 }
 
+impl Pos {
+    /// The position of byte `offset` in `text` (a whole file held in memory, such as a
+    /// job file); an offset past the end is the end.
+    ///
+    /// ```
+    /// use samla_noark5::pos::Pos;
+    /// assert_eq!(Pos::in_text("a = 1\nbb = x\n", 11), Pos { line: 2, column: 6 });
+    /// ```
+    pub fn in_text(text: &str, offset: usize) -> Pos {
+        let before = &text.as_bytes()[..offset.min(text.len())];
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        Pos {
+            line: before.iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+            column: (before.len() - line_start) as u64 + 1,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -236,16 +236,8 @@ impl Job {
     /// Parses a job's text; `path` is where it came from (for errors and relative paths).
     pub fn parse(path: &Path, text: &str) -> Result<Job> {
         let mut job: Job = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| {
-                    let before = &text[..s.start.min(text.len())];
-                    (
-                        before.matches('\n').count() as u64 + 1,
-                        (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u64 + 1,
-                    )
-                })
-                .unwrap_or((0, 0));
+            let (line, column) =
+                e.span().map(|s| samla_noark5::pos::Pos::in_text(text, s.start)).map_or((0, 0), |p| (p.line, p.column));
             Error::at(path, line, column, e.message().to_string(), "see `samla wash --example-job` for every key")
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
