@@ -296,6 +296,17 @@ fn folder(to: Destination) -> &'static str {
     }
 }
 
+/// What of one source's pass its deposit package needs once all passes are done.
+struct Kept {
+    uttrekk: Option<Arkivuttrekk>,
+    journals: JournalCounts,
+    journal_creators: Vec<Element>,
+    has_journal: [bool; 2],
+    period: BTreeMap<Destination, Span>,
+    /// Document files copied into the deposit extract.
+    deposited_documents: u64,
+}
+
 /// What one source's pass made, beside its plan.
 pub(crate) struct SourceDone {
     pub(crate) plan: SourcePlan,
@@ -358,8 +369,7 @@ fn write_all(
     let mut documents: BTreeMap<Destination, u64> = BTreeMap::new();
     let mut flags: BTreeMap<(Destination, &str), u64> = BTreeMap::new();
     let mut journals: JournalCounts = BTreeMap::new();
-    let mut source_journals = Vec::new();
-    let mut uttrekk = Vec::new();
+    let mut kept = Vec::new();
     for (source, d) in job.source.iter().zip(done) {
         outcome.ledger_rows += d.ledger_rows;
         outcome.crosswalk_rows += d.crosswalk_rows;
@@ -369,8 +379,8 @@ fn write_all(
             c.0 += seen;
             c.1 += mapped;
         }
-        for (to, n) in d.documents {
-            *documents.entry(to).or_default() += n;
+        for (to, n) in &d.documents {
+            *documents.entry(*to).or_default() += n;
         }
         for (to, n) in d.skjerming {
             *flags.entry((to, "skjerming")).or_default() += n;
@@ -378,16 +388,21 @@ fn write_all(
         for (to, n) in d.kassasjon {
             *flags.entry((to, "kassasjon")).or_default() += n;
         }
-        source_journals.push((d.journals.clone(), d.journal_creators.clone(), d.has_journal));
-        for (key, (n, span)) in d.journals {
-            let entry = journals.entry(key).or_insert((0, None));
+        for (key, (n, span)) in &d.journals {
+            let entry = journals.entry(*key).or_insert((0, None));
             entry.0 += n;
-            entry.1 = widen(entry.1, span);
+            entry.1 = widen(entry.1, *span);
         }
-        uttrekk.push(d.uttrekk);
+        kept.push(Kept {
+            uttrekk: d.uttrekk,
+            journals: d.journals,
+            journal_creators: d.journal_creators,
+            has_journal: d.has_journal,
+            period: d.plan.period.clone(),
+            deposited_documents: d.documents.get(&Destination::Deposit).copied().unwrap_or(0),
+        });
         sources.push((source.name.clone(), d.plan));
     }
-    let periods: Vec<BTreeMap<Destination, Span>> = sources.iter().map(|(_, p)| p.period.clone()).collect();
     outcome.plan = Plan::combine(sources);
     prepared.apply(&mut outcome.plan);
     outcome.findings.extend(prepared.findings.iter().cloned());
@@ -402,7 +417,7 @@ fn write_all(
         let counts = |entity: &str| -> u64 {
             outcome.plan.counts.values().filter_map(|e| e.get(entity)).map(|c| c.count(to)).sum()
         };
-        let period = periods.iter().filter_map(|p| p.get(&to)).fold(None, |acc, &span| widen(acc, Some(span)));
+        let period = kept.iter().filter_map(|k| k.period.get(&to)).fold(None, |acc, &span| widen(acc, Some(span)));
         let facts = Facts {
             mapper: counts("mappe"),
             registreringer: counts("registrering"),
@@ -410,8 +425,8 @@ fn write_all(
             // A merged journal only when every source with registreringer here has it:
             // a journal of some of them would not match arkivstruktur.xml.
             journals: std::array::from_fn(|i| {
-                let complete = job.source.iter().zip(&source_journals).all(|(s, (_, _, has))| {
-                    has[i]
+                let complete = job.source.iter().zip(&kept).all(|(s, k)| {
+                    k.has_journal[i]
                         || outcome
                             .plan
                             .counts
@@ -439,13 +454,10 @@ fn write_all(
         let deposits: Vec<_> = job
             .source
             .iter()
-            .zip(uttrekk)
-            .zip(source_journals.iter().zip(&periods))
-            .map(|((source, uttrekk), ((journals, creators, _), period))| {
+            .zip(kept)
+            .map(|(source, kept)| {
                 let plan = &outcome.plan;
-                scope.spawn(move || {
-                    deposit(job, schemas, plan, partial, work, source, uttrekk, journals, creators, period)
-                })
+                scope.spawn(move || deposit(job, schemas, plan, partial, work, source, kept))
             })
             .collect();
         let assembled: Vec<Result<()>> = merged.into_iter().map(join).collect();
@@ -586,14 +598,8 @@ fn sync(w: BufWriter<File>, path: &Path) -> Result<()> {
     f.sync_all().map_err(io_at(path))
 }
 
-fn count_files(dir: &Path) -> u64 {
-    let Ok(entries) = fs::read_dir(dir) else { return 0 };
-    entries.flatten().map(|e| if e.file_type().is_ok_and(|t| t.is_dir()) { count_files(&e.path()) } else { 1 }).sum()
-}
-
 /// The deposit package of one source: its deposit extract finished and packaged (or, for
 /// a flat-file source, its package copied); `None` if nothing of it is deposited.
-#[allow(clippy::too_many_arguments)]
 fn deposit(
     job: &Job,
     schemas: &SchemaDir,
@@ -601,10 +607,7 @@ fn deposit(
     partial: &Path,
     work: &Path,
     source: &Source,
-    uttrekk: Option<Arkivuttrekk>,
-    journals: &JournalCounts,
-    creators: &[Element],
-    period: &BTreeMap<Destination, Span>,
+    kept: Kept,
 ) -> Result<Option<(PathBuf, String)>> {
     let extract = work.join(format!("deposit-{}", source.name));
     let to = Destination::Deposit;
@@ -622,13 +625,13 @@ fn deposit(
         mapper: c.get("mappe").map_or(0, |c| c.deposited),
         registreringer: c.get("registrering").map_or(0, |c| c.deposited),
         endringer: c.get("endring").map_or(0, |c| c.deposited),
-        journals: JOURNALS.map(|j| journals.get(&(to, j)).copied().unwrap_or((0, None))),
-        documents: count_files(&extract.join("DOKUMENT")),
+        journals: JOURNALS.map(|j| kept.journals.get(&(to, j)).copied().unwrap_or((0, None))),
+        documents: kept.deposited_documents,
         skjerming: 0,
         kassasjon: 0,
-        period: period.get(&to).copied(),
+        period: kept.period.get(&to).copied(),
     };
-    finish_deposit(source, schemas, &extract, uttrekk, &facts, creators)?;
+    finish_deposit(source, schemas, &extract, kept.uttrekk, &facts, &kept.journal_creators)?;
     let out = partial.join("deposit").join(&source.name);
     fs::create_dir_all(&out).map_err(io_at(&out))?;
     let as_of = Date::parse(&job.job.as_of).expect("checked when the job was read");
