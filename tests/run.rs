@@ -438,3 +438,32 @@ fn noark4_and_addml_sources_are_read_converted_and_accounted_for() {
     assert_eq!(common::sha256sum(&copied), common::sha256sum(&jakt));
     assert!(!out.join("tables/jakt").exists());
 }
+
+#[test]
+fn a_source_with_its_documents_in_dokumenter_is_deposited_with_them_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = setup(dir.path(), "30");
+    let ski = dir.path().join("ski");
+    fs::rename(ski.join("DOKUMENT"), ski.join("dokumenter")).unwrap();
+    let xml = fs::read_to_string(ski.join("arkivstruktur.xml")).unwrap();
+    let moved = xml.replace("<referanseDokumentfil>DOKUMENT/", "<referanseDokumentfil>dokumenter/");
+    assert_ne!(moved, xml);
+    fs::write(ski.join("arkivstruktur.xml"), moved).unwrap();
+    let o = run(&job);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tar = fs::read_dir(dir.path().join("nordre-follo/deposit/ski"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "tar"))
+        .unwrap();
+    let unpacked = dir.path().join("unpacked");
+    fs::create_dir_all(&unpacked).unwrap();
+    assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
+    let root = fs::read_dir(&unpacked).unwrap().next().unwrap().unwrap().path();
+    let files = tree(&root.join("content/dokumenter")).len();
+    let uttrekk = fs::read_to_string(root.join("content/arkivuttrekk.xml")).unwrap();
+    let after = uttrekk.split("name=\"antallDokumentfiler\">").nth(1).unwrap();
+    assert!(files > 0, "the deposited cases have documents");
+    assert_eq!(values(after, "value")[0], files.to_string());
+}
