@@ -34,6 +34,7 @@ pub mod error;
 pub mod inventory;
 pub mod model;
 pub mod parallel;
+mod plain;
 pub mod pos;
 pub mod schemas;
 pub mod source;

@@ -412,7 +412,11 @@ thread_local! {
 
 /// Parses one unit, reusing this worker thread's name cache.
 fn parse_unit(unit: &RawUnit, file: &str, declared: Option<&str>) -> Result<Element> {
-    let names = NAMES.with(|n| n.borrow_mut().take()).unwrap_or_else(NameCache::new);
+    let mut names = NAMES.with(|n| n.borrow_mut().take()).unwrap_or_else(NameCache::new);
+    if let Some(element) = crate::plain::parse(&unit.bytes, unit.origin, &mut names) {
+        NAMES.with(|n| *n.borrow_mut() = Some(names));
+        return Ok(element);
+    }
     let mut reader = XmlReader::piece(&unit.bytes[..], file, unit.origin)
         .with_names(names)
         .with_path_prefix(&unit.path)

@@ -407,10 +407,21 @@ impl NameCache {
     fn put(&mut self, slot: usize, raw: &[u8], name: Name) {
         self.slots[slot] = Some((raw.into(), name));
     }
+
+    /// The name for `raw`, whose text (already decoded) is `text`.
+    pub(crate) fn intern_str(&mut self, raw: &[u8], text: &str) -> Name {
+        let slot = Self::slot(raw);
+        if let Some(name) = self.get(slot, raw) {
+            return name.clone();
+        }
+        let name = Name::from(text);
+        self.put(slot, raw, name.clone());
+        name
+    }
 }
 
 /// Whitespace between child elements is layout, not data.
-fn finish_text(element: &mut Element) {
+pub(crate) fn finish_text(element: &mut Element) {
     if !element.children.is_empty() && element.text.trim().is_empty() {
         element.text.clear();
     }
