@@ -10,8 +10,152 @@ use crate::pos::Pos;
 
 /// An element or attribute name as written in the source, e.g. `mappe` or `vsmd:felt`.
 ///
-/// Names are interned by the reader, so a million `<systemID>` share one allocation.
-pub type Name = Arc<str>;
+/// Names are interned once for the whole process, so a million `<systemID>` share one
+/// string, and copying a name (which the reader's threads do for every element) touches
+/// no shared counter. Past a fixed number of distinct names, so that hostile input cannot
+/// grow the table without end, further names are reference-counted instead.
+///
+/// ```
+/// use samla_noark5::element::Name;
+///
+/// let name = Name::from("systemID");
+/// assert_eq!(&*name, "systemID");
+/// assert_eq!(name, Name::from(String::from("systemID")));
+/// ```
+#[derive(Clone)]
+pub struct Name(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Interned(&'static str),
+    Shared(Arc<str>),
+}
+
+/// At most this many distinct names, of at most `MAX_INTERNED_BYTES` in all, are interned.
+const MAX_INTERNED: usize = 16_384;
+const MAX_INTERNED_BYTES: usize = 1 << 20;
+
+struct Interned {
+    names: std::collections::HashSet<&'static str>,
+    bytes: usize,
+}
+
+fn interned() -> &'static std::sync::RwLock<Interned> {
+    static TABLE: std::sync::OnceLock<std::sync::RwLock<Interned>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::sync::RwLock::new(Interned { names: Default::default(), bytes: 0 }))
+}
+
+impl Name {
+    /// The name `text`, interned while the table has room.
+    fn intern(text: &str) -> Name {
+        let table = interned();
+        if let Some(&name) = table.read().unwrap_or_else(|e| e.into_inner()).names.get(text) {
+            return Name(Repr::Interned(name));
+        }
+        let mut table = table.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(&name) = table.names.get(text) {
+            return Name(Repr::Interned(name));
+        }
+        if table.names.len() >= MAX_INTERNED || table.bytes + text.len() > MAX_INTERNED_BYTES {
+            return Name(Repr::Shared(Arc::from(text)));
+        }
+        // Leaked on purpose: the table lives as long as the process, and is bounded.
+        let name: &'static str = Box::leak(Box::from(text));
+        table.names.insert(name);
+        table.bytes += text.len();
+        Name(Repr::Interned(name))
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match &self.0 {
+            Repr::Interned(s) => s,
+            Repr::Shared(s) => s,
+        }
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl From<&str> for Name {
+    fn from(text: &str) -> Name {
+        Name::intern(text)
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name::intern(&text)
+    }
+}
+
+impl Default for Name {
+    fn default() -> Name {
+        Name(Repr::Interned(""))
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &**self == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &**self == *other
+    }
+}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state)
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
 
 /// One XML element and everything under it.
 ///
@@ -191,5 +335,23 @@ impl<'a> Iterator for Descendants<'a> {
             self.stack.extend(next.children.iter().rev());
         }
         Some(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hostile input with endless distinct names cannot grow the interned table past its
+    /// bound; the names past it still compare, hash and print as their text.
+    #[test]
+    fn interning_is_bounded() {
+        let names: Vec<Name> = (0..MAX_INTERNED + 100).map(|i| Name::from(format!("n{i}"))).collect();
+        assert!(interned().read().unwrap().names.len() <= MAX_INTERNED);
+        assert!(names.iter().any(|n| matches!(n.0, Repr::Shared(_))));
+        let last = MAX_INTERNED + 99;
+        assert_eq!(names[last], Name::from(format!("n{last}").as_str()));
+        assert_eq!(names[last].to_string(), format!("n{last}"));
+        assert!(matches!(Name::from("n0").0, Repr::Interned(_)));
     }
 }
