@@ -45,9 +45,57 @@ fn interned() -> &'static std::sync::RwLock<Interned> {
     TABLE.get_or_init(|| std::sync::RwLock::new(Interned { names: Default::default(), bytes: 0 }))
 }
 
+/// A direct-mapped cache of recent names, per thread, in front of the shared table:
+/// Noark files use a few hundred names, so nearly every lookup hits here without a lock.
+/// A collision simply replaces the slot.
+struct Recent {
+    slots: Vec<Name>,
+}
+
+const RECENT_BITS: u32 = 10;
+
+thread_local! {
+    static RECENT: std::cell::RefCell<Recent> =
+        std::cell::RefCell::new(Recent { slots: vec![Name::default(); 1 << RECENT_BITS] });
+}
+
+/// A cheap hash of length, first, middle and last two bytes: enough to tell names apart.
+fn slot(raw: &[u8]) -> usize {
+    let n = raw.len();
+    if n == 0 {
+        return 0;
+    }
+    let h = (n as u32)
+        ^ (u32::from(raw[0]) << 8)
+        ^ (u32::from(raw[n / 2]) << 16)
+        ^ (u32::from(raw[n - 1]) << 24)
+        ^ (u32::from(raw[n.saturating_sub(2)]) << 4);
+    (h.wrapping_mul(0x9E37_79B1) >> (32 - RECENT_BITS)) as usize
+}
+
 impl Name {
-    /// The name `text`, interned while the table has room.
+    /// The name whose UTF-8 bytes are `raw`, if this thread met it recently. Lets a
+    /// reader skip decoding the names it sees over and over.
+    pub(crate) fn recent(raw: &[u8]) -> Option<Name> {
+        RECENT.with(|recent| {
+            let recent = recent.borrow();
+            let name = &recent.slots[slot(raw)];
+            (name.as_bytes() == raw).then(|| name.clone())
+        })
+    }
+
+    /// The name `text`: from this thread's recent names, else from the shared table
+    /// (interned there while it has room).
     fn intern(text: &str) -> Name {
+        if let Some(name) = Name::recent(text.as_bytes()) {
+            return name;
+        }
+        let name = Name::shared(text);
+        RECENT.with(|recent| recent.borrow_mut().slots[slot(text.as_bytes())] = name.clone());
+        name
+    }
+
+    fn shared(text: &str) -> Name {
         let table = interned();
         if let Some(&name) = table.read().unwrap_or_else(|e| e.into_inner()).names.get(text) {
             return Name(Repr::Interned(name));

@@ -21,7 +21,7 @@ use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::pos::Pos;
 use crate::stream::Split;
-use crate::xml::{NameCache, XmlReader};
+use crate::xml::XmlReader;
 
 /// Target of the processing instruction that stands where a unit was cut out.
 pub const PLACEHOLDER: &str = "samla-unit";
@@ -406,24 +406,15 @@ struct Parsed {
     source_end: u64,
 }
 
-thread_local! {
-    static NAMES: std::cell::RefCell<Option<NameCache>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Parses one unit, reusing this worker thread's name cache.
+/// Parses one unit: by the plain path where it can, else by the careful reader.
 fn parse_unit(unit: &RawUnit, file: &str, declared: Option<&str>) -> Result<Element> {
-    let mut names = NAMES.with(|n| n.borrow_mut().take()).unwrap_or_else(NameCache::new);
-    if let Some(element) = crate::plain::parse(&unit.bytes, unit.origin, &mut names) {
-        NAMES.with(|n| *n.borrow_mut() = Some(names));
+    if let Some(element) = crate::plain::parse(&unit.bytes, unit.origin) {
         return Ok(element);
     }
-    let mut reader = XmlReader::piece(&unit.bytes[..], file, unit.origin)
-        .with_names(names)
+    XmlReader::piece(&unit.bytes[..], file, unit.origin)
         .with_path_prefix(&unit.path)
-        .with_declared_encoding(declared);
-    let result = reader.read_document();
-    NAMES.with(|n| *n.borrow_mut() = Some(reader.into_names()));
-    result
+        .with_declared_encoding(declared)
+        .read_document()
 }
 
 /// The reading side: the placeholder stream and the parsed units, shared by

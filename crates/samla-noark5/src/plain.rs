@@ -15,13 +15,13 @@ use memchr::{memchr, memchr2, memchr3};
 
 use crate::element::{Element, Name};
 use crate::pos::Pos;
-use crate::xml::{NameCache, finish_text};
+use crate::xml::finish_text;
 
 /// Builds the tree of `unit` (one element with everything under it), whose first byte
 /// stands at `origin` in its file; `None` where the unit is not plain.
-pub(crate) fn parse(unit: &[u8], origin: Pos, names: &mut NameCache) -> Option<Element> {
+pub(crate) fn parse(unit: &[u8], origin: Pos) -> Option<Element> {
     let text = std::str::from_utf8(unit).ok()?;
-    Parser { text, bytes: unit, at: 0, lines: Lines { origin, counted: 0, newlines: 0, line_start: 0 }, names }.unit()
+    Parser { text, bytes: unit, at: 0, lines: Lines { origin, counted: 0, newlines: 0, line_start: 0 } }.unit()
 }
 
 /// Line counting over the bytes passed so far.
@@ -50,15 +50,14 @@ impl Lines {
     }
 }
 
-struct Parser<'a, 'n> {
+struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
     lines: Lines,
-    names: &'n mut NameCache,
 }
 
-impl Parser<'_, '_> {
+impl Parser<'_> {
     fn unit(&mut self) -> Option<Element> {
         if self.bytes.first() != Some(&b'<') {
             return None;
@@ -187,7 +186,7 @@ impl Parser<'_, '_> {
         if raw.is_empty() || raw[0].is_ascii_digit() || matches!(raw[0], b'.' | b'-') || !raw.iter().all(plain) {
             return None;
         }
-        Some(self.names.intern_str(raw, &self.text[from..to]))
+        Some(Name::from(&self.text[from..to]))
     }
 }
 
@@ -201,7 +200,7 @@ mod tests {
     }
 
     fn plain(unit: &str, origin: Pos) -> Option<Element> {
-        parse(unit.as_bytes(), origin, &mut NameCache::new())
+        parse(unit.as_bytes(), origin)
     }
 
     /// Every unit the plain path builds is the tree the careful reader builds.
@@ -259,6 +258,6 @@ mod tests {
         for unit in units {
             assert!(plain(unit, Pos::default()).is_none(), "{unit}");
         }
-        assert!(parse(b"<mappe>\xff</mappe>", Pos::default(), &mut NameCache::new()).is_none());
+        assert!(parse(b"<mappe>\xff</mappe>", Pos::default()).is_none());
     }
 }

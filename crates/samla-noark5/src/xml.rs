@@ -37,7 +37,6 @@ pub struct XmlReader<B: BufRead> {
     reader: quick_xml::Reader<TrackingReader<B>>,
     buf: Vec<u8>,
     file: String,
-    names: NameCache,
     /// True when the last node was an end tag: whitespace after it is layout.
     after_end: bool,
     /// Open elements: name and start position.
@@ -64,12 +63,6 @@ impl<'a> XmlReader<&'a [u8]> {
 }
 
 impl<B: BufRead> XmlReader<B> {
-    /// Uses `names` as the name cache (see [`into_names`](Self::into_names)).
-    pub(crate) fn with_names(mut self, names: NameCache) -> Self {
-        self.names = names;
-        self
-    }
-
     /// Element path of what surrounds this piece, put before its own paths in errors.
     pub(crate) fn with_path_prefix(mut self, prefix: &str) -> Self {
         self.path_prefix = prefix.to_string();
@@ -80,11 +73,6 @@ impl<B: BufRead> XmlReader<B> {
     pub(crate) fn with_declared_encoding(mut self, label: Option<&str>) -> Self {
         self.declared_encoding = label.map(str::to_string);
         self
-    }
-
-    /// Gives the name cache back, for the next reader on this thread.
-    pub(crate) fn into_names(self) -> NameCache {
-        self.names
     }
 
     /// Makes the placeholders of the parallel reader visible as [`Node::Placeholder`].
@@ -103,7 +91,6 @@ impl<B: BufRead> XmlReader<B> {
             reader,
             buf: Vec::with_capacity(4096),
             file: file.into(),
-            names: NameCache::new(),
             after_end: false,
             open: Vec::new(),
             declared_encoding: None,
@@ -152,18 +139,18 @@ impl<B: BufRead> XmlReader<B> {
     }
 
     fn intern(&mut self, raw: &[u8], pos: Pos) -> Result<Name> {
-        let slot = NameCache::slot(raw);
-        if let Some(name) = self.names.get(slot, raw) {
-            return Ok(name.clone());
+        // ASCII reads the same in every encoding the reader accepts.
+        if raw.is_ascii()
+            && let Some(name) = Name::recent(raw)
+        {
+            return Ok(name);
         }
         let decoded = self
             .reader
             .decoder()
             .decode(raw)
             .map_err(|e| self.encoding_error(pos, format!("name does not decode: {e}")))?;
-        let name = Name::from(&*decoded);
-        self.names.put(slot, raw, name.clone());
-        Ok(name)
+        Ok(Name::from(&*decoded))
     }
 
     fn encoding_error(&self, pos: Pos, detail: String) -> Error {
@@ -362,61 +349,6 @@ impl<B: BufRead> XmlReader<B> {
             }
             _ => Err(self.error(ErrorKind::Xml, Pos::default(), "the file holds no root element")),
         }
-    }
-}
-
-/// A direct-mapped cache of element and attribute names.
-///
-/// Kept per worker thread by the parallel reader, so each unit does not start cold.
-///
-/// Noark files use a few hundred names, so nearly every lookup hits; a collision simply
-/// replaces the slot. Its size is fixed, so hostile input with endless distinct names
-/// cannot grow it.
-pub(crate) struct NameCache {
-    slots: Vec<Option<(Box<[u8]>, Name)>>,
-}
-
-impl NameCache {
-    const BITS: u32 = 10;
-
-    pub(crate) fn new() -> Self {
-        NameCache { slots: vec![None; 1 << Self::BITS] }
-    }
-
-    /// A cheap hash of length, first, middle and last two bytes: enough to tell names apart.
-    fn slot(raw: &[u8]) -> usize {
-        let n = raw.len();
-        if n == 0 {
-            return 0;
-        }
-        let h = (n as u32)
-            ^ (u32::from(raw[0]) << 8)
-            ^ (u32::from(raw[n / 2]) << 16)
-            ^ (u32::from(raw[n - 1]) << 24)
-            ^ (u32::from(raw[n.saturating_sub(2)]) << 4);
-        (h.wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS)) as usize
-    }
-
-    fn get(&self, slot: usize, raw: &[u8]) -> Option<&Name> {
-        match &self.slots[slot] {
-            Some((key, name)) if **key == *raw => Some(name),
-            _ => None,
-        }
-    }
-
-    fn put(&mut self, slot: usize, raw: &[u8], name: Name) {
-        self.slots[slot] = Some((raw.into(), name));
-    }
-
-    /// The name for `raw`, whose text (already decoded) is `text`.
-    pub(crate) fn intern_str(&mut self, raw: &[u8], text: &str) -> Name {
-        let slot = Self::slot(raw);
-        if let Some(name) = self.get(slot, raw) {
-            return name.clone();
-        }
-        let name = Name::from(text);
-        self.put(slot, raw, name.clone());
-        name
     }
 }
 
