@@ -181,6 +181,8 @@ struct ThreadHashingWriter {
     inner: File,
     buf: Vec<u8>,
     size: u64,
+    /// Bytes handed to the disk's write-back so far (see [`Self::start_writeback`]).
+    writeback: u64,
     tx: Option<std::sync::mpsc::SyncSender<std::sync::Arc<Vec<u8>>>>,
     hasher: Option<std::thread::JoinHandle<String>>,
 }
@@ -197,7 +199,14 @@ impl ThreadHashingWriter {
             }
             samla_noark5::hex(&h.finalize())
         });
-        ThreadHashingWriter { inner, buf: Vec::with_capacity(Self::CHUNK), size: 0, tx: Some(tx), hasher: Some(hasher) }
+        ThreadHashingWriter {
+            inner,
+            buf: Vec::with_capacity(Self::CHUNK),
+            size: 0,
+            writeback: 0,
+            tx: Some(tx),
+            hasher: Some(hasher),
+        }
     }
 
     fn send(&mut self) -> io::Result<()> {
@@ -206,10 +215,37 @@ impl ThreadHashingWriter {
         }
         let chunk = std::sync::Arc::new(std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK)));
         self.inner.write_all(&chunk)?;
+        self.start_writeback();
         if let Some(tx) = &self.tx {
             tx.send(chunk).map_err(|_| io::Error::other("the hashing thread stopped"))?;
         }
         Ok(())
+    }
+
+    /// Starts the disk writing what is written so far, every 32 MiB, without waiting for
+    /// it: the tar must be fsynced before its rename, and a package is usually smaller than
+    /// the kernel's own threshold for write-back, so otherwise all of it would be written
+    /// during that final fsync, with nothing else left to overlap it.
+    fn start_writeback(&mut self) {
+        const STEP: u64 = 32 << 20;
+        if self.size - self.writeback < STEP {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            // Only a hint: an error here changes nothing, the fsync at the end decides.
+            // SAFETY: the descriptor is open for as long as `self.inner` lives.
+            unsafe {
+                libc::sync_file_range(
+                    self.inner.as_raw_fd(),
+                    self.writeback as libc::off64_t,
+                    (self.size - self.writeback) as libc::off64_t,
+                    libc::SYNC_FILE_RANGE_WRITE,
+                );
+            }
+        }
+        self.writeback = self.size;
     }
 
     /// Flushes and returns the inner writer, the size and the SHA-256 of all written.
