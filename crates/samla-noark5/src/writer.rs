@@ -3,7 +3,8 @@
 //! It writes exactly the elements it is given, in order. The model and the generator
 //! make sure that what they hand it follows krav 6.4 (no empty elements, xs:date and
 //! xs:dateTime forms); [`HashingWriter`] gives the SHA-256 and size of what was written,
-//! for arkivuttrekk.xml.
+//! for arkivuttrekk.xml, and [`BackgroundHashingWriter`] does the same on a thread of its
+//! own, for files so large that hashing them would hold up the writing.
 
 use std::io::{self, Write};
 
@@ -231,5 +232,161 @@ impl<W: Write> Write for HashingWriter<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// A writer that hashes (SHA-256) and counts everything written through it on a thread
+/// of its own, so that the writing thread pays for the copy only. Data goes to `inner` in
+/// chunks of 1 MiB, the same chunks the hashing thread reads.
+///
+/// ```
+/// use std::io::Write;
+/// use samla_noark5::writer::BackgroundHashingWriter;
+/// let mut w = BackgroundHashingWriter::new(Vec::new());
+/// w.write_all(b"abc").unwrap();
+/// let (out, size, hex) = w.finish().unwrap();
+/// assert_eq!((out, size), (b"abc".to_vec(), 3));
+/// assert_eq!(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+/// ```
+pub struct BackgroundHashingWriter<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+    size: u64,
+    tx: Option<std::sync::mpsc::SyncSender<std::sync::Arc<Vec<u8>>>>,
+    hasher: Option<std::thread::JoinHandle<String>>,
+}
+
+impl<W: Write> BackgroundHashingWriter<W> {
+    const CHUNK: usize = 1 << 20;
+
+    /// Wraps `inner` and starts the hashing thread.
+    pub fn new(inner: W) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<u8>>>(4);
+        let hasher = std::thread::spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(&chunk[..]);
+            }
+            crate::hex(&h.finalize())
+        });
+        BackgroundHashingWriter {
+            inner,
+            buf: Vec::with_capacity(Self::CHUNK),
+            size: 0,
+            tx: Some(tx),
+            hasher: Some(hasher),
+        }
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::sync::Arc::new(std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK)));
+        self.inner.write_all(&chunk)?;
+        if let Some(tx) = &self.tx {
+            tx.send(chunk).map_err(|_| io::Error::other("the hashing thread stopped"))?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is buffered, flushes, and returns the inner writer, the byte count
+    /// and the lower-case hex SHA-256.
+    pub fn finish(mut self) -> io::Result<(W, u64, String)> {
+        self.send()?;
+        self.inner.flush()?;
+        drop(self.tx.take());
+        let hex = self
+            .hasher
+            .take()
+            .expect("joined once")
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread panicked"))?;
+        let BackgroundHashingWriter { inner, size, .. } = self;
+        Ok((inner, size, hex))
+    }
+}
+
+impl<W: Write> Write for BackgroundHashingWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = data.len().min(Self::CHUNK - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        self.size += n as u64;
+        if self.buf.len() == Self::CHUNK {
+            self.send()?;
+        }
+        Ok(n)
+    }
+
+    /// Keeps the chunk: only [`finish`](Self::finish) writes a short one.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A file that has the disk start on what is written every 32 MiB, without waiting.
+///
+/// For large files that are fsynced when done (packages, converted and merged
+/// extracts): a file smaller than the kernel's own threshold for write-back would
+/// otherwise be written to disk entirely inside that final fsync, with nothing left to
+/// overlap it. Elsewhere than on Linux it is a plain file.
+///
+/// ```
+/// use std::io::Write;
+/// use samla_noark5::writer::WritebackFile;
+/// let path = std::env::temp_dir().join(format!("samla-writeback-{}", std::process::id()));
+/// let mut f = WritebackFile::new(std::fs::File::create(&path).unwrap());
+/// f.write_all(b"abc").unwrap();
+/// f.into_inner().sync_all().unwrap();
+/// assert_eq!(std::fs::read(&path).unwrap(), b"abc");
+/// std::fs::remove_file(&path).unwrap();
+/// ```
+pub struct WritebackFile {
+    file: std::fs::File,
+    written: u64,
+    /// Bytes handed to the disk's write-back so far.
+    started: u64,
+}
+
+impl WritebackFile {
+    const STEP: u64 = 32 << 20;
+
+    /// Wraps `file`, which is written from its start.
+    pub fn new(file: std::fs::File) -> Self {
+        WritebackFile { file, written: 0, started: 0 }
+    }
+
+    /// The file, to be synced.
+    pub fn into_inner(self) -> std::fs::File {
+        self.file
+    }
+}
+
+impl Write for WritebackFile {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(data)?;
+        self.written += n as u64;
+        if self.written - self.started >= Self::STEP {
+            #[cfg(target_os = "linux")]
+            {
+                use std::os::fd::AsRawFd;
+                // Only a hint: an error here changes nothing, the fsync at the end decides.
+                // SAFETY: the descriptor is open for as long as `self.file` lives.
+                unsafe {
+                    libc::sync_file_range(
+                        self.file.as_raw_fd(),
+                        self.started as libc::off64_t,
+                        (self.written - self.started) as libc::off64_t,
+                        libc::SYNC_FILE_RANGE_WRITE,
+                    );
+                }
+            }
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
     }
 }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use samla_noark5::addml::Arkivuttrekk;
 use samla_noark5::model::Date;
 use samla_noark5::schemas::SchemaDir;
+use samla_noark5::writer::{BackgroundHashingWriter, WritebackFile};
 use samla_noark5::{Error, ErrorKind, Extract};
 use sha2::{Digest, Sha256};
 
@@ -173,111 +174,6 @@ fn write_entry(out: &mut impl Write, path: &str, size: u64, mtime: u64, mut data
         ));
     }
     pad(out, size)
-}
-
-/// A writer that hashes everything written through it on another thread, so that the
-/// tar's own SHA-256 costs the copying thread nothing.
-struct ThreadHashingWriter {
-    inner: File,
-    buf: Vec<u8>,
-    size: u64,
-    /// Bytes handed to the disk's write-back so far (see [`Self::start_writeback`]).
-    writeback: u64,
-    tx: Option<std::sync::mpsc::SyncSender<std::sync::Arc<Vec<u8>>>>,
-    hasher: Option<std::thread::JoinHandle<String>>,
-}
-
-impl ThreadHashingWriter {
-    const CHUNK: usize = 1 << 20;
-
-    fn new(inner: File) -> Self {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<u8>>>(4);
-        let hasher = std::thread::spawn(move || {
-            let mut h = Sha256::new();
-            for chunk in rx {
-                h.update(&chunk[..]);
-            }
-            samla_noark5::hex(&h.finalize())
-        });
-        ThreadHashingWriter {
-            inner,
-            buf: Vec::with_capacity(Self::CHUNK),
-            size: 0,
-            writeback: 0,
-            tx: Some(tx),
-            hasher: Some(hasher),
-        }
-    }
-
-    fn send(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::sync::Arc::new(std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK)));
-        self.inner.write_all(&chunk)?;
-        self.start_writeback();
-        if let Some(tx) = &self.tx {
-            tx.send(chunk).map_err(|_| io::Error::other("the hashing thread stopped"))?;
-        }
-        Ok(())
-    }
-
-    /// Starts the disk writing what is written so far, every 32 MiB, without waiting for
-    /// it: the tar must be fsynced before its rename, and a package is usually smaller than
-    /// the kernel's own threshold for write-back, so otherwise all of it would be written
-    /// during that final fsync, with nothing else left to overlap it.
-    fn start_writeback(&mut self) {
-        const STEP: u64 = 32 << 20;
-        if self.size - self.writeback < STEP {
-            return;
-        }
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            // Only a hint: an error here changes nothing, the fsync at the end decides.
-            // SAFETY: the descriptor is open for as long as `self.inner` lives.
-            unsafe {
-                libc::sync_file_range(
-                    self.inner.as_raw_fd(),
-                    self.writeback as libc::off64_t,
-                    (self.size - self.writeback) as libc::off64_t,
-                    libc::SYNC_FILE_RANGE_WRITE,
-                );
-            }
-        }
-        self.writeback = self.size;
-    }
-
-    /// Flushes and returns the inner writer, the size and the SHA-256 of all written.
-    fn finish(mut self) -> io::Result<(File, u64, String)> {
-        self.send()?;
-        self.inner.flush()?;
-        drop(self.tx.take());
-        let hex = self
-            .hasher
-            .take()
-            .expect("joined once")
-            .join()
-            .map_err(|_| io::Error::other("the hashing thread panicked"))?;
-        let Self { inner, size, .. } = self;
-        Ok((inner, size, hex))
-    }
-}
-
-impl Write for ThreadHashingWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let n = data.len().min(Self::CHUNK - self.buf.len());
-        self.buf.extend_from_slice(&data[..n]);
-        self.size += n as u64;
-        if self.buf.len() == Self::CHUNK {
-            self.send()?;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Copies with a large buffer: documents are big, and each read and hash call costs.
@@ -491,7 +387,8 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     let partial = options.out.join(format!("{uuid}.tar.partial"));
     let io_tar = |e| Error::io(partial.display().to_string(), e);
     let file = File::create(&partial).map_err(io_tar)?;
-    let mut out = ThreadHashingWriter::new(file);
+    // The tar's own SHA-256 is taken on another thread, costing the copying one nothing.
+    let mut out = BackgroundHashingWriter::new(WritebackFile::new(file));
     let root = format!("{uuid}/");
     let mut listed: Vec<PackageFile> = Vec::new();
     let mut known = std::collections::HashMap::new();
@@ -602,6 +499,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     }
     out.write_all(&[0u8; 1024]).map_err(io_tar)?;
     let (file, size, sha256) = out.finish().map_err(io_tar)?;
+    let file = file.into_inner();
     file.sync_all().map_err(io_tar)?;
     drop(file);
     std::fs::rename(&partial, &tar_path).map_err(|e| Error::io(tar_path.display().to_string(), e))?;

@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex};
 
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
 use samla_noark5::model::{NS_ARKIVSTRUKTUR, NS_METADATAKATALOG, NS_XSI};
-use samla_noark5::writer::{HashingWriter, XmlWriter};
+use samla_noark5::writer::{BackgroundHashingWriter, WritebackFile, XmlWriter};
 use samla_noark5::{Element, Error, Result};
 use sha2::{Digest, Sha256};
 
@@ -1210,7 +1210,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
 
     let partial = out.join("arkivstruktur.xml.partial");
     let file = File::create(&partial).map_err(|e| Error::io(partial.display().to_string(), e))?;
-    let mut w = XmlWriter::new(HashingWriter::new(BufWriter::with_capacity(1 << 20, file)));
+    let mut w = XmlWriter::new(BackgroundHashingWriter::new(WritebackFile::new(file)));
     let io = |e: std::io::Error| Error::io("arkivstruktur.xml", e);
     let skaper = extract.index.export_value("EI.ARKSKAPER").unwrap_or("ukjent arkivskaper").to_string();
     let from = extract.index.export_value("EI.FRADATO").and_then(|d| dates::parse(d).date()).map(|d| d.to_string());
@@ -1599,9 +1599,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         );
     }
 
-    let (writer, _, digest) = w.finish().map_err(io)?.finish();
-    let file = writer.into_inner().map_err(|e| Error::io("arkivstruktur.xml", e.into_error()))?;
-    file.sync_all().map_err(io)?;
+    let (writer, _, digest) = w.finish().map_err(io)?.finish().map_err(io)?;
+    writer.into_inner().sync_all().map_err(io)?;
     fs::rename(&partial, out.join("arkivstruktur.xml")).map_err(io)?;
     crosswalk.write_all(&c.crosswalk).map_err(cw)?;
     crosswalk.flush().map_err(cw)?;
