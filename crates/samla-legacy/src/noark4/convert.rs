@@ -906,6 +906,16 @@ fn hash(key: &str) -> u64 {
     key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
+/// A key as 128 bits: FNV-1a and a second, differently mixed 64-bit hash. Two keys of
+/// one table share it with a chance of about n²/2¹²⁹ (10⁻²⁶ for a million keys), so
+/// keeping the keys themselves (millions of small allocations) buys nothing.
+fn key128(key: &str) -> u128 {
+    let second = key
+        .bytes()
+        .fold(0x9E37_79B9_7F4A_7C15u64, |h, b| (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0xff51_afd7_ed55_8ccd));
+    (u128::from(hash(key)) << 64) | u128::from(second)
+}
+
 /// The rows of one table grouped by their parent key (`field`), taken parent by parent.
 ///
 /// Streaming, the rows are read as the parents are asked for: the rows of the parent
@@ -919,7 +929,8 @@ struct Grouped {
     batch: std::vec::IntoIter<Src>,
     peeked: Option<Src>,
     parked: HashMap<String, Vec<Src>, FnvBuild>,
-    taken: HashSet<Box<str>, FnvBuild>,
+    /// Parent keys asked for so far, as 128-bit digests (see [`key128`]).
+    taken: HashSet<u128, FnvBuild>,
     streaming: bool,
     out_of_order: bool,
     read: u64,
@@ -965,7 +976,7 @@ impl Grouped {
 
     fn park(&mut self, src: Src) {
         let key = v(&src.row, self.field);
-        if self.streaming && self.taken.contains(key) {
+        if self.streaming && self.taken.contains(&key128(key)) {
             self.out_of_order = true;
         }
         match self.parked.get_mut(key) {
@@ -979,10 +990,9 @@ impl Grouped {
 
     /// The rows of parent `key`, in file order (none the second time it is asked for).
     fn take(&mut self, key: &str, window: &HashSet<u64, FnvBuild>) -> Result<Vec<Src>> {
-        if self.taken.contains(key) {
+        if !self.taken.insert(key128(key)) {
             return Ok(Vec::new());
         }
-        self.taken.insert(key.into());
         let mut out = self.parked.remove(key).unwrap_or_default();
         if !self.streaming {
             return Ok(out);
@@ -991,7 +1001,7 @@ impl Grouped {
             let k = v(&src.row, self.field);
             if k == key {
                 out.push(src);
-            } else if window.contains(&hash(k)) && !self.taken.contains(k) {
+            } else if window.contains(&hash(k)) && !self.taken.contains(&key128(k)) {
                 self.peeked = Some(src);
                 break;
             } else {
