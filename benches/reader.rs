@@ -42,7 +42,10 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
 
 /// Streams `source` completely; returns units and elements in them.
 fn stream(source: impl std::io::Read) -> (u64, u64) {
-    let mut reader = UnitReader::new(source, "arkivstruktur.xml", Split::ARKIVSTRUKTUR);
+    count(UnitReader::new(source, "arkivstruktur.xml", Split::ARKIVSTRUKTUR))
+}
+
+fn count<R: std::io::Read>(mut reader: UnitReader<R>) -> (u64, u64) {
     let (mut units, mut elements) = (0u64, 0u64);
     while let Some(event) = reader.next_event().expect("the generated file is well-formed") {
         if let Event::Unit(unit) = event {
@@ -78,6 +81,14 @@ fn reader(c: &mut Criterion) {
     });
     // From memory: the reader alone, without read syscalls.
     group.bench_function("arkivstruktur_memory", |b| b.iter(|| black_box(stream(black_box(bytes.as_slice())))));
+    // The parallel reader, as samla check and samla run read: units cut out by a scanner
+    // thread and built on all cores.
+    group.bench_function("arkivstruktur_parallel", |b| {
+        b.iter(|| {
+            let file = File::open(&path).expect("open arkivstruktur.xml");
+            black_box(count(UnitReader::parallel(file, "arkivstruktur.xml", Split::ARKIVSTRUKTUR)))
+        })
+    });
     group.finish();
 }
 
