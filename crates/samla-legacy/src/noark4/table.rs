@@ -198,7 +198,6 @@ struct FastScan {
     line: u64,
     line_start: u64,
     utf8: bool,
-    names: Vec<(Box<[u8]>, Name)>,
     started: bool,
     root: Vec<u8>,
 }
@@ -239,7 +238,6 @@ impl FastScan {
             line: 1,
             line_start: 0,
             utf8,
-            names: Vec::new(),
             started: false,
             root: Vec::new(),
         }
@@ -311,19 +309,13 @@ impl FastScan {
         }
     }
 
+    /// The name `raw`, if it is a plain one (letters, digits, `.`, `_`, `-`); interned, so
+    /// the names met on every row come from the thread's cache of recent names.
     fn name(&mut self, raw: &[u8]) -> Option<Name> {
-        if let Some((_, n)) = self.names.iter().find(|(r, _)| **r == *raw) {
-            return Some(n.clone());
-        }
-        let s = std::str::from_utf8(raw).ok()?;
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+        if raw.is_empty() || !raw.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
             return None;
         }
-        let name = Name::from(s);
-        if self.names.len() < 256 {
-            self.names.push((raw.into(), name.clone()));
-        }
-        Some(name)
+        std::str::from_utf8(raw).ok().map(Name::from)
     }
 
     /// The prolog and the root's start tag. `Err(())` for what needs the XML reader.
