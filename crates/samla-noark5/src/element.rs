@@ -77,11 +77,15 @@ impl Name {
     /// The name whose UTF-8 bytes are `raw`, if this thread met it recently. Lets a
     /// reader skip decoding the names it sees over and over.
     pub(crate) fn recent(raw: &[u8]) -> Option<Name> {
-        RECENT.with(|recent| {
-            let recent = recent.borrow();
-            let name = &recent.slots[slot(raw)];
-            (name.as_bytes() == raw).then(|| name.clone())
-        })
+        // try_with: a thread being torn down has no cache left, only the shared table.
+        RECENT
+            .try_with(|recent| {
+                let recent = recent.borrow();
+                let name = &recent.slots[slot(raw)];
+                (name.as_bytes() == raw).then(|| name.clone())
+            })
+            .ok()
+            .flatten()
     }
 
     /// The name `text`: from this thread's recent names, else from the shared table
@@ -91,7 +95,7 @@ impl Name {
             return name;
         }
         let name = Name::shared(text);
-        RECENT.with(|recent| recent.borrow_mut().slots[slot(text.as_bytes())] = name.clone());
+        let _ = RECENT.try_with(|recent| recent.borrow_mut().slots[slot(text.as_bytes())] = name.clone());
         name
     }
 

@@ -252,7 +252,10 @@ pub struct BackgroundHashingWriter<W: Write> {
     inner: W,
     buf: Vec<u8>,
     size: u64,
-    tx: Option<std::sync::mpsc::SyncSender<std::sync::Arc<Vec<u8>>>>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    /// Chunks the hashing thread is done with, to be filled again: fresh ones cost page
+    /// faults.
+    back: std::sync::mpsc::Receiver<Vec<u8>>,
     hasher: Option<std::thread::JoinHandle<String>>,
 }
 
@@ -261,11 +264,13 @@ impl<W: Write> BackgroundHashingWriter<W> {
 
     /// Wraps `inner` and starts the hashing thread.
     pub fn new(inner: W) -> Self {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<u8>>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let (back_tx, back) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let hasher = std::thread::spawn(move || {
             let mut h = Sha256::new();
             for chunk in rx {
-                h.update(&chunk[..]);
+                h.update(&chunk);
+                let _ = back_tx.try_send(chunk);
             }
             crate::hex(&h.finalize())
         });
@@ -274,6 +279,7 @@ impl<W: Write> BackgroundHashingWriter<W> {
             buf: Vec::with_capacity(Self::CHUNK),
             size: 0,
             tx: Some(tx),
+            back,
             hasher: Some(hasher),
         }
     }
@@ -282,7 +288,9 @@ impl<W: Write> BackgroundHashingWriter<W> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = std::sync::Arc::new(std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK)));
+        let mut next = self.back.try_recv().unwrap_or_else(|_| Vec::with_capacity(Self::CHUNK));
+        next.clear();
+        let chunk = std::mem::replace(&mut self.buf, next);
         self.inner.write_all(&chunk)?;
         if let Some(tx) = &self.tx {
             tx.send(chunk).map_err(|_| io::Error::other("the hashing thread stopped"))?;
