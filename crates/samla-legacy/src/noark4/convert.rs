@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex};
 
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
 use samla_noark5::model::{NS_ARKIVSTRUKTUR, NS_METADATAKATALOG, NS_XSI};
-use samla_noark5::writer::{BackgroundHashingWriter, WritebackFile, XmlWriter};
+use samla_noark5::writer::{BackgroundHashingWriter, Fragment, WritebackFile, XmlWriter};
 use samla_noark5::{Element, Error, Result};
 use sha2::{Digest, Sha256};
 
@@ -248,6 +248,13 @@ struct Ctx<'a> {
     classified: bool,
 }
 
+impl Ctx<'_> {
+    /// How deep saksmapper stand in arkivstruktur.xml.
+    fn mappe_depth(&self) -> usize {
+        if self.classified { 4 } else { 2 }
+    }
+}
+
 /// A journalpost with the rows below it; each link says whether it is the first use of
 /// its document (which keeps DB.DOKID as its key).
 struct JpUnit {
@@ -438,7 +445,7 @@ impl<'a> Converter<'a> {
     /// to be kept (Bevares) or without a code: Noark 5 gives kassasjon only to the units
     /// that have a kassasjonsvedtak. Without SA.KASSDATO, kassasjonsdato is avsluttetDato
     /// plus bevaringstid years.
-    fn kassasjon(&mut self, sa: &Src, avsluttet: &str) -> Option<Element> {
+    fn kassasjon(&mut self, sa: &Src, avsluttet: &str) -> Option<Kassasjon> {
         let t = "NOARKSAK";
         let raw = v(&sa.row, "SA.KASSKODE");
         if raw.is_empty() || code_text("kassasjonsvedtak", raw) == Some("Bevares") {
@@ -472,27 +479,23 @@ impl<'a> Converter<'a> {
         let n = self.count("kassasjon");
         n.read += 1;
         n.written += 1;
-        let mut k = Element::new("kassasjon");
-        k.push_field("kassasjonsvedtak", vedtak);
-        k.push_field("bevaringstid", years.to_string());
-        k.push_field("kassasjonsdato", dato);
-        Some(k)
+        Some(Kassasjon { vedtak, bevaringstid: years.to_string(), dato })
     }
 
     /// The skjerming of a sak or journalpost (`prefix` SA or JP): TGKODE → tilgangsrestriksjon
     /// (the TGKODE table's text, or the usual Noark 4 codes'), UOFF → skjermingshjemmel,
-    /// AGDATO → skjermingOpphoererDato. `None` without TGKODE.
-    fn skjerming(&mut self, src: &Src, table: &str, prefix: &str) -> Option<Element> {
+    /// AGDATO → skjermingOpphoererDato. Nothing without TGKODE.
+    fn skjerming(&mut self, x: &mut Fragment, src: &Src, table: &str, prefix: &str) {
         let field = |name: &str| format!("{prefix}.{name}");
-        let tg = v(&src.row, &field("TGKODE")).to_string();
+        let tg = v(&src.row, &field("TGKODE"));
         if tg.is_empty() {
-            return None;
+            return;
         }
-        let text = match self.ctx.tgkoder.get(&tg) {
+        let text = match self.ctx.tgkoder.get(tg) {
             Some(t) => t.clone(),
             None => self.code("tilgangsrestriksjon", src, table, &field("TGKODE")),
         };
-        let hjemmel = v(&src.row, &field("UOFF")).to_string();
+        let hjemmel = v(&src.row, &field("UOFF"));
         let hjemmel = if hjemmel.is_empty() {
             self.finding(
                 Severity::Warning,
@@ -501,52 +504,52 @@ impl<'a> Converter<'a> {
                 table,
                 format!("{} {tg:?} without {}; the skjermingshjemmel is \"ukjent\"", field("TGKODE"), field("UOFF")),
             );
-            "ukjent".to_string()
+            "ukjent"
         } else {
             hjemmel
         };
         let n = self.count("skjerming");
         n.read += 1;
         n.written += 1;
-        let mut e = Element::new("skjerming");
-        e.push_field("tilgangsrestriksjon", text);
-        e.push_field("skjermingshjemmel", hjemmel);
-        e.push_field("skjermingMetadata", "tittel");
+        x.open("skjerming");
+        x.field("tilgangsrestriksjon", &text);
+        x.field("skjermingshjemmel", hjemmel);
+        x.field("skjermingMetadata", "tittel");
         if let Some(d) = dates::parse(v(&src.row, &field("AGDATO"))).date() {
-            e.push_field("skjermingOpphoererDato", d.to_string());
+            x.field("skjermingOpphoererDato", &d.to_string());
         }
-        Some(e)
+        x.close("skjerming");
     }
 
-    fn person(&self, id: &str) -> String {
-        self.ctx
-            .persons
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| if id.is_empty() { "ukjent".into() } else { id.to_string() })
+    fn person<'b>(&self, id: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.ctx.persons.get(id) {
+            Some(name) => name,
+            None if id.is_empty() => "ukjent",
+            None => id,
+        }
     }
 
-    fn saksmappe(&mut self, unit: SakUnit) -> Result<Element> {
+    fn saksmappe(&mut self, x: &mut Fragment, unit: SakUnit) -> Result<()> {
         let SakUnit { sa, jps, sps, mes, klasse: _, sekundaer } = unit;
         let sa = &sa;
         let arkivdel_id = self.ctx.arkivdel_id.as_str();
         let t = "NOARKSAK";
-        let key = v(&sa.row, "SA.ID").to_string();
-        let mut m = Element::new("mappe");
-        m.set_attr("xsi:type", "saksmappe");
-        m.push_field("systemID", self.id(t, &key)?);
-        m.push_field("mappeID", format!("{}/{}", v(&sa.row, "SA.SAAR"), v(&sa.row, "SA.SEKNR")));
+        let key = v(&sa.row, "SA.ID");
+        x.open_typed("mappe", "saksmappe");
+        let id = self.id(t, key)?;
+        x.field("systemID", &id);
+        x.field_of("mappeID", &[v(&sa.row, "SA.SAAR"), "/", v(&sa.row, "SA.SEKNR")]);
         let tittel = v(&sa.row, "SA.TITTEL");
-        m.push_field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
-        push_nonempty(&mut m, "offentligTittel", v(&sa.row, "SA.OFFTITTEL"));
-        m.push_field(
-            "dokumentmedium",
-            if v(&sa.row, "SA.PAPIR") == "1" { "Fysisk arkiv" } else { "Elektronisk arkiv" },
-        );
+        x.field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
+        field_nonempty(x, "offentligTittel", v(&sa.row, "SA.OFFTITTEL"));
+        x.field("dokumentmedium", medium(v(&sa.row, "SA.PAPIR")));
         let saksdato = self.date(sa, t, "SA.DATO");
         let ansvarlig = self.person(v(&sa.row, "SA.ANSVID"));
-        m.push_field("opprettetDato", format!("{saksdato}T00:00:00"));
-        m.push_field("opprettetAv", ansvarlig.clone());
+        x.field_of("opprettetDato", &[&saksdato, MIDNIGHT]);
+        x.field("opprettetAv", ansvarlig);
         // avsluttetDato is the last journaldato (or the fallback date where there is none).
         let mut last = saksdato.clone();
         for jp in &jps {
@@ -557,168 +560,169 @@ impl<'a> Converter<'a> {
             }
         }
         let kassasjon = self.kassasjon(sa, &last);
-        let mut registreringer = Vec::with_capacity(jps.len());
-        for jp in jps {
-            let r = self.journalpost(jp, Some(&sa.row), kassasjon.as_ref())?;
-            registreringer.push(r);
-        }
-        m.push_field("avsluttetDato", format!("{last}T00:00:00"));
-        m.push_field("avsluttetAv", ansvarlig.clone());
-        m.push_field("referanseArkivdel", arkivdel_id);
+        x.field_of("avsluttetDato", &[&last, MIDNIGHT]);
+        x.field("avsluttetAv", ansvarlig);
+        x.field("referanseArkivdel", arkivdel_id);
         for sp in sps {
-            let mut p = Element::new("part");
-            p.push_field("partNavn", v(&sp.row, "SP.NAVN"));
+            x.open("part");
+            x.field("partNavn", v(&sp.row, "SP.NAVN"));
             let rolle = v(&sp.row, "SP.ROLLE");
-            p.push_field("partRolle", if rolle.is_empty() { "Part" } else { rolle });
-            push_nonempty(&mut p, "postadresse", v(&sp.row, "SP.ADRESSE"));
-            push_nonempty(&mut p, "postnummer", v(&sp.row, "SP.POSTNR"));
-            push_nonempty(&mut p, "poststed", v(&sp.row, "SP.POSTSTED"));
-            m.push(p);
+            x.field("partRolle", if rolle.is_empty() { "Part" } else { rolle });
+            field_nonempty(x, "postadresse", v(&sp.row, "SP.ADRESSE"));
+            field_nonempty(x, "postnummer", v(&sp.row, "SP.POSTNR"));
+            field_nonempty(x, "poststed", v(&sp.row, "SP.POSTSTED"));
+            x.close("part");
         }
         for me in mes {
-            let e = self.merknad(&me)?;
-            m.push(e);
+            self.merknad(x, &me);
         }
-        if let Some(k) = kassasjon {
-            m.push(k);
+        if let Some(k) = &kassasjon {
+            k.write(x);
         }
-        if let Some(s) = self.skjerming(sa, t, "SA") {
-            m.push(s);
+        self.skjerming(x, sa, t, "SA");
+        for jp in jps {
+            self.journalpost(x, jp, Some(&sa.row), kassasjon.as_ref())?;
         }
-        m.children.extend(registreringer);
-        m.push_field("saksaar", v(&sa.row, "SA.SAAR"));
-        m.push_field("sakssekvensnummer", v(&sa.row, "SA.SEKNR"));
-        m.push_field("saksdato", saksdato);
-        let unit =
-            self.ctx.units.get(v(&sa.row, "SA.ADMID")).cloned().unwrap_or_else(|| v(&sa.row, "SA.ADMID").to_string());
-        m.push_field("administrativEnhet", if unit.is_empty() { "ukjent" } else { &unit });
-        m.push_field("saksansvarlig", ansvarlig);
-        push_nonempty(&mut m, "journalenhet", v(&sa.row, "SA.JENHET"));
+        x.field("saksaar", v(&sa.row, "SA.SAAR"));
+        x.field("sakssekvensnummer", v(&sa.row, "SA.SEKNR"));
+        x.field("saksdato", &saksdato);
+        let admid = v(&sa.row, "SA.ADMID");
+        let unit = self.ctx.units.get(admid).map_or(admid, String::as_str);
+        x.field("administrativEnhet", if unit.is_empty() { "ukjent" } else { unit });
+        x.field("saksansvarlig", ansvarlig);
+        field_nonempty(x, "journalenhet", v(&sa.row, "SA.JENHET"));
         let status = self.code("saksstatus", sa, t, "SA.STATUS");
-        m.push_field("saksstatus", status);
+        x.field("saksstatus", &status);
         for id in sekundaer {
-            m.push_field("referanseSekundaerKlassifikasjon", id);
+            x.field("referanseSekundaerKlassifikasjon", &id);
         }
+        x.close("mappe");
         self.count("saksmappe").written += 1;
-        Ok(m)
+        Ok(())
     }
 
-    fn merknad(&mut self, me: &Src) -> Result<Element> {
-        let mut e = Element::new("merknad");
-        e.push_field("merknadstekst", v(&me.row, "ME.TEKST"));
-        push_nonempty(&mut e, "merknadstype", v(&me.row, "ME.ITYPE"));
+    fn merknad(&mut self, x: &mut Fragment, me: &Src) {
+        x.open("merknad");
+        x.field("merknadstekst", v(&me.row, "ME.TEKST"));
+        field_nonempty(x, "merknadstype", v(&me.row, "ME.ITYPE"));
         let d = self.date(me, "MERKNAD", "ME.REGDATO");
-        e.push_field("merknadsdato", format!("{d}T00:00:00"));
-        e.push_field("merknadRegistrertAv", self.person(v(&me.row, "ME.REGAV")));
-        Ok(e)
+        x.field_of("merknadsdato", &[&d, MIDNIGHT]);
+        x.field("merknadRegistrertAv", self.person(v(&me.row, "ME.REGAV")));
+        x.close("merknad");
     }
 
-    fn journalpost(&mut self, unit: JpUnit, sa: Option<&Packed>, kassasjon: Option<&Element>) -> Result<Element> {
+    fn journalpost(
+        &mut self,
+        x: &mut Fragment,
+        unit: JpUnit,
+        sa: Option<&Packed>,
+        kassasjon: Option<&Kassasjon>,
+    ) -> Result<()> {
         let JpUnit { jp, ams, dls, mes } = unit;
         let jp = &jp;
         let arkivdel_id = self.ctx.arkivdel_id.as_str();
         let t = "JOURNPOST";
-        let key = v(&jp.row, "JP.ID").to_string();
+        let key = v(&jp.row, "JP.ID");
         let jdato = self.date(jp, t, "JP.JDATO");
         let sbh = self.person(v(&jp.row, "JP.SBHID"));
-        let mut r = Element::new("registrering");
-        r.set_attr("xsi:type", "journalpost");
-        r.push_field("systemID", self.id(t, &key)?);
-        r.push_field("opprettetDato", format!("{jdato}T00:00:00"));
-        r.push_field("opprettetAv", sbh.clone());
-        r.push_field("arkivertDato", format!("{jdato}T00:00:00"));
-        r.push_field("arkivertAv", sbh.clone());
-        r.push_field("referanseArkivdel", arkivdel_id);
+        x.open_typed("registrering", "journalpost");
+        let id = self.id(t, key)?;
+        x.field("systemID", &id);
+        x.field_of("opprettetDato", &[&jdato, MIDNIGHT]);
+        x.field("opprettetAv", sbh);
+        x.field_of("arkivertDato", &[&jdato, MIDNIGHT]);
+        x.field("arkivertAv", sbh);
+        x.field("referanseArkivdel", arkivdel_id);
         // Kassasjon is inherited by every unit below (Noark 5, metadata for kassasjon).
         if let Some(k) = kassasjon {
-            r.push(k.clone());
+            k.write(x);
         }
-        if let Some(s) = self.skjerming(jp, t, "JP") {
-            r.push(s);
-        }
+        self.skjerming(x, jp, t, "JP");
         for (dl, first) in &dls {
-            if let Some(db) = self.dokumentbeskrivelse(dl, *first, &jdato, &sbh, kassasjon)? {
-                r.push(db);
-            }
+            self.dokumentbeskrivelse(x, dl, *first, &jdato, sbh, kassasjon)?;
         }
         if let Some(sa) = sa {
-            r.push_field(
+            x.field_of(
                 "registreringsID",
-                format!("{}/{}-{}", v(sa, "SA.SAAR"), v(sa, "SA.SEKNR"), v(&jp.row, "JP.JPOSTNR")),
+                &[v(sa, "SA.SAAR"), "/", v(sa, "SA.SEKNR"), "-", v(&jp.row, "JP.JPOSTNR")],
             );
         }
         let tittel = v(&jp.row, "JP.INNHOLD");
-        r.push_field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
-        push_nonempty(&mut r, "offentligTittel", v(&jp.row, "JP.OFFINNHOLD"));
-        r.push_field(
-            "dokumentmedium",
-            if v(&jp.row, "JP.PAPIR") == "1" { "Fysisk arkiv" } else { "Elektronisk arkiv" },
-        );
+        x.field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
+        field_nonempty(x, "offentligTittel", v(&jp.row, "JP.OFFINNHOLD"));
+        x.field("dokumentmedium", medium(v(&jp.row, "JP.PAPIR")));
         for me in mes {
-            let e = self.merknad(&me)?;
-            r.push(e);
+            self.merknad(x, &me);
         }
+        // Avskrivninger come last in a journalpost; what they say is found with the
+        // korrespondansepart they belong to.
         let mut avskrivninger = Vec::new();
         for am in ams {
             self.count("korrespondansepart").written += 1;
-            let mut k = Element::new("korrespondansepart");
+            x.open("korrespondansepart");
             let kind = if v(&am.row, "AM.KOPIMOT") == "1" { "K" } else { v(&am.row, "AM.IHTYPE") };
             let text = match code_text("korrespondanseparttype", kind) {
                 Some(t) => t.to_string(),
                 None => self.code("korrespondanseparttype", &am, "AVSMOT", "AM.IHTYPE"),
             };
-            k.push_field("korrespondanseparttype", text);
+            x.field("korrespondanseparttype", &text);
             let navn = v(&am.row, "AM.NAVN");
-            k.push_field("korrespondansepartNavn", if navn.is_empty() { "(uten navn)" } else { navn });
-            push_nonempty(&mut k, "postadresse", v(&am.row, "AM.ADRESSE"));
-            push_nonempty(&mut k, "postnummer", v(&am.row, "AM.POSTNR"));
-            push_nonempty(&mut k, "poststed", v(&am.row, "AM.POSTSTED"));
-            push_nonempty(&mut k, "epostadresse", v(&am.row, "AM.EPOSTADR"));
-            r.push(k);
+            x.field("korrespondansepartNavn", if navn.is_empty() { "(uten navn)" } else { navn });
+            field_nonempty(x, "postadresse", v(&am.row, "AM.ADRESSE"));
+            field_nonempty(x, "postnummer", v(&am.row, "AM.POSTNR"));
+            field_nonempty(x, "poststed", v(&am.row, "AM.POSTSTED"));
+            field_nonempty(x, "epostadresse", v(&am.row, "AM.EPOSTADR"));
+            x.close("korrespondansepart");
             if !v(&am.row, "AM.AVSKM").is_empty() {
-                let mut a = Element::new("avskrivning");
                 let d = self.date(&am, "AVSMOT", "AM.AVSKDATO");
-                a.push_field("avskrivningsdato", d);
                 let av = v(&am.row, "AM.AVSKAV");
-                a.push_field("avskrevetAv", if av.is_empty() { sbh.clone() } else { self.person(av) });
+                let av = if av.is_empty() { sbh } else { self.person(av) }.to_string();
                 let m = self.code("avskrivningsmaate", &am, "AVSMOT", "AM.AVSKM");
-                a.push_field("avskrivningsmaate", m);
-                avskrivninger.push(a);
+                avskrivninger.push((d, av, m));
             }
         }
-        r.push_field("journalaar", v(&jp.row, "JP.JAAR"));
-        r.push_field("journalsekvensnummer", v(&jp.row, "JP.SEKNR"));
-        r.push_field("journalpostnummer", v(&jp.row, "JP.JPOSTNR"));
+        x.field("journalaar", v(&jp.row, "JP.JAAR"));
+        x.field("journalsekvensnummer", v(&jp.row, "JP.SEKNR"));
+        x.field("journalpostnummer", v(&jp.row, "JP.JPOSTNR"));
         let jpt = self.code("journalposttype", jp, t, "JP.NDOKTYPE");
-        r.push_field("journalposttype", jpt);
+        x.field("journalposttype", &jpt);
         let status = self.code("journalstatus", jp, t, "JP.STATUS");
-        r.push_field("journalstatus", status);
-        r.push_field("journaldato", jdato);
+        x.field("journalstatus", &status);
+        x.field("journaldato", &jdato);
         for (field, name) in
             [("JP.DOKDATO", "dokumentetsDato"), ("JP.EKSPDATO", "sendtDato"), ("JP.FORFDATO", "forfallsdato")]
         {
             if let Some(d) = dates::parse(v(&jp.row, field)).date() {
-                let d = if name == "sendtDato" { format!("{d}T00:00:00") } else { d.to_string() };
-                r.push_field(name, d);
+                let d = d.to_string();
+                let time = if name == "sendtDato" { MIDNIGHT } else { "" };
+                x.field_of(name, &[&d, time]);
             }
         }
-        push_nonempty(&mut r, "antallVedlegg", v(&jp.row, "JP.ANTVED"));
-        r.children.extend(avskrivninger);
+        field_nonempty(x, "antallVedlegg", v(&jp.row, "JP.ANTVED"));
+        for (d, av, m) in avskrivninger {
+            x.open("avskrivning");
+            x.field("avskrivningsdato", &d);
+            x.field("avskrevetAv", &av);
+            x.field("avskrivningsmaate", &m);
+            x.close("avskrivning");
+        }
+        x.close("registrering");
         self.count("journalpost").written += 1;
-        Ok(r)
+        Ok(())
     }
 
     fn dokumentbeskrivelse(
         &mut self,
+        x: &mut Fragment,
         dl: &Src,
         first: bool,
         jdato: &str,
         sbh: &str,
-        kassasjon: Option<&Element>,
-    ) -> Result<Option<Element>> {
+        kassasjon: Option<&Kassasjon>,
+    ) -> Result<()> {
         let ctx = self.ctx;
-        let dokid = v(&dl.row, "DL.DOKID").to_string();
-        let Some(db) = ctx.db.get(&dokid) else {
+        let dokid = v(&dl.row, "DL.DOKID");
+        let Some(db) = ctx.db.get(dokid) else {
             self.finding(
                 Severity::Error,
                 "N4.FOREIGN_KEY",
@@ -726,48 +730,44 @@ impl<'a> Converter<'a> {
                 "DOKLINK",
                 format!("DL.DOKID {dokid} matches no DB.DOKID; the link is not converted"),
             );
-            return Ok(None);
+            return Ok(());
         };
         // A document linked to several journalposter gets one systemID per link.
-        let key = if first { dokid.clone() } else { format!("{dokid}@{}", v(&dl.row, "DL.JPID")) };
-        let mut e = Element::new("dokumentbeskrivelse");
-        e.push_field("systemID", self.id("DOKBESKRIV", &key)?);
+        let key = if first { dokid.to_string() } else { format!("{dokid}@{}", v(&dl.row, "DL.JPID")) };
+        x.open("dokumentbeskrivelse");
+        let id = self.id("DOKBESKRIV", &key)?;
+        x.field("systemID", &id);
         let kategori = v(&db.row, "DB.KATEGORI");
-        let dokumenttype = code_text("dokumenttype", kategori)
-            .map(str::to_string)
-            .unwrap_or_else(|| if kategori.is_empty() { "Ukjent".to_string() } else { kategori.to_string() });
-        e.push_field("dokumenttype", dokumenttype);
+        let dokumenttype =
+            code_text("dokumenttype", kategori).unwrap_or(if kategori.is_empty() { "Ukjent" } else { kategori });
+        x.field("dokumenttype", dokumenttype);
         let status = self.code("dokumentstatus", db, "DOKBESKRIV", "DB.STATUS");
-        e.push_field("dokumentstatus", status);
+        x.field("dokumentstatus", &status);
         let tittel = v(&db.row, "DB.TITTEL");
-        e.push_field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
+        x.field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
         let tk =
             dates::parse(v(&dl.row, "DL.TKDATO")).date().map(|d| d.to_string()).unwrap_or_else(|| jdato.to_string());
-        let av = if v(&dl.row, "DL.TKAV").is_empty() { sbh.to_string() } else { self.person(v(&dl.row, "DL.TKAV")) };
-        e.push_field("opprettetDato", format!("{tk}T00:00:00"));
-        e.push_field("opprettetAv", av.clone());
-        e.push_field(
-            "dokumentmedium",
-            if v(&db.row, "DB.PAPIR") == "1" { "Fysisk arkiv" } else { "Elektronisk arkiv" },
-        );
+        let av = if v(&dl.row, "DL.TKAV").is_empty() { sbh } else { self.person(v(&dl.row, "DL.TKAV")) };
+        x.field_of("opprettetDato", &[&tk, MIDNIGHT]);
+        x.field("opprettetAv", av);
+        x.field("dokumentmedium", medium(v(&db.row, "DB.PAPIR")));
         let som = self.code("tilknyttetRegistreringSom", dl, "DOKLINK", "DL.TYPE");
-        e.push_field("tilknyttetRegistreringSom", som);
-        e.push_field("dokumentnummer", v(&dl.row, "DL.RNR"));
-        e.push_field("tilknyttetDato", format!("{tk}T00:00:00"));
-        e.push_field("tilknyttetAv", av.clone());
+        x.field("tilknyttetRegistreringSom", &som);
+        x.field("dokumentnummer", v(&dl.row, "DL.RNR"));
+        x.field_of("tilknyttetDato", &[&tk, MIDNIGHT]);
+        x.field("tilknyttetAv", av);
         if let Some(k) = kassasjon {
-            e.push(k.clone());
+            k.write(x);
         }
-        for ve in ctx.ve_by_db.get(&dokid).map(Vec::as_slice).unwrap_or_default() {
-            if let Some(o) = self.dokumentobjekt(ve, &key, &tk, &av)? {
-                e.push(o);
-            }
+        for ve in ctx.ve_by_db.get(dokid).map(Vec::as_slice).unwrap_or_default() {
+            self.dokumentobjekt(x, ve, &key, &tk, av)?;
         }
+        x.close("dokumentbeskrivelse");
         self.count("dokumentbeskrivelse").written += 1;
-        Ok(Some(e))
+        Ok(())
     }
 
-    fn dokumentobjekt(&mut self, ve: &Src, db_key: &str, date: &str, av: &str) -> Result<Option<Element>> {
+    fn dokumentobjekt(&mut self, x: &mut Fragment, ve: &Src, db_key: &str, date: &str, av: &str) -> Result<()> {
         let filref = v(&ve.row, "VE.FILREF");
         let resolved = self.resolver.resolve(filref);
         let Some(path) = resolved.path.clone() else {
@@ -779,7 +779,7 @@ impl<'a> Converter<'a> {
                 "DOKVERSJON",
                 format!("VE.FILREF {filref:?}: no such file; the dokumentobjekt is not written"),
             );
-            return Ok(None);
+            return Ok(());
         };
         // Copy below DOKUMENT/ in the output, keeping the path below the source's
         // DOKUMENT/ folder (or the extract).
@@ -796,21 +796,54 @@ impl<'a> Converter<'a> {
         let versjon = v(&ve.row, "VE.VERSJON");
         let variant = v(&ve.row, "VE.VARIANT");
         let key = format!("{db_key}/{versjon}/{variant}");
-        let mut o = Element::new("dokumentobjekt");
-        o.push_field("systemID", self.id("DOKVERSJON", &key)?);
-        o.push_field("versjonsnummer", if versjon.is_empty() { "1" } else { versjon });
+        x.open("dokumentobjekt");
+        let id = self.id("DOKVERSJON", &key)?;
+        x.field("systemID", &id);
+        x.field("versjonsnummer", if versjon.is_empty() { "1" } else { versjon });
         let variantformat = self.code("variantformat", ve, "DOKVERSJON", "VE.VARIANT");
-        o.push_field("variantformat", variantformat);
+        x.field("variantformat", &variantformat);
         let fmt = v(&ve.row, "VE.DOKFORMAT");
-        o.push_field("format", code_text("format", fmt).unwrap_or(if fmt.is_empty() { "ukjent" } else { fmt }));
-        o.push_field("opprettetDato", format!("{date}T00:00:00"));
-        o.push_field("opprettetAv", av);
-        o.push_field("referanseDokumentfil", rel);
-        o.push_field("sjekksum", digest);
-        o.push_field("sjekksumAlgoritme", "SHA256");
-        o.push_field("filstoerrelse", size.to_string());
+        x.field("format", code_text("format", fmt).unwrap_or(if fmt.is_empty() { "ukjent" } else { fmt }));
+        x.field_of("opprettetDato", &[date, MIDNIGHT]);
+        x.field("opprettetAv", av);
+        x.field("referanseDokumentfil", &rel);
+        x.field("sjekksum", &digest);
+        x.field("sjekksumAlgoritme", "SHA256");
+        x.field("filstoerrelse", &size.to_string());
+        x.close("dokumentobjekt");
         self.count("dokumentobjekt").written += 1;
-        Ok(Some(o))
+        Ok(())
+    }
+}
+
+/// The kassasjon of a sak, written in it and in every unit below it.
+struct Kassasjon {
+    vedtak: String,
+    bevaringstid: String,
+    dato: String,
+}
+
+impl Kassasjon {
+    fn write(&self, x: &mut Fragment) {
+        x.open("kassasjon");
+        x.field("kassasjonsvedtak", &self.vedtak);
+        x.field("bevaringstid", &self.bevaringstid);
+        x.field("kassasjonsdato", &self.dato);
+        x.close("kassasjon");
+    }
+}
+
+/// The time of day written after a Noark 4 date where Noark 5 wants a dateTime.
+const MIDNIGHT: &str = "T00:00:00";
+
+/// The dokumentmedium of a PAPIR flag.
+fn medium(papir: &str) -> &'static str {
+    if papir == "1" { "Fysisk arkiv" } else { "Elektronisk arkiv" }
+}
+
+fn field_nonempty(x: &mut Fragment, name: &str, value: &str) {
+    if !value.trim().is_empty() {
+        x.field(name, value.trim());
     }
 }
 
@@ -1300,16 +1333,14 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     let mut c = Converter::new(ctx_ref);
                     let result = (|| {
                         let buf = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
-                        let depth = if ctx_ref.classified { 4 } else { 2 };
-                        let mut xml = XmlWriter::fragment(buf, depth);
+                        let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
                         let mut sizes = Vec::with_capacity(units.len());
                         for unit in units {
-                            let (klasse, before) = (unit.klasse, xml.get_mut().len());
-                            let m = c.saksmappe(unit)?;
-                            xml.element(&m).map_err(|e| Error::io("arkivstruktur.xml", e))?;
-                            sizes.push((klasse, xml.get_mut().len() - before));
+                            let (klasse, before) = (unit.klasse, xml.len());
+                            c.saksmappe(&mut xml, unit)?;
+                            sizes.push((klasse, xml.len() - before));
                         }
-                        let xml = xml.finish().map_err(|e| Error::io("arkivstruktur.xml", e))?;
+                        let xml = xml.into_inner();
                         Ok((seq, xml, sizes, std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report)))
                     })();
                     if done_tx.send(result).is_err() {
@@ -1485,20 +1516,21 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     merge(&mut c.report, report);
 
     let orphan_mappe = !orphans.is_empty();
+    // The saksmappe of the journalposter without a sak, written where it goes.
     let mut orphan_element = None;
     if orphan_mappe {
-        let mut m = Element::new("mappe");
-        m.set_attr("xsi:type", "saksmappe");
-        m.push_field("systemID", c.id("NOARKSAK", "(uten sak)")?);
-        m.push_field("mappeID", "0/0");
-        m.push_field("tittel", "Journalposter uten sak");
-        m.push_field("beskrivelse", "Journalposter der JP.SAID ikke viser til noen sak i Noark 4-uttrekket");
-        m.push_field("dokumentmedium", "Elektronisk arkiv");
-        m.push_field("opprettetDato", format!("{to}T00:00:00"));
-        m.push_field("opprettetAv", "samla");
-        m.push_field("avsluttetDato", format!("{to}T00:00:00"));
-        m.push_field("avsluttetAv", "samla");
-        m.push_field("referanseArkivdel", ctx.arkivdel_id.clone());
+        let mut m = Fragment::new(Vec::new(), ctx.mappe_depth());
+        m.open_typed("mappe", "saksmappe");
+        m.field("systemID", &c.id("NOARKSAK", "(uten sak)")?);
+        m.field("mappeID", "0/0");
+        m.field("tittel", "Journalposter uten sak");
+        m.field("beskrivelse", "Journalposter der JP.SAID ikke viser til noen sak i Noark 4-uttrekket");
+        m.field("dokumentmedium", "Elektronisk arkiv");
+        m.field_of("opprettetDato", &[&to, MIDNIGHT]);
+        m.field("opprettetAv", "samla");
+        m.field_of("avsluttetDato", &[&to, MIDNIGHT]);
+        m.field("avsluttetAv", "samla");
+        m.field("referanseArkivdel", &ctx.arkivdel_id);
         for (said, unit) in orphans {
             c.finding(
                 Severity::Error,
@@ -1507,16 +1539,16 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 "JOURNPOST",
                 format!("JP.SAID {said} matches no SA.ID; the journalpost is put in the saksmappe \"Journalposter uten sak\""),
             );
-            let r = c.journalpost(unit, None, None)?;
-            m.push(r);
+            c.journalpost(&mut m, unit, None, None)?;
         }
-        m.push_field("saksaar", "0");
-        m.push_field("sakssekvensnummer", "0");
-        m.push_field("saksdato", to.clone());
-        m.push_field("administrativEnhet", "ukjent");
-        m.push_field("saksansvarlig", "samla");
-        m.push_field("saksstatus", "Avsluttet");
-        orphan_element = Some(m);
+        m.field("saksaar", "0");
+        m.field("sakssekvensnummer", "0");
+        m.field("saksdato", &to);
+        m.field("administrativEnhet", "ukjent");
+        m.field("saksansvarlig", "samla");
+        m.field("saksstatus", "Avsluttet");
+        m.close("mappe");
+        orphan_element = Some(m.into_inner());
     }
     for kl in kl_left.into_iter().flat_map(|(_, v)| v) {
         c.finding(
@@ -1561,7 +1593,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 if orphan_klasse == Some(k)
                     && let Some(m) = orphan_element.take()
                 {
-                    w.element(&m).map_err(io)?;
+                    w.get_mut().write_all(&m).map_err(io)?;
                 }
                 w.end().map_err(io)?;
             }
@@ -1570,7 +1602,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         drop(spill);
         fs::remove_file(&spill_path).map_err(|e| Error::io(spill_path.display().to_string(), e))?;
     } else if let Some(m) = orphan_element.take() {
-        w.element(&m).map_err(io)?;
+        w.get_mut().write_all(&m).map_err(io)?;
     }
     // Rows below a journalpost or document that never came: reported, not written.
     for am in am_left.into_iter().flat_map(|(_, v)| v) {
