@@ -38,7 +38,7 @@ use samla_noark5::model::{
 };
 use samla_noark5::schemas::SchemaDir;
 use samla_noark5::stream::{Event, Split, UnitReader};
-use samla_noark5::writer::{BackgroundHashingWriter, WritebackFile, XmlWriter};
+use samla_noark5::writer::{BackgroundHashingWriter, DirectFile, XmlWriter};
 use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
 
 use crate::job::{Destination, Job, Source};
@@ -1223,7 +1223,7 @@ struct Written {
 fn assemble(dir: &Path, object: &'static str, root: Option<&Element>, fragments: &[PathBuf]) -> Result<String> {
     let path = dir.join(format!("{object}.xml"));
     let file = File::create(&path).map_err(io_at(&path))?;
-    let mut w = XmlWriter::new(BackgroundHashingWriter::new(WritebackFile::new(file)));
+    let mut w = XmlWriter::new(BackgroundHashingWriter::new(DirectFile::new(file)));
     match root {
         Some(root) => w.start(root).map_err(io_at(&path))?,
         None => w.get_mut().write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n").map_err(io_at(&path))?,
@@ -1235,7 +1235,7 @@ fn assemble(dir: &Path, object: &'static str, root: Option<&Element>, fragments:
         fs::remove_file(f).map_err(io_at(f))?;
     }
     let (out, _, sha) = w.finish().map_err(io_at(&path))?.finish().map_err(io_at(&path))?;
-    out.into_inner().sync_all().map_err(io_at(&path))?;
+    out.finish().map_err(io_at(&path))?.sync_all().map_err(io_at(&path))?;
     Ok(sha)
 }
 

@@ -452,69 +452,169 @@ impl<W: Write> Write for BackgroundHashingWriter<W> {
     }
 }
 
-/// A file that has the disk start on what is written every 32 MiB, without waiting.
+/// A large output file (a package, a converted or merged extract) written straight to
+/// the disk, past the page cache (`O_DIRECT`), in aligned blocks of 4 MiB.
 ///
-/// For large files that are fsynced when done (packages, converted and merged
-/// extracts): a file smaller than the kernel's own threshold for write-back would
-/// otherwise be written to disk entirely inside that final fsync, with nothing left to
-/// overlap it. Elsewhere than on Linux it is a plain file.
+/// Writing through the page cache costs a fresh page per 4 KiB, and on virtual machines
+/// that hand free memory back to the host that costs more than the disk: 1.4 s of system
+/// time per GB against 0.1 s direct, measured on the 2-core machine samla is built for.
+/// Where the file system refuses direct writes (tmpfs on older kernels, other systems than
+/// Linux), the file is written through the page cache, with the disk started on what is
+/// written every 32 MiB so the final fsync has little left to wait for.
+///
+/// [`finish`](Self::finish) writes the last, partial block: without it the file is short.
 ///
 /// ```
 /// use std::io::Write;
-/// use samla_noark5::writer::WritebackFile;
-/// let path = std::env::temp_dir().join(format!("samla-writeback-{}", std::process::id()));
-/// let mut f = WritebackFile::new(std::fs::File::create(&path).unwrap());
+/// use samla_noark5::writer::DirectFile;
+/// let path = std::env::temp_dir().join(format!("samla-direct-{}", std::process::id()));
+/// let mut f = DirectFile::new(std::fs::File::create(&path).unwrap());
 /// f.write_all(b"abc").unwrap();
-/// f.into_inner().sync_all().unwrap();
+/// f.finish().unwrap().sync_all().unwrap();
 /// assert_eq!(std::fs::read(&path).unwrap(), b"abc");
 /// std::fs::remove_file(&path).unwrap();
 /// ```
-pub struct WritebackFile {
+pub struct DirectFile {
     file: std::fs::File,
+    direct: bool,
+    /// Holds [`Self::BLOCK`] bytes from `start`, which is aligned for direct writes.
+    buf: Vec<u8>,
+    start: usize,
+    filled: usize,
     written: u64,
-    /// Bytes handed to the disk's write-back so far.
+    /// Bytes handed to the disk's write-back so far (page cache only).
     started: u64,
 }
 
-impl WritebackFile {
+impl DirectFile {
+    const BLOCK: usize = 4 << 20;
+    const ALIGN: usize = 4096;
     const STEP: u64 = 32 << 20;
 
-    /// Wraps `file`, which is written from its start.
+    /// Wraps `file`, empty and open for writing, which is written from its start.
     pub fn new(file: std::fs::File) -> Self {
-        WritebackFile { file, written: 0, started: 0 }
+        let direct = set_direct(&file, true);
+        let (buf, start) = if direct {
+            let buf = vec![0u8; Self::BLOCK + Self::ALIGN];
+            let start = buf.as_ptr().align_offset(Self::ALIGN);
+            (buf, start)
+        } else {
+            (Vec::new(), 0)
+        };
+        DirectFile { file, direct, buf, start, filled: 0, written: 0, started: 0 }
     }
 
-    /// The file, to be synced.
-    pub fn into_inner(self) -> std::fs::File {
-        self.file
+    /// Whether the file is written past the page cache.
+    pub fn is_direct(&self) -> bool {
+        self.direct
     }
-}
 
-impl Write for WritebackFile {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+    fn write_block(&mut self, len: usize) -> io::Result<()> {
+        let block = &self.buf[self.start..self.start + len];
+        match (&self.file).write_all(block) {
+            Err(e) if e.raw_os_error() == Some(libc_einval()) && self.written == 0 => {
+                // The file system takes no direct writes after all: through the page cache.
+                self.direct = false;
+                set_direct(&self.file, false);
+                (&self.file).write_all(block)
+            }
+            other => other,
+        }
+    }
+
+    fn buffered_write(&mut self, data: &[u8]) -> io::Result<usize> {
         let n = self.file.write(data)?;
         self.written += n as u64;
         if self.written - self.started >= Self::STEP {
-            #[cfg(target_os = "linux")]
-            {
-                use std::os::fd::AsRawFd;
-                // Only a hint: an error here changes nothing, the fsync at the end decides.
-                // SAFETY: the descriptor is open for as long as `self.file` lives.
-                unsafe {
-                    libc::sync_file_range(
-                        self.file.as_raw_fd(),
-                        self.started as libc::off64_t,
-                        (self.written - self.started) as libc::off64_t,
-                        libc::SYNC_FILE_RANGE_WRITE,
-                    );
-                }
-            }
+            start_writeback(&self.file, self.started, self.written - self.started);
             self.started = self.written;
         }
         Ok(n)
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+    /// Writes what is held and returns the file, to be synced.
+    pub fn finish(mut self) -> io::Result<std::fs::File> {
+        if self.direct && self.filled > 0 {
+            let len = self.filled.div_ceil(Self::ALIGN) * Self::ALIGN;
+            self.buf[self.start + self.filled..self.start + len].fill(0);
+            self.write_block(len)?;
+            self.written += self.filled as u64;
+            // The padding of the last block goes again.
+            self.file.set_len(self.written)?;
+        }
+        Ok(self.file)
     }
+}
+
+impl Write for DirectFile {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if !self.direct {
+            return self.buffered_write(data);
+        }
+        let n = data.len().min(Self::BLOCK - self.filled);
+        self.buf[self.start + self.filled..self.start + self.filled + n].copy_from_slice(&data[..n]);
+        self.filled += n;
+        if self.filled == Self::BLOCK {
+            self.write_block(Self::BLOCK)?;
+            self.written += Self::BLOCK as u64;
+            self.filled = 0;
+        }
+        Ok(n)
+    }
+
+    /// Keeps a partial block: only [`finish`](DirectFile::finish) writes one.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn libc_einval() -> i32 {
+    libc::EINVAL
+}
+
+#[cfg(not(target_os = "linux"))]
+fn libc_einval() -> i32 {
+    22
+}
+
+/// Turns `O_DIRECT` on or off for `file`; whether it is now as asked.
+#[cfg(target_os = "linux")]
+fn set_direct(file: &std::fs::File, on: bool) -> bool {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor open for as long as `file` lives.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 {
+            return false;
+        }
+        let flags = if on { flags | libc::O_DIRECT } else { flags & !libc::O_DIRECT };
+        libc::fcntl(fd, libc::F_SETFL, flags) == 0 && on
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_direct(_: &std::fs::File, _: bool) -> bool {
+    false
+}
+
+/// Has the disk start writing `len` bytes at `offset` from the page cache, without
+/// waiting. Only a hint: an error here changes nothing, the fsync at the end decides.
+fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: the descriptor is open for as long as `file` lives.
+        unsafe {
+            libc::sync_file_range(
+                file.as_raw_fd(),
+                offset as libc::off64_t,
+                len as libc::off64_t,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, offset, len);
 }

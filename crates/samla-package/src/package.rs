@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use samla_noark5::addml::Arkivuttrekk;
 use samla_noark5::model::Date;
 use samla_noark5::schemas::SchemaDir;
-use samla_noark5::writer::{BackgroundHashingWriter, WritebackFile};
+use samla_noark5::writer::{BackgroundHashingWriter, DirectFile};
 use samla_noark5::{Error, ErrorKind, Extract};
 use sha2::{Digest, Sha256};
 
@@ -388,7 +388,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     let io_tar = |e| Error::io(partial.display().to_string(), e);
     let file = File::create(&partial).map_err(io_tar)?;
     // The tar's own SHA-256 is taken on another thread, costing the copying one nothing.
-    let mut out = BackgroundHashingWriter::new(WritebackFile::new(file));
+    let mut out = BackgroundHashingWriter::new(DirectFile::new(file));
     let root = format!("{uuid}/");
     let mut listed: Vec<PackageFile> = Vec::new();
     let mut known = std::collections::HashMap::new();
@@ -499,7 +499,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     }
     out.write_all(&[0u8; 1024]).map_err(io_tar)?;
     let (file, size, sha256) = out.finish().map_err(io_tar)?;
-    let file = file.into_inner();
+    let file = file.finish().map_err(io_tar)?;
     file.sync_all().map_err(io_tar)?;
     drop(file);
     std::fs::rename(&partial, &tar_path).map_err(|e| Error::io(tar_path.display().to_string(), e))?;

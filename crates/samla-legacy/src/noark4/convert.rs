@@ -39,14 +39,15 @@ use std::sync::{Arc, Mutex};
 
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
 use samla_noark5::model::{NS_ARKIVSTRUKTUR, NS_METADATAKATALOG, NS_XSI};
-use samla_noark5::writer::{BackgroundHashingWriter, Fragment, WritebackFile, XmlWriter};
+use samla_noark5::writer::{BackgroundHashingWriter, DirectFile, Fragment, XmlWriter};
 use samla_noark5::{Element, Error, Result};
 use sha2::{Digest, Sha256};
 
 use super::dates;
 use super::ids::system_id;
 use super::paths::DocumentResolver;
-use super::{Finding, Noark4, Row, Severity};
+use super::table::{Layout, Packed};
+use super::{Finding, Noark4, Severity};
 
 /// How to convert.
 #[derive(Debug, Clone)]
@@ -93,55 +94,6 @@ struct Src {
     row: Packed,
 }
 
-/// A row packed for holding: field names (shared), one string of the values and where
-/// each ends. A third of the size of a [`Row`].
-#[derive(Clone)]
-struct Packed {
-    pos: samla_noark5::pos::Pos,
-    names: Box<[samla_noark5::element::Name]>,
-    ends: Box<[u32]>,
-    text: Box<str>,
-}
-
-impl Packed {
-    fn new(row: Row) -> Packed {
-        let mut names = Vec::with_capacity(row.fields.len());
-        let mut ends = Vec::with_capacity(row.fields.len());
-        let mut text = String::with_capacity(row.fields.iter().map(|f| f.value.len()).sum());
-        for f in row.fields.into_iter().filter(|f| !f.value.is_empty()) {
-            text.push_str(&f.value);
-            ends.push(text.len() as u32);
-            names.push(f.name);
-        }
-        Packed { pos: row.pos, names: names.into(), ends: ends.into(), text: text.into() }
-    }
-
-    fn value(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        let found = self.names.iter().position(|n| n.len() == name.len() && **n == *name);
-        if let Some(i) = found {
-            return Some(self.value(i));
-        }
-        // Some vendors write JP_ID for JP.ID.
-        if !self.names.first().is_some_and(|n| n.contains('_')) {
-            return None;
-        }
-        let alt = name.replace('.', "_");
-        self.names.iter().position(|n| **n == *alt).map(|i| self.value(i))
-    }
-
-    fn key(&self) -> String {
-        let fields = (0..self.names.len())
-            .map(|i| super::Field { name: self.names[i].clone(), value: self.value(i).to_string(), pos: self.pos })
-            .collect();
-        Row { name: "".into(), pos: self.pos, fields }.key()
-    }
-}
-
 fn load(extract: &Noark4, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
     if extract.table(table).is_none() {
         return Ok(0);
@@ -149,13 +101,13 @@ fn load(extract: &Noark4, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
     let mut rows = extract.rows(table)?;
     let mut n = 0;
     let mut file: Arc<str> = "".into();
-    while let Some(row) = rows.next_row()? {
+    while let Some(row) = rows.next_packed()? {
         n += 1;
         let current = rows.file().unwrap_or_default();
         if *file != *current {
             file = current.into();
         }
-        f(Src { file: file.clone(), row: Packed::new(row) });
+        f(Src { file: file.clone(), row });
     }
     Ok(n)
 }
@@ -351,12 +303,6 @@ struct Converter<'a> {
     report: Conversion,
     crosswalk: Vec<u8>,
     resolver: DocumentResolver,
-}
-
-fn push_nonempty(e: &mut Element, name: &str, value: &str) {
-    if !value.trim().is_empty() {
-        e.push_field(name, value.trim());
-    }
 }
 
 fn merge(into: &mut Conversion, from: Conversion) {
@@ -642,10 +588,7 @@ impl<'a> Converter<'a> {
             self.dokumentbeskrivelse(x, dl, *first, &jdato, sbh, kassasjon)?;
         }
         if let Some(sa) = sa {
-            x.field_of(
-                "registreringsID",
-                &[v(sa, "SA.SAAR"), "/", v(sa, "SA.SEKNR"), "-", v(&jp.row, "JP.JPOSTNR")],
-            );
+            x.field_of("registreringsID", &[v(sa, "SA.SAAR"), "/", v(sa, "SA.SEKNR"), "-", v(&jp.row, "JP.JPOSTNR")]);
         }
         let tittel = v(&jp.row, "JP.INNHOLD");
         x.field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
@@ -887,12 +830,11 @@ fn feed<'s>(
             let mut rows = extract.rows(table)?;
             let mut file: Arc<str> = "".into();
             let mut batch = Vec::with_capacity(BATCH);
-            while let Some(row) = rows.next_row()? {
+            while let Some(row) = rows.next_packed()? {
                 let current = rows.file().unwrap_or_default();
                 if *file != *current {
                     file = current.into();
                 }
-                let row = Packed::new(row);
                 if keep(&row) {
                     batch.push(Src { file: file.clone(), row });
                 }
@@ -1128,9 +1070,257 @@ fn classify(
     (primary, sekundaer)
 }
 
+/// Joined saker set aside until their klasse is written (with a classification, the
+/// saksmapper go klasse by klasse, not in the order the tables give them). Each is kept
+/// as its rows in a compact binary form (the values, not the XML they become: a fifth of
+/// the size), in blocks per klasse in one file beside the output. Field lists and file
+/// names are written once, as numbers.
+struct Spill {
+    path: std::path::PathBuf,
+    file: File,
+    at: u64,
+    /// Per klasse: the bytes of units not yet written, and the blocks written.
+    pending: Vec<Vec<u8>>,
+    blocks: Vec<Vec<(u64, u64)>>,
+    buffered: usize,
+    files: Vec<Arc<str>>,
+    layouts: Vec<Layout>,
+    /// The interned layouts met, by address.
+    layout_ids: HashMap<usize, u32, FnvBuild>,
+}
+
+/// A klasse's units go to the file in blocks of this size, and all pending ones once
+/// this much is held.
+const SPILL_BLOCK: usize = 256 << 10;
+const SPILL_HELD: usize = 64 << 20;
+
+impl Spill {
+    fn create(path: &Path) -> Result<Spill> {
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| Error::io(path.display().to_string(), e))?;
+        Ok(Spill {
+            path: path.to_path_buf(),
+            file,
+            at: 0,
+            pending: Vec::new(),
+            blocks: Vec::new(),
+            buffered: 0,
+            files: Vec::new(),
+            layouts: Vec::new(),
+            layout_ids: HashMap::default(),
+        })
+    }
+
+    fn err(&self, e: std::io::Error) -> Error {
+        Error::io(self.path.display().to_string(), e)
+    }
+
+    fn push(&mut self, unit: &SakUnit) -> Result<()> {
+        let k = unit.klasse;
+        if self.pending.len() <= k {
+            self.pending.resize_with(k + 1, Vec::new);
+            self.blocks.resize_with(k + 1, Vec::new);
+        }
+        let mut out = std::mem::take(&mut self.pending[k]);
+        let before = out.len();
+        self.src(&mut out, &unit.sa);
+        self.list(&mut out, &unit.sps);
+        self.list(&mut out, &unit.mes);
+        put_u32(&mut out, unit.sekundaer.len());
+        for s in &unit.sekundaer {
+            put_str(&mut out, s);
+        }
+        put_u32(&mut out, unit.jps.len());
+        for jp in &unit.jps {
+            self.src(&mut out, &jp.jp);
+            self.list(&mut out, &jp.ams);
+            put_u32(&mut out, jp.dls.len());
+            for (dl, first) in &jp.dls {
+                self.src(&mut out, dl);
+                out.push(u8::from(*first));
+            }
+            self.list(&mut out, &jp.mes);
+        }
+        self.buffered += out.len() - before;
+        let full = out.len() >= SPILL_BLOCK;
+        self.pending[k] = out;
+        if full {
+            self.flush(k)?;
+        }
+        if self.buffered >= SPILL_HELD {
+            for k in 0..self.pending.len() {
+                self.flush(k)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, k: usize) -> Result<()> {
+        let block = std::mem::take(&mut self.pending[k]);
+        if block.is_empty() {
+            return Ok(());
+        }
+        std::os::unix::fs::FileExt::write_all_at(&self.file, &block, self.at).map_err(|e| self.err(e))?;
+        self.blocks[k].push((self.at, block.len() as u64));
+        self.at += block.len() as u64;
+        self.buffered -= block.len();
+        // The buffer is kept for the klasse's next units.
+        self.pending[k] = block;
+        self.pending[k].clear();
+        Ok(())
+    }
+
+    fn list(&mut self, out: &mut Vec<u8>, rows: &[Src]) {
+        put_u32(out, rows.len());
+        for r in rows {
+            self.src(out, r);
+        }
+    }
+
+    fn src(&mut self, out: &mut Vec<u8>, src: &Src) {
+        let file = match self.files.iter().rposition(|f| Arc::ptr_eq(f, &src.file) || **f == *src.file) {
+            Some(i) => i,
+            None => {
+                self.files.push(src.file.clone());
+                self.files.len() - 1
+            }
+        };
+        put_u32(out, file);
+        put_u32(out, self.layout(&src.row.names) as usize);
+        out.extend_from_slice(&src.row.pos.line.to_le_bytes());
+        out.extend_from_slice(&src.row.pos.column.to_le_bytes());
+        put_str(out, &src.row.text);
+        for &end in &src.row.ends {
+            out.extend_from_slice(&end.to_le_bytes());
+        }
+    }
+
+    fn layout(&mut self, names: &Layout) -> u32 {
+        let found = match names {
+            Layout::Interned(l) => self.layout_ids.get(&(l.as_ptr() as usize)).copied(),
+            Layout::Shared(_) => self.layouts.iter().position(|l| l.same(names)).map(|i| i as u32),
+        };
+        if let Some(id) = found {
+            return id;
+        }
+        let id = self.layouts.len() as u32;
+        if let Layout::Interned(l) = names {
+            self.layout_ids.insert(l.as_ptr() as usize, id);
+        }
+        self.layouts.push(names.clone());
+        id
+    }
+
+    /// Writes what is pending, for reading back.
+    fn finish(&mut self) -> Result<()> {
+        for k in 0..self.pending.len() {
+            self.flush(k)?;
+        }
+        self.pending = Vec::new();
+        Ok(())
+    }
+
+    /// The units of klasse `k`, a block at a time, in the order they were pushed.
+    fn read(&self, k: usize, each: &mut dyn FnMut(SakUnit) -> Result<()>) -> Result<()> {
+        let mut buf = Vec::new();
+        for &(at, len) in self.blocks.get(k).map(Vec::as_slice).unwrap_or_default() {
+            buf.resize(len as usize, 0);
+            std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut buf, at).map_err(|e| self.err(e))?;
+            let mut r = Unspill { spill: self, bytes: &buf };
+            while !r.bytes.is_empty() {
+                let unit = r.unit(k).ok_or_else(|| self.err(std::io::Error::other("the spill file is damaged")))?;
+                each(unit)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u32(out, s.len());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Reads units back from a block of a [`Spill`]; `None` where the bytes are not what
+/// [`Spill::push`] wrote.
+struct Unspill<'s> {
+    spill: &'s Spill,
+    bytes: &'s [u8],
+}
+
+impl Unspill<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let (head, rest) = self.bytes.split_at_checked(n)?;
+        self.bytes = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let n = self.u32()?;
+        std::str::from_utf8(self.take(n)?).ok().map(str::to_string)
+    }
+
+    fn src(&mut self) -> Option<Src> {
+        let file = self.spill.files.get(self.u32()?)?.clone();
+        let names = self.spill.layouts.get(self.u32()?)?.clone();
+        let pos = samla_noark5::pos::Pos { line: self.u64()?, column: self.u64()? };
+        let text = self.string()?.into_boxed_str();
+        let ends: Box<[u32]> = (0..names.len()).map(|_| self.u32().map(|e| e as u32)).collect::<Option<_>>()?;
+        if ends.iter().any(|&e| e as usize > text.len()) {
+            return None;
+        }
+        Some(Src { file, row: Packed { pos, names, ends, text } })
+    }
+
+    fn list(&mut self) -> Option<Vec<Src>> {
+        let n = self.u32()?;
+        (0..n).map(|_| self.src()).collect()
+    }
+
+    fn unit(&mut self, klasse: usize) -> Option<SakUnit> {
+        let sa = self.src()?;
+        let sps = self.list()?;
+        let mes = self.list()?;
+        let n = self.u32()?;
+        let sekundaer = (0..n).map(|_| self.string()).collect::<Option<_>>()?;
+        let n = self.u32()?;
+        let mut jps = Vec::with_capacity(n.min(1 << 16));
+        for _ in 0..n {
+            let jp = self.src()?;
+            let ams = self.list()?;
+            let n = self.u32()?;
+            let mut dls = Vec::with_capacity(n.min(1 << 16));
+            for _ in 0..n {
+                let dl = self.src()?;
+                dls.push((dl, self.take(1)?[0] == 1));
+            }
+            let mes = self.list()?;
+            jps.push(JpUnit { jp, ams, dls, mes });
+        }
+        Some(SakUnit { sa, jps, sps, mes, klasse, sekundaer })
+    }
+}
+
 /// Converted batches on their way to the writer: sequence number, XML, crosswalk lines
 /// and what was found.
-type Done = Result<(u64, Vec<u8>, Vec<(usize, usize)>, Vec<u8>, Conversion)>;
+type Done = Result<(u64, Vec<u8>, Vec<u8>, Conversion)>;
 
 /// Converts `extract` into a Noark 5 v5.0 extract in `out` (created; must be empty or
 /// absent): `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
@@ -1253,7 +1443,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
 
     let partial = out.join("arkivstruktur.xml.partial");
     let file = File::create(&partial).map_err(|e| Error::io(partial.display().to_string(), e))?;
-    let mut w = XmlWriter::new(BackgroundHashingWriter::new(WritebackFile::new(file)));
+    let mut w = XmlWriter::new(BackgroundHashingWriter::new(DirectFile::new(file)));
     let io = |e: std::io::Error| Error::io("arkivstruktur.xml", e);
     let skaper = extract.index.export_value("EI.ARKSKAPER").unwrap_or("ukjent arkivskaper").to_string();
     let from = extract.index.export_value("EI.FRADATO").and_then(|d| dates::parse(d).date()).map(|d| d.to_string());
@@ -1303,7 +1493,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
 
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
     let ctx_ref = &ctx;
-    let spill_path = out.join("arkivstruktur.xml.klasser");
+    let spill_path = out.join("arkivstruktur.xml.saker");
     let outcome = std::thread::scope(|scope| -> Result<Option<_>> {
         let mut jp = Grouped::new("JP.SAID", feed(scope, extract, "JOURNPOST", keep_all), streaming)?;
         let mut am = Grouped::new("AM.JPID", feed(scope, extract, "AVSMOT", keep_all), streaming)?;
@@ -1315,7 +1505,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         let mut klass_report = Conversion::default();
         let saker = feed(scope, extract, "NOARKSAK", keep_all);
 
-        // Workers build and serialise batches of saksmapper; the writer puts them in order.
+        // Workers build and serialise batches of saksmapper; the writer puts them, and
+        // the XML between them, in order.
         let (work_tx, work_rx) = sync_channel::<(u64, Vec<SakUnit>)>(workers * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
         let (done_tx, done_rx) = sync_channel::<Done>(workers * 4);
@@ -1334,14 +1525,10 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     let result = (|| {
                         let buf = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
                         let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
-                        let mut sizes = Vec::with_capacity(units.len());
                         for unit in units {
-                            let (klasse, before) = (unit.klasse, xml.len());
                             c.saksmappe(&mut xml, unit)?;
-                            sizes.push((klasse, xml.len() - before));
                         }
-                        let xml = xml.into_inner();
-                        Ok((seq, xml, sizes, std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report)))
+                        Ok((seq, xml.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report)))
                     })();
                     if done_tx.send(result).is_err() {
                         return;
@@ -1349,44 +1536,15 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 }
             });
         }
-        drop(done_tx);
-        let spill_at = spill_path.clone();
-        let classified = ctx.classified;
         let writer = scope.spawn(move || -> Result<_> {
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
             let mut report = Conversion::default();
-            // Classified, the saksmapper are spilled to a file and their ranges kept per
-            // klasse, to be written klasse by klasse at the end.
-            let mut spill = if classified {
-                let f = File::create(&spill_at).map_err(|e| Error::io(spill_at.display().to_string(), e))?;
-                Some(BufWriter::with_capacity(1 << 20, f))
-            } else {
-                None
-            };
-            let mut ranges: Vec<Vec<(u64, u64)>> = Vec::new();
-            let mut offset = 0u64;
             for done in done_rx {
-                let (seq, xml, sizes, cross, found) = done?;
-                pending.insert(seq, (xml, sizes, cross, found));
-                while let Some((mut xml, sizes, cross, found)) = pending.remove(&next) {
-                    match &mut spill {
-                        Some(spill) => {
-                            spill.write_all(&xml).map_err(io)?;
-                            for (klasse, len) in sizes {
-                                if ranges.len() <= klasse {
-                                    ranges.resize_with(klasse + 1, Vec::new);
-                                }
-                                let list = &mut ranges[klasse];
-                                match list.last_mut() {
-                                    Some(last) if last.0 + last.1 == offset => last.1 += len as u64,
-                                    _ => list.push((offset, len as u64)),
-                                }
-                                offset += len as u64;
-                            }
-                        }
-                        None => w.get_mut().write_all(&xml).map_err(io)?,
-                    }
+                let (seq, xml, cross, found) = done?;
+                pending.insert(seq, (xml, cross, found));
+                while let Some((mut xml, cross, found)) = pending.remove(&next) {
+                    w.get_mut().write_all(&xml).map_err(io)?;
                     xml.clear();
                     if let Ok(mut p) = pool_w.lock() {
                         p.push(xml);
@@ -1396,11 +1554,21 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     next += 1;
                 }
             }
-            if let Some(spill) = spill {
-                spill.into_inner().map_err(|e| Error::io("arkivstruktur.xml", e.into_error()))?;
-            }
-            Ok((w, crosswalk, report, ranges))
+            Ok((w, crosswalk, report))
         });
+        // The XML this thread writes between the workers' (klasser, the saksmappe of
+        // journalposter without a sak) goes to the writer in its place in the sequence.
+        let mut seq = 0u64;
+        let send_xml = |seq: &mut u64, x: Fragment, c: &mut Converter| -> Result<()> {
+            let done = (*seq, x.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
+            *seq += 1;
+            done_tx
+                .send(Ok(done))
+                .map_err(|_| Error::io("arkivstruktur.xml", std::io::Error::other("the writer stopped")))
+        };
+
+        // Classified, the joined saker wait in the spill until their klasse is written.
+        let mut spill = if ctx_ref.classified { Some(Spill::create(&spill_path)?) } else { None };
 
         // The merge join: saker two batches ahead, their journalposter one batch ahead,
         // so that each table's window holds the parents about to be asked for.
@@ -1409,7 +1577,6 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         let mut saker_done = false;
         let mut used_db: HashSet<String, FnvBuild> = HashSet::default();
         let mut saker_read = 0u64;
-        let mut seq = 0u64;
         let first_link = |dl: Vec<Src>, used_db: &mut HashSet<String, FnvBuild>| -> Vec<(Src, bool)> {
             let mut dl = dl;
             dl.sort_by_key(rnr);
@@ -1469,13 +1636,20 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             if [&jp, &am, &dl, &sp, &me_sa, &me_jp, &kl].iter().any(|g| g.out_of_order) {
                 return Ok(None);
             }
-            if work_tx.send((seq, units)).is_err() {
-                break;
+            match &mut spill {
+                Some(spill) => {
+                    for unit in &units {
+                        spill.push(unit)?;
+                    }
+                }
+                None => {
+                    if work_tx.send((seq, units)).is_err() {
+                        break;
+                    }
+                    seq += 1;
+                }
             }
-            seq += 1;
         }
-        drop(work_tx);
-        let (w, crosswalk, report, ranges) = writer.join().expect("the writer does not panic")?;
 
         // Journalposter whose sak is missing, with what is below them.
         let none = HashSet::default();
@@ -1499,111 +1673,132 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             return Ok(None);
         }
         let reads = (saker_read, jp.read, am.read);
+
+        let mut c = Converter::new(ctx_ref);
+        let orphan_mappe = !orphans.is_empty();
+        // The saksmappe of the journalposter without a sak, written where it goes.
+        let mut orphan_element = None;
+        if orphan_mappe {
+            let mut m = Fragment::new(Vec::new(), ctx_ref.mappe_depth());
+            m.open_typed("mappe", "saksmappe");
+            m.field("systemID", &c.id("NOARKSAK", "(uten sak)")?);
+            m.field("mappeID", "0/0");
+            m.field("tittel", "Journalposter uten sak");
+            m.field("beskrivelse", "Journalposter der JP.SAID ikke viser til noen sak i Noark 4-uttrekket");
+            m.field("dokumentmedium", "Elektronisk arkiv");
+            m.field_of("opprettetDato", &[&to, MIDNIGHT]);
+            m.field("opprettetAv", "samla");
+            m.field_of("avsluttetDato", &[&to, MIDNIGHT]);
+            m.field("avsluttetAv", "samla");
+            m.field("referanseArkivdel", &ctx_ref.arkivdel_id);
+            for (said, unit) in orphans {
+                c.finding(
+                    Severity::Error,
+                    "N4.FOREIGN_KEY",
+                    &unit.jp,
+                    "JOURNPOST",
+                    format!("JP.SAID {said} matches no SA.ID; the journalpost is put in the saksmappe \"Journalposter uten sak\""),
+                );
+                c.journalpost(&mut m, unit, None, None)?;
+            }
+            m.field("saksaar", "0");
+            m.field("sakssekvensnummer", "0");
+            m.field("saksdato", &to);
+            m.field("administrativEnhet", "ukjent");
+            m.field("saksansvarlig", "samla");
+            m.field("saksstatus", "Avsluttet");
+            m.close("mappe");
+            orphan_element = Some(m);
+        }
+        for kl in kl_left.into_iter().flat_map(|(_, v)| v) {
+            c.finding(
+                Severity::Error,
+                "N4.FOREIGN_KEY",
+                &kl,
+                "KLASSERING",
+                "KL.SAID matches no SA.ID; not converted".into(),
+            );
+        }
+        if let Some(mut spill) = spill {
+            // Klasse by klasse: its header from here, its saksmapper from the spill
+            // through the workers, in batches.
+            spill.finish()?;
+            let orphan_klasse = orphan_element.as_ref().map(|_| klasser.unclassified());
+            let (systems, defs) = (std::mem::take(&mut klasser.systems), std::mem::take(&mut klasser.klasser));
+            for system in systems.iter().filter(|s| !s.klasser.is_empty()) {
+                let created = system.from.as_deref().unwrap_or(&from);
+                let mut x = Fragment::new(Vec::new(), 2);
+                x.open("klassifikasjonssystem");
+                x.field("systemID", &c.id("ORDNPRINS", &system.key)?);
+                field_nonempty(&mut x, "klassifikasjonstype", &system.kind);
+                x.field("tittel", &system.tittel);
+                x.field_of("opprettetDato", &[created, MIDNIGHT]);
+                x.field("opprettetAv", "samla");
+                send_xml(&mut seq, x, &mut c)?;
+                for &k in &system.klasser {
+                    let def = &defs[k];
+                    let mut x = Fragment::new(Vec::new(), 3);
+                    x.open("klasse");
+                    x.field("systemID", &c.id("ORDNVERDI", &format!("{}/{}", system.key, def.ov))?);
+                    x.field("klasseID", &def.ov);
+                    x.field("tittel", &def.tittel);
+                    x.field_of("opprettetDato", &[created, MIDNIGHT]);
+                    x.field("opprettetAv", "samla");
+                    send_xml(&mut seq, x, &mut c)?;
+                    let mut batch = Vec::with_capacity(BATCH);
+                    let mut send = |batch: &mut Vec<SakUnit>| -> Result<()> {
+                        let units = std::mem::replace(batch, Vec::with_capacity(BATCH));
+                        work_tx.send((seq, units)).map_err(|_| {
+                            Error::io("arkivstruktur.xml", std::io::Error::other("the workers stopped"))
+                        })?;
+                        seq += 1;
+                        Ok(())
+                    };
+                    spill.read(k, &mut |unit| {
+                        batch.push(unit);
+                        if batch.len() == BATCH { send(&mut batch) } else { Ok(()) }
+                    })?;
+                    if !batch.is_empty() {
+                        send(&mut batch)?;
+                    }
+                    let mut x = Fragment::new(Vec::new(), 4);
+                    if orphan_klasse == Some(k)
+                        && let Some(m) = orphan_element.take()
+                    {
+                        x = Fragment::new(m.into_inner(), 4);
+                    }
+                    x.close("klasse");
+                    send_xml(&mut seq, x, &mut c)?;
+                }
+                let mut x = Fragment::new(Vec::new(), 3);
+                x.close("klassifikasjonssystem");
+                send_xml(&mut seq, x, &mut c)?;
+            }
+            drop(spill);
+            fs::remove_file(&spill_path).map_err(|e| Error::io(spill_path.display().to_string(), e))?;
+        } else if let Some(m) = orphan_element.take() {
+            send_xml(&mut seq, m, &mut c)?;
+        }
+        drop(work_tx);
+        drop(done_tx);
+        let (w, crosswalk, report) = writer.join().expect("the writer does not panic")?;
         merge(&mut klass_report, report);
-        Ok(Some((w, crosswalk, klass_report, orphans, am_left, dl_left, kl_left, used_db, reads, ranges)))
+        merge(&mut klass_report, std::mem::take(&mut c.report));
+        let leftovers = (am_left, dl_left, used_db, c.crosswalk);
+        Ok(Some((w, crosswalk, klass_report, orphan_mappe, leftovers, reads)))
     })?;
-    let Some((mut w, mut crosswalk, report, orphans, am_left, dl_left, kl_left, used_db, reads, ranges)) = outcome
-    else {
+    let Some((w, mut crosswalk, report, orphan_mappe, (am_left, dl_left, used_db, cross_rest), reads)) = outcome else {
         return Ok(None);
     };
     let mut c = Converter::new(&ctx);
     c.report = pre;
+    c.crosswalk = cross_rest;
     if reads.0 > 0 {
         c.count("saksmappe").read = reads.0;
     }
     c.count("journalpost").read = reads.1;
     c.count("korrespondansepart").read = reads.2;
     merge(&mut c.report, report);
-
-    let orphan_mappe = !orphans.is_empty();
-    // The saksmappe of the journalposter without a sak, written where it goes.
-    let mut orphan_element = None;
-    if orphan_mappe {
-        let mut m = Fragment::new(Vec::new(), ctx.mappe_depth());
-        m.open_typed("mappe", "saksmappe");
-        m.field("systemID", &c.id("NOARKSAK", "(uten sak)")?);
-        m.field("mappeID", "0/0");
-        m.field("tittel", "Journalposter uten sak");
-        m.field("beskrivelse", "Journalposter der JP.SAID ikke viser til noen sak i Noark 4-uttrekket");
-        m.field("dokumentmedium", "Elektronisk arkiv");
-        m.field_of("opprettetDato", &[&to, MIDNIGHT]);
-        m.field("opprettetAv", "samla");
-        m.field_of("avsluttetDato", &[&to, MIDNIGHT]);
-        m.field("avsluttetAv", "samla");
-        m.field("referanseArkivdel", &ctx.arkivdel_id);
-        for (said, unit) in orphans {
-            c.finding(
-                Severity::Error,
-                "N4.FOREIGN_KEY",
-                &unit.jp,
-                "JOURNPOST",
-                format!("JP.SAID {said} matches no SA.ID; the journalpost is put in the saksmappe \"Journalposter uten sak\""),
-            );
-            c.journalpost(&mut m, unit, None, None)?;
-        }
-        m.field("saksaar", "0");
-        m.field("sakssekvensnummer", "0");
-        m.field("saksdato", &to);
-        m.field("administrativEnhet", "ukjent");
-        m.field("saksansvarlig", "samla");
-        m.field("saksstatus", "Avsluttet");
-        m.close("mappe");
-        orphan_element = Some(m.into_inner());
-    }
-    for kl in kl_left.into_iter().flat_map(|(_, v)| v) {
-        c.finding(
-            Severity::Error,
-            "N4.FOREIGN_KEY",
-            &kl,
-            "KLASSERING",
-            "KL.SAID matches no SA.ID; not converted".into(),
-        );
-    }
-    if ctx.classified {
-        let orphan_klasse = orphan_element.as_ref().map(|_| klasser.unclassified());
-        let spill = File::open(&spill_path).map_err(|e| Error::io(spill_path.display().to_string(), e))?;
-        let mut buf = vec![0u8; 1 << 20];
-        let (systems, defs) = (std::mem::take(&mut klasser.systems), std::mem::take(&mut klasser.klasser));
-        for system in systems.iter().filter(|s| !s.klasser.is_empty()) {
-            let mut e = Element::new("klassifikasjonssystem");
-            e.push_field("systemID", c.id("ORDNPRINS", &system.key)?);
-            push_nonempty(&mut e, "klassifikasjonstype", &system.kind);
-            e.push_field("tittel", system.tittel.clone());
-            e.push_field("opprettetDato", format!("{}T00:00:00", system.from.as_deref().unwrap_or(&from)));
-            e.push_field("opprettetAv", "samla");
-            w.start(&e).map_err(io)?;
-            for &k in &system.klasser {
-                let def = &defs[k];
-                let mut e = Element::new("klasse");
-                e.push_field("systemID", c.id("ORDNVERDI", &format!("{}/{}", system.key, def.ov))?);
-                e.push_field("klasseID", def.ov.clone());
-                e.push_field("tittel", def.tittel.clone());
-                e.push_field("opprettetDato", format!("{}T00:00:00", system.from.as_deref().unwrap_or(&from)));
-                e.push_field("opprettetAv", "samla");
-                w.start(&e).map_err(io)?;
-                for &(at, len) in ranges.get(k).map(Vec::as_slice).unwrap_or_default() {
-                    let (mut at, end) = (at, at + len);
-                    while at < end {
-                        let n = ((end - at) as usize).min(buf.len());
-                        std::os::unix::fs::FileExt::read_exact_at(&spill, &mut buf[..n], at).map_err(io)?;
-                        w.get_mut().write_all(&buf[..n]).map_err(io)?;
-                        at += n as u64;
-                    }
-                }
-                if orphan_klasse == Some(k)
-                    && let Some(m) = orphan_element.take()
-                {
-                    w.get_mut().write_all(&m).map_err(io)?;
-                }
-                w.end().map_err(io)?;
-            }
-            w.end().map_err(io)?;
-        }
-        drop(spill);
-        fs::remove_file(&spill_path).map_err(|e| Error::io(spill_path.display().to_string(), e))?;
-    } else if let Some(m) = orphan_element.take() {
-        w.get_mut().write_all(&m).map_err(io)?;
-    }
     // Rows below a journalpost or document that never came: reported, not written.
     for am in am_left.into_iter().flat_map(|(_, v)| v) {
         c.count("korrespondansepart").rejected += 1;
@@ -1642,7 +1837,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     }
 
     let (writer, _, digest) = w.finish().map_err(io)?.finish().map_err(io)?;
-    writer.into_inner().sync_all().map_err(io)?;
+    writer.finish().map_err(io)?.sync_all().map_err(io)?;
     fs::rename(&partial, out.join("arkivstruktur.xml")).map_err(io)?;
     crosswalk.write_all(&c.crosswalk).map_err(cw)?;
     crosswalk.flush().map_err(cw)?;
