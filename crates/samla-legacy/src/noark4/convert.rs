@@ -46,6 +46,8 @@ use sha2::{Digest, Sha256};
 use super::dates;
 use super::ids::system_id;
 use super::paths::DocumentResolver;
+use samla_noark5::element::Name;
+
 use super::table::{Layout, Packed};
 use super::{Finding, Noark4, Severity};
 
@@ -88,26 +90,50 @@ pub struct Conversion {
     pub findings: Vec<Finding>,
 }
 
-/// A row with the file it came from.
+/// A row with the file it came from (an index into [`Files`]) and, for the tables
+/// joined, the digests (see [`key128`]) of its own key and its parent's, taken by the
+/// thread that read it.
 struct Src {
-    file: Arc<str>,
+    file: u32,
+    own: u128,
+    parent: u128,
     row: Packed,
 }
 
-fn load(extract: &Noark4, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
+/// The names of the extract's table files, as the index gives them: rows name theirs
+/// by number.
+struct Files(Vec<String>);
+
+impl Files {
+    fn new(extract: &Noark4) -> Files {
+        Files(extract.index.tables.iter().flat_map(|t| t.files.iter().map(|f| f.name.clone())).collect())
+    }
+
+    fn id(&self, name: &str) -> u32 {
+        self.0.iter().position(|f| f == name).unwrap_or(0) as u32
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.0.get(id as usize).map_or("", String::as_str)
+    }
+}
+
+/// Reads every row of `table`, with its file; the digests of its keys are left 0.
+fn load(extract: &Noark4, files: &Files, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
     if extract.table(table).is_none() {
         return Ok(0);
     }
     let mut rows = extract.rows(table)?;
     let mut n = 0;
-    let mut file: Arc<str> = "".into();
+    let (mut name, mut file) = (String::new(), 0);
     while let Some(row) = rows.next_packed()? {
         n += 1;
         let current = rows.file().unwrap_or_default();
-        if *file != *current {
-            file = current.into();
+        if name != current {
+            name = current.to_string();
+            file = files.id(current);
         }
-        f(Src { file: file.clone(), row });
+        f(Src { file, own: 0, parent: 0, row });
     }
     Ok(n)
 }
@@ -198,6 +224,7 @@ struct Ctx<'a> {
     tgkoder: HashMap<String, String>,
     /// Saksmapper go under klasser (depth 4), not straight under the arkivdel (depth 2).
     classified: bool,
+    files: Files,
 }
 
 impl Ctx<'_> {
@@ -331,7 +358,7 @@ impl<'a> Converter<'a> {
 
     fn finding(&mut self, severity: Severity, code: &'static str, src: &Src, table: &str, message: String) {
         self.report.findings.push(
-            Finding::new(severity, code, src.file.to_string(), message)
+            Finding::new(severity, code, self.ctx.files.name(src.file), message)
                 .at(src.row.pos)
                 .in_table(table)
                 .with_key(src.row.key()),
@@ -353,7 +380,7 @@ impl<'a> Converter<'a> {
                 let mut finding = Finding::new(
                     Severity::Error,
                     "N4.UNKNOWN_CODE",
-                    src.file.to_string(),
+                    self.ctx.files.name(src.file),
                     format!("{field} {raw:?} is no known {list} code; written as it stands"),
                 )
                 .at(f)
@@ -814,12 +841,29 @@ type Batch = Result<Vec<Src>>;
 
 const BATCH: usize = 2048;
 
-/// Reads `table` on a thread of its own and sends its rows (those `keep` keeps) in batches.
+/// What a reading thread takes from each row of a joined table: which rows to keep, and
+/// the fields holding the row's own key and its parent's.
+#[derive(Clone, Copy)]
+struct Join {
+    keep: fn(&Packed) -> bool,
+    own: &'static str,
+    parent: &'static str,
+}
+
+impl Join {
+    const fn new(own: &'static str, parent: &'static str) -> Join {
+        Join { keep: keep_all, own, parent }
+    }
+}
+
+/// Reads `table` on a thread of its own and sends its rows (those `join` keeps, with the
+/// digests of their keys) in batches.
 fn feed<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
     extract: &'s Noark4,
+    files: &'s Files,
     table: &'static str,
-    keep: fn(&Packed) -> bool,
+    join: Join,
 ) -> Receiver<Batch> {
     let (tx, rx) = sync_channel::<Batch>(4);
     scope.spawn(move || {
@@ -828,15 +872,18 @@ fn feed<'s>(
         }
         let result = (|| {
             let mut rows = extract.rows(table)?;
-            let mut file: Arc<str> = "".into();
+            let (mut name, mut file) = (String::new(), 0);
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(row) = rows.next_packed()? {
                 let current = rows.file().unwrap_or_default();
-                if *file != *current {
-                    file = current.into();
+                if name != current {
+                    name = current.to_string();
+                    file = files.id(current);
                 }
-                if keep(&row) {
-                    batch.push(Src { file: file.clone(), row });
+                if (join.keep)(&row) {
+                    let own = key128(v(&row, join.own));
+                    let parent = key128(v(&row, join.parent));
+                    batch.push(Src { file, own, parent, row });
                 }
                 if batch.len() == BATCH
                     && tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_err()
@@ -856,42 +903,78 @@ fn feed<'s>(
     rx
 }
 
-/// FNV-1a, for the maps of keys the join keeps (SipHash showed in the profile).
+/// A hasher for keys that are digests already ([`key128`]): it keeps their bits.
 #[derive(Default, Clone, Copy)]
-struct Fnv(u64);
+struct Digested(u64);
 
-impl std::hash::Hasher for Fnv {
+impl std::hash::Hasher for Digested {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        // Not used for digests; FNV-1a for anything else.
         for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
-        self.0 = h;
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        // Addresses: their low bits are zero, and the maps index by the low bits.
+        let x = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 32);
     }
 }
 
-type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
-
-fn hash(key: &str) -> u64 {
-    // FNV-1a: the window only steers the reading, a collision costs memory, never rows.
-    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
+type DigestBuild = std::hash::BuildHasherDefault<Digested>;
 
 /// A key as 128 bits: FNV-1a and a second, differently mixed 64-bit hash. Two keys of
 /// one table share it with a chance of about n²/2¹²⁹ (10⁻²⁶ for a million keys), so
 /// keeping the keys themselves (millions of small allocations) buys nothing.
 fn key128(key: &str) -> u128 {
-    let second = key
-        .bytes()
-        .fold(0x9E37_79B9_7F4A_7C15u64, |h, b| (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0xff51_afd7_ed55_8ccd));
-    (u128::from(hash(key)) << 64) | u128::from(second)
+    let (mut a, mut b) = (0xcbf2_9ce4_8422_2325u64, 0x9E37_79B9_7F4A_7C15u64);
+    for &byte in key.as_bytes() {
+        a = (a ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        b = (b.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    }
+    // The low half is what the maps hash on: mixed once more, so all its bits count.
+    let low = (a ^ (a >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ b;
+    (u128::from(a) << 64) | u128::from(low)
 }
 
-/// The rows of one table grouped by their parent key (`field`), taken parent by parent.
+/// The parents (saker, or journalposter) asked for so far, numbered in the order asked:
+/// one map for all the tables below them, not a set of keys per table.
+#[derive(Default)]
+struct Asked {
+    numbers: HashMap<u128, u32, DigestBuild>,
+}
+
+impl Asked {
+    /// Numbers the parent with digest `key`; `None` if it was asked for before (a key
+    /// that occurs twice: its rows go to the first).
+    fn ask(&mut self, key: u128) -> Option<u32> {
+        let next = self.numbers.len() as u32 + 1;
+        match self.numbers.entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => None,
+            std::collections::hash_map::Entry::Vacant(slot) => Some(*slot.insert(next)),
+        }
+    }
+
+    /// Whether the parent `key` was asked for at or before number `upto`.
+    fn asked(&self, key: u128, upto: u32) -> bool {
+        self.numbers.get(&key).is_some_and(|&n| n <= upto)
+    }
+}
+
+/// The rows of one table grouped by their parent key, taken parent by parent.
 ///
 /// Streaming, the rows are read as the parents are asked for: the rows of the parent
 /// asked for are taken while they come; a row of a parent in `window` (the parents about
@@ -899,13 +982,14 @@ fn key128(key: &str) -> u128 {
 /// asked for. A row whose parent was already asked for means the table is not in parent
 /// order: [`Grouped::out_of_order`]. In memory, all rows are read first.
 struct Grouped {
+    /// The parent key's field, for [`Grouped::rest`].
     field: &'static str,
     rx: Receiver<Batch>,
     batch: std::vec::IntoIter<Src>,
     peeked: Option<Src>,
-    parked: HashMap<String, Vec<Src>, FnvBuild>,
-    /// Parent keys asked for so far, as 128-bit digests (see [`key128`]).
-    taken: HashSet<u128, FnvBuild>,
+    parked: HashMap<u128, Vec<Src>, DigestBuild>,
+    /// The [`Asked`] number of the last parent taken.
+    done: u32,
     streaming: bool,
     out_of_order: bool,
     read: u64,
@@ -919,14 +1003,14 @@ impl Grouped {
             batch: Vec::new().into_iter(),
             peeked: None,
             parked: HashMap::default(),
-            taken: HashSet::default(),
+            done: 0,
             streaming: true,
             out_of_order: false,
             read: 0,
         };
         if !streaming {
             while let Some(src) = g.next()? {
-                g.park(src);
+                g.parked.entry(src.parent).or_default().push(src);
             }
             g.streaming = false;
         }
@@ -949,56 +1033,85 @@ impl Grouped {
         }
     }
 
-    fn park(&mut self, src: Src) {
-        let key = v(&src.row, self.field);
-        if self.streaming && self.taken.contains(&key128(key)) {
+    fn park(&mut self, src: Src, asked: &Asked) {
+        if self.streaming && asked.asked(src.parent, self.done) {
             self.out_of_order = true;
         }
-        match self.parked.get_mut(key) {
-            Some(list) => list.push(src),
-            None => {
-                let key = key.to_string();
-                self.parked.insert(key, vec![src]);
-            }
-        }
+        self.parked.entry(src.parent).or_default().push(src);
     }
 
-    /// The rows of parent `key`, in file order (none the second time it is asked for).
-    fn take(&mut self, key: &str, window: &HashSet<u64, FnvBuild>) -> Result<Vec<Src>> {
-        if !self.taken.insert(key128(key)) {
-            return Ok(Vec::new());
-        }
-        let mut out = self.parked.remove(key).unwrap_or_default();
+    /// The rows of the parent whose key has digest `key` and whose [`Asked`] number is
+    /// `number`, in file order.
+    fn take(&mut self, key: u128, number: u32, window: &Window, asked: &Asked) -> Result<Vec<Src>> {
+        self.done = number;
+        let mut out = self.parked.remove(&key).unwrap_or_default();
         if !self.streaming {
             return Ok(out);
         }
         while let Some(src) = self.next()? {
-            let k = v(&src.row, self.field);
-            if k == key {
+            if src.parent == key {
                 out.push(src);
-            } else if window.contains(&hash(k)) && !self.taken.contains(&key128(k)) {
+            } else if window.contains(&src.parent) && !asked.asked(src.parent, self.done) {
                 self.peeked = Some(src);
                 break;
             } else {
-                self.park(src);
+                self.park(src, asked);
             }
         }
         Ok(out)
     }
 
     /// Every row not taken, by parent key (sorted), in file order within each.
-    fn rest(&mut self) -> Result<Vec<(String, Vec<Src>)>> {
+    fn rest(&mut self, asked: &Asked) -> Result<Vec<(String, Vec<Src>)>> {
         while let Some(src) = self.next()? {
-            self.park(src);
+            self.park(src, asked);
         }
-        let mut rest: Vec<(String, Vec<Src>)> = self.parked.drain().collect();
+        let field = self.field;
+        let mut rest: Vec<(String, Vec<Src>)> =
+            self.parked.drain().map(|(_, list)| (v(&list[0].row, field).to_string(), list)).collect();
         rest.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(rest)
     }
 }
 
-fn window<'r>(keys: impl Iterator<Item = &'r str>) -> HashSet<u64, FnvBuild> {
-    keys.map(hash).collect()
+/// The tables below a journalpost, joined to it.
+struct BelowJp {
+    am: Grouped,
+    dl: Grouped,
+    me: Grouped,
+    asked: Asked,
+    /// The documents linked so far, by the digest of DB.DOKID.
+    used_db: HashSet<u128, DigestBuild>,
+}
+
+impl BelowJp {
+    /// Journalpost `jp` with its rows from the tables below it; nothing below it if its
+    /// key came before.
+    fn take(&mut self, jp: Src, window: &Window, ctx: &Ctx) -> Result<JpUnit> {
+        let Some(n) = self.asked.ask(jp.own) else {
+            return Ok(JpUnit { jp, ams: Vec::new(), dls: Vec::new(), mes: Vec::new() });
+        };
+        let ams = self.am.take(jp.own, n, window, &self.asked)?;
+        let mut links = self.dl.take(jp.own, n, window, &self.asked)?;
+        let mes = self.me.take(jp.own, n, window, &self.asked)?;
+        // Each link says whether it is its document's first (which keeps DB.DOKID as key).
+        links.sort_by_key(rnr);
+        let dls = links
+            .into_iter()
+            .map(|l| {
+                let first = ctx.db.contains_key(v(&l.row, "DL.DOKID")) && self.used_db.insert(l.own);
+                (l, first)
+            })
+            .collect();
+        Ok(JpUnit { jp, ams, dls, mes })
+    }
+}
+
+/// The parents about to be asked for, by digest.
+type Window = HashSet<u128, DigestBuild>;
+
+fn window<'r>(keys: impl Iterator<Item = &'r Src>) -> Window {
+    keys.map(|s| s.own).collect()
 }
 
 fn keep_all(_: &Packed) -> bool {
@@ -1025,15 +1138,15 @@ fn classify(
     klasser: &mut Klasser,
     mut rows: Vec<Src>,
     sa: &Src,
+    ctx: &Ctx,
     report: &mut Conversion,
-    source: &str,
 ) -> (usize, Vec<String>) {
     if rows.is_empty() {
         report.findings.push(
             Finding::new(
                 Severity::Warning,
                 "N4.UNCLASSIFIED",
-                sa.file.to_string(),
+                ctx.files.name(sa.file),
                 "no KLASSERING row for this sak; the saksmappe is put under the klasse \"Uten klassering\"",
             )
             .at(sa.row.pos)
@@ -1053,7 +1166,7 @@ fn classify(
                 Finding::new(
                     Severity::Warning,
                     "N4.KLASSE",
-                    r.file.to_string(),
+                    ctx.files.name(r.file),
                     format!("KL.ORDNVER {ov:?} of KL.ORDNPRI {op:?} is in no ORDNVERDI row; a klasse is made with the value as its title"),
                 )
                 .at(r.row.pos)
@@ -1064,7 +1177,7 @@ fn classify(
         if i == 0 {
             primary = k;
         } else {
-            sekundaer.push(system_id(source, "ORDNVERDI", &format!("{op}/{ov}")));
+            sekundaer.push(system_id(ctx.source, "ORDNVERDI", &format!("{op}/{ov}")));
         }
     }
     (primary, sekundaer)
@@ -1072,9 +1185,8 @@ fn classify(
 
 /// Joined saker set aside until their klasse is written (with a classification, the
 /// saksmapper go klasse by klasse, not in the order the tables give them). Each is kept
-/// as its rows in a compact binary form (the values, not the XML they become: a fifth of
-/// the size), in blocks per klasse in one file beside the output. Field lists and file
-/// names are written once, as numbers.
+/// as its rows in a compact binary form ([`encode_unit`]: the values, not the XML they
+/// become, a fifth of the size), in blocks per klasse in one file beside the output.
 struct Spill {
     path: std::path::PathBuf,
     file: File,
@@ -1083,10 +1195,6 @@ struct Spill {
     pending: Vec<Vec<u8>>,
     blocks: Vec<Vec<(u64, u64)>>,
     buffered: usize,
-    files: Vec<Arc<str>>,
-    layouts: Vec<Layout>,
-    /// The interned layouts met, by address.
-    layout_ids: HashMap<usize, u32, FnvBuild>,
 }
 
 /// A klasse's units go to the file in blocks of this size, and all pending ones once
@@ -1103,53 +1211,22 @@ impl Spill {
             .truncate(true)
             .open(path)
             .map_err(|e| Error::io(path.display().to_string(), e))?;
-        Ok(Spill {
-            path: path.to_path_buf(),
-            file,
-            at: 0,
-            pending: Vec::new(),
-            blocks: Vec::new(),
-            buffered: 0,
-            files: Vec::new(),
-            layouts: Vec::new(),
-            layout_ids: HashMap::default(),
-        })
+        Ok(Spill { path: path.to_path_buf(), file, at: 0, pending: Vec::new(), blocks: Vec::new(), buffered: 0 })
     }
 
     fn err(&self, e: std::io::Error) -> Error {
         Error::io(self.path.display().to_string(), e)
     }
 
-    fn push(&mut self, unit: &SakUnit) -> Result<()> {
-        let k = unit.klasse;
+    /// Appends the bytes of one unit of klasse `k`.
+    fn push(&mut self, k: usize, unit: &[u8]) -> Result<()> {
         if self.pending.len() <= k {
             self.pending.resize_with(k + 1, Vec::new);
             self.blocks.resize_with(k + 1, Vec::new);
         }
-        let mut out = std::mem::take(&mut self.pending[k]);
-        let before = out.len();
-        self.src(&mut out, &unit.sa);
-        self.list(&mut out, &unit.sps);
-        self.list(&mut out, &unit.mes);
-        put_u32(&mut out, unit.sekundaer.len());
-        for s in &unit.sekundaer {
-            put_str(&mut out, s);
-        }
-        put_u32(&mut out, unit.jps.len());
-        for jp in &unit.jps {
-            self.src(&mut out, &jp.jp);
-            self.list(&mut out, &jp.ams);
-            put_u32(&mut out, jp.dls.len());
-            for (dl, first) in &jp.dls {
-                self.src(&mut out, dl);
-                out.push(u8::from(*first));
-            }
-            self.list(&mut out, &jp.mes);
-        }
-        self.buffered += out.len() - before;
-        let full = out.len() >= SPILL_BLOCK;
-        self.pending[k] = out;
-        if full {
+        self.pending[k].extend_from_slice(unit);
+        self.buffered += unit.len();
+        if self.pending[k].len() >= SPILL_BLOCK {
             self.flush(k)?;
         }
         if self.buffered >= SPILL_HELD {
@@ -1175,47 +1252,6 @@ impl Spill {
         Ok(())
     }
 
-    fn list(&mut self, out: &mut Vec<u8>, rows: &[Src]) {
-        put_u32(out, rows.len());
-        for r in rows {
-            self.src(out, r);
-        }
-    }
-
-    fn src(&mut self, out: &mut Vec<u8>, src: &Src) {
-        let file = match self.files.iter().rposition(|f| Arc::ptr_eq(f, &src.file) || **f == *src.file) {
-            Some(i) => i,
-            None => {
-                self.files.push(src.file.clone());
-                self.files.len() - 1
-            }
-        };
-        put_u32(out, file);
-        put_u32(out, self.layout(&src.row.names) as usize);
-        out.extend_from_slice(&src.row.pos.line.to_le_bytes());
-        out.extend_from_slice(&src.row.pos.column.to_le_bytes());
-        put_str(out, &src.row.text);
-        for &end in &src.row.ends {
-            out.extend_from_slice(&end.to_le_bytes());
-        }
-    }
-
-    fn layout(&mut self, names: &Layout) -> u32 {
-        let found = match names {
-            Layout::Interned(l) => self.layout_ids.get(&(l.as_ptr() as usize)).copied(),
-            Layout::Shared(_) => self.layouts.iter().position(|l| l.same(names)).map(|i| i as u32),
-        };
-        if let Some(id) = found {
-            return id;
-        }
-        let id = self.layouts.len() as u32;
-        if let Layout::Interned(l) = names {
-            self.layout_ids.insert(l.as_ptr() as usize, id);
-        }
-        self.layouts.push(names.clone());
-        id
-    }
-
     /// Writes what is pending, for reading back.
     fn finish(&mut self) -> Result<()> {
         for k in 0..self.pending.len() {
@@ -1228,16 +1264,66 @@ impl Spill {
     /// The units of klasse `k`, a block at a time, in the order they were pushed.
     fn read(&self, k: usize, each: &mut dyn FnMut(SakUnit) -> Result<()>) -> Result<()> {
         let mut buf = Vec::new();
+        let mut layouts = Vec::new();
         for &(at, len) in self.blocks.get(k).map(Vec::as_slice).unwrap_or_default() {
             buf.resize(len as usize, 0);
             std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut buf, at).map_err(|e| self.err(e))?;
-            let mut r = Unspill { spill: self, bytes: &buf };
+            let mut r = Unspill { bytes: &buf, layouts: &mut layouts };
             while !r.bytes.is_empty() {
                 let unit = r.unit(k).ok_or_else(|| self.err(std::io::Error::other("the spill file is damaged")))?;
                 each(unit)?;
             }
         }
         Ok(())
+    }
+}
+
+/// Appends `unit` to `out` in the spill's form: its rows, each as its file's number, its
+/// layout's number (or, not interned, its names), its position, its text and where each
+/// value ends.
+fn encode_unit(out: &mut Vec<u8>, unit: &SakUnit) {
+    fn src(out: &mut Vec<u8>, src: &Src) {
+        put_u32(out, src.file as usize);
+        match &src.row.names {
+            Layout::Interned(id, _) => put_u32(out, *id as usize),
+            Layout::Shared(names) => {
+                put_u32(out, u32::MAX as usize);
+                put_u32(out, names.len());
+                for n in names.iter() {
+                    put_str(out, n);
+                }
+            }
+        }
+        out.extend_from_slice(&src.row.pos.line.to_le_bytes());
+        out.extend_from_slice(&src.row.pos.column.to_le_bytes());
+        put_str(out, &src.row.text);
+        for &end in &src.row.ends {
+            out.extend_from_slice(&end.to_le_bytes());
+        }
+    }
+    fn list(out: &mut Vec<u8>, rows: &[Src]) {
+        put_u32(out, rows.len());
+        for r in rows {
+            src(out, r);
+        }
+    }
+    src(out, &unit.sa);
+    list(out, &unit.sps);
+    list(out, &unit.mes);
+    put_u32(out, unit.sekundaer.len());
+    for s in &unit.sekundaer {
+        put_str(out, s);
+    }
+    put_u32(out, unit.jps.len());
+    for jp in &unit.jps {
+        src(out, &jp.jp);
+        list(out, &jp.ams);
+        put_u32(out, jp.dls.len());
+        for (dl, first) in &jp.dls {
+            src(out, dl);
+            out.push(u8::from(*first));
+        }
+        list(out, &jp.mes);
     }
 }
 
@@ -1251,10 +1337,11 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Reads units back from a block of a [`Spill`]; `None` where the bytes are not what
-/// [`Spill::push`] wrote.
+/// [`encode_unit`] wrote.
 struct Unspill<'s> {
-    spill: &'s Spill,
     bytes: &'s [u8],
+    /// The interned layouts met so far, by number.
+    layouts: &'s mut Vec<Option<Layout>>,
 }
 
 impl Unspill<'_> {
@@ -1272,21 +1359,37 @@ impl Unspill<'_> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
-    fn string(&mut self) -> Option<String> {
+    fn str(&mut self) -> Option<&str> {
         let n = self.u32()?;
-        std::str::from_utf8(self.take(n)?).ok().map(str::to_string)
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+
+    fn layout(&mut self) -> Option<Layout> {
+        let id = self.u32()?;
+        if id == u32::MAX as usize {
+            let n = self.u32()?;
+            let names = (0..n).map(|_| self.str().map(Name::from)).collect::<Option<Vec<_>>>()?;
+            return Some(Layout::Shared(names.into()));
+        }
+        if self.layouts.len() <= id {
+            self.layouts.resize(id + 1, None);
+        }
+        if self.layouts[id].is_none() {
+            self.layouts[id] = Some(Layout::interned(id as u32)?);
+        }
+        self.layouts[id].clone()
     }
 
     fn src(&mut self) -> Option<Src> {
-        let file = self.spill.files.get(self.u32()?)?.clone();
-        let names = self.spill.layouts.get(self.u32()?)?.clone();
+        let file = self.u32()? as u32;
+        let names = self.layout()?;
         let pos = samla_noark5::pos::Pos { line: self.u64()?, column: self.u64()? };
-        let text = self.string()?.into_boxed_str();
+        let text: Box<str> = self.str()?.into();
         let ends: Box<[u32]> = (0..names.len()).map(|_| self.u32().map(|e| e as u32)).collect::<Option<_>>()?;
-        if ends.iter().any(|&e| e as usize > text.len()) {
+        if ends.iter().any(|&e| e as usize > text.len() || !text.is_char_boundary(e as usize)) {
             return None;
         }
-        Some(Src { file, row: Packed { pos, names, ends, text } })
+        Some(Src { file, own: 0, parent: 0, row: Packed { pos, names, ends, text } })
     }
 
     fn list(&mut self) -> Option<Vec<Src>> {
@@ -1299,7 +1402,7 @@ impl Unspill<'_> {
         let sps = self.list()?;
         let mes = self.list()?;
         let n = self.u32()?;
-        let sekundaer = (0..n).map(|_| self.string()).collect::<Option<_>>()?;
+        let sekundaer = (0..n).map(|_| self.str().map(str::to_string)).collect::<Option<_>>()?;
         let n = self.u32()?;
         let mut jps = Vec::with_capacity(n.min(1 << 16));
         for _ in 0..n {
@@ -1318,9 +1421,28 @@ impl Unspill<'_> {
     }
 }
 
-/// Converted batches on their way to the writer: sequence number, XML, crosswalk lines
-/// and what was found.
-type Done = Result<(u64, Vec<u8>, Vec<u8>, Conversion)>;
+/// What the workers are given: a sequence number, saker, and whether to convert them or
+/// to encode them for the spill.
+type Job = (u64, Vec<SakUnit>, Work);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Work {
+    Convert,
+    Spill,
+}
+
+/// What the writer is given, in sequence.
+enum Out {
+    /// XML, with its crosswalk lines and what was found.
+    Xml(Vec<u8>, Vec<u8>, Conversion),
+    /// Saker encoded for the spill: the bytes, and each unit's klasse and length.
+    Spill(Vec<u8>, Vec<(usize, usize)>),
+    /// The last saker are in: hand the spill back.
+    SpillDone,
+}
+
+/// A worker's or this thread's output on its way to the writer.
+type Done = Result<(u64, Out)>;
 
 /// Converts `extract` into a Noark 5 v5.0 extract in `out` (created; must be empty or
 /// absent): `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
@@ -1372,23 +1494,24 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         arkivdel_id: String::new(),
         tgkoder: HashMap::new(),
         classified: false,
+        files: Files::new(extract),
     };
     let mut pre = Conversion::default();
 
-    load(extract, "PERNAVN", &mut |s| {
+    load(extract, &ctx.files, "PERNAVN", &mut |s| {
         ctx.persons.insert(v(&s.row, "PN.ID").to_string(), v(&s.row, "PN.NAVN").to_string());
     })?;
-    load(extract, "TGKODE", &mut |s| {
+    load(extract, &ctx.files, "TGKODE", &mut |s| {
         let betegn = v(&s.row, "TK.BETEGN");
         if !betegn.is_empty() {
             ctx.tgkoder.insert(v(&s.row, "TK.TGKODE").to_string(), betegn.to_string());
         }
     })?;
-    load(extract, "ADMINDEL", &mut |s| {
+    load(extract, &ctx.files, "ADMINDEL", &mut |s| {
         ctx.units.insert(v(&s.row, "AI.ID").to_string(), v(&s.row, "AI.ADMBET").to_string());
     })?;
     let mut duplicates = Vec::new();
-    let n_db = load(extract, "DOKBESKRIV", &mut |s| {
+    let n_db = load(extract, &ctx.files, "DOKBESKRIV", &mut |s| {
         let key = v(&s.row, "DB.DOKID").to_string();
         match ctx.db.entry(key) {
             std::collections::hash_map::Entry::Occupied(_) => duplicates.push(s),
@@ -1397,15 +1520,15 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             }
         }
     })?;
-    let n_ve = load(extract, "DOKVERSJON", &mut |s| {
+    let n_ve = load(extract, &ctx.files, "DOKVERSJON", &mut |s| {
         ctx.ve_by_db.entry(v(&s.row, "VE.DOKID").to_string()).or_default().push(s)
     })?;
     let mut arkiv_row = None;
-    load(extract, "ARKIV", &mut |s| {
+    load(extract, &ctx.files, "ARKIV", &mut |s| {
         arkiv_row.get_or_insert(s);
     })?;
     let mut arkivdel_row = None;
-    load(extract, "ARKIVDEL", &mut |s| {
+    load(extract, &ctx.files, "ARKIVDEL", &mut |s| {
         arkivdel_row.get_or_insert(s);
     })?;
     let del_key =
@@ -1416,11 +1539,11 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     writeln!(crosswalk, "ARKIV;{arkiv_key};{arkiv_id}").map_err(cw)?;
     writeln!(crosswalk, "ARKIVDEL;{del_key};{}", ctx.arkivdel_id).map_err(cw)?;
     let mut klasser = Klasser::default();
-    load(extract, "ORDNPRINS", &mut |s| {
+    load(extract, &ctx.files, "ORDNPRINS", &mut |s| {
         let from = dates::parse(v(&s.row, "OP.FRADATO")).date().map(|d| d.to_string());
         klasser.system(v(&s.row, "OP.ORDNPRI"), v(&s.row, "OP.BETEGN"), v(&s.row, "OP.TYPE"), from);
     })?;
-    load(extract, "ORDNVERDI", &mut |s| {
+    load(extract, &ctx.files, "ORDNVERDI", &mut |s| {
         klasser.klasse(v(&s.row, "OV.ORDNPRI"), v(&s.row, "OV.ORDNVER"), v(&s.row, "OV.BESKR"));
     })?;
     let kl_rows = extract.table("KLASSERING").is_some_and(|t| t.files.iter().any(|f| f.stated_rows != Some(0)));
@@ -1495,22 +1618,26 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     let ctx_ref = &ctx;
     let spill_path = out.join("arkivstruktur.xml.saker");
     let outcome = std::thread::scope(|scope| -> Result<Option<_>> {
-        let mut jp = Grouped::new("JP.SAID", feed(scope, extract, "JOURNPOST", keep_all), streaming)?;
-        let mut am = Grouped::new("AM.JPID", feed(scope, extract, "AVSMOT", keep_all), streaming)?;
-        let mut dl = Grouped::new("DL.JPID", feed(scope, extract, "DOKLINK", keep_all), streaming)?;
-        let mut sp = Grouped::new("SP.SAID", feed(scope, extract, "SAKSPART", keep_all), streaming)?;
-        let mut me_sa = Grouped::new("ME.SAID", feed(scope, extract, "MERKNAD", me_of_sak), streaming)?;
-        let mut me_jp = Grouped::new("ME.JPID", feed(scope, extract, "MERKNAD", me_of_jp), streaming)?;
-        let mut kl = Grouped::new("KL.SAID", feed(scope, extract, "KLASSERING", keep_all), streaming)?;
+        let files = &ctx_ref.files;
+        let grouped =
+            |table, field, join: Join| Grouped::new(field, feed(scope, extract, files, table, join), streaming);
+        let mut jp = grouped("JOURNPOST", "JP.SAID", Join::new("JP.ID", "JP.SAID"))?;
+        let am = grouped("AVSMOT", "AM.JPID", Join::new("AM.ID", "AM.JPID"))?;
+        let dl = grouped("DOKLINK", "DL.JPID", Join::new("DL.DOKID", "DL.JPID"))?;
+        let mut sp = grouped("SAKSPART", "SP.SAID", Join::new("SP.ID", "SP.SAID"))?;
+        let mut me_sa = grouped("MERKNAD", "ME.SAID", Join { keep: me_of_sak, ..Join::new("ME.ID", "ME.SAID") })?;
+        let me_jp = grouped("MERKNAD", "ME.JPID", Join { keep: me_of_jp, ..Join::new("ME.ID", "ME.JPID") })?;
+        let mut below = BelowJp { am, dl, me: me_jp, asked: Asked::default(), used_db: HashSet::default() };
+        let mut kl = grouped("KLASSERING", "KL.SAID", Join::new("KL.ORDNVER", "KL.SAID"))?;
         let mut klass_report = Conversion::default();
-        let saker = feed(scope, extract, "NOARKSAK", keep_all);
+        let saker = feed(scope, extract, files, "NOARKSAK", Join::new("SA.ID", "SA.ID"));
 
-        // Workers build and serialise batches of saksmapper; the writer puts them, and
-        // the XML between them, in order.
-        let (work_tx, work_rx) = sync_channel::<(u64, Vec<SakUnit>)>(workers * 2);
+        // Workers build and serialise batches of saksmapper (or, classified, encode them
+        // for the spill); the writer puts them, and the XML between them, in order.
+        let (work_tx, work_rx) = sync_channel::<Job>(workers * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
         let (done_tx, done_rx) = sync_channel::<Done>(workers * 4);
-        // XML buffers go back to the workers once written: fresh ones cost page faults.
+        // Buffers go back to the workers once written: fresh ones cost page faults.
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(Vec::new()));
         let pool_w = pool.clone();
         for _ in 0..workers {
@@ -1520,37 +1647,73 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             scope.spawn(move || {
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, units))) = next else { return };
-                    let mut c = Converter::new(ctx_ref);
-                    let result = (|| {
-                        let buf = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
-                        let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
-                        for unit in units {
-                            c.saksmappe(&mut xml, unit)?;
+                    let Ok(Ok((seq, units, work))) = next else { return };
+                    let buf = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+                    let result = match work {
+                        Work::Spill => {
+                            let (mut buf, mut sizes) = (buf, Vec::with_capacity(units.len()));
+                            for unit in &units {
+                                let before = buf.len();
+                                encode_unit(&mut buf, unit);
+                                sizes.push((unit.klasse, buf.len() - before));
+                            }
+                            Ok((seq, Out::Spill(buf, sizes)))
                         }
-                        Ok((seq, xml.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report)))
-                    })();
+                        Work::Convert => (|| {
+                            let mut c = Converter::new(ctx_ref);
+                            let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
+                            for unit in units {
+                                c.saksmappe(&mut xml, unit)?;
+                            }
+                            Ok((seq, Out::Xml(xml.into_inner(), c.crosswalk, c.report)))
+                        })(),
+                    };
                     if done_tx.send(result).is_err() {
                         return;
                     }
                 }
             });
         }
+        // Classified, the joined saker wait in the spill until their klasse is written.
+        let mut spill = if ctx_ref.classified { Some(Spill::create(&spill_path)?) } else { None };
+        let work = if spill.is_some() { Work::Spill } else { Work::Convert };
+        let (spill_tx, spill_rx) = sync_channel::<Result<Spill>>(1);
         let writer = scope.spawn(move || -> Result<_> {
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
             let mut report = Conversion::default();
             for done in done_rx {
-                let (seq, xml, cross, found) = done?;
-                pending.insert(seq, (xml, cross, found));
-                while let Some((mut xml, cross, found)) = pending.remove(&next) {
-                    w.get_mut().write_all(&xml).map_err(io)?;
-                    xml.clear();
-                    if let Ok(mut p) = pool_w.lock() {
-                        p.push(xml);
+                let (seq, out) = done?;
+                pending.insert(seq, out);
+                while let Some(out) = pending.remove(&next) {
+                    let used = match out {
+                        Out::Xml(xml, cross, found) => {
+                            w.get_mut().write_all(&xml).map_err(io)?;
+                            crosswalk.write_all(&cross).map_err(cw)?;
+                            merge(&mut report, found);
+                            Some(xml)
+                        }
+                        Out::Spill(bytes, sizes) => {
+                            let spill = spill.as_mut().expect("saker are spilled only with a spill");
+                            let mut at = 0;
+                            for (klasse, len) in sizes {
+                                spill.push(klasse, &bytes[at..at + len])?;
+                                at += len;
+                            }
+                            Some(bytes)
+                        }
+                        Out::SpillDone => {
+                            let mut done = spill.take().expect("the spill is handed back once");
+                            let _ = spill_tx.send(done.finish().map(|()| done));
+                            None
+                        }
+                    };
+                    if let Some(mut buf) = used {
+                        buf.clear();
+                        if let Ok(mut p) = pool_w.lock() {
+                            p.push(buf);
+                        }
                     }
-                    crosswalk.write_all(&cross).map_err(cw)?;
-                    merge(&mut report, found);
                     next += 1;
                 }
             }
@@ -1559,35 +1722,20 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         // The XML this thread writes between the workers' (klasser, the saksmappe of
         // journalposter without a sak) goes to the writer in its place in the sequence.
         let mut seq = 0u64;
+        let stopped = || Error::io("arkivstruktur.xml", std::io::Error::other("the writer stopped"));
         let send_xml = |seq: &mut u64, x: Fragment, c: &mut Converter| -> Result<()> {
-            let done = (*seq, x.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
+            let out = Out::Xml(x.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
             *seq += 1;
-            done_tx
-                .send(Ok(done))
-                .map_err(|_| Error::io("arkivstruktur.xml", std::io::Error::other("the writer stopped")))
+            done_tx.send(Ok((*seq - 1, out))).map_err(|_| stopped())
         };
-
-        // Classified, the joined saker wait in the spill until their klasse is written.
-        let mut spill = if ctx_ref.classified { Some(Spill::create(&spill_path)?) } else { None };
 
         // The merge join: saker two batches ahead, their journalposter one batch ahead,
         // so that each table's window holds the parents about to be asked for.
         let mut sak_batches: VecDeque<Vec<Src>> = VecDeque::new();
-        let mut jp_batches: VecDeque<Vec<Vec<Src>>> = VecDeque::new();
+        let mut jp_batches: VecDeque<Vec<Option<(u32, Vec<Src>)>>> = VecDeque::new();
         let mut saker_done = false;
-        let mut used_db: HashSet<String, FnvBuild> = HashSet::default();
+        let mut saker_asked = Asked::default();
         let mut saker_read = 0u64;
-        let first_link = |dl: Vec<Src>, used_db: &mut HashSet<String, FnvBuild>| -> Vec<(Src, bool)> {
-            let mut dl = dl;
-            dl.sort_by_key(rnr);
-            dl.into_iter()
-                .map(|l| {
-                    let dokid = v(&l.row, "DL.DOKID");
-                    let first = ctx_ref.db.contains_key(dokid) && used_db.insert(dokid.to_string());
-                    (l, first)
-                })
-                .collect()
-        };
         loop {
             while !saker_done && sak_batches.len() < 3 {
                 match saker.recv() {
@@ -1600,79 +1748,79 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             }
             while jp_batches.len() < sak_batches.len().min(2) {
                 let j = jp_batches.len();
-                let near = window(sak_batches.iter().skip(j).take(2).flatten().map(|s| v(&s.row, "SA.ID")));
+                let near = window(sak_batches.iter().skip(j).take(2).flatten());
                 let mut lists = Vec::with_capacity(sak_batches[j].len());
                 for sa in &sak_batches[j] {
-                    lists.push(jp.take(v(&sa.row, "SA.ID"), &near)?);
+                    // A sak whose key came before gets nothing: its rows went to the first.
+                    let list = match saker_asked.ask(sa.own) {
+                        Some(n) => Some((n, jp.take(sa.own, n, &near, &saker_asked)?)),
+                        None => None,
+                    };
+                    lists.push(list);
                 }
                 jp_batches.push_back(lists);
             }
             let sas = sak_batches.pop_front().expect("a batch is there");
             let jps = jp_batches.pop_front().expect("its journalposter were taken");
-            let near_sa = window(sas.iter().chain(sak_batches.iter().take(1).flatten()).map(|s| v(&s.row, "SA.ID")));
+            let near_sa = window(sas.iter().chain(sak_batches.iter().take(1).flatten()));
             let near_jp =
-                window(jps.iter().chain(jp_batches.iter().take(1).flatten()).flatten().map(|j| v(&j.row, "JP.ID")));
+                window(jps.iter().chain(jp_batches.iter().take(1).flatten()).flatten().flat_map(|(_, list)| list));
             let mut units = Vec::with_capacity(sas.len());
             for (sa, list) in sas.into_iter().zip(jps) {
                 saker_read += 1;
-                let said = v(&sa.row, "SA.ID").to_string();
+                let Some((n, list)) = list else {
+                    units.push(SakUnit {
+                        sa,
+                        jps: Vec::new(),
+                        sps: Vec::new(),
+                        mes: Vec::new(),
+                        klasse: 0,
+                        sekundaer: Vec::new(),
+                    });
+                    continue;
+                };
                 let mut jps = Vec::with_capacity(list.len());
                 for j in list {
-                    let jpid = v(&j.row, "JP.ID").to_string();
-                    let ams = am.take(&jpid, &near_jp)?;
-                    let dls = first_link(dl.take(&jpid, &near_jp)?, &mut used_db);
-                    let mes = me_jp.take(&jpid, &near_jp)?;
-                    jps.push(JpUnit { jp: j, ams, dls, mes });
+                    jps.push(below.take(j, &near_jp, ctx_ref)?);
                 }
-                let sps = sp.take(&said, &near_sa)?;
-                let mes = me_sa.take(&said, &near_sa)?;
+                let sps = sp.take(sa.own, n, &near_sa, &saker_asked)?;
+                let mes = me_sa.take(sa.own, n, &near_sa, &saker_asked)?;
                 let (klasse, sekundaer) = if ctx_ref.classified {
-                    classify(&mut klasser, kl.take(&said, &near_sa)?, &sa, &mut klass_report, &options.source)
+                    let rows = kl.take(sa.own, n, &near_sa, &saker_asked)?;
+                    classify(&mut klasser, rows, &sa, ctx_ref, &mut klass_report)
                 } else {
                     (0, Vec::new())
                 };
                 units.push(SakUnit { sa, jps, sps, mes, klasse, sekundaer });
             }
-            if [&jp, &am, &dl, &sp, &me_sa, &me_jp, &kl].iter().any(|g| g.out_of_order) {
+            if [&jp, &below.am, &below.dl, &sp, &me_sa, &below.me, &kl].iter().any(|g| g.out_of_order) {
                 return Ok(None);
             }
-            match &mut spill {
-                Some(spill) => {
-                    for unit in &units {
-                        spill.push(unit)?;
-                    }
-                }
-                None => {
-                    if work_tx.send((seq, units)).is_err() {
-                        break;
-                    }
-                    seq += 1;
-                }
+            if work_tx.send((seq, units, work)).is_err() {
+                break;
             }
+            seq += 1;
         }
 
         // Journalposter whose sak is missing, with what is below them.
-        let none = HashSet::default();
+        let none = Window::default();
         let mut orphans = Vec::new();
-        for (said, list) in jp.rest()? {
+        for (said, list) in jp.rest(&saker_asked)? {
             for j in list {
-                let jpid = v(&j.row, "JP.ID").to_string();
-                let ams = am.take(&jpid, &none)?;
-                let dls = first_link(dl.take(&jpid, &none)?, &mut used_db);
-                let mes = me_jp.take(&jpid, &none)?;
-                orphans.push((said.clone(), JpUnit { jp: j, ams, dls, mes }));
+                orphans.push((said.clone(), below.take(j, &none, ctx_ref)?));
             }
         }
-        let am_left = am.rest()?;
-        let dl_left = dl.rest()?;
-        sp.rest()?;
-        me_sa.rest()?;
-        me_jp.rest()?;
-        let kl_left = kl.rest()?;
-        if [&jp, &am, &dl, &sp, &me_sa, &me_jp, &kl].iter().any(|g| g.out_of_order) {
+        let am_left = below.am.rest(&below.asked)?;
+        let dl_left = below.dl.rest(&below.asked)?;
+        sp.rest(&saker_asked)?;
+        me_sa.rest(&saker_asked)?;
+        below.me.rest(&below.asked)?;
+        let kl_left = kl.rest(&saker_asked)?;
+        if [&jp, &below.am, &below.dl, &sp, &me_sa, &below.me, &kl].iter().any(|g| g.out_of_order) {
             return Ok(None);
         }
-        let reads = (saker_read, jp.read, am.read);
+        let reads = (saker_read, jp.read, below.am.read);
+        let used_db = below.used_db;
 
         let mut c = Converter::new(ctx_ref);
         let orphan_mappe = !orphans.is_empty();
@@ -1719,10 +1867,12 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 "KL.SAID matches no SA.ID; not converted".into(),
             );
         }
-        if let Some(mut spill) = spill {
+        if work == Work::Spill {
             // Klasse by klasse: its header from here, its saksmapper from the spill
             // through the workers, in batches.
-            spill.finish()?;
+            done_tx.send(Ok((seq, Out::SpillDone))).map_err(|_| stopped())?;
+            seq += 1;
+            let spill = spill_rx.recv().map_err(|_| stopped())??;
             let orphan_klasse = orphan_element.as_ref().map(|_| klasser.unclassified());
             let (systems, defs) = (std::mem::take(&mut klasser.systems), std::mem::take(&mut klasser.klasser));
             for system in systems.iter().filter(|s| !s.klasser.is_empty()) {
@@ -1748,7 +1898,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     let mut batch = Vec::with_capacity(BATCH);
                     let mut send = |batch: &mut Vec<SakUnit>| -> Result<()> {
                         let units = std::mem::replace(batch, Vec::with_capacity(BATCH));
-                        work_tx.send((seq, units)).map_err(|_| {
+                        work_tx.send((seq, units, Work::Convert)).map_err(|_| {
                             Error::io("arkivstruktur.xml", std::io::Error::other("the workers stopped"))
                         })?;
                         seq += 1;
@@ -1807,7 +1957,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     for dl in dl_left.into_iter().flat_map(|(_, v)| v) {
         c.finding(Severity::Error, "N4.FOREIGN_KEY", &dl, "DOKLINK", "DL.JPID matches no JP.ID; not converted".into());
     }
-    let mut unlinked: Vec<&String> = ctx.db.keys().filter(|k| !used_db.contains(*k)).collect();
+    let mut unlinked: Vec<&String> = ctx.db.keys().filter(|k| !used_db.contains(&key128(k))).collect();
     unlinked.sort();
     for k in unlinked {
         let db = &ctx.db[k];
@@ -1823,7 +1973,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         c.count("dokumentobjekt").rejected += versions as u64;
     }
     let mut ve_left: Vec<(&String, &Vec<Src>)> =
-        ctx.ve_by_db.iter().filter(|(k, _)| !used_db.contains(*k) && !ctx.db.contains_key(*k)).collect();
+        ctx.ve_by_db.iter().filter(|(k, _)| !used_db.contains(&key128(k)) && !ctx.db.contains_key(*k)).collect();
     ve_left.sort_by(|a, b| a.0.cmp(b.0));
     for ve in ve_left.into_iter().flat_map(|(_, v)| v) {
         c.count("dokumentobjekt").rejected += 1;

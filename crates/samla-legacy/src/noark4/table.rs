@@ -643,41 +643,48 @@ impl FastScan {
 /// touching any count. Past the bound, a layout is shared by reference count.
 #[derive(Clone)]
 pub(crate) enum Layout {
-    Interned(&'static [Name]),
+    /// Interned, with its number in the process's table of layouts.
+    Interned(u32, &'static [Name]),
     Shared(Arc<[Name]>),
 }
 
 const MAX_LAYOUTS: usize = 4096;
 const MAX_LAYOUT_NAMES: usize = 1 << 18;
 
+struct Layouts {
+    ids: std::collections::HashMap<&'static [Name], u32>,
+    list: Vec<&'static [Name]>,
+    names: usize,
+}
+
+fn layouts() -> std::sync::MutexGuard<'static, Layouts> {
+    static TABLE: std::sync::OnceLock<std::sync::Mutex<Layouts>> = std::sync::OnceLock::new();
+    let table =
+        TABLE.get_or_init(|| std::sync::Mutex::new(Layouts { ids: Default::default(), list: Vec::new(), names: 0 }));
+    table.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Layout {
     pub(crate) fn new(names: &[Name]) -> Layout {
-        struct Table {
-            layouts: std::collections::HashSet<&'static [Name]>,
-            names: usize,
+        let mut table = layouts();
+        if let Some((&layout, &id)) = table.ids.get_key_value(names) {
+            return Layout::Interned(id, layout);
         }
-        static TABLE: std::sync::OnceLock<std::sync::Mutex<Table>> = std::sync::OnceLock::new();
-        let table = TABLE.get_or_init(|| std::sync::Mutex::new(Table { layouts: Default::default(), names: 0 }));
-        let mut table = table.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(&layout) = table.layouts.get(names) {
-            return Layout::Interned(layout);
-        }
-        if table.layouts.len() >= MAX_LAYOUTS || table.names + names.len() > MAX_LAYOUT_NAMES {
+        if table.list.len() >= MAX_LAYOUTS || table.names + names.len() > MAX_LAYOUT_NAMES {
             return Layout::Shared(names.into());
         }
         // Leaked on purpose: the table lives as long as the process, and is bounded.
         let layout: &'static [Name] = Box::leak(names.into());
-        table.layouts.insert(layout);
+        let id = table.list.len() as u32;
+        table.ids.insert(layout, id);
+        table.list.push(layout);
         table.names += names.len();
-        Layout::Interned(layout)
+        Layout::Interned(id, layout)
     }
 
-    /// The same layout (for interned ones, the same pointer).
-    pub(crate) fn same(&self, other: &Layout) -> bool {
-        match (self, other) {
-            (Layout::Interned(a), Layout::Interned(b)) => std::ptr::eq(*a, *b),
-            _ => **self == **other,
-        }
+    /// The interned layout numbered `id`.
+    pub(crate) fn interned(id: u32) -> Option<Layout> {
+        layouts().list.get(id as usize).map(|&names| Layout::Interned(id, names))
     }
 }
 
@@ -685,7 +692,7 @@ impl std::ops::Deref for Layout {
     type Target = [Name];
     fn deref(&self) -> &[Name] {
         match self {
-            Layout::Interned(names) => names,
+            Layout::Interned(_, names) => names,
             Layout::Shared(names) => names,
         }
     }
