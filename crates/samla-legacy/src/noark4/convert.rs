@@ -841,6 +841,10 @@ type Batch = Result<Vec<Src>>;
 
 const BATCH: usize = 2048;
 
+/// Saker per job for a worker: their XML (about 1.5 MB) stays in the caches, and the
+/// buffers it goes in are reused without growing.
+const SAKER_PER_JOB: usize = 256;
+
 /// What a reading thread takes from each row of a joined table: which rows to keep, and
 /// the fields holding the row's own key and its parent's.
 #[derive(Clone, Copy)]
@@ -1106,6 +1110,9 @@ impl BelowJp {
         Ok(JpUnit { jp, ams, dls, mes })
     }
 }
+
+/// A sak's [`Asked`] number and its journalposter.
+type Asking = (u32, Vec<Src>);
 
 /// The parents about to be asked for, by digest.
 type Window = HashSet<u128, DigestBuild>;
@@ -1645,6 +1652,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             let done_tx = done_tx.clone();
             let pool = pool.clone();
             scope.spawn(move || {
+                let mut c = Converter::new(ctx_ref);
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok((seq, units, work))) = next else { return };
@@ -1660,12 +1668,12 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                             Ok((seq, Out::Spill(buf, sizes)))
                         }
                         Work::Convert => (|| {
-                            let mut c = Converter::new(ctx_ref);
                             let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
                             for unit in units {
                                 c.saksmappe(&mut xml, unit)?;
                             }
-                            Ok((seq, Out::Xml(xml.into_inner(), c.crosswalk, c.report)))
+                            let (cross, report) = (std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
+                            Ok((seq, Out::Xml(xml.into_inner(), cross, report)))
                         })(),
                     };
                     if done_tx.send(result).is_err() {
@@ -1678,51 +1686,65 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         let mut spill = if ctx_ref.classified { Some(Spill::create(&spill_path)?) } else { None };
         let work = if spill.is_some() { Work::Spill } else { Work::Convert };
         let (spill_tx, spill_rx) = sync_channel::<Result<Spill>>(1);
-        let writer = scope.spawn(move || -> Result<_> {
-            let mut pending = BTreeMap::new();
-            let mut next = 0u64;
-            let mut report = Conversion::default();
-            for done in done_rx {
-                let (seq, out) = done?;
-                pending.insert(seq, out);
-                while let Some(out) = pending.remove(&next) {
-                    let used = match out {
-                        Out::Xml(xml, cross, found) => {
-                            w.get_mut().write_all(&xml).map_err(io)?;
-                            crosswalk.write_all(&cross).map_err(cw)?;
-                            merge(&mut report, found);
-                            Some(xml)
-                        }
-                        Out::Spill(bytes, sizes) => {
-                            let spill = spill.as_mut().expect("saker are spilled only with a spill");
-                            let mut at = 0;
-                            for (klasse, len) in sizes {
-                                spill.push(klasse, &bytes[at..at + len])?;
-                                at += len;
+        // The first error of the workers or the writer: the writer stops at it, and the
+        // sends that then fail here report it.
+        let failure: Arc<Mutex<Option<Error>>> = Arc::default();
+        let failed = failure.clone();
+        let writer = scope.spawn(move || {
+            let result = (|| -> Result<_> {
+                let mut pending = BTreeMap::new();
+                let mut next = 0u64;
+                let mut report = Conversion::default();
+                for done in done_rx {
+                    let (seq, out) = done?;
+                    pending.insert(seq, out);
+                    while let Some(out) = pending.remove(&next) {
+                        let used = match out {
+                            Out::Xml(xml, cross, found) => {
+                                w.get_mut().write_all(&xml).map_err(io)?;
+                                crosswalk.write_all(&cross).map_err(cw)?;
+                                merge(&mut report, found);
+                                Some(xml)
                             }
-                            Some(bytes)
+                            Out::Spill(bytes, sizes) => {
+                                let spill = spill.as_mut().expect("saker are spilled only with a spill");
+                                let mut at = 0;
+                                for (klasse, len) in sizes {
+                                    spill.push(klasse, &bytes[at..at + len])?;
+                                    at += len;
+                                }
+                                Some(bytes)
+                            }
+                            Out::SpillDone => {
+                                let mut done = spill.take().expect("the spill is handed back once");
+                                let _ = spill_tx.send(done.finish().map(|()| done));
+                                None
+                            }
+                        };
+                        if let Some(mut buf) = used {
+                            buf.clear();
+                            if let Ok(mut p) = pool_w.lock() {
+                                p.push(buf);
+                            }
                         }
-                        Out::SpillDone => {
-                            let mut done = spill.take().expect("the spill is handed back once");
-                            let _ = spill_tx.send(done.finish().map(|()| done));
-                            None
-                        }
-                    };
-                    if let Some(mut buf) = used {
-                        buf.clear();
-                        if let Ok(mut p) = pool_w.lock() {
-                            p.push(buf);
-                        }
+                        next += 1;
                     }
-                    next += 1;
                 }
-            }
-            Ok((w, crosswalk, report))
+                Ok((w, crosswalk, report))
+            })();
+            result.map_err(|e| {
+                if let Ok(mut slot) = failed.lock() {
+                    *slot = Some(e);
+                }
+            })
         });
         // The XML this thread writes between the workers' (klasser, the saksmappe of
         // journalposter without a sak) goes to the writer in its place in the sequence.
         let mut seq = 0u64;
-        let stopped = || Error::io("arkivstruktur.xml", std::io::Error::other("the writer stopped"));
+        let stopped = || {
+            let first = failure.lock().ok().and_then(|mut slot| slot.take());
+            first.unwrap_or_else(|| Error::io("arkivstruktur.xml", std::io::Error::other("the writer stopped")))
+        };
         let send_xml = |seq: &mut u64, x: Fragment, c: &mut Converter| -> Result<()> {
             let out = Out::Xml(x.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
             *seq += 1;
@@ -1732,7 +1754,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         // The merge join: saker two batches ahead, their journalposter one batch ahead,
         // so that each table's window holds the parents about to be asked for.
         let mut sak_batches: VecDeque<Vec<Src>> = VecDeque::new();
-        let mut jp_batches: VecDeque<Vec<Option<(u32, Vec<Src>)>>> = VecDeque::new();
+        let mut jp_batches: VecDeque<Vec<Option<Asking>>> = VecDeque::new();
         let mut saker_done = false;
         let mut saker_asked = Asked::default();
         let mut saker_read = 0u64;
@@ -1796,10 +1818,16 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             if [&jp, &below.am, &below.dl, &sp, &me_sa, &below.me, &kl].iter().any(|g| g.out_of_order) {
                 return Ok(None);
             }
-            if work_tx.send((seq, units, work)).is_err() {
-                break;
+            let mut units = units.into_iter();
+            let per_job = if work == Work::Convert { SAKER_PER_JOB } else { BATCH };
+            loop {
+                let job: Vec<SakUnit> = units.by_ref().take(per_job).collect();
+                if job.is_empty() {
+                    break;
+                }
+                work_tx.send((seq, job, work)).map_err(|_| stopped())?;
+                seq += 1;
             }
-            seq += 1;
         }
 
         // Journalposter whose sak is missing, with what is below them.
@@ -1895,18 +1923,16 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     x.field_of("opprettetDato", &[created, MIDNIGHT]);
                     x.field("opprettetAv", "samla");
                     send_xml(&mut seq, x, &mut c)?;
-                    let mut batch = Vec::with_capacity(BATCH);
+                    let mut batch = Vec::with_capacity(SAKER_PER_JOB);
                     let mut send = |batch: &mut Vec<SakUnit>| -> Result<()> {
-                        let units = std::mem::replace(batch, Vec::with_capacity(BATCH));
-                        work_tx.send((seq, units, Work::Convert)).map_err(|_| {
-                            Error::io("arkivstruktur.xml", std::io::Error::other("the workers stopped"))
-                        })?;
+                        let units = std::mem::replace(batch, Vec::with_capacity(SAKER_PER_JOB));
+                        work_tx.send((seq, units, Work::Convert)).map_err(|_| stopped())?;
                         seq += 1;
                         Ok(())
                     };
                     spill.read(k, &mut |unit| {
                         batch.push(unit);
-                        if batch.len() == BATCH { send(&mut batch) } else { Ok(()) }
+                        if batch.len() == SAKER_PER_JOB { send(&mut batch) } else { Ok(()) }
                     })?;
                     if !batch.is_empty() {
                         send(&mut batch)?;
@@ -1931,7 +1957,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         }
         drop(work_tx);
         drop(done_tx);
-        let (w, crosswalk, report) = writer.join().expect("the writer does not panic")?;
+        let (w, crosswalk, report) = writer.join().expect("the writer does not panic").map_err(|()| stopped())?;
         merge(&mut klass_report, report);
         merge(&mut klass_report, std::mem::take(&mut c.report));
         let leftovers = (am_left, dl_left, used_db, c.crosswalk);
