@@ -283,8 +283,10 @@ impl Fragment {
 /// [`write_escaped`] into a byte buffer, with a fast path for text that needs none.
 fn escape_into(out: &mut Vec<u8>, s: &str, attr: bool) {
     let bytes = s.as_bytes();
-    let special = |b: u8| matches!(b, b'&' | b'<' | b'>' | b'\r') || (attr && matches!(b, b'"' | b'\n' | b'\t'));
-    if !bytes.iter().any(|&b| special(b)) {
+    let plain = memchr::memchr3(b'&', b'<', b'>', bytes).is_none()
+        && memchr::memchr(b'\r', bytes).is_none()
+        && (!attr || memchr::memchr3(b'"', b'\n', b'\t', bytes).is_none());
+    if plain {
         out.extend_from_slice(bytes);
         return;
     }

@@ -1291,9 +1291,10 @@ impl Spill {
 fn encode_unit(out: &mut Vec<u8>, unit: &SakUnit) {
     fn src(out: &mut Vec<u8>, src: &Src) {
         put_u32(out, src.file as usize);
-        match &src.row.names {
+        let names = &src.row.names;
+        match names {
             Layout::Interned(id, _) => put_u32(out, *id as usize),
-            Layout::Shared(names) => {
+            Layout::Shared(_) => {
                 put_u32(out, u32::MAX as usize);
                 put_u32(out, names.len());
                 for n in names.iter() {
@@ -1376,7 +1377,7 @@ impl Unspill<'_> {
         if id == u32::MAX as usize {
             let n = self.u32()?;
             let names = (0..n).map(|_| self.str().map(Name::from)).collect::<Option<Vec<_>>>()?;
-            return Some(Layout::Shared(names.into()));
+            return Some(Layout::new(&names));
         }
         if self.layouts.len() <= id {
             self.layouts.resize(id + 1, None);

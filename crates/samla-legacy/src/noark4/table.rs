@@ -205,6 +205,8 @@ struct FastScan {
     kept: Vec<usize>,
     /// The layouts of the rows met last.
     layouts: Vec<Layout>,
+    /// The row name whose end tag `find_end` looks for, with its searcher.
+    end_tag: Option<(Vec<u8>, memchr::memmem::Finder<'static>)>,
 }
 
 /// A row as found in the scanner's buffer: byte ranges of its parts.
@@ -268,6 +270,7 @@ impl FastScan {
             raw: RawRow::default(),
             kept: Vec::new(),
             layouts: Vec::new(),
+            end_tag: None,
         }
     }
 
@@ -374,26 +377,18 @@ impl FastScan {
 
     /// Finds `</` + name + `>` from `from`, reading on as needed; its index.
     fn find_end(&mut self, from: usize, name: &[u8]) -> io::Result<Option<usize>> {
+        if self.end_tag.as_ref().is_none_or(|(n, _)| n.as_slice() != name) {
+            let needle = [b"</", name, b">"].concat();
+            self.end_tag = Some((name.to_vec(), memchr::memmem::Finder::new(&needle).into_owned()));
+        }
         let mut i = from;
         loop {
-            while let Some(p) = self.buf[i..].iter().position(|&b| b == b'<') {
-                let at = i + p;
-                let need = at + 3 + name.len();
-                if need > self.buf.len() {
-                    i = at;
-                    break;
-                }
-                if self.buf[at + 1] == b'/' && self.buf[at + 2..need - 1] == *name && self.buf[need - 1] == b'>' {
-                    return Ok(Some(at));
-                }
-                i = at + 1;
-                if i >= self.buf.len() {
-                    break;
-                }
+            let (_, finder) = self.end_tag.as_ref().expect("set above");
+            if let Some(p) = finder.find(&self.buf[i..]) {
+                return Ok(Some(i + p));
             }
-            if !self.buf[i..].contains(&b'<') {
-                i = self.buf.len();
-            }
+            // The end tag may straddle what is read so far.
+            i = i.max(self.buf.len().saturating_sub(name.len() + 2));
             let before = self.at;
             if !self.fill()? {
                 return Ok(None);
@@ -644,8 +639,26 @@ impl FastScan {
 #[derive(Clone)]
 pub(crate) enum Layout {
     /// Interned, with its number in the process's table of layouts.
-    Interned(u32, &'static [Name]),
-    Shared(Arc<[Name]>),
+    Interned(u32, &'static Names),
+    Shared(Arc<Names>),
+}
+
+/// The names of a layout, with a hash of each: a field is looked up by comparing
+/// hashes, and its name only where they match.
+pub(crate) struct Names {
+    names: Box<[Name]>,
+    hashes: Box<[u64]>,
+}
+
+impl Names {
+    fn new(names: &[Name]) -> Names {
+        Names { names: names.into(), hashes: names.iter().map(|n| name_hash(n)).collect() }
+    }
+}
+
+/// FNV-1a of a field name.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 const MAX_LAYOUTS: usize = 4096;
@@ -653,7 +666,7 @@ const MAX_LAYOUT_NAMES: usize = 1 << 18;
 
 struct Layouts {
     ids: std::collections::HashMap<&'static [Name], u32>,
-    list: Vec<&'static [Name]>,
+    list: Vec<&'static Names>,
     names: usize,
 }
 
@@ -667,19 +680,33 @@ fn layouts() -> std::sync::MutexGuard<'static, Layouts> {
 impl Layout {
     pub(crate) fn new(names: &[Name]) -> Layout {
         let mut table = layouts();
-        if let Some((&layout, &id)) = table.ids.get_key_value(names) {
-            return Layout::Interned(id, layout);
+        if let Some(&id) = table.ids.get(names) {
+            return Layout::Interned(id, table.list[id as usize]);
         }
         if table.list.len() >= MAX_LAYOUTS || table.names + names.len() > MAX_LAYOUT_NAMES {
-            return Layout::Shared(names.into());
+            return Layout::Shared(Arc::new(Names::new(names)));
         }
         // Leaked on purpose: the table lives as long as the process, and is bounded.
-        let layout: &'static [Name] = Box::leak(names.into());
+        let layout: &'static Names = Box::leak(Box::new(Names::new(names)));
         let id = table.list.len() as u32;
-        table.ids.insert(layout, id);
+        table.ids.insert(&layout.names, id);
         table.list.push(layout);
         table.names += names.len();
         Layout::Interned(id, layout)
+    }
+
+    fn names(&self) -> &Names {
+        match self {
+            Layout::Interned(_, names) => names,
+            Layout::Shared(names) => names,
+        }
+    }
+
+    /// The index of the field called `name`.
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        let names = self.names();
+        let h = name_hash(name);
+        names.hashes.iter().zip(names.names.iter()).position(|(&nh, n)| nh == h && **n == *name)
     }
 
     /// The interned layout numbered `id`.
@@ -691,10 +718,7 @@ impl Layout {
 impl std::ops::Deref for Layout {
     type Target = [Name];
     fn deref(&self) -> &[Name] {
-        match self {
-            Layout::Interned(_, names) => names,
-            Layout::Shared(names) => names,
-        }
+        &self.names().names
     }
 }
 
@@ -729,8 +753,7 @@ impl Packed {
 
     /// The value of field `name`, also where a vendor writes `JP_ID` for `JP.ID`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        let found = self.names.iter().position(|n| n.len() == name.len() && **n == *name);
-        if let Some(i) = found {
+        if let Some(i) = self.names.position(name) {
             return Some(self.value(i));
         }
         if !self.names.first().is_some_and(|n| n.contains('_')) {
