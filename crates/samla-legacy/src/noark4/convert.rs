@@ -1055,7 +1055,9 @@ impl Grouped {
         while let Some(src) = self.next()? {
             if src.parent == key {
                 out.push(src);
-            } else if window.contains(&src.parent) && !asked.asked(src.parent, self.done) {
+            } else if window.contains(&src.parent) {
+                // A parent about to be asked for (or, out of order, one asked for before:
+                // the row is parked, and found out, once the window has passed it).
                 self.peeked = Some(src);
                 break;
             } else {
@@ -1486,7 +1488,7 @@ pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result
 fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) -> Result<Option<Conversion>> {
     fs::create_dir_all(out).map_err(|e| Error::io(out.display().to_string(), e))?;
     let crosswalk = File::create(out.join("crosswalk.csv")).map_err(|e| Error::io("crosswalk.csv", e))?;
-    let mut crosswalk = BufWriter::new(crosswalk);
+    let mut crosswalk = DirectFile::new(crosswalk);
     let cw = |e: std::io::Error| Error::io("crosswalk.csv", e);
     writeln!(crosswalk, "table;key;systemID").map_err(cw)?;
     let fallback = extract.index.export_value("EI.PRODDATO").and_then(|d| dates::parse(d).date());
@@ -2017,7 +2019,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     writer.finish().map_err(io)?.sync_all().map_err(io)?;
     fs::rename(&partial, out.join("arkivstruktur.xml")).map_err(io)?;
     crosswalk.write_all(&c.crosswalk).map_err(cw)?;
-    crosswalk.flush().map_err(cw)?;
+    crosswalk.finish().map_err(cw)?;
 
     // The XSDs, and arkivuttrekk.xml last: it states the digests of the others.
     let digests = match &options.schemas {

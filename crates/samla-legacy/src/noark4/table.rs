@@ -315,10 +315,8 @@ impl FastScan {
 
     fn pos(&mut self, idx: usize) -> Pos {
         let seg = &self.buf[self.counted..idx];
-        let n = seg.iter().filter(|&&b| b == b'\n').count();
-        if n > 0 {
-            self.line += n as u64;
-            let last = seg.iter().rposition(|&b| b == b'\n').expect("a newline was counted");
+        if let Some(last) = memchr::memrchr(b'\n', seg) {
+            self.line += seg.iter().filter(|&&b| b == b'\n').count() as u64;
             self.line_start = self.base + (self.counted + last + 1) as u64;
         }
         self.counted = idx;
