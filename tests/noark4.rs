@@ -534,22 +534,31 @@ fn tables_out_of_key_order_convert_the_same() {
     let done = convert(&Noark4::open(&dir).unwrap(), &sorted, &ConvertOptions::new("ski")).unwrap();
     assert_eq!(done.counts["korrespondansepart"].written, summary.rows("AVSMOT"));
 
-    // Each journalpost has one AVSMOT row, so the reversed table must give the same XML.
+    // Each journalpost has one AVSMOT row, so any order of the table must give the same
+    // XML: reversed (every row late), neighbours swapped (a row of the journalpost just
+    // taken, right behind the next one's) and rotated (a third of the rows early).
     let path = dir.join("AVSMOT.XML");
-    let (head, mut blocks, tail) = row_blocks(&fs::read_to_string(&path).unwrap(), "AVSMOT");
+    let original = fs::read_to_string(&path).unwrap();
+    let (head, blocks, tail) = row_blocks(&original, "AVSMOT");
     assert!(blocks.len() > 100);
-    blocks.reverse();
-    fs::write(&path, format!("{head}{}{tail}", blocks.concat())).unwrap();
-    let shuffled = tmp.path().join("shuffled");
-    let again = convert(&Noark4::open(&dir).unwrap(), &shuffled, &ConvertOptions::new("ski")).unwrap();
-    for file in ["arkivstruktur.xml", "crosswalk.csv", "arkivuttrekk.xml"] {
-        assert_eq!(fs::read(sorted.join(file)).unwrap(), fs::read(shuffled.join(file)).unwrap(), "{file}");
-    }
-    assert_eq!(done.counts, again.counts);
     let codes = |c: &samla_legacy::noark4::convert::Conversion| {
         let mut v: Vec<String> = c.findings.iter().map(|f| format!("{} {:?}", f.code, f.key)).collect();
         v.sort();
         v
     };
-    assert_eq!(codes(&done), codes(&again));
+    let reversed: Vec<String> = blocks.iter().rev().cloned().collect();
+    let swapped: Vec<String> = blocks.chunks(2).flat_map(|pair| pair.iter().rev().cloned()).collect();
+    let mut rotated = blocks.clone();
+    rotated.rotate_left(blocks.len() / 3);
+    for (name, order) in [("reversed", reversed), ("swapped", swapped), ("rotated", rotated)] {
+        fs::write(&path, format!("{head}{}{tail}", order.concat())).unwrap();
+        let shuffled = tmp.path().join(name);
+        let again = convert(&Noark4::open(&dir).unwrap(), &shuffled, &ConvertOptions::new("ski")).unwrap();
+        for file in ["arkivstruktur.xml", "crosswalk.csv", "arkivuttrekk.xml"] {
+            let same = fs::read(sorted.join(file)).unwrap() == fs::read(shuffled.join(file)).unwrap();
+            assert!(same, "{name}: {file} differs");
+        }
+        assert_eq!(done.counts, again.counts, "{name}");
+        assert_eq!(codes(&done), codes(&again), "{name}");
+    }
 }
