@@ -490,7 +490,7 @@ pub struct DirectFile {
 
 impl DirectFile {
     const BLOCK: usize = 4 << 20;
-    const ALIGN: usize = 4096;
+    const ALIGN: usize = DIRECT_ALIGN;
     const STEP: u64 = 32 << 20;
 
     /// Wraps `file`, empty and open for writing, which is written from its start.
@@ -514,7 +514,7 @@ impl DirectFile {
     fn write_block(&mut self, len: usize) -> io::Result<()> {
         let block = &self.buf[self.start..self.start + len];
         match (&self.file).write_all(block) {
-            Err(e) if e.raw_os_error() == Some(libc_einval()) && self.written == 0 => {
+            Err(e) if is_direct_refused(&e) && self.written == 0 => {
                 // The file system takes no direct writes after all: through the page cache.
                 self.direct = false;
                 set_direct(&self.file, false);
@@ -570,19 +570,25 @@ impl Write for DirectFile {
     }
 }
 
-#[cfg(target_os = "linux")]
-fn libc_einval() -> i32 {
-    libc::EINVAL
+/// The alignment of direct reads and writes (see [`set_direct`]).
+pub const DIRECT_ALIGN: usize = 4096;
+
+/// Whether `e` is the file system refusing a direct read or write.
+pub fn is_direct_refused(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(EINVAL)
 }
+
+#[cfg(target_os = "linux")]
+const EINVAL: i32 = libc::EINVAL;
 
 #[cfg(not(target_os = "linux"))]
-fn libc_einval() -> i32 {
-    22
-}
+const EINVAL: i32 = 22;
 
-/// Turns `O_DIRECT` on or off for `file`; whether it is now as asked.
+/// Turns `O_DIRECT` on or off for `file`; whether it is now on. Direct reads and
+/// writes must start at offsets, and use buffers and lengths, that are multiples of
+/// [`DIRECT_ALIGN`]; a file system that refuses them fails them with `EINVAL`.
 #[cfg(target_os = "linux")]
-fn set_direct(file: &std::fs::File, on: bool) -> bool {
+pub fn set_direct(file: &std::fs::File, on: bool) -> bool {
     use std::os::fd::AsRawFd;
     let fd = file.as_raw_fd();
     // SAFETY: fcntl on a descriptor open for as long as `file` lives.
@@ -596,8 +602,9 @@ fn set_direct(file: &std::fs::File, on: bool) -> bool {
     }
 }
 
+/// Turns `O_DIRECT` on or off for `file`: never on elsewhere than on Linux.
 #[cfg(not(target_os = "linux"))]
-fn set_direct(_: &std::fs::File, _: bool) -> bool {
+pub fn set_direct(_: &std::fs::File, _: bool) -> bool {
     false
 }
 

@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex};
 
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
 use samla_noark5::model::{NS_ARKIVSTRUKTUR, NS_METADATAKATALOG, NS_XSI};
-use samla_noark5::writer::{BackgroundHashingWriter, DirectFile, Fragment, XmlWriter};
+use samla_noark5::writer::{self, BackgroundHashingWriter, DirectFile, Fragment, XmlWriter};
 use samla_noark5::{Element, Error, Result};
 use sha2::{Digest, Sha256};
 
@@ -1199,8 +1199,13 @@ fn classify(
 struct Spill {
     path: std::path::PathBuf,
     file: File,
+    /// Written past the page cache (see [`writer::set_direct`]): blocks padded to whole
+    /// pages, through `aligned`.
+    direct: bool,
+    aligned: Vec<u8>,
     at: u64,
-    /// Per klasse: the bytes of units not yet written, and the blocks written.
+    /// Per klasse: the bytes of units not yet written, and the blocks written (offset,
+    /// length without padding).
     pending: Vec<Vec<u8>>,
     blocks: Vec<Vec<(u64, u64)>>,
     buffered: usize,
@@ -1220,7 +1225,17 @@ impl Spill {
             .truncate(true)
             .open(path)
             .map_err(|e| Error::io(path.display().to_string(), e))?;
-        Ok(Spill { path: path.to_path_buf(), file, at: 0, pending: Vec::new(), blocks: Vec::new(), buffered: 0 })
+        let direct = writer::set_direct(&file, true);
+        Ok(Spill {
+            path: path.to_path_buf(),
+            file,
+            direct,
+            aligned: Vec::new(),
+            at: 0,
+            pending: Vec::new(),
+            blocks: Vec::new(),
+            buffered: 0,
+        })
     }
 
     fn err(&self, e: std::io::Error) -> Error {
@@ -1246,14 +1261,38 @@ impl Spill {
         Ok(())
     }
 
+    /// A buffer of `len` bytes, rounded up to whole pages, aligned for direct I/O.
+    fn page_buffer(aligned: &mut Vec<u8>, len: usize) -> &mut [u8] {
+        let padded = len.div_ceil(writer::DIRECT_ALIGN) * writer::DIRECT_ALIGN;
+        if aligned.len() < padded + writer::DIRECT_ALIGN {
+            *aligned = vec![0; padded + writer::DIRECT_ALIGN];
+        }
+        let start = aligned.as_ptr().align_offset(writer::DIRECT_ALIGN);
+        &mut aligned[start..start + padded]
+    }
+
     fn flush(&mut self, k: usize) -> Result<()> {
         let block = std::mem::take(&mut self.pending[k]);
         if block.is_empty() {
             return Ok(());
         }
-        std::os::unix::fs::FileExt::write_all_at(&self.file, &block, self.at).map_err(|e| self.err(e))?;
+        let written = if self.direct {
+            let page = Self::page_buffer(&mut self.aligned, block.len());
+            page[..block.len()].copy_from_slice(&block);
+            page[block.len()..].fill(0);
+            match std::os::unix::fs::FileExt::write_all_at(&self.file, page, self.at) {
+                Err(e) if writer::is_direct_refused(&e) && self.at == 0 => {
+                    self.direct = writer::set_direct(&self.file, false);
+                    std::os::unix::fs::FileExt::write_all_at(&self.file, &block, self.at).map(|()| block.len())
+                }
+                other => other.map(|()| page.len()),
+            }
+        } else {
+            std::os::unix::fs::FileExt::write_all_at(&self.file, &block, self.at).map(|()| block.len())
+        };
+        let written = written.map_err(|e| self.err(e))?;
         self.blocks[k].push((self.at, block.len() as u64));
-        self.at += block.len() as u64;
+        self.at += written as u64;
         self.buffered -= block.len();
         // The buffer is kept for the klasse's next units.
         self.pending[k] = block;
@@ -1270,21 +1309,35 @@ impl Spill {
         Ok(())
     }
 
-    /// The units of klasse `k`, a block at a time, in the order they were pushed.
-    fn read(&self, k: usize, each: &mut dyn FnMut(SakUnit) -> Result<()>) -> Result<()> {
-        let mut buf = Vec::new();
-        let mut layouts = Vec::new();
-        for &(at, len) in self.blocks.get(k).map(Vec::as_slice).unwrap_or_default() {
-            buf.resize(len as usize, 0);
-            std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut buf, at).map_err(|e| self.err(e))?;
-            let mut r = Unspill { bytes: &buf, layouts: &mut layouts };
-            while !r.bytes.is_empty() {
-                let unit = r.unit(k).ok_or_else(|| self.err(std::io::Error::other("the spill file is damaged")))?;
-                each(unit)?;
-            }
+    /// The blocks of klasse `k` (whole units, see [`Unspill`]), in the order written.
+    fn read(&mut self, k: usize, each: &mut dyn FnMut(Vec<u8>) -> Result<()>) -> Result<()> {
+        let blocks = self.blocks.get_mut(k).map(std::mem::take).unwrap_or_default();
+        let mut aligned = std::mem::take(&mut self.aligned);
+        for &(at, len) in &blocks {
+            let len = len as usize;
+            let page = Self::page_buffer(&mut aligned, len);
+            let read = if self.direct { &mut page[..] } else { &mut page[..len] };
+            read_fully_at(&self.file, read, at).map_err(|e| self.err(e))?;
+            each(page[..len].to_vec())?;
         }
+        self.aligned = aligned;
         Ok(())
     }
+}
+
+/// Reads `buf` from `at`, up to the end of the file (a direct read of a padded block may
+/// stop short of the padding at the file's end).
+fn read_fully_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        match std::os::unix::fs::FileExt::read_at(file, &mut buf[done..], at + done as u64) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Appends `unit` to `out` in the spill's form: its rows, each as its file's number, its
@@ -1431,10 +1484,17 @@ impl Unspill<'_> {
     }
 }
 
-/// What the workers are given: a sequence number, saker, and whether to convert them or
-/// to encode them for the spill.
-type Job = (u64, Vec<SakUnit>, Work);
+/// What the workers are given, each with its sequence number.
+enum Job {
+    /// Saker to convert.
+    Convert(u64, Vec<SakUnit>),
+    /// Saker to encode for the spill.
+    Spill(u64, Vec<SakUnit>),
+    /// A block of the spill (saker of the klasse given) to decode and convert.
+    Spilled(u64, usize, Vec<u8>),
+}
 
+/// Whether the joined saker are converted at once or spilled.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Work {
     Convert,
@@ -1654,14 +1714,17 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             let work_rx = work_rx.clone();
             let done_tx = done_tx.clone();
             let pool = pool.clone();
+            let spill_at = &spill_path;
             scope.spawn(move || {
                 let mut c = Converter::new(ctx_ref);
+                // The spill's layouts, by number, as met.
+                let mut layouts = Vec::new();
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, units, work))) = next else { return };
+                    let Ok(Ok(job)) = next else { return };
                     let buf = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
-                    let result = match work {
-                        Work::Spill => {
+                    let result = match job {
+                        Job::Spill(seq, units) => {
                             let (mut buf, mut sizes) = (buf, Vec::with_capacity(units.len()));
                             for unit in &units {
                                 let before = buf.len();
@@ -1670,9 +1733,24 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                             }
                             Ok((seq, Out::Spill(buf, sizes)))
                         }
-                        Work::Convert => (|| {
+                        Job::Convert(seq, units) => (|| {
                             let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
                             for unit in units {
+                                c.saksmappe(&mut xml, unit)?;
+                            }
+                            let (cross, report) = (std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
+                            Ok((seq, Out::Xml(xml.into_inner(), cross, report)))
+                        })(),
+                        Job::Spilled(seq, klasse, block) => (|| {
+                            let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
+                            let mut r = Unspill { bytes: &block, layouts: &mut layouts };
+                            while !r.bytes.is_empty() {
+                                let unit = r.unit(klasse).ok_or_else(|| {
+                                    Error::io(
+                                        spill_at.display().to_string(),
+                                        std::io::Error::other("the spill file is damaged"),
+                                    )
+                                })?;
                                 c.saksmappe(&mut xml, unit)?;
                             }
                             let (cross, report) = (std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
@@ -1828,7 +1906,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 if job.is_empty() {
                     break;
                 }
-                work_tx.send((seq, job, work)).map_err(|_| stopped())?;
+                let job = if work == Work::Convert { Job::Convert(seq, job) } else { Job::Spill(seq, job) };
+                work_tx.send(job).map_err(|_| stopped())?;
                 seq += 1;
             }
         }
@@ -1903,7 +1982,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             // through the workers, in batches.
             done_tx.send(Ok((seq, Out::SpillDone))).map_err(|_| stopped())?;
             seq += 1;
-            let spill = spill_rx.recv().map_err(|_| stopped())??;
+            let mut spill = spill_rx.recv().map_err(|_| stopped())??;
             let orphan_klasse = orphan_element.as_ref().map(|_| klasser.unclassified());
             let (systems, defs) = (std::mem::take(&mut klasser.systems), std::mem::take(&mut klasser.klasser));
             for system in systems.iter().filter(|s| !s.klasser.is_empty()) {
@@ -1926,20 +2005,11 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     x.field_of("opprettetDato", &[created, MIDNIGHT]);
                     x.field("opprettetAv", "samla");
                     send_xml(&mut seq, x, &mut c)?;
-                    let mut batch = Vec::with_capacity(SAKER_PER_JOB);
-                    let mut send = |batch: &mut Vec<SakUnit>| -> Result<()> {
-                        let units = std::mem::replace(batch, Vec::with_capacity(SAKER_PER_JOB));
-                        work_tx.send((seq, units, Work::Convert)).map_err(|_| stopped())?;
+                    spill.read(k, &mut |block| {
+                        work_tx.send(Job::Spilled(seq, k, block)).map_err(|_| stopped())?;
                         seq += 1;
                         Ok(())
-                    };
-                    spill.read(k, &mut |unit| {
-                        batch.push(unit);
-                        if batch.len() == SAKER_PER_JOB { send(&mut batch) } else { Ok(()) }
                     })?;
-                    if !batch.is_empty() {
-                        send(&mut batch)?;
-                    }
                     let mut x = Fragment::new(Vec::new(), 4);
                     if orphan_klasse == Some(k)
                         && let Some(m) = orphan_element.take()

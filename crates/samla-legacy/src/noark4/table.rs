@@ -654,9 +654,21 @@ impl Names {
     }
 }
 
-/// FNV-1a of a field name.
+/// A hash of a field name from its length and its first and last eight bytes: cheap,
+/// and names that share it are told apart by comparing them.
 fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    let b = name.as_bytes();
+    let n = b.len();
+    let (head, tail) = if n >= 8 {
+        let head: [u8; 8] = b[..8].try_into().expect("eight bytes");
+        let tail: [u8; 8] = b[n - 8..].try_into().expect("eight bytes");
+        (u64::from_le_bytes(head), u64::from_le_bytes(tail))
+    } else {
+        let mut head = [0u8; 8];
+        head[..n].copy_from_slice(b);
+        (u64::from_le_bytes(head), 0)
+    };
+    (head ^ tail.rotate_left(29) ^ ((n as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 const MAX_LAYOUTS: usize = 4096;
