@@ -123,7 +123,15 @@ struct C1Scan<R> {
 impl<R: Read> Read for C1Scan<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if self.active {
+        if self.active && !buf[..n].iter().any(|&b| b & 0xE0 == 0x80) {
+            // No byte 0x80–0x9F: only the lines, while none is found yet.
+            if self.state.first_line.load(Ordering::Relaxed) == 0
+                && let Some(last) = memchr::memrchr(b'\n', &buf[..n])
+            {
+                self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+                self.line_start = self.offset + last as u64 + 1;
+            }
+        } else if self.active {
             let mut found = 0;
             for (i, &b) in buf[..n].iter().enumerate() {
                 if (0x80..=0x9f).contains(&b) {
@@ -205,6 +213,8 @@ struct FastScan {
     kept: Vec<usize>,
     /// The layouts of the rows met last.
     layouts: Vec<Layout>,
+    /// The text and value ends of the row being packed.
+    scratch: (String, Vec<u32>),
     /// The row name whose end tag `find_end` looks for, with its searcher.
     end_tag: Option<(Vec<u8>, memchr::memmem::Finder<'static>)>,
 }
@@ -222,6 +232,21 @@ struct RawRow {
 struct RawField {
     tag: std::ops::Range<usize>,
     value: std::ops::Range<usize>,
+}
+
+/// Whether two field names are the same: short ones compared a word at a time.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"));
+    let half = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().expect("four bytes"));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
 }
 
 /// Whether `raw` is a plain name (letters, digits, `.`, `_`, `-`).
@@ -270,6 +295,7 @@ impl FastScan {
             raw: RawRow::default(),
             kept: Vec::new(),
             layouts: Vec::new(),
+            scratch: (String::new(), Vec::new()),
             end_tag: None,
         }
     }
@@ -486,6 +512,16 @@ impl FastScan {
     /// The text of `raw` decoded (UTF-8 or windows-1252, entities resolved) and appended
     /// to `out`; `None` for what needs the XML reader.
     fn decode_into(&self, raw: &[u8], out: &mut String) -> Option<()> {
+        // `&` and carriage return are the same bytes in UTF-8 and windows-1252: text
+        // without them needs decoding only.
+        if !raw.iter().any(|&b| b == b'&' || b == b'\r') {
+            if self.utf8 || raw.is_ascii() {
+                out.push_str(std::str::from_utf8(raw).ok()?);
+            } else {
+                out.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling_and_without_replacement(raw)?);
+            }
+            return Some(());
+        }
         let text: std::borrow::Cow<'_, str> = if self.utf8 || raw.is_ascii() {
             std::borrow::Cow::Borrowed(std::str::from_utf8(raw).ok()?)
         } else {
@@ -535,6 +571,12 @@ impl FastScan {
     fn decode_trimmed(&self, raw: &[u8], out: &mut String) -> Option<()> {
         let from = out.len();
         self.decode_into(raw, out)?;
+        // Text that starts and ends with a printable ASCII byte has no white space to trim
+        // (XML's is ASCII; the rest of Unicode's is not).
+        let graphic = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+        if graphic(raw.first()) && graphic(raw.last()) {
+            return Some(());
+        }
         let value = &out[from..];
         let trimmed = value.trim_end();
         let end = from + trimmed.len();
@@ -591,8 +633,10 @@ impl FastScan {
         if !plain_name(&self.buf[raw.name.clone()]) {
             return Ok(Scan::Unusual);
         }
-        let mut text = String::with_capacity(raw.end - raw.start);
-        let mut ends = Vec::with_capacity(raw.fields.len());
+        // Built in buffers kept from row to row, then copied out at their size.
+        let (mut text, mut ends) = std::mem::take(&mut self.scratch);
+        text.clear();
+        ends.clear();
         // The fields kept (those not empty), by their index in `raw.fields`.
         let mut kept = std::mem::take(&mut self.kept);
         kept.clear();
@@ -607,7 +651,7 @@ impl FastScan {
         }
         let layout = match self.layouts.iter().position(|l| {
             l.len() == kept.len()
-                && l.iter().zip(&kept).all(|(n, &k)| n.as_bytes() == &self.buf[raw.fields[k].tag.clone()])
+                && l.iter().zip(&kept).all(|(n, &k)| same_name(n.as_bytes(), &self.buf[raw.fields[k].tag.clone()]))
         }) {
             Some(i) => self.layouts[i].clone(),
             None => {
@@ -625,7 +669,9 @@ impl FastScan {
             }
         };
         self.kept = kept;
-        Ok(Scan::Row(Packed { pos, names: layout, ends: ends.into(), text: text.into() }))
+        let row = Packed { pos, names: layout, ends: ends.as_slice().into(), text: text.as_str().into() };
+        self.scratch = (text, ends);
+        Ok(Scan::Row(row))
     }
 }
 
