@@ -325,6 +325,24 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Digit by digit: dates are written by the million in conversions.
+        if (0..=9999).contains(&self.year) && self.month <= 99 && self.day <= 99 {
+            let (y, m, d) = (self.year as u32, self.month, self.day);
+            let digit = |n: u32| b'0' + (n % 10) as u8;
+            let text = [
+                digit(y / 1000),
+                digit(y / 100),
+                digit(y / 10),
+                digit(y),
+                b'-',
+                digit(m / 10),
+                digit(m),
+                b'-',
+                digit(d / 10),
+                digit(d),
+            ];
+            return f.write_str(std::str::from_utf8(&text).expect("ASCII digits"));
+        }
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
 }
@@ -371,6 +389,16 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_as_xs_date() {
+        let text = |year, month, day| Date { year, month, day }.to_string();
+        assert_eq!(text(2026, 11, 23), "2026-11-23");
+        assert_eq!(text(987, 3, 7), "0987-03-07");
+        assert_eq!(text(0, 1, 1), "0000-01-01");
+        assert_eq!(text(12345, 1, 1), "12345-01-01");
+        assert_eq!(text(-44, 3, 15), "-044-03-15");
+    }
 
     #[test]
     fn days_round_trip() {

@@ -367,7 +367,9 @@ impl<'a> Converter<'a> {
 
     fn id(&mut self, table: &str, key: &str) -> Result<String> {
         let id = system_id(self.ctx.source, table, key);
-        writeln!(self.crosswalk, "{table};{key};{id}").map_err(|e| Error::io("crosswalk.csv", e))?;
+        for part in [table, ";", key, ";", &id, "\n"] {
+            self.crosswalk.extend_from_slice(part.as_bytes());
+        }
         Ok(id)
     }
 
@@ -1119,8 +1121,11 @@ type Asking = (u32, Vec<Src>);
 /// The parents about to be asked for, by digest.
 type Window = HashSet<u128, DigestBuild>;
 
-fn window<'r>(keys: impl Iterator<Item = &'r Src>) -> Window {
-    keys.map(|s| s.own).collect()
+/// Fills `window` (its room kept from batch to batch) with the keys of `parents`.
+fn window<'w, 'r>(window: &'w mut Window, parents: impl Iterator<Item = &'r Src>) -> &'w Window {
+    window.clear();
+    window.extend(parents.map(|s| s.own));
+    window
 }
 
 fn keep_all(_: &Packed) -> bool {
@@ -1838,6 +1843,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         let mut jp_batches: VecDeque<Vec<Option<Asking>>> = VecDeque::new();
         let mut saker_done = false;
         let mut saker_asked = Asked::default();
+        let mut windows: [Window; 3] = Default::default();
         let mut saker_read = 0u64;
         loop {
             while !saker_done && sak_batches.len() < 3 {
@@ -1851,7 +1857,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             }
             while jp_batches.len() < sak_batches.len().min(2) {
                 let j = jp_batches.len();
-                let near = window(sak_batches.iter().skip(j).take(2).flatten());
+                let near = window(&mut windows[0], sak_batches.iter().skip(j).take(2).flatten());
                 let mut lists = Vec::with_capacity(sak_batches[j].len());
                 for sa in &sak_batches[j] {
                     // A sak whose key came before gets nothing: its rows went to the first.
@@ -1865,9 +1871,12 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             }
             let sas = sak_batches.pop_front().expect("a batch is there");
             let jps = jp_batches.pop_front().expect("its journalposter were taken");
-            let near_sa = window(sas.iter().chain(sak_batches.iter().take(1).flatten()));
-            let near_jp =
-                window(jps.iter().chain(jp_batches.iter().take(1).flatten()).flatten().flat_map(|(_, list)| list));
+            let [_, near_sa, near_jp] = &mut windows;
+            let near_sa = window(near_sa, sas.iter().chain(sak_batches.iter().take(1).flatten()));
+            let near_jp = window(
+                near_jp,
+                jps.iter().chain(jp_batches.iter().take(1).flatten()).flatten().flat_map(|(_, list)| list),
+            );
             let mut units = Vec::with_capacity(sas.len());
             for (sa, list) in sas.into_iter().zip(jps) {
                 saker_read += 1;

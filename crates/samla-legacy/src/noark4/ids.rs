@@ -17,7 +17,12 @@ pub const NAMESPACE: [u8; 16] =
 /// assert_eq!(uuid_v5(&dns, "www.example.com"), "2ed6657d-e927-568b-95e1-2665a8aea6a2");
 /// ```
 pub fn uuid_v5(namespace: &[u8; 16], name: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::from_bytes(*namespace), name.as_bytes()).to_string()
+    uuid_v5_of(namespace, name.as_bytes())
+}
+
+fn uuid_v5_of(namespace: &[u8; 16], name: &[u8]) -> String {
+    let mut text = uuid::Uuid::encode_buffer();
+    uuid::Uuid::new_v5(&uuid::Uuid::from_bytes(*namespace), name).hyphenated().encode_lower(&mut text).to_string()
 }
 
 /// The systemID of the row of `table` with key `key` from the source called `source`.
@@ -28,5 +33,13 @@ pub fn uuid_v5(namespace: &[u8; 16], name: &str) -> String {
 /// assert_ne!(system_id("ski", "JOURNPOST", "12"), system_id("ski", "NOARKSAK", "12"));
 /// ```
 pub fn system_id(source: &str, table: &str, key: &str) -> String {
-    uuid_v5(&NAMESPACE, &format!("{source}\u{1f}{table}\u{1f}{key}"))
+    // The name is source, table and key separated by U+001F (unit separator).
+    let mut name = Vec::with_capacity(source.len() + table.len() + key.len() + 2);
+    for (i, part) in [source, table, key].into_iter().enumerate() {
+        if i > 0 {
+            name.push(0x1f);
+        }
+        name.extend_from_slice(part.as_bytes());
+    }
+    uuid_v5_of(&NAMESPACE, &name)
 }
