@@ -1862,7 +1862,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 for sa in &sak_batches[j] {
                     // A sak whose key came before gets nothing: its rows went to the first.
                     let list = match saker_asked.ask(sa.own) {
-                        Some(n) => Some((n, jp.take(sa.own, n, &near, &saker_asked)?)),
+                        Some(n) => Some((n, jp.take(sa.own, n, near, &saker_asked)?)),
                         None => None,
                     };
                     lists.push(list);
@@ -1893,12 +1893,12 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 };
                 let mut jps = Vec::with_capacity(list.len());
                 for j in list {
-                    jps.push(below.take(j, &near_jp, ctx_ref)?);
+                    jps.push(below.take(j, near_jp, ctx_ref)?);
                 }
-                let sps = sp.take(sa.own, n, &near_sa, &saker_asked)?;
-                let mes = me_sa.take(sa.own, n, &near_sa, &saker_asked)?;
+                let sps = sp.take(sa.own, n, near_sa, &saker_asked)?;
+                let mes = me_sa.take(sa.own, n, near_sa, &saker_asked)?;
                 let (klasse, sekundaer) = if ctx_ref.classified {
-                    let rows = kl.take(sa.own, n, &near_sa, &saker_asked)?;
+                    let rows = kl.take(sa.own, n, near_sa, &saker_asked)?;
                     classify(&mut klasser, rows, &sa, ctx_ref, &mut klass_report)
                 } else {
                     (0, Vec::new())
