@@ -25,10 +25,13 @@
 //! aside until it comes (or reported at the end, if it never does). Should a table turn
 //! out not to be in parent order (a row whose parent was already written), the
 //! conversion starts again holding the rows below NOARKSAK in memory, grouped by parent
-//! key, so the output is the same either way. Saksmapper are built and serialised by
-//! worker threads, in batches, and written in order; with a classification they are
-//! spilled to a file beside the output and written klasse by klasse at the end.
-//! DOKBESKRIV and DOKVERSJON are held in memory, keyed by DB.DOKID.
+//! key, so the output is the same either way. Saksmapper are written as XML straight
+//! from the packed rows ([`Fragment`], no element trees) by worker threads, 256 saker a
+//! job, and put in order by a writer thread. With a classification the joined saker are
+//! first spilled, as their packed rows (a fifth of the XML's size), per klasse to a file
+//! beside the output, and converted klasse by klasse at the end. The output files go
+//! past the page cache ([`DirectFile`]), and arkivstruktur.xml is hashed on a thread of
+//! its own. DOKBESKRIV and DOKVERSJON are held in memory, keyed by DB.DOKID.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs::{self, File};
