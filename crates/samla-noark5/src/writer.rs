@@ -389,6 +389,8 @@ impl<W: Write> Write for HashingWriter<W> {
 /// ```
 pub struct BackgroundHashingWriter<W: Write + Send + 'static> {
     chunk: Chunk,
+    /// Chunks made so far: at most [`Chunk::MAX`], then the writer waits for one back.
+    chunks: usize,
     size: u64,
     tx: Option<std::sync::mpsc::SyncSender<Chunk>>,
     /// Chunks the hashing thread is done with, to be filled again: fresh ones cost page
@@ -407,6 +409,9 @@ struct Chunk {
 
 impl Chunk {
     const SIZE: usize = 4 << 20;
+    /// Enough to keep the writing and the hashing threads busy; more would only take
+    /// fresh memory when one of them falls behind.
+    const MAX: usize = 8;
 
     fn new() -> Chunk {
         let buf = vec![0; Self::SIZE + DIRECT_ALIGN];
@@ -424,7 +429,7 @@ impl<W: Write + Send + 'static> BackgroundHashingWriter<W> {
     pub fn new(mut inner: W) -> Self {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
         let (hash_tx, hash_rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
-        let (back_tx, back) = std::sync::mpsc::sync_channel::<Chunk>(8);
+        let (back_tx, back) = std::sync::mpsc::sync_channel::<Chunk>(Chunk::MAX);
         let writer = std::thread::spawn(move || {
             for chunk in rx {
                 inner.write_all(chunk.bytes())?;
@@ -439,12 +444,13 @@ impl<W: Write + Send + 'static> BackgroundHashingWriter<W> {
             let mut h = Sha256::new();
             for chunk in hash_rx {
                 h.update(chunk.bytes());
-                let _ = back_tx.try_send(chunk);
+                let _ = back_tx.send(chunk);
             }
             crate::hex(&h.finalize())
         });
         BackgroundHashingWriter {
             chunk: Chunk::new(),
+            chunks: 1,
             size: 0,
             tx: Some(tx),
             back,
@@ -457,7 +463,16 @@ impl<W: Write + Send + 'static> BackgroundHashingWriter<W> {
         if self.chunk.len == 0 {
             return Ok(());
         }
-        let mut next = self.back.try_recv().unwrap_or_else(|_| Chunk::new());
+        let next = match self.back.try_recv() {
+            Ok(chunk) => Some(chunk),
+            Err(_) if self.chunks < Chunk::MAX => {
+                self.chunks += 1;
+                Some(Chunk::new())
+            }
+            // All chunks are out: wait for the hashing thread to hand one back.
+            Err(_) => self.back.recv().ok(),
+        };
+        let Some(mut next) = next else { return Err(self.stopped()) };
         next.len = 0;
         let chunk = std::mem::replace(&mut self.chunk, next);
         match &self.tx {

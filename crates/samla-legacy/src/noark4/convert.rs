@@ -967,6 +967,13 @@ struct Asked {
 }
 
 impl Asked {
+    /// Room for the rows the index states for `table` (up to ten million): the map then
+    /// never grows, copying itself into fresh memory, as it fills.
+    fn sized(extract: &Noark4, table: &str) -> Asked {
+        let rows = extract.table(table).and_then(|t| t.stated_rows()).unwrap_or(0).min(10_000_000);
+        Asked { numbers: HashMap::with_capacity_and_hasher(rows as usize, DigestBuild::default()) }
+    }
+
     /// Numbers the parent with digest `key`; `None` if it was asked for before (a key
     /// that occurs twice: its rows go to the first).
     fn ask(&mut self, key: u128) -> Option<u32> {
@@ -1318,7 +1325,7 @@ impl Spill {
     }
 
     /// The blocks of klasse `k` (whole units, see [`Unspill`]), in the order written.
-    fn read(&mut self, k: usize, each: &mut dyn FnMut(Vec<u8>) -> Result<()>) -> Result<()> {
+    fn read(&mut self, k: usize, each: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
         let blocks = self.blocks.get_mut(k).map(std::mem::take).unwrap_or_default();
         let mut aligned = std::mem::take(&mut self.aligned);
         for &(at, len) in &blocks {
@@ -1326,7 +1333,7 @@ impl Spill {
             let page = Self::page_buffer(&mut aligned, len);
             let read = if self.direct { &mut page[..] } else { &mut page[..len] };
             read_fully_at(&self.file, read, at).map_err(|e| self.err(e))?;
-            each(page[..len].to_vec())?;
+            each(&page[..len])?;
         }
         self.aligned = aligned;
         Ok(())
@@ -1705,7 +1712,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         let mut sp = grouped("SAKSPART", "SP.SAID", Join::new("SP.ID", "SP.SAID"))?;
         let mut me_sa = grouped("MERKNAD", "ME.SAID", Join { keep: me_of_sak, ..Join::new("ME.ID", "ME.SAID") })?;
         let me_jp = grouped("MERKNAD", "ME.JPID", Join { keep: me_of_jp, ..Join::new("ME.ID", "ME.JPID") })?;
-        let mut below = BelowJp { am, dl, me: me_jp, asked: Asked::default(), used_db: HashSet::default() };
+        let asked = Asked::sized(extract, "JOURNPOST");
+        let mut below = BelowJp { am, dl, me: me_jp, asked, used_db: HashSet::default() };
         let mut kl = grouped("KLASSERING", "KL.SAID", Join::new("KL.ORDNVER", "KL.SAID"))?;
         let mut klass_report = Conversion::default();
         let saker = feed(scope, extract, files, "NOARKSAK", Join::new("SA.ID", "SA.ID"));
@@ -1718,11 +1726,14 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         // Buffers go back to the workers once written: fresh ones cost page faults.
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(Vec::new()));
         let pool_w = pool.clone();
+        // The spill's blocks, likewise, on their way from this thread to the workers.
+        let block_pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         for _ in 0..workers {
             let work_rx = work_rx.clone();
             let done_tx = done_tx.clone();
             let pool = pool.clone();
             let spill_at = &spill_path;
+            let block_pool = block_pool.clone();
             scope.spawn(move || {
                 let mut c = Converter::new(ctx_ref);
                 // The spill's layouts, by number, as met.
@@ -1760,6 +1771,9 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                                     )
                                 })?;
                                 c.saksmappe(&mut xml, unit)?;
+                            }
+                            if let Ok(mut p) = block_pool.lock() {
+                                p.push(block);
                             }
                             let (cross, report) = (std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
                             Ok((seq, Out::Xml(xml.into_inner(), cross, report)))
@@ -1845,7 +1859,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         let mut sak_batches: VecDeque<Vec<Src>> = VecDeque::new();
         let mut jp_batches: VecDeque<Vec<Option<Asking>>> = VecDeque::new();
         let mut saker_done = false;
-        let mut saker_asked = Asked::default();
+        let mut saker_asked = Asked::sized(extract, "NOARKSAK");
         let mut windows: [Window; 3] = Default::default();
         let mut saker_read = 0u64;
         loop {
@@ -2017,7 +2031,10 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     x.field_of("opprettetDato", &[created, MIDNIGHT]);
                     x.field("opprettetAv", "samla");
                     send_xml(&mut seq, x, &mut c)?;
-                    spill.read(k, &mut |block| {
+                    spill.read(k, &mut |bytes| {
+                        let mut block = block_pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+                        block.clear();
+                        block.extend_from_slice(bytes);
                         work_tx.send(Job::Spilled(seq, k, block)).map_err(|_| stopped())?;
                         seq += 1;
                         Ok(())
