@@ -16,7 +16,7 @@ if [ ! -f "$data/NOARKIH.XML" ]; then
     target/release/samla -q generate --format noark4 --out "$data" --mapper "$mapper" --no-documents --seed 1
 fi
 jp=$(grep -c "<JOURNPOST>" "$data"/JOURNP*.XML | awk -F: '{n += $2} END {print n}')
-echo "extract: $data, $jp JOURNPST rows, $(du -sh "$data" | cut -f1)"
+echo "extract: $data, $jp JOURNPST rows, $(du -shL "$data" | cut -f1)"
 out="$work/out"
 : > "$work/times"
 for i in $(seq "$runs"); do
