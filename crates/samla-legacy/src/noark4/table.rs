@@ -589,18 +589,24 @@ impl FastScan {
     }
 
     fn next(&mut self) -> io::Result<Scan<Row>> {
-        let mut raw = std::mem::take(&mut self.raw);
-        let scan = self.row(&mut raw);
-        self.raw = raw;
-        scan
+        self.with_raw(FastScan::row)
     }
 
-    fn row(&mut self, raw: &mut RawRow) -> io::Result<Scan<Row>> {
-        match self.scan_row(raw)? {
-            None => return Ok(Scan::Unusual),
-            Some(false) => return Ok(Scan::End),
-            Some(true) => {}
-        }
+    /// Finds the next row and makes it with `build`; the scanner's row buffer is kept
+    /// from row to row.
+    fn with_raw<T>(&mut self, build: fn(&mut Self, &RawRow) -> io::Result<Scan<T>>) -> io::Result<Scan<T>> {
+        let mut raw = std::mem::take(&mut self.raw);
+        let result = match self.scan_row(&mut raw) {
+            Ok(None) => Ok(Scan::Unusual),
+            Ok(Some(false)) => Ok(Scan::End),
+            Ok(Some(true)) => build(self, &raw),
+            Err(e) => Err(e),
+        };
+        self.raw = raw;
+        result
+    }
+
+    fn row(&mut self, raw: &RawRow) -> io::Result<Scan<Row>> {
         let row_pos = self.pos(raw.start);
         let Some(row_name) = self.name(raw.name.clone()) else { return Ok(Scan::Unusual) };
         let mut fields = Vec::with_capacity(raw.fields.len());
@@ -617,18 +623,10 @@ impl FastScan {
     }
 
     fn next_packed(&mut self) -> io::Result<Scan<Packed>> {
-        let mut raw = std::mem::take(&mut self.raw);
-        let scan = self.packed(&mut raw);
-        self.raw = raw;
-        scan
+        self.with_raw(FastScan::packed)
     }
 
-    fn packed(&mut self, raw: &mut RawRow) -> io::Result<Scan<Packed>> {
-        match self.scan_row(raw)? {
-            None => return Ok(Scan::Unusual),
-            Some(false) => return Ok(Scan::End),
-            Some(true) => {}
-        }
+    fn packed(&mut self, raw: &RawRow) -> io::Result<Scan<Packed>> {
         let pos = self.pos(raw.start);
         if !plain_name(&self.buf[raw.name.clone()]) {
             return Ok(Scan::Unusual);
