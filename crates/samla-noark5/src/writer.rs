@@ -400,10 +400,9 @@ pub struct BackgroundHashingWriter<W: Write + Send + 'static> {
     hasher: Option<std::thread::JoinHandle<String>>,
 }
 
-/// A page-aligned chunk of [`BackgroundHashingWriter`]: `len` bytes from `start`.
+/// A page-aligned chunk of [`BackgroundHashingWriter`], `len` bytes of it used.
 struct Chunk {
-    buf: Vec<u8>,
-    start: usize,
+    page: PageBuffer,
     len: usize,
 }
 
@@ -414,13 +413,11 @@ impl Chunk {
     const MAX: usize = 8;
 
     fn new() -> Chunk {
-        let buf = vec![0; Self::SIZE + DIRECT_ALIGN];
-        let start = buf.as_ptr().align_offset(DIRECT_ALIGN);
-        Chunk { buf, start, len: 0 }
+        Chunk { page: PageBuffer::new(Self::SIZE), len: 0 }
     }
 
     fn bytes(&self) -> &[u8] {
-        &self.buf[self.start..self.start + self.len]
+        &self.page.as_slice()[..self.len]
     }
 }
 
@@ -513,8 +510,7 @@ impl<W: Write + Send + 'static> Write for BackgroundHashingWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let chunk = &mut self.chunk;
         let n = data.len().min(Chunk::SIZE - chunk.len);
-        let at = chunk.start + chunk.len;
-        chunk.buf[at..at + n].copy_from_slice(&data[..n]);
+        chunk.page.as_mut_slice()[chunk.len..chunk.len + n].copy_from_slice(&data[..n]);
         chunk.len += n;
         self.size += n as u64;
         if chunk.len == Chunk::SIZE {
@@ -554,9 +550,8 @@ impl<W: Write + Send + 'static> Write for BackgroundHashingWriter<W> {
 pub struct DirectFile {
     file: std::fs::File,
     direct: bool,
-    /// Holds [`Self::BLOCK`] bytes from `start`, which is aligned for direct writes.
-    buf: Vec<u8>,
-    start: usize,
+    /// [`Self::BLOCK`] bytes, `filled` of them used (empty when not direct).
+    page: PageBuffer,
     filled: usize,
     written: u64,
     /// Bytes handed to the disk's write-back so far (page cache only).
@@ -565,31 +560,19 @@ pub struct DirectFile {
 
 impl DirectFile {
     const BLOCK: usize = 4 << 20;
-    const ALIGN: usize = DIRECT_ALIGN;
     const STEP: u64 = 32 << 20;
 
     /// Wraps `file`, empty and open for writing, which is written from its start.
     pub fn new(file: std::fs::File) -> Self {
         let direct = set_direct(&file, true);
-        let (buf, start) = if direct {
-            let buf = vec![0u8; Self::BLOCK + Self::ALIGN];
-            let start = buf.as_ptr().align_offset(Self::ALIGN);
-            (buf, start)
-        } else {
-            (Vec::new(), 0)
-        };
-        DirectFile { file, direct, buf, start, filled: 0, written: 0, started: 0 }
-    }
-
-    /// Whether the file is written past the page cache.
-    pub fn is_direct(&self) -> bool {
-        self.direct
+        let page = PageBuffer::new(if direct { Self::BLOCK } else { 0 });
+        DirectFile { file, direct, page, filled: 0, written: 0, started: 0 }
     }
 
     fn write_block(&mut self, len: usize) -> io::Result<()> {
-        let buf = std::mem::take(&mut self.buf);
-        let result = self.write_direct(&buf[self.start..self.start + len]);
-        self.buf = buf;
+        let page = std::mem::take(&mut self.page);
+        let result = self.write_direct(&page.as_slice()[..len]);
+        self.page = page;
         result
     }
 
@@ -620,8 +603,8 @@ impl DirectFile {
     /// Writes what is held and returns the file, to be synced.
     pub fn finish(mut self) -> io::Result<std::fs::File> {
         if self.direct && self.filled > 0 {
-            let len = self.filled.div_ceil(Self::ALIGN) * Self::ALIGN;
-            self.buf[self.start + self.filled..self.start + len].fill(0);
+            let len = self.filled.div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN;
+            self.page.as_mut_slice()[self.filled..len].fill(0);
             self.write_block(len)?;
             self.written += self.filled as u64;
             // The padding of the last block goes again.
@@ -636,7 +619,7 @@ impl Write for DirectFile {
         if !self.direct {
             return self.buffered_write(data);
         }
-        if self.filled == 0 && data.len() >= Self::BLOCK && data.as_ptr().align_offset(Self::ALIGN) == 0 {
+        if self.filled == 0 && data.len() >= Self::BLOCK && data.as_ptr().align_offset(DIRECT_ALIGN) == 0 {
             // Whole blocks on a page boundary (a BackgroundHashingWriter's chunks): as they are.
             let n = data.len() / Self::BLOCK * Self::BLOCK;
             self.write_direct(&data[..n])?;
@@ -644,7 +627,7 @@ impl Write for DirectFile {
             return Ok(n);
         }
         let n = data.len().min(Self::BLOCK - self.filled);
-        self.buf[self.start + self.filled..self.start + self.filled + n].copy_from_slice(&data[..n]);
+        self.page.as_mut_slice()[self.filled..self.filled + n].copy_from_slice(&data[..n]);
         self.filled += n;
         if self.filled == Self::BLOCK {
             self.write_block(Self::BLOCK)?;
@@ -662,6 +645,54 @@ impl Write for DirectFile {
 
 /// The alignment of direct reads and writes (see [`set_direct`]).
 pub const DIRECT_ALIGN: usize = 4096;
+
+/// A zeroed buffer of a given length that starts on a [`DIRECT_ALIGN`] boundary, as
+/// direct reads and writes need.
+///
+/// ```
+/// use samla_noark5::writer::{DIRECT_ALIGN, PageBuffer};
+/// let mut page = PageBuffer::new(3 * DIRECT_ALIGN);
+/// assert_eq!(page.as_mut_slice().len(), 3 * DIRECT_ALIGN);
+/// assert_eq!(page.as_slice().as_ptr().align_offset(DIRECT_ALIGN), 0);
+/// ```
+#[derive(Default)]
+pub struct PageBuffer {
+    buf: Vec<u8>,
+    start: usize,
+    len: usize,
+}
+
+impl PageBuffer {
+    /// A buffer of `len` zero bytes (nothing allocated for 0).
+    pub fn new(len: usize) -> PageBuffer {
+        if len == 0 {
+            return PageBuffer::default();
+        }
+        let buf = vec![0; len + DIRECT_ALIGN];
+        let start = buf.as_ptr().align_offset(DIRECT_ALIGN);
+        PageBuffer { buf, start, len }
+    }
+
+    /// Its length.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it has no room at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Its bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.buf[self.start..self.start + self.len]
+    }
+
+    /// Its bytes, to fill.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.buf[self.start..self.start + self.len]
+    }
+}
 
 /// Whether `e` is the file system refusing a direct read or write.
 pub fn is_direct_refused(e: &io::Error) -> bool {

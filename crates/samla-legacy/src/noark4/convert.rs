@@ -121,14 +121,14 @@ impl Files {
     }
 }
 
-/// Reads every row of `table`, with its file; the digests of its keys are left 0.
-fn load(extract: &Noark4, files: &Files, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
+/// Reads the rows of `table` (none if the extract has no such table), each with the
+/// number of its file, until `each` says to stop; the number of rows read.
+fn read_rows(extract: &Noark4, files: &Files, table: &str, each: &mut dyn FnMut(u32, Packed) -> bool) -> Result<u64> {
     if extract.table(table).is_none() {
         return Ok(0);
     }
     let mut rows = extract.rows(table)?;
-    let mut n = 0;
-    let (mut name, mut file) = (String::new(), 0);
+    let (mut n, mut name, mut file) = (0, String::new(), 0);
     while let Some(row) = rows.next_packed()? {
         n += 1;
         let current = rows.file().unwrap_or_default();
@@ -136,9 +136,19 @@ fn load(extract: &Noark4, files: &Files, table: &str, f: &mut dyn FnMut(Src)) ->
             name = current.to_string();
             file = files.id(current);
         }
-        f(Src { file, own: 0, parent: 0, row });
+        if !each(file, row) {
+            break;
+        }
     }
     Ok(n)
+}
+
+/// Reads every row of `table`, with its file; the digests of its keys are left 0.
+fn load(extract: &Noark4, files: &Files, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
+    read_rows(extract, files, table, &mut |file, row| {
+        f(Src { file, own: 0, parent: 0, row });
+        true
+    })
 }
 
 fn v<'a>(row: &'a Packed, field: &str) -> &'a str {
@@ -335,6 +345,14 @@ struct Converter<'a> {
     resolver: DocumentResolver,
 }
 
+/// A finding about row `src` of `table`: its file, position and key.
+fn row_finding(ctx: &Ctx, severity: Severity, code: &'static str, src: &Src, table: &str, message: String) -> Finding {
+    Finding::new(severity, code, ctx.files.name(src.file), message)
+        .at(src.row.pos)
+        .in_table(table)
+        .with_key(src.row.key())
+}
+
 fn merge(into: &mut Conversion, from: Conversion) {
     for (entity, c) in from.counts {
         let t = into.counts.entry(entity).or_default();
@@ -360,20 +378,16 @@ impl<'a> Converter<'a> {
     }
 
     fn finding(&mut self, severity: Severity, code: &'static str, src: &Src, table: &str, message: String) {
-        self.report.findings.push(
-            Finding::new(severity, code, self.ctx.files.name(src.file), message)
-                .at(src.row.pos)
-                .in_table(table)
-                .with_key(src.row.key()),
-        );
+        self.report.findings.push(row_finding(self.ctx, severity, code, src, table, message));
     }
 
-    fn id(&mut self, table: &str, key: &str) -> Result<String> {
+    /// The systemID of row `key` of `table`, with its line in the crosswalk.
+    fn id(&mut self, table: &str, key: &str) -> String {
         let id = system_id(self.ctx.source, table, key);
         for part in [table, ";", key, ";", &id, "\n"] {
             self.crosswalk.extend_from_slice(part.as_bytes());
         }
-        Ok(id)
+        id
     }
 
     fn code(&mut self, list: &str, src: &Src, table: &str, field: &str) -> String {
@@ -381,21 +395,14 @@ impl<'a> Converter<'a> {
         match code_text(list, raw) {
             Some(text) => text.to_string(),
             None => {
-                let f = src.row.pos;
-                let mut finding = Finding::new(
-                    Severity::Error,
-                    "N4.UNKNOWN_CODE",
-                    self.ctx.files.name(src.file),
-                    format!("{field} {raw:?} is no known {list} code; written as it stands"),
-                )
-                .at(f)
-                .in_table(table)
-                .with_key(src.row.key())
-                .with_hint(format!("add a rule for the code to the job, or correct the {list} in the source"));
-                if raw.is_empty() {
-                    finding.message = format!("{field} is empty; {list} is required");
-                }
-                self.report.findings.push(finding);
+                let message = if raw.is_empty() {
+                    format!("{field} is empty; {list} is required")
+                } else {
+                    format!("{field} {raw:?} is no known {list} code; written as it stands")
+                };
+                let hint = format!("add a rule for the code to the job, or correct the {list} in the source");
+                let finding = row_finding(self.ctx, Severity::Error, "N4.UNKNOWN_CODE", src, table, message);
+                self.report.findings.push(finding.with_hint(hint));
                 if raw.is_empty() { "Ukjent".to_string() } else { raw.to_string() }
             }
         }
@@ -517,7 +524,7 @@ impl<'a> Converter<'a> {
         let t = "NOARKSAK";
         let key = v(&sa.row, "SA.ID");
         x.open_typed("mappe", "saksmappe");
-        let id = self.id(t, key)?;
+        let id = self.id(t, key);
         x.field("systemID", &id);
         x.field_of("mappeID", &[v(&sa.row, "SA.SAAR"), "/", v(&sa.row, "SA.SEKNR")]);
         let tittel = v(&sa.row, "SA.TITTEL");
@@ -604,7 +611,7 @@ impl<'a> Converter<'a> {
         let jdato = self.date(jp, t, "JP.JDATO");
         let sbh = self.person(v(&jp.row, "JP.SBHID"));
         x.open_typed("registrering", "journalpost");
-        let id = self.id(t, key)?;
+        let id = self.id(t, key);
         x.field("systemID", &id);
         x.field_of("opprettetDato", &[&jdato, MIDNIGHT]);
         x.field("opprettetAv", sbh);
@@ -710,7 +717,7 @@ impl<'a> Converter<'a> {
         // A document linked to several journalposter gets one systemID per link.
         let key = if first { dokid.to_string() } else { format!("{dokid}@{}", v(&dl.row, "DL.JPID")) };
         x.open("dokumentbeskrivelse");
-        let id = self.id("DOKBESKRIV", &key)?;
+        let id = self.id("DOKBESKRIV", &key);
         x.field("systemID", &id);
         let kategori = v(&db.row, "DB.KATEGORI");
         let dokumenttype =
@@ -772,7 +779,7 @@ impl<'a> Converter<'a> {
         let variant = v(&ve.row, "VE.VARIANT");
         let key = format!("{db_key}/{versjon}/{variant}");
         x.open("dokumentobjekt");
-        let id = self.id("DOKVERSJON", &key)?;
+        let id = self.id("DOKVERSJON", &key);
         x.field("systemID", &id);
         x.field("versjonsnummer", if versjon.is_empty() { "1" } else { versjon });
         let variantformat = self.code("variantformat", ve, "DOKVERSJON", "VE.VARIANT");
@@ -876,38 +883,22 @@ fn feed<'s>(
 ) -> Receiver<Batch> {
     let (tx, rx) = sync_channel::<Batch>(4);
     scope.spawn(move || {
-        if extract.table(table).is_none() {
-            return;
-        }
-        let result = (|| {
-            let mut rows = extract.rows(table)?;
-            let (mut name, mut file) = (String::new(), 0);
-            let mut batch = Vec::with_capacity(BATCH);
-            while let Some(row) = rows.next_packed()? {
-                let current = rows.file().unwrap_or_default();
-                if name != current {
-                    name = current.to_string();
-                    file = files.id(current);
-                }
-                if (join.keep)(&row) {
-                    let own = key128(v(&row, join.own));
-                    let parent = key128(v(&row, join.parent));
-                    batch.push(Src { file, own, parent, row });
-                }
-                if batch.len() == BATCH
-                    && tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_err()
-                {
-                    return Ok(());
-                }
+        let mut batch = Vec::with_capacity(BATCH);
+        let result = read_rows(extract, files, table, &mut |file, row| {
+            if (join.keep)(&row) {
+                let own = key128(v(&row, join.own));
+                let parent = key128(v(&row, join.parent));
+                batch.push(Src { file, own, parent, row });
             }
-            if !batch.is_empty() {
-                let _ = tx.send(Ok(batch));
-            }
-            Ok(())
-        })();
-        if let Err(e) = result {
-            let _ = tx.send(Err(e));
-        }
+            // A closed channel: the conversion stopped, so does the reading.
+            batch.len() < BATCH || tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_ok()
+        });
+        let last = match result {
+            Ok(_) if batch.is_empty() => return,
+            Ok(_) => Ok(batch),
+            Err(e) => Err(e),
+        };
+        let _ = tx.send(last);
     });
     rx
 }
@@ -928,18 +919,8 @@ impl std::hash::Hasher for Digested {
         }
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-
     fn write_u128(&mut self, n: u128) {
         self.0 = n as u64;
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        // Addresses: their low bits are zero, and the maps index by the low bits.
-        let x = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = x ^ (x >> 32);
     }
 }
 
@@ -961,7 +942,6 @@ fn key128(key: &str) -> u128 {
 
 /// The parents (saker, or journalposter) asked for so far, numbered in the order asked:
 /// one map for all the tables below them, not a set of keys per table.
-#[derive(Default)]
 struct Asked {
     numbers: HashMap<u128, u32, DigestBuild>,
 }
@@ -1166,17 +1146,8 @@ fn classify(
     report: &mut Conversion,
 ) -> (usize, Vec<String>) {
     if rows.is_empty() {
-        report.findings.push(
-            Finding::new(
-                Severity::Warning,
-                "N4.UNCLASSIFIED",
-                ctx.files.name(sa.file),
-                "no KLASSERING row for this sak; the saksmappe is put under the klasse \"Uten klassering\"",
-            )
-            .at(sa.row.pos)
-            .in_table("NOARKSAK")
-            .with_key(sa.row.key()),
-        );
+        let message = "no KLASSERING row for this sak; the saksmappe is put under the klasse \"Uten klassering\"";
+        report.findings.push(row_finding(ctx, Severity::Warning, "N4.UNCLASSIFIED", sa, "NOARKSAK", message.into()));
         return (klasser.unclassified(), Vec::new());
     }
     rows.sort_by_key(|r| v(&r.row, "KL.SORT").parse::<u64>().unwrap_or(u64::MAX));
@@ -1186,17 +1157,10 @@ fn classify(
         let (op, ov) = (v(&r.row, "KL.ORDNPRI"), v(&r.row, "KL.ORDNVER"));
         let (k, new) = klasser.klasse(op, ov, "");
         if new {
-            report.findings.push(
-                Finding::new(
-                    Severity::Warning,
-                    "N4.KLASSE",
-                    ctx.files.name(r.file),
-                    format!("KL.ORDNVER {ov:?} of KL.ORDNPRI {op:?} is in no ORDNVERDI row; a klasse is made with the value as its title"),
-                )
-                .at(r.row.pos)
-                .in_table("KLASSERING")
-                .with_key(r.row.key()),
+            let message = format!(
+                "KL.ORDNVER {ov:?} of KL.ORDNPRI {op:?} is in no ORDNVERDI row; a klasse is made with the value as its title"
             );
+            report.findings.push(row_finding(ctx, Severity::Warning, "N4.KLASSE", r, "KLASSERING", message));
         }
         if i == 0 {
             primary = k;
@@ -1217,7 +1181,7 @@ struct Spill {
     /// Written past the page cache (see [`writer::set_direct`]): blocks padded to whole
     /// pages, through `aligned`.
     direct: bool,
-    aligned: Vec<u8>,
+    aligned: writer::PageBuffer,
     at: u64,
     /// Per klasse: the bytes of units not yet written, and the blocks written (offset,
     /// length without padding).
@@ -1245,7 +1209,7 @@ impl Spill {
             path: path.to_path_buf(),
             file,
             direct,
-            aligned: Vec::new(),
+            aligned: writer::PageBuffer::default(),
             at: 0,
             pending: Vec::new(),
             blocks: Vec::new(),
@@ -1276,14 +1240,13 @@ impl Spill {
         Ok(())
     }
 
-    /// A buffer of `len` bytes, rounded up to whole pages, aligned for direct I/O.
-    fn page_buffer(aligned: &mut Vec<u8>, len: usize) -> &mut [u8] {
+    /// `len` bytes rounded up to whole pages of `aligned`, grown as needed.
+    fn page_buffer(aligned: &mut writer::PageBuffer, len: usize) -> &mut [u8] {
         let padded = len.div_ceil(writer::DIRECT_ALIGN) * writer::DIRECT_ALIGN;
-        if aligned.len() < padded + writer::DIRECT_ALIGN {
-            *aligned = vec![0; padded + writer::DIRECT_ALIGN];
+        if aligned.len() < padded {
+            *aligned = writer::PageBuffer::new(padded);
         }
-        let start = aligned.as_ptr().align_offset(writer::DIRECT_ALIGN);
-        &mut aligned[start..start + padded]
+        &mut aligned.as_mut_slice()[..padded]
     }
 
     fn flush(&mut self, k: usize) -> Result<()> {
@@ -1332,27 +1295,12 @@ impl Spill {
             let len = len as usize;
             let page = Self::page_buffer(&mut aligned, len);
             let read = if self.direct { &mut page[..] } else { &mut page[..len] };
-            read_fully_at(&self.file, read, at).map_err(|e| self.err(e))?;
+            std::os::unix::fs::FileExt::read_exact_at(&self.file, read, at).map_err(|e| self.err(e))?;
             each(&page[..len])?;
         }
         self.aligned = aligned;
         Ok(())
     }
-}
-
-/// Reads `buf` from `at`, up to the end of the file (a direct read of a padded block may
-/// stop short of the padding at the file's end).
-fn read_fully_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    let mut done = 0;
-    while done < buf.len() {
-        match std::os::unix::fs::FileExt::read_at(file, &mut buf[done..], at + done as u64) {
-            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => done += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Appends `unit` to `out` in the spill's form: its rows, each as its file's number, its
@@ -1965,7 +1913,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         if orphan_mappe {
             let mut m = Fragment::new(Vec::new(), ctx_ref.mappe_depth());
             m.open_typed("mappe", "saksmappe");
-            m.field("systemID", &c.id("NOARKSAK", "(uten sak)")?);
+            m.field("systemID", &c.id("NOARKSAK", "(uten sak)"));
             m.field("mappeID", "0/0");
             m.field("tittel", "Journalposter uten sak");
             m.field("beskrivelse", "Journalposter der JP.SAID ikke viser til noen sak i Noark 4-uttrekket");
@@ -2015,7 +1963,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 let created = system.from.as_deref().unwrap_or(&from);
                 let mut x = Fragment::new(Vec::new(), 2);
                 x.open("klassifikasjonssystem");
-                x.field("systemID", &c.id("ORDNPRINS", &system.key)?);
+                x.field("systemID", &c.id("ORDNPRINS", &system.key));
                 field_nonempty(&mut x, "klassifikasjonstype", &system.kind);
                 x.field("tittel", &system.tittel);
                 x.field_of("opprettetDato", &[created, MIDNIGHT]);
@@ -2025,7 +1973,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     let def = &defs[k];
                     let mut x = Fragment::new(Vec::new(), 3);
                     x.open("klasse");
-                    x.field("systemID", &c.id("ORDNVERDI", &format!("{}/{}", system.key, def.ov))?);
+                    x.field("systemID", &c.id("ORDNVERDI", &format!("{}/{}", system.key, def.ov)));
                     x.field("klasseID", &def.ov);
                     x.field("tittel", &def.tittel);
                     x.field_of("opprettetDato", &[created, MIDNIGHT]);

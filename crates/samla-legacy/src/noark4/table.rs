@@ -234,6 +234,12 @@ struct RawField {
     value: std::ops::Range<usize>,
 }
 
+/// The name of an element and a searcher for its end tag (`</` name `>`).
+fn end_tag(name: &[u8]) -> (Vec<u8>, memchr::memmem::Finder<'static>) {
+    let needle = [b"</", name, b">"].concat();
+    (name.to_vec(), memchr::memmem::Finder::new(&needle).into_owned())
+}
+
 /// Whether two field names are the same: short ones compared a word at a time.
 fn same_name(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
@@ -402,12 +408,16 @@ impl FastScan {
     /// Finds `</` + name + `>` from `from`, reading on as needed; its index.
     fn find_end(&mut self, from: usize, name: &[u8]) -> io::Result<Option<usize>> {
         if self.end_tag.as_ref().is_none_or(|(n, _)| n.as_slice() != name) {
-            let needle = [b"</", name, b">"].concat();
-            self.end_tag = Some((name.to_vec(), memchr::memmem::Finder::new(&needle).into_owned()));
+            self.end_tag = Some(end_tag(name));
         }
+        self.find_end_tag(from)
+    }
+
+    /// Finds the end tag `end_tag` holds, from `from`, reading on as needed; its index.
+    fn find_end_tag(&mut self, from: usize) -> io::Result<Option<usize>> {
         let mut i = from;
         loop {
-            let (_, finder) = self.end_tag.as_ref().expect("set above");
+            let (name, finder) = self.end_tag.as_ref().expect("the end tag is set before");
             if let Some(p) = finder.find(&self.buf[i..]) {
                 return Ok(Some(i + p));
             }
@@ -460,11 +470,15 @@ impl FastScan {
             return Ok(None);
         }
         let name_len = gt - 1;
-        let row_raw = self.buf[i + 1..i + gt].to_vec();
-        if !plain_name(&row_raw) {
+        let name = &self.buf[i + 1..i + gt];
+        if !plain_name(name) {
             return Ok(None);
         }
-        let Some(end) = self.find_end(i + gt + 1, &row_raw)? else { return Ok(None) };
+        // Every row of a table has the same name: its end tag's searcher is made once.
+        if self.end_tag.as_ref().is_none_or(|(n, _)| n.as_slice() != name) {
+            self.end_tag = Some(end_tag(name));
+        }
+        let Some(end) = self.find_end_tag(i + gt + 1)? else { return Ok(None) };
         // The buffer may have moved while the end was looked for.
         let i = self.at;
         raw.start = i;
