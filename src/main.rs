@@ -26,8 +26,9 @@ use samla_noark5::{Extract, Version};
     long_about = "samla reads the Noark 5 archive extracts of the old municipalities (folders, tars or DIAS \
                   packages), checks them, and writes verified, schema-valid Noark 5.\n\n\
                   Exit codes: 0 clean, 1 findings at error level, 2 samla could not run.\n\n\
-                  Schemas are found from --schemas DIR, then the SAMLA_SCHEMAS environment variable, then \
-                  the extract itself."
+                  samla carries Arkivverket's official schemas (Noark 5 v3.1/v4.0/v5.0, ADDML 8.2/8.3, \
+                  DIAS METS and PREMIS, XLink); --schemas DIR or the SAMLA_SCHEMAS environment variable \
+                  names a folder to use instead. `samla schemas --list` shows the set in use."
 )]
 struct Cli {
     /// Print nothing but errors (no progress bars, no summaries).
@@ -93,7 +94,7 @@ enum Command {
         /// Name of the source, part of every new systemID (default: the folder's name).
         #[arg(long)]
         name: Option<String>,
-        /// Schema directory for the XSDs written beside the extract (default: SAMLA_SCHEMAS).
+        /// Schema folder for the XSDs written beside the extract (default: SAMLA_SCHEMAS, else the set samla carries).
         #[arg(long)]
         schemas: Option<PathBuf>,
         /// Findings to print (all are counted).
@@ -121,13 +122,30 @@ enum Command {
     /// Generate synthetic register snapshots and municipal records drawn from them with
     /// known noise, plus a ground truth and a washing job (for tests and benchmarks).
     GenerateRegisters(RegisterArgs),
+    /// Show or write out the official schemas in use.
+    ///
+    /// samla carries Arkivverket's published XSDs byte for byte (Noark 5 v3.1/v4.0/v5.0,
+    /// ADDML 8.2/8.3, DIAS METS and PREMIS, XLink); --schemas DIR or SAMLA_SCHEMAS names a
+    /// folder to use instead. --export writes the set out, laid out as samla reads it, so
+    /// that `xmllint --schema DIR/noark5/v5_0/arkivstruktur.xsd` can check the same way.
+    Schemas {
+        /// List each file of the set in use with its SHA-256, and whether it is official.
+        #[arg(long)]
+        list: bool,
+        /// Write the set in use into DIR (noark5/v5_0/*.xsd, addml/*.xsd, dias/*.xsd).
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+        /// A schema folder to use instead of the set samla carries (default: SAMLA_SCHEMAS).
+        #[arg(long)]
+        schemas: Option<PathBuf>,
+    },
     /// Run the demo: generate two municipalities, Ski and Oppegård, check them, wash
     /// their parties against generated register snapshots, package Ski and verify it.
     Demo {
         /// Work folder for the demo's output.
         #[arg(long, default_value = "work/demo")]
         out: PathBuf,
-        /// Schema directory to copy XSDs from (default: SAMLA_SCHEMAS, else ../shared/schemas).
+        /// Schema folder to copy XSDs from (default: SAMLA_SCHEMAS, else the set samla carries).
         #[arg(long)]
         schemas: Option<PathBuf>,
     },
@@ -147,7 +165,7 @@ struct RunArgs {
     /// Write the plan as JSON (with --dry-run; a run writes report.json into its output).
     #[arg(long)]
     report_json: Option<PathBuf>,
-    /// The official schemas (default: SAMLA_SCHEMAS).
+    /// Schema folder with the official XSDs (default: SAMLA_SCHEMAS, else the set samla carries).
     #[arg(long)]
     schemas: Option<PathBuf>,
 }
@@ -209,7 +227,7 @@ struct PackageArgs {
     /// Package format: DIAS, or a BagIt 1.0 bag (bagit.txt, bag-info.txt, data/, manifests).
     #[arg(long, default_value = "dias", value_parser = ["dias", "bagit"])]
     format: String,
-    /// Schema directory with the official DIAS and ADDML XSDs (default: SAMLA_SCHEMAS).
+    /// Schema folder with the official DIAS and ADDML XSDs (default: SAMLA_SCHEMAS, else the set samla carries).
     #[arg(long)]
     schemas: Option<PathBuf>,
     /// The package's UUID (default: a new one).
@@ -227,7 +245,7 @@ struct PackageArgs {
 struct CheckArgs {
     /// Extract folder, extract tar or DIAS package tar.
     path: PathBuf,
-    /// Schema directory with the official XSDs (default: SAMLA_SCHEMAS, else the extract's own).
+    /// Schema folder with the official XSDs (default: SAMLA_SCHEMAS, else the set samla carries).
     #[arg(long)]
     schemas: Option<PathBuf>,
     /// Run only the controls listed in FILE: one ID per line, '#' starts a comment.
@@ -273,7 +291,7 @@ struct GenerateArgs {
     /// Make each document file at least this many bytes (for benchmarks of real volumes).
     #[arg(long, default_value_t = 0)]
     document_size: usize,
-    /// Schema directory to copy the XSDs from (default: SAMLA_SCHEMAS; none: no XSDs).
+    /// Schema folder to copy the XSDs from (default: SAMLA_SCHEMAS, else the set samla carries).
     #[arg(long)]
     schemas: Option<PathBuf>,
     /// Extract format: noark5, or noark4 (NOARKIH.XML and table files; --mapper gives the saker).
@@ -313,6 +331,13 @@ fn parse_fault(s: &str) -> Result<Fault, String> {
 }
 
 fn main() -> ExitCode {
+    // A closed pipe (`samla schemas --list | head`) ends samla quietly, as it does any Unix tool,
+    // instead of a panic on the next print.
+    #[cfg(unix)]
+    // SAFETY: resetting one signal's disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate(args) => run_generate(args, cli.quiet),
@@ -327,6 +352,7 @@ fn main() -> ExitCode {
         Command::Wash(args) => Ok(run_wash(&args, cli.quiet)),
         Command::GenerateRegisters(args) => Ok(run_generate_registers(&args, cli.quiet)),
         Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
+        Command::Schemas { list, export, schemas } => run_schemas(list, export.as_deref(), schemas.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -417,16 +443,13 @@ fn run_generate(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCod
         municipality: args.municipality,
         faults: args.faults,
         documents: !args.no_documents,
-        schemas: SchemaDir::locate(args.schemas.as_deref()),
+        schemas: Some(SchemaDir::locate(args.schemas.as_deref())),
         document_size: args.document_size,
     };
     let started = Instant::now();
     let summary = generate_one(&options, quiet)?;
     if !quiet {
         print_summary(&options, &summary, started.elapsed().as_secs_f64());
-        if options.schemas.is_none() {
-            println!("  no schema directory given (--schemas or SAMLA_SCHEMAS): no XSDs copied");
-        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -541,7 +564,7 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         None => None,
     };
     let options = samla_check::Options {
-        schemas: SchemaDir::locate(args.schemas.as_deref()),
+        schemas: Some(SchemaDir::locate(args.schemas.as_deref())),
         selection,
         max_locations: args.max_findings,
         ..Default::default()
@@ -666,7 +689,7 @@ fn run_package(args: PackageArgs, quiet: bool) -> samla_noark5::Result<ExitCode>
         metadata,
         source_date_epoch,
         allow_errors: args.allow_errors,
-        schemas: SchemaDir::require(args.schemas.as_deref())?,
+        schemas: SchemaDir::locate(args.schemas.as_deref()),
         format: if args.format == "bagit" {
             samla_package::package::Format::Bagit
         } else {
@@ -740,17 +763,40 @@ fn run_verify(path: &Path, report_json: Option<&Path>, quiet: bool) -> samla_noa
     Ok(ExitCode::from(report.exit_code()))
 }
 
+/// `samla schemas`: lists the set in use (the default) and/or writes it out.
+fn run_schemas(list: bool, export: Option<&Path>, schemas: Option<&Path>) -> samla_noark5::Result<ExitCode> {
+    use sha2::Digest;
+    let set = SchemaDir::locate(schemas);
+    let files = set.files();
+    if list || export.is_none() {
+        println!("Schemas in use: {} ({} files)", set.describe(), files.len());
+        let mut variants = 0;
+        for (path, file) in &files {
+            let digest = samla_noark5::hex(&sha2::Sha256::digest(file.read()?));
+            let official = samla_noark5::schemas::identify(&digest).is_some();
+            variants += usize::from(!official);
+            println!("  {path:<34} {digest}  {}", if official { "official" } else { "NOT the official file" });
+        }
+        if variants > 0 {
+            println!("{variants} file(s) differ from Arkivverket's published schemas");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    if let Some(dir) = export {
+        let written = set.export(dir)?;
+        println!("wrote {} schema files into {}", written.len(), dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::Result<ExitCode> {
-    let schemas = SchemaDir::locate(schemas.as_deref()).or_else(|| {
-        let shared = Path::new("../shared/schemas");
-        shared.is_dir().then(|| SchemaDir::new(shared))
-    });
+    let schemas = SchemaDir::locate(schemas.as_deref());
     if out.exists() {
         std::fs::remove_dir_all(out).map_err(|e| samla_noark5::Error::io(out.display().to_string(), e))?;
     }
     // Ski delivers Noark 5; Oppegård still has its Noark 4 system.
     let mut options = Options::new(out.join("ski"), "Ski", 2019, 200);
-    options.schemas = schemas.clone();
+    options.schemas = Some(schemas.clone());
     let started = Instant::now();
     let summary = generate_one(&options, quiet)?;
     if !quiet {
@@ -758,7 +804,7 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
     }
     let check = CheckArgs {
         path: options.out.clone(),
-        schemas: schemas.as_ref().map(|s| s.root().to_path_buf()),
+        schemas: schemas.root().map(Path::to_path_buf),
         controls: None,
         report_json: Some(out.join("ski-report.json")),
         report_html: Some(out.join("ski-report.html")),
@@ -806,7 +852,7 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
         example_job: false,
         dry_run: false,
         report_json: None,
-        schemas: schemas.as_ref().map(|s| s.root().to_path_buf()),
+        schemas: schemas.root().map(Path::to_path_buf),
     };
     let code = run_job(&args, quiet);
     if code != ExitCode::SUCCESS {
@@ -847,7 +893,7 @@ fn run_convert(
     let started = Instant::now();
     let extract = Noark4::open(source)?;
     let name = name.unwrap_or_else(|| source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-    let options = convert::ConvertOptions { source: name, schemas: SchemaDir::locate(schemas.as_deref()) };
+    let options = convert::ConvertOptions { source: name, schemas: Some(SchemaDir::locate(schemas.as_deref())) };
     let done = convert::convert(&extract, out, &options)?;
     let errors = done.findings.iter().filter(|f| f.severity == Severity::Error).count();
     if !quiet {
@@ -926,13 +972,7 @@ fn run_job(args: &RunArgs, quiet: bool) -> ExitCode {
 /// `samla run --job FILE`: writes the merged dataset, the deposit packages and the report.
 fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode {
     let started = Instant::now();
-    let schemas = match args.schemas.as_deref().map(|dir| SchemaDir::require(Some(dir))).transpose() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let schemas = args.schemas.as_deref().map(|dir| SchemaDir::locate(Some(dir)));
     let spinner = bar(quiet, 0, "{spinner} {msg} {elapsed}");
     spinner.set_message(format!("running {}", job.job.name));
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));

@@ -121,3 +121,67 @@ fn faulty_extracts_still_validate_where_the_fault_is_not_a_schema_error() {
     let errors = xmllint(&dir.join("arkivstruktur.xml"), &schemas().join("noark5/v5_0/arkivstruktur.xsd"));
     assert!(errors.iter().all(|e| e.contains("beskrivelse")), "{errors:?}");
 }
+
+/// With no schema folder anywhere, samla uses the schemas it carries: the generated extract
+/// holds the official XSDs, `samla schemas --export` writes the same bytes SOURCES.md states
+/// (sha256sum -c), xmllint validates against them, and the check validates with them (N5.03).
+#[test]
+fn the_embedded_schemas_serve_a_machine_with_nothing_beside_samla() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let bare = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_samla")).args(args).env_remove("SAMLA_SCHEMAS").output().unwrap()
+    };
+    let exported = dir.path().join("schemas");
+    let o = bare(&["schemas", "--list", "--export", exported.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let listed = String::from_utf8_lossy(&o.stdout);
+    assert!(listed.contains("carried by samla (21 files)"), "{listed}");
+    assert_eq!(listed.matches("  official").count(), 21, "{listed}");
+
+    // SOURCES.md's digests, checked by sha256sum over the exported files.
+    let sources = std::fs::read_to_string(common::root().join("crates/samla-schemas/official/SOURCES.md")).unwrap();
+    let mut sums = String::new();
+    for row in sources.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(|c| c.trim().trim_matches('`')).collect();
+        sums.push_str(&format!("{}  {}\n", cells[5], cells[1]));
+    }
+    assert_eq!(sums.lines().count(), 21);
+    std::fs::write(dir.path().join("SHA256SUMS"), &sums).unwrap();
+    let o =
+        Command::new("sha256sum").arg("-c").arg(dir.path().join("SHA256SUMS")).current_dir(&exported).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+
+    // A variant in a folder given with --schemas is named as one.
+    let variant = dir.path().join("variant");
+    std::fs::create_dir_all(variant.join("addml")).unwrap();
+    std::fs::write(variant.join("addml/addml.xsd"), b"<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"/>")
+        .unwrap();
+    let o = bare(&["schemas", "--list", "--schemas", variant.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("NOT the official file"));
+
+    let out = dir.path().join("uttrekk");
+    let o = bare(&["-q", "generate", "--out", out.to_str().unwrap(), "--mapper", "5", "--no-documents"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (name, xsd) in [("arkivstruktur.xsd", "noark5/v5_0/arkivstruktur.xsd"), ("addml.xsd", "addml/addml.xsd")] {
+        assert_eq!(std::fs::read(out.join(name)).unwrap(), std::fs::read(exported.join(xsd)).unwrap(), "{name}");
+    }
+    let errors = xmllint(&out.join("arkivstruktur.xml"), &exported.join("noark5/v5_0/arkivstruktur.xsd"));
+    assert!(errors.is_empty(), "{errors:?}");
+
+    // Without the extract's own XSDs, the check still validates, against the embedded set.
+    for name in ["arkivstruktur.xsd", "metadatakatalog.xsd"] {
+        std::fs::remove_file(out.join(name)).unwrap();
+    }
+    let report = dir.path().join("report.json");
+    let _ = bare(&["-q", "check", out.to_str().unwrap(), "--report-json", report.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let schemas = json["summary"]["schemas"].as_str().unwrap();
+    assert!(
+        schemas.contains("arkivstruktur.xml: noark5/v5_0/arkivstruktur.xsd (official, carried by samla)"),
+        "{schemas}"
+    );
+    let n503 = json["controls"].as_array().unwrap().iter().find(|c| c["id"] == "N5.03").unwrap();
+    assert!(!n503.to_string().contains("No schema to validate"), "{n503}");
+}

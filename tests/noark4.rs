@@ -459,7 +459,7 @@ fn converted_extract_passes_samla_check_with_zero_errors() {
     let extract = Noark4::open(&dir).unwrap();
     let out = tmp.path().join("n5");
     let mut options = ConvertOptions::new("oppegard");
-    options.schemas = samla_noark5::schemas::SchemaDir::locate(Some(&common::schemas()));
+    options.schemas = Some(samla_noark5::schemas::SchemaDir::locate(Some(&common::schemas())));
     assert!(options.schemas.is_some());
     convert(&extract, &out, &options).unwrap();
     for xsd in ["arkivstruktur.xsd", "metadatakatalog.xsd", "addml.xsd"] {

@@ -1,7 +1,8 @@
 //! N5.03: every XML file validated against its schema with libxml2, streaming.
 //!
 //! The schema for each file is the extract's own when it is the official one, else the
-//! official one from `--schemas`/`SAMLA_SCHEMAS`, else the extract's own variant (said so).
+//! official one from the set in use (`--schemas`, `SAMLA_SCHEMAS`, or the set samla
+//! carries), else the extract's own variant (said so).
 //! Business-specific schemas in the extract (such as a `vsmd.xsd`) are imported beside
 //! arkivstruktur.xsd, as their producer intended. The extract's schemas are copied to a
 //! temporary folder first, so that schemas inside a tar resolve their imports.
@@ -86,11 +87,10 @@ pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>
         });
         let chosen = match (own, from_dir, &tmp) {
             (Some((name, true)), _, Some(t)) => Some((t.path().join(name), format!("the extract's {name} (official)"))),
-            (_, Some(path), _) => {
-                Some((path.clone(), format!("{} (official, from the schema folder)", path.display())))
-            }
+            (_, Some(file @ schemas::SchemaFile::Embedded(_)), _) => Some((file.location(), file.to_string())),
+            (_, Some(file), _) => Some((file.location(), format!("{file} (official, from the schema folder)"))),
             (Some((name, false)), None, Some(t)) => {
-                Some((t.path().join(name), format!("the extract's {name} (not official: no schema folder given)")))
+                Some((t.path().join(name), format!("the extract's {name} (not official: no official schema for it)")))
             }
             _ => None,
         };

@@ -169,9 +169,9 @@ fn io_at(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
     move |e| Error::io(path.display().to_string(), e)
 }
 
-/// Runs the job. `schemas` is where the official XSDs are (copied into the outputs and
-/// needed for the deposit packages); `None` looks for them in `SAMLA_SCHEMAS`, and only
-/// when there is something to write.
+/// Runs the job. `schemas` is the set of official XSDs copied into the outputs and the
+/// deposit packages; `None` is [`SchemaDir::locate`]'s choice (`SAMLA_SCHEMAS`, else the set
+/// samla carries).
 pub fn run(job: &Job, schemas: Option<&SchemaDir>) -> std::result::Result<Outcome, RunError> {
     let out = job.job.out.clone();
     let fingerprint = fingerprint(job)?;
@@ -188,7 +188,7 @@ pub fn run(job: &Job, schemas: Option<&SchemaDir>) -> std::result::Result<Outcom
     }
     let schemas = match schemas {
         Some(s) => s.clone(),
-        None => SchemaDir::require(None)?,
+        None => SchemaDir::locate(None),
     };
     let schemas = &schemas;
     let partial = partial_of(&out);

@@ -201,6 +201,9 @@ impl<R: Read> Scanner<R> {
         opening.remove(1);
         let mut depth = 1usize;
         let mut at = 0;
+        // Where the search for nested starts goes on from: a skipped longer name
+        // (`</mappeID>` for `mappe`) moves `at` on, but not this.
+        let mut counted = 0;
         let end = loop {
             let close = at + memchr::memmem::find(&window[at..], &closing)?;
             let after = *window.get(close + closing.len())?;
@@ -209,8 +212,8 @@ impl<R: Read> Scanner<R> {
                 continue;
             }
             // Nested starts of the same name between here and the candidate end.
-            for open in memchr::memmem::find_iter(&window[at..close], &opening) {
-                let open = at + open;
+            for open in memchr::memmem::find_iter(&window[counted..close], &opening) {
+                let open = counted + open;
                 let next = window[open + opening.len()];
                 if next == b'>' || next.is_ascii_whitespace() {
                     let tag = tag_end(&window[open..close])?;
@@ -225,6 +228,7 @@ impl<R: Read> Scanner<R> {
                 break close_end;
             }
             at = close_end;
+            counted = close_end;
         };
         let unit = &window[..end];
         if memchr::memmem::find(unit, b"<!").is_none() && memchr::memmem::find(unit, b"<?").is_none() {
@@ -574,5 +578,26 @@ mod tests {
         assert_eq!(origins, [Pos { line: 3, column: 3 }, Pos { line: 5, column: 3 }]);
         let unit = parse_unit(&batch.units[0], "f", None);
         assert_eq!(unit.unwrap().children[0].pos, Pos { line: 4, column: 1 });
+    }
+
+    /// A mappe in a mappe, each with its mappeID: the `</mappeID>` end tags passed over on the
+    /// way must not hide the inner start tag from the count (issue 14).
+    #[test]
+    fn a_mappe_in_a_mappe_is_one_unit_at_any_depth() {
+        for depth in 1..=4 {
+            let open: String = (0..depth).map(|i| format!("<mappe><mappeID>m{i}</mappeID>\n")).collect();
+            let close = "</mappe>".repeat(depth);
+            let xml = format!("<arkiv><arkivdel>\n{open}{close}<registrering><x/></registrering></arkivdel></arkiv>");
+            let mut s = Scanner::new(xml.as_bytes(), Split::ARKIVSTRUKTUR);
+            let batch = s.next_batch().unwrap().unwrap();
+            assert_eq!(batch.units.len(), 2, "depth {depth}");
+            let mut unit = parse_unit(&batch.units[0], "f", None).unwrap();
+            for i in 0..depth {
+                assert_eq!(unit.value("mappeID"), Some(&*format!("m{i}")), "depth {depth}");
+                if i + 1 < depth {
+                    unit = unit.children.iter().find(|c| c.local_name() == "mappe").unwrap().clone();
+                }
+            }
+        }
     }
 }

@@ -1,10 +1,12 @@
-//! The official schemas: where to find them, and how to tell them from variants.
+//! The official schemas: which set is in use, and how to tell them from variants.
 //!
-//! The XSDs are Arkivverket's files and are not copied into samla. samla keeps their
-//! SHA-256 digests (facts about the files) so it can say whether an extract carries an
-//! official schema or a variant (krav 6.4.18 forbids variants), and it finds the files at
-//! run time: `--schemas DIR`, then `SAMLA_SCHEMAS`, then the extract itself.
+//! samla carries Arkivverket's XSDs byte for byte (the `samla-schemas` crate) and keeps their
+//! SHA-256 digests here, so it can say whether an extract carries an official schema or a
+//! variant (krav 6.4.18 forbids variants). The set in use is `--schemas DIR`, else the folder
+//! named by `SAMLA_SCHEMAS`, else the embedded one.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -173,45 +175,105 @@ pub fn official_digest(version: Version, name: &str) -> Option<&'static str> {
     OFFICIAL.iter().find(|s| s.version == Some(version) && s.name == name).map(|s| s.sha256)
 }
 
-/// A directory of official schemas, laid out as `noark5/v5_0/*.xsd`, `addml/addml.xsd`,
-/// `dias/*.xsd` (or flat, with the files side by side).
+/// The set of official schemas in use: a folder laid out as `noark5/v5_0/*.xsd`,
+/// `addml/addml.xsd`, `dias/*.xsd` (or flat, with the files side by side), or the set samla
+/// carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaDir {
-    root: PathBuf,
+    /// `None`: the embedded set.
+    root: Option<PathBuf>,
+}
+
+/// One schema file of a [`SchemaDir`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaFile {
+    /// A file of the set samla carries.
+    Embedded(&'static samla_schemas::File),
+    /// A file in a schema folder.
+    Path(PathBuf),
+}
+
+impl SchemaFile {
+    /// The file's bytes.
+    pub fn read(&self) -> Result<Cow<'static, [u8]>> {
+        match self {
+            SchemaFile::Embedded(f) => Ok(Cow::Borrowed(f.bytes)),
+            SchemaFile::Path(p) => std::fs::read(p).map(Cow::Owned).map_err(|e| Error::io(p.display().to_string(), e)),
+        }
+    }
+
+    /// What an XSD loader opens (`samla_xsd::Schema::compile`): the path, or the embedded
+    /// file's `samla-schemas:/…` URL.
+    pub fn location(&self) -> PathBuf {
+        match self {
+            SchemaFile::Embedded(f) => PathBuf::from(samla_schemas::url(f.path)),
+            SchemaFile::Path(p) => p.clone(),
+        }
+    }
+}
+
+impl fmt::Display for SchemaFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemaFile::Embedded(file) => write!(f, "{} (official, carried by samla)", file.path),
+            SchemaFile::Path(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+impl Default for SchemaDir {
+    fn default() -> Self {
+        Self::embedded()
+    }
 }
 
 impl SchemaDir {
-    /// Uses `dir`.
+    /// Uses the folder `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SchemaDir { root: dir.into() }
+        SchemaDir { root: Some(dir.into()) }
     }
 
-    /// `explicit` if given, else `SAMLA_SCHEMAS`, else `None`.
-    pub fn locate(explicit: Option<&Path>) -> Option<SchemaDir> {
+    /// The official schemas samla carries.
+    pub fn embedded() -> Self {
+        SchemaDir { root: None }
+    }
+
+    /// `explicit` if given, else the folder in `SAMLA_SCHEMAS`, else the embedded set.
+    pub fn locate(explicit: Option<&Path>) -> SchemaDir {
         explicit
             .map(Path::to_path_buf)
             .or_else(|| std::env::var_os(SCHEMAS_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
             .map(SchemaDir::new)
+            .unwrap_or_default()
     }
 
-    /// Like [`locate`](Self::locate) but an error that says what to do when neither is set.
-    pub fn require(explicit: Option<&Path>) -> Result<SchemaDir> {
-        Self::locate(explicit).ok_or_else(|| {
-            Error::new(ErrorKind::Missing, "schemas", "no schema directory given")
-                .with_hint(format!("pass --schemas DIR or set {SCHEMAS_ENV} to a folder holding the official XSDs (noark5/v5_0/arkivstruktur.xsd, addml/addml.xsd, …)"))
-        })
+    /// The folder, or `None` for the embedded set.
+    pub fn root(&self) -> Option<&Path> {
+        self.root.as_deref()
     }
 
-    /// The root directory.
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Where the set comes from, for a person: the folder, or "the official schemas carried by samla".
+    pub fn describe(&self) -> String {
+        match &self.root {
+            Some(root) => format!("the schema folder {}", root.display()),
+            None => "the official schemas carried by samla".to_string(),
+        }
     }
 
-    fn first_existing(&self, candidates: &[PathBuf], what: &str) -> Result<PathBuf> {
-        candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+    /// The file at `path` of the set's layout (`noark5/v5_0/arkivstruktur.xsd`); a folder may
+    /// also hold it under `flat` alternatives.
+    fn file(&self, path: &str, flat: &[&str], what: &str) -> Result<SchemaFile> {
+        let Some(root) = &self.root else {
+            return samla_schemas::get(path)
+                .map(SchemaFile::Embedded)
+                .ok_or_else(|| Error::new(ErrorKind::Missing, "schemas", format!("samla carries no {what}")));
+        };
+        let candidates: Vec<PathBuf> =
+            std::iter::once(path).chain(flat.iter().copied()).map(|p| root.join(p)).collect();
+        candidates.iter().find(|p| p.is_file()).cloned().map(SchemaFile::Path).ok_or_else(|| {
             Error::new(
                 ErrorKind::Missing,
-                self.root.display().to_string(),
+                root.display().to_string(),
                 format!("{what} not found in the schema directory"),
             )
             .with_hint(format!("looked for {}", candidates[0].display()))
@@ -219,17 +281,48 @@ impl SchemaDir {
     }
 
     /// Noark 5 schema `name` (e.g. `arkivstruktur.xsd`) of `version`.
-    pub fn noark5(&self, version: Version, name: &str) -> Result<PathBuf> {
+    pub fn noark5(&self, version: Version, name: &str) -> Result<SchemaFile> {
         let v = version.schema_folder();
-        self.first_existing(
-            &[self.root.join("noark5").join(v).join(name), self.root.join(v).join(name), self.root.join(name)],
-            &format!("Noark 5 v{version} {name}"),
-        )
+        self.file(&format!("noark5/{v}/{name}"), &[&format!("{v}/{name}"), name], &format!("Noark 5 v{version} {name}"))
     }
 
     /// The ADDML 8.3 schema `addml.xsd`.
-    pub fn addml(&self) -> Result<PathBuf> {
-        self.first_existing(&[self.root.join("addml").join("addml.xsd"), self.root.join("addml.xsd")], "addml.xsd")
+    pub fn addml(&self) -> Result<SchemaFile> {
+        self.file("addml/addml.xsd", &["addml.xsd"], "addml.xsd")
+    }
+
+    /// DIAS schema `name` (e.g. `DIAS_METS.xsd`).
+    pub fn dias(&self, name: &str) -> Result<SchemaFile> {
+        self.file(&format!("dias/{name}"), &[name], name)
+    }
+
+    /// Every file of the set, by its path in the layout (`noark5/v5_0/arkivstruktur.xsd`):
+    /// for a folder, those of the embedded set's paths it holds.
+    pub fn files(&self) -> Vec<(&'static str, SchemaFile)> {
+        samla_schemas::FILES
+            .iter()
+            .filter_map(|f| match &self.root {
+                None => Some((f.path, SchemaFile::Embedded(f))),
+                Some(root) => {
+                    let p = root.join(f.path);
+                    p.is_file().then_some((f.path, SchemaFile::Path(p)))
+                }
+            })
+            .collect()
+    }
+
+    /// Writes every file of the set into `dir`, in the set's layout; returns the paths written.
+    pub fn export(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for (path, file) in self.files() {
+            let to = dir.join(path);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent.display().to_string(), e))?;
+            }
+            std::fs::write(&to, file.read()?).map_err(|e| Error::io(to.display().to_string(), e))?;
+            written.push(to);
+        }
+        Ok(written)
     }
 
     /// Copies the Noark 5 schemas `noark` of `version` and addml.xsd into `dir`; returns
@@ -246,16 +339,66 @@ impl SchemaDir {
         files.push(("addml.xsd".to_string(), self.addml()?));
         let mut digests = std::collections::BTreeMap::new();
         for (name, from) in files {
-            let bytes = std::fs::read(&from).map_err(|e| Error::io(from.display().to_string(), e))?;
+            let bytes = from.read()?;
             let to = dir.join(&name);
             std::fs::write(&to, &bytes).map_err(|e| Error::io(to.display().to_string(), e))?;
             digests.insert(name, crate::hex(&sha2::Sha256::digest(&bytes)));
         }
         Ok(digests)
     }
+}
 
-    /// DIAS schema `name` (e.g. `DIAS_METS.xsd`).
-    pub fn dias(&self, name: &str) -> Result<PathBuf> {
-        self.first_existing(&[self.root.join("dias").join(name), self.root.join(name)], name)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::Digest;
+
+    /// Every embedded file is an official one, under its own name and version, and
+    /// SOURCES.md states the same digest.
+    #[test]
+    fn embedded_files_match_the_official_digests() {
+        for file in samla_schemas::FILES {
+            let digest = crate::hex(&sha2::Sha256::digest(file.bytes));
+            let official = identify(&digest).unwrap_or_else(|| panic!("{} is not an official schema", file.path));
+            assert_eq!(official.name, file.name(), "{}", file.path);
+            let family = file.path.split('/').next().unwrap();
+            assert_eq!(official.family, family, "{}", file.path);
+            if let Some(v) = official.version {
+                assert!(file.path.contains(v.schema_folder()), "{} is v{v}", file.path);
+            }
+            let row = samla_schemas::SOURCES.lines().find(|l| l.starts_with(&format!("| `{}` |", file.path)));
+            assert!(row.is_some_and(|r| r.contains(&digest)), "SOURCES.md states another digest for {}", file.path);
+        }
+        for official in OFFICIAL {
+            assert!(
+                samla_schemas::FILES.iter().any(|f| crate::hex(&sha2::Sha256::digest(f.bytes)) == official.sha256),
+                "{} ({:?}) is in the table but not embedded",
+                official.name,
+                official.version
+            );
+        }
+    }
+
+    #[test]
+    fn the_embedded_set_answers_what_a_folder_would() {
+        let set = SchemaDir::embedded();
+        assert!(set.root().is_none());
+        let xsd = set.noark5(Version::V4_0, "arkivstruktur.xsd").unwrap();
+        assert_eq!(xsd.location(), PathBuf::from("samla-schemas:/noark5/v4_0/arkivstruktur.xsd"));
+        assert_eq!(
+            official_digest(Version::V4_0, "arkivstruktur.xsd").unwrap(),
+            crate::hex(&sha2::Sha256::digest(xsd.read().unwrap()))
+        );
+        assert!(set.dias("DIAS_METS.xsd").is_ok());
+        assert!(set.addml().unwrap().read().unwrap().starts_with(b"<?xml"));
+        assert!(set.noark5(Version::V5_0, "nothing.xsd").is_err());
+
+        let dir = std::env::temp_dir().join(format!("samla-schemas-export-{}", std::process::id()));
+        let written = set.export(&dir).unwrap();
+        assert_eq!(written.len(), samla_schemas::FILES.len());
+        let folder = SchemaDir::new(&dir);
+        assert_eq!(folder.files().len(), written.len());
+        assert_eq!(folder.noark5(Version::V4_0, "arkivstruktur.xsd").unwrap().read().unwrap(), xsd.read().unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -211,9 +211,8 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-fn read_schema(path: samla_noark5::Result<PathBuf>) -> samla_noark5::Result<Vec<u8>> {
-    let path = path?;
-    std::fs::read(&path).map_err(|e| Error::io(path.display().to_string(), e))
+fn read_schema(file: samla_noark5::Result<samla_noark5::schemas::SchemaFile>) -> samla_noark5::Result<Vec<u8>> {
+    Ok(file?.read()?.into_owned())
 }
 
 /// Free bytes in the file system holding `dir`, where the platform tells.

@@ -156,6 +156,10 @@ pub type InputReadCallback =
     Option<unsafe extern "C" fn(context: *mut c_void, buffer: *mut c_char, len: c_int) -> c_int>;
 /// `xmlInputCloseCallback`.
 pub type InputCloseCallback = Option<unsafe extern "C" fn(context: *mut c_void) -> c_int>;
+/// `xmlInputMatchCallback`.
+pub type InputMatchCallback = Option<unsafe extern "C" fn(uri: *const c_char) -> c_int>;
+/// `xmlInputOpenCallback`.
+pub type InputOpenCallback = Option<unsafe extern "C" fn(uri: *const c_char) -> *mut c_void>;
 
 unsafe extern "C" {
     pub fn xmlInitParser();
@@ -188,6 +192,13 @@ unsafe extern "C" {
         ioctx: *mut c_void,
         enc: c_int,
     ) -> *mut c_void;
+
+    pub fn xmlRegisterInputCallbacks(
+        matchfn: InputMatchCallback,
+        openfn: InputOpenCallback,
+        readfn: InputReadCallback,
+        closefn: InputCloseCallback,
+    ) -> c_int;
 
     // The error handlers of the calling thread (globals.h: per thread in a threaded libxml2).
     pub fn __xmlStructuredError() -> *mut StructuredErrorFunc;

@@ -57,6 +57,7 @@
 //! Links the system libxml2 (`libxml2-dev` on Debian/Ubuntu, 2.9 or later).
 
 mod ffi;
+mod resources;
 
 use std::any::Any;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
@@ -161,22 +162,37 @@ impl std::error::Error for XsdError {}
 
 impl Schema {
     /// Compiles the schema at `xsd` (imports/includes resolved relative to it, as xmllint does).
+    /// `xsd` may also be the URL of an official schema samla carries
+    /// (`samla-schemas:/noark5/v5_0/arkivstruktur.xsd`, see [`samla_schemas::url`]).
+    ///
+    /// Nothing is fetched from the network: an import from loc.gov's XLink schema (as DIAS
+    /// METS and PREMIS have) loads the embedded copy, and any other network location fails the
+    /// compilation with its URL named.
     ///
     /// Every compilation problem (up to 20) is listed in the error, each with its file and line.
     pub fn compile(xsd: &Path) -> Result<Schema, XsdError> {
         init();
         let shown = xsd.display();
-        if let Err(e) = std::fs::metadata(xsd) {
-            return Err(XsdError::new(format!("cannot read schema {shown}: {e}")));
+        match xsd.to_str().filter(|s| s.starts_with(samla_schemas::SCHEME)) {
+            Some(url) if samla_schemas::resolve(url).is_none() => {
+                return Err(XsdError::new(format!("cannot read schema {shown}: samla carries no such schema")));
+            }
+            Some(_) => {}
+            None => {
+                if let Err(e) = std::fs::metadata(xsd) {
+                    return Err(XsdError::new(format!("cannot read schema {shown}: {e}")));
+                }
+            }
         }
         let c_path = CString::new(xsd.as_os_str().as_encoded_bytes())
             .map_err(|_| XsdError::new(format!("cannot compile schema {shown}: the path contains a NUL byte")))?;
 
         let mut collector = Collector::new(MAX_SCHEMA_ERRORS);
         let sink: *mut Collector = &mut collector;
-        let schema = {
+        let (schema, refused) = {
             // See the crate documentation (Threads): libxml2 2.9 sets up shared state lazily.
             let _lock = COMPILE_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            resources::take_refused();
             // SAFETY: `c_path` and `collector` outlive the parser context, which is freed before
             // this block ends; the error routing is restored when `_errors` drops, before that.
             unsafe {
@@ -188,7 +204,7 @@ impl Schema {
                 ffi::xmlSchemaSetParserStructuredErrors(pctxt, Some(on_error), sink.cast());
                 let schema = ffi::xmlSchemaParse(pctxt);
                 ffi::xmlSchemaFreeParserCtxt(pctxt);
-                schema
+                (schema, resources::take_refused())
             }
         };
         if schema.is_null() {
@@ -212,6 +228,13 @@ impl Schema {
                 if hidden > 0 {
                     message.push_str(&format!("; and {hidden} more"));
                 }
+            }
+            if !refused.is_empty() {
+                message.push_str(&format!(
+                    "; it imports {}, and samla never fetches schemas from the network \
+                     (pass --schemas DIR with a local copy beside it)",
+                    refused.join(", ")
+                ));
             }
             return Err(XsdError::new(message));
         }
@@ -323,6 +346,7 @@ fn init() {
             ffi::xmlInitParser();
             ffi::xmlSchemaInitTypes();
         }
+        resources::register();
     });
 }
 

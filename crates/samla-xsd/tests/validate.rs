@@ -367,3 +367,71 @@ fn problems_say_what_and_where() {
     assert_eq!(first.element.as_deref(), Some(format!("{{{NS}}}opprettetDato").as_str()));
     assert!(first.message.contains("'not a date' is not a valid value"), "{}", first.message);
 }
+
+/// The official schemas samla carries compile from memory, imports and all.
+#[test]
+fn embedded_schemas_compile_and_validate_as_the_files_do() {
+    let url = samla_schemas::url("noark5/v5_0/arkivstruktur.xsd");
+    let embedded = Schema::compile(Path::new(&url)).unwrap();
+    let xml = extract("Version5_5/arkivstruktur.xml");
+    let on_file = validate_file(&shared().join("schemas/noark5/v5_0/arkivstruktur.xsd"), &xml);
+    let from_memory = embedded.validate(std::fs::File::open(&xml).unwrap(), &xml.display().to_string(), usize::MAX);
+    assert_eq!(from_memory.unwrap(), on_file);
+    assert!(on_file.total > 0, "the Version5_5 extract has known schema errors");
+    for file in
+        samla_schemas::FILES.iter().filter(|f| f.path.ends_with("arkivstruktur.xsd") || f.path.starts_with("dias/"))
+    {
+        if file.name() == "xlink.xsd" || file.name() == "info.xsd" {
+            continue;
+        }
+        Schema::compile(Path::new(&samla_schemas::url(file.path))).unwrap_or_else(|e| panic!("{}: {e}", file.path));
+    }
+    let err = Schema::compile(Path::new("samla-schemas:/noark5/v9_9/arkivstruktur.xsd")).unwrap_err();
+    assert!(err.message.contains("samla carries no such schema"), "{err}");
+}
+
+/// DIAS METS imports XLink from loc.gov: that must be the embedded copy, and any other network
+/// location is refused by name, never fetched.
+#[test]
+fn no_schema_is_fetched_from_the_network() {
+    Schema::compile(Path::new(&samla_schemas::url("dias/DIAS_METS.xsd"))).unwrap();
+    Schema::compile(Path::new(&samla_schemas::url("dias/DIAS_PREMIS.xsd"))).unwrap();
+    // A schema of one's own that imports XLink from loc.gov gets its attributes checked.
+    let dir = tempfile::tempdir().unwrap();
+    let linked = dir.path().join("linked.xsd");
+    std::fs::write(
+        &linked,
+        r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xlink="http://www.w3.org/1999/xlink">
+  <xs:import namespace="http://www.w3.org/1999/xlink" schemaLocation="http://www.loc.gov/standards/xlink/xlink.xsd"/>
+  <xs:element name="a"><xs:complexType><xs:attributeGroup ref="xlink:simpleLink"/></xs:complexType></xs:element>
+</xs:schema>"#,
+    )
+    .unwrap();
+    let schema = Schema::compile(&linked).unwrap();
+    let doc = r#"<a xmlns:xlink="http://www.w3.org/1999/xlink" xlink:type="bogus"/>"#;
+    let result = schema.validate(doc.as_bytes(), "a.xml", 10).unwrap();
+    assert_eq!(result.total, 1, "{result:?}");
+    assert!(result.problems[0].message.contains("{http://www.w3.org/1999/xlink}type"), "{result:?}");
+    assert!(
+        schema
+            .validate(r#"<a xmlns:xlink="http://www.w3.org/1999/xlink" xlink:type="simple"/>"#.as_bytes(), "a.xml", 10)
+            .unwrap()
+            .problems
+            .is_empty()
+    );
+
+    let xsd = dir.path().join("remote.xsd");
+    std::fs::write(
+        &xsd,
+        r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:r="urn:remote" targetNamespace="urn:local">
+  <xs:import namespace="urn:remote" schemaLocation="http://203.0.113.1/remote.xsd"/>
+  <xs:element name="a" type="r:t"/>
+</xs:schema>"#,
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let err = Schema::compile(&xsd).unwrap_err();
+    assert!(err.message.contains("http://203.0.113.1/remote.xsd"), "{err}");
+    assert!(err.message.contains("never fetches schemas from the network"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "it waited on the network");
+}

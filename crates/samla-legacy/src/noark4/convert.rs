@@ -1733,6 +1733,9 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 }
             });
         }
+        // Only the workers hold the receiver: when the last of them has stopped (the writer
+        // failed), a send of more work fails instead of waiting for ever (issue 15).
+        drop(work_rx);
         // Classified, the joined saker wait in the spill until their klasse is written.
         let mut spill = if ctx_ref.classified { Some(Spill::create(&spill_path)?) } else { None };
         let work = if spill.is_some() { Work::Spill } else { Work::Convert };
