@@ -171,3 +171,50 @@ fn a_symlink_out_of_the_extract_is_reported_and_never_followed() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("N5.01 warning") && out.contains("lenke.txt"), "{out}");
 }
+
+/// Hostile nesting (30,000 levels) never overflows the stack: inspect, check and package end
+/// with the position and the limit named (issue 15), whether the nesting sits between
+/// containers or inside a unit read whole.
+#[test]
+fn deep_nesting_is_an_error_with_its_position_never_an_abort() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
+    let path = dir.join("arkivstruktur.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let deep = |tag: &str| format!("{}{}", format!("<{tag}>").repeat(30_000), format!("</{tag}>").repeat(30_000));
+    for (place, marker) in [("between containers", "<arkivdel>"), ("inside a mappe", "<mappeID>")] {
+        let at = text.find(marker).unwrap();
+        let hostile = format!("{}{}{}", &text[..at], deep("x"), &text[at..]);
+        std::fs::write(&path, hostile).unwrap();
+        let line = text[..at].lines().count() as u64;
+        for command in ["inspect", "check", "package"] {
+            let out = tmp.path().join("out");
+            let report = tmp.path().join("report.json");
+            let mut args = vec!["-q", command, dir.to_str().unwrap()];
+            match command {
+                "package" => args.extend(["--out", out.to_str().unwrap()]),
+                "check" => args.extend(["--report-json", report.to_str().unwrap()]),
+                _ => {}
+            }
+            let o = samla(&args);
+            let code = o.status.code();
+            assert!(matches!(code, Some(1) | Some(2)), "{command}, {place}: {:?} {}", o.status, stderr(&o));
+            let said = match command {
+                "check" => std::fs::read_to_string(&report).unwrap(),
+                _ => format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout)),
+            };
+            assert!(!said.contains("panicked") && !said.contains("overflow"), "{command}, {place}: {said}");
+            if command == "package" {
+                // It checks first, and refuses an extract with errors.
+                assert!(said.contains("errors, so it is not packaged"), "{said}");
+                continue;
+            }
+            assert!(said.contains("nested deeper than 256"), "{command}, {place}: {said}");
+            if command == "inspect" {
+                assert!(said.len() < 2_000, "{place}: {} bytes said", said.len());
+                let (l, _) = position_after(&said, "arkivstruktur.xml");
+                assert_eq!(l, line, "{command}, {place}: {said}");
+            }
+        }
+    }
+}

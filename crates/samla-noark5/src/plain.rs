@@ -115,6 +115,10 @@ impl Parser<'_> {
                             None => return (self.at == self.bytes.len()).then_some(element),
                         }
                     } else {
+                        if stack.len() >= crate::xml::MAX_DEPTH {
+                            // The careful reader reports it, with the position.
+                            return None;
+                        }
                         stack.push(element);
                     }
                 }

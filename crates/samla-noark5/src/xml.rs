@@ -12,6 +12,11 @@ use crate::element::{Element, Name};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pos::{Pos, TrackingReader};
 
+/// The deepest nesting of elements read. libxml2, the validator behind N5.03 and
+/// `xmllint`, stops at the same depth; the official schemas need a few dozen levels at most.
+/// Element trees are freed and walked recursively, so hostile input must stop here.
+pub const MAX_DEPTH: usize = 256;
+
 /// One parsed node.
 #[derive(Debug)]
 pub enum Node {
@@ -110,10 +115,19 @@ impl<B: BufRead> XmlReader<B> {
         self.reader.get_ref().consumed()
     }
 
-    /// The element path of the open elements, such as `/arkiv/arkivdel/mappe`.
+    /// The element path of the open elements, such as `/arkiv/arkivdel/mappe`. A deep one
+    /// keeps its first and last few steps, with the number left out between them.
     pub fn path(&self) -> String {
+        const ENDS: usize = 6;
         let mut s = self.path_prefix.clone();
-        for (name, _) in &self.open {
+        let n = self.open.len();
+        for (i, (name, _)) in self.open.iter().enumerate() {
+            if n > 3 * ENDS && i >= ENDS && i < n - ENDS {
+                if i == ENDS {
+                    s.push_str(&format!("/…{} more…", n - 2 * ENDS));
+                }
+                continue;
+            }
             s.push('/');
             s.push_str(name);
         }
@@ -264,6 +278,15 @@ impl<B: BufRead> XmlReader<B> {
         let element = self.element_from(start, pos)?;
         self.seen_root = true;
         if !empty {
+            if self.open.len() >= MAX_DEPTH {
+                return Err(self
+                    .error(
+                        ErrorKind::Xml,
+                        pos,
+                        format!("<{}> is nested deeper than {MAX_DEPTH} elements", element.name),
+                    )
+                    .with_hint("no archive format samla reads nests this deep: the file is damaged or hostile"));
+            }
             self.open.push((element.name.clone(), pos));
         }
         Ok(Node::Start { element, empty })
