@@ -562,3 +562,22 @@ fn tables_out_of_key_order_convert_the_same() {
         assert_eq!(codes(&done), codes(&again), "{name}");
     }
 }
+
+/// `samla convert` writes into `<out>.partial` and renames at the end: killed at any moment,
+/// it leaves nothing under the final name, and the next run gives the same bytes (issue 15).
+#[test]
+fn a_killed_conversion_started_again_gives_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = make(tmp.path(), 400, &[]);
+    let out = tmp.path().join("oppegard");
+    common::killed_and_rerun_gives_the_same_bytes(
+        &out,
+        &["-q", "convert", dir.to_str().unwrap(), "--out", out.to_str().unwrap()],
+    );
+    assert!(!tmp.path().join("oppegard.partial").exists());
+    // A folder that is not empty is refused, and left as it was.
+    let o = common::samla(&["-q", "convert", dir.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
+    assert!(out.join("arkivstruktur.xml").exists());
+}

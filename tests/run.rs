@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{samla, schemas, xmllint};
+use common::{samla, schemas, tree, xmllint};
 
 /// Generates Ski and Oppegård (same mappeID scheme and document names, so they collide)
 /// and writes the example job beside them.
@@ -50,22 +50,6 @@ fn count(xml: &str, name: &str) -> u64 {
 fn values<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
     let open = format!("<{name}>");
     xml.split(&open).skip(1).map(|s| &s[..s.find('<').unwrap()]).collect()
-}
-
-/// Every file under `dir` and its bytes.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap().flatten() {
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                out.insert(e.path().strip_prefix(dir).unwrap().to_path_buf(), fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -337,32 +321,7 @@ fn a_killed_run_started_again_gives_the_same_bytes() {
     let job = setup(dir.path(), "150");
     let out = dir.path().join("nordre-follo");
     assert!(run(&job).status.success());
-    let reference = tree(&out);
-    // Three fixed points and one that differs from run to run.
-    let random =
-        u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()) % 300;
-    for delay_ms in [5, 40, 120, random] {
-        fs::remove_dir_all(&out).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_samla"))
-            .args(["-q", "run", "--job", job.to_str().unwrap()])
-            .env("SAMLA_SCHEMAS", schemas())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
-        let o = run(&job);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let again = tree(&out);
-        assert_eq!(
-            reference.keys().collect::<Vec<_>>(),
-            again.keys().collect::<Vec<_>>(),
-            "after a kill at {delay_ms} ms"
-        );
-        for (path, bytes) in &reference {
-            assert!(again[path] == *bytes, "{} differs after a kill at {delay_ms} ms", path.display());
-        }
-    }
+    common::killed_and_rerun_gives_the_same_bytes(&out, &["-q", "run", "--job", job.to_str().unwrap()]);
 }
 
 #[test]

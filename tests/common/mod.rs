@@ -76,3 +76,55 @@ pub fn local_dias_schema(dir: &Path, name: &str) -> PathBuf {
     std::fs::write(&out, text).unwrap();
     out
 }
+
+/// Every file under `dir` and its bytes.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.insert(e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Runs samla with `args` to the end, then again killed at three fixed moments and one that
+/// differs from run to run, each time followed by a run to the end: `out` must hold the same
+/// bytes every time, and nothing under its name while killed.
+pub fn killed_and_rerun_gives_the_same_bytes(out: &Path, args: &[&str]) {
+    let run = || samla(args);
+    let o = run();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reference = tree(out);
+    let random =
+        u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()) % 300;
+    for delay_ms in [5, 40, 120, random] {
+        std::fs::remove_dir_all(out).unwrap();
+        let mut child =
+            Command::new(env!("CARGO_BIN_EXE_samla")).args(args).env("SAMLA_SCHEMAS", schemas()).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let killed = child.try_wait().unwrap().is_none();
+        let _ = child.kill();
+        let _ = child.wait();
+        if killed && out.exists() {
+            let left = tree(out);
+            assert!(left.is_empty() || left == reference, "a run killed at {delay_ms} ms left part of its output");
+        }
+        let o = run();
+        assert!(o.status.success(), "after a kill at {delay_ms} ms: {}", String::from_utf8_lossy(&o.stderr));
+        let again = tree(out);
+        assert_eq!(
+            reference.keys().collect::<Vec<_>>(),
+            again.keys().collect::<Vec<_>>(),
+            "after a kill at {delay_ms} ms"
+        );
+        for (path, bytes) in &reference {
+            assert!(again[path] == *bytes, "{} differs after a kill at {delay_ms} ms", path.display());
+        }
+    }
+}

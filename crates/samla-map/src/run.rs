@@ -191,7 +191,7 @@ pub fn run(job: &Job, schemas: Option<&SchemaDir>) -> std::result::Result<Outcom
         None => SchemaDir::locate(None),
     };
     let schemas = &schemas;
-    let partial = partial_of(&out);
+    let partial = samla_noark5::atomic::partial_dir(&out);
     if partial.exists() {
         // A run that was killed: start again from nothing, which gives the same bytes.
         fs::remove_dir_all(&partial).map_err(io_at(&partial))?;
@@ -220,13 +220,6 @@ pub fn run(job: &Job, schemas: Option<&SchemaDir>) -> std::result::Result<Outcom
             Err(e)
         }
     }
-}
-
-/// `<out>.partial`.
-pub fn partial_of(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    out.with_file_name(name)
 }
 
 impl Outcome {

@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod addml;
+pub mod atomic;
 pub mod element;
 pub mod error;
 pub mod inventory;

@@ -1477,8 +1477,8 @@ enum Out {
 /// A worker's or this thread's output on its way to the writer.
 type Done = Result<(u64, Out)>;
 
-/// Converts `extract` into a Noark 5 v5.0 extract in `out` (created; must be empty or
-/// absent): `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
+/// Converts `extract` into a Noark 5 v5.0 extract in `out` (must be empty or absent; it
+/// appears whole or not at all, see [`samla_noark5::atomic::build_dir`]): `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
 /// number of document files), the XSDs if [`ConvertOptions::schemas`] is set,
 /// `DOKUMENT/` and `crosswalk.csv`.
 ///
@@ -1490,21 +1490,17 @@ type Done = Result<(u64, Out)>;
 /// # Ok::<(), samla_noark5::Error>(())
 /// ```
 pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result<Conversion> {
-    if out.exists() && fs::read_dir(out).map_err(|e| Error::io(out.display().to_string(), e))?.next().is_some() {
-        return Err(Error::new(
-            samla_noark5::ErrorKind::Io,
-            out.display().to_string(),
-            "the output folder is not empty",
-        )
-        .with_hint("give a new folder, or empty this one"));
-    }
-    if let Some(done) = run(extract, out, options, true)? {
-        return Ok(done);
-    }
-    // A table is not in parent order: again, with the rows below NOARKSAK in memory.
-    fs::remove_dir_all(out).map_err(|e| Error::io(out.display().to_string(), e))?;
-    let done = run(extract, out, options, false)?;
-    Ok(done.expect("a conversion in memory does not depend on the order of the tables"))
+    // Written as `<out>.partial` and renamed at the end: a killed run leaves nothing under
+    // the final name, and a rerun gives the same bytes.
+    samla_noark5::atomic::build_dir(out, |partial| {
+        if let Some(done) = run(extract, partial, options, true)? {
+            return Ok(done);
+        }
+        // A table is not in parent order: again, with the rows below NOARKSAK in memory.
+        fs::remove_dir_all(partial).map_err(|e| Error::io(partial.display().to_string(), e))?;
+        let done = run(extract, partial, options, false)?;
+        Ok(done.expect("a conversion in memory does not depend on the order of the tables"))
+    })
 }
 
 /// One conversion; `None` if `streaming` and a table turned out not to be in parent order.
@@ -1749,7 +1745,9 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 let mut pending = BTreeMap::new();
                 let mut next = 0u64;
                 let mut report = Conversion::default();
-                for done in done_rx {
+                // Borrowed, so that the receiver lives until the first error is stored
+                // below: a failed send must find it there.
+                for done in done_rx.iter() {
                     let (seq, out) = done?;
                     pending.insert(seq, out);
                     while let Some(out) = pending.remove(&next) {
@@ -1786,11 +1784,13 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 }
                 Ok((w, crosswalk, report))
             })();
-            result.map_err(|e| {
+            let result = result.map_err(|e| {
                 if let Ok(mut slot) = failed.lock() {
                     *slot = Some(e);
                 }
-            })
+            });
+            drop(done_rx);
+            result
         });
         // The XML this thread writes between the workers' (klasser, the saksmappe of
         // journalposter without a sak) goes to the writer in its place in the sequence.
