@@ -758,6 +758,9 @@ fn run_verify(path: &Path, report_json: Option<&Path>, quiet: bool) -> samla_noa
         for c in &report.content {
             println!("  extract: {c}");
         }
+        for i in &report.irregular {
+            println!("  irregular member {i}");
+        }
         println!("{}", if report.intact() { "intact" } else { "NOT INTACT" });
     }
     Ok(ExitCode::from(report.exit_code()))

@@ -165,7 +165,9 @@ fn a_symlink_out_of_the_extract_is_reported_and_never_followed() {
     std::fs::write(&secret, "outside the extract").unwrap();
     std::os::unix::fs::symlink(&secret, dir.join("lenke.txt")).unwrap();
     let extract = samla_noark5::Extract::open(&dir).unwrap();
-    assert_eq!(extract.skipped(), ["lenke.txt"]);
+    let skipped: Vec<&str> = extract.skipped().iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(skipped, ["lenke.txt"]);
+    assert_eq!(extract.skipped()[0].what, samla_noark5::source::Irregularity::Link);
     assert!(extract.find("lenke.txt").is_none(), "a link is never read as a file of the extract");
     let o = samla(&["check", dir.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
@@ -217,4 +219,77 @@ fn deep_nesting_is_an_error_with_its_position_never_an_abort() {
             }
         }
     }
+}
+
+/// Every member a tar holds is read or named (issue 15): a GNU sparse member, a name stored
+/// twice, and two names that are not UTF-8 and differ only there. The tars are GNU tar's.
+#[test]
+fn tar_members_are_read_or_named_never_dropped() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::process::Command;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
+    let gnu_tar = |args: &[&std::ffi::OsStr]| {
+        let o = Command::new("tar").args(args).output().unwrap();
+        assert!(o.status.success(), "tar: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    let findings = |tar: &Path| {
+        let report = tmp.path().join("report.json");
+        let o = samla(&["-q", "check", tar.to_str().unwrap(), "--report-json", report.to_str().unwrap()]);
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        (o.status.code(), json["controls"].as_array().unwrap().iter().find(|c| c["id"] == "N5.01").unwrap().to_string())
+    };
+    let tar = tmp.path().join("uttrekk.tar");
+    let os = |s: &str| std::ffi::OsString::from(s);
+
+    // A sparse file of 64 MiB, stored sparse.
+    let sparse = dir.join("DOKUMENT/sparse.pdf");
+    std::fs::create_dir_all(sparse.parent().unwrap()).unwrap();
+    std::fs::File::create(&sparse).unwrap().set_len(64 << 20).unwrap();
+    gnu_tar(&[&os("--sparse"), &os("-cf"), tar.as_os_str(), &os("-C"), dir.as_os_str(), &os(".")]);
+    let (code, n501) = findings(&tar);
+    assert_eq!(code, Some(1), "{n501}");
+    assert!(n501.contains("DOKUMENT/sparse.pdf") && n501.contains("sparse tar member"), "{n501}");
+    std::fs::remove_file(&sparse).unwrap();
+
+    // Two names that decode to the same text if bytes are replaced, and one name twice.
+    let names: [&[u8]; 2] = [b"\xe6rlig.pdf", b"\xf8rlig.pdf"];
+    for name in names {
+        std::fs::write(dir.join(std::ffi::OsStr::from_bytes(name)), name).unwrap();
+    }
+    gnu_tar(&[&os("-cf"), tar.as_os_str(), &os("-C"), dir.as_os_str(), &os(".")]);
+    std::fs::write(tmp.path().join("arkivuttrekk.xml"), "<tampered/>").unwrap();
+    gnu_tar(&[&os("-rf"), tar.as_os_str(), &os("-C"), tmp.path().as_os_str(), &os("./arkivuttrekk.xml")]);
+    let extract = samla_noark5::Extract::open(&tar).unwrap();
+    let files: Vec<&str> = extract.files().map(|(n, _)| n).filter(|n| n.ends_with("rlig.pdf")).collect();
+    assert_eq!(files, ["\\xE6rlig.pdf", "\\xF8rlig.pdf"]);
+    let (code, n501) = findings(&tar);
+    assert_eq!(code, Some(1), "{n501}");
+    assert!(n501.contains("stored more than once"), "{n501}");
+    assert!(n501.contains("\\\\xE6rlig.pdf") && n501.contains("not UTF-8"), "{n501}");
+}
+
+/// A DIAS package with a second dias-mets.xml appended is not intact, whichever copy wins.
+#[test]
+fn verify_names_a_member_stored_twice() {
+    use std::process::Command;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
+    let out = tmp.path().join("pakke");
+    let uuid = "6f1f3c1e-2a51-4c7e-9d0a-4b8e2f6a9c11";
+    let o = samla(&["-q", "package", dir.to_str().unwrap(), "--out", out.to_str().unwrap(), "--uuid", uuid]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tar = out.join(format!("{uuid}.tar"));
+    assert_eq!(samla(&["-q", "verify", tar.to_str().unwrap()]).status.code(), Some(0));
+    let unpacked = tmp.path().join("u");
+    std::fs::create_dir(&unpacked).unwrap();
+    assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
+    // The copy appended is the same file: the tar still holds two, and verify says so.
+    let s =
+        Command::new("tar").arg("-rf").arg(&tar).arg("-C").arg(&unpacked).arg(format!("{uuid}/dias-mets.xml")).status();
+    assert!(s.unwrap().success());
+    let o = samla(&["verify", tar.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stdout));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("dias-mets.xml: stored more than once") && said.contains("NOT INTACT"), "{said}");
 }

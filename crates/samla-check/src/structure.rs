@@ -4,6 +4,7 @@
 
 use samla_noark5::addml::Arkivuttrekk;
 use samla_noark5::schemas;
+use samla_noark5::source::Irregularity;
 use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::{Element, Extract};
 
@@ -67,16 +68,45 @@ pub fn files_exist(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Fi
             );
         }
     }
-    for name in extract.skipped() {
-        f.add(
-            "N5.01",
-            Severity::Warning,
-            Location::file(name.clone()),
-            Text::new(
-                "Lenke eller spesialfil i uttrekket; den er ikke fulgt eller lest",
-                "A link or special file in the extract; it is neither followed nor read",
+    for entry in extract.skipped() {
+        let (severity, text) = match entry.what {
+            Irregularity::Link | Irregularity::Special => (
+                Severity::Warning,
+                Text::new(
+                    "Lenke eller spesialfil i uttrekket; den er ikke fulgt eller lest",
+                    "A link or special file in the extract; it is neither followed nor read",
+                ),
             ),
-        );
+            Irregularity::Sparse => (
+                Severity::Error,
+                Text::new(
+                    "Glissen (sparse) tar-fil; innholdet er ikke lest eller kontrollert",
+                    "A sparse tar member; its content is neither read nor checked",
+                ),
+            ),
+            Irregularity::Duplicate => (
+                Severity::Error,
+                Text::new(
+                    "Filnavnet finnes flere ganger i tar-filen; bare den siste kopien er lest",
+                    "The name is stored more than once in the tar; only the last copy is read",
+                ),
+            ),
+            Irregularity::NotUtf8 => (
+                Severity::Warning,
+                Text::new(
+                    "Filnavnet er ikke UTF-8; filen er lest under navnets bytes",
+                    "The file name is not UTF-8; the file is read under the name's bytes",
+                ),
+            ),
+            Irregularity::NotUtf8Unread => (
+                Severity::Error,
+                Text::new(
+                    "Filnavnet er ikke UTF-8; filen er ikke lest",
+                    "The file name is not UTF-8; the file is not read",
+                ),
+            ),
+        };
+        f.add("N5.01", severity, Location::file(entry.name.clone()), text);
     }
     f.stat("N5.01", Text::new("Filer kontrollert", "Files checked"), listed.len());
     f.stat("N5.01", Text::new("Filer som mangler", "Files missing"), missing);

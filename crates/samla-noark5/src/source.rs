@@ -4,6 +4,10 @@
 //! A tar is indexed once (names, sizes and data offsets) and its members are then read
 //! in place, never unpacked to disk. Member names that climb out of the extract (`../`,
 //! absolute paths) are refused, and symbolic links are never followed.
+//!
+//! Nothing a tar or folder holds is dropped silently: what is not read as a regular file
+//! (a link, a device, a sparse member), a name stored twice, and a name that is not UTF-8
+//! (read under its bytes, `\xE6rlig.pdf`) are each listed as an [`Irregular`] entry.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -50,9 +54,58 @@ pub struct Extract {
     files: BTreeMap<String, FileEntry>,
     /// Files of the root outside the extract (package metadata of a DIAS package).
     outside: BTreeMap<String, FileEntry>,
-    /// Entries that are not regular files (symbolic links, hard links, devices): listed
-    /// here so that they are reported, never followed.
-    skipped: Vec<String>,
+    /// What was not read as a regular file, or not as stored: listed so that it is
+    /// reported, never followed or chosen silently.
+    skipped: Vec<Irregular>,
+}
+
+/// An entry of a folder or tar that is not read as a plain regular file under its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Irregular {
+    /// The entry's name, relative to the folder or tar (non-UTF-8 bytes as `\xNN`).
+    pub name: String,
+    /// What it is.
+    pub what: Irregularity,
+}
+
+/// See [`Irregular`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Irregularity {
+    /// A symbolic or hard link: never followed.
+    Link,
+    /// A device, pipe or other special entry: never read.
+    Special,
+    /// A GNU sparse tar member: its data is not read (it would need the holes filled).
+    Sparse,
+    /// The name is stored more than once; the last copy is read, as `tar -x` would keep it.
+    Duplicate,
+    /// The name is not UTF-8; the file is read under its bytes written as `\xNN`.
+    NotUtf8,
+    /// A file in a folder whose name is not UTF-8: not read (its name cannot be carried
+    /// into an extract's listings).
+    NotUtf8Unread,
+}
+
+impl Irregular {
+    /// True when data of the entry is not read or a copy of it is hidden: an error, not a
+    /// remark.
+    pub fn loses_data(&self) -> bool {
+        matches!(self.what, Irregularity::Sparse | Irregularity::Duplicate | Irregularity::NotUtf8Unread)
+    }
+}
+
+impl std::fmt::Display for Irregular {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.what {
+            Irregularity::Link => "a link, never followed",
+            Irregularity::Special => "a device or other special file, never read",
+            Irregularity::Sparse => "a sparse tar member, not read",
+            Irregularity::Duplicate => "stored more than once; only the last copy is read",
+            Irregularity::NotUtf8 => "a name that is not UTF-8, read under its bytes",
+            Irregularity::NotUtf8Unread => "a name that is not UTF-8, not read",
+        };
+        write!(f, "{}: {what}", self.name)
+    }
 }
 
 impl Extract {
@@ -160,9 +213,9 @@ impl Extract {
         }
     }
 
-    /// Entries that are not regular files (links, devices), as stored: never followed or
-    /// read, only listed so that they can be reported.
-    pub fn skipped(&self) -> &[String] {
+    /// Entries not read as plain regular files under their names (links, devices, sparse
+    /// members, names stored twice or not in UTF-8): listed so that they are reported.
+    pub fn skipped(&self) -> &[Irregular] {
         &self.skipped
     }
 
@@ -176,7 +229,7 @@ impl Extract {
     }
 }
 
-type Listing = (Root, BTreeMap<String, FileEntry>, Vec<String>);
+type Listing = (Root, BTreeMap<String, FileEntry>, Vec<Irregular>);
 
 /// Lists a folder or indexes a tar: its regular files, and what else it holds.
 fn list(path: &Path) -> Result<Listing> {
@@ -209,12 +262,17 @@ fn find_prefix(all: &BTreeMap<String, FileEntry>) -> Option<String> {
         })
 }
 
-fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>, skipped: &mut Vec<String>) -> Result<()> {
+fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>, skipped: &mut Vec<Irregular>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir.display().to_string(), e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let rel_name = format!("{rel}{name}");
+        let name = entry.file_name();
+        let rel_name = format!("{rel}{}", name.to_string_lossy());
+        if name.to_str().is_none() {
+            let shown = format!("{rel}{}", escape_name(name.as_encoded_bytes()));
+            skipped.push(Irregular { name: shown, what: Irregularity::NotUtf8Unread });
+            continue;
+        }
         // symlink_metadata: links are listed as what they are and never followed.
         let meta =
             std::fs::symlink_metadata(entry.path()).map_err(|e| Error::io(entry.path().display().to_string(), e))?;
@@ -231,15 +289,30 @@ fn list_dir(dir: &Path, rel: &str, out: &mut BTreeMap<String, FileEntry>, skippe
                 .unwrap_or(0);
             out.insert(rel_name, FileEntry { size: meta.len(), offset: 0, mtime });
         } else {
-            skipped.push(rel_name);
+            let what = if meta.file_type().is_symlink() { Irregularity::Link } else { Irregularity::Special };
+            skipped.push(Irregular { name: rel_name, what });
         }
     }
     Ok(())
 }
 
-/// Checks that a member name stays inside the archive and returns it with `/` separators.
+/// A name's bytes as text: UTF-8 as it is, any other byte as `\xNN`, so that two names
+/// that differ only in such bytes stay apart.
+pub fn escape_name(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for chunk in raw.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Checks that a member name stays inside the archive and returns it with `/` separators
+/// (bytes that are not UTF-8 written as `\xNN`, see [`escape_name`]).
 pub fn safe_member_name(raw: &[u8]) -> std::result::Result<String, String> {
-    let name = String::from_utf8(raw.to_vec()).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let name = escape_name(raw);
     let path = Path::new(&name);
     let mut parts = Vec::new();
     for component in path.components() {
@@ -253,7 +326,7 @@ pub fn safe_member_name(raw: &[u8]) -> std::result::Result<String, String> {
     Ok(parts.join("/"))
 }
 
-fn index_tar(path: &Path, skipped: &mut Vec<String>) -> Result<BTreeMap<String, FileEntry>> {
+fn index_tar(path: &Path, skipped: &mut Vec<Irregular>) -> Result<BTreeMap<String, FileEntry>> {
     let shown = path.display().to_string();
     let file = File::open(path).map_err(|e| Error::io(shown.clone(), e))?;
     let mut archive = tar::Archive::new(file);
@@ -280,14 +353,33 @@ fn index_tar(path: &Path, skipped: &mut Vec<String>) -> Result<BTreeMap<String, 
                     )
                 })?;
             }
-            skipped.push(name);
+            skipped.push(Irregular { name, what: Irregularity::Link });
             continue;
+        }
+        if std::str::from_utf8(&raw).is_err() {
+            skipped.push(Irregular { name: name.clone(), what: Irregularity::NotUtf8 });
         }
         // Old tars mark directories only by a trailing slash on a "regular" entry.
         let directory = raw.ends_with(b"/");
-        if !directory && (kind.is_file() || kind == tar::EntryType::Continuous) {
+        if directory || kind.is_dir() {
+            continue;
+        }
+        if kind.is_gnu_sparse() {
+            skipped.push(Irregular { name, what: Irregularity::Sparse });
+        } else if kind.is_file() || kind == tar::EntryType::Continuous {
             let mtime = entry.header().mtime().unwrap_or(0) as i64;
-            out.insert(name, FileEntry { size: entry.size(), offset: entry.raw_file_position(), mtime });
+            let stored = FileEntry { size: entry.size(), offset: entry.raw_file_position(), mtime };
+            if out.insert(name.clone(), stored).is_some()
+                && !skipped.iter().any(|s| s.name == name && s.what == Irregularity::Duplicate)
+            {
+                skipped.push(Irregular { name, what: Irregularity::Duplicate });
+            }
+        } else if !kind.is_pax_global_extensions()
+            && !kind.is_pax_local_extensions()
+            && !kind.is_gnu_longname()
+            && !kind.is_gnu_longlink()
+        {
+            skipped.push(Irregular { name, what: Irregularity::Special });
         }
     }
     Ok(out)

@@ -88,6 +88,10 @@ pub struct VerifyReport {
     /// Errors of samla-check's checksum controls on the extract inside (N5.02, N5.30,
     /// N5.32, N5.64, S.02), as `control: message (count)`.
     pub content: Vec<String>,
+    /// Entries of the package not read as plain files under their names (links, devices,
+    /// sparse members, names stored twice or not in UTF-8), each with what it is: any
+    /// of them makes the package not intact, since a copy or a file may hide there.
+    pub irregular: Vec<String>,
     /// Bytes hashed.
     pub bytes: u64,
 }
@@ -100,6 +104,7 @@ impl VerifyReport {
             && self.changed.is_empty()
             && self.submission.as_ref().is_none_or(|s| s.ok)
             && self.content.is_empty()
+            && self.irregular.is_empty()
     }
 
     /// 0 when intact, 1 when anything differs.
@@ -252,7 +257,12 @@ fn verify_bag(
     root: &str,
     progress: &mut dyn FnMut(u64, u64),
 ) -> samla_noark5::Result<VerifyReport> {
-    let mut report = VerifyReport { package: path.display().to_string(), format: "BagIt".into(), ..Default::default() };
+    let mut report = VerifyReport {
+        package: path.display().to_string(),
+        format: "BagIt".into(),
+        irregular: package.skipped().iter().map(ToString::to_string).collect(),
+        ..Default::default()
+    };
     let mut manifest = read_manifest(package, root, "manifest-sha256.txt")?;
     if package.size(&format!("{root}tagmanifest-sha256.txt")).is_some() {
         manifest.extend(read_manifest(package, root, "tagmanifest-sha256.txt")?);
@@ -315,6 +325,7 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
         package: path.display().to_string(),
         format: "DIAS".into(),
         listed: listing.len() as u64,
+        irregular: package.skipped().iter().map(ToString::to_string).collect(),
         ..Default::default()
     };
 
