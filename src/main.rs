@@ -537,15 +537,11 @@ fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes `bytes` to `path` atomically: a `.partial` file, fsync, rename.
+/// Writes `bytes` to `path` whole or not at all (`<path>.partial`, synced, renamed).
 fn write_atomic(path: &Path, bytes: &[u8]) -> samla_noark5::Result<()> {
     use std::io::Write;
-    let io = |e| samla_noark5::Error::io(path.display().to_string(), e);
-    let partial = path.with_extension("partial");
-    let mut file = std::fs::File::create(&partial).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&partial, path).map_err(io)
+    samla_noark5::atomic::write_file(path, |f| f.write_all(bytes))
+        .map_err(|e| samla_noark5::Error::io(path.display().to_string(), e))
 }
 
 fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {

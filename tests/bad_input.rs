@@ -293,3 +293,33 @@ fn verify_names_a_member_stored_twice() {
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(said.contains("dias-mets.xml: stored more than once") && said.contains("NOT INTACT"), "{said}");
 }
+
+/// A second writer on an output that another samla is writing stops with exit 2 and names
+/// the first (issue 15); once the first is gone, the output is free again.
+#[test]
+fn a_second_writer_on_one_output_is_refused_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
+    let n4 = tmp.path().join("n4");
+    assert!(
+        samla(&["-q", "generate", "--format", "noark4", "--out", n4.to_str().unwrap(), "--mapper", "5"])
+            .status
+            .success()
+    );
+    let uuid = "0b6e2d3a-8f7c-4d1e-9a2b-5c4d3e2f1a0b";
+    let packages = tmp.path().join("pakker");
+    let converted = tmp.path().join("konvertert");
+    let package = ["-q", "package", dir.to_str().unwrap(), "--out", packages.to_str().unwrap(), "--uuid", uuid];
+    let convert = ["-q", "convert", n4.to_str().unwrap(), "--out", converted.to_str().unwrap()];
+    for (args, output) in [(&package[..], packages.join(uuid)), (&convert[..], converted.clone())] {
+        let held = samla_noark5::atomic::OutputLock::take(&output).unwrap();
+        let o = samla(args);
+        assert_exit_2(&o);
+        let expected = format!("another samla is writing {} (pid {})", output.display(), std::process::id());
+        assert!(stderr(&o).contains(&expected), "{}", stderr(&o));
+        drop(held);
+        let o = samla(args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert!(packages.join(format!("{uuid}.tar")).exists() && converted.join("arkivstruktur.xml").exists());
+}

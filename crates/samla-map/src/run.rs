@@ -174,6 +174,7 @@ fn io_at(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
 /// samla carries).
 pub fn run(job: &Job, schemas: Option<&SchemaDir>) -> std::result::Result<Outcome, RunError> {
     let out = job.job.out.clone();
+    let _lock = samla_noark5::atomic::OutputLock::take(&out)?;
     let fingerprint = fingerprint(job)?;
     if let Ok(previous) = fs::read_to_string(out.join("run.json"))
         && let Ok(previous) = serde_json::from_str::<serde_json::Value>(&previous)

@@ -1,13 +1,116 @@
-//! Output folders that appear whole or not at all.
+//! Outputs that appear whole or not at all, and one writer per output.
 //!
-//! A folder is written as `<out>.partial` and renamed into place at the end, so a run that
-//! is killed leaves nothing under the final name, and the next run starts again from
-//! nothing, which gives the same bytes.
+//! A folder or file is written as `<name>.partial` and renamed into place at the end, so a
+//! run that is killed leaves nothing under the final name, and the next run starts again
+//! from nothing, which gives the same bytes. An [`OutputLock`] keeps a second samla from
+//! writing the same output at the same time.
 
 use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+
+/// `<path>.<suffix>`, beside `path`.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".");
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// Writes the file `path` whole or not at all: `write` fills `<path>.partial`, which is
+/// synced and renamed to `path`, or removed if anything fails.
+pub fn write_file(path: &Path, write: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
+    let partial = beside(path, "partial");
+    let result = (|| {
+        let mut file = fs::File::create(&partial)?;
+        write(&mut file)?;
+        file.flush()?;
+        file.sync_all()?;
+        fs::rename(&partial, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&partial);
+    }
+    result
+}
+
+/// An exclusive lock on an output, held by this process until dropped: `<out>.lock`, locked
+/// with `flock`, so that a killed holder releases it without leaving it stale. The file holds
+/// the holder's process id, which a second writer is told.
+#[derive(Debug)]
+pub struct OutputLock {
+    path: PathBuf,
+    _file: fs::File,
+}
+
+impl OutputLock {
+    /// Takes the lock on `out`, or says which process holds it.
+    pub fn take(out: &Path) -> Result<OutputLock> {
+        let path = beside(out, "lock");
+        let io = |e| Error::io(path.display().to_string(), e);
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(io)?;
+        }
+        loop {
+            let mut file =
+                fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
+            if !lock_exclusive(&file) {
+                let holder = fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                let by = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
+                return Err(Error::new(
+                    crate::ErrorKind::Io,
+                    out.display().to_string(),
+                    format!("another samla is writing {}{by}", out.display()),
+                )
+                .with_hint("wait for it to finish, or write to another folder"));
+            }
+            // The holder before us may have removed the file between our open and our lock:
+            // then the lock is on a file nobody else will see. Try again on the new one.
+            if !same_file(&file, &path) {
+                continue;
+            }
+            file.set_len(0).map_err(io)?;
+            write!(file, "{}", std::process::id()).map_err(io)?;
+            return Ok(OutputLock { path, _file: file });
+        }
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // Removed while still locked, so that no one locks the old file after us.
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn lock_exclusive(file: &fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this process owns for the call's duration.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lock_exclusive(_: &fs::File) -> bool {
+    true
+}
+
+#[cfg(target_os = "linux")]
+fn same_file(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn same_file(_: &fs::File, path: &Path) -> bool {
+    path.exists()
+}
 
 /// `<out>.partial`, beside `out`.
 ///
@@ -16,19 +119,19 @@ use crate::error::{Error, Result};
 /// assert_eq!(samla_noark5::atomic::partial_dir(Path::new("ut/ski")), Path::new("ut/ski.partial"));
 /// ```
 pub fn partial_dir(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    out.with_file_name(name)
+    beside(out, "partial")
 }
 
 /// Builds the folder `out` (absent or empty) whole or not at all: `build` writes into
 /// [`partial_dir`], which is renamed to `out` when it succeeds and removed when it fails.
-/// What a killed run left in `<out>.partial` is removed first.
+/// What a killed run left in `<out>.partial` is removed first. The output is locked
+/// ([`OutputLock`]) meanwhile.
 pub fn build_dir<T>(out: &Path, build: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
     let io = |p: &Path| {
         let p = p.display().to_string();
         move |e| Error::io(p, e)
     };
+    let _lock = OutputLock::take(out)?;
     if out.exists() && fs::read_dir(out).map_err(io(out))?.next().is_some() {
         return Err(Error::new(crate::ErrorKind::Io, out.display().to_string(), "the output folder is not empty")
             .with_hint("give a new folder, or empty this one"));
@@ -79,6 +182,23 @@ mod tests {
         assert!(!partial_dir(&out).exists());
         let again = build_dir(&out, |_| Ok(()));
         assert!(again.unwrap_err().to_string().contains("not empty"));
+
+        // One writer at a time, and the lock goes with its holder.
+        let other = dir.join("annen");
+        let held = OutputLock::take(&other).unwrap();
+        let refused = build_dir(&other, |_| Ok(())).unwrap_err().to_string();
+        assert!(
+            refused.contains(&format!("another samla is writing {} (pid {})", other.display(), std::process::id())),
+            "{refused}"
+        );
+        drop(held);
+        assert!(!beside(&other, "lock").exists());
+        build_dir(&other, |_| Ok(())).unwrap();
+
+        write_file(&dir.join("a.json"), |f| f.write_all(b"{}")).unwrap();
+        assert!(write_file(&dir.join("b.json"), |_| Err(io::Error::other("full"))).is_err());
+        assert!(!dir.join("b.json").exists() && !dir.join("b.json.partial").exists());
+        assert_eq!(fs::read(dir.join("a.json")).unwrap(), b"{}");
         fs::remove_dir_all(&dir).unwrap();
     }
 }

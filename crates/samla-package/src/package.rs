@@ -223,14 +223,9 @@ fn free_space(dir: &Path) -> Option<u64> {
     line.split_whitespace().nth(3)?.parse::<u64>().ok().map(|k| k * 1024)
 }
 
-/// Writes `bytes` to `path` atomically: `.partial`, fsync, rename.
+/// Writes `bytes` to `path` whole or not at all (`<path>.partial`, synced, renamed).
 fn write_atomic(path: &Path, bytes: &[u8]) -> samla_noark5::Result<()> {
-    let io = |e| Error::io(path.display().to_string(), e);
-    let partial = path.with_extension("xml.partial");
-    let mut f = File::create(&partial).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&partial, path).map_err(io)
+    samla_noark5::atomic::write_file(path, |f| f.write_all(bytes)).map_err(|e| Error::io(path.display().to_string(), e))
 }
 
 /// The metadata files of a DIAS package.
@@ -382,6 +377,8 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
         .with_hint("free space or choose another --out folder"));
     }
 
+    // One writer per package: the tar and its submission description are one run's.
+    let _lock = samla_noark5::atomic::OutputLock::take(&options.out.join(&uuid))?;
     let tar_path = options.out.join(format!("{uuid}.tar"));
     let partial = options.out.join(format!("{uuid}.tar.partial"));
     let io_tar = |e| Error::io(partial.display().to_string(), e);

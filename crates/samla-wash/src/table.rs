@@ -210,22 +210,9 @@ fn end_record(path: &Path, header: &mut Option<usize>, fields: usize, line: u64,
     Ok(())
 }
 
-/// Writes a file atomically: `path.partial`, fsync, then rename.
+/// Writes a file whole or not at all (`<path>.partial`, synced, renamed).
 pub fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> std::io::Result<()>) -> Result<()> {
-    let partial = path.with_extension(format!(
-        "{}partial",
-        path.extension().map(|e| format!("{}.", e.to_string_lossy())).unwrap_or_default()
-    ));
-    let result = (|| {
-        let mut file = File::create(&partial)?;
-        write(&mut file)?;
-        file.sync_all()?;
-        fs::rename(&partial, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&partial);
-        Error::io(path, e)
-    })
+    samla_noark5::atomic::write_file(path, write).map_err(|e| Error::io(path, e))
 }
 
 /// Appends one CSV record to `out`: cells quoted only when they hold the separator, a

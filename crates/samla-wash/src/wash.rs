@@ -177,6 +177,8 @@ pub fn mask(id: &str) -> String {
 pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Result<Report> {
     let started = Instant::now();
     let out = &job.job.out;
+    let _lock = samla_noark5::atomic::OutputLock::take(out)
+        .map_err(|e| Error::new(out, e.message, e.hint.unwrap_or_default()))?;
     if out.exists() && !out.join("report.json").exists() {
         return Err(Error::new(
             out,
@@ -208,7 +210,7 @@ pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Resul
     };
     let ctx = Context { registers: &registers, persons: &persons, orgs: &orgs, addresses: &addresses, opts: mopts };
 
-    let partial = out.with_extension("partial");
+    let partial = samla_noark5::atomic::partial_dir(out);
     if partial.exists() {
         fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
     }
