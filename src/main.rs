@@ -117,7 +117,9 @@ enum Command {
     /// (see --example-job). Inputs are never modified. The output folder gets the washed
     /// tables, ledger.csv (every change, with rule, class and snapshot), manual.csv (class
     /// C, with candidates) and report.json/html, all or nothing. Only classes A and B are
-    /// applied. Exit code 0: every input reconciles; 2: the job could not run.
+    /// applied. ledger.csv, manual.csv and the washed tables are working files that hold
+    /// whole fødselsnummer (reports mask them): give them the access control the register
+    /// snapshots have. Exit code 0: every input reconciles; 2: the job could not run.
     Wash(WashArgs),
     /// Generate synthetic register snapshots and municipal records drawn from them with
     /// known noise, plus a ground truth and a washing job (for tests and benchmarks).

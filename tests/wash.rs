@@ -93,6 +93,11 @@ fn protected_addresses_are_never_written_and_ids_are_masked_in_reports() {
             if flags[i].is_some_and(|f| f.contains("adressebeskyttelse")) {
                 flagged += 1;
                 assert_eq!((adresse[i], washed[i]), (None, None), "row {i} of {name}");
+                // Every part of the address goes, mapped by the job or not (poststed is not).
+                for column in ["postnr", "poststed", "kommunenr"] {
+                    assert_eq!(t.column(column).unwrap()[i], None, "{column} of row {i} of {name}");
+                }
+                assert!(t.column("navn").unwrap()[i].is_some(), "the name of row {i} of {name} is no address");
                 let k = key[i].unwrap();
                 assert!(
                     !ledger.lines().any(|l| l.contains(&format!(";{k};adresse;"))),

@@ -189,8 +189,14 @@ pub fn html(r: &Report) -> String {
         "<p>Endringslogg: {} rader (ledger.csv). Manuell behandling: {} kandidatrader (manual.csv). Fødselsnummer {}.</p>",
         r.ledger_rows,
         r.manual_rows,
-        if r.ids_masked { "er maskert" } else { "er vist i sin helhet (--reveal-ids)" }
+        if r.ids_masked { "er maskert i denne rapporten" } else { "er vist i sin helhet (--reveal-ids)" }
     ));
+    // The working files carry whole identifiers by design: the archivist needs them to decide.
+    h.push_str(
+        "<p><strong>Arbeidsfiler med personopplysninger:</strong> ledger.csv, manual.csv og de vaskede tabellene \
+         inneholder hele fødselsnummer. Gi dem samme tilgangsstyring som registerutdragene, og slett dem når \
+         vaskingen er godkjent.</p>",
+    );
     h.push_str("</body></html>\n");
     h
 }

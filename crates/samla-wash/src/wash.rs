@@ -332,6 +332,49 @@ fn mapped_columns(input: &Input) -> Vec<(&'static str, &str)> {
     .collect()
 }
 
+/// Parts of column names that hold where a person lives, in Norwegian and English.
+const ADDRESS_WORDS: [&str; 14] = [
+    "adr",
+    "post",
+    "gate",
+    "vei",
+    "veg",
+    "husn",
+    "bokstav",
+    "bolig",
+    "bruksenhet",
+    "sted",
+    "kommune",
+    "bydel",
+    "address",
+    "street",
+];
+
+/// The columns blanked for a person under adressebeskyttelse: every address column the job
+/// maps, and every other column whose name says it holds part of an address (poststed,
+/// postadresse, …), whether the job maps it or not. Never the key or the identifiers and
+/// names the job maps, which are not addresses.
+fn address_columns(input: &Input, t: &Table) -> Vec<String> {
+    const MAPPED: [&str; 7] =
+        ["address", "postnummer", "kommunenummer", "adressekode", "adressenavn", "nummer", "bokstav"];
+    let mapped = mapped_columns(input);
+    let keep: Vec<String> = mapped
+        .iter()
+        .filter(|(meaning, _)| !MAPPED.contains(meaning))
+        .map(|(_, c)| c.to_ascii_lowercase())
+        .chain(std::iter::once(input.key.to_ascii_lowercase()))
+        .collect();
+    let named = mapped.iter().filter(|(meaning, _)| MAPPED.contains(meaning)).filter_map(|(_, c)| t.column_name(c));
+    let looks = t.frame.get_column_names().into_iter().map(|c| c.to_string()).filter(|c| {
+        let lower = c.to_lowercase();
+        !keep.contains(&lower) && ADDRESS_WORDS.iter().any(|w| lower.contains(w))
+    });
+    let mut columns: Vec<String> = named.chain(looks).collect();
+    columns.sort();
+    columns.dedup();
+    columns
+}
+
 fn check_columns(input: &Input, t: &Table) -> Result<()> {
     t.column(&input.key)?;
     for (_, column) in mapped_columns(input) {
@@ -426,11 +469,7 @@ fn wash_input(ctx: &Context, input: &Input, t: &Table, opts: RunOptions) -> Resu
 
     // The washed table: the original columns (protected addresses blanked) and the washed ones.
     let mut frame = t.frame.clone();
-    let protected_columns: Vec<String> = ["address", "postnummer", "adressenavn", "nummer", "bokstav", "adressekode"]
-        .iter()
-        .filter_map(|m| mapped_columns(input).into_iter().find(|(k, _)| k == m).map(|(_, c)| c.to_string()))
-        .filter_map(|c| t.column_name(&c))
-        .collect();
+    let protected_columns = address_columns(input, t);
     if rows.iter().any(|r| r.protected) {
         for name in &protected_columns {
             let original = t.column(name)?;
