@@ -520,7 +520,10 @@ fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
     }
     println!("  Noark 5 version: {}", inv.version.map(|v| v.to_string()).unwrap_or_else(|| "not stated".into()));
     if !inv.creators.is_empty() {
-        println!("  arkivskaper: {}", inv.creators.join(", "));
+        println!(
+            "  arkivskaper: {}",
+            samla_noark5::error::shorten(&inv.creators.join(", "), samla_noark5::error::SHOWN)
+        );
     }
     println!("  files: {} ({} bytes)", inv.files, inv.bytes);
     println!("  document folder: {}", extract.document_folder().unwrap_or_else(|| "none".into()));

@@ -323,3 +323,31 @@ fn a_second_writer_on_one_output_is_refused_and_named() {
     }
     assert!(packages.join(format!("{uuid}.tar")).exists() && converted.join("arkivstruktur.xml").exists());
 }
+
+/// A 20 MB value is validated in linear time and never printed whole (issue 15): the
+/// terminal and the report show its start, and N5.03 says the text was cut for validation.
+#[test]
+fn huge_values_are_validated_briefly_and_shown_short() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
+    let huge = "x".repeat(20 << 20);
+    for (file, element) in [("arkivuttrekk.xml", "<value>"), ("arkivstruktur.xml", "<tittel>")] {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text.find(element).unwrap() + element.len();
+        std::fs::write(&path, format!("{}{huge}{}", &text[..at], &text[at..])).unwrap();
+    }
+    let report = tmp.path().join("report.json");
+    for args in [
+        vec!["inspect", dir.to_str().unwrap()],
+        vec!["check", dir.to_str().unwrap(), "--report-json", report.to_str().unwrap()],
+    ] {
+        let o = samla(&args);
+        let said = o.stdout.len() + o.stderr.len();
+        assert!(said < 20_000, "{} printed {said} bytes", args[0]);
+        assert!(!stderr(&o).contains("panicked"));
+    }
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.len() < 200_000, "the report is {} bytes", json.len());
+    assert!(json.contains("only its first 8 MiB were validated"), "{}", &json[..json.len().min(3000)]);
+}

@@ -159,7 +159,14 @@ impl Findings {
     /// let groups = f.groups("N5.47");
     /// assert_eq!((groups.len(), groups[0].count, groups[0].locations.len()), (1, 5, 2));
     /// ```
-    pub fn add(&mut self, control: &'static str, severity: Severity, location: Location, message: Text) {
+    pub fn add(&mut self, control: &'static str, severity: Severity, mut location: Location, mut message: Text) {
+        // Values quoted from the input may be any length; a report shows the start of them.
+        use samla_noark5::error::{SHOWN, shorten};
+        for text in [&mut message.nb, &mut message.en].into_iter().chain(location.detail.as_mut()) {
+            if text.len() > 2 * SHOWN {
+                *text = shorten(text, 2 * SHOWN).into_owned();
+            }
+        }
         let key = (control, severity, message);
         let groups = self.groups.entry(control).or_default();
         match self.index.get(&key) {

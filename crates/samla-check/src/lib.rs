@@ -270,7 +270,13 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     let summary = Summary {
         extract: extract.location().display().to_string(),
         version: uttrekk.as_ref().and_then(|u| u.version.clone()),
-        creators: uttrekk.as_ref().map(|u| u.record_creators.clone()).unwrap_or_default(),
+        creators: uttrekk
+            .as_ref()
+            .map(|u| {
+                let shown = |c: &String| samla_noark5::error::shorten(c, samla_noark5::error::SHOWN).into_owned();
+                u.record_creators.iter().map(shown).collect()
+            })
+            .unwrap_or_default(),
         period: uttrekk.as_ref().and_then(|u| Some((u.period_start.clone()?, u.period_end.clone()?))),
         files,
         bytes,

@@ -84,13 +84,34 @@ impl Error {
     }
 }
 
+/// Longest text a message shows of a value; a value of the input may be any length.
+pub const SHOWN: usize = 500;
+
+/// `text`, cut to about `max` bytes at a character boundary, with how long it was.
+///
+/// ```
+/// use samla_noark5::error::shorten;
+/// assert_eq!(shorten("kort", 10), "kort");
+/// assert_eq!(shorten(&"æ".repeat(10), 5), "ææ… (20 bytes in all)");
+/// ```
+pub fn shorten(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}… ({} bytes in all)", &text[..end], text.len()))
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
         if let Some(pos) = self.pos {
             write!(f, ":{pos}")?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", shorten(&self.message, 4 * SHOWN))?;
         if let Some(element) = &self.element {
             write!(f, " (in {element})")?;
         }

@@ -58,6 +58,7 @@
 
 mod ffi;
 mod resources;
+pub mod textcap;
 
 use std::any::Any;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
@@ -255,7 +256,8 @@ impl Schema {
     /// naming `name`. If `source` panics, the panic is carried across libxml2 and resumed here.
     pub fn validate(&self, source: impl Read, name: &str, max: usize) -> Result<Validation, XsdError> {
         init();
-        let mut reader = BufReader::with_capacity(READ_BUFFER, source);
+        // See textcap: libxml2 would take time quadratic in the length of one element's text.
+        let mut reader = BufReader::with_capacity(READ_BUFFER, textcap::TextCap::new(source));
         let mut input = Input { reader: &mut reader, read: 0, error: None, panic: None };
         let input_ptr: *mut Input<'_> = &mut input;
         let mut collector = Collector::new(max);
@@ -323,7 +325,32 @@ impl Schema {
                 None,
             );
         }
-        Ok(Validation { problems: collector.problems.into_iter().map(|(p, _)| p).collect(), total: collector.total })
+        let cap = reader.get_ref();
+        for (problem, _) in &mut collector.problems {
+            if problem.line > 0 {
+                problem.line = cap.input_line(problem.line);
+            }
+        }
+        for cut in cap.cuts() {
+            collector.push(
+                Problem {
+                    line: cut.line,
+                    column: cut.column,
+                    level: Level::Warning,
+                    message: format!(
+                        "an element's text of {} bytes: only its first {} MiB were validated \
+                         (no value of an archive's XML is meant to be this long)",
+                        cut.bytes,
+                        textcap::MAX_TEXT >> 20
+                    ),
+                    element: None,
+                },
+                None,
+            );
+        }
+        let mut problems: Vec<Problem> = collector.problems.into_iter().map(|(p, _)| p).collect();
+        problems.sort_by_key(|p| (p.line, p.column));
+        Ok(Validation { problems, total: collector.total })
     }
 }
 

@@ -435,3 +435,31 @@ fn no_schema_is_fetched_from_the_network() {
     assert!(err.message.contains("never fetches schemas from the network"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "it waited on the network");
 }
+
+/// An element's text past 8 MiB is left out of validation (libxml2 2.9 takes time quadratic
+/// in it) and said so; problems after it keep the lines of the input.
+#[test]
+fn a_huge_text_is_cut_said_and_later_lines_stay_right() {
+    let dir = tempfile::tempdir().unwrap();
+    let xsd = dir.path().join("note.xsd");
+    std::fs::write(
+        &xsd,
+        r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:element name="note"><xs:complexType><xs:sequence>
+    <xs:element name="text" type="xs:string"/><xs:element name="day" type="xs:date"/>
+  </xs:sequence></xs:complexType></xs:element>
+</xs:schema>"#,
+    )
+    .unwrap();
+    let schema = Schema::compile(&xsd).unwrap();
+    // 20 MiB of text over 1,000 lines, then a bad date on the line after it.
+    let line = format!("{}\n", "æ".repeat(10 * 1024 - 1));
+    let doc = format!("<note>\n<text>{}</text>\n<day>31.01.2024</day>\n</note>\n", line.repeat(1024));
+    let started = std::time::Instant::now();
+    let result = schema.validate(doc.as_bytes(), "note.xml", 10).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    let lines: Vec<(u64, Level)> = result.problems.iter().map(|p| (p.line, p.level)).collect();
+    assert_eq!(lines, [(2, Level::Warning), (1027, Level::Error)], "{result:?}");
+    assert!(result.problems[0].message.contains(&format!("text of {} bytes", line.len() * 1024)), "{result:?}");
+    assert_eq!(result.problems[1].element.as_deref(), Some("day"));
+}
