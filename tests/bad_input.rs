@@ -125,9 +125,48 @@ fn missing_arkivstruktur_is_named_with_a_hint() {
     let o = inspect(&dir);
     assert_exit_2(&o);
     let message = stderr(&o);
-    assert!(message.contains("no arkivstruktur.xml"), "{message}");
+    assert!(message.contains("arkivstruktur.xml is missing"), "{message}");
     assert!(message.contains(dir.to_str().unwrap()), "{message}");
     assert!(message.contains("hint:"), "{message}");
+}
+
+/// A structural defect is a finding, not a refusal (issue 14): without arkivstruktur.xml,
+/// check still runs what it can, writes its report, and ends with exit 1; the missing file
+/// is an N5.01 error, and, stated with a checksum, an N5.02 error as in Arkade; a missing
+/// document folder is an N5.28 error, as in Arkade.
+#[test]
+fn a_missing_arkivstruktur_is_a_finding_with_a_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "5", "--no-documents"]);
+    std::fs::remove_file(dir.join("arkivstruktur.xml")).unwrap();
+    let (json, html) = (tmp.path().join("r.json"), tmp.path().join("r.html"));
+    let o = samla(&[
+        "-q",
+        "check",
+        dir.to_str().unwrap(),
+        "--report-json",
+        json.to_str().unwrap(),
+        "--report-html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(html.exists());
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let errors = |id: &str| -> Vec<String> {
+        let control = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap();
+        control["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| f["message"]["en"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(errors("N5.01").iter().any(|m| m.contains("arkivstruktur.xml does not exist")), "{:?}", errors("N5.01"));
+    assert!(errors("N5.02").iter().any(|m| m == "The file does not exist"), "{:?}", errors("N5.02"));
+    assert!(errors("N5.28").iter().any(|m| m == "The document folder does not exist"), "{:?}", errors("N5.28"));
+    // The controls on the other files ran.
+    assert!(report["controls"].as_array().unwrap().iter().any(|c| c["id"] == "N5.59"));
 }
 
 #[test]
@@ -274,7 +313,7 @@ fn tar_members_are_read_or_named_never_dropped() {
 fn verify_names_a_member_stored_twice() {
     use std::process::Command;
     let tmp = tempfile::tempdir().unwrap();
-    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3"]);
     let out = tmp.path().join("pakke");
     let uuid = "6f1f3c1e-2a51-4c7e-9d0a-4b8e2f6a9c11";
     let o = samla(&["-q", "package", dir.to_str().unwrap(), "--out", out.to_str().unwrap(), "--uuid", uuid]);
@@ -299,7 +338,7 @@ fn verify_names_a_member_stored_twice() {
 #[test]
 fn a_second_writer_on_one_output_is_refused_and_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3"]);
     let n4 = tmp.path().join("n4");
     assert!(
         samla(&["-q", "generate", "--format", "noark4", "--out", n4.to_str().unwrap(), "--mapper", "5"])

@@ -301,6 +301,18 @@ fn content_pass(
     f: &mut Findings,
     progress: &mut dyn FnMut(Progress),
 ) -> samla_noark5::Result<()> {
+    if extract.find("arkivstruktur.xml").is_none() {
+        f.add(
+            "N5.01",
+            Severity::Error,
+            Location::file("arkivstruktur.xml"),
+            Text::new(
+                "arkivstruktur.xml finnes ikke; innholdskontrollene kan ikke kjøres",
+                "arkivstruktur.xml does not exist; the content controls cannot run",
+            ),
+        );
+        return Ok(());
+    }
     let total = extract.size("arkivstruktur.xml").unwrap_or(0);
     let mut reader =
         UnitReader::parallel(extract.open_file("arkivstruktur.xml")?, "arkivstruktur.xml", Split::ARKIVSTRUKTUR);

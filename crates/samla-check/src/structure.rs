@@ -159,7 +159,9 @@ pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Find
             continue;
         }
         if extract.find(&name).is_none() {
-            continue; // N5.01 reports it
+            // As Arkade's N5.02: a file stated with a checksum that is not there.
+            f.add("N5.02", Severity::Error, at, Text::new("Filen finnes ikke", "The file does not exist"));
+            continue;
         }
         checked += 1;
         match sha256_of(extract, &name) {
@@ -218,18 +220,36 @@ pub fn official_schemas(extract: &Extract, f: &mut Findings) -> String {
     format!("{official} of {} schema files in the extract are official", names.len())
 }
 
-/// N5.28: the files in the document folder against antallDokumentfiler.
+/// N5.28: the files in the document folder against antallDokumentfiler. As in Arkade, a
+/// missing or empty document folder is an error, and so is an antallDokumentfiler that is
+/// not stated.
 pub fn document_count(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, found: u64, f: &mut Findings) {
-    let folder = extract.document_folder().unwrap_or_else(|| "DOKUMENT".into());
+    let present = extract.document_folder();
+    let folder = present.clone().unwrap_or_else(|| "DOKUMENT".into());
     f.stat(
         "N5.28",
         Text::new(format!("Dokumentfiler funnet i {folder}/"), format!("Document files found in {folder}/")),
         found,
     );
+    match present {
+        None => f.add(
+            "N5.28",
+            Severity::Error,
+            Location::file(format!("{folder}/")),
+            Text::new("Dokumentmappen finnes ikke", "The document folder does not exist"),
+        ),
+        Some(_) if found == 0 => f.add(
+            "N5.28",
+            Severity::Error,
+            Location::file(format!("{folder}/")),
+            Text::new("Ingen dokumentfiler i dokumentmappen", "No document files in the document folder"),
+        ),
+        Some(_) => {}
+    }
     let Some(stated) = uttrekk.and_then(Arkivuttrekk::antall_dokumentfiler) else {
         f.add(
             "N5.28",
-            Severity::Warning,
+            Severity::Error,
             Location::file(UTTREKK),
             Text::new("antallDokumentfiler er ikke oppgitt", "antallDokumentfiler is not stated"),
         );

@@ -113,7 +113,8 @@ impl Extract {
     pub fn open(path: &Path) -> Result<Extract> {
         let shown = path.display().to_string();
         let (root, all, skipped) = list(path)?;
-        let prefix = find_prefix(&all).ok_or_else(|| {
+        let described = || described_prefix(&root, &all);
+        let prefix = find_prefix(&all).or_else(described).ok_or_else(|| {
             Error::new(ErrorKind::Missing, shown.clone(), "no arkivstruktur.xml found in the extract").with_hint(
                 "a Noark 5 extract holds arkivstruktur.xml at its top level (or under <uuid>/content/ in a DIAS package); check that this is the right folder or tar",
             )
@@ -246,6 +247,34 @@ fn list(path: &Path) -> Result<Listing> {
         let all = index_tar(path, &mut skipped)?;
         Ok((Root::Tar(path.to_path_buf()), all, skipped))
     }
+}
+
+/// Without arkivstruktur.xml: the folder of an arkivuttrekk.xml that describes a Noark 5
+/// extract (names arkivstruktur.xml), shallowest first, so that the extract is still
+/// checked and the missing file reported, not refused.
+fn described_prefix(root: &Root, all: &BTreeMap<String, FileEntry>) -> Option<String> {
+    let mut candidates: Vec<&String> = all
+        .keys()
+        .filter(|k| k.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("arkivuttrekk.xml")))
+        .collect();
+    candidates.sort_by_key(|k| (k.matches('/').count(), k.to_string()));
+    candidates.into_iter().find_map(|k| {
+        let entry = all[k];
+        let mut head = Vec::new();
+        let opened: Box<dyn Read> = match root {
+            Root::Dir(dir) => Box::new(File::open(dir.join(k)).ok()?),
+            Root::Tar(tar) => {
+                let mut file = File::open(tar).ok()?;
+                file.seek(SeekFrom::Start(entry.offset)).ok()?;
+                Box::new(file.take(entry.size))
+            }
+        };
+        opened.take(1 << 20).read_to_end(&mut head).ok()?;
+        memchr::memmem::find(&head, b"arkivstruktur").map(|_| match k.rfind('/') {
+            Some(i) => k[..=i].to_string(),
+            None => String::new(),
+        })
+    })
 }
 
 /// The folder holding arkivstruktur.xml, shallowest first.
