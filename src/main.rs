@@ -247,6 +247,11 @@ struct PackageArgs {
 struct CheckArgs {
     /// Extract folder, extract tar or DIAS package tar.
     path: PathBuf,
+    /// Whose verdict: deposit (Arkade's verdict or a stricter one, never a laxer one) or
+    /// migration (an extract from a live system: open cases and journal statuses, which only
+    /// a depot forbids, are warnings).
+    #[arg(long, default_value = "deposit", value_parser = ["deposit", "migration"])]
+    profile: String,
     /// Schema folder with the official XSDs (default: SAMLA_SCHEMAS, else the set samla carries).
     #[arg(long)]
     schemas: Option<PathBuf>,
@@ -565,6 +570,7 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         None => None,
     };
     let options = samla_check::Options {
+        profile: samla_check::Profile::parse(&args.profile).unwrap_or_default(),
         schemas: Some(SchemaDir::locate(args.schemas.as_deref())),
         selection,
         max_locations: args.max_findings,
@@ -643,8 +649,12 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         }
         let verdict = if report.summary.errors > 0 { "FAILED" } else { "passed" };
         println!(
-            "{verdict}: {} errors, {} warnings in {} controls ({:.1} s)",
-            s.errors, s.warnings, s.controls_run, s.seconds
+            "{verdict}: {} errors, {} warnings in {} controls ({:.1} s, {} profile)",
+            s.errors,
+            s.warnings,
+            s.controls_run,
+            s.seconds,
+            s.profile.as_str()
         );
     }
     Ok(ExitCode::from(report.exit_code()))
@@ -808,6 +818,7 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
     }
     let check = CheckArgs {
         path: options.out.clone(),
+        profile: "deposit".into(),
         schemas: schemas.root().map(Path::to_path_buf),
         controls: None,
         report_json: Some(out.join("ski-report.json")),
@@ -1011,6 +1022,9 @@ fn run_merge(job: &samla_map::job::Job, args: &RunArgs, quiet: bool) -> ExitCode
     print_counts(&outcome.plan);
     for (source, (tar, _)) in &outcome.packages {
         println!("  deposit package of {source}: {}", outcome.out.join(tar).display());
+        if let Some(errors) = outcome.deposit_errors.get(source) {
+            println!("    {errors} errors by the deposit check in the source's own values (listed in its log.xml)");
+        }
     }
     println!(
         "  ledger.csv: {} changed values; crosswalk.csv: {} systemIDs",

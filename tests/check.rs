@@ -242,3 +242,46 @@ fn schema_validation_runs_straight_from_a_dias_tar_and_uses_the_schema_folder() 
         "{schemas}"
     );
 }
+
+/// Arkade's N5.15, N5.17 and N5.22 (issue 14): an open sak and a journalstatus other than
+/// "Arkivert"/"Utgår" are errors in the deposit profile (the default) and warnings in the
+/// migration profile; an empty journalposttype or journalstatus is an error in both. The
+/// report names its profile.
+#[test]
+fn profiles_grade_what_only_a_depot_forbids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "21", "--mapper", "20", "--no-documents"]);
+    let path = dir.join("arkivstruktur.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen("<saksstatus>Avsluttet</saksstatus>", "<saksstatus>Under behandling</saksstatus>", 1);
+    let text =
+        text.replacen("<journalstatus>Arkivert</journalstatus>", "<journalstatus>Journalført</journalstatus>", 1);
+    assert_eq!(text.matches("Under behandling").count(), 1);
+    assert_eq!(text.matches("Journalført").count(), 1);
+    std::fs::write(&path, &text).unwrap();
+    let severity = |report: &Value, id: &str, message: &str| -> Option<String> {
+        control(report, id)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["message"]["en"].as_str().unwrap().contains(message))
+            .map(|g| g["severity"].as_str().unwrap().to_string())
+    };
+    let (_, deposit) = check(&dir, &[]);
+    assert_eq!(deposit["summary"]["profile"], "deposit");
+    assert_eq!(severity(&deposit, "N5.15", "not closed").as_deref(), Some("error"));
+    assert_eq!(severity(&deposit, "N5.22", "as a deposit requires").as_deref(), Some("error"));
+    let (_, migration) = check(&dir, &["--profile", "migration"]);
+    assert_eq!(migration["summary"]["profile"], "migration");
+    assert_eq!(severity(&migration, "N5.15", "not closed").as_deref(), Some("warning"));
+    assert_eq!(severity(&migration, "N5.22", "as a deposit requires").as_deref(), Some("warning"));
+
+    let text = text.replacen("<journalstatus>Arkivert</journalstatus>", "<journalstatus></journalstatus>", 1);
+    let at = text.find("<journalposttype>").unwrap();
+    let end = text[at..].find("</journalposttype>").unwrap() + at;
+    let text = format!("{}<journalposttype>{}", &text[..at], &text[end..]);
+    std::fs::write(&path, &text).unwrap();
+    let (_, migration) = check(&dir, &["--profile", "migration"]);
+    assert_eq!(severity(&migration, "N5.22", "no journalstatus").as_deref(), Some("error"));
+    assert_eq!(severity(&migration, "N5.17", "no journalposttype").as_deref(), Some("error"));
+}

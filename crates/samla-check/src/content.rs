@@ -92,6 +92,8 @@ pub struct Content {
     pub(crate) documents: Documents,
     /// Whether the document files are checked (any document control selected).
     check_documents: bool,
+    /// Whose verdict: open cases and journal statuses are errors for a depot only.
+    pub(crate) profile: crate::Profile,
 }
 
 impl Content {
@@ -124,6 +126,7 @@ impl Content {
             journalpost_fingerprint: 0,
             documents: Documents::new().with_known(known),
             check_documents,
+            profile: crate::Profile::Deposit,
         }
     }
 
@@ -513,6 +516,14 @@ impl Content {
         }
     }
 
+    /// The severity of what only a depot forbids: an error in the deposit profile.
+    fn depot_only(&self) -> Severity {
+        match self.profile {
+            crate::Profile::Deposit => Severity::Error,
+            crate::Profile::Migration => Severity::Warning,
+        }
+    }
+
     fn mappe(&mut self, e: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
         self.count("mappe");
         self.tally("N5.10", e.xsi_type().unwrap_or("mappe"));
@@ -526,9 +537,10 @@ impl Content {
             let status = status.trim().to_string();
             self.tally("N5.15", status.clone());
             if status != "Avsluttet" && status != "Utgår" {
+                // Arkade: an error; a migration from a live system expects open cases.
                 f.add(
                     "N5.15",
-                    Severity::Warning,
+                    self.depot_only(),
                     self.at(e, path, sid).with_detail(status),
                     Text::new(
                         "Saksmappen er ikke avsluttet (saksstatus «Avsluttet» eller «Utgår»)",
@@ -562,12 +574,29 @@ impl Content {
         }
         let jptype = e.value("journalposttype").unwrap_or("").trim().to_string();
         self.tally("N5.17", jptype.clone());
+        if jptype.is_empty() {
+            // Arkade: an empty journalposttype is an error (samla: an absent one too).
+            f.add(
+                "N5.17",
+                Severity::Error,
+                self.at(e, path, sid),
+                Text::new("Journalposten har ingen journalposttype", "The journalpost has no journalposttype"),
+            );
+        }
         let status = e.value("journalstatus").unwrap_or("").trim().to_string();
         self.tally("N5.22", status.clone());
-        if !status.is_empty() && status != "Arkivert" && status != "Utgår" {
+        if status.is_empty() {
+            // Arkade: an empty journalstatus is an error (samla: an absent one too), in any profile.
             f.add(
                 "N5.22",
-                Severity::Warning,
+                Severity::Error,
+                self.at(e, path, sid),
+                Text::new("Journalposten har ingen journalstatus", "The journalpost has no journalstatus"),
+            );
+        } else if status != "Arkivert" && status != "Utgår" {
+            f.add(
+                "N5.22",
+                self.depot_only(),
                 self.at(e, path, sid).with_detail(status),
                 Text::new(
                     "Journalposten har ikke status «Arkivert» eller «Utgår», som et depot krever",

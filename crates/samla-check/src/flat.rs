@@ -344,6 +344,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         schemas: "-".into(),
         seconds: started.elapsed().as_secs_f64(),
         controls_run: controls.len(),
+        profile: options.profile,
     };
     Ok(Report { format: 1, tool: format!("samla {}", env!("CARGO_PKG_VERSION")), summary, controls })
 }

@@ -14,7 +14,7 @@
 //! #     extract: "uttrekk".into(), version: None, creators: vec![], period: None, files: 0, bytes: 0,
 //! #     mapper: 0, registreringer: 0, dokumentobjekter: 0, mapper_per_year: vec![],
 //! #     registreringer_per_year: vec![], errors: 0, warnings: 0, schemas: String::new(),
-//! #     seconds: 0.0, controls_run: 0,
+//! #     seconds: 0.0, controls_run: 0, profile: samla_check::Profile::Deposit,
 //! # };
 //! # let report = Report { format: 1, tool: "samla".into(), summary, controls: vec![] };
 //! let page = html::render(&report, Lang::Nb);
@@ -45,6 +45,7 @@ struct Labels {
     creators: &'static str,
     period: &'static str,
     schemas: &'static str,
+    profile: &'static str,
     tool: &'static str,
     time: &'static str,
     unknown: &'static str,
@@ -99,6 +100,7 @@ const NB: Labels = Labels {
     creators: "Arkivskaper(e)",
     period: "Periode",
     schemas: "Skjemaer",
+    profile: "Profil",
     tool: "Verktøy",
     time: "Tidsbruk",
     unknown: "ikke oppgitt",
@@ -153,6 +155,7 @@ const EN: Labels = Labels {
     creators: "Record creator(s)",
     period: "Period",
     schemas: "Schemas",
+    profile: "Profile",
     tool: "Tool",
     time: "Time taken",
     unknown: "not stated",
@@ -207,6 +210,15 @@ fn labels(lang: Lang) -> &'static Labels {
 }
 
 impl Labels {
+    fn profile_name(&self, profile: crate::Profile) -> &'static str {
+        match (self.lang, profile) {
+            ("nb", crate::Profile::Deposit) => "deponering (Arkades dom eller strengere)",
+            ("nb", crate::Profile::Migration) => "migrering (åpne saker og journalstatuser er advarsler)",
+            (_, crate::Profile::Deposit) => "deposit (Arkade's verdict or a stricter one)",
+            (_, crate::Profile::Migration) => "migration (open cases and journal statuses are warnings)",
+        }
+    }
+
     fn kind(&self, kind: ControlKind) -> &'static str {
         match kind {
             ControlKind::Structure => self.kinds[0],
@@ -459,6 +471,7 @@ impl Page<'_> {
         if !s.schemas.is_empty() {
             writeln!(out, "<dt>{}</dt><dd>{}</dd>", l.schemas, Esc(&s.schemas))?;
         }
+        writeln!(out, "<dt>{}</dt><dd>{}</dd>", l.profile, l.profile_name(s.profile))?;
         writeln!(out, "<dt>{}</dt><dd>{}</dd>", l.tool, Esc(&self.report.tool))?;
         writeln!(out, "<dt>{}</dt><dd>{}</dd>", l.time, l.duration(s.seconds))?;
         writeln!(out, "</dl>")?;

@@ -40,9 +40,42 @@ use crate::content::Content;
 use crate::controls::{CONTROLS, ControlKind};
 use crate::findings::{Findings, Group, Location, Severity, Stat, Text};
 
+/// Whose verdict the check gives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// For an extract on its way to a depot: Arkade's verdict or a stricter one, never laxer.
+    #[default]
+    Deposit,
+    /// For an extract taken out of a live system to be converted: open cases and journal
+    /// statuses, which only a depot forbids, are warnings (N5.15, N5.22).
+    Migration,
+}
+
+impl Profile {
+    /// `deposit` or `migration`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Deposit => "deposit",
+            Profile::Migration => "migration",
+        }
+    }
+
+    /// `deposit` or `migration`, as the command line spells it.
+    pub fn parse(s: &str) -> Option<Profile> {
+        match s {
+            "deposit" => Some(Profile::Deposit),
+            "migration" => Some(Profile::Migration),
+            _ => None,
+        }
+    }
+}
+
 /// How to run the check.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Whose verdict: a depot's (the default) or a migration's.
+    pub profile: Profile,
     /// Where the official schemas are (for N5.03 and S.01); `None` uses the extract's own.
     pub schemas: Option<SchemaDir>,
     /// Run only these controls (`None`: all).
@@ -62,7 +95,14 @@ impl Default for Options {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| (d.as_secs() / 86_400) as i64)
             .unwrap_or(0);
-        Options { schemas: None, selection: None, max_locations: 20, today: Date::from_days(days), known_digests: None }
+        Options {
+            profile: Profile::Deposit,
+            schemas: None,
+            selection: None,
+            max_locations: 20,
+            today: Date::from_days(days),
+            known_digests: None,
+        }
     }
 }
 
@@ -120,6 +160,8 @@ pub struct Summary {
     pub seconds: f64,
     /// Controls run.
     pub controls_run: usize,
+    /// The profile the verdict is given under: `deposit` or `migration`.
+    pub profile: Profile,
 }
 
 /// The result of one control.
@@ -177,6 +219,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     let documents = ["N5.30", "N5.32", "N5.33", "N5.34", "N5.64", "S.02", "S.03"].iter().any(|id| selected(id));
     let mut content =
         Content::new("arkivstruktur.xml", version, options.today, documents, options.known_digests.clone());
+    content.profile = options.profile;
 
     // Three streams of work share the cores: the content pass (itself parallel), the
     // schema validation of arkivstruktur.xml, and the side work on the other files.
@@ -290,6 +333,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         schemas,
         seconds: started.elapsed().as_secs_f64(),
         controls_run: controls.len(),
+        profile: options.profile,
     };
     Ok(Report { format: 1, tool: format!("samla {}", env!("CARGO_PKG_VERSION")), summary, controls })
 }

@@ -27,6 +27,7 @@ fn report() -> Report {
         schemas: "offisielle skjemaer (3 av 3 i uttrekket er offisielle)".into(),
         seconds: 2.5,
         controls_run: 2,
+        profile: samla_check::Profile::Deposit,
     };
     let checksums = ControlReport {
         id: "N5.02",

@@ -88,6 +88,14 @@ pub fn html(job: &Job, o: &Outcome) -> String {
             esc(source),
             esc(&tar.display().to_string())
         );
+        if let Some(errors) = o.deposit_errors.get(source) {
+            let _ = writeln!(
+                h,
+                "<li><strong>{errors} errors</strong> in the deposit package of {}, by the deposit check (Arkade's \
+                 verdict or stricter): the source's own values, listed in the package's log.xml</li>",
+                esc(source)
+            );
+        }
     }
     h.push_str("</ul>\n");
     if !o.findings.is_empty() {

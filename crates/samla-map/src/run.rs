@@ -124,6 +124,9 @@ pub struct Outcome {
     pub documents: BTreeMap<String, u64>,
     /// The deposit packages, per source: the tar's path (in the output folder) and SHA-256.
     pub packages: BTreeMap<String, (PathBuf, String)>,
+    /// Errors the deposit check (Arkade's verdict or stricter) found in each source's deposit
+    /// package, where there were any; they are in the package's log.xml.
+    pub deposit_errors: BTreeMap<String, u64>,
     /// Problems that did not stop the run (a document missing, an endring with no unit).
     pub findings: Vec<String>,
     /// Per crosswalk field: values seen and how many of them were mapped.
@@ -233,6 +236,7 @@ impl Outcome {
             crosswalk_rows: 0,
             documents: BTreeMap::new(),
             packages: BTreeMap::new(),
+            deposit_errors: BTreeMap::new(),
             findings: Vec::new(),
             coverage: BTreeMap::new(),
             wash: None,
@@ -455,15 +459,18 @@ fn write_all(
             })
             .collect();
         let assembled: Vec<Result<()>> = merged.into_iter().map(join).collect();
-        let deposited: Vec<Result<Option<(PathBuf, String)>>> = deposits.into_iter().map(join).collect();
+        let deposited: Vec<Result<Option<(PathBuf, String, u64)>>> = deposits.into_iter().map(join).collect();
         (assembled, deposited)
     });
     for result in assembled {
         result?;
     }
     for (source, made) in job.source.iter().zip(deposited) {
-        if let Some(made) = made? {
-            outcome.packages.insert(source.name.clone(), made);
+        if let Some((tar, sha, errors)) = made? {
+            outcome.packages.insert(source.name.clone(), (tar, sha));
+            if errors > 0 {
+                outcome.deposit_errors.insert(source.name.clone(), errors);
+            }
         }
     }
 
@@ -593,7 +600,12 @@ fn sync(w: BufWriter<File>, path: &Path) -> Result<()> {
 }
 
 /// The deposit package of one source: its deposit extract finished and packaged (or, for
-/// a flat-file source, its package copied); `None` if nothing of it is deposited.
+/// a flat-file source, its package copied), with the errors the deposit check found in it;
+/// `None` if nothing of it is deposited.
+///
+/// The deposit keeps the source's own values, so what a depot would reject in them (a
+/// journalstatus other than "Arkivert", say) cannot be mended here: it is packaged, its
+/// findings go into the package's log.xml, and the run reports the count.
 fn deposit(
     job: &Job,
     schemas: &SchemaDir,
@@ -602,7 +614,7 @@ fn deposit(
     work: &Path,
     source: &Source,
     kept: Kept,
-) -> Result<Option<(PathBuf, String)>> {
+) -> Result<Option<(PathBuf, String, u64)>> {
     let extract = work.join(format!("deposit-{}", source.name));
     let to = Destination::Deposit;
     let c = &plan.counts[&source.name];
@@ -612,7 +624,7 @@ fn deposit(
     if source.kind == "addml" {
         // A flat-file extract is deposited whole, as delivered: its package copied.
         let (tar, sha) = crate::flat::deposit_flat(source, &partial.join("deposit").join(&source.name))?;
-        return Ok(Some((tar.strip_prefix(partial).unwrap_or(&tar).to_path_buf(), sha)));
+        return Ok(Some((tar.strip_prefix(partial).unwrap_or(&tar).to_path_buf(), sha, 0)));
     }
     fs::create_dir_all(&extract).map_err(io_at(&extract))?;
     let facts = Facts {
@@ -638,13 +650,13 @@ fn deposit(
         package_type: samla_package::mets::PackageType::Sip,
         metadata: samla_package::metadata::Metadata::default(),
         source_date_epoch: Some(as_of.to_days() * 86_400),
-        allow_errors: false,
+        allow_errors: true,
         schemas: schemas.clone(),
         format: samla_package::package::Format::Dias,
     };
     let made = samla_package::package::package(&extract, &options, &mut |_, _| {})?;
     let tar = made.tar.strip_prefix(partial).unwrap_or(&made.tar).to_path_buf();
-    Ok(Some((tar, made.sha256)))
+    Ok(Some((tar, made.sha256, made.check.0)))
 }
 
 /// What arkivuttrekk.xml states about an extract samla made.
