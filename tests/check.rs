@@ -285,3 +285,48 @@ fn profiles_grade_what_only_a_depot_forbids() {
     assert_eq!(severity(&migration, "N5.22", "no journalstatus").as_deref(), Some("error"));
     assert_eq!(severity(&migration, "N5.17", "no journalposttype").as_deref(), Some("error"));
 }
+
+/// Counting as Arkade counts (issue 14): an utført kassasjon of the arkivdel counts for
+/// N5.45 (samla missed it, so a false error followed), a mappe count that is not stated is
+/// 0 (N5.10), and a flag that is not stated is false (N5.42–44).
+#[test]
+fn stated_counts_and_flags_count_as_arkade_counts_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "21", "--mapper", "3"]);
+    let (s, u) = (dir.join("arkivstruktur.xml"), dir.join("arkivuttrekk.xml"));
+    let structure = std::fs::read_to_string(&s).unwrap();
+    let uttrekk = std::fs::read_to_string(&u).unwrap();
+    let executed = "</arkivperiodeSluttDato>\n    <utfoertKassasjon><kassertDato>2020-01-01T00:00:00+01:00</kassertDato><kassertAv>Arkivar</kassertAv></utfoertKassasjon>";
+    std::fs::write(&s, structure.replacen("</arkivperiodeSluttDato>", executed, 1)).unwrap();
+    let flagged = uttrekk.replace(
+        "name=\"omfatterDokumenterSomErKassert\">\n                    <value>false</value>",
+        "name=\"omfatterDokumenterSomErKassert\">\n                    <value>true</value>",
+    );
+    assert_ne!(flagged, uttrekk);
+    std::fs::write(&u, &flagged).unwrap();
+    let (_, report) = check(&dir, &[]);
+    assert!(!errors(&report).iter().any(|(id, _)| id == "N5.45"), "{:?}", errors(&report));
+
+    // No stated mappe count, and no skjerming flag: 0 and false, as in Arkade.
+    let at = flagged.find("<value>mappe</value>").unwrap();
+    let start = flagged[..at].rfind("<property name=\"numberOfOccurrences\">").unwrap();
+    let end =
+        flagged[at..].find("</property>\n                  <property name=\"numberOfOccurrences\">").unwrap() + at;
+    let unstated = format!("{}{}", &flagged[..start], &flagged[end + "</property>\n                  ".len()..]);
+    assert!(!unstated.contains("<value>mappe</value>"));
+    std::fs::write(&u, &unstated).unwrap();
+    let (_, report) = check(&dir, &[]);
+    let n510 = control(&report, "N5.10").to_string();
+    assert!(n510.contains("oppgitt/stated 0, funnet/found 3"), "{n510}");
+
+    // No omfatterDokumenterSomErKassert at all, with an utført kassasjon: false, so an error.
+    let flag = "<property dataType=\"boolean\" name=\"omfatterDokumenterSomErKassert\">\n                    <value>true</value>\n                  </property>\n                  ";
+    assert!(unstated.contains(flag));
+    std::fs::write(&u, unstated.replace(flag, "")).unwrap();
+    let (_, report) = check(&dir, &[]);
+    assert!(
+        errors(&report).iter().any(|(id, m)| id == "N5.45" && m.contains("says it does not")),
+        "{:?}",
+        errors(&report)
+    );
+}

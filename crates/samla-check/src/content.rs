@@ -162,6 +162,10 @@ impl Content {
             "arkiv" => self.count("arkiv"),
             "arkivdel" => {
                 self.count("arkivdel");
+                // N5.45 counts an utført kassasjon of the arkivdel too, as Arkade does.
+                for _ in header.children.iter().filter(|c| c.local_name() == "utfoertKassasjon") {
+                    self.count("utfoertKassasjon");
+                }
                 let status = header.value("arkivdelstatus").unwrap_or("").trim().to_string();
                 self.tally("N5.06", status.clone());
                 if !status.is_empty() && status != "Avsluttet periode" && status != "Overlappingsperiode" {

@@ -53,7 +53,7 @@ pub const CONTROLS: &[Control] = &[
     ),
     c("N5.10", "Antall mapper", "Number of mapper", Analysis),
     c("N5.11", "Antall mapper for hvert år", "Mapper per year", Analysis),
-    c("N5.12", "Klasser med både underklasse(r) og mappe(r)", "Klasser with both subklasser and mapper", Content),
+    c("N5.12", "Klasser med både underklasse(r) og mappe(r)", "Klasser with both subklasser and mapper", Analysis),
     c("N5.13", "Antall mapper for hver klasse", "Mapper per klasse", Analysis),
     c(
         "N5.14",
@@ -69,7 +69,7 @@ pub const CONTROLS: &[Control] = &[
         "N5.19",
         "Klasser med både underklasse(r) og registrering(er)",
         "Klasser with both subklasser and registreringer",
-        Content,
+        Analysis,
     ),
     c(
         "N5.20",
@@ -130,7 +130,7 @@ pub const CONTROLS: &[Control] = &[
     c("N5.61", "Antall loggførte endringer", "Number of logged changes", Analysis),
     c("N5.62", "Endringslogg-referanser til arkivstrukturen", "endringslogg references resolve", Content),
     c("N5.63", "Elementer som mangler innhold", "Elements without content", Content),
-    c("N5.64", "Tomme dokumentfiler", "Empty document files", Content),
+    c("N5.64", "Antall tomme dokumentfiler", "Number of empty document files", Analysis),
     c(
         "S.01",
         "Skjemafilene er de offisielle (krav 6.4.18)",

@@ -266,9 +266,10 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     }
     if let Some(plan) = &plan {
         for x in &plan.without {
+            // As Arkade: a file that cannot be validated is an error.
             f.add(
                 "N5.03",
-                Severity::Warning,
+                Severity::Error,
                 Location::file(x.clone()),
                 Text::new("Ingen skjema å validere filen mot", "No schema to validate the file against"),
             );

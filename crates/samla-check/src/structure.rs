@@ -277,7 +277,10 @@ fn stated(uttrekk: Option<&Arkivuttrekk>, file: &str, what: &str) -> Option<(Str
 /// N5.10 and N5.16: the mapper and registreringer against numberOfOccurrences.
 pub fn stated_counts(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
     for (control, what) in [("N5.10", "mappe"), ("N5.16", "registrering")] {
-        let Some((n, pos)) = stated(uttrekk, "arkivstruktur.xml", what) else { continue };
+        // As Arkade: a count that is not stated counts as 0.
+        let (n, pos) = stated(uttrekk, "arkivstruktur.xml", what).unwrap_or_else(|| {
+            ("0".to_string(), uttrekk.and_then(|u| u.file("arkivstruktur.xml")).map(|f| f.pos).unwrap_or_default())
+        });
         let found = content.total(what);
         f.stat(control, Text::new("Oppgitt i arkivuttrekk.xml", "Stated in arkivuttrekk.xml"), &n);
         if n.parse::<u64>().ok() != Some(found) {
@@ -311,7 +314,8 @@ pub fn flags(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings
             "utførte kassasjoner",
         ),
     ] {
-        let Some(flag_value) = u.flag(flag) else { continue };
+        // As Arkade: a flag that is not stated counts as false.
+        let flag_value = u.flag(flag).unwrap_or(false);
         let at = Location::file(UTTREKK).with_detail(format!("{flag} = {flag_value}, {found} {en}"));
         if flag_value && found == 0 {
             f.add(
