@@ -86,14 +86,6 @@ pub enum Irregularity {
     NotUtf8Unread,
 }
 
-impl Irregular {
-    /// True when data of the entry is not read or a copy of it is hidden: an error, not a
-    /// remark.
-    pub fn loses_data(&self) -> bool {
-        matches!(self.what, Irregularity::Sparse | Irregularity::Duplicate | Irregularity::NotUtf8Unread)
-    }
-}
-
 impl std::fmt::Display for Irregular {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let what = match self.what {
