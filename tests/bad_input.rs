@@ -390,3 +390,37 @@ fn huge_values_are_validated_briefly_and_shown_short() {
     assert!(json.len() < 200_000, "the report is {} bytes", json.len());
     assert!(json.contains("only its first 8 MiB were validated"), "{}", &json[..json.len().min(3000)]);
 }
+
+/// A gzip file named .tar, a truncated tar and a UTF-16 file each get a message that says what
+/// they are (issue 15), not a parser's complaint about a numeric field or a name.
+#[test]
+fn compressed_truncated_and_utf16_input_is_named_for_what_it_is() {
+    use std::process::Command;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
+    let gz = tmp.path().join("uttrekk.tar");
+    assert!(Command::new("tar").arg("-czf").arg(&gz).arg("-C").arg(&dir).arg(".").status().unwrap().success());
+    let o = inspect(&gz);
+    assert_exit_2(&o);
+    assert!(stderr(&o).contains("a gzip-compressed file, not a tar"), "{}", stderr(&o));
+
+    let tar = tmp.path().join("kort.tar");
+    assert!(Command::new("tar").arg("-cf").arg(&tar).arg("-C").arg(&dir).arg(".").status().unwrap().success());
+    let bytes = std::fs::read(&tar).unwrap();
+    std::fs::write(&tar, &bytes[..bytes.len() / 2 + 100]).unwrap();
+    let o = inspect(&tar);
+    assert_exit_2(&o);
+    assert!(stderr(&o).contains("the tar is truncated"), "{}", stderr(&o));
+
+    let path = dir.join("arkivstruktur.xml");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(" encoding=\"UTF-8\"", "", 1);
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    std::fs::write(&path, utf16).unwrap();
+    let o = inspect(&dir);
+    assert_exit_2(&o);
+    assert!(
+        stderr(&o).contains("the file is UTF-16LE") && stderr(&o).contains("arkivstruktur.xml:1:1"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -243,19 +243,25 @@ fn schema_validation_runs_straight_from_a_dias_tar_and_uses_the_schema_folder() 
     );
 }
 
-/// Arkade's N5.15, N5.17 and N5.22 (issue 14): an open sak and a journalstatus other than
-/// "Arkivert"/"Utgår" are errors in the deposit profile (the default) and warnings in the
-/// migration profile; an empty journalposttype or journalstatus is an error in both. The
+/// Arkade's N5.15, N5.17, N5.22 and N5.25 (issue 14): an open sak, a journalstatus other
+/// than "Arkivert"/"Utgår" and an unfinished document are errors in the deposit profile (the
+/// default) and warnings in the migration profile; an empty journalposttype or journalstatus is an error in both. The
 /// report names its profile.
 #[test]
 fn profiles_grade_what_only_a_depot_forbids() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = generate(tmp.path(), &["--seed", "21", "--mapper", "20", "--no-documents"]);
+    let dir = generate(tmp.path(), &["--seed", "21", "--mapper", "20"]);
     let path = dir.join("arkivstruktur.xml");
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replacen("<saksstatus>Avsluttet</saksstatus>", "<saksstatus>Under behandling</saksstatus>", 1);
     let text =
         text.replacen("<journalstatus>Arkivert</journalstatus>", "<journalstatus>Journalført</journalstatus>", 1);
+    let text = text.replacen(
+        "<dokumentstatus>Dokumentet er ferdigstilt</dokumentstatus>",
+        "<dokumentstatus>Dokumentet er under redigering</dokumentstatus>",
+        1,
+    );
+    assert_eq!(text.matches("Dokumentet er under redigering").count(), 1);
     assert_eq!(text.matches("Under behandling").count(), 1);
     assert_eq!(text.matches("Journalført").count(), 1);
     std::fs::write(&path, &text).unwrap();
@@ -271,10 +277,12 @@ fn profiles_grade_what_only_a_depot_forbids() {
     assert_eq!(deposit["summary"]["profile"], "deposit");
     assert_eq!(severity(&deposit, "N5.15", "not closed").as_deref(), Some("error"));
     assert_eq!(severity(&deposit, "N5.22", "as a deposit requires").as_deref(), Some("error"));
+    assert_eq!(severity(&deposit, "N5.25", "not finished").as_deref(), Some("error"));
     let (_, migration) = check(&dir, &["--profile", "migration"]);
     assert_eq!(migration["summary"]["profile"], "migration");
     assert_eq!(severity(&migration, "N5.15", "not closed").as_deref(), Some("warning"));
     assert_eq!(severity(&migration, "N5.22", "as a deposit requires").as_deref(), Some("warning"));
+    assert_eq!(severity(&migration, "N5.25", "not finished").as_deref(), Some("warning"));
 
     let text = text.replacen("<journalstatus>Arkivert</journalstatus>", "<journalstatus></journalstatus>", 1);
     let at = text.find("<journalposttype>").unwrap();

@@ -483,6 +483,20 @@ impl Content {
             "dokumentbeskrivelse" => {
                 self.count("dokumentbeskrivelse");
                 self.tally("N5.25", e.value("dokumentstatus").unwrap_or("").trim());
+                if let Some(status) = e.value("dokumentstatus").map(str::trim)
+                    && status != "Dokumentet er ferdigstilt"
+                {
+                    // Arkade: an error; a document still being edited is no error in a live system.
+                    f.add(
+                        "N5.25",
+                        self.depot_only(),
+                        self.at(e, path, sid).with_detail(status.to_string()),
+                        Text::new(
+                            "Dokumentet er ikke ferdigstilt (dokumentstatus «Dokumentet er ferdigstilt»)",
+                            "The document is not finished (dokumentstatus \"Dokumentet er ferdigstilt\")",
+                        ),
+                    );
+                }
                 if e.child("dokumentobjekt").is_none() {
                     self.count("dokumentbeskrivelse-without-objekt");
                 }

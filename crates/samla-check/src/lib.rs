@@ -48,7 +48,8 @@ pub enum Profile {
     #[default]
     Deposit,
     /// For an extract taken out of a live system to be converted: open cases and journal
-    /// statuses, which only a depot forbids, are warnings (N5.15, N5.22).
+    /// statuses and unfinished documents, which only a depot forbids, are warnings (N5.15, N5.22,
+    /// N5.25).
     Migration,
 }
 

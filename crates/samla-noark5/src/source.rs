@@ -347,6 +347,23 @@ pub fn safe_member_name(raw: &[u8]) -> std::result::Result<String, String> {
     Ok(parts.join("/"))
 }
 
+/// The compression format a file's first bytes name, if any.
+fn compressed(path: &Path) -> Option<&'static str> {
+    let mut head = [0u8; 6];
+    let n = File::open(path).and_then(|mut f| f.read(&mut head)).ok()?;
+    let head = &head[..n];
+    [
+        (&b"\x1f\x8b"[..], "gzip-compressed"),
+        (b"BZh", "bzip2-compressed"),
+        (b"\xfd7zXZ\x00", "xz-compressed"),
+        (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
+        (b"PK\x03\x04", "zip"),
+    ]
+    .into_iter()
+    .find(|(magic, _)| head.starts_with(magic))
+    .map(|(_, kind)| kind)
+}
+
 fn index_tar(path: &Path, skipped: &mut Vec<Irregular>) -> Result<BTreeMap<String, FileEntry>> {
     let shown = path.display().to_string();
     let file = File::open(path).map_err(|e| Error::io(shown.clone(), e))?;
@@ -355,6 +372,11 @@ fn index_tar(path: &Path, skipped: &mut Vec<Irregular>) -> Result<BTreeMap<Strin
         Error::new(ErrorKind::Io, shown.clone(), format!("not a readable tar file: {e}"))
             .with_hint("give an extract folder, or an uncompressed .tar of one")
     };
+    if let Some(kind) = compressed(path) {
+        return Err(Error::new(ErrorKind::Io, shown.clone(), format!("a {kind} file, not a tar"))
+            .with_hint("unpack it first (the extract must be an uncompressed .tar or a folder)"));
+    }
+    let length = std::fs::metadata(path).map_err(|e| Error::io(shown.clone(), e))?.len();
     let mut out = BTreeMap::new();
     for entry in archive.entries_with_seek().map_err(bad_tar)? {
         let entry = entry.map_err(bad_tar)?;
@@ -384,6 +406,16 @@ fn index_tar(path: &Path, skipped: &mut Vec<Irregular>) -> Result<BTreeMap<Strin
         let directory = raw.ends_with(b"/");
         if directory || kind.is_dir() {
             continue;
+        }
+        // A sparse member's size is the file's, not what the tar stores of it.
+        let end = entry.raw_file_position() + entry.header().entry_size().unwrap_or(0);
+        if end > length {
+            return Err(Error::new(
+                ErrorKind::Io,
+                shown.clone(),
+                format!("the tar is truncated: member {name:?} needs {end} bytes, the file holds {length}"),
+            )
+            .with_hint("the copy is incomplete; ask for the tar again and compare its checksum"));
         }
         if kind.is_gnu_sparse() {
             skipped.push(Irregular { name, what: Irregularity::Sparse });

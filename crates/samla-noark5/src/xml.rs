@@ -168,6 +168,17 @@ impl<B: BufRead> XmlReader<B> {
     }
 
     fn encoding_error(&self, pos: Pos, detail: String) -> Error {
+        let found = self.reader.decoder().encoding();
+        if found == encoding_rs::UTF_16LE || found == encoding_rs::UTF_16BE {
+            // quick-xml found a UTF-16 byte order mark.
+            return self
+                .error(
+                    ErrorKind::Encoding,
+                    pos,
+                    format!("the file is {} (it begins with that byte order mark)", found.name()),
+                )
+                .with_hint("convert the file to UTF-8, as Noark 5 requires (krav 6.4.1)");
+        }
         let encoding = self.declared_encoding.as_deref().unwrap_or("UTF-8 (none declared)");
         self.error(ErrorKind::Encoding, pos, format!("bytes do not decode as {encoding}: {detail}")).with_hint(
             "declare the file's real encoding in its XML declaration, for example \
