@@ -298,6 +298,10 @@ struct GenerateArgs {
     /// Make each document file at least this many bytes (for benchmarks of real volumes).
     #[arg(long, default_value_t = 0)]
     document_size: usize,
+    /// Levels of undermapper: every third mappe holds its registreringer under this many
+    /// nested mapper (mappe in mappe, as the schemas allow).
+    #[arg(long, default_value_t = 0)]
+    undermapper: u32,
     /// Schema folder to copy the XSDs from (default: SAMLA_SCHEMAS, else the set samla carries).
     #[arg(long)]
     schemas: Option<PathBuf>,
@@ -452,6 +456,7 @@ fn run_generate(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCod
         documents: !args.no_documents,
         schemas: Some(SchemaDir::locate(args.schemas.as_deref())),
         document_size: args.document_size,
+        undermapper: args.undermapper,
     };
     let started = Instant::now();
     let summary = generate_one(&options, quiet)?;

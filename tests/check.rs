@@ -338,3 +338,21 @@ fn stated_counts_and_flags_count_as_arkade_counts_them() {
         errors(&report)
     );
 }
+
+/// Undermapper four deep (mappe in mappe, as the schemas allow) read whole: inspect counts
+/// every mappe, and check finds no error and counts them as arkivuttrekk.xml states.
+#[test]
+fn deep_undermapper_are_read_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "3", "--mapper", "30", "--undermapper", "4"]);
+    let (code, report) = check(&dir, &[]);
+    assert_eq!(errors(&report), Vec::<(String, String)>::new());
+    assert_eq!(code, 0);
+    // 30 saksmapper, every third with four undermapper.
+    assert_eq!(report["summary"]["mapper"], 30 + 10 * 4);
+    let o = samla(&["inspect", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = |want: [&str; 2]| out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == want);
+    assert!(line(["mappe/saksmappe", "30"]) && line(["mappe", "40"]), "{out}");
+}

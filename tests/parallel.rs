@@ -48,8 +48,10 @@ fn split_for(name: &str) -> Split {
 #[test]
 fn same_events_on_generated_extracts_larger_than_a_block() {
     let tmp = tempfile::tempdir().unwrap();
-    for version in ["5.0", "3.1"] {
-        let dir = generate(&tmp.path().join(version), &["--seed", "9", "--mapper", "700", "--noark-version", version]);
+    // Deep undermapper (mappe in mappe, five levels) in half of the runs.
+    for (version, undermapper) in [("5.0", "5"), ("3.1", "0"), ("4.0", "3")] {
+        let args = ["--seed", "9", "--mapper", "700", "--noark-version", version, "--undermapper", undermapper];
+        let dir = generate(&tmp.path().join(version), &args);
         for name in ["arkivstruktur.xml", "loependeJournal.xml", "offentligJournal.xml", "endringslogg.xml"] {
             let bytes = std::fs::read(dir.join(name)).unwrap();
             if name == "arkivstruktur.xml" {

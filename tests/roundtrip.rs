@@ -70,6 +70,20 @@ fn valid_arkade_extracts_stay_equal_and_valid() {
     }
 }
 
+/// A generated extract with undermapper four deep (mappe in mappe) comes through equal and
+/// valid (issue 14).
+#[test]
+fn deep_undermapper_stay_equal_and_valid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = common::generate(tmp.path(), &["--seed", "5", "--mapper", "60", "--no-documents", "--undermapper", "4"]);
+    let input = dir.join("arkivstruktur.xml");
+    assert!(std::fs::read_to_string(&input).unwrap().contains("(del 4)"), "the generator wrote no undermapper");
+    let output = tmp.path().join("arkivstruktur.xml");
+    copy_through(&input, &output, Split::ARKIVSTRUKTUR);
+    assert_eq!(tree(&input).semantic_diff(&tree(&output)), None);
+    assert_eq!(messages(&xmllint(&output, &dir.join("arkivstruktur.xsd"))), Vec::<String>::new());
+}
+
 #[test]
 fn business_specific_metadata_survives_with_its_own_schema() {
     let dir = arkade().join("noark5/StructureValidation/custom");
