@@ -581,8 +581,10 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         max_locations: args.max_findings,
         ..Default::default()
     };
-    let report = match Extract::open(&args.path) {
-        Ok(extract) => {
+    use samla_legacy::SourceKind;
+    let report = match samla_legacy::kind::detect(&args.path)? {
+        SourceKind::Noark5 => {
+            let extract = Extract::open(&args.path)?;
             let total = extract.size("arkivstruktur.xml").unwrap_or(0);
             let bar = bar(
                 quiet,
@@ -598,13 +600,16 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
             bar.finish_and_clear();
             report
         }
-        // Not Noark 5: an ADDML flat-file extract gets the ADDML processes it names.
-        Err(e) if e.kind == samla_noark5::ErrorKind::Missing => {
+        SourceKind::Noark4 => {
+            let extract = samla_legacy::noark4::Noark4::open(&args.path)?;
+            samla_check::noark4::check_noark4(&extract, &options)?
+        }
+        // An ADDML flat-file extract gets the ADDML processes it names.
+        SourceKind::Addml => {
             let package = Extract::open_package(&args.path)?;
-            let addml = samla_legacy::flat::addml_path(&package).ok_or(e)?;
+            let addml = samla_legacy::flat::addml_path(&package).expect("detect found it");
             samla_check::flat::check_flat(&package, &addml, &options)?
         }
-        Err(e) => return Err(e),
     };
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
@@ -618,6 +623,12 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         println!("{}", s.extract);
         if s.version.as_deref().is_some_and(|v| v.starts_with("ADDML")) {
             println!("  {} · {} records · {} files", s.version.as_deref().unwrap_or(""), s.registreringer, s.files);
+        } else if s.version.as_deref() == Some("Noark 4") {
+            println!(
+                "  Noark 4 · {} saker, {} journalposter, {} dokumentversjoner · {} files",
+                s.mapper, s.registreringer, s.dokumentobjekter, s.files
+            );
+            println!("  `samla convert` makes it a Noark 5 extract, which Arkade's controls can then check");
         } else {
             println!(
                 "  Noark 5 {} · {} · {} mapper, {} registreringer, {} dokumentobjekter · {} files",

@@ -598,3 +598,33 @@ fn a_killed_conversion_started_again_gives_the_same_bytes() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
     assert!(out.join("arkivstruktur.xml").exists());
 }
+
+/// `samla check` on a Noark 4 extract runs the Noark 4 checks, writes its report and points
+/// to `samla convert`; missing table files are all named at once, by check (findings, exit 1)
+/// and by convert (exit 2), never only the first (issue 14).
+#[test]
+fn check_reads_a_noark4_extract_and_names_every_missing_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, summary) = make(tmp.path(), 20, &[]);
+    let json = tmp.path().join("report.json");
+    let o = common::samla(&["check", dir.to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("samla convert"));
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["version"], "Noark 4");
+    assert_eq!(report["summary"]["registreringer"], summary.rows("JOURNPOST"));
+
+    for table in ["AVSMOT.XML", "DOKLINK.XML"] {
+        fs::remove_file(dir.join(table)).unwrap();
+    }
+    let o = common::samla(&["-q", "check", dir.to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let report = fs::read_to_string(&json).unwrap();
+    assert!(report.contains("AVSMOT.XML") && report.contains("DOKLINK.XML"), "{report}");
+    let out = tmp.path().join("n5");
+    let o = common::samla(&["-q", "convert", dir.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("2 table files") && said.contains("AVSMOT.XML") && said.contains("DOKLINK.XML"), "{said}");
+    assert!(!out.exists());
+}

@@ -24,6 +24,7 @@ pub mod findings;
 pub mod flat;
 pub mod html;
 pub mod ids;
+pub mod noark4;
 pub mod schema;
 pub mod structure;
 

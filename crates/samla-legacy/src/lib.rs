@@ -24,4 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod flat;
+pub mod kind;
 pub mod noark4;
+
+pub use kind::SourceKind;

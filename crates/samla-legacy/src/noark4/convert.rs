@@ -1490,6 +1490,8 @@ type Done = Result<(u64, Out)>;
 /// # Ok::<(), samla_noark5::Error>(())
 /// ```
 pub fn convert(extract: &Noark4, out: &Path, options: &ConvertOptions) -> Result<Conversion> {
+    // Every missing table file named at once, before anything is written.
+    extract.require_table_files()?;
     // Written as `<out>.partial` and renamed at the end: a killed run leaves nothing under
     // the final name, and a rerun gives the same bytes.
     samla_noark5::atomic::build_dir(out, |partial| {

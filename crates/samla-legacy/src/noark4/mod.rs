@@ -279,6 +279,30 @@ impl Noark4 {
         Rows::open(&path, &file.name, &table.name)
     }
 
+    /// Every table file the index names that is not in the extract, in one error that lists
+    /// them all (at the position of the first); `Ok` when all are there.
+    pub fn require_table_files(&self) -> Result<()> {
+        let missing: Vec<(&TableInfo, &TableFile)> = self
+            .index
+            .tables
+            .iter()
+            .flat_map(|t| t.files.iter().map(move |f| (t, f)))
+            .filter(|(_, f)| self.resolve_table_file(&f.name).is_none())
+            .collect();
+        let Some(&(table, file)) = missing.first() else { return Ok(()) };
+        let mut e = self.missing_file(table, file);
+        if missing.len() > 1 {
+            let all: Vec<String> = missing.iter().map(|(t, f)| format!("{} ({})", f.name, t.name)).collect();
+            e.message = format!(
+                "{} table files named in the index are not in {}: {}",
+                missing.len(),
+                self.root.display(),
+                all.join(", ")
+            );
+        }
+        Err(e)
+    }
+
     fn missing_file(&self, table: &TableInfo, file: &TableFile) -> Error {
         let mut e = Error::new(
             ErrorKind::Missing,

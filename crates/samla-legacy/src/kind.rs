@@ -1,0 +1,54 @@
+//! What an input is: one answer for every command that reads one.
+
+use std::path::Path;
+
+use samla_noark5::{Error, ErrorKind, Extract, Result};
+
+/// The kinds of extract samla reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A Noark 5 extract (arkivstruktur.xml, or an arkivuttrekk.xml that names it), in a
+    /// folder, a tar or a DIAS package.
+    Noark5,
+    /// A Noark 4 extract: NOARKIH.XML and its table files, in a folder.
+    Noark4,
+    /// An ADDML flat-file extract (fagsystem, Noark 3): addml.xml and its flat files.
+    Addml,
+}
+
+impl SourceKind {
+    /// `Noark 5`, `Noark 4` or `ADDML flat-file extract`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SourceKind::Noark5 => "Noark 5",
+            SourceKind::Noark4 => "Noark 4",
+            SourceKind::Addml => "ADDML flat-file extract",
+        }
+    }
+}
+
+/// What `path` holds. Noark 5 is tried first, then Noark 4 (a folder with NOARKIH.XML, in
+/// any case), then ADDML (an addml.xml anywhere). Fails only when it is none of them, or
+/// cannot be read, with the Noark 5 reader's error and a hint naming all three.
+pub fn detect(path: &Path) -> Result<SourceKind> {
+    let noark5 = match Extract::open(path) {
+        Ok(_) => return Ok(SourceKind::Noark5),
+        Err(e) if e.kind == ErrorKind::Missing => e,
+        Err(e) => return Err(e),
+    };
+    if path.is_dir()
+        && std::fs::read_dir(path)
+            .map_err(|e| Error::io(path.display().to_string(), e))?
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(crate::noark4::INDEX_FILE))
+    {
+        return Ok(SourceKind::Noark4);
+    }
+    if crate::flat::addml_path(&Extract::open_package(path)?).is_some() {
+        return Ok(SourceKind::Addml);
+    }
+    Err(noark5.with_hint(
+        "samla reads Noark 5 (arkivstruktur.xml), Noark 4 (NOARKIH.XML) and ADDML flat-file extracts (addml.xml); \
+         none of them is here: check that this is the right folder or tar",
+    ))
+}
