@@ -469,12 +469,7 @@ fn run_generate(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCod
 /// Inspects an ADDML flat-file extract (fagsystem, Noark 3): records per flat file.
 fn inspect_flat(path: &Path, quiet: bool) -> samla_noark5::Result<Option<ExitCode>> {
     let package = Extract::open_package(path)?;
-    let Some(addml) = package
-        .files()
-        .map(|(n, _)| n.to_string())
-        .filter(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("addml.xml")))
-        .min_by_key(|n| n.matches('/').count())
-    else {
+    let Some(addml) = samla_legacy::flat::addml_path(&package) else {
         return Ok(None);
     };
     let description = samla_legacy::flat::Description::read(package.open_file(&addml)?, &package.display(&addml))?;
@@ -508,14 +503,25 @@ fn inspect_flat(path: &Path, quiet: bool) -> samla_noark5::Result<Option<ExitCod
 }
 
 fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
-    let extract = match Extract::open(path) {
-        Ok(extract) => extract,
-        Err(e) if e.kind == samla_noark5::ErrorKind::Missing => match inspect_flat(path, quiet)? {
-            Some(code) => return Ok(code),
-            None => return Err(e),
-        },
-        Err(e) => return Err(e),
-    };
+    match samla_legacy::kind::detect(path)? {
+        samla_legacy::SourceKind::Noark5 => {}
+        samla_legacy::SourceKind::Addml => {
+            return Ok(inspect_flat(path, quiet)?.expect("detect found addml.xml"));
+        }
+        samla_legacy::SourceKind::Noark4 => {
+            // Every row of every table read, counted per table file.
+            let report = samla_legacy::noark4::check::check(&samla_legacy::noark4::Noark4::open(path)?);
+            if !quiet {
+                println!("{}\n  Noark 4 extract (`samla convert` makes it Noark 5)", path.display());
+                for f in &report.files {
+                    let stated = f.stated.map_or_else(|| "not stated".into(), |n| format!("{n} stated"));
+                    println!("  {:<12} {:<16} {:>9} rows ({stated})", f.table, f.file, f.read);
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let extract = Extract::open(path)?;
     let size = extract.size("arkivstruktur.xml").unwrap_or(0);
     let bar =
         bar(quiet, size, "reading arkivstruktur.xml [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}");
