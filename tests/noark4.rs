@@ -613,6 +613,11 @@ fn check_reads_a_noark4_extract_and_names_every_missing_table() {
     let report: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["summary"]["version"], "Noark 4");
     assert_eq!(report["summary"]["registreringer"], summary.rows("JOURNPOST"));
+    let o = common::samla(&["inspect", dir.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && said.contains("Noark 4 extract"), "{said}");
+    let noarksak = format!("{} rows", summary.rows("NOARKSAK"));
+    assert!(said.lines().any(|l| l.contains("NOARKSAK") && l.contains(&noarksak)), "{said}");
 
     for table in ["AVSMOT.XML", "DOKLINK.XML"] {
         fs::remove_file(dir.join(table)).unwrap();
