@@ -356,3 +356,28 @@ fn deep_undermapper_are_read_and_counted() {
     let line = |want: [&str; 2]| out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == want);
     assert!(line(["mappe/saksmappe", "30"]) && line(["mappe", "40"]), "{out}");
 }
+
+/// Checking an extract whose schemas are official copies nothing out of it: no temporary
+/// folder is made, so none can outlive a kill (issue 15).
+#[test]
+fn official_schemas_are_not_copied_to_a_temporary_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "4", "--mapper", "5"]);
+    let scratch = tmp.path().join("scratch");
+    std::fs::create_dir(&scratch).unwrap();
+    let json = tmp.path().join("r.json");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_samla"))
+        .args(["-q", "check", dir.to_str().unwrap(), "--report-json", json.to_str().unwrap()])
+        .env("TMPDIR", &scratch)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert!(
+        report["summary"]["schemas"]
+            .as_str()
+            .unwrap()
+            .contains("arkivstruktur.xml: the extract's arkivstruktur.xsd (official)")
+    );
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0, "something was written to the temporary folder");
+}

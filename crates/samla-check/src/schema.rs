@@ -4,8 +4,9 @@
 //! official one from the set in use (`--schemas`, `SAMLA_SCHEMAS`, or the set samla
 //! carries), else the extract's own variant (said so).
 //! Business-specific schemas in the extract (such as a `vsmd.xsd`) are imported beside
-//! arkivstruktur.xsd, as their producer intended. The extract's schemas are copied to a
-//! temporary folder first, so that schemas inside a tar resolve their imports.
+//! arkivstruktur.xsd, as their producer intended; they (and a variant, when no official
+//! schema is at hand) are copied to a temporary folder, so that schemas inside a tar resolve
+//! their imports. An official schema is never copied: samla's own copy is the same file.
 
 use std::path::{Path, PathBuf};
 
@@ -56,43 +57,54 @@ fn target_namespace(xsd: &Path) -> Option<String> {
 }
 
 /// Chooses the schemas. See the module docs.
+///
+/// An official schema in the extract is validated against samla's own copy of it (the same
+/// bytes), so that nothing is copied out of the extract unless it must be: a variant, or the
+/// business-specific schemas, go to a temporary folder only then.
 pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>) -> Plan {
     let own: Vec<String> =
         extract.files().filter(|(n, _)| n.ends_with(".xsd") && !n.contains('/')).map(|(n, _)| n.to_string()).collect();
-    let tmp = tempfile::tempdir().ok();
-    let mut copied: Vec<(String, bool)> = Vec::new();
-    if let Some(tmp) = &tmp {
-        for name in &own {
-            let Ok(mut from) = extract.open_file(name) else { continue };
-            let Ok(mut to) = std::fs::File::create(tmp.path().join(name)) else { continue };
-            if std::io::copy(&mut from, &mut to).is_ok() {
-                let official = sha256_of(extract, name)
-                    .ok()
-                    .and_then(|(hex, _)| schemas::identify(&hex))
-                    .is_some_and(|s| s.name.eq_ignore_ascii_case(name));
-                copied.push((name.clone(), official));
-            }
-        }
+    // (name, the embedded copy when it is an official schema under its own name)
+    let mut found: Vec<(String, Option<PathBuf>)> = Vec::new();
+    for name in &own {
+        let official = sha256_of(extract, name).ok().and_then(|(hex, _)| {
+            schemas::identify(&hex)
+                .filter(|s| s.name.eq_ignore_ascii_case(name))
+                .and_then(|_| schemas::embedded_with_digest(&hex))
+                .map(|f| f.location())
+        });
+        found.push((name.clone(), official));
     }
+    let mut tmp: Option<tempfile::TempDir> = None;
+    // Copies `name` out of the extract, into a temporary folder made when first needed.
+    let mut copy_out = |name: &str| -> Option<PathBuf> {
+        if tmp.is_none() {
+            tmp = tempfile::tempdir().ok();
+        }
+        let to = tmp.as_ref()?.path().join(name);
+        let mut from = extract.open_file(name).ok()?;
+        let mut file = std::fs::File::create(&to).ok()?;
+        std::io::copy(&mut from, &mut file).ok()?;
+        Some(to)
+    };
     let mut files = Vec::new();
     let mut without = Vec::new();
     for (xml, xsd) in FILES {
         if extract.find(xml).is_none() {
             continue;
         }
-        let own = copied.iter().find(|(n, _)| n.eq_ignore_ascii_case(xsd));
+        let own = found.iter().find(|(n, _)| n.eq_ignore_ascii_case(xsd));
         let from_dir = dir.and_then(|d| match xsd {
             "addml.xsd" => d.addml().ok(),
             _ => d.noark5(version.unwrap_or(Version::V5_0), xsd).ok(),
         });
-        let chosen = match (own, from_dir, &tmp) {
-            (Some((name, true)), _, Some(t)) => Some((t.path().join(name), format!("the extract's {name} (official)"))),
-            (_, Some(file @ schemas::SchemaFile::Embedded(_)), _) => Some((file.location(), file.to_string())),
-            (_, Some(file), _) => Some((file.location(), format!("{file} (official, from the schema folder)"))),
-            (Some((name, false)), None, Some(t)) => {
-                Some((t.path().join(name), format!("the extract's {name} (not official: no official schema for it)")))
-            }
-            _ => None,
+        let chosen = match (own, from_dir) {
+            (Some((name, Some(copy))), _) => Some((copy.clone(), format!("the extract's {name} (official)"))),
+            (_, Some(file @ schemas::SchemaFile::Embedded(_))) => Some((file.location(), file.to_string())),
+            (_, Some(file)) => Some((file.location(), format!("{file} (official, from the schema folder)"))),
+            (Some((name, None)), None) => copy_out(name)
+                .map(|path| (path, format!("the extract's {name} (not official: no official schema for it)"))),
+            (None, None) => None,
         };
         match chosen {
             Some((path, from)) => files.push((xml.to_string(), path, from)),
@@ -100,15 +112,17 @@ pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>
         }
     }
     // Business-specific schemas: import them beside arkivstruktur.xsd.
-    let extra: Vec<(String, String)> = match &tmp {
-        Some(t) => copied
-            .iter()
-            .filter(|(n, official)| !official && !schemas::OFFICIAL.iter().any(|s| s.name.eq_ignore_ascii_case(n)))
-            .filter_map(|(n, _)| Some((n.clone(), target_namespace(&t.path().join(n))?)))
-            .collect(),
-        None => Vec::new(),
-    };
-    if let (Some(t), false) = (&tmp, extra.is_empty())
+    let extra: Vec<(String, PathBuf, String)> = found
+        .iter()
+        .filter(|(n, official)| official.is_none() && !schemas::OFFICIAL.iter().any(|s| s.name.eq_ignore_ascii_case(n)))
+        .filter_map(|(n, _)| {
+            let path = copy_out(n)?;
+            let ns = target_namespace(&path)?;
+            Some((n.clone(), path, ns))
+        })
+        .collect();
+    if !extra.is_empty()
+        && let Some(t) = &tmp
         && let Some(entry) = files.iter_mut().find(|(x, _, _)| x == "arkivstruktur.xml")
     {
         let mut wrapper = String::from("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n");
@@ -118,18 +132,17 @@ pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>
             samla_noark5::model::NS_ARKIVSTRUKTUR,
             escape(&main)
         ));
-        for (name, ns) in &extra {
-            let location = t.path().join(name).display().to_string();
+        for (_, path, ns) in &extra {
             wrapper.push_str(&format!(
                 "  <xs:import namespace=\"{}\" schemaLocation=\"{}\"/>\n",
                 escape(ns),
-                escape(&location)
+                escape(&path.display().to_string())
             ));
         }
         wrapper.push_str("</xs:schema>\n");
         let path = t.path().join("samla-arkivstruktur-with-business-schemas.xsd");
         if std::fs::write(&path, wrapper).is_ok() {
-            let names: Vec<&str> = extra.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = extra.iter().map(|(n, _, _)| n.as_str()).collect();
             entry.2 = format!("{} with {}", entry.2, names.join(", "));
             entry.1 = path;
         }
@@ -197,5 +210,30 @@ pub fn record(outcome: Outcome, f: &mut Findings) {
             Location::file(outcome.file).with_detail(why),
             Text::new("Filen kunne ikke valideres", "The file could not be validated"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arkade(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/arkade/noark5")).join(name)
+    }
+
+    /// Official schemas in the extract are validated against samla's own copies: nothing is
+    /// copied out, so no temporary folder can outlive a kill. A business-specific schema still is.
+    #[test]
+    fn official_schemas_are_not_copied_out() {
+        let extract = Extract::open(&arkade("Noark5Archive")).unwrap();
+        let chosen = plan(&extract, Some(Version::V3_1), Some(&SchemaDir::embedded()));
+        assert!(chosen._tmp.is_none(), "{}", chosen.describe());
+        let (_, location, from) = chosen.files.iter().find(|(x, _, _)| x == "arkivstruktur.xml").unwrap();
+        assert!(location.to_str().unwrap().starts_with("samla-schemas:/"), "{}", location.display());
+        assert_eq!(from, "the extract's arkivstruktur.xsd (official)");
+
+        let custom = Extract::open(&arkade("StructureValidation/custom")).unwrap();
+        let chosen = plan(&custom, None, Some(&SchemaDir::embedded()));
+        assert!(chosen._tmp.is_some(), "{}", chosen.describe());
     }
 }

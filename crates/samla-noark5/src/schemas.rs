@@ -170,6 +170,15 @@ pub fn identify(sha256: &str) -> Option<&'static OfficialSchema> {
     OFFICIAL.iter().find(|s| s.sha256.eq_ignore_ascii_case(sha256.trim()))
 }
 
+/// The official schema samla carries whose SHA-256 is `sha256` (hex, either case).
+pub fn embedded_with_digest(sha256: &str) -> Option<SchemaFile> {
+    use sha2::Digest;
+    samla_schemas::FILES
+        .iter()
+        .find(|f| crate::hex(&sha2::Sha256::digest(f.bytes)).eq_ignore_ascii_case(sha256.trim()))
+        .map(SchemaFile::Embedded)
+}
+
 /// The official digest of Noark 5 schema `name` for `version`.
 pub fn official_digest(version: Version, name: &str) -> Option<&'static str> {
     OFFICIAL.iter().find(|s| s.version == Some(version) && s.name == name).map(|s| s.sha256)
