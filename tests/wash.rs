@@ -131,10 +131,16 @@ fn the_input_is_never_modified_and_reruns_give_the_same_outputs() {
     assert!(wash(&data.join("wash.toml"), &["-q"]).status.success());
     let first = fs::read(data.join("washed/ledger.csv")).unwrap();
     let first_table = fs::read(data.join("washed/ski-klienter.washed.csv")).unwrap();
+    let first_reports =
+        (fs::read(data.join("washed/report.json")).unwrap(), fs::read(data.join("washed/report.html")).unwrap());
     assert!(wash(&data.join("wash.toml"), &["-q"]).status.success());
     assert_eq!(fs::read(data.join("input/ski-klienter.csv")).unwrap(), before);
     assert_eq!(fs::read(data.join("washed/ledger.csv")).unwrap(), first);
     assert_eq!(fs::read(data.join("washed/ski-klienter.washed.csv")).unwrap(), first_table);
+    // The reports too: no wall time in them (issue 15).
+    let reports =
+        (fs::read(data.join("washed/report.json")).unwrap(), fs::read(data.join("washed/report.html")).unwrap());
+    assert!(reports == first_reports, "the wash reports differ between identical runs");
     assert!(!data.join("washed.partial").exists());
 }
 

@@ -112,7 +112,8 @@ pub struct Report {
     pub manual_rows: usize,
     /// Fødselsnummer masked in this report.
     pub ids_masked: bool,
-    /// Wall time.
+    /// Wall time, for the terminal only: the report files repeat byte for byte on a rerun.
+    #[serde(skip)]
     pub seconds: f64,
 }
 
