@@ -424,3 +424,80 @@ fn compressed_truncated_and_utf16_input_is_named_for_what_it_is() {
         stderr(&o)
     );
 }
+
+/// A full disk (a 3 MB tmpfs, mounted by the test: CI runs as root): generate, convert and
+/// package each end with exit 2 and a clear message within a bounded time, and leave nothing
+/// under a final name, nor a `.partial` (issue 15).
+#[test]
+fn a_full_disk_ends_each_writer_cleanly() {
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let small = tmp.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"]).arg(&small).status();
+    assert!(mounted.is_ok_and(|s| s.success()), "this test mounts a tmpfs and needs root, as CI has");
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&small);
+
+    let extract = generate(tmp.path(), &["--seed", "1", "--mapper", "60"]);
+    let n4 = tmp.path().join("n4");
+    assert!(
+        samla(&["-q", "generate", "--format", "noark4", "--out", n4.to_str().unwrap(), "--mapper", "400"])
+            .status
+            .success()
+    );
+    let run = |args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_samla"))
+            .args(args)
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("samla {args:?} hung on a full disk");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.wait_with_output().unwrap()
+    };
+    let (g, c, p) = (small.join("generated"), small.join("converted"), small.join("packages"));
+    for (args, out) in [
+        (vec!["-q", "generate", "--out", g.to_str().unwrap(), "--mapper", "400"], &g),
+        (vec!["-q", "convert", n4.to_str().unwrap(), "--out", c.to_str().unwrap()], &c),
+        (vec!["-q", "package", extract.to_str().unwrap(), "--out", p.to_str().unwrap()], &p),
+    ] {
+        let o = run(&args);
+        assert_exit_2(&o);
+        let said = stderr(&o);
+        assert!(said.contains("No space left") || said.contains("bytes free"), "{}: {said}", args[1]);
+        let left = walk(&small);
+        let final_named = left.iter().filter(|f| f.starts_with(&out.display().to_string()) && !f.contains(".partial"));
+        assert_eq!(final_named.count(), 0, "{}: {left:?}", args[1]);
+        assert!(!left.iter().any(|f| f.contains(".partial")), "{}: {left:?}", args[1]);
+    }
+}
+
+/// Every file under `dir`, as paths.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push(e.path().display().to_string());
+            }
+        }
+    }
+    out
+}

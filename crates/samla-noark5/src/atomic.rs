@@ -36,6 +36,34 @@ pub fn write_file(path: &Path, write: impl FnOnce(&mut fs::File) -> io::Result<(
     result
 }
 
+/// A file being written under a temporary name: removed when dropped, unless it was
+/// [`kept`](Self::keep) (renamed into place), so that no error path leaves it behind.
+#[derive(Debug)]
+pub struct PartialFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl PartialFile {
+    /// Watches `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        PartialFile { path: path.into(), keep: false }
+    }
+
+    /// The file is in place: leave it.
+    pub fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// An exclusive lock on an output, held by this process until dropped: `<out>.lock`, locked
 /// with `flock`, so that a killed holder releases it without leaving it stale. The file holds
 /// the holder's process id, which a second writer is told.

@@ -383,6 +383,8 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     let partial = options.out.join(format!("{uuid}.tar.partial"));
     let io_tar = |e| Error::io(partial.display().to_string(), e);
     let file = File::create(&partial).map_err(io_tar)?;
+    // Whatever fails from here on (a full disk, a read error), the partial tar goes.
+    let written = samla_noark5::atomic::PartialFile::new(&partial);
     // The tar's own SHA-256 is taken on another thread, costing the copying one nothing.
     let mut out = BackgroundHashingWriter::new(DirectFile::new(file));
     let root = format!("{uuid}/");
@@ -499,6 +501,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
     file.sync_all().map_err(io_tar)?;
     drop(file);
     std::fs::rename(&partial, &tar_path).map_err(|e| Error::io(tar_path.display().to_string(), e))?;
+    written.keep();
 
     let submission = match options.format {
         Format::Dias => {
