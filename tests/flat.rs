@@ -423,3 +423,20 @@ fn a_record_of_the_wrong_length_is_reported_and_the_rest_still_read() {
         "{c}"
     );
 }
+
+/// An addml.xml that describes no flat files is an error finding with a report, exit 1, not a
+/// refusal (issue 14).
+#[test]
+fn an_addml_without_flat_files_is_a_finding() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("addml.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<addml xmlns=\"http://www.arkivverket.no/standarder/addml\" name=\"tom\">\n  <dataset name=\"tom\"/>\n</addml>\n",
+    )
+    .unwrap();
+    let json = tmp.path().join("report.json");
+    let o = common::samla(&["-q", "check", tmp.path().to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = std::fs::read_to_string(&json).unwrap();
+    assert!(report.contains("addml.xml describes no flat files") && report.contains("flatFiles"), "{report}");
+}

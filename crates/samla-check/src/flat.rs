@@ -99,7 +99,20 @@ struct FieldState {
 pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_noark5::Result<Report> {
     let started = Instant::now();
     let mut f = Findings::new(options.max_locations);
-    let description = Description::read(package.open_file(addml)?, &package.display(addml))?;
+    let description = match Description::read(package.open_file(addml)?, &package.display(addml)) {
+        Ok(d) => d,
+        // An addml.xml that describes no flat files is a finding about the extract, with a report.
+        Err(e) if matches!(e.kind, ErrorKind::Content | ErrorKind::Missing | ErrorKind::Xml) => {
+            f.add(
+                "ADDML.files",
+                Severity::Error,
+                Location::of_error(addml, &e),
+                Text::new("addml.xml beskriver ingen flate filer", "addml.xml describes no flat files"),
+            );
+            Description::default()
+        }
+        Err(e) => return Err(e),
+    };
     let mut run: Vec<&'static str> = vec!["ADDML.files"];
     // A stated checksum is always checked, whether or not a process names it.
     if description.files.iter().any(|x| x.checksum.is_some()) {
