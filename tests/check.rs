@@ -381,3 +381,35 @@ fn official_schemas_are_not_copied_to_a_temporary_folder() {
     );
     assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0, "something was written to the temporary folder");
 }
+
+/// As Arkade's N5.59: loependeJournal and offentligJournal must hold as many journalposter;
+/// and, for a deposit, a missing journal is an error (issue 14).
+#[test]
+fn the_two_journals_are_compared_with_each_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "8", "--mapper", "10", "--no-documents"]);
+    let path = dir.join("offentligJournal.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text.rfind("<journalregistrering").unwrap();
+    let end = text.rfind("</journalregistrering>").unwrap() + "</journalregistrering>".len();
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let (_, report) = check(&dir, &["--controls", write_selection(tmp.path(), "N5.59").to_str().unwrap()]);
+    assert!(
+        errors(&report).iter().any(|(id, m)| id == "N5.59" && m.contains("do not hold as many journalposter")),
+        "{:?}",
+        errors(&report)
+    );
+    std::fs::remove_file(&path).unwrap();
+    let (_, report) = check(&dir, &[]);
+    assert!(
+        errors(&report).iter().any(|(id, m)| id == "N5.59" && m.contains("does not exist")),
+        "{:?}",
+        errors(&report)
+    );
+}
+
+fn write_selection(dir: &Path, ids: &str) -> std::path::PathBuf {
+    let file = dir.join("controls.txt");
+    std::fs::write(&file, ids).unwrap();
+    file
+}

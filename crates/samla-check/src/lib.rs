@@ -288,7 +288,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     structure::stated_counts(uttrekk.as_ref(), &content, &mut f);
     structure::flags(uttrekk.as_ref(), &content, &mut f);
     if selected("N5.59") || selected("N5.60") {
-        structure::journals(extract, uttrekk.as_ref(), journals, &content, &mut f);
+        structure::journals(extract, uttrekk.as_ref(), journals, &content, options.profile, &mut f);
     }
     if selected("N5.61") || selected("N5.62") {
         structure::endringslogg(extract, uttrekk.as_ref(), &content, &mut f);

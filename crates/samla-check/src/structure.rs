@@ -449,6 +449,7 @@ pub fn journals(
     uttrekk: Option<&Arkivuttrekk>,
     read: Vec<(&'static str, Option<Journal>)>,
     content: &Content,
+    profile: crate::Profile,
     f: &mut Findings,
 ) {
     let sharp = uttrekk.is_some_and(|u| {
@@ -457,12 +458,39 @@ pub fn journals(
     });
     let in_structure = content.journalposter;
     f.stat("N5.59", Text::new("Journalposter i arkivstrukturen", "Journalposter in arkivstruktur.xml"), in_structure);
+    // As Arkade: the two journals must hold as many journalposter as each other, by what
+    // their heads state and (samla) by what they hold.
+    let both: Vec<&Journal> = read.iter().filter_map(|(_, j)| j.as_ref()).collect();
+    if let [a, b] = both[..] {
+        let stated =
+            |j: &Journal| j.header.as_ref().and_then(|h| h.value("antallJournalposter")).map(|n| n.trim().to_string());
+        let (sa, sb) = (stated(a), stated(b));
+        if a.records != b.records || (sa.is_some() && sb.is_some() && sa != sb) {
+            f.add(
+                "N5.59",
+                Severity::Error,
+                Location::file("loependeJournal.xml").with_detail(format!(
+                    "loependeJournal {} ({}), offentligJournal {} ({})",
+                    a.records,
+                    sa.as_deref().unwrap_or("–"),
+                    b.records,
+                    sb.as_deref().unwrap_or("–")
+                )),
+                Text::new(
+                    "Løpende og offentlig journal har ikke like mange journalposter (funnet, oppgitt)",
+                    "loependeJournal and offentligJournal do not hold as many journalposter (found, stated)",
+                ),
+            );
+        }
+    }
     for (name, journal) in read {
         let Some(j) = journal else {
-            // Arkade counts a missing journal as a deviation; it is an error where
-            // arkivuttrekk.xml lists the file (N5.01 names it too).
-            let listed = uttrekk.is_some_and(|u| u.file(name).is_some());
-            let severity = if listed { Severity::Error } else { Severity::Warning };
+            // As Arkade: a journal that cannot be read is an error, for a deposit; an extract
+            // converted for a migration has no journals to carry.
+            let severity = match profile {
+                crate::Profile::Deposit => Severity::Error,
+                crate::Profile::Migration => Severity::Warning,
+            };
             f.add(
                 "N5.59",
                 severity,
