@@ -248,8 +248,8 @@ struct CheckArgs {
     /// Extract folder, extract tar or DIAS package tar.
     path: PathBuf,
     /// Whose verdict: deposit (Arkade's verdict or a stricter one, never a laxer one) or
-    /// migration (an extract from a live system: open cases, journal statuses and unfinished
-    /// documents, which only a depot forbids, are warnings).
+    /// migration (an extract from a live system: open cases, journal statuses, unfinished
+    /// documents and missing journals, which only a depot forbids, are warnings).
     #[arg(long, default_value = "deposit", value_parser = ["deposit", "migration"])]
     profile: String,
     /// Schema folder with the official XSDs (default: SAMLA_SCHEMAS, else the set samla carries).

@@ -49,8 +49,8 @@ pub enum Profile {
     #[default]
     Deposit,
     /// For an extract taken out of a live system to be converted: open cases and journal
-    /// statuses and unfinished documents, which only a depot forbids, are warnings (N5.15, N5.22,
-    /// N5.25).
+    /// statuses, unfinished documents and missing journals, which only a depot forbids, are
+    /// warnings (N5.15, N5.22, N5.25, N5.59/60).
     Migration,
 }
 
