@@ -427,3 +427,19 @@ fn a_source_with_its_documents_in_dokumenter_is_deposited_with_them_counted() {
     assert!(files > 0, "the deposited cases have documents");
     assert_eq!(values(after, "value")[0], files.to_string());
 }
+
+/// A source's kind is one of the kinds samla reads (`samla_legacy::SourceKind`), named with
+/// the line when it is not (issue 16).
+#[test]
+fn an_unknown_source_kind_names_the_line_and_the_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = samla(&["run", "--example-job"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let line = text.lines().position(|l| l.starts_with("kind = \"noark5\"")).unwrap() + 1;
+    let job = dir.path().join("job.toml");
+    fs::write(&job, text.replacen("kind = \"noark5\"", "kind = \"noark3\"", 1)).unwrap();
+    let o = samla(&["run", "--job", job.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(o.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains(&format!("job.toml:{line}:")) && said.contains("`noark5`, `noark4`, `addml`"), "{said}");
+}

@@ -4,8 +4,9 @@ use std::path::Path;
 
 use samla_noark5::{Error, ErrorKind, Extract, Result};
 
-/// The kinds of extract samla reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of extract samla reads. In a job file: `noark5`, `noark4` or `addml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     /// A Noark 5 extract (arkivstruktur.xml, or an arkivuttrekk.xml that names it), in a
     /// folder, a tar or a DIAS package.

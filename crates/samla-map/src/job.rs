@@ -242,7 +242,7 @@ pub struct Source {
     /// What it is: `noark5` (folder, tar or DIAS package), `noark4` (a folder with
     /// NOARKIH.XML, converted to Noark 5 first) or `addml` (a flat-file extract of a
     /// specialist system, routed whole by the rules that name it).
-    pub kind: String,
+    pub kind: samla_legacy::SourceKind,
     /// Where it is.
     pub path: PathBuf,
     /// The old municipality's kommunenummer.
@@ -374,14 +374,6 @@ impl Job {
         }
         for s in &mut job.source {
             s.path = base.join(&s.path);
-            if !matches!(s.kind.as_str(), "noark5" | "noark4" | "addml") {
-                return Err(JobError(format!(
-                    "{}: source `{}` is of kind `{}`; samla run reads noark5, noark4 and addml sources",
-                    path.display(),
-                    s.name,
-                    s.kind
-                )));
-            }
         }
         let mut names: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
         names.sort_unstable();

@@ -27,7 +27,7 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(job: &Job, work: &Path, schemas: Option<&SchemaDir>) -> Result<Prepared> {
     let mut prepared = Prepared { job: job.clone(), rejected: BTreeMap::new(), findings: Vec::new() };
     for source in &mut prepared.job.source {
-        if source.kind != "noark4" {
+        if source.kind != samla_legacy::SourceKind::Noark4 {
             continue;
         }
         let extract = Noark4::open(&source.path)?;
@@ -49,7 +49,7 @@ pub(crate) fn prepare(job: &Job, work: &Path, schemas: Option<&SchemaDir>) -> Re
                 .map(|f| format!("{} (Noark 4 conversion): {f}", source.name)),
         );
         source.path = out;
-        source.kind = "noark5".into();
+        source.kind = samla_legacy::SourceKind::Noark5;
     }
     Ok(prepared)
 }

@@ -529,7 +529,7 @@ pub fn plan(job: &Job) -> Result<Plan> {
 
 fn plan_prepared(job: &Job) -> Result<Plan> {
     let passes = each_source(job, |source| {
-        if source.kind == "addml" {
+        if source.kind == samla_legacy::SourceKind::Addml {
             return Ok((source.name.clone(), crate::flat::plan_flat(job, source)?));
         }
         let (_extract, mut reader) = open_arkivstruktur(source)?;

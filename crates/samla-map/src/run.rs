@@ -621,7 +621,7 @@ fn deposit(
     if c.values().all(|c| c.deposited == 0) {
         return Ok(None);
     }
-    if source.kind == "addml" {
+    if source.kind == samla_legacy::SourceKind::Addml {
         // A flat-file extract is deposited whole, as delivered: its package copied.
         let (tar, sha) = crate::flat::deposit_flat(source, &partial.join("deposit").join(&source.name))?;
         return Ok(Some((tar.strip_prefix(partial).unwrap_or(&tar).to_path_buf(), sha, 0)));
@@ -680,7 +680,7 @@ fn convert_source(
     partial: &Path,
     klass: Option<&samla_wash::snapshot::Kommuneendringer>,
 ) -> Result<SourceDone> {
-    if source.kind == "addml" {
+    if source.kind == samla_legacy::SourceKind::Addml {
         return crate::flat::convert_flat(job, source, partial);
     }
     let work = partial.join("work");
