@@ -413,3 +413,21 @@ fn write_selection(dir: &Path, ids: &str) -> std::path::PathBuf {
     std::fs::write(&file, ids).unwrap();
     file
 }
+
+/// As Arkade's N5.60: the two journals must cover the same period (issue 14).
+#[test]
+fn the_two_journals_cover_the_same_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "8", "--mapper", "10", "--no-documents"]);
+    let path = dir.join("offentligJournal.xml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.find("<journalSluttDato>").unwrap() + "<journalSluttDato>".len();
+    let moved = format!("{}2031-12-31{}", &text[..at], &text[at + 10..]);
+    std::fs::write(&path, moved).unwrap();
+    let (_, report) = check(&dir, &["--controls", write_selection(tmp.path(), "N5.60").to_str().unwrap()]);
+    assert!(
+        errors(&report).iter().any(|(id, m)| id == "N5.60" && m.contains("do not cover the same period")),
+        "{:?}",
+        errors(&report)
+    );
+}

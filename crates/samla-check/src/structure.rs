@@ -3,6 +3,7 @@
 //! the journals (N5.59, N5.60) and the endringslogg (N5.61, N5.62).
 
 use samla_noark5::addml::Arkivuttrekk;
+use samla_noark5::model::Date;
 use samla_noark5::schemas;
 use samla_noark5::source::Irregularity;
 use samla_noark5::stream::{Event, Split, UnitReader};
@@ -481,6 +482,59 @@ pub fn journals(
                     "loependeJournal and offentligJournal do not hold as many journalposter (found, stated)",
                 ),
             );
+        }
+    }
+    // N5.60 as Arkade: the journals' periods, from their heads.
+    let periods: Vec<Option<(Date, Date)>> = read
+        .iter()
+        .filter_map(|(_, j)| j.as_ref())
+        .map(|j| {
+            let h = j.header.as_ref()?;
+            match (h.date("journalStartDato"), h.date("journalSluttDato")) {
+                (Some(Ok(a)), Some(Ok(b))) => Some((a, b)),
+                _ => None,
+            }
+        })
+        .collect();
+    if let [Some(a), Some(b)] = periods[..]
+        && a != b
+    {
+        f.add(
+            "N5.60",
+            Severity::Error,
+            Location::file("loependeJournal.xml").with_detail(format!("{} – {} ≠ {} – {}", a.0, a.1, b.0, b.1)),
+            Text::new(
+                "Løpende og offentlig journal har ikke samme periode",
+                "loependeJournal and offentligJournal do not cover the same period",
+            ),
+        );
+    }
+    if !periods.is_empty() {
+        match content.journaldato {
+            None => f.add(
+                "N5.60",
+                Severity::Error,
+                Location::file("arkivstruktur.xml"),
+                Text::new("Ingen journaldato i arkivstrukturen", "No journaldato in arkivstruktur.xml"),
+            ),
+            Some(found) if sharp => {
+                for (name, period) in ["loependeJournal.xml", "offentligJournal.xml"].iter().zip(&periods) {
+                    if let Some(p) = period
+                        && *p != found
+                    {
+                        f.add(
+                            "N5.60",
+                            Severity::Error,
+                            Location::file(*name).with_detail(format!("{} – {} ≠ {} – {}", p.0, p.1, found.0, found.1)),
+                            Text::new(
+                                "Med skarpt periodeskille skal journalens periode være første til siste journaldato i arkivstrukturen",
+                                "Under sharp period separation the journal's period must be the first to last journaldato in arkivstruktur.xml",
+                            ),
+                        );
+                    }
+                }
+            }
+            Some(_) => {}
         }
     }
     for (name, journal) in read {
