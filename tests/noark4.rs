@@ -637,3 +637,15 @@ fn check_reads_a_noark4_extract_and_names_every_missing_table() {
     assert!(said.contains("2 table files") && said.contains("AVSMOT.XML") && said.contains("DOKLINK.XML"), "{said}");
     assert!(!out.exists());
 }
+
+/// `samla package` says what it was given when that is not Noark 5, and what to do.
+#[test]
+fn package_names_a_noark4_extract_and_points_to_convert() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = make(tmp.path(), 5, &[]);
+    let out = tmp.path().join("pakke");
+    let o = common::samla(&["-q", "package", dir.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("a Noark 4 extract") && said.contains("samla convert"), "{said}");
+}
