@@ -185,3 +185,14 @@ fn the_embedded_schemas_serve_a_machine_with_nothing_beside_samla() {
     let n503 = json["controls"].as_array().unwrap().iter().find(|c| c["id"] == "N5.03").unwrap();
     assert!(!n503.to_string().contains("No schema to validate"), "{n503}");
 }
+
+/// `samla generate` writes `<out>.partial` and renames it: killed at any moment it leaves
+/// nothing under the final name, and the rerun gives the same bytes (issue 15).
+#[test]
+fn a_killed_generation_started_again_gives_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("uttrekk");
+    let args = ["-q", "generate", "--out", out.to_str().unwrap(), "--seed", "3", "--mapper", "300"];
+    common::killed_and_rerun_gives_the_same_bytes(&out, &args);
+    assert!(!tmp.path().join("uttrekk.partial").exists());
+}
