@@ -501,3 +501,18 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// A file in a folder whose name is not UTF-8 is named by its bytes in an N5.01 error, not
+/// lost and not "No such file or directory" (issue 15).
+#[test]
+fn a_folder_file_name_that_is_not_utf8_is_named_by_its_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3"]);
+    std::fs::write(dir.join("DOKUMENT").join(std::ffi::OsStr::from_bytes(b"\xe6rlig.pdf")), b"%PDF-1.4").unwrap();
+    let json = tmp.path().join("r.json");
+    let o = samla(&["-q", "check", dir.to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report = std::fs::read_to_string(&json).unwrap();
+    assert!(report.contains("DOKUMENT/\\\\xE6rlig.pdf") && report.contains("not UTF-8"), "{report}");
+}
