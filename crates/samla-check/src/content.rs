@@ -489,7 +489,7 @@ impl Content {
                     // Arkade: an error; a document still being edited is no error in a live system.
                     f.add(
                         "N5.25",
-                        self.depot_only(),
+                        self.profile.depot_only(),
                         self.at(e, path, sid).with_detail(status.to_string()),
                         Text::new(
                             "Dokumentet er ikke ferdigstilt (dokumentstatus «Dokumentet er ferdigstilt»)",
@@ -534,14 +534,6 @@ impl Content {
         }
     }
 
-    /// The severity of what only a depot forbids: an error in the deposit profile.
-    fn depot_only(&self) -> Severity {
-        match self.profile {
-            crate::Profile::Deposit => Severity::Error,
-            crate::Profile::Migration => Severity::Warning,
-        }
-    }
-
     fn mappe(&mut self, e: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
         self.count("mappe");
         self.tally("N5.10", e.xsi_type().unwrap_or("mappe"));
@@ -558,7 +550,7 @@ impl Content {
                 // Arkade: an error; a migration from a live system expects open cases.
                 f.add(
                     "N5.15",
-                    self.depot_only(),
+                    self.profile.depot_only(),
                     self.at(e, path, sid).with_detail(status),
                     Text::new(
                         "Saksmappen er ikke avsluttet (saksstatus «Avsluttet» eller «Utgår»)",
@@ -614,7 +606,7 @@ impl Content {
         } else if status != "Arkivert" && status != "Utgår" {
             f.add(
                 "N5.22",
-                self.depot_only(),
+                self.profile.depot_only(),
                 self.at(e, path, sid).with_detail(status),
                 Text::new(
                     "Journalposten har ikke status «Arkivert» eller «Utgår», som et depot krever",

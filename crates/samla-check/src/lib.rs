@@ -63,6 +63,15 @@ impl Profile {
         }
     }
 
+    /// The severity of what only a depot forbids: an error for a deposit, a warning for a
+    /// migration.
+    pub fn depot_only(self) -> Severity {
+        match self {
+            Profile::Deposit => Severity::Error,
+            Profile::Migration => Severity::Warning,
+        }
+    }
+
     /// `deposit` or `migration`, as the command line spells it.
     pub fn parse(s: &str) -> Option<Profile> {
         match s {

@@ -484,19 +484,20 @@ pub fn journals(
             );
         }
     }
-    // N5.60 as Arkade: the journals' periods, from their heads.
-    let periods: Vec<Option<(Date, Date)>> = read
+    // N5.60 as Arkade: the journals' periods, from their heads, each with its journal.
+    let periods: Vec<(&str, Option<(Date, Date)>)> = read
         .iter()
-        .filter_map(|(_, j)| j.as_ref())
-        .map(|j| {
-            let h = j.header.as_ref()?;
-            match (h.date("journalStartDato"), h.date("journalSluttDato")) {
-                (Some(Ok(a)), Some(Ok(b))) => Some((a, b)),
-                _ => None,
-            }
+        .filter_map(|(name, j)| Some((*name, j.as_ref()?)))
+        .map(|(name, j)| {
+            let period =
+                j.header.as_ref().and_then(|h| match (h.date("journalStartDato"), h.date("journalSluttDato")) {
+                    (Some(Ok(a)), Some(Ok(b))) => Some((a, b)),
+                    _ => None,
+                });
+            (name, period)
         })
         .collect();
-    if let [Some(a), Some(b)] = periods[..]
+    if let [(_, Some(a)), (_, Some(b))] = periods[..]
         && a != b
     {
         f.add(
@@ -518,7 +519,7 @@ pub fn journals(
                 Text::new("Ingen journaldato i arkivstrukturen", "No journaldato in arkivstruktur.xml"),
             ),
             Some(found) if sharp => {
-                for (name, period) in ["loependeJournal.xml", "offentligJournal.xml"].iter().zip(&periods) {
+                for (name, period) in &periods {
                     if let Some(p) = period
                         && *p != found
                     {
@@ -541,10 +542,7 @@ pub fn journals(
         let Some(j) = journal else {
             // As Arkade: a journal that cannot be read is an error, for a deposit; an extract
             // converted for a migration has no journals to carry.
-            let severity = match profile {
-                crate::Profile::Deposit => Severity::Error,
-                crate::Profile::Migration => Severity::Warning,
-            };
+            let severity = profile.depot_only();
             f.add(
                 "N5.59",
                 severity,
