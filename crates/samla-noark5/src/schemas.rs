@@ -170,13 +170,15 @@ pub fn identify(sha256: &str) -> Option<&'static OfficialSchema> {
     OFFICIAL.iter().find(|s| s.sha256.eq_ignore_ascii_case(sha256.trim()))
 }
 
-/// The official schema samla carries whose SHA-256 is `sha256` (hex, either case).
+/// The official schema samla carries whose SHA-256 is `sha256` (hex, either case): found
+/// through the table of digests, whose agreement with the embedded files a test checks.
 pub fn embedded_with_digest(sha256: &str) -> Option<SchemaFile> {
-    use sha2::Digest;
-    samla_schemas::FILES
-        .iter()
-        .find(|f| crate::hex(&sha2::Sha256::digest(f.bytes)).eq_ignore_ascii_case(sha256.trim()))
-        .map(SchemaFile::Embedded)
+    let official = identify(sha256)?;
+    let path = match official.version {
+        Some(v) => format!("{}/{}/{}", official.family, v.schema_folder(), official.name),
+        None => format!("{}/{}", official.family, official.name),
+    };
+    samla_schemas::get(&path).map(SchemaFile::Embedded)
 }
 
 /// The official digest of Noark 5 schema `name` for `version`.
@@ -379,8 +381,9 @@ mod tests {
             assert!(row.is_some_and(|r| r.contains(&digest)), "SOURCES.md states another digest for {}", file.path);
         }
         for official in OFFICIAL {
+            let embedded = embedded_with_digest(official.sha256).and_then(|f| f.read().ok());
             assert!(
-                samla_schemas::FILES.iter().any(|f| crate::hex(&sha2::Sha256::digest(f.bytes)) == official.sha256),
+                embedded.is_some_and(|bytes| crate::hex(&sha2::Sha256::digest(&bytes)) == official.sha256),
                 "{} ({:?}) is in the table but not embedded",
                 official.name,
                 official.version
