@@ -467,12 +467,8 @@ fn run_generate(args: GenerateArgs, quiet: bool) -> samla_noark5::Result<ExitCod
 }
 
 /// Inspects an ADDML flat-file extract (fagsystem, Noark 3): records per flat file.
-fn inspect_flat(path: &Path, quiet: bool) -> samla_noark5::Result<Option<ExitCode>> {
-    let package = Extract::open_package(path)?;
-    let Some(addml) = samla_legacy::flat::addml_path(&package) else {
-        return Ok(None);
-    };
-    let description = samla_legacy::flat::Description::read(package.open_file(&addml)?, &package.display(&addml))?;
+fn inspect_flat(path: &Path, package: &Extract, addml: &str, quiet: bool) -> samla_noark5::Result<ExitCode> {
+    let description = samla_legacy::flat::Description::read(package.open_file(addml)?, &package.display(addml))?;
     if !quiet {
         println!("{}", path.display());
         println!("  ADDML flat-file extract: {}", description.dataset.as_deref().unwrap_or("(no name)"));
@@ -499,18 +495,17 @@ fn inspect_flat(path: &Path, quiet: bool) -> samla_noark5::Result<Option<ExitCod
             }
         }
     }
-    Ok(Some(ExitCode::SUCCESS))
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
-    match samla_legacy::kind::detect(path)? {
-        samla_legacy::SourceKind::Noark5 => {}
-        samla_legacy::SourceKind::Addml => {
-            return Ok(inspect_flat(path, quiet)?.expect("detect found addml.xml"));
-        }
-        samla_legacy::SourceKind::Noark4 => {
+    use samla_legacy::kind::Input;
+    let extract = match samla_legacy::kind::open(path)? {
+        Input::Noark5(extract) => extract,
+        Input::Addml { package, addml } => return inspect_flat(path, &package, &addml, quiet),
+        Input::Noark4(n4) => {
             // Every row of every table read, counted per table file.
-            let report = samla_legacy::noark4::check::check(&samla_legacy::noark4::Noark4::open(path)?);
+            let report = samla_legacy::noark4::check::check(&n4);
             if !quiet {
                 println!("{}\n  Noark 4 extract (`samla convert` makes it Noark 5)", path.display());
                 for f in &report.files {
@@ -520,8 +515,7 @@ fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-    }
-    let extract = Extract::open(path)?;
+    };
     let size = extract.size("arkivstruktur.xml").unwrap_or(0);
     let bar =
         bar(quiet, size, "reading arkivstruktur.xml [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}");
@@ -587,10 +581,9 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
         max_locations: args.max_findings,
         ..Default::default()
     };
-    use samla_legacy::SourceKind;
-    let report = match samla_legacy::kind::detect(&args.path)? {
-        SourceKind::Noark5 => {
-            let extract = Extract::open(&args.path)?;
+    use samla_legacy::kind::Input;
+    let report = match samla_legacy::kind::open(&args.path)? {
+        Input::Noark5(extract) => {
             let total = extract.size("arkivstruktur.xml").unwrap_or(0);
             let bar = bar(
                 quiet,
@@ -606,16 +599,9 @@ fn run_check(args: CheckArgs, quiet: bool) -> samla_noark5::Result<ExitCode> {
             bar.finish_and_clear();
             report
         }
-        SourceKind::Noark4 => {
-            let extract = samla_legacy::noark4::Noark4::open(&args.path)?;
-            samla_check::noark4::check_noark4(&extract, &options)?
-        }
+        Input::Noark4(extract) => samla_check::noark4::check_noark4(&extract, &options)?,
         // An ADDML flat-file extract gets the ADDML processes it names.
-        SourceKind::Addml => {
-            let package = Extract::open_package(&args.path)?;
-            let addml = samla_legacy::flat::addml_path(&package).expect("detect found it");
-            samla_check::flat::check_flat(&package, &addml, &options)?
-        }
+        Input::Addml { package, addml } => samla_check::flat::check_flat(&package, &addml, &options)?,
     };
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&report).expect("the report serialises");

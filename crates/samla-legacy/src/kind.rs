@@ -28,12 +28,38 @@ impl SourceKind {
     }
 }
 
-/// What `path` holds. Noark 5 is tried first, then Noark 4 (a folder with NOARKIH.XML, in
-/// any case), then ADDML (an addml.xml anywhere). Fails only when it is none of them, or
-/// cannot be read, with the Noark 5 reader's error and a hint naming all three.
-pub fn detect(path: &Path) -> Result<SourceKind> {
+/// An input, opened as what it is: each reader has read its index once.
+pub enum Input {
+    /// A Noark 5 extract.
+    Noark5(Extract),
+    /// A Noark 4 extract, its NOARKIH.XML read.
+    Noark4(crate::noark4::Noark4),
+    /// An ADDML flat-file extract: the folder or tar, and the path of its addml.xml in it.
+    Addml {
+        /// The folder or tar, read as stored.
+        package: Extract,
+        /// Where addml.xml is in it.
+        addml: String,
+    },
+}
+
+impl Input {
+    /// What it is.
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            Input::Noark5(_) => SourceKind::Noark5,
+            Input::Noark4(_) => SourceKind::Noark4,
+            Input::Addml { .. } => SourceKind::Addml,
+        }
+    }
+}
+
+/// Opens `path` as what it holds. Noark 5 is tried first, then Noark 4 (a folder with
+/// NOARKIH.XML, in any case), then ADDML (an addml.xml anywhere). Fails only when it is none
+/// of them, or cannot be read, with the Noark 5 reader's error and a hint naming all three.
+pub fn open(path: &Path) -> Result<Input> {
     let noark5 = match Extract::open(path) {
-        Ok(_) => return Ok(SourceKind::Noark5),
+        Ok(extract) => return Ok(Input::Noark5(extract)),
         Err(e) if e.kind == ErrorKind::Missing => e,
         Err(e) => return Err(e),
     };
@@ -43,10 +69,11 @@ pub fn detect(path: &Path) -> Result<SourceKind> {
             .flatten()
             .any(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(crate::noark4::INDEX_FILE))
     {
-        return Ok(SourceKind::Noark4);
+        return Ok(Input::Noark4(crate::noark4::Noark4::open(path)?));
     }
-    if crate::flat::addml_path(&Extract::open_package(path)?).is_some() {
-        return Ok(SourceKind::Addml);
+    let package = Extract::open_package(path)?;
+    if let Some(addml) = crate::flat::addml_path(&package) {
+        return Ok(Input::Addml { package, addml });
     }
     Err(noark5.with_hint(
         "samla reads Noark 5 (arkivstruktur.xml), Noark 4 (NOARKIH.XML) and ADDML flat-file extracts (addml.xml); \

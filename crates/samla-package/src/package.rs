@@ -301,24 +301,23 @@ fn check_extract(
 
 /// Makes a DIAS package (or a BagIt bag) of the extract at `path`. See the module docs.
 pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::Result<Made> {
-    use samla_legacy::SourceKind;
-    let kind = samla_legacy::kind::detect(path)?;
-    let hint = match kind {
-        SourceKind::Noark5 => None,
-        SourceKind::Noark4 => Some("convert it first (samla convert PATH --out DIR), then package DIR"),
-        SourceKind::Addml => {
-            Some("an ADDML extract is deposited as it was delivered; samla run does that for a job's sources")
-        }
+    use samla_legacy::kind::Input;
+    let hint = match samla_legacy::kind::open(path)? {
+        Input::Noark5(extract) => Ok(extract),
+        Input::Noark4(_) => Err(("Noark 4", "convert it first (samla convert PATH --out DIR), then package DIR")),
+        Input::Addml { .. } => Err((
+            "ADDML flat-file",
+            "an ADDML extract is deposited as it was delivered; samla run does that for a job's sources",
+        )),
     };
-    if let Some(hint) = hint {
-        return Err(Error::new(
+    let extract = hint.map_err(|(kind, hint)| {
+        Error::new(
             ErrorKind::Content,
             path.display().to_string(),
-            format!("a {} extract: samla package makes DIAS packages of Noark 5 extracts", kind.describe()),
+            format!("a {kind} extract: samla package makes DIAS packages of Noark 5 extracts"),
         )
-        .with_hint(hint));
-    }
-    let extract = Extract::open(path)?;
+        .with_hint(hint)
+    })?;
     let uuid = options.uuid.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if uuid::Uuid::parse_str(&uuid).is_err() {
         return Err(Error::new(ErrorKind::Content, "--uuid", format!("{uuid:?} is not a UUID")));
