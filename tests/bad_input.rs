@@ -479,27 +479,11 @@ fn a_full_disk_ends_each_writer_cleanly() {
         assert_exit_2(&o);
         let said = stderr(&o);
         assert!(said.contains("No space left") || said.contains("bytes free"), "{}: {said}", args[1]);
-        let left = walk(&small);
+        let left: Vec<String> = common::tree(&small).keys().map(|p| small.join(p).display().to_string()).collect();
         let final_named = left.iter().filter(|f| f.starts_with(&out.display().to_string()) && !f.contains(".partial"));
         assert_eq!(final_named.count(), 0, "{}: {left:?}", args[1]);
         assert!(!left.iter().any(|f| f.contains(".partial")), "{}: {left:?}", args[1]);
     }
-}
-
-/// Every file under `dir`, as paths.
-fn walk(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                out.push(e.path().display().to_string());
-            }
-        }
-    }
-    out
 }
 
 /// A file in a folder whose name is not UTF-8 is named by its bytes in an N5.01 error, not

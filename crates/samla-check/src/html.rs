@@ -213,9 +213,13 @@ impl Labels {
     fn profile_name(&self, profile: crate::Profile) -> &'static str {
         match (self.lang, profile) {
             ("nb", crate::Profile::Deposit) => "deponering (Arkades dom eller strengere)",
-            ("nb", crate::Profile::Migration) => "migrering (åpne saker og journalstatuser er advarsler)",
+            ("nb", crate::Profile::Migration) => {
+                "migrering (åpne saker, journalstatuser, uferdige dokumenter og manglende journaler er advarsler)"
+            }
             (_, crate::Profile::Deposit) => "deposit (Arkade's verdict or a stricter one)",
-            (_, crate::Profile::Migration) => "migration (open cases and journal statuses are warnings)",
+            (_, crate::Profile::Migration) => {
+                "migration (open cases, journal statuses, unfinished documents and missing journals are warnings)"
+            }
         }
     }
 

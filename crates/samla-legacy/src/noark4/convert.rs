@@ -1478,7 +1478,8 @@ enum Out {
 type Done = Result<(u64, Out)>;
 
 /// Converts `extract` into a Noark 5 v5.0 extract in `out` (must be empty or absent; it
-/// appears whole or not at all, see [`samla_noark5::atomic::build_dir`]): `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
+/// appears whole or not at all, see [`samla_noark5::atomic::build_dir`]):
+/// `arkivstruktur.xml`, `arkivuttrekk.xml` (with its digest, counts and the
 /// number of document files), the XSDs if [`ConvertOptions::schemas`] is set,
 /// `DOKUMENT/` and `crosswalk.csv`.
 ///
