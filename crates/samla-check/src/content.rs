@@ -93,7 +93,7 @@ pub struct Content {
     /// Whether the document files are checked (any document control selected).
     check_documents: bool,
     /// Whose verdict: open cases and journal statuses are errors for a depot only.
-    pub(crate) profile: crate::Profile,
+    pub(crate) profile: crate::profile::Profile,
 }
 
 impl Content {
@@ -126,7 +126,7 @@ impl Content {
             journalpost_fingerprint: 0,
             documents: Documents::new().with_known(known),
             check_documents,
-            profile: crate::Profile::Deposit,
+            profile: crate::profile::Profile::Deposit,
         }
     }
 

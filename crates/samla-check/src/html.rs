@@ -210,14 +210,14 @@ fn labels(lang: Lang) -> &'static Labels {
 }
 
 impl Labels {
-    fn profile_name(&self, profile: crate::Profile) -> &'static str {
+    fn profile_name(&self, profile: crate::profile::Profile) -> &'static str {
         match (self.lang, profile) {
-            ("nb", crate::Profile::Deposit) => "deponering (Arkades dom eller strengere)",
-            ("nb", crate::Profile::Migration) => {
+            ("nb", crate::profile::Profile::Deposit) => "deponering (Arkades dom eller strengere)",
+            ("nb", crate::profile::Profile::Migration) => {
                 "migrering (åpne saker, journalstatuser, uferdige dokumenter og manglende journaler er advarsler)"
             }
-            (_, crate::Profile::Deposit) => "deposit (Arkade's verdict or a stricter one)",
-            (_, crate::Profile::Migration) => {
+            (_, crate::profile::Profile::Deposit) => "deposit (Arkade's verdict or a stricter one)",
+            (_, crate::profile::Profile::Migration) => {
                 "migration (open cases, journal statuses, unfinished documents and missing journals are warnings)"
             }
         }

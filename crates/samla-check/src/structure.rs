@@ -450,7 +450,7 @@ pub fn journals(
     uttrekk: Option<&Arkivuttrekk>,
     read: Vec<(&'static str, Option<Journal>)>,
     content: &Content,
-    profile: crate::Profile,
+    profile: crate::profile::Profile,
     f: &mut Findings,
 ) {
     let sharp = uttrekk.is_some_and(|u| {
