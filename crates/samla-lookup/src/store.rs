@@ -1,0 +1,525 @@
+//! The units of the index in SQLite: one row per arkiv, arkivdel, klassifikasjonssystem,
+//! klasse, mappe, registrering and dokumentbeskrivelse, with what access control needs
+//! (source, arkivdel, klasse, mappe type, skjerming, gradering, inherited), the unit's own
+//! metadata as XML, its documents (where they are inside their extract, and their stated
+//! checksum), its parties and the crosswalk of the runs indexed.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use samla_noark5::{Error, ErrorKind, Result};
+
+use crate::policy::Scope;
+
+/// What a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnitKind {
+    /// arkiv
+    Arkiv,
+    /// arkivdel
+    Arkivdel,
+    /// klassifikasjonssystem
+    Klassifikasjonssystem,
+    /// klasse
+    Klasse,
+    /// mappe (any xsi:type)
+    Mappe,
+    /// registrering (any xsi:type)
+    Registrering,
+    /// dokumentbeskrivelse
+    Dokumentbeskrivelse,
+}
+
+impl UnitKind {
+    /// All kinds, outermost first.
+    pub const ALL: [UnitKind; 7] = [
+        UnitKind::Arkiv,
+        UnitKind::Arkivdel,
+        UnitKind::Klassifikasjonssystem,
+        UnitKind::Klasse,
+        UnitKind::Mappe,
+        UnitKind::Registrering,
+        UnitKind::Dokumentbeskrivelse,
+    ];
+
+    /// The Noark 5 element name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Arkiv => "arkiv",
+            UnitKind::Arkivdel => "arkivdel",
+            UnitKind::Klassifikasjonssystem => "klassifikasjonssystem",
+            UnitKind::Klasse => "klasse",
+            UnitKind::Mappe => "mappe",
+            UnitKind::Registrering => "registrering",
+            UnitKind::Dokumentbeskrivelse => "dokumentbeskrivelse",
+        }
+    }
+
+    /// The kind of an element name.
+    pub fn parse(s: &str) -> Option<UnitKind> {
+        UnitKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Units that are searched and access-controlled one by one; the others are containers.
+    pub fn is_record(self) -> bool {
+        matches!(self, UnitKind::Mappe | UnitKind::Registrering | UnitKind::Dokumentbeskrivelse)
+    }
+}
+
+/// A unit as stored.
+#[derive(Debug, Clone, Default)]
+pub struct Unit {
+    /// Row id (stable within one index).
+    pub id: i64,
+    /// Row id of the source.
+    pub source_id: i64,
+    /// Row id of the enclosing unit.
+    pub parent: Option<i64>,
+    /// What it is.
+    pub kind: Option<UnitKind>,
+    /// The xsi:type or `mappetype` for mapper, the xsi:type for registreringer.
+    pub subtype: Option<String>,
+    /// systemID.
+    pub system_id: String,
+    /// klasseID, mappeID, registreringsID or dokumentnummer.
+    pub ident: Option<String>,
+    /// tittel.
+    pub title: Option<String>,
+    /// offentligTittel.
+    pub public_title: Option<String>,
+    /// The unit's date (saksdato, journaldato, opprettetDato), as written.
+    pub date: Option<String>,
+    /// Access attributes, own and inherited.
+    pub scope: Scope,
+    /// skjermingshjemmel of the skjerming in force.
+    pub hjemmel: Option<String>,
+    /// skjermingMetadata of the skjerming in force, as written.
+    pub screened_fields: Vec<String>,
+    /// The unit's own metadata as XML (sub-units left out).
+    pub xml: String,
+    /// The systemID before `samla run` re-keyed it (closed units).
+    pub old_system_id: Option<String>,
+    /// The mappeID or registreringsID before `samla run`.
+    pub old_ident: Option<String>,
+}
+
+/// A document file of a dokumentbeskrivelse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// The dokumentbeskrivelse's row.
+    pub unit: i64,
+    /// Position among the dokumentbeskrivelse's dokumentobjekter, from 1.
+    pub n: i64,
+    /// referanseDokumentfil, as written.
+    pub path: String,
+    /// sjekksum, as stated.
+    pub checksum: String,
+    /// sjekksumAlgoritme.
+    pub algorithm: String,
+    /// filstoerrelse, as stated.
+    pub size: Option<i64>,
+    /// format.
+    pub format: Option<String>,
+    /// variantformat.
+    pub variant: Option<String>,
+}
+
+/// A korrespondansepart, part or sakspart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    /// The unit it belongs to.
+    pub unit: i64,
+    /// korrespondansepart, part or sakspart.
+    pub element: String,
+    /// The name.
+    pub name: String,
+    /// fødselsnummer, D-number or organisasjonsnummer, where given.
+    pub id: Option<String>,
+}
+
+/// A source of the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Row id.
+    pub id: i64,
+    /// The name grants refer to (the old municipality or system).
+    pub name: String,
+    /// Where it is (canonical path; a tar, DIAS package or folder).
+    pub location: String,
+    /// What it is: extract, closed or deposit.
+    pub role: String,
+    /// Fingerprint of the files read: unchanged sources are skipped.
+    pub fingerprint: String,
+    /// Units indexed.
+    pub units: i64,
+}
+
+/// Where a unit of a `samla run` went, from its crosswalk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrosswalkRow {
+    /// The run's source name.
+    pub source: String,
+    /// arkiv, arkivdel, mappe, registrering, …
+    pub entity: String,
+    /// systemID in the old system.
+    pub old: String,
+    /// systemID after the run.
+    pub new: String,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sources (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, location TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+  fingerprint TEXT NOT NULL, units INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS units (
+  id INTEGER PRIMARY KEY, source INTEGER NOT NULL, parent INTEGER, kind TEXT NOT NULL, subtype TEXT,
+  system_id TEXT NOT NULL, ident TEXT, title TEXT, public_title TEXT, date TEXT,
+  scope_source TEXT NOT NULL, arkivdel TEXT NOT NULL, klasse TEXT, mappetype TEXT,
+  restriction TEXT, hjemmel TEXT, screened_fields TEXT NOT NULL, grade TEXT,
+  xml TEXT NOT NULL, old_system_id TEXT, old_ident TEXT);
+CREATE INDEX IF NOT EXISTS units_parent ON units(parent);
+CREATE INDEX IF NOT EXISTS units_system_id ON units(system_id);
+CREATE INDEX IF NOT EXISTS units_old_system_id ON units(old_system_id);
+CREATE INDEX IF NOT EXISTS units_ident ON units(ident);
+CREATE INDEX IF NOT EXISTS units_old_ident ON units(old_ident);
+CREATE INDEX IF NOT EXISTS units_source ON units(source);
+CREATE TABLE IF NOT EXISTS documents (
+  unit INTEGER NOT NULL, n INTEGER NOT NULL, path TEXT NOT NULL, checksum TEXT NOT NULL,
+  algorithm TEXT NOT NULL, size INTEGER, format TEXT, variant TEXT, PRIMARY KEY (unit, n));
+CREATE TABLE IF NOT EXISTS parties (unit INTEGER NOT NULL, element TEXT NOT NULL, name TEXT NOT NULL, id TEXT);
+CREATE INDEX IF NOT EXISTS parties_unit ON parties(unit);
+CREATE INDEX IF NOT EXISTS parties_id ON parties(id);
+CREATE TABLE IF NOT EXISTS crosswalk (source_id INTEGER NOT NULL, source TEXT NOT NULL, entity TEXT NOT NULL,
+  old TEXT NOT NULL, new TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS crosswalk_old ON crosswalk(old);
+CREATE INDEX IF NOT EXISTS crosswalk_new ON crosswalk(new);
+";
+
+/// The SQLite store.
+pub struct Store {
+    conn: Connection,
+    file: String,
+}
+
+pub(crate) fn sql_error(file: &str, e: rusqlite::Error) -> Error {
+    Error::new(ErrorKind::Io, file, format!("SQLite: {e}"))
+        .with_hint("the index may be damaged or written by another samla; build it again with `samla index`")
+}
+
+const UNIT_COLUMNS: &str = "id, source, parent, kind, subtype, system_id, ident, title, public_title, date, \
+    scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade, xml, old_system_id, old_ident";
+
+impl Store {
+    /// Opens (or creates) the store at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let file = path.display().to_string();
+        let conn = Connection::open(path).map_err(|e| sql_error(&file, e))?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
+            .and_then(|_| conn.execute_batch(SCHEMA))
+            .map_err(|e| sql_error(&file, e))?;
+        Ok(Store { conn, file })
+    }
+
+    /// Opens the store read-only (the server).
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let file = path.display().to_string();
+        if !path.exists() {
+            return Err(Error::new(ErrorKind::Missing, &file, "the index has no units.sqlite")
+                .with_hint("build the index first with `samla index SOURCE... --out INDEX`"));
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| sql_error(&file, e))?;
+        Ok(Store { conn, file })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        sql_error(&self.file, e)
+    }
+
+    /// Starts a transaction (indexing runs in one).
+    pub fn begin(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN").map_err(|e| sql_error(&self.file, e))
+    }
+
+    /// Commits the transaction.
+    pub fn commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT").map_err(|e| sql_error(&self.file, e))
+    }
+
+    /// The source at `location`, if indexed.
+    pub fn source_at(&self, location: &str) -> Result<Option<Source>> {
+        self.conn
+            .query_row(
+                "SELECT id, name, location, role, fingerprint, units FROM sources WHERE location = ?1",
+                [location],
+                source_row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// All sources.
+    pub fn sources(&self) -> Result<Vec<Source>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, name, location, role, fingerprint, units FROM sources ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        st.query_map([], source_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
+    /// Removes a source with its units, documents, parties and crosswalk rows.
+    pub fn remove_source(&mut self, id: i64) -> Result<()> {
+        self.conn
+            .execute_batch(&format!(
+                "DELETE FROM documents WHERE unit IN (SELECT id FROM units WHERE source = {id});
+                 DELETE FROM parties WHERE unit IN (SELECT id FROM units WHERE source = {id});
+                 DELETE FROM units WHERE source = {id};
+                 DELETE FROM crosswalk WHERE source_id = {id};
+                 DELETE FROM sources WHERE id = {id};"
+            ))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Adds a source and returns its row id.
+    pub fn add_source(&mut self, name: &str, location: &str, role: &str, fingerprint: &str) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO sources (name, location, role, fingerprint) VALUES (?1, ?2, ?3, ?4)",
+                params![name, location, role, fingerprint],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records the number of units of a source once it is read.
+    pub fn set_source_units(&mut self, id: i64, units: i64) -> Result<()> {
+        self.conn
+            .execute("UPDATE sources SET units = ?2 WHERE id = ?1", params![id, units])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Inserts a unit and returns its row id.
+    pub fn insert_unit(&mut self, u: &Unit) -> Result<i64> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO units (source, parent, kind, subtype, system_id, ident, title, public_title, date,
+                 scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade, xml,
+                 old_system_id, old_ident) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                 ?15, ?16, ?17, ?18, ?19, ?20)",
+            )
+            .map_err(|e| sql_error(&self.file, e))?;
+        st.execute(params![
+            u.source_id,
+            u.parent,
+            u.kind.map(UnitKind::as_str).unwrap_or("mappe"),
+            u.subtype,
+            u.system_id,
+            u.ident,
+            u.title,
+            u.public_title,
+            u.date,
+            u.scope.source,
+            u.scope.arkivdel.join("\u{1f}"),
+            u.scope.klasse,
+            u.scope.mappetype,
+            u.scope.restriction,
+            u.hjemmel,
+            u.screened_fields.join("\u{1f}"),
+            u.scope.grade,
+            u.xml,
+            u.old_system_id,
+            u.old_ident,
+        ])
+        .map_err(|e| sql_error(&self.file, e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Inserts a document file.
+    pub fn insert_document(&mut self, d: &Document) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO documents (unit, n, path, checksum, algorithm, size, format, variant)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(|e| sql_error(&self.file, e))?;
+        st.execute(params![d.unit, d.n, d.path, d.checksum, d.algorithm, d.size, d.format, d.variant])
+            .map_err(|e| sql_error(&self.file, e))?;
+        Ok(())
+    }
+
+    /// Inserts a party.
+    pub fn insert_party(&mut self, p: &Party) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO parties (unit, element, name, id) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(|e| sql_error(&self.file, e))?;
+        st.execute(params![p.unit, p.element, p.name, p.id]).map_err(|e| sql_error(&self.file, e))?;
+        Ok(())
+    }
+
+    /// Inserts a crosswalk row of a run.
+    pub fn insert_crosswalk(&mut self, source_id: i64, row: &CrosswalkRow) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO crosswalk (source_id, source, entity, old, new) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(|e| sql_error(&self.file, e))?;
+        st.execute(params![source_id, row.source, row.entity, row.old, row.new])
+            .map_err(|e| sql_error(&self.file, e))?;
+        Ok(())
+    }
+
+    /// The unit with row id `id`.
+    pub fn unit(&self, id: i64) -> Result<Option<Unit>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = ?1"))
+            .map_err(|e| self.err(e))?;
+        st.query_row([id], unit_row).optional().map_err(|e| self.err(e))
+    }
+
+    /// The units directly inside `parent` (or the arkiver, for `None`), in source order.
+    pub fn children(&self, parent: Option<i64>) -> Result<Vec<Unit>> {
+        let sql = match parent {
+            Some(_) => format!("SELECT {UNIT_COLUMNS} FROM units WHERE parent = ?1 ORDER BY id"),
+            None => format!("SELECT {UNIT_COLUMNS} FROM units WHERE parent IS NULL ORDER BY id"),
+        };
+        let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = match parent {
+            Some(p) => st.query_map([p], unit_row).and_then(|r| r.collect()),
+            None => st.query_map([], unit_row).and_then(|r| r.collect()),
+        };
+        rows.map_err(|e| self.err(e))
+    }
+
+    /// Units whose systemID, old systemID, ident or old ident is `id`.
+    pub fn find(&self, id: &str) -> Result<Vec<Unit>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {UNIT_COLUMNS} FROM units WHERE system_id = ?1 OR old_system_id = ?1 OR ident = ?1 \
+                 OR old_ident = ?1 ORDER BY id LIMIT 100"
+            ))
+            .map_err(|e| self.err(e))?;
+        st.query_map([id], unit_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
+    /// The crosswalk rows that name `id` as old or new systemID.
+    pub fn crosswalk(&self, id: &str) -> Result<Vec<CrosswalkRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT source, entity, old, new FROM crosswalk WHERE old = ?1 OR new = ?1 LIMIT 100")
+            .map_err(|e| self.err(e))?;
+        st.query_map([id], |r| {
+            Ok(CrosswalkRow { source: r.get(0)?, entity: r.get(1)?, old: r.get(2)?, new: r.get(3)? })
+        })
+        .and_then(|r| r.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// The document files of a dokumentbeskrivelse.
+    pub fn documents(&self, unit: i64) -> Result<Vec<Document>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT unit, n, path, checksum, algorithm, size, format, variant FROM documents WHERE unit = ?1 ORDER BY n",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map([unit], |r| {
+            Ok(Document {
+                unit: r.get(0)?,
+                n: r.get(1)?,
+                path: r.get(2)?,
+                checksum: r.get(3)?,
+                algorithm: r.get(4)?,
+                size: r.get(5)?,
+                format: r.get(6)?,
+                variant: r.get(7)?,
+            })
+        })
+        .and_then(|r| r.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// The parties of a unit.
+    pub fn parties(&self, unit: i64) -> Result<Vec<Party>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT unit, element, name, id FROM parties WHERE unit = ?1")
+            .map_err(|e| self.err(e))?;
+        st.query_map([unit], |r| Ok(Party { unit: r.get(0)?, element: r.get(1)?, name: r.get(2)?, id: r.get(3)? }))
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Units where a party has identifier `id` (partsinnsyn).
+    pub fn units_with_party(&self, id: &str) -> Result<Vec<i64>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT DISTINCT unit FROM parties WHERE id = ?1 ORDER BY unit")
+            .map_err(|e| self.err(e))?;
+        st.query_map([id], |r| r.get(0)).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
+    /// The chain of units from the arkiv down to `id`, outermost first.
+    pub fn path(&self, id: i64) -> Result<Vec<Unit>> {
+        let mut chain = Vec::new();
+        let mut at = Some(id);
+        while let Some(i) = at {
+            let Some(u) = self.unit(i)? else { break };
+            at = u.parent;
+            chain.push(u);
+            if chain.len() > 10_000 {
+                break;
+            }
+        }
+        chain.reverse();
+        Ok(chain)
+    }
+}
+
+fn source_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Source> {
+    Ok(Source {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        location: r.get(2)?,
+        role: r.get(3)?,
+        fingerprint: r.get(4)?,
+        units: r.get(5)?,
+    })
+}
+
+fn unit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
+    let kind: String = r.get(3)?;
+    let split = |s: String| -> Vec<String> {
+        if s.is_empty() { Vec::new() } else { s.split('\u{1f}').map(str::to_string).collect() }
+    };
+    Ok(Unit {
+        id: r.get(0)?,
+        source_id: r.get(1)?,
+        parent: r.get(2)?,
+        kind: UnitKind::parse(&kind),
+        subtype: r.get(4)?,
+        system_id: r.get(5)?,
+        ident: r.get(6)?,
+        title: r.get(7)?,
+        public_title: r.get(8)?,
+        date: r.get(9)?,
+        scope: Scope {
+            source: r.get(10)?,
+            arkivdel: split(r.get(11)?),
+            klasse: r.get(12)?,
+            mappetype: r.get(13)?,
+            restriction: r.get(14)?,
+            grade: r.get(17)?,
+        },
+        hjemmel: r.get(15)?,
+        screened_fields: split(r.get(16)?),
+        xml: r.get(18)?,
+        old_system_id: r.get(19)?,
+        old_ident: r.get(20)?,
+    })
+}
