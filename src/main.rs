@@ -2,6 +2,8 @@
 //!
 //! Exit codes: 0 clean, 1 findings at error level, 2 samla could not run.
 
+mod lookup;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -140,6 +142,20 @@ enum Command {
         /// A schema folder to use instead of the set samla carries (default: SAMLA_SCHEMAS).
         #[arg(long)]
         schemas: Option<PathBuf>,
+    },
+    /// Build or extend the lookup index of closed archives: Noark 5 extracts (folder, tar,
+    /// DIAS package) and `samla run` outputs (its closed part, deposit packages and
+    /// crosswalk), read in place; documents are not copied. Unchanged sources are skipped.
+    Index(lookup::IndexArgs),
+    /// Serve a lookup index to the staff who need it: search, browse, documents, "where did
+    /// it go?" and partsinnsyn, behind a policy (users, roles, grants, screening; deny by
+    /// default), with every access in a hash-chained log.
+    Serve(lookup::ServeArgs),
+    /// Verify the access log's hash chain (an index folder, its log.sqlite, or an exported
+    /// .jsonl): exit 0 if it holds, 1 naming the first entry changed, removed or reordered.
+    VerifyLog {
+        /// The index folder, log.sqlite, or a .jsonl export.
+        path: PathBuf,
     },
     /// Run the demo: generate two municipalities, Ski and Oppegård, check them, wash
     /// their parties against generated register snapshots, package Ski and verify it.
@@ -363,6 +379,9 @@ fn main() -> ExitCode {
         Command::Wash(args) => Ok(run_wash(&args, cli.quiet)),
         Command::GenerateRegisters(args) => Ok(run_generate_registers(&args, cli.quiet)),
         Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
+        Command::Index(args) => lookup::run_index(&args, cli.quiet),
+        Command::Serve(args) => lookup::run_serve(args, cli.quiet),
+        Command::VerifyLog { path } => lookup::run_verify_log(&path, cli.quiet),
         Command::Schemas { list, export, schemas } => run_schemas(list, export.as_deref(), schemas.as_deref()),
     };
     match result {

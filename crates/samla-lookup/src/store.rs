@@ -190,6 +190,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS parties (unit INTEGER NOT NULL, element TEXT NOT NULL, name TEXT NOT NULL, id TEXT);
 CREATE INDEX IF NOT EXISTS parties_unit ON parties(unit);
 CREATE INDEX IF NOT EXISTS parties_id ON parties(id);
+CREATE INDEX IF NOT EXISTS parties_name ON parties(name COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS crosswalk (source_id INTEGER NOT NULL, source TEXT NOT NULL, entity TEXT NOT NULL,
   old TEXT NOT NULL, new TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS crosswalk_old ON crosswalk(old);
@@ -395,6 +396,15 @@ impl Store {
         rows.map_err(|e| self.err(e))
     }
 
+    /// The units with systemID `id` (one, unless two sources share it).
+    pub fn by_system_id(&self, id: &str) -> Result<Vec<Unit>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE system_id = ?1 ORDER BY id LIMIT 100"))
+            .map_err(|e| self.err(e))?;
+        st.query_map([id], unit_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
     /// Units whose systemID, old systemID, ident or old ident is `id`.
     pub fn find(&self, id: &str) -> Result<Vec<Unit>> {
         let mut st = self
@@ -459,9 +469,24 @@ impl Store {
     pub fn units_with_party(&self, id: &str) -> Result<Vec<i64>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT DISTINCT unit FROM parties WHERE id = ?1 ORDER BY unit")
+            .prepare_cached("SELECT DISTINCT unit FROM parties WHERE id = ?1 ORDER BY unit LIMIT 10000")
             .map_err(|e| self.err(e))?;
         st.query_map([id], |r| r.get(0)).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
+    /// Parties named `name` (case-insensitive), with their units (partsinnsyn by name).
+    pub fn parties_named(&self, name: &str) -> Result<Vec<Party>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT unit, element, name, id FROM parties WHERE name = ?1 COLLATE NOCASE ORDER BY unit LIMIT 10000",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map([name.trim()], |r| {
+            Ok(Party { unit: r.get(0)?, element: r.get(1)?, name: r.get(2)?, id: r.get(3)? })
+        })
+        .and_then(|r| r.collect())
+        .map_err(|e| self.err(e))
     }
 
     /// The chain of units from the arkiv down to `id`, outermost first.

@@ -1,0 +1,193 @@
+//! The lookup commands: `samla index`, `samla serve` (with `user add` and `log export`)
+//! and `samla verify-log`. Each parses, calls its library, and maps the outcome to an exit code.
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use samla_lookup::log::{self, AccessLog, Event, Record};
+use samla_lookup::policy::Policy;
+use samla_noark5::{Error, ErrorKind, Result};
+
+#[derive(clap::Args)]
+pub struct IndexArgs {
+    /// Noark 5 extracts (folder, tar, DIAS package) and `samla run` output folders.
+    #[arg(required = true)]
+    pub sources: Vec<PathBuf>,
+    /// The index folder (created, or extended: unchanged sources are skipped).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The name grants use for a single extract (default: its folder or file name;
+    /// a deposit package: its source folder).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ServeArgs {
+    /// The index folder (`samla index --out`).
+    #[arg(required = true)]
+    pub index: Option<PathBuf>,
+    /// The policy: users (argon2id hashes), roles, grants, clearances; deny by default.
+    #[arg(long, required = true)]
+    pub policy: Option<PathBuf>,
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(subcommand)]
+    pub command: Option<ServeCommand>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ServeCommand {
+    /// Manage users of the policy.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Read the access log.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum UserCommand {
+    /// Add a user, or set a user's password and roles. The password is read from the
+    /// first line of standard input and stored only as an argon2id hash. The change is
+    /// logged in the index's access log.
+    Add {
+        /// The index folder whose access log records the change.
+        index: PathBuf,
+        /// The policy file to change.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The user's login name.
+        #[arg(long)]
+        name: String,
+        /// A role the user holds (repeat for more).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum LogCommand {
+    /// Write the access log as JSON lines (standard output unless --out).
+    Export {
+        /// The index folder.
+        index: PathBuf,
+        /// The file to write.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn run_index(args: &IndexArgs, quiet: bool) -> Result<ExitCode> {
+    let summary = samla_lookup::build::index(&args.sources, &args.out, args.name.as_deref(), &mut |m| {
+        if !quiet {
+            eprintln!("  {m}");
+        }
+    })?;
+    if !quiet {
+        println!("Indexed into {} in {:.1} s:", args.out.display(), summary.seconds);
+        for s in &summary.sources {
+            let what = if s.skipped { "unchanged, skipped" } else { "indexed" };
+            println!("  {:<12} {:<9} {:>9} units  {what}  {}", s.name, s.role, s.units, s.location);
+        }
+        println!("Serve it with: samla serve {} --policy POLICY.toml", args.out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_serve(args: ServeArgs, quiet: bool) -> Result<ExitCode> {
+    match args.command {
+        Some(ServeCommand::User { command: UserCommand::Add { index, policy, name, roles } }) => {
+            user_add(&index, &policy, &name, &roles, quiet)
+        }
+        Some(ServeCommand::Log { command: LogCommand::Export { index, out } }) => {
+            let entries = log::read(&index.join(samla_lookup::INDEX_LOG))?;
+            match out {
+                Some(path) => {
+                    samla_noark5::atomic::write_file(&path, |f| log::export(&entries, &mut std::io::BufWriter::new(f)))
+                        .map_err(|e| Error::io(path.display().to_string(), e))?;
+                    if !quiet {
+                        println!("wrote {} entries to {}", entries.len(), path.display());
+                    }
+                }
+                None => log::export(&entries, &mut std::io::stdout().lock()).map_err(|e| Error::io("stdout", e))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let (Some(index), Some(policy)) = (args.index, args.policy) else {
+                return Err(Error::new(ErrorKind::Content, "samla serve", "give INDEX and --policy POLICY.toml"));
+            };
+            let config = samla_serve::Config { index, policy, listen: args.listen };
+            samla_serve::serve(&config, |addr| {
+                // Tests and scripts read this line to find the port.
+                println!("samla serve: listening on http://{addr}/");
+                let _ = std::io::stdout().flush();
+                if !quiet && !addr.ip().is_loopback() {
+                    eprintln!("warning: listening beyond this machine without TLS; put a TLS proxy in front");
+                }
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn user_add(index: &Path, policy_path: &Path, name: &str, roles: &[String], quiet: bool) -> Result<ExitCode> {
+    let mut policy = if policy_path.exists() { Policy::read(policy_path)? } else { Policy::default() };
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| Error::io("stdin", e))?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    let existed = policy.users.iter().any(|u| u.name == name);
+    policy.set_user(name, Some(password), roles)?;
+    // Checked as the server will read it: the roles must exist.
+    let text = policy.to_toml();
+    Policy::parse(policy_path, &text)?;
+    let log = AccessLog::open(&index.join(samla_lookup::INDEX_LOG))?;
+    samla_noark5::atomic::write_file(policy_path, |f| f.write_all(text.as_bytes()))
+        .map_err(|e| Error::io(policy_path.display().to_string(), e))?;
+    log.append(Record {
+        event: Some(Event::PolicyChange),
+        user: std::env::var("USER").unwrap_or_default(),
+        detail: format!(
+            "user {name} {} with roles {}; policy {}",
+            if existed { "changed" } else { "added" },
+            roles.join(","),
+            policy_path.display()
+        ),
+        ..Record::default()
+    })?;
+    if !quiet {
+        println!("user {name} {} in {}", if existed { "changed" } else { "added" }, policy_path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_verify_log(path: &Path, quiet: bool) -> Result<ExitCode> {
+    let entries = if path.is_dir() {
+        log::read(&path.join(samla_lookup::INDEX_LOG))?
+    } else if path.extension().is_some_and(|e| e == "jsonl" || e == "json") {
+        log::read_jsonl(path)?
+    } else {
+        log::read(path)?
+    };
+    match log::verify(&entries) {
+        Ok(n) => {
+            if !quiet {
+                println!("{}: the access log's chain holds: {n} entries", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(b) => {
+            println!("{}: the access log's chain is broken at position {}: {}", path.display(), b.position, b.what);
+            Ok(ExitCode::from(1))
+        }
+    }
+}
