@@ -376,8 +376,7 @@ pub struct Break {
 /// be told from a shorter log; compare the count with an earlier export for that.
 pub fn verify(entries: &[Entry]) -> std::result::Result<usize, Break> {
     let mut prev = GENESIS.to_string();
-    let mut expected = 1u64;
-    for (i, e) in entries.iter().enumerate() {
+    for (expected, (i, e)) in (1u64..).zip(entries.iter().enumerate()) {
         let position = i + 1;
         let fail = |what: String| Err(Break { position, seq: e.seq, what });
         if e.hash != e.compute_hash() {
@@ -417,7 +416,6 @@ pub fn verify(entries: &[Entry]) -> std::result::Result<usize, Break> {
             ));
         }
         prev = e.hash.clone();
-        expected += 1;
     }
     Ok(entries.len())
 }

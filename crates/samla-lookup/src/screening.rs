@@ -60,7 +60,7 @@ impl Screening {
     /// Whether the field (or group such as korrespondansepart) with local name `name` is screened.
     pub fn screens(&self, name: &str) -> bool {
         let n = name.to_lowercase();
-        self.fields.iter().any(|f| *f == n)
+        self.fields.contains(&n)
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie (Secure
 //! under TLS); it ends after eight hours or at sign-out. Every form that changes anything
-//! carries the session's CSRF token. Five failed logins for a name or from an address
-//! lock that name or address out for five minutes.
+//! carries the session's CSRF token. Five failed logins for a name, or twenty from an
+//! address, lock that name or address out for five minutes.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 
 /// How long a session lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
-/// Failed logins before a lockout.
+/// Failed logins for one name before a lockout.
 pub const MAX_FAILURES: u32 = 5;
+/// Failed logins from one address before a lockout (higher: a proxy is one address for many).
+pub const MAX_FAILURES_FROM: u32 = 20;
 /// How long a lockout lasts.
 pub const LOCKOUT: Duration = Duration::from_secs(300);
 
@@ -114,13 +116,13 @@ impl Sessions {
     pub fn failed(&self, user: &str, ip: IpAddr) -> bool {
         let mut all = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let mut locked = false;
-        for k in [format!("user:{user}"), format!("ip:{ip}")] {
+        for (k, max) in [(format!("user:{user}"), MAX_FAILURES), (format!("ip:{ip}"), MAX_FAILURES_FROM)] {
             let f = all.entry(k).or_default();
             if f.until.is_some_and(|u| u <= Instant::now()) {
                 *f = Failures::default();
             }
             f.count += 1;
-            if f.count >= MAX_FAILURES && f.until.is_none() {
+            if f.count >= max && f.until.is_none() {
                 f.until = Some(Instant::now() + LOCKOUT);
                 locked = true;
             }
@@ -139,7 +141,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_lock_the_name_and_the_address() {
+    fn failures_lock_the_name_and_then_the_address() {
         let s = Sessions::default();
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         for _ in 0..4 {
@@ -148,7 +150,11 @@ mod tests {
         assert!(!s.locked("kari", ip));
         assert!(s.failed("kari", ip));
         assert!(s.locked("kari", ip));
-        assert!(s.locked("ola", ip), "the address is locked too");
+        assert!(!s.locked("ola", ip), "one name's failures do not lock the others out");
+        for i in 0..15 {
+            s.failed(&format!("u{i}"), ip);
+        }
+        assert!(s.locked("ola", ip), "twenty failures from one address lock it");
     }
 
     #[test]
