@@ -36,6 +36,12 @@ pub struct ServeArgs {
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM), for use without a TLS proxy.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<ServeCommand>,
 }
@@ -126,12 +132,14 @@ pub fn run_serve(args: ServeArgs, quiet: bool) -> Result<ExitCode> {
             let (Some(index), Some(policy)) = (args.index, args.policy) else {
                 return Err(Error::new(ErrorKind::Content, "samla serve", "give INDEX and --policy POLICY.toml"));
             };
-            let config = samla_serve::Config { index, policy, listen: args.listen };
+            let tls = args.tls_cert.zip(args.tls_key);
+            let secure = tls.is_some();
+            let config = samla_serve::Config { index, policy, listen: args.listen, tls };
             samla_serve::serve(&config, |addr| {
                 // Tests and scripts read this line to find the port.
-                println!("samla serve: listening on http://{addr}/");
+                println!("samla serve: listening on {}://{addr}/", if secure { "https" } else { "http" });
                 let _ = std::io::stdout().flush();
-                if !quiet && !addr.ip().is_loopback() {
+                if !quiet && !secure && !addr.ip().is_loopback() {
                     eprintln!("warning: listening beyond this machine without TLS; put a TLS proxy in front");
                 }
             })?;
@@ -190,4 +198,75 @@ pub fn run_verify_log(path: &Path, quiet: bool) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// The demo's lookup service, ready to serve.
+pub struct DemoLookup {
+    /// The index folder.
+    pub index: PathBuf,
+    /// The policy file.
+    pub policy: PathBuf,
+}
+
+/// The demo's users: name, role, password. Demo passwords, printed for the person trying it.
+const DEMO_USERS: &[(&str, &str, &str)] = &[
+    ("arkivar", "arkivar", "arkivar-demo"),
+    ("barnevern", "barn-og-unge", "barnevern-demo"),
+    ("revisor", "revisor", "revisor-demo"),
+];
+
+/// The demo's policy; `{users}` is replaced by the users with their argon2id hashes.
+const DEMO_POLICY: &str = r#"# The demo's access policy (written by `samla demo`). Deny by default: a user sees
+# only what a role grants, a screened field needs a clearance for its tilgangsrestriksjon,
+# and a graded unit a clearance for its grade.
+
+# The archivist: everything, with every clearance; may export partsinnsyn and read the log.
+[[role]]
+name = "arkivar"
+grants = [{}]
+clearances = ["Unntatt offentlighet", "Personalsaker", "Begrenset"]
+audit = true
+export = true
+
+# A case worker for children and schools: pupil folders and kindergarten cases (klasse B*),
+# from every old municipality, cleared for what the Offentleglova exempts.
+[[role]]
+name = "barn-og-unge"
+grants = [{ klasse = "B" }]
+clearances = ["Unntatt offentlighet"]
+
+# The auditor: reads the access log of any unit, sees no content.
+[[role]]
+name = "revisor"
+audit = true
+
+{users}"#;
+
+/// Indexes the run output `merged` (its closed units and deposit packages) into
+/// `out/oppslag` and writes the demo policy beside it.
+pub fn demo(out: &Path, merged: &Path, quiet: bool) -> Result<DemoLookup> {
+    let index = out.join("oppslag");
+    let summary = samla_lookup::build::index(&[merged.to_path_buf()], &index, None, &mut |_| {})?;
+    let mut users = String::new();
+    for (name, role, password) in DEMO_USERS {
+        let hash = samla_lookup::policy::hash_password(password)?;
+        users.push_str(&format!("[[user]]\nname = \"{name}\"\npassword = \"{hash}\"\nroles = [\"{role}\"]\n\n"));
+    }
+    let policy = out.join("policy.toml");
+    let text = DEMO_POLICY.replace("{users}", &users);
+    Policy::parse(&policy, &text)?;
+    std::fs::write(&policy, text).map_err(|e| Error::io(policy.display().to_string(), e))?;
+    if !quiet {
+        let units: u64 = summary.sources.iter().map(|s| s.units).sum();
+        println!(
+            "\nThe lookup index of the closed units and deposit packages ({units} units from {} sources) is in {}.",
+            summary.sources.len(),
+            index.display()
+        );
+        println!("Serve it (then open http://127.0.0.1:8080/):");
+        println!("  samla serve {} --policy {}", index.display(), policy.display());
+        let logins: Vec<String> = DEMO_USERS.iter().map(|(n, r, p)| format!("{n} / {p} ({r})")).collect();
+        println!("Demo users (name / password): {}", logins.join(", "));
+    }
+    Ok(DemoLookup { index, policy })
 }

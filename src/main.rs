@@ -157,8 +157,9 @@ enum Command {
         /// The index folder, log.sqlite, or a .jsonl export.
         path: PathBuf,
     },
-    /// Run the demo: generate two municipalities, Ski and Oppegård, check them, wash
-    /// their parties against generated register snapshots, package Ski and verify it.
+    /// Run the demo: generate two municipalities, Ski and Oppegård, check them, merge them
+    /// into Nordre Follo, wash the parties against generated register snapshots, verify the
+    /// deposit packages, and index the closed units and packages for `samla serve`.
     Demo {
         /// Work folder for the demo's output.
         #[arg(long, default_value = "work/demo")]
@@ -166,6 +167,12 @@ enum Command {
         /// Schema folder to copy XSDs from (default: SAMLA_SCHEMAS, else the set samla carries).
         #[arg(long)]
         schemas: Option<PathBuf>,
+        /// Then serve the demo's lookup index (as `samla serve` does) until stopped.
+        #[arg(long)]
+        serve: bool,
+        /// Where `--serve` listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
     },
 }
 
@@ -378,7 +385,7 @@ fn main() -> ExitCode {
         Command::Run(args) => Ok(run_job(&args, cli.quiet)),
         Command::Wash(args) => Ok(run_wash(&args, cli.quiet)),
         Command::GenerateRegisters(args) => Ok(run_generate_registers(&args, cli.quiet)),
-        Command::Demo { out, schemas } => run_demo(&out, schemas, cli.quiet),
+        Command::Demo { out, schemas, serve, listen } => run_demo(&out, schemas, serve.then_some(listen), cli.quiet),
         Command::Index(args) => lookup::run_index(&args, cli.quiet),
         Command::Serve(args) => lookup::run_serve(args, cli.quiet),
         Command::VerifyLog { path } => lookup::run_verify_log(&path, cli.quiet),
@@ -830,7 +837,12 @@ fn run_schemas(list: bool, export: Option<&Path>, schemas: Option<&Path>) -> sam
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::Result<ExitCode> {
+fn run_demo(
+    out: &Path,
+    schemas: Option<PathBuf>,
+    serve: Option<std::net::SocketAddr>,
+    quiet: bool,
+) -> samla_noark5::Result<ExitCode> {
     let schemas = SchemaDir::locate(schemas.as_deref());
     if out.exists() {
         std::fs::remove_dir_all(out).map_err(|e| samla_noark5::Error::io(out.display().to_string(), e))?;
@@ -919,6 +931,18 @@ fn run_demo(out: &Path, schemas: Option<PathBuf>, quiet: bool) -> samla_noark5::
             merged.display(),
             merged.join("report.html").display()
         );
+    }
+    let lookup = lookup::demo(out, &merged, quiet)?;
+    if let Some(listen) = serve {
+        let args = lookup::ServeArgs {
+            index: Some(lookup.index),
+            policy: Some(lookup.policy),
+            listen,
+            tls_cert: None,
+            tls_key: None,
+            command: None,
+        };
+        return lookup::run_serve(args, quiet);
     }
     Ok(ExitCode::SUCCESS)
 }

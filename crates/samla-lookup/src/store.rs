@@ -184,6 +184,7 @@ CREATE INDEX IF NOT EXISTS units_old_system_id ON units(old_system_id);
 CREATE INDEX IF NOT EXISTS units_ident ON units(ident);
 CREATE INDEX IF NOT EXISTS units_old_ident ON units(old_ident);
 CREATE INDEX IF NOT EXISTS units_source ON units(source);
+CREATE INDEX IF NOT EXISTS units_kind ON units(kind, id);
 CREATE TABLE IF NOT EXISTS documents (
   unit INTEGER NOT NULL, n INTEGER NOT NULL, path TEXT NOT NULL, checksum TEXT NOT NULL,
   algorithm TEXT NOT NULL, size INTEGER, format TEXT, variant TEXT, PRIMARY KEY (unit, n));
@@ -394,6 +395,15 @@ impl Store {
             None => st.query_map([], unit_row).and_then(|r| r.collect()),
         };
         rows.map_err(|e| self.err(e))
+    }
+
+    /// The units of one kind, in source order (for the API's lists of containers).
+    pub fn of_kind(&self, kind: UnitKind, limit: usize) -> Result<Vec<Unit>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE kind = ?1 ORDER BY id LIMIT ?2"))
+            .map_err(|e| self.err(e))?;
+        st.query_map(params![kind.as_str(), limit as i64], unit_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
     }
 
     /// The units with systemID `id` (one, unless two sources share it).

@@ -74,8 +74,14 @@ unmapped = "reject"
 # [wash]
 # job = "vask/wash.toml"
 
+# Pupil folders (B25) where nothing has happened for ten years are closed: kept read-only
+# for the staff who need them (`samla index` + `samla serve`), not carried into the new system.
 [[route]]
-to = "deposit"                  # convert | close | deposit
+to = "close"                    # convert | close | deposit
+when = { klasse = "B25", last_registration_before = "2016-11-01" }
+
+[[route]]
+to = "deposit"
 when = { saksstatus = "Avsluttet", last_registration_before = "2016-01-01" }
 
 [[route]]

@@ -6,8 +6,10 @@
 //! search, unit opened and document served is appended to the hash-chained access log
 //! before the response leaves.
 
+mod api;
 pub mod html;
 pub mod session;
+mod tls;
 mod web;
 
 use std::collections::HashMap;
@@ -20,7 +22,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 
 use samla_lookup::log::{AccessLog, Event, Record};
 use samla_lookup::policy::{Policy, Viewer};
@@ -40,6 +42,8 @@ pub struct Config {
     pub policy: PathBuf,
     /// Where to listen; 127.0.0.1 unless told otherwise.
     pub listen: SocketAddr,
+    /// TLS certificate chain and private key (PEM), for use without a proxy.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// The server's shared state.
@@ -53,6 +57,9 @@ pub struct App {
     sources: HashMap<i64, Source>,
     extracts: Mutex<HashMap<i64, Arc<Extract>>>,
     secure_cookies: bool,
+    /// HTTP Basic credentials already checked (SHA-256 of the header → user, when), so
+    /// that the API's clients do not pay for argon2 on every request.
+    basic: Mutex<HashMap<String, (String, std::time::Instant)>>,
 }
 
 /// Who is asking.
@@ -89,6 +96,7 @@ impl App {
             sources,
             extracts: Mutex::new(HashMap::new()),
             secure_cookies: false,
+            basic: Mutex::new(HashMap::new()),
         };
         app.log_policy(policy_path)?;
         Ok(app)
@@ -170,10 +178,75 @@ impl App {
             let session = sid.as_deref().and_then(|s| self.sessions.get(s)).filter(|s| s.user == name.trim());
             return Who { viewer, session_id: session.as_ref().and(sid), session, ip: peer };
         }
+        if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+            && let Some(encoded) = auth.strip_prefix("Basic ")
+        {
+            let viewer = self.basic(encoded.trim(), peer);
+            return Who { viewer, session_id: None, session: None, ip: peer };
+        }
         let sid = cookie(headers, "samla_session");
         let session = sid.as_deref().and_then(|s| self.sessions.get(s));
         let viewer = session.as_ref().and_then(|s| self.policy.viewer(&s.user));
         Who { viewer, session_id: session.as_ref().and(sid), session, ip: peer }
+    }
+
+    /// The viewer of HTTP Basic credentials (RFC 7617), with the web login's lockout and
+    /// log: a first success is logged as a login, every failure as a failed one.
+    fn basic(&self, encoded: &str, peer: IpAddr) -> Option<Viewer> {
+        use base64::Engine;
+        use sha2::Digest;
+        const TTL: std::time::Duration = std::time::Duration::from_secs(300);
+        let key = samla_noark5::hex(&sha2::Sha256::digest(encoded.as_bytes()));
+        {
+            let mut cache = self.basic.lock().unwrap_or_else(|e| e.into_inner());
+            cache.retain(|_, (_, at)| at.elapsed() < TTL);
+            if let Some((user, _)) = cache.get(&key) {
+                return self.policy.viewer(user);
+            }
+        }
+        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (name, password) = text.split_once(':')?;
+        let anonymous = Who { viewer: None, session_id: None, session: None, ip: peer };
+        if self.sessions.locked(name, peer) {
+            let _ = self.log(&anonymous, Event::LoginFailed, "", "", "", &format!("name={name}; basic; locked out"));
+            return None;
+        }
+        match self.policy.login(name, password) {
+            Some(viewer) => {
+                self.sessions.succeeded(name);
+                let who = Who { viewer: Some(viewer.clone()), session_id: None, session: None, ip: peer };
+                self.log(&who, Event::Login, "", "", "", "basic").ok()?;
+                self.basic
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, (name.to_string(), std::time::Instant::now()));
+                Some(viewer)
+            }
+            None => {
+                let locked = self.sessions.failed(name, peer);
+                let why =
+                    if locked { "basic; wrong name or password; locked out" } else { "basic; wrong name or password" };
+                let _ = self.log(&anonymous, Event::LoginFailed, "", "", "", &format!("name={name}; {why}"));
+                None
+            }
+        }
+    }
+}
+
+/// The client's address, over plain TCP or TLS.
+#[derive(Debug, Clone, Copy)]
+struct Peer(SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Peer(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Self {
+        Peer(*stream.remote_addr())
     }
 }
 
@@ -220,7 +293,7 @@ async fn blocking(app: Arc<App>, f: impl FnOnce(&App) -> Response + Send + 'stat
 
 macro_rules! route {
     ($f:path) => {
-        |State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap| async move {
+        |State(app): State<Arc<App>>, ConnectInfo(Peer(peer)): ConnectInfo<Peer>, headers: HeaderMap| async move {
             blocking(app, move |a| {
                 let who = a.who(&headers, peer.ip());
                 $f(a, &who)
@@ -230,7 +303,7 @@ macro_rules! route {
     };
     ($f:path, $ex:ty) => {
         |State(app): State<Arc<App>>,
-         ConnectInfo(peer): ConnectInfo<SocketAddr>,
+         ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
          headers: HeaderMap,
          arg: $ex| async move {
             blocking(app, move |a| {
@@ -240,6 +313,31 @@ macro_rules! route {
             .await
         }
     };
+}
+
+/// The Noark 5 API: every method reaches it, so that writes get their 405 in the API's form.
+async fn api_route(
+    State(app): State<Arc<App>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    query: axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    blocking(app, move |a| {
+        let who = a.who(&headers, peer.ip());
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        // The Host header is the client's own word; only a plain host[:port] is echoed back.
+        let host = if !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) {
+            host.to_string()
+        } else {
+            "localhost".to_string()
+        };
+        let origin = format!("{}://{host}", if a.secure_cookies { "https" } else { "http" });
+        let path = uri.path().strip_prefix("/noark5v5").unwrap_or("").to_string();
+        api::handle(a, &who, api::Request { method, path, query: query.0, headers, origin })
+    })
+    .await
 }
 
 /// The routes.
@@ -258,6 +356,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/dokument/{sid}/{n}", get(route!(web::document, P<(String, i64)>)))
         .route("/hvor", get(route!(web::where_went, Params)))
         .route("/partsinnsyn", get(route!(web::partsinnsyn, Params)))
+        .route("/noark5v5", any(api_route))
+        .route("/noark5v5/", any(api_route))
+        .route("/noark5v5/{*rest}", any(api_route))
         .route(
             "/static/style.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], html::STYLE) }),
@@ -269,7 +370,10 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// Runs the server until Ctrl-C. `ready` hears the address it listens on.
 pub fn serve(config: &Config, ready: impl FnOnce(SocketAddr)) -> Result<()> {
-    let app = Arc::new(App::open(&config.index, &config.policy)?);
+    let tls = config.tls.as_ref().map(|(cert, key)| tls::config(cert, key)).transpose()?;
+    let mut app = App::open(&config.index, &config.policy)?;
+    app.secure_cookies = tls.is_some();
+    let app = Arc::new(app);
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::io("tokio runtime", e))?;
     rt.block_on(async {
@@ -278,12 +382,17 @@ pub fn serve(config: &Config, ready: impl FnOnce(SocketAddr)) -> Result<()> {
         })?;
         let addr = listener.local_addr().map_err(|e| Error::io(config.listen.to_string(), e))?;
         ready(addr);
-        let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::io(addr.to_string(), e))
+        let service = router(app).into_make_service_with_connect_info::<Peer>();
+        let stop = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match tls {
+            Some(tls) => {
+                let listener = tls::TlsListener::new(listener, tls).map_err(|e| Error::io(addr.to_string(), e))?;
+                axum::serve(listener, service).with_graceful_shutdown(stop).await
+            }
+            None => axum::serve(listener, service).with_graceful_shutdown(stop).await,
+        }
+        .map_err(|e| Error::io(addr.to_string(), e))
     })
 }

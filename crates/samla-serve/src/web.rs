@@ -68,7 +68,7 @@ fn render(who: &Who, title: &str, body: &str) -> Response {
 
 /// How a unit may be shown: records by the policy (with the purposes given in this
 /// session for it or a unit around it), containers when something inside is visible.
-fn sight(app: &App, store: &Store, who: &Who, v: &Viewer, u: &Unit) -> Sight {
+pub(crate) fn sight(app: &App, store: &Store, who: &Who, v: &Viewer, u: &Unit) -> Sight {
     if u.kind.is_some_and(UnitKind::is_record) {
         let purposes = who.session.as_ref().map(|s| &s.purposes);
         let given = purposes.is_some_and(|p| {
@@ -82,11 +82,11 @@ fn sight(app: &App, store: &Store, who: &Who, v: &Viewer, u: &Unit) -> Sight {
     }
 }
 
-fn screening(u: &Unit) -> Option<Screening> {
+pub(crate) fn screening(u: &Unit) -> Option<Screening> {
     Screening::new(u.scope.restriction.is_some(), &u.screened_fields)
 }
 
-fn masked(u: &Unit) -> String {
+pub(crate) fn masked(u: &Unit) -> String {
     format!("Skjermet ({})", u.hjemmel.as_deref().unwrap_or("hjemmel ikke oppgitt"))
 }
 
@@ -356,7 +356,7 @@ pub(crate) fn browse_root(app: &App, who: &Who) -> Response {
 }
 
 /// The first unit with systemID `sid` the viewer may see.
-fn find_visible(app: &App, store: &Store, who: &Who, v: &Viewer, sid: &str) -> Option<(Unit, Sight)> {
+pub(crate) fn find_visible(app: &App, store: &Store, who: &Who, v: &Viewer, sid: &str) -> Option<(Unit, Sight)> {
     store
         .by_system_id(sid)
         .ok()?
@@ -593,18 +593,22 @@ pub(crate) fn unit_log(app: &App, who: &Who, sid: axum::extract::Path<String>) -
     render(who, "Tilgangslogg for enheten", &body)
 }
 
-pub(crate) fn document(app: &App, who: &Who, p: axum::extract::Path<(String, i64)>) -> Response {
-    let v = match viewer(who) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let (sid, n) = p.0;
-    let store = app.store();
-    let Some((u, s)) = find_visible(app, &store, who, v, &sid) else { return not_found() };
-    if u.kind != Some(UnitKind::Dokumentbeskrivelse) {
-        return not_found();
-    }
-    let refuse = |status: StatusCode, why: &str, message: &str| {
+/// Why a document is not served: the status and what the user reads (the log has the rest).
+pub(crate) struct Refusal {
+    pub status: StatusCode,
+    pub message: &'static str,
+}
+
+/// A document checked against its stated SHA-256, or the refusal, logged either way.
+/// The web page and the API serve documents through this one gate.
+pub(crate) fn checked_document(
+    app: &App,
+    who: &Who,
+    u: &Unit,
+    s: Sight,
+    n: i64,
+) -> Result<(samla_lookup::store::Document, Vec<u8>, String), Refusal> {
+    let refuse = |status: StatusCode, why: String, message: &'static str| {
         let _ = app.log(
             who,
             Event::DocumentRefused,
@@ -613,21 +617,21 @@ pub(crate) fn document(app: &App, who: &Who, p: axum::extract::Path<(String, i64
             "",
             &format!("dokumentobjekt {n}: {why}"),
         );
-        error_page(status, message)
+        Refusal { status, message }
     };
     if s != Sight::Full {
-        return refuse(StatusCode::FORBIDDEN, "screened", "Dokumentet er skjermet og leveres ikke ut.");
+        return Err(refuse(StatusCode::FORBIDDEN, "screened".into(), "Dokumentet er skjermet og leveres ikke ut."));
     }
-    let Some(d) = store.documents(u.id).ok().and_then(|ds| ds.into_iter().find(|d| d.n == n)) else {
-        return not_found();
+    let doc = app.store().documents(u.id).ok().and_then(|ds| ds.into_iter().find(|d| d.n == n));
+    let Some(d) = doc else {
+        return Err(Refusal { status: StatusCode::NOT_FOUND, message: "Siden finnes ikke." });
     };
-    drop(store);
     if !d.algorithm.eq_ignore_ascii_case("SHA-256") && !d.algorithm.eq_ignore_ascii_case("SHA256") {
-        return refuse(
+        return Err(refuse(
             StatusCode::CONFLICT,
-            &format!("stated algorithm {:?} cannot be checked", d.algorithm),
+            format!("stated algorithm {:?} cannot be checked", d.algorithm),
             "Dokumentet har ingen SHA-256-sjekksum å kontrollere mot, og leveres ikke ut.",
-        );
+        ));
     }
     let read = app.extract(u.source_id).and_then(|x| {
         let mut f = x.open_file(&d.path)?;
@@ -640,36 +644,50 @@ pub(crate) fn document(app: &App, who: &Who, p: axum::extract::Path<(String, i64
     });
     let bytes = match read {
         Ok(b) if b.len() as u64 > MAX_DOCUMENT => {
-            return refuse(
+            return Err(refuse(
                 StatusCode::INSUFFICIENT_STORAGE,
-                "too large to check",
+                "too large to check".into(),
                 "Dokumentet er for stort til å kontrolleres her.",
-            );
+            ));
         }
         Ok(b) => b,
         Err(e) => {
             eprintln!("samla serve: {e}");
-            return refuse(StatusCode::NOT_FOUND, "the file cannot be read", "Dokumentfilen finnes ikke i uttrekket.");
+            return Err(refuse(
+                StatusCode::NOT_FOUND,
+                "the file cannot be read".into(),
+                "Dokumentfilen finnes ikke i uttrekket.",
+            ));
         }
     };
     let digest = samla_noark5::hex(&Sha256::digest(&bytes));
     if digest != d.checksum {
-        return refuse(
+        return Err(refuse(
             StatusCode::CONFLICT,
-            &format!("checksum {digest} differs from the stated {}", d.checksum),
+            format!("checksum {digest} differs from the stated {}", d.checksum),
             "Dokumentet samsvarer ikke med sjekksummen i uttrekket, og leveres ikke ut. Arkivet er varslet i loggen.",
-        );
+        ));
     }
-    if let Err(e) = app.log(
+    let logged = app.log(
         who,
         Event::Document,
         &u.system_id,
         &u.scope.source,
         "",
         &format!("dokumentobjekt {n}: {} sha256 {digest}", d.path),
-    ) {
-        return server_error(&e);
+    );
+    if let Err(e) = logged {
+        eprintln!("samla serve: {e}");
+        return Err(Refusal {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "Tilgangsloggen kunne ikke skrives; dokumentet leveres ikke ut.",
+        });
     }
+    Ok((d, bytes, digest))
+}
+
+/// The file's name for a download header, and whether it is a PDF to show inline.
+pub(crate) fn file_name(d: &samla_lookup::store::Document) -> (String, bool) {
     let name: String = d
         .path
         .rsplit('/')
@@ -680,6 +698,12 @@ pub(crate) fn document(app: &App, who: &Who, p: axum::extract::Path<(String, i64
         .collect();
     let pdf = d.format.as_deref().is_some_and(|f| f.to_lowercase().contains("pdf") || f.starts_with("fmt/"))
         && name.to_lowercase().ends_with(".pdf");
+    (name, pdf)
+}
+
+/// A document's response: PDF inline, anything else as a sandboxed download.
+pub(crate) fn document_response(d: &samla_lookup::store::Document, bytes: Vec<u8>, digest: &str) -> Response {
+    let (name, pdf) = file_name(d);
     let (ctype, disposition) =
         if pdf { ("application/pdf", "inline") } else { ("application/octet-stream", "attachment") };
     let mut res = Response::new(Body::from(bytes));
@@ -688,13 +712,30 @@ pub(crate) fn document(app: &App, who: &Who, p: axum::extract::Path<(String, i64
     if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&digest) {
+    if let Ok(v) = HeaderValue::from_str(digest) {
         h.insert("x-samla-sha256", v);
     }
     if !pdf {
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
     }
     res
+}
+
+pub(crate) fn document(app: &App, who: &Who, p: axum::extract::Path<(String, i64)>) -> Response {
+    let v = match viewer(who) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (sid, n) = p.0;
+    let found = find_visible(app, &app.store(), who, v, &sid);
+    let Some((u, s)) = found else { return not_found() };
+    if u.kind != Some(UnitKind::Dokumentbeskrivelse) {
+        return not_found();
+    }
+    match checked_document(app, who, &u, s, n) {
+        Ok((d, bytes, digest)) => document_response(&d, bytes, &digest),
+        Err(r) => error_page(r.status, r.message),
+    }
 }
 
 pub(crate) fn where_went(app: &App, who: &Who, q: axum::extract::Query<HashMap<String, String>>) -> Response {
