@@ -101,7 +101,11 @@ pub fn run_index(args: &IndexArgs, quiet: bool) -> Result<ExitCode> {
     if !quiet {
         println!("Indexed into {} in {:.1} s:", args.out.display(), summary.seconds);
         for s in &summary.sources {
-            let what = if s.skipped { "unchanged, skipped" } else { "indexed" };
+            let what = if s.skipped {
+                "unchanged, skipped".to_string()
+            } else {
+                format!("indexed, {} PDF text layers", s.pdf_texts)
+            };
             println!("  {:<12} {:<9} {:>9} units  {what}  {}", s.name, s.role, s.units, s.location);
         }
         println!("Serve it with: samla serve {} --policy POLICY.toml", args.out.display());

@@ -8,6 +8,10 @@
 //! asked: the unit page, search hits and counts, the document, "where did it go?" and
 //! partsinnsyn.
 
+#[path = "lookup/api_client.rs"]
+mod api_client;
+#[path = "lookup/browser.rs"]
+mod browser;
 mod common;
 
 use std::collections::BTreeMap;
@@ -19,7 +23,9 @@ use std::process::{Child, Command, Stdio};
 use common::samla;
 use sha2::{Digest, Sha256};
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+/// Every good document: a real one-page PDF whose text layer holds a word of its own.
+static PDF: std::sync::LazyLock<Vec<u8>> =
+    std::sync::LazyLock::new(|| samla_fixtures::content::minimal_pdf(&["Zqxpdftekst i brevet"]));
 
 fn sha(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
@@ -76,11 +82,11 @@ const FNR: &str = "01017012345";
 fn fixtures(dir: &Path) -> (PathBuf, PathBuf) {
     let ski = dir.join("ski");
     std::fs::create_dir_all(ski.join("DOKUMENT")).unwrap();
-    std::fs::write(ski.join("DOKUMENT/open.pdf"), PDF).unwrap();
-    std::fs::write(ski.join("DOKUMENT/screened.pdf"), PDF).unwrap();
-    std::fs::write(ski.join("DOKUMENT/graded.pdf"), PDF).unwrap();
+    std::fs::write(ski.join("DOKUMENT/open.pdf"), &*PDF).unwrap();
+    std::fs::write(ski.join("DOKUMENT/screened.pdf"), &*PDF).unwrap();
+    std::fs::write(ski.join("DOKUMENT/graded.pdf"), &*PDF).unwrap();
     std::fs::write(ski.join("DOKUMENT/lying.pdf"), b"%PDF-1.4 tampered\n").unwrap();
-    let good = sha(PDF);
+    let good = sha(&PDF);
     let part =
         format!("<part><partID>{FNR}</partID><partNavn>Per Zqxpart</partNavn><partRolle>Søker</partRolle></part>");
     let skjerming = "<skjerming><tilgangsrestriksjon>13</tilgangsrestriksjon><skjermingshjemmel>Offl. § 13</skjermingshjemmel>\
@@ -111,7 +117,7 @@ fn fixtures(dir: &Path) -> (PathBuf, PathBuf) {
     let ski = extract(&ski, &[("F5", f5), ("L1", l1)]);
     let opp = dir.join("oppegaard");
     std::fs::create_dir_all(opp.join("DOKUMENT")).unwrap();
-    std::fs::write(opp.join("DOKUMENT/other.pdf"), PDF).unwrap();
+    std::fs::write(opp.join("DOKUMENT/other.pdf"), &*PDF).unwrap();
     let opp = extract(&opp, &[("F5", mappe("other", "Zqxother barnevernsak", "", &part, "", "other.pdf", &good))]);
     (ski, opp)
 }
@@ -123,6 +129,7 @@ grants = [{}]
 clearances = ["13"]
 grades = ["B"]
 audit = true
+export = true
 
 [[role]]
 name = "barnevern"
@@ -224,7 +231,7 @@ impl Reply {
 /// One HTTP/1.1 request over a fresh connection.
 fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -247,6 +254,22 @@ fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &st
         }
     }
     Reply { status, headers: hs, body: raw[split + 4..].to_vec() }
+}
+
+/// GET of an href the server gave (absolute, on this server).
+fn http_url(port: u16, href: &str, headers: &[(&str, &str)]) -> Reply {
+    let origin = format!("http://127.0.0.1:{port}");
+    let path = if href.starts_with('/') {
+        href
+    } else {
+        href.strip_prefix(&origin).unwrap_or_else(|| panic!("{href} leaves the server"))
+    };
+    http(port, "GET", path, headers, "")
+}
+
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
 }
 
 fn form_value(html: &str, name: &str) -> String {
@@ -288,7 +311,13 @@ fn setup() -> Setup {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, POLICY).unwrap();
-    for (user, role) in USERS {
+    add_users(&index, &policy, USERS);
+    Setup { _dir: dir, index, policy, ski }
+}
+
+/// Adds `users` (name, role) to the policy with `serve user add`, all with PASSWORD.
+fn add_users(index: &Path, policy: &Path, users: &[(&str, &str)]) {
+    for (user, role) in users {
         let mut c = Command::new(env!("CARGO_BIN_EXE_samla"))
             .args(["-q", "serve", "user", "add", index.to_str().unwrap(), "--policy", policy.to_str().unwrap()])
             .args(["--name", user, "--role", role])
@@ -298,9 +327,8 @@ fn setup() -> Setup {
         c.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
         assert!(c.wait().unwrap().success());
     }
-    let text = std::fs::read_to_string(&policy).unwrap();
-    assert!(!text.contains(PASSWORD) && text.matches("$argon2id$").count() == USERS.len(), "{text}");
-    Setup { _dir: dir, index, policy, ski }
+    let text = std::fs::read_to_string(policy).unwrap();
+    assert!(!text.contains(PASSWORD) && text.matches("$argon2id$").count() == users.len(), "{text}");
 }
 
 #[test]
@@ -309,6 +337,7 @@ fn every_route_denies_what_the_grant_does_not_cover() {
     let server = start(&s.index, &s.policy);
     let port = server.port;
     let cookies: Vec<String> = USERS.iter().map(|(u, _)| login(port, u, PASSWORD).unwrap()).collect();
+    let basics: Vec<String> = USERS.iter().map(|(u, _)| basic(u, PASSWORD)).collect();
     for (unit, word, sights) in expected() {
         for (i, (user, _)) in USERS.iter().enumerate() {
             let c = [("Cookie", cookies[i].as_str())];
@@ -336,7 +365,7 @@ fn every_route_denies_what_the_grant_does_not_cover() {
                 (Full, "lying") => assert_eq!(doc.status, 409, "{at}: a lying checksum is refused"),
                 (Full, _) => {
                     assert_eq!(doc.status, 200, "{at}: document");
-                    assert_eq!(sha(&doc.body), sha(PDF), "{at}");
+                    assert_eq!(sha(&doc.body), sha(&PDF), "{at}");
                     assert_eq!(doc.header("content-type"), Some("application/pdf"));
                 }
             }
@@ -356,8 +385,80 @@ fn every_route_denies_what_the_grant_does_not_cover() {
             let hvor = http(port, "GET", &format!("/hvor?id={unit}"), &c, "");
             assert_eq!(hvor.text().contains(&format!("/enhet/{unit}\"")), see != Hidden, "{at}: where");
             assert_eq!(hvor.text().to_lowercase().contains(word), see == Full, "{at}: where shows the tittel");
+            // The Noark 5 API: the entity, filtered lists and their counts, a sub-entity list, the file.
+            let b = [("Authorization", basics[i].as_str())];
+            let api = http(port, "GET", &format!("/noark5v5/api/arkivstruktur/mappe/{unit}/"), &b, "");
+            assert_eq!(api.status == 404, see == Hidden, "{at}: API entity {}", api.text());
+            assert_eq!(api.text().to_lowercase().contains(word), see == Full, "{at}: API entity shows the tittel");
+            if see == Screened {
+                assert!(api.text().contains("Skjermet (Offl. § 13)"), "{at}: {}", api.text());
+            }
+            let filter = |f: &str| {
+                let r = http(port, "GET", &format!("/noark5v5/api/arkivstruktur/mappe/?$filter={}", enc(f)), &b, "");
+                assert_eq!(r.status, 200, "{at}: {f}: {}", r.text());
+                let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+                // The results only: the links echo the filter, and with it the word.
+                (v["count"].as_u64().unwrap(), v["results"].to_string().to_lowercase())
+            };
+            let (n, text) = filter(&format!("contains(tittel, '{word}')"));
+            assert_eq!((n, text.contains(word)), (u64::from(see == Full), see == Full), "{at}: API filter on tittel");
+            let (n, _) = filter(&format!("mappeID eq '2020/{unit}'"));
+            assert_eq!(n, u64::from(see != Hidden), "{at}: API filter on mappeID");
+            let kp = http(
+                port,
+                "GET",
+                &format!("/noark5v5/api/arkivstruktur/registrering/r-{unit}/korrespondansepart/"),
+                &b,
+                "",
+            );
+            assert_eq!(kp.status == 404, see == Hidden, "{at}: API korrespondansepart list");
+            if unit == "screened" {
+                assert_eq!(kp.text().contains("Zqxnordmann"), see == Full, "{at}: {}", kp.text());
+            }
+            let file = http(
+                port,
+                "GET",
+                &format!("/noark5v5/api/arkivstruktur/dokumentobjekt/d-{unit}~dokumentobjekt~1/referanseFil/"),
+                &b,
+                "",
+            );
+            match (see, unit) {
+                (Hidden, _) => assert_eq!(file.status, 404, "{at}: API file"),
+                (Screened, _) => assert_eq!(file.status, 403, "{at}: API file"),
+                (Full, "lying") => assert_eq!(file.status, 409, "{at}: API file with a lying checksum"),
+                (Full, _) => assert_eq!(sha(&file.body), sha(&PDF), "{at}: API file"),
+            }
         }
     }
+    // The API's lists count only what each user may see; writes are refused; no login, no entry.
+    for (i, expect) in [5, 3, 3, 0, 0].into_iter().enumerate() {
+        let r = http(port, "GET", "/noark5v5/api/arkivstruktur/mappe/", &[("Authorization", basics[i].as_str())], "");
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["count"], expect, "{}: {}", USERS[i].0, r.text());
+        assert_eq!(v["results"].as_array().map_or(0, Vec::len), expect, "{}", USERS[i].0);
+    }
+    // The text layer of the PDFs is searched, screened text only by those cleared for it
+    // (the lying document is no PDF, and has none).
+    for (i, expect) in [4, 2, 1, 0, 0].into_iter().enumerate() {
+        let r = http(port, "GET", "/?q=zqxpdftekst&type=dokumentbeskrivelse", &[("Cookie", cookies[i].as_str())], "");
+        assert!(r.text().contains(&format!("{expect} treff")), "{}: {}", USERS[i].0, r.text());
+    }
+    for method in ["POST", "PUT", "PATCH", "DELETE"] {
+        let r =
+            http(port, method, "/noark5v5/api/arkivstruktur/mappe/open/", &[("Authorization", basics[0].as_str())], "");
+        assert_eq!((r.status, r.header("allow")), (405, Some("GET, HEAD")), "{method}");
+    }
+    let r = http(port, "GET", "/noark5v5/api/arkivstruktur/mappe/open/", &[], "");
+    assert_eq!(r.status, 401);
+    assert!(r.header("www-authenticate").is_some_and(|h| h.starts_with("Basic realm=")));
+    let r = http(
+        port,
+        "GET",
+        "/noark5v5/api/arkivstruktur/mappe/open/",
+        &[("Authorization", basic("arkivar", "feil passord").as_str())],
+        "",
+    );
+    assert_eq!(r.status, 401, "a wrong password is no login");
     // Partsinnsyn: the part is in open (ski) and other (oppegaard): each user finds what they may see.
     for (i, expect) in [2, 1, 1, 0, 0].into_iter().enumerate() {
         let r = http(port, "GET", &format!("/partsinnsyn?id={FNR}"), &[("Cookie", cookies[i].as_str())], "");
@@ -490,10 +591,10 @@ fn indexing_again_skips_unchanged_sources_and_reads_changed_ones() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
-    std::fs::write(s.ski.join("DOKUMENT/new.pdf"), PDF).unwrap();
+    std::fs::write(s.ski.join("DOKUMENT/new.pdf"), &*PDF).unwrap();
     let o = samla(&["index", s.ski.to_str().unwrap(), "--out", s.index.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains(" indexed ") && !out.contains("skipped"), "{out}");
+    assert!(out.contains(" indexed, ") && !out.contains("skipped"), "{out}");
     // Read again, not twice: one hit for the open mappe.
     let server = start(&s.index, &s.policy);
     let c = login(server.port, "arkivar", PASSWORD).unwrap();
@@ -503,4 +604,263 @@ fn indexing_again_skips_unchanged_sources_and_reads_changed_ones() {
     let o = samla(&["index", "/nonexistent/extract", "--out", s.index.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/extract"));
+}
+
+#[test]
+fn an_independent_client_rebuilds_the_archive_from_the_api_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let extract = common::generate(dir.path(), &["--seed", "17", "--mapper", "12"]);
+    let index = dir.path().join("index");
+    let o = samla(&["-q", "index", extract.to_str().unwrap(), "--out", index.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[[role]]\nname = \"arkivar\"\ngrants = [{}]\n\n[[role]]\nname = \"ingen\"\n").unwrap();
+    add_users(&index, &policy, &[("arkivar", "arkivar"), ("ingen", "ingen")]);
+    let server = start(&index, &policy);
+    let xsd_file = common::schemas().join("noark5/v5_0/arkivstruktur.xsd");
+    let xsd = api_client::Xsd::read(&xsd_file);
+    let out = dir.path().join("fra-api");
+    std::fs::create_dir_all(&out).unwrap();
+    let walk = api_client::walk(server.port, "arkivar", PASSWORD, &xsd, &out);
+    // The official XSD accepts what the client wrote.
+    let errors = common::xmllint(&out.join("arkivstruktur.xml"), &xsd_file);
+    assert!(errors.is_empty(), "{errors:?}");
+    // The same units, systemIDs and document checksums as the extract indexed.
+    let original = std::fs::read_to_string(extract.join("arkivstruktur.xml")).unwrap();
+    let values = |xml: &str, tag: &str| -> Vec<String> {
+        let mut v: Vec<String> = xml
+            .split(&format!("<{tag}>"))
+            .skip(1)
+            .map(|s| s[..s.find(&format!("</{tag}>")).unwrap()].trim().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    for tag in ["systemID", "sjekksum", "mappeID", "registreringsID", "tittel", "korrespondansepartNavn"] {
+        let (a, b) = (values(&original, tag), values(&walk.xml, tag));
+        assert!(!a.is_empty(), "the extract has no {tag}");
+        assert_eq!(a, b, "{tag} differs between the extract and the API's");
+    }
+    for unit in ["<mappe", "<registrering", "<dokumentbeskrivelse", "<dokumentobjekt>", "<klasse>"] {
+        assert_eq!(original.matches(unit).count(), walk.xml.matches(unit).count(), "{unit}");
+    }
+    // Every file came through, whole.
+    let stated = values(&original, "sjekksum");
+    let mut got: Vec<String> = walk.files.values().cloned().collect();
+    got.sort();
+    got.dedup();
+    let mut want = stated.clone();
+    want.dedup();
+    assert_eq!(got, want, "files downloaded");
+    // A user with no role gets an empty archive, not an error.
+    let r = http(
+        server.port,
+        "GET",
+        "/noark5v5/api/arkivstruktur/arkiv/",
+        &[("Authorization", basic("ingen", PASSWORD).as_str())],
+        "",
+    );
+    assert_eq!(
+        (r.status, r.text().contains("\"count\":0"), r.text().contains("results")),
+        (200, true, false),
+        "{}",
+        r.text()
+    );
+    assert!(walk.requests > 20, "{} requests", walk.requests);
+}
+
+#[test]
+fn kill_9_under_load_loses_no_acknowledged_log_entry() {
+    let s = setup();
+    let server = start(&s.index, &s.policy);
+    let port = server.port;
+    let cookie = login(port, "arkivar", PASSWORD).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Eight clients search with words no one else uses, and keep the ones answered 200.
+    let clients: Vec<_> = (0..8)
+        .map(|t| {
+            let cookie = cookie.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                for n in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let word = format!("zqxload{t}n{n}");
+                    let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) else { break };
+                    let req = format!(
+                        "GET /?q={word} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+                    );
+                    if conn.write_all(req.as_bytes()).is_err() {
+                        break;
+                    }
+                    let mut raw = Vec::new();
+                    let _ = conn.read_to_end(&mut raw);
+                    if raw.starts_with(b"HTTP/1.1 200") {
+                        acknowledged.push(word);
+                    } else {
+                        break;
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mut server = server;
+    // SIGKILL: no chance to flush anything.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acknowledged: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    assert!(acknowledged.len() > 50, "the load was too light to mean anything: {}", acknowledged.len());
+    let o = samla(&["serve", "log", "export", s.index.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let log = String::from_utf8(o.stdout).unwrap();
+    let logged: std::collections::BTreeSet<String> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| {
+            // The detail is the search as JSON, then the client's address.
+            let detail = e["detail"].as_str()?.split("; ip=").next()?.to_string();
+            serde_json::from_str::<serde_json::Value>(&detail).ok()
+        })
+        .filter_map(|d| d["q"].as_str().map(str::to_string))
+        .collect();
+    let lost: Vec<&String> = acknowledged.iter().filter(|w| !logged.contains(*w)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged searches are not in the log: {lost:?}",
+        lost.len(),
+        acknowledged.len()
+    );
+    let v = samla(&["verify-log", s.index.to_str().unwrap()]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+}
+
+#[test]
+fn tls_serves_https_with_secure_cookies_and_refuses_a_bad_key() {
+    let s = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let o = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl makes a test certificate");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_samla"))
+        .args(["serve", s.index.to_str().unwrap(), "--policy", s.policy.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let server = Server { child, port: line.trim().trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap() };
+    assert!(line.contains("https://"), "{line}");
+    let base = format!("https://127.0.0.1:{}", server.port);
+    let jar = dir.path().join("jar");
+    // curl, the oracle: it checks the certificate against the one made above.
+    let curl = |args: &[&str]| -> String {
+        let o = Command::new("curl")
+            .args([
+                "-s",
+                "-i",
+                "--cacert",
+                cert.to_str().unwrap(),
+                "-c",
+                jar.to_str().unwrap(),
+                "-b",
+                jar.to_str().unwrap(),
+            ])
+            .args(args)
+            .output()
+            .expect("curl runs");
+        assert!(o.status.success(), "curl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let form = curl(&[&format!("{base}/login")]);
+    assert!(form.starts_with("HTTP/1.1 200"), "{form}");
+    let csrf = form_value(&form, "csrf");
+    let done =
+        curl(&["-d", &format!("csrf={csrf}&brukernavn=arkivar&passord={}", enc(PASSWORD)), &format!("{base}/login")]);
+    let cookie = done
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie: samla_session="))
+        .unwrap_or_else(|| panic!("{done}"));
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let page = curl(&[&format!("{base}/enhet/open")]);
+    assert!(page.starts_with("HTTP/1.1 200") && page.contains("Zqxopen"), "{page}");
+    drop(server);
+    // A key that is not a key: exit 2, naming the file.
+    std::fs::write(&key, "not a key\n").unwrap();
+    let o = samla(&[
+        "serve",
+        s.index.to_str().unwrap(),
+        "--policy",
+        s.policy.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("key.pem") && err.contains("PEM"), "{err}");
+}
+
+#[test]
+fn partsinnsyn_exports_a_folder_with_a_manifest_that_sha256sum_accepts() {
+    let s = setup();
+    let server = start(&s.index, &s.policy);
+    let port = server.port;
+    let arkivar = login(port, "arkivar", PASSWORD).unwrap();
+    let c = [("Cookie", arkivar.as_str())];
+    let page = http(port, "GET", &format!("/partsinnsyn?id={FNR}"), &c, "").text();
+    assert!(page.contains("/partsinnsyn/eksport"), "{page}");
+    let csrf = form_value(&page, "csrf");
+    let r = http(port, "POST", "/partsinnsyn/eksport", &c, &format!("csrf={csrf}&id={FNR}&navn=&foedt="));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/x-tar"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.tar"), &r.body).unwrap();
+    // GNU tar and sha256sum are the oracles.
+    let t = Command::new("tar").args(["-xf", "p.tar"]).current_dir(dir.path()).status().unwrap();
+    assert!(t.success());
+    let sums = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(dir.path().join("partsinnsyn"))
+        .output()
+        .unwrap();
+    assert!(sums.status.success(), "{}", String::from_utf8_lossy(&sums.stdout));
+    assert_eq!(String::from_utf8_lossy(&sums.stdout).matches(": OK").count(), 2, "both documents of the part");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("partsinnsyn/manifest.json")).unwrap()).unwrap();
+    let units: Vec<&str> =
+        manifest["enheter"].as_array().unwrap().iter().map(|u| u["systemID"].as_str().unwrap()).collect();
+    assert_eq!(units, ["open", "other"], "{manifest}");
+    // Without the export right, or without the token, nothing leaves.
+    let bv = login(port, "barnevern", PASSWORD).unwrap();
+    let bc = [("Cookie", bv.as_str())];
+    let page = http(port, "GET", &format!("/partsinnsyn?id={FNR}"), &bc, "").text();
+    assert!(!page.contains("/partsinnsyn/eksport"), "{page}");
+    let token = form_value(&page, "csrf");
+    assert_eq!(http(port, "POST", "/partsinnsyn/eksport", &bc, &format!("csrf={token}&id={FNR}")).status, 403);
+    assert_eq!(http(port, "POST", "/partsinnsyn/eksport", &c, &format!("id={FNR}")).status, 403);
+    let log = samla(&["serve", "log", "export", s.index.to_str().unwrap()]);
+    let log = String::from_utf8_lossy(&log.stdout);
+    assert_eq!(log.matches("\"export\"").count(), 1, "one export logged: {log}");
 }

@@ -33,6 +33,8 @@ pub struct SourceSummary {
     pub role: String,
     /// Units indexed (0 when skipped).
     pub units: u64,
+    /// PDF documents whose text layer was indexed.
+    pub pdf_texts: u64,
     /// Unchanged since the last `samla index`: not read again.
     pub skipped: bool,
 }
@@ -82,6 +84,7 @@ pub fn index(paths: &[PathBuf], out: &Path, name: Option<&str>, progress: &mut d
                     location,
                     role: p.role.into(),
                     units: old.units as u64,
+                    pdf_texts: 0,
                     skipped: true,
                 });
                 continue;
@@ -94,17 +97,32 @@ pub fn index(paths: &[PathBuf], out: &Path, name: Option<&str>, progress: &mut d
         progress(&format!("{location}: indexing as {} ({})", p.name, p.role));
         store.begin()?;
         let id = store.add_source(&p.name, &location, p.role, &fingerprint)?;
-        let units = if p.role == "crosswalk" {
-            read_crosswalk(&p.location, id, &mut store)?
+        let (units, pdf_texts) = if p.role == "crosswalk" {
+            (read_crosswalk(&p.location, id, &mut store)?, 0)
         } else {
-            let mut w = Walker { store: &mut store, search: &mut search, source_id: id, name: &p.name, units: 0 };
+            let mut w = Walker {
+                files: None,
+                store: &mut store,
+                search: &mut search,
+                source_id: id,
+                name: &p.name,
+                units: 0,
+                pdf_texts: 0,
+            };
             w.extract(&p.location, p.role == "closed")?;
-            w.units
+            (w.units, w.pdf_texts)
         };
         store.set_source_units(id, units as i64)?;
         store.commit()?;
         search.commit()?;
-        summary.sources.push(SourceSummary { name: p.name, location, role: p.role.into(), units, skipped: false });
+        summary.sources.push(SourceSummary {
+            name: p.name,
+            location,
+            role: p.role.into(),
+            units,
+            pdf_texts,
+            skipped: false,
+        });
     }
     search.commit()?;
     search.finish()?;
@@ -209,16 +227,21 @@ struct Context {
 }
 
 struct Walker<'a> {
+    /// The extract being read, for the text layer of its PDFs.
+    files: Option<std::sync::Arc<Extract>>,
     store: &'a mut Store,
     search: &'a mut Search,
     source_id: i64,
     name: &'a str,
     units: u64,
+    /// PDFs whose text layer was indexed.
+    pdf_texts: u64,
 }
 
 impl Walker<'_> {
     fn extract(&mut self, path: &Path, closed: bool) -> Result<()> {
-        let extract = Extract::open(path)?;
+        let extract = std::sync::Arc::new(Extract::open(path)?);
+        self.files = Some(extract.clone());
         let file = extract.find("arkivstruktur.xml").map(str::to_string).ok_or_else(|| {
             Error::new(ErrorKind::Missing, extract.display("arkivstruktur.xml"), "the extract has no arkivstruktur.xml")
                 .with_hint("give a Noark 5 extract; `samla check` says what is wrong with it")
@@ -330,6 +353,17 @@ impl Walker<'_> {
                 ..SearchDoc::default()
             };
             self.text(e, &screening, &mut doc, id)?;
+            if kind == UnitKind::Dokumentbeskrivelse {
+                // A screened unit's documents are not served, so their words are found only
+                // by those cleared to open it.
+                let target = if scope.restriction.is_some() { &mut doc.screened } else { &mut doc.open };
+                for o in e.children_named("dokumentobjekt") {
+                    if let Some(text) = self.pdf_text(o) {
+                        target.push_str(&text);
+                        target.push('\n');
+                    }
+                }
+            }
             self.search.add(&doc)?;
         }
         if kind == UnitKind::Dokumentbeskrivelse {
@@ -356,6 +390,23 @@ impl Walker<'_> {
             }
         }
         Ok(ctx)
+    }
+
+    /// The text layer of a dokumentobjekt's PDF, read in place from the extract.
+    fn pdf_text(&mut self, o: &Element) -> Option<String> {
+        use std::io::Read;
+        let path = o.value("referanseDokumentfil")?.trim();
+        if !path.to_lowercase().ends_with(".pdf") {
+            return None;
+        }
+        let files = self.files.as_ref()?;
+        let mut bytes = Vec::new();
+        files.open_file(path).ok()?.take(crate::pdf::MAX_PDF).read_to_end(&mut bytes).ok()?;
+        let text = crate::pdf::text(&bytes);
+        if text.is_some() {
+            self.pdf_texts += 1;
+        }
+        text
     }
 
     /// The unit's searchable text, open or screened, and its parties.

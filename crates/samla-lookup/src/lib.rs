@@ -14,6 +14,7 @@
 
 pub mod build;
 pub mod log;
+pub mod pdf;
 pub mod policy;
 pub mod screening;
 pub mod search;

@@ -406,6 +406,15 @@ impl Store {
         st.query_map(params![kind.as_str(), limit as i64], unit_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
     }
 
+    /// The kinds of the units directly inside `parent`.
+    pub fn child_kinds(&self, parent: i64) -> Result<Vec<UnitKind>> {
+        let mut st =
+            self.conn.prepare_cached("SELECT DISTINCT kind FROM units WHERE parent = ?1").map_err(|e| self.err(e))?;
+        let kinds: Vec<String> =
+            st.query_map([parent], |r| r.get(0)).and_then(|r| r.collect()).map_err(|e| self.err(e))?;
+        Ok(kinds.iter().filter_map(|k| UnitKind::parse(k)).collect())
+    }
+
     /// The units with systemID `id` (one, unless two sources share it).
     pub fn by_system_id(&self, id: &str) -> Result<Vec<Unit>> {
         let mut st = self

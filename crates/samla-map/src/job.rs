@@ -403,7 +403,8 @@ mod tests {
         assert_eq!(job.source.len(), 2);
         assert_eq!(job.source[1].path, Path::new("/jobs/oppegaard"));
         assert_eq!(job.crosswalk.fields["saksstatus"]["Avsluttet"], "Avsluttet");
-        assert_eq!(job.route[0].to, Destination::Deposit);
+        assert_eq!(job.route[0].to, Destination::Close);
+        assert_eq!(job.route[1].to, Destination::Deposit);
         assert_eq!(job.crosswalk.unmapped, Unmapped::Reject);
     }
 }

@@ -187,8 +187,8 @@ impl Api<'_> {
     fn root(&self) -> Response {
         let mut links = Map::new();
         links.insert("self".into(), self.link(self.href("")));
-        links.insert(format!("{AS}"), self.link(self.href("api/arkivstruktur/")));
-        links.insert(format!("{SA}"), self.link(self.href("api/sakarkiv/")));
+        links.insert(AS.to_string(), self.link(self.href("api/arkivstruktur/")));
+        links.insert(SA.to_string(), self.link(self.href("api/sakarkiv/")));
         links.insert(LOGIN_BASIC.into(), self.link(self.href("login/rfc7617/")));
         json_response(StatusCode::OK, &json!({ "_links": links }))
     }
@@ -277,11 +277,24 @@ impl Api<'_> {
                 links.insert(format!("{AS}{name}/"), self.link(self.entity_href(prel, &parent.system_id)));
             }
         }
-        let children = store.children(Some(u.id)).unwrap_or_default();
+        // A list is linked when it holds something the viewer may see: records are asked of
+        // the search (access inside the query), containers one by one.
+        let kinds = store.child_kinds(u.id).unwrap_or_default();
         for (list, child_kind) in unit_lists(kind) {
-            let any = children
-                .iter()
-                .any(|c| c.kind == Some(*child_kind) && sight(self.app, store, self.who, v, c) != Sight::Hidden);
+            if !kinds.contains(child_kind) {
+                continue;
+            }
+            let any = if child_kind.is_record() {
+                let within =
+                    samla_lookup::search::Filters { within: Some(u.id), kind: Some(*child_kind), ..Default::default() };
+                self.app.search.search(v, "", &within, 0, 1).is_ok_and(|h| h.total > 0)
+            } else {
+                store
+                    .children(Some(u.id))
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|c| c.kind == Some(*child_kind) && sight(self.app, store, self.who, v, c) != Sight::Hidden)
+            };
             if any {
                 links.insert(format!("{AS}{list}/"), self.list_link(rel, &u.system_id, list));
             }
@@ -351,27 +364,61 @@ impl Api<'_> {
         let store = self.app.store();
         let Some((u, s)) = self.unit(&store, v, id) else { return Err(not_found(id)) };
         let kind = u.kind.unwrap_or(UnitKind::Mappe);
-        let mut all: Vec<Entity> = if let Some((_, ck)) = unit_lists(kind).iter().find(|(l, _)| *l == list) {
-            store
+        // Sub-units: the visible ones are counted, and only the page is built, unless a
+        // filter needs every entity's fields.
+        let (page, count) = if let Some((_, ck)) = unit_lists(kind).iter().find(|(l, _)| *l == list) {
+            let visible: Vec<(Unit, Sight)> = store
                 .children(Some(u.id))
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|c| c.kind == Some(*ck))
                 .filter_map(|c| {
                     let cs = sight(self.app, &store, self.who, v, &c);
-                    (cs != Sight::Hidden).then(|| self.unit_entity(&store, v, &c, cs))
+                    (cs != Sight::Hidden).then_some((c, cs))
                 })
-                .collect()
+                .collect();
+            match &filter {
+                None => {
+                    let n = visible.len();
+                    (
+                        visible
+                            .into_iter()
+                            .skip(skip)
+                            .take(top)
+                            .map(|(c, cs)| self.unit_entity(&store, v, &c, cs))
+                            .collect(),
+                        n,
+                    )
+                }
+                Some(_) if visible.len() > MAX_SCAN => {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        &format!(
+                            "the $filter would be tried on {} units; browse with $top and $skip, or search",
+                            visible.len()
+                        ),
+                    ));
+                }
+                Some(f) => {
+                    let all: Vec<Entity> = visible
+                        .into_iter()
+                        .map(|(c, cs)| self.unit_entity(&store, v, &c, cs))
+                        .filter(|e| f.matches(&Value::Object(e.fields.clone())))
+                        .collect();
+                    let n = all.len();
+                    (all.into_iter().skip(skip).take(top).collect(), n)
+                }
+            }
         } else if sub_lists(kind).contains(&list) {
-            self.sub_entities(&u, s, list)
+            let mut all = self.sub_entities(&u, s, list);
+            if let Some(f) = &filter {
+                all.retain(|e| f.matches(&Value::Object(e.fields.clone())));
+            }
+            let n = all.len();
+            (all.into_iter().skip(skip).take(top).collect(), n)
         } else {
             return Err(not_found(id));
         };
-        if let Some(f) = &filter {
-            all.retain(|e| f.matches(&Value::Object(e.fields.clone())));
-        }
-        let count = all.len();
-        let page: Vec<Entity> = all.into_iter().skip(skip).take(top).collect();
         let path = format!("{}{list}/", self.entity_href(unit_rel_of(&u), &u.system_id));
         self.log_list(&path, q, count, &u)?;
         Ok(self.list(&path, (AS, list), page, count, q, top, skip))
@@ -926,6 +973,10 @@ impl Filter {
             Filter::And(a, b) => a.matches(entity) && b.matches(entity),
             Filter::Or(a, b) => a.matches(entity) || b.matches(entity),
             Filter::Not(a) => !a.matches(entity),
+            // `ne` is "not equal to any": a code matches by kode or kodenavn.
+            Filter::Compare(field, Op::Ne, want) => {
+                !values(entity, field).iter().any(|have| compare(have, Op::Eq, want))
+            }
             Filter::Compare(field, op, want) => values(entity, field).iter().any(|have| compare(have, *op, want)),
             Filter::Call(func, field, want) => values(entity, field).iter().any(|have| {
                 let (h, w) = (have.to_lowercase(), want.to_lowercase());

@@ -356,6 +356,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/dokument/{sid}/{n}", get(route!(web::document, P<(String, i64)>)))
         .route("/hvor", get(route!(web::where_went, Params)))
         .route("/partsinnsyn", get(route!(web::partsinnsyn, Params)))
+        .route("/partsinnsyn/eksport", post(route!(web::partsinnsyn_export, Fields)))
         .route("/noark5v5", any(api_route))
         .route("/noark5v5/", any(api_route))
         .route("/noark5v5/{*rest}", any(api_route))

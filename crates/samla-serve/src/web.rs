@@ -829,37 +829,14 @@ pub(crate) fn partsinnsyn(app: &App, who: &Who, q: axum::extract::Query<HashMap<
         return render(who, "Partsinnsyn", &body);
     }
     let store = app.store();
-    let units: Vec<i64> = if !id.is_empty() {
-        store.units_with_party(&id).unwrap_or_default()
-    } else {
-        // Fødselsnummer begin with the birth date as DDMMYY (D-numbers add 4 to the first digit).
-        let digits: String = born.chars().filter(char::is_ascii_digit).collect();
-        let ddmmyy = if digits.len() == 8 { format!("{}{}", &digits[..4], &digits[6..]) } else { digits };
-        let mut units: Vec<i64> = store
-            .parties_named(&name)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|p| p.id.as_deref().is_some_and(|i| birth_of(i) == ddmmyy))
-            .map(|p| p.unit)
-            .collect();
-        units.dedup();
-        units
-    };
+    let found = party_units(app, &store, who, v, &id, &name, &born);
+    let shown = found.len();
     let mut rows = String::new();
-    let mut shown = 0;
-    for uid in units {
-        let Ok(Some(u)) = store.unit(uid) else { continue };
-        let s = sight(app, &store, who, v, &u);
-        // A party a skjerming hides is not found by those who may not see it.
-        let party_screened = screening(&u).is_some_and(|sc| sc.screens("korrespondansepart") || sc.screens("part"));
-        if s == Sight::Hidden || (s != Sight::Full && party_screened) {
-            continue;
-        }
-        shown += 1;
+    for (u, s) in &found {
         let _ = write!(
             rows,
             "<li>{} <span class=\"meta\">{} · {}</span></li>",
-            unit_link(&u, s, &[]),
+            unit_link(u, *s, &[]),
             esc(&u.scope.source),
             esc(u.date.as_deref().unwrap_or(""))
         );
@@ -870,7 +847,159 @@ pub(crate) fn partsinnsyn(app: &App, who: &Who, q: axum::extract::Query<HashMap<
         return server_error(&e);
     }
     let _ = write!(body, "<h2>{shown} enheter</h2><ul>{rows}</ul>");
+    if v.export() && shown > 0 {
+        let _ = write!(
+            body,
+            "<form method=\"post\" action=\"/partsinnsyn/eksport\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"navn\" value=\"{}\">\
+             <input type=\"hidden\" name=\"foedt\" value=\"{}\"><p><button type=\"submit\">Eksporter liste og dokumenter</button> \
+             (en tar-fil med manifest og SHA256SUMS, til gjennomgang før noe leveres ut; eksporten blir logget)</p></form>",
+            esc(who.csrf()),
+            esc(&id),
+            esc(&name),
+            esc(&born)
+        );
+    }
     render(who, "Partsinnsyn", &body)
+}
+
+/// The units where a person is a part or korrespondansepart that the viewer may see, with
+/// how. A party a skjerming hides is not found by those who may not see it.
+fn party_units(
+    app: &App,
+    store: &Store,
+    who: &Who,
+    v: &Viewer,
+    id: &str,
+    name: &str,
+    born: &str,
+) -> Vec<(Unit, Sight)> {
+    let units: Vec<i64> = if !id.is_empty() {
+        store.units_with_party(id).unwrap_or_default()
+    } else {
+        // Fødselsnummer begin with the birth date as DDMMYY (D-numbers add 4 to the first digit).
+        let digits: String = born.chars().filter(char::is_ascii_digit).collect();
+        let ddmmyy = if digits.len() == 8 { format!("{}{}", &digits[..4], &digits[6..]) } else { digits };
+        let mut units: Vec<i64> = store
+            .parties_named(name)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.id.as_deref().is_some_and(|i| birth_of(i) == ddmmyy))
+            .map(|p| p.unit)
+            .collect();
+        units.dedup();
+        units
+    };
+    units
+        .into_iter()
+        .filter_map(|uid| {
+            let u = store.unit(uid).ok()??;
+            let s = sight(app, store, who, v, &u);
+            let party_screened = screening(&u).is_some_and(|sc| sc.screens("korrespondansepart") || sc.screens("part"));
+            (s != Sight::Hidden && (s == Sight::Full || !party_screened)).then_some((u, s))
+        })
+        .collect()
+}
+
+/// Partsinnsyn exported for review: one tar with `partsinnsyn/manifest.json`, the documents
+/// the viewer may have (each checked against its SHA-256), and `SHA256SUMS` for `sha256sum -c`.
+pub(crate) fn partsinnsyn_export(app: &App, who: &Who, form: axum::extract::Form<HashMap<String, String>>) -> Response {
+    let v = match viewer(who) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !csrf_ok(who, &form.0) {
+        return error_page(StatusCode::FORBIDDEN, "Skjemaet mangler gyldig CSRF-token.");
+    }
+    if !v.export() {
+        return error_page(StatusCode::FORBIDDEN, "Rollen din kan ikke eksportere.");
+    }
+    let get = |k: &str| form.0.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let (id, name, born) = (get("id"), get("navn"), get("foedt"));
+    if id.is_empty() && (name.is_empty() || born.is_empty()) {
+        return error_page(StatusCode::BAD_REQUEST, "Oppgi fødselsnummer, eller navn og fødselsdato.");
+    }
+    let found = party_units(app, &app.store(), who, v, &id, &name, &born);
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut sums = String::new();
+    let mut listed = Vec::new();
+    let mut total = 0u64;
+    for (u, s) in &found {
+        // The dokumentbeskrivelser in and under the unit.
+        let mut docs = Vec::new();
+        let mut queue = vec![(u.clone(), *s)];
+        while let Some((x, xs)) = queue.pop() {
+            if x.kind == Some(UnitKind::Dokumentbeskrivelse) {
+                docs.push((x.clone(), xs));
+            }
+            let store = app.store();
+            for c in store.children(Some(x.id)).unwrap_or_default() {
+                let cs = sight(app, &store, who, v, &c);
+                if cs != Sight::Hidden {
+                    queue.push((c, cs));
+                }
+            }
+        }
+        let mut documents = Vec::new();
+        for (d, ds) in docs {
+            let count = app.store().documents(d.id).map(|x| x.len()).unwrap_or(0);
+            for n in 1..=count as i64 {
+                match checked_document(app, who, &d, ds, n) {
+                    Ok((doc, bytes, digest)) if total + bytes.len() as u64 <= MAX_DOCUMENT * 2 => {
+                        total += bytes.len() as u64;
+                        let (file, _) = file_name(&doc);
+                        let path = format!("dokumenter/{}-{n}-{file}", safe(&d.system_id));
+                        let _ = writeln!(sums, "{digest}  {path}");
+                        documents.push(serde_json::json!({"dokumentbeskrivelse": d.system_id, "nr": n, "fil": path, "sha256": digest}));
+                        files.push((path, bytes));
+                    }
+                    Ok(_) => documents.push(serde_json::json!({"dokumentbeskrivelse": d.system_id, "nr": n, "utelatt": "eksporten er over 1 GiB; hent resten for seg"})),
+                    Err(r) => documents.push(serde_json::json!({"dokumentbeskrivelse": d.system_id, "nr": n, "utelatt": r.message})),
+                }
+            }
+        }
+        let (title, _) = title_for(u, *s);
+        listed.push(serde_json::json!({
+            "systemID": u.system_id, "type": kind_name(u), "id": u.ident, "tittel": title,
+            "skjermet": *s != Sight::Full, "kilde": u.scope.source, "dato": u.date, "dokumenter": documents,
+        }));
+    }
+    let manifest = serde_json::json!({
+        "partsinnsyn": if id.is_empty() { serde_json::json!({"navn": name, "foedt": born}) } else { serde_json::json!({"id": id}) },
+        "eksportert_av": v.user, "roller": v.role_names(), "enheter": listed,
+        "merk": "Til gjennomgang: skjermede opplysninger og dokumenter er utelatt; vurder innsynet før noe leveres ut.",
+    });
+    let manifest = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    let mut out = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, bytes: &[u8]| -> std::io::Result<()> {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+        h.set_cksum();
+        out.append_data(&mut h, format!("partsinnsyn/{path}"), bytes)
+    };
+    let written = add("manifest.json", &manifest)
+        .and_then(|_| add("SHA256SUMS", sums.as_bytes()))
+        .and_then(|_| files.iter().try_for_each(|(p, b)| add(p, b)));
+    let tar = match written.and_then(|_| out.into_inner()) {
+        Ok(t) => t,
+        Err(e) => return server_error(&samla_noark5::Error::io("partsinnsyn export", e)),
+    };
+    let detail = format!("partsinnsyn; units={}; documents={}; bytes={}", found.len(), files.len(), tar.len());
+    if let Err(e) = app.log(who, Event::Export, "", "", "partsinnsyn", &detail) {
+        return server_error(&e);
+    }
+    let mut res = Response::new(Body::from(tar));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-tar"));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"partsinnsyn.tar\""));
+    res
+}
+
+/// A systemID as a file name part.
+fn safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_".contains(c) { c } else { '_' }).collect()
 }
 
 /// DDMMYY of a fødselsnummer or D-number.
