@@ -8,7 +8,7 @@
 #     (target < 300 MB).
 #
 # Usage: scripts/bench-lookup.sh [WORK_DIR]   (default work/bench)
-# Environment: SIZES (registreringer, default "100000 1000000"), CLIENTS (16), SECONDS (10).
+# Environment: SIZES (registreringer, default "100000 1000000"), CLIENTS (16), LOAD_SECONDS (10).
 # Extracts are generated without documents (metadata is what the index and search hold;
 # documents are read in place when served). A measurement, not a test: exits 0 whatever
 # the verdict, non-zero if a tool fails. MB = 10^6 bytes.
@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 WORK=${1:-work/bench}
 SIZES=${SIZES:-"100000 1000000"}
 CLIENTS=${CLIENTS:-16}
-SECONDS_EACH=${SECONDS:-10}
+SECONDS_EACH=${LOAD_SECONDS:-10}
 
 cargo build --release --quiet
 cargo build --release --quiet --example http_load

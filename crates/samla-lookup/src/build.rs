@@ -72,6 +72,11 @@ pub fn index(paths: &[PathBuf], out: &Path, name: Option<&str>, progress: &mut d
     let mut search = Search::open_for_writing(&out.join(INDEX_SEARCH))?;
     // The log lives beside the units from the start, so that `serve` finds one chain.
     crate::log::AccessLog::open(&out.join(INDEX_LOG))?;
+    // A fresh index is filled in bulk: its secondary indexes are made once, at the end.
+    let bulk = store.sources()?.is_empty();
+    if bulk {
+        store.begin_bulk()?;
+    }
     let mut summary = Summary::default();
     for p in planned {
         let location = p.location.display().to_string();
@@ -126,6 +131,10 @@ pub fn index(paths: &[PathBuf], out: &Path, name: Option<&str>, progress: &mut d
     }
     search.commit()?;
     search.finish()?;
+    if bulk {
+        progress("making the lookup indexes");
+        store.end_bulk()?;
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -11,9 +11,7 @@ use std::ops::Bound;
 use std::path::Path;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery, TermSetQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
     Value,
@@ -48,6 +46,9 @@ struct Fields {
     open: Field,
     screened: Field,
     ids: Field,
+    /// Every prefix of the klasseID: a grant's or filter's klasse prefix is one term, where
+    /// a prefix query would walk the postings of every klasse it matches.
+    klasse_prefix: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -70,6 +71,7 @@ fn schema() -> (Schema, Fields) {
         open: b.add_text_field("open", text.clone()),
         screened: b.add_text_field("screened", text),
         ids: b.add_text_field("ids", STRING),
+        klasse_prefix: b.add_text_field("klasse_prefix", STRING),
     };
     (b.build(), fields)
 }
@@ -140,11 +142,16 @@ pub struct Filters {
 /// One page of hits.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hits {
-    /// All hits the viewer may see.
+    /// All hits the viewer may see (at most [`COUNT_CAP`] from [`Search::search_capped`]).
     pub total: usize,
+    /// There are more than `total` (the count stopped at [`COUNT_CAP`]).
+    pub more: bool,
     /// The rows of this page's hits, best first.
     pub ids: Vec<i64>,
 }
+
+/// [`Search::search_capped`] counts and ranks at most this many hits.
+pub const COUNT_CAP: usize = 2_000;
 
 /// The search index.
 pub struct Search {
@@ -167,7 +174,7 @@ impl Search {
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| tantivy_error(dir, e))?;
         let index = Index::open_or_create(directory, schema).map_err(|e| tantivy_error(dir, e))?;
         index.tokenizers().register(NORWEGIAN, analyzer());
-        let writer = index.writer_with_num_threads(2, 128 << 20).map_err(|e| tantivy_error(dir, e))?;
+        let writer = index.writer_with_num_threads(2, 64 << 20).map_err(|e| tantivy_error(dir, e))?;
         Ok(Search { index, fields, reader: None, writer: Some(writer) })
     }
 
@@ -198,6 +205,10 @@ impl Search {
         }
         if let Some(k) = &d.scope.klasse {
             doc.add_text(f.klasse, k);
+            for (i, _) in k.char_indices().skip(1) {
+                doc.add_text(f.klasse_prefix, &k[..i]);
+            }
+            doc.add_text(f.klasse_prefix, k);
         }
         if let Some(m) = &d.scope.mappetype {
             doc.add_text(f.mappetype, m);
@@ -258,10 +269,7 @@ impl Search {
                 must.push((Occur::Must, term(f.arkivdel, a)));
             }
             if let Some(k) = &g.klasse {
-                match RegexQuery::from_pattern(&format!("{}.*", regex_escape(k)), f.klasse) {
-                    Ok(q) => must.push((Occur::Must, Box::new(q))),
-                    Err(_) => continue,
-                }
+                must.push((Occur::Must, term(f.klasse_prefix, k)));
             }
             if let Some(m) = &g.mappetype {
                 must.push((Occur::Must, term(f.mappetype, m)));
@@ -273,11 +281,12 @@ impl Search {
         if grants.is_empty() {
             return Box::new(EmptyQuery);
         }
-        let grades =
-            std::iter::once(NONE).chain(viewer.grades()).map(|g| Term::from_field_text(f.grade, g)).collect::<Vec<_>>();
+        // One term query per grade: a term set would mark every ungraded unit in a bitset
+        // on every search.
+        let grades = std::iter::once(NONE).chain(viewer.grades()).map(|g| (Occur::Should, term(f.grade, g))).collect();
         Box::new(BooleanQuery::new(vec![
             (Occur::Must, Box::new(BooleanQuery::new(grants))),
-            (Occur::Must, Box::new(TermSetQuery::new(grades))),
+            (Occur::Must, Box::new(BooleanQuery::new(grades))),
         ]))
     }
 
@@ -307,7 +316,21 @@ impl Search {
                             Occur::Should,
                             Box::new(BooleanQuery::new(vec![
                                 (Occur::Must, Box::new(screened) as Box<dyn Query>),
-                                (Occur::Must, Box::new(TermSetQuery::new(cleared.clone()))),
+                                (
+                                    Occur::Must,
+                                    Box::new(BooleanQuery::new(
+                                        cleared
+                                            .iter()
+                                            .map(|t| {
+                                                (
+                                                    Occur::Should,
+                                                    Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic))
+                                                        as Box<dyn Query>,
+                                                )
+                                            })
+                                            .collect(),
+                                    )),
+                                ),
                             ])),
                         ));
                     }
@@ -332,10 +355,8 @@ impl Search {
         if let Some(a) = &filters.arkivdel {
             must.push((Occur::Must, term(f.arkivdel, a)));
         }
-        if let Some(k) = &filters.klasse
-            && let Ok(q) = RegexQuery::from_pattern(&format!("{}.*", regex_escape(k)), f.klasse)
-        {
-            must.push((Occur::Must, Box::new(q) as Box<dyn Query>));
+        if let Some(k) = &filters.klasse {
+            must.push((Occur::Must, term(f.klasse_prefix, k)));
         }
         if let Some(k) = filters.kind {
             must.push((Occur::Must, term(f.kind, k.as_str())));
@@ -354,7 +375,58 @@ impl Search {
         must
     }
 
-    /// One page of the hits `viewer` may see for `text` (all visible units when empty).
+    /// One page of the best hits among the first [`COUNT_CAP`] `viewer` may see for `text`:
+    /// the time a search takes is bounded whatever the archive's size, where ranking and
+    /// counting every match of a common word grows with it. Hits are ranked by relevance
+    /// within those; `more` says the count stopped.
+    pub fn search_capped(
+        &self,
+        viewer: &Viewer,
+        text: &str,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Hits> {
+        use tantivy::{DocSet, TERMINATED};
+        let mut must = vec![(Occur::Must, self.access(viewer))];
+        must.push((Occur::Must, self.words(viewer, text).unwrap_or_else(|| Box::new(AllQuery))));
+        must.extend(self.filters(filters));
+        let query = BooleanQuery::new(must);
+        let searcher = self.reader.as_ref().expect("opened for searching").searcher();
+        let err = |e: tantivy::TantivyError| Error::new(ErrorKind::Io, "search index", e.to_string());
+        let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(&searcher)).map_err(err)?;
+        let mut found: Vec<(f32, tantivy::DocAddress)> = Vec::new();
+        let mut more = false;
+        'segments: for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let mut scorer = weight.scorer(segment, 1.0).map_err(err)?;
+            let alive = segment.alive_bitset();
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    if found.len() == COUNT_CAP {
+                        more = true;
+                        break 'segments;
+                    }
+                    found.push((scorer.score(), tantivy::DocAddress::new(ord as u32, doc)));
+                }
+                doc = scorer.advance();
+            }
+        }
+        // Best first; equal scores in index order.
+        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut ids = Vec::with_capacity(limit);
+        for (_, addr) in found.iter().skip(offset).take(limit.clamp(1, 1000)) {
+            let doc: TantivyDocument =
+                searcher.doc(*addr).map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
+            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_i64()) {
+                ids.push(id);
+            }
+        }
+        Ok(Hits { total: found.len(), more, ids })
+    }
+
+    /// One page of the hits `viewer` may see for `text` (all visible units when empty),
+    /// counted exactly.
     pub fn search(&self, viewer: &Viewer, text: &str, filters: &Filters, offset: usize, limit: usize) -> Result<Hits> {
         let mut must = vec![(Occur::Must, self.access(viewer))];
         if let Some(words) = self.words(viewer, text) {
@@ -378,14 +450,38 @@ impl Search {
                 ids.push(id);
             }
         }
-        Ok(Hits { total, ids })
+        Ok(Hits { total, more: false, ids })
     }
 
     /// How many units inside `unit` the viewer may see (a container is shown only when
     /// this is above 0).
     pub fn visible_within(&self, viewer: &Viewer, unit: i64) -> Result<usize> {
         let filters = Filters { within: Some(unit), ..Filters::default() };
-        Ok(self.search(viewer, "", &filters, 0, 1)?.total)
+        Ok(usize::from(self.exists(viewer, &filters)?))
+    }
+
+    /// Whether any unit matches `filters` that `viewer` may see: stops at the first, where
+    /// counting would walk every match (a whole arkiv for its breadcrumb).
+    pub fn exists(&self, viewer: &Viewer, filters: &Filters) -> Result<bool> {
+        use tantivy::{DocSet, TERMINATED};
+        let mut must = vec![(Occur::Must, self.access(viewer)), (Occur::Must, Box::new(AllQuery) as Box<dyn Query>)];
+        must.extend(self.filters(filters));
+        let query = BooleanQuery::new(must);
+        let searcher = self.reader.as_ref().expect("opened for searching").searcher();
+        let err = |e: tantivy::TantivyError| Error::new(ErrorKind::Io, "search index", e.to_string());
+        let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(&searcher)).map_err(err)?;
+        for segment in searcher.segment_readers() {
+            let mut scorer = weight.scorer(segment, 1.0).map_err(err)?;
+            let alive = segment.alive_bitset();
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    return Ok(true);
+                }
+                doc = scorer.advance();
+            }
+        }
+        Ok(false)
     }
 
     /// Re-reads the index after `samla index` changed it.
@@ -412,14 +508,36 @@ impl Search {
     }
 }
 
-/// `s` with the characters of tantivy's regex syntax escaped.
-fn regex_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$#&-~\"<>@".contains(c) {
-            out.push('\\');
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Grant, Role};
+
+    #[test]
+    fn a_capped_search_stops_counting_and_an_exact_one_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Search::open_for_writing(dir.path()).unwrap();
+        for id in 0..(COUNT_CAP as i64 + 50) {
+            let open = if id % (COUNT_CAP as i64 / 2) == 7 { "søknader om skoleskyss" } else { "søknad" };
+            let d = SearchDoc { id, kind: Some(UnitKind::Mappe), open: open.into(), ..SearchDoc::default() };
+            w.add(&d).unwrap();
         }
-        out.push(c);
+        w.commit().unwrap();
+        w.finish().unwrap();
+        let s = Search::open(dir.path()).unwrap();
+        let all = Viewer { user: "a".into(), roles: vec![Role { grants: vec![Grant::default()], ..Role::default() }] };
+        let capped = s.search_capped(&all, "søknad", &Filters::default(), 0, 10).unwrap();
+        assert_eq!((capped.total, capped.more, capped.ids.len()), (COUNT_CAP, true, 10));
+        let exact = s.search(&all, "søknad", &Filters::default(), 0, 10).unwrap();
+        assert_eq!((exact.total, exact.more), (COUNT_CAP + 50, false));
+        // Few hits: counted exactly, the best first (stemming finds "søknader").
+        let few = s.search_capped(&all, "skoleskyss søknad", &Filters::default(), 0, 10).unwrap();
+        assert_eq!((few.total, few.more), (3, false));
+        let half = COUNT_CAP as i64 / 2;
+        assert_eq!(few.ids, [7, half + 7, 2 * half + 7]);
+        let none = Viewer { user: "b".into(), roles: vec![] };
+        assert_eq!(s.search_capped(&none, "søknad", &Filters::default(), 0, 10).unwrap().total, 0);
+        assert!(!s.exists(&none, &Filters::default()).unwrap());
+        assert!(s.exists(&all, &Filters { kind: Some(UnitKind::Mappe), ..Filters::default() }).unwrap());
     }
-    out
 }

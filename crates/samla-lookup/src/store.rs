@@ -177,26 +177,31 @@ CREATE TABLE IF NOT EXISTS units (
   system_id TEXT NOT NULL, ident TEXT, title TEXT, public_title TEXT, date TEXT,
   scope_source TEXT NOT NULL, arkivdel TEXT NOT NULL, klasse TEXT, mappetype TEXT,
   restriction TEXT, hjemmel TEXT, screened_fields TEXT NOT NULL, grade TEXT,
-  xml TEXT NOT NULL, old_system_id TEXT, old_ident TEXT);
-CREATE INDEX IF NOT EXISTS units_parent ON units(parent);
-CREATE INDEX IF NOT EXISTS units_system_id ON units(system_id);
-CREATE INDEX IF NOT EXISTS units_old_system_id ON units(old_system_id);
-CREATE INDEX IF NOT EXISTS units_ident ON units(ident);
-CREATE INDEX IF NOT EXISTS units_old_ident ON units(old_ident);
-CREATE INDEX IF NOT EXISTS units_source ON units(source);
-CREATE INDEX IF NOT EXISTS units_kind ON units(kind, id);
+  old_system_id TEXT, old_ident TEXT);
+CREATE TABLE IF NOT EXISTS unit_xml (id INTEGER PRIMARY KEY, xml BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
   unit INTEGER NOT NULL, n INTEGER NOT NULL, path TEXT NOT NULL, checksum TEXT NOT NULL,
   algorithm TEXT NOT NULL, size INTEGER, format TEXT, variant TEXT, PRIMARY KEY (unit, n));
 CREATE TABLE IF NOT EXISTS parties (unit INTEGER NOT NULL, element TEXT NOT NULL, name TEXT NOT NULL, id TEXT);
-CREATE INDEX IF NOT EXISTS parties_unit ON parties(unit);
-CREATE INDEX IF NOT EXISTS parties_id ON parties(id);
-CREATE INDEX IF NOT EXISTS parties_name ON parties(name COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS crosswalk (source_id INTEGER NOT NULL, source TEXT NOT NULL, entity TEXT NOT NULL,
   old TEXT NOT NULL, new TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS crosswalk_old ON crosswalk(old);
-CREATE INDEX IF NOT EXISTS crosswalk_new ON crosswalk(new);
 ";
+
+/// The secondary indexes: dropped while a fresh index is filled, made once at the end.
+const INDEXES: &[(&str, &str)] = &[
+    ("units_parent", "CREATE INDEX IF NOT EXISTS units_parent ON units(parent);"),
+    ("units_system_id", "CREATE INDEX IF NOT EXISTS units_system_id ON units(system_id);"),
+    ("units_old_system_id", "CREATE INDEX IF NOT EXISTS units_old_system_id ON units(old_system_id);"),
+    ("units_ident", "CREATE INDEX IF NOT EXISTS units_ident ON units(ident);"),
+    ("units_old_ident", "CREATE INDEX IF NOT EXISTS units_old_ident ON units(old_ident);"),
+    ("units_source", "CREATE INDEX IF NOT EXISTS units_source ON units(source);"),
+    ("units_kind", "CREATE INDEX IF NOT EXISTS units_kind ON units(kind, id);"),
+    ("parties_unit", "CREATE INDEX IF NOT EXISTS parties_unit ON parties(unit);"),
+    ("parties_id", "CREATE INDEX IF NOT EXISTS parties_id ON parties(id);"),
+    ("parties_name", "CREATE INDEX IF NOT EXISTS parties_name ON parties(name COLLATE NOCASE);"),
+    ("crosswalk_old", "CREATE INDEX IF NOT EXISTS crosswalk_old ON crosswalk(old);"),
+    ("crosswalk_new", "CREATE INDEX IF NOT EXISTS crosswalk_new ON crosswalk(new);"),
+];
 
 /// The SQLite store.
 pub struct Store {
@@ -210,17 +215,28 @@ pub(crate) fn sql_error(file: &str, e: rusqlite::Error) -> Error {
 }
 
 const UNIT_COLUMNS: &str = "id, source, parent, kind, subtype, system_id, ident, title, public_title, date, \
-    scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade, xml, old_system_id, old_ident";
+    scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade, \
+    (SELECT xml FROM unit_xml WHERE unit_xml.id = units.id), old_system_id, old_ident";
+
+/// The layout of `units.sqlite` this samla writes and reads (SQLite's user_version).
+const LAYOUT: i64 = 2;
 
 impl Store {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path) -> Result<Store> {
         let file = path.display().to_string();
         let conn = Connection::open(path).map_err(|e| sql_error(&file, e))?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
-            .and_then(|_| conn.execute_batch(SCHEMA))
-            .map_err(|e| sql_error(&file, e))?;
-        Ok(Store { conn, file })
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; \
+             PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
+        )
+        .map_err(|e| sql_error(&file, e))?;
+        let store = Store { conn, file };
+        store.check_layout(true)?;
+        store.conn.execute_batch(SCHEMA).map_err(|e| sql_error(&store.file, e))?;
+        store.conn.pragma_update(None, "user_version", LAYOUT).map_err(|e| sql_error(&store.file, e))?;
+        store.create_indexes()?;
+        Ok(store)
     }
 
     /// Opens the store read-only (the server).
@@ -232,7 +248,28 @@ impl Store {
         }
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| sql_error(&file, e))?;
-        Ok(Store { conn, file })
+        let store = Store { conn, file };
+        store.check_layout(false)?;
+        Ok(store)
+    }
+
+    /// Refuses an index written in another layout (an older samla): it must be built again.
+    fn check_layout(&self, may_be_new: bool) -> Result<()> {
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.err(e))?;
+        let has_units: bool = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'units'", [], |r| r.get::<_, i64>(0))
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))?;
+        if version == LAYOUT || (!has_units && may_be_new) {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Content,
+            &self.file,
+            format!("the index has layout {version}; this samla reads layout {LAYOUT}"),
+        )
+        .with_hint("build the index again with `samla index SOURCE... --out` into a new folder"))
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
@@ -240,6 +277,34 @@ impl Store {
     }
 
     /// Starts a transaction (indexing runs in one).
+    /// Prepares an empty store to be filled in bulk: no secondary indexes (sorting once at
+    /// the end is much faster than updating them row by row) and no journal (a fresh index
+    /// that fails halfway is built again anyway). [`Store::end_bulk`] undoes both.
+    pub fn begin_bulk(&mut self) -> Result<()> {
+        for (name, _) in INDEXES {
+            self.conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}")).map_err(|e| sql_error(&self.file, e))?;
+        }
+        self.conn
+            .execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+            .map_err(|e| sql_error(&self.file, e))
+    }
+
+    /// Makes the indexes and the journal of a store filled in bulk.
+    pub fn end_bulk(&mut self) -> Result<()> {
+        self.create_indexes()?;
+        self.conn
+            .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .map_err(|e| sql_error(&self.file, e))
+    }
+
+    /// Makes the secondary indexes that are missing.
+    pub fn create_indexes(&self) -> Result<()> {
+        for (_, sql) in INDEXES {
+            self.conn.execute_batch(sql).map_err(|e| sql_error(&self.file, e))?;
+        }
+        Ok(())
+    }
+
     pub fn begin(&mut self) -> Result<()> {
         self.conn.execute_batch("BEGIN").map_err(|e| sql_error(&self.file, e))
     }
@@ -276,6 +341,7 @@ impl Store {
             .execute_batch(&format!(
                 "DELETE FROM documents WHERE unit IN (SELECT id FROM units WHERE source = {id});
                  DELETE FROM parties WHERE unit IN (SELECT id FROM units WHERE source = {id});
+                 DELETE FROM unit_xml WHERE id IN (SELECT id FROM units WHERE source = {id});
                  DELETE FROM units WHERE source = {id};
                  DELETE FROM crosswalk WHERE source_id = {id};
                  DELETE FROM sources WHERE id = {id};"
@@ -308,9 +374,9 @@ impl Store {
             .conn
             .prepare_cached(
                 "INSERT INTO units (source, parent, kind, subtype, system_id, ident, title, public_title, date,
-                 scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade, xml,
+                 scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade,
                  old_system_id, old_ident) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                 ?15, ?16, ?17, ?18, ?19, ?20)",
+                 ?15, ?16, ?17, ?18, ?19)",
             )
             .map_err(|e| sql_error(&self.file, e))?;
         st.execute(params![
@@ -331,12 +397,19 @@ impl Store {
             u.hjemmel,
             u.screened_fields.join("\u{1f}"),
             u.scope.grade,
-            u.xml,
             u.old_system_id,
             u.old_ident,
         ])
         .map_err(|e| sql_error(&self.file, e))?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        // Apart and compressed: the rows the lookups scan stay small.
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO unit_xml (id, xml) VALUES (?1, ?2)")
+            .map_err(|e| sql_error(&self.file, e))?;
+        st.execute(params![id, lz4_flex::compress_prepend_size(u.xml.as_bytes())])
+            .map_err(|e| sql_error(&self.file, e))?;
+        Ok(id)
     }
 
     /// Inserts a document file.
@@ -562,7 +635,13 @@ fn unit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
         },
         hjemmel: r.get(15)?,
         screened_fields: split(r.get(16)?),
-        xml: r.get(18)?,
+        xml: {
+            let packed: Vec<u8> = r.get(18)?;
+            let bytes = lz4_flex::decompress_size_prepended(&packed)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Blob, Box::new(e)))?;
+            String::from_utf8(bytes)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Blob, Box::new(e)))?
+        },
         old_system_id: r.get(19)?,
         old_ident: r.get(20)?,
     })

@@ -287,7 +287,7 @@ impl Api<'_> {
             let any = if child_kind.is_record() {
                 let within =
                     samla_lookup::search::Filters { within: Some(u.id), kind: Some(*child_kind), ..Default::default() };
-                self.app.search.search(v, "", &within, 0, 1).is_ok_and(|h| h.total > 0)
+                self.app.search.exists(v, &within).unwrap_or(false)
             } else {
                 store
                     .children(Some(u.id))

@@ -60,6 +60,9 @@ pub struct App {
     /// HTTP Basic credentials already checked (SHA-256 of the header → user, when), so
     /// that the API's clients do not pay for argon2 on every request.
     basic: Mutex<HashMap<String, (String, std::time::Instant)>>,
+    /// Whether a container holds something visible, by the viewer's roles (the index does
+    /// not change while it is served, and every page's breadcrumb asks).
+    containers: Mutex<HashMap<(String, i64), bool>>,
 }
 
 /// Who is asking.
@@ -97,6 +100,7 @@ impl App {
             extracts: Mutex::new(HashMap::new()),
             secure_cookies: false,
             basic: Mutex::new(HashMap::new()),
+            containers: Mutex::new(HashMap::new()),
         };
         app.log_policy(policy_path)?;
         Ok(app)
@@ -121,6 +125,21 @@ impl App {
             })?;
         }
         Ok(())
+    }
+
+    /// Whether container `unit` holds anything the viewer may see.
+    fn container_visible(&self, v: &Viewer, unit: i64) -> bool {
+        let key = (v.role_names(), unit);
+        if let Some(seen) = self.containers.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return *seen;
+        }
+        let seen = self.search.visible_within(v, unit).is_ok_and(|n| n > 0);
+        let mut cache = self.containers.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > 100_000 {
+            cache.clear();
+        }
+        cache.insert(key, seen);
+        seen
     }
 
     /// A store connection; one per request at a time.
@@ -375,8 +394,11 @@ pub fn serve(config: &Config, ready: impl FnOnce(SocketAddr)) -> Result<()> {
     let mut app = App::open(&config.index, &config.policy)?;
     app.secure_cookies = tls.is_some();
     let app = Arc::new(app);
-    let rt =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::io("tokio runtime", e))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(32)
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
             Error::io(config.listen.to_string(), e).with_hint("choose another address with --listen 127.0.0.1:PORT")

@@ -75,7 +75,7 @@ pub(crate) fn sight(app: &App, store: &Store, who: &Who, v: &Viewer, u: &Unit) -
             !p.is_empty() && store.path(u.id).is_ok_and(|chain| chain.iter().any(|a| p.contains_key(&a.id)))
         });
         v.sight(&u.scope, given)
-    } else if app.search.visible_within(v, u.id).is_ok_and(|n| n > 0) {
+    } else if app.container_visible(v, u.id) {
         Sight::Full
     } else {
         Sight::Hidden
@@ -233,11 +233,11 @@ pub(crate) fn search(app: &App, who: &Who, q: axum::extract::Query<HashMap<Strin
     let asked = !text.is_empty() || filters != Filters::default();
     let mut body = search_form(&q);
     if asked {
-        let hits = match app.search.search(v, &text, &filters, (page_no - 1) * PAGE_SIZE, PAGE_SIZE) {
+        let hits = match app.search.search_capped(v, &text, &filters, (page_no - 1) * PAGE_SIZE, PAGE_SIZE) {
             Ok(h) => h,
             Err(e) => return server_error(&e),
         };
-        let detail = serde_json::json!({"q": text, "filters": q_filters(&q), "hits": hits.total, "page": page_no});
+        let detail = serde_json::json!({"q": text, "filters": q_filters(&q), "hits": hits.total, "more": hits.more, "page": page_no});
         if let Err(e) = app.log(who, Event::Search, "", "", "", &detail.to_string()) {
             return server_error(&e);
         }
@@ -245,8 +245,14 @@ pub(crate) fn search(app: &App, who: &Who, q: axum::extract::Query<HashMap<Strin
         let store = app.store();
         let _ = write!(
             body,
-            "<h2 id=\"treff\">{} treff</h2><ol class=\"hits\" start=\"{}\">",
+            "<h2 id=\"treff\">{}{} treff</h2>{}<ol class=\"hits\" start=\"{}\">",
+            if hits.more { "Over " } else { "" },
             hits.total,
+            if hits.more {
+                "<p class=\"meta\">Treffene er de beste blant de første 2 000. Snevre inn søket for å se alle.</p>"
+            } else {
+                ""
+            },
             (page_no - 1) * PAGE_SIZE + 1
         );
         for id in &hits.ids {
