@@ -228,7 +228,7 @@ impl Store {
         let conn = Connection::open(path).map_err(|e| sql_error(&file, e))?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; \
-             PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
+             PRAGMA cache_size=-16384;",
         )
         .map_err(|e| sql_error(&file, e))?;
         let store = Store { conn, file };
