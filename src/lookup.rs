@@ -153,15 +153,17 @@ pub fn run_serve(args: ServeArgs, quiet: bool) -> Result<ExitCode> {
 }
 
 fn user_add(index: &Path, policy_path: &Path, name: &str, roles: &[String], quiet: bool) -> Result<ExitCode> {
-    let mut policy = if policy_path.exists() { Policy::read(policy_path)? } else { Policy::default() };
+    let old = if policy_path.exists() {
+        std::fs::read_to_string(policy_path).map_err(|e| Error::io(policy_path.display().to_string(), e))?
+    } else {
+        String::new()
+    };
+    let existed = Policy::parse(policy_path, &old)?.users.iter().any(|u| u.name == name);
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| Error::io("stdin", e))?;
     let password = line.trim_end_matches(['\n', '\r']);
-    let existed = policy.users.iter().any(|u| u.name == name);
-    policy.set_user(name, Some(password), roles)?;
-    // Checked as the server will read it: the roles must exist.
-    let text = policy.to_toml();
-    Policy::parse(policy_path, &text)?;
+    // The file keeps its comments; the result is checked as the server will read it.
+    let text = Policy::with_user(policy_path, &old, name, password, roles)?;
     let log = AccessLog::open(&index.join(samla_lookup::INDEX_LOG))?;
     samla_noark5::atomic::write_file(policy_path, |f| f.write_all(text.as_bytes()))
         .map_err(|e| Error::io(policy_path.display().to_string(), e))?;
@@ -219,7 +221,7 @@ const DEMO_USERS: &[(&str, &str, &str)] = &[
     ("revisor", "revisor", "revisor-demo"),
 ];
 
-/// The demo's policy; `{users}` is replaced by the users with their argon2id hashes.
+/// The demo's policy; the users are added with their argon2id hashes.
 const DEMO_POLICY: &str = r#"# The demo's access policy (written by `samla demo`). Deny by default: a user sees
 # only what a role grants, a screened field needs a clearance for its tilgangsrestriksjon,
 # and a graded unit a clearance for its grade.
@@ -243,22 +245,18 @@ clearances = ["Unntatt offentlighet"]
 [[role]]
 name = "revisor"
 audit = true
-
-{users}"#;
+"#;
 
 /// Indexes the run output `merged` (its closed units and deposit packages) into
 /// `out/oppslag` and writes the demo policy beside it.
 pub fn demo(out: &Path, merged: &Path, quiet: bool) -> Result<DemoLookup> {
     let index = out.join("oppslag");
     let summary = samla_lookup::build::index(&[merged.to_path_buf()], &index, None, &mut |_| {})?;
-    let mut users = String::new();
-    for (name, role, password) in DEMO_USERS {
-        let hash = samla_lookup::policy::hash_password(password)?;
-        users.push_str(&format!("[[user]]\nname = \"{name}\"\npassword = \"{hash}\"\nroles = [\"{role}\"]\n\n"));
-    }
     let policy = out.join("policy.toml");
-    let text = DEMO_POLICY.replace("{users}", &users);
-    Policy::parse(&policy, &text)?;
+    let mut text = DEMO_POLICY.to_string();
+    for (name, role, password) in DEMO_USERS {
+        text = Policy::with_user(&policy, &text, name, password, &[role.to_string()])?;
+    }
     std::fs::write(&policy, text).map_err(|e| Error::io(policy.display().to_string(), e))?;
     if !quiet {
         let units: u64 = summary.sources.iter().map(|s| s.units).sum();

@@ -122,7 +122,7 @@ fn fixtures(dir: &Path) -> (PathBuf, PathBuf) {
     (ski, opp)
 }
 
-const POLICY: &str = r#"
+const POLICY: &str = r#"# Roller i testen (user add keeps this comment)
 [[role]]
 name = "arkivar"
 grants = [{}]
@@ -312,6 +312,7 @@ fn setup() -> Setup {
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, POLICY).unwrap();
     add_users(&index, &policy, USERS);
+    assert!(std::fs::read_to_string(&policy).unwrap().starts_with("# Roller i testen"), "user add kept the comments");
     Setup { _dir: dir, index, policy, ski }
 }
 

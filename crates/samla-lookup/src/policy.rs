@@ -163,22 +163,42 @@ impl Policy {
         Ok(())
     }
 
-    /// The policy as TOML, for writing back after `user add`.
-    pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_default()
-    }
-
-    /// Adds a user or replaces the password and roles of one, with an argon2id hash of `password`.
-    pub fn set_user(&mut self, name: &str, password: Option<&str>, roles: &[String]) -> Result<()> {
-        let hash = password.map(hash_password).transpose()?;
-        match self.users.iter_mut().find(|u| u.name == name) {
-            Some(u) => {
-                u.password = hash;
-                u.roles = roles.to_vec();
+    /// The policy file's text `text` with user `name` added, or their password and roles
+    /// replaced: an argon2id hash of `password`. Everything else in the file, comments
+    /// included, stays as the archivist wrote it. The result is checked as the server reads it.
+    pub fn with_user(path: &Path, text: &str, name: &str, password: &str, roles: &[String]) -> Result<String> {
+        let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            let mut err = Error::new(ErrorKind::Content, path.display().to_string(), e.message().to_string());
+            if let Some(span) = e.span() {
+                err = err.at(position(text, span.start));
             }
-            None => self.users.push(User { name: name.to_string(), password: hash, roles: roles.to_vec() }),
-        }
-        Ok(())
+            err
+        })?;
+        let hash = hash_password(password)?;
+        let users = doc
+            .entry("user")
+            .or_insert_with(|| toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))
+            .as_array_of_tables_mut()
+            .ok_or_else(|| {
+                Error::new(ErrorKind::Content, path.display().to_string(), "`user` is not a list of [[user]] tables")
+            })?;
+        let mut role_list = toml_edit::Array::new();
+        roles.iter().for_each(|r| role_list.push(r.as_str()));
+        let at = users.iter().position(|u| u.get("name").and_then(|n| n.as_str()) == Some(name));
+        let user = match at {
+            Some(i) => users.get_mut(i).expect("the position just found"),
+            None => {
+                let mut user = toml_edit::Table::new();
+                user["name"] = toml_edit::value(name);
+                users.push(user);
+                users.get_mut(users.len() - 1).expect("the table just pushed")
+            }
+        };
+        user["password"] = toml_edit::value(hash);
+        user["roles"] = toml_edit::value(role_list);
+        let text = doc.to_string();
+        Policy::parse(path, &text)?;
+        Ok(text)
     }
 
     /// The viewer for `name` when the password is right. Unknown users and proxy-only
@@ -372,12 +392,15 @@ mod tests {
 
     #[test]
     fn passwords_are_argon2id_and_unknown_users_fail() {
-        let mut p = Policy { roles: vec![Role { name: "r".into(), ..Role::default() }], ..Policy::default() };
-        p.set_user("kari", Some("korrekt hest batteri"), &["r".into()]).unwrap();
-        let text = p.to_toml();
-        assert!(text.contains("$argon2id$"), "{text}");
+        let path = Path::new("p.toml");
+        let original = "# Roller for oppslag\n[[role]]\nname = \"r\" # lesetilgang\n\n[[role]]\nname = \"s\"\n";
+        let text = Policy::with_user(path, original, "kari", "et annet passord", &["s".into()]).unwrap();
+        let text = Policy::with_user(path, &text, "kari", "korrekt hest batteri", &["r".into()]).unwrap();
+        assert!(text.starts_with(original), "the archivist's comments stay: {text}");
+        assert_eq!(text.matches("$argon2id$").count(), 1, "one user, changed in place: {text}");
         assert!(!text.contains("korrekt hest"));
-        let p = Policy::parse(Path::new("p.toml"), &text).unwrap();
+        assert!(Policy::with_user(path, &text, "ola", "korrekt hest batteri", &["ukjent".into()]).is_err());
+        let p = Policy::parse(path, &text).unwrap();
         assert_eq!(p.login("kari", "korrekt hest batteri").unwrap().role_names(), "r");
         assert!(p.login("kari", "feil").is_none());
         assert!(p.login("ola", "korrekt hest batteri").is_none());
