@@ -195,8 +195,14 @@ impl Drop for Server {
 }
 
 fn start(index: &Path, policy: &Path) -> Server {
+    start_with(index, policy, &[]).0
+}
+
+/// Starts `samla serve` with `extra` arguments; the server and the line it printed.
+fn start_with(index: &Path, policy: &Path, extra: &[&str]) -> (Server, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_samla"))
         .args(["serve", index.to_str().unwrap(), "--policy", policy.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -209,7 +215,7 @@ fn start(index: &Path, policy: &Path) -> Server {
     }
     let line = String::from_utf8(line).unwrap();
     let port = line.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap_or_else(|_| panic!("{line}"));
-    Server { child, port }
+    (Server { child, port }, line)
 }
 
 #[derive(Debug)]
@@ -427,7 +433,14 @@ fn every_route_denies_what_the_grant_does_not_cover() {
                 (Hidden, _) => assert_eq!(file.status, 404, "{at}: API file"),
                 (Screened, _) => assert_eq!(file.status, 403, "{at}: API file"),
                 (Full, "lying") => assert_eq!(file.status, 409, "{at}: API file with a lying checksum"),
-                (Full, _) => assert_eq!(sha(&file.body), sha(&PDF), "{at}: API file"),
+                (Full, _) => {
+                    assert_eq!(sha(&file.body), sha(&PDF), "{at}: API file");
+                    // The standard: an Accept that rules out the file's type is 406.
+                    let href =
+                        format!("/noark5v5/api/arkivstruktur/dokumentobjekt/d-{unit}~dokumentobjekt~1/referanseFil/");
+                    let json_only = [b[0], ("Accept", "application/vnd.noark5+json")];
+                    assert_eq!(http(port, "GET", &href, &json_only, "").status, 406, "{at}: API file as JSON");
+                }
             }
         }
     }
@@ -754,18 +767,8 @@ fn tls_serves_https_with_secure_cookies_and_refuses_a_bad_key() {
         .output()
         .expect("openssl makes a test certificate");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_samla"))
-        .args(["serve", s.index.to_str().unwrap(), "--policy", s.policy.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let server = Server { child, port: line.trim().trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap() };
+    let (server, line) =
+        start_with(&s.index, &s.policy, &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]);
     assert!(line.contains("https://"), "{line}");
     let base = format!("https://127.0.0.1:{}", server.port);
     let jar = dir.path().join("jar");
