@@ -217,6 +217,47 @@ fn the_merged_extract_validates_passes_check_and_accounts_for_every_unit() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to do"), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Privacy: a person of the migration whom Folkeregisteret puts under
+    // adressebeskyttelse keeps no address in the migration; the ledger says so without it.
+    let parties = samla_wash::parties::read_parties(&migration).unwrap();
+    let (fnr, adresse) = (parties.column("fnr").unwrap(), parties.column("postadresse").unwrap());
+    let i = (0..fnr.len())
+        .find(|&i| fnr[i].is_some_and(|f| f.len() == 11) && adresse[i].is_some_and(|a| !a.is_empty()))
+        .expect("a party with a fødselsnummer and an address");
+    let (person, street) = (fnr[i].unwrap().to_string(), adresse[i].unwrap().to_string());
+    let freg = vask.join("registers/freg.jsonl");
+    let line = format!(
+        "{{\"identifikasjonsnummer\":[{{\"foedselsEllerDNummer\":\"{person}\",\"status\":\"iBruk\"}}],\
+         \"navn\":[{{\"fornavn\":\"Skjult\",\"etternavn\":\"Person\",\"erGjeldende\":true}}],\
+         \"status\":[{{\"status\":\"bosatt\"}}],\"adressebeskyttelse\":[{{\"graderingsnivaa\":\"strengtFortrolig\"}}]}}\n"
+    );
+    let mut text = fs::read_to_string(&freg).unwrap();
+    text.push_str(&line);
+    fs::write(&freg, text).unwrap();
+    fs::remove_dir_all(&out).unwrap();
+    let o = run(&job);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let parties = samla_wash::parties::read_parties(&migration).unwrap();
+    let (fnr, adresse, nummer, sted) = (
+        parties.column("fnr").unwrap(),
+        parties.column("postadresse").unwrap(),
+        parties.column("postnummer").unwrap(),
+        parties.column("poststed").unwrap(),
+    );
+    let mut seen = 0;
+    for i in (0..fnr.len()).filter(|&i| fnr[i] == Some(person.as_str())) {
+        seen += 1;
+        let kept = [adresse[i], nummer[i], sted[i]].map(|v| v.unwrap_or_default());
+        assert_eq!(kept, ["", "", ""], "{person}'s address is carried");
+    }
+    assert!(seen > 0, "the person is still in the migration, without an address");
+    let ledger = fs::read_to_string(out.join("ledger.csv")).unwrap();
+    let withheld: Vec<&str> = ledger.lines().filter(|l| l.contains("adressebeskyttelse")).collect();
+    assert_eq!(withheld.len(), seen, "{withheld:?}");
+    assert!(withheld.iter().all(|l| !l.contains(&street)), "the ledger holds the protected address");
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["outcome"]["addresses_withheld"], seen as u64);
 }
 
 #[test]

@@ -120,6 +120,9 @@ pub struct Outcome {
     pub ledger_rows: u64,
     /// Rows in crosswalk.csv.
     pub crosswalk_rows: u64,
+    /// Parties of the migration whose address was withheld: Folkeregisteret has the
+    /// person under adressebeskyttelse.
+    pub addresses_withheld: u64,
     /// Document files copied, per destination.
     pub documents: BTreeMap<String, u64>,
     /// The deposit packages, per source: the tar's path (in the output folder) and SHA-256.
@@ -233,6 +236,7 @@ impl Outcome {
             no_op: false,
             plan,
             ledger_rows: 0,
+            addresses_withheld: 0,
             crosswalk_rows: 0,
             documents: BTreeMap::new(),
             packages: BTreeMap::new(),
@@ -310,6 +314,7 @@ pub(crate) struct SourceDone {
     pub(crate) plan: SourcePlan,
     ledger_rows: u64,
     crosswalk_rows: u64,
+    addresses_withheld: u64,
     documents: BTreeMap<Destination, u64>,
     /// Per destination: how many skjerming and kassasjon elements it got.
     skjerming: BTreeMap<Destination, u64>,
@@ -330,6 +335,7 @@ impl SourceDone {
         SourceDone {
             plan: SourcePlan::default(),
             ledger_rows: 0,
+            addresses_withheld: 0,
             crosswalk_rows: 0,
             documents: BTreeMap::new(),
             skjerming: BTreeMap::new(),
@@ -356,11 +362,8 @@ fn write_all(
         fs::create_dir_all(dir).map_err(io_at(dir))?;
     }
     // Read once for all sources.
-    let klass = match &job.kommunenummer {
-        Some(k) => Some(samla_wash::snapshot::load_kommuneendringer(&k.klass131).map_err(wash_error)?),
-        None => None,
-    };
-    let done = crate::plan::each_source(job, |s| convert_source(job, s, partial, klass.as_ref()));
+    let registers = Registers::load(job)?;
+    let done = crate::plan::each_source(job, |s| convert_source(job, s, partial, &registers));
     let done: Vec<SourceDone> = done.into_iter().collect::<Result<_>>()?;
     let mut sources = Vec::new();
     let mut outcome = Outcome::empty(partial.to_path_buf(), Plan::default());
@@ -370,6 +373,7 @@ fn write_all(
     let mut kept = Vec::new();
     for (source, d) in job.source.iter().zip(done) {
         outcome.ledger_rows += d.ledger_rows;
+        outcome.addresses_withheld += d.addresses_withheld;
         outcome.crosswalk_rows += d.crosswalk_rows;
         outcome.findings.extend(d.findings);
         for (field, (seen, mapped)) in d.coverage {
@@ -674,18 +678,53 @@ struct Facts {
 }
 
 /// One source's pass: arkivstruktur.xml, then the endringslogg and the journals.
-fn convert_source(
-    job: &Job,
-    source: &Source,
-    partial: &Path,
-    klass: Option<&samla_wash::snapshot::Kommuneendringer>,
-) -> Result<SourceDone> {
+/// What the job's register snapshots say that the conversion itself must honour.
+#[derive(Default)]
+struct Registers {
+    /// SSB's Klass 131 changes, when the job maps kommunenummer.
+    klass: Option<samla_wash::snapshot::Kommuneendringer>,
+    /// Identifiers (current and old) of the persons Folkeregisteret has under
+    /// adressebeskyttelse, when the job washes: their addresses are not carried over.
+    protected: HashSet<String>,
+    /// The Folkeregisteret snapshots that said so, for the ledger.
+    freg: Vec<String>,
+}
+
+impl Registers {
+    fn load(job: &Job) -> Result<Registers> {
+        let mut registers = Registers::default();
+        if let Some(k) = &job.kommunenummer {
+            registers.klass = Some(samla_wash::snapshot::load_kommuneendringer(&k.klass131).map_err(wash_error)?);
+        }
+        if let Some(step) = &job.wash {
+            let text = fs::read_to_string(&step.job).map_err(io_at(&step.job))?;
+            let wash = samla_wash::job::Job::parse(&step.job, &text).map_err(wash_error)?;
+            for snapshot in
+                wash.snapshot.iter().filter(|s| s.register == samla_wash::snapshot::Register::Folkeregisteret)
+            {
+                for person in samla_wash::snapshot::load_freg(&snapshot.path).map_err(wash_error)? {
+                    if person.protected {
+                        registers.protected.insert(person.id);
+                        registers.protected.extend(person.old_ids);
+                    }
+                }
+                registers.freg.push(snapshot.id.clone());
+            }
+        }
+        Ok(registers)
+    }
+}
+
+/// The address fields of a korrespondansepart or part, which adressebeskyttelse withholds.
+const ADDRESS_FIELDS: [&str; 4] = ["postadresse", "postnummer", "poststed", "land"];
+
+fn convert_source(job: &Job, source: &Source, partial: &Path, registers: &Registers) -> Result<SourceDone> {
     if source.kind == samla_legacy::SourceKind::Addml {
         return crate::flat::convert_flat(job, source, partial);
     }
     let work = partial.join("work");
     let (extract, mut reader) = open_arkivstruktur(source)?;
-    let mut sink = Writers::new(job, source, &extract, partial, klass)?;
+    let mut sink = Writers::new(job, source, &extract, partial, registers)?;
     let plan = plan_source(job, source, &mut reader, &mut sink)?;
     drop(reader);
     let (mut done, ids) = sink.finish(plan)?;
@@ -858,8 +897,8 @@ struct Writers<'a> {
     line: String,
     /// Containers already listed in the crosswalk.
     headers: HashSet<u64>,
-    /// SSB's Klass 131 changes, when the job maps kommunenummer.
-    klass: Option<&'a samla_wash::snapshot::Kommuneendringer>,
+    /// What the register snapshots say (Klass 131, adressebeskyttelse).
+    registers: &'a Registers,
 }
 
 impl<'a> Writers<'a> {
@@ -868,7 +907,7 @@ impl<'a> Writers<'a> {
         source: &'a Source,
         extract: &'a Extract,
         partial: &Path,
-        klass: Option<&'a samla_wash::snapshot::Kommuneendringer>,
+        registers: &'a Registers,
     ) -> Result<Writers<'a>> {
         let work = partial.join("work");
         let mut outputs = BTreeMap::new();
@@ -915,7 +954,7 @@ impl<'a> Writers<'a> {
             done: SourceDone::new(uttrekk),
             line: String::new(),
             headers: HashSet::new(),
-            klass,
+            registers,
         })
     }
 
@@ -949,6 +988,9 @@ impl<'a> Writers<'a> {
         let own = e.value("systemID").map(str::to_string);
         let owner = own.as_deref().unwrap_or(owner).to_string();
         let date = crate::plan::unit_date(e);
+        if to == Destination::Convert && !self.registers.protected.is_empty() {
+            self.withhold_protected_addresses(e, &entity, &owner)?;
+        }
         let mut children = std::mem::take(&mut e.children);
         for c in &mut children {
             let qualified = c.name.clone();
@@ -1000,7 +1042,7 @@ impl<'a> Writers<'a> {
                     }
                 }
             } else if field == "kommunenummer"
-                && let Some(klass) = &self.klass
+                && let Some(klass) = &self.registers.klass
             {
                 match klass.resolve(c.text.trim()) {
                     samla_wash::snapshot::Kommune::Now(chain) => {
@@ -1038,6 +1080,41 @@ impl<'a> Writers<'a> {
             }
         }
         e.children = children;
+        Ok(())
+    }
+
+    /// Removes the address of every party of `e` whom Folkeregisteret has under
+    /// adressebeskyttelse: the new system must not carry it (the closed part and the
+    /// deposit keep the source as it was). The ledger says so without the address.
+    fn withhold_protected_addresses(&mut self, e: &mut Element, entity: &str, owner: &str) -> Result<()> {
+        let mut withheld = Vec::new();
+        for (i, p) in e.children.iter().enumerate() {
+            if !matches!(p.local_name(), "korrespondansepart" | "part" | "sakspart") {
+                continue;
+            }
+            let (fnr, _) = samla_wash::parties::party_ids(e, p);
+            if !fnr.is_empty() && self.registers.protected.contains(&fnr) {
+                withheld.push(i);
+            }
+        }
+        for i in withheld {
+            let party = &mut e.children[i];
+            let fields: Vec<String> = party
+                .children
+                .iter()
+                .filter(|c| ADDRESS_FIELDS.contains(&c.local_name()))
+                .map(|c| c.local_name().to_string())
+                .collect();
+            if fields.is_empty() {
+                continue;
+            }
+            party.children.retain(|c| !ADDRESS_FIELDS.contains(&c.local_name()));
+            let element = party.local_name().to_string();
+            let rule =
+                format!("adressebeskyttelse ({}): the address is not carried over", self.registers.freg.join(", "));
+            self.ledger(entity, owner, &format!("{element}/{}", fields.join("+")), "", "", &rule)?;
+            self.done.addresses_withheld += 1;
+        }
         Ok(())
     }
 

@@ -69,12 +69,35 @@ fn visit(holder: &Element, rows: &mut Vec<[String; 9]>) {
 }
 
 fn party(holder: &Element, p: &Element, system_id: &str, n: usize) -> [String; 9] {
-    let first = |names: &[&str]| -> String {
-        p.descendants()
-            .find(|d| names.contains(&d.local_name()) && !d.text.trim().is_empty())
-            .map(|d| d.text.trim().to_string())
-            .unwrap_or_default()
-    };
+    let first = |names: &[&str]| first_text(p, names);
+    let navn = first(&["korrespondansepartNavn", "partNavn", "sakspartNavn", "navn"]);
+    let (fnr, orgnr) = party_ids(holder, p);
+    [
+        format!("{system_id}#{n}"),
+        system_id.to_string(),
+        p.local_name().to_string(),
+        navn,
+        fnr,
+        orgnr,
+        first(&["postadresse"]),
+        first(&["postnummer"]),
+        first(&["poststed"]),
+    ]
+}
+
+/// The first non-empty text among the descendants of `p` named one of `names`.
+fn first_text(p: &Element, names: &[&str]) -> String {
+    p.descendants()
+        .find(|d| names.contains(&d.local_name()) && !d.text.trim().is_empty())
+        .map(|d| d.text.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The fødselsnummer (or D-number) and organisasjonsnummer of party `p` of unit `holder`:
+/// from the party's own fields, its partID, or, as vendors carry them, the
+/// virksomhetsspesifikkeMetadata beside the party's name.
+pub fn party_ids(holder: &Element, p: &Element) -> (String, String) {
+    let first = |names: &[&str]| first_text(p, names);
     let navn = first(&["korrespondansepartNavn", "partNavn", "sakspartNavn", "navn"]);
     let mut fnr = first(&["foedselsnummer", "DNummer"]);
     let mut orgnr = first(&["organisasjonsnummer"]);
@@ -102,15 +125,5 @@ fn party(holder: &Element, p: &Element, system_id: &str, n: usize) -> [String; 9
             }
         }
     }
-    [
-        format!("{system_id}#{n}"),
-        system_id.to_string(),
-        p.local_name().to_string(),
-        navn,
-        fnr,
-        orgnr,
-        first(&["postadresse"]),
-        first(&["postnummer"]),
-        first(&["poststed"]),
-    ]
+    (fnr, orgnr)
 }
