@@ -42,7 +42,7 @@ const MAX_SCAN: usize = 10_000;
 /// Elements inside a unit that are entities of their own.
 const SUB_ENTITIES: [&str; 5] = ["dokumentobjekt", "korrespondansepart", "part", "merknad", "kryssreferanse"];
 /// Fields that are numbers in JSON.
-const NUMBERS: [&str; 12] = [
+const NUMBERS: [&str; 11] = [
     "saksaar",
     "sakssekvensnummer",
     "journalaar",
@@ -54,7 +54,6 @@ const NUMBERS: [&str; 12] = [
     "antallVedlegg",
     "bevaringstid",
     "skjermingsvarighet",
-    "presedensHjemmel_",
 ];
 /// Fields whose values come from code lists: `{"kode": …, "kodenavn": …}`.
 const CODES: [&str; 22] = [
@@ -126,7 +125,12 @@ pub(crate) fn handle(app: &App, who: &Who, req: Request) -> Response {
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return res;
     }
-    let parts: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    // systemIDs are free text: each segment is percent-decoded, as the hrefs encode them.
+    let Some(decoded) = req.path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect::<Option<Vec<_>>>()
+    else {
+        return error(StatusCode::BAD_REQUEST, "the path is not percent-encoded UTF-8");
+    };
+    let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let api = Api { app, who, origin: &req.origin };
     if parts.is_empty() {
         return api.root();
@@ -649,6 +653,24 @@ fn sub_id(id: &str) -> Option<(&str, &str, usize)> {
     SUB_ENTITIES.contains(&element).then_some((sid, element, n))
 }
 
+/// A path segment percent-decoded, or None if it is not UTF-8 or a `%` is not followed by two hex digits.
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// A path segment: systemIDs are free text, so they are percent-encoded.
 fn url_segment(id: &str) -> String {
     crate::html::url(id)
@@ -1068,6 +1090,16 @@ mod tests {
             ["tittel", "tittel eq", "contains(tittel 'x')", "frobnicate(tittel, 'x')", "(tittel eq 'x'", "tittel eq 'x"]
         {
             assert!(Filter::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn path_segments_decode_what_the_hrefs_encode() {
+        for id in ["d-open~dokumentobjekt~1", "sak 2020/1 (æøå)", "a%b", "<script>"] {
+            assert_eq!(percent_decode(&url_segment(id)).as_deref(), Some(id));
+        }
+        for bad in ["%", "%4", "%zz", "%ff"] {
+            assert_eq!(percent_decode(bad), None, "{bad}");
         }
     }
 
