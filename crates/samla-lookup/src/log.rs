@@ -299,33 +299,28 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
+/// The columns [`row`] reads, in its order.
+const ENTRY_COLUMNS: &str = "seq, time, event, user, role, purpose, unit, source, detail, prev, hash";
+
 /// Every entry of the log at `path`, in the order stored.
 pub fn read(path: &Path) -> Result<Vec<Entry>> {
     let file = path.display().to_string();
-    if !path.exists() {
-        return Err(Error::new(ErrorKind::Missing, &file, "there is no access log here")
-            .with_hint("give the index folder that `samla serve` used, or an exported .jsonl log"));
-    }
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| sql_error(&file, e))?;
-    let mut st = conn
-        .prepare(
-            "SELECT seq, time, event, user, role, purpose, unit, source, detail, prev, hash FROM log ORDER BY rowid",
-        )
-        .map_err(|e| sql_error(&file, e))?;
+    let conn = crate::store::open_existing(
+        path,
+        "there is no access log here",
+        "give the index folder that `samla serve` used, or an exported .jsonl log",
+    )?;
+    let mut st =
+        conn.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM log ORDER BY rowid")).map_err(|e| sql_error(&file, e))?;
     st.query_map([], row).and_then(|r| r.collect()).map_err(|e| sql_error(&file, e))
 }
 
 /// The entries that name unit `system_id`, oldest first (for the auditor).
 pub fn for_unit(path: &Path, system_id: &str, limit: usize) -> Result<Vec<Entry>> {
     let file = path.display().to_string();
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| sql_error(&file, e))?;
+    let conn = crate::store::open_existing(path, "there is no access log here", "give the index folder")?;
     let mut st = conn
-        .prepare_cached(
-            "SELECT seq, time, event, user, role, purpose, unit, source, detail, prev, hash FROM log
-             WHERE unit = ?1 ORDER BY seq LIMIT ?2",
-        )
+        .prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM log WHERE unit = ?1 ORDER BY seq LIMIT ?2"))
         .map_err(|e| sql_error(&file, e))?;
     st.query_map(params![system_id, limit as i64], row).and_then(|r| r.collect()).map_err(|e| sql_error(&file, e))
 }

@@ -209,6 +209,15 @@ pub struct Store {
     file: String,
 }
 
+/// An existing SQLite file opened read-only; `missing` and `hint` say what to do if it is not there.
+pub(crate) fn open_existing(path: &Path, missing: &str, hint: &str) -> Result<Connection> {
+    let file = path.display().to_string();
+    if !path.exists() {
+        return Err(Error::new(ErrorKind::Missing, &file, missing).with_hint(hint));
+    }
+    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| sql_error(&file, e))
+}
+
 pub(crate) fn sql_error(file: &str, e: rusqlite::Error) -> Error {
     Error::new(ErrorKind::Io, file, format!("SQLite: {e}"))
         .with_hint("the index may be damaged or written by another samla; build it again with `samla index`")
@@ -241,14 +250,12 @@ impl Store {
 
     /// Opens the store read-only (the server).
     pub fn open_read_only(path: &Path) -> Result<Store> {
-        let file = path.display().to_string();
-        if !path.exists() {
-            return Err(Error::new(ErrorKind::Missing, &file, "the index has no units.sqlite")
-                .with_hint("build the index first with `samla index SOURCE... --out INDEX`"));
-        }
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| sql_error(&file, e))?;
-        let store = Store { conn, file };
+        let conn = open_existing(
+            path,
+            "the index has no units.sqlite",
+            "build the index first with `samla index SOURCE... --out INDEX`",
+        )?;
+        let store = Store { conn, file: path.display().to_string() };
         store.check_layout(false)?;
         Ok(store)
     }

@@ -219,7 +219,8 @@ impl Api<'_> {
         let entity = match sub_id(id) {
             Some((sid, element, n)) => {
                 let Some((u, s)) = self.unit(&store, v, sid) else { return not_found(id) };
-                let Some(e) = self.sub_entities(&u, s, element).into_iter().nth(n.saturating_sub(1)) else {
+                let parsed = parse_unit(&u);
+                let Some(e) = self.sub_entities(&u, &parsed, s, element).into_iter().nth(n.saturating_sub(1)) else {
                     return not_found(id);
                 };
                 e
@@ -250,7 +251,7 @@ impl Api<'_> {
     /// A unit's fields (screened ones masked) and links (parent, and the lists inside it
     /// that hold something the viewer may see).
     fn unit_entity(&self, store: &Store, v: &Viewer, u: &Unit, s: Sight) -> Entity {
-        let element = samla_noark5::xml::parse_str(&u.xml, "index").unwrap_or_default();
+        let element = parse_unit(u);
         let rel = unit_rel(u, &element);
         let mut fields = Map::new();
         let screens = if s == Sight::Full { None } else { screening(u) };
@@ -270,8 +271,7 @@ impl Api<'_> {
         if let Some(parent) = u.parent.and_then(|p| store.unit(p).ok().flatten()) {
             let ps = sight(self.app, store, self.who, v, &parent);
             if ps != Sight::Hidden {
-                let pe = samla_noark5::xml::parse_str(&parent.xml, "index").unwrap_or_default();
-                let prel = unit_rel(&parent, &pe);
+                let prel = unit_rel(&parent, &parse_unit(&parent));
                 let name = match (parent.kind, kind) {
                     (Some(UnitKind::Klasse), UnitKind::Klasse) => "overklasse",
                     (Some(UnitKind::Mappe), UnitKind::Mappe) => "overmappe",
@@ -304,7 +304,7 @@ impl Api<'_> {
             }
         }
         for list in sub_lists(kind) {
-            if !self.sub_entities(u, s, list).is_empty() {
+            if !withheld(u, s, list) && element.child(list).is_some() {
                 links.insert(format!("{AS}{list}/"), self.list_link(rel, &u.system_id, list));
             }
         }
@@ -315,20 +315,15 @@ impl Api<'_> {
         json!({"href": format!("{}{list}/{TEMPLATE}", self.entity_href(rel, id)), "templated": true})
     }
 
-    /// The entities of `element` inside unit `u` (none where the unit screens that element).
-    fn sub_entities(&self, u: &Unit, s: Sight, element: &str) -> Vec<Entity> {
-        if !SUB_ENTITIES.contains(&element) {
+    /// The entities of `element` inside unit `u`, whose XML is `parsed` (none where the
+    /// unit screens that element).
+    fn sub_entities(&self, u: &Unit, parsed: &Element, s: Sight, element: &str) -> Vec<Entity> {
+        if !SUB_ENTITIES.contains(&element) || withheld(u, s, element) {
             return Vec::new();
         }
-        if s != Sight::Full && screening(u).is_some_and(|sc| sc.screens(element)) {
-            return Vec::new();
-        }
-        let parsed = samla_noark5::xml::parse_str(&u.xml, "index").unwrap_or_default();
-        let urel = unit_rel(u, &parsed);
+        let urel = unit_rel(u, parsed);
         parsed
-            .children
-            .iter()
-            .filter(|c| c.local_name() == element)
+            .children_named(element)
             .enumerate()
             .map(|(i, c)| {
                 let id = format!("{}~{element}~{}", u.system_id, i + 1);
@@ -337,9 +332,8 @@ impl Api<'_> {
                     add_field(&mut fields, f);
                 }
                 let mut links = Map::new();
-                let parent = if u.kind == Some(UnitKind::Dokumentbeskrivelse) { "dokumentbeskrivelse" } else { urel.1 };
-                let parent_rel = if matches!(parent, "saksmappe" | "journalpost" | "arkivnotat") { SA } else { AS };
-                links.insert(format!("{parent_rel}{parent}/"), self.link(self.entity_href(urel, &u.system_id)));
+                // The unit it belongs to, under that unit's own relation.
+                links.insert(format!("{}{}/", urel.0, urel.1), self.link(self.entity_href(urel, &u.system_id)));
                 if element == "dokumentobjekt" && s == Sight::Full {
                     links.insert(
                         format!("{AS}fil/"),
@@ -367,6 +361,7 @@ impl Api<'_> {
         let (filter, top, skip) = paging(q)?;
         let store = self.app.store();
         let Some((u, s)) = self.unit(&store, v, id) else { return Err(not_found(id)) };
+        let parsed = parse_unit(&u);
         let kind = u.kind.unwrap_or(UnitKind::Mappe);
         // Sub-units: the visible ones are counted, and only the page is built, unless a
         // filter needs every entity's fields.
@@ -414,7 +409,7 @@ impl Api<'_> {
                 }
             }
         } else if sub_lists(kind).contains(&list) {
-            let mut all = self.sub_entities(&u, s, list);
+            let mut all = self.sub_entities(&u, &parsed, s, list);
             if let Some(f) = &filter {
                 all.retain(|e| f.matches(&Value::Object(e.fields.clone())));
             }
@@ -423,7 +418,7 @@ impl Api<'_> {
         } else {
             return Err(not_found(id));
         };
-        let path = format!("{}{list}/", self.entity_href(unit_rel_of(&u), &u.system_id));
+        let path = format!("{}{list}/", self.entity_href(unit_rel(&u, &parsed), &u.system_id));
         self.log_list(&path, q, count, &u)?;
         Ok(self.list(&path, (AS, list), page, count, q, top, skip))
     }
@@ -609,8 +604,15 @@ fn unit_rel(u: &Unit, e: &Element) -> (&'static str, &'static str) {
     }
 }
 
-fn unit_rel_of(u: &Unit) -> (&'static str, &'static str) {
-    unit_rel(u, &samla_noark5::xml::parse_str(&u.xml, "index").unwrap_or_default())
+/// A unit's own metadata, parsed from the index.
+fn parse_unit(u: &Unit) -> Element {
+    samla_noark5::xml::parse_str(&u.xml, "index").unwrap_or_default()
+}
+
+/// Whether the viewer is denied the `element`s of `u`: the unit is screened and its
+/// skjerming names them.
+fn withheld(u: &Unit, s: Sight, element: &str) -> bool {
+    s != Sight::Full && screening(u).is_some_and(|sc| sc.screens(element))
 }
 
 /// The lists of sub-units a unit of `kind` has, with the kind each holds.
