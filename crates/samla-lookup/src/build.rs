@@ -19,7 +19,7 @@ use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
 use crate::policy::Scope;
 use crate::screening::Screening;
 use crate::search::{Search, SearchDoc};
-use crate::store::{CrosswalkRow, Document, Party, Store, Unit, UnitKind};
+use crate::store::{CrosswalkRow, Document, Party, Rows, Store, Unit, UnitKind};
 use crate::{INDEX_LOG, INDEX_SEARCH, INDEX_UNITS};
 
 /// What one source gave.
@@ -97,7 +97,7 @@ pub fn index(paths: &[PathBuf], out: &Path, name: Option<&str>, progress: &mut d
             store.begin()?;
             store.remove_source(old.id)?;
             store.commit()?;
-            search.remove_source(old.id);
+            search.remove_source(old.id)?;
         }
         progress(&format!("{location}: indexing as {} ({})", p.name, p.role));
         store.begin()?;
@@ -105,17 +105,7 @@ pub fn index(paths: &[PathBuf], out: &Path, name: Option<&str>, progress: &mut d
         let (units, pdf_texts) = if p.role == "crosswalk" {
             (read_crosswalk(&p.location, id, &mut store)?, 0)
         } else {
-            let mut w = Walker {
-                files: None,
-                store: &mut store,
-                search: &mut search,
-                source_id: id,
-                name: &p.name,
-                units: 0,
-                pdf_texts: 0,
-            };
-            w.extract(&p.location, p.role == "closed")?;
-            (w.units, w.pdf_texts)
+            walk(&p.location, p.role == "closed", &mut store, &mut search, id, &p.name)?
         };
         store.set_source_units(id, units as i64)?;
         store.commit()?;
@@ -235,11 +225,59 @@ struct Context {
     ancestors: Vec<i64>,
 }
 
+/// Indexes one extract and returns its units and PDF texts. Units are parsed, and turned
+/// into rows and search documents, on this thread; the rows are compressed and stored by
+/// a thread of their own.
+fn walk(
+    path: &Path,
+    closed: bool,
+    store: &mut Store,
+    search: &mut Search,
+    source_id: i64,
+    name: &str,
+) -> Result<(u64, u64)> {
+    let next_id = store.next_unit_id()?;
+    std::thread::scope(|scope| {
+        let (rows, received) = std::sync::mpsc::sync_channel::<Rows>(16);
+        let writer = std::thread::Builder::new()
+            .name("index-store".into())
+            .spawn_scoped(scope, move || store.insert_rows(received))
+            .map_err(|e| Error::io("index", e))?;
+        let mut w = Walker {
+            files: None,
+            rows,
+            batch: Rows::default(),
+            search,
+            source_id,
+            name,
+            next_id,
+            units: 0,
+            pdf_texts: 0,
+        };
+        let walked = w.extract(path, closed).and_then(|()| w.send());
+        let counts = (w.units, w.pdf_texts);
+        // Ends the writer's input.
+        drop(w);
+        let stored =
+            writer.join().unwrap_or_else(|_| Err(Error::new(ErrorKind::Io, "index", "the store's writer stopped")));
+        // The writer's error is the cause when both failed.
+        stored?;
+        walked?;
+        Ok(counts)
+    })
+}
+
+/// Rows handed to the store's writer at a time.
+const ROWS: usize = 256;
+
 struct Walker<'a> {
     /// The extract being read, for the text layer of its PDFs.
     files: Option<std::sync::Arc<Extract>>,
-    store: &'a mut Store,
+    rows: std::sync::mpsc::SyncSender<Rows>,
+    batch: Rows,
     search: &'a mut Search,
+    /// The next unit's row id.
+    next_id: i64,
     source_id: i64,
     name: &'a str,
     units: u64,
@@ -248,6 +286,12 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
+    /// Hands the rows gathered so far to the writer.
+    fn send(&mut self) -> Result<()> {
+        let batch = std::mem::take(&mut self.batch);
+        self.rows.send(batch).map_err(|_| Error::new(ErrorKind::Io, "index", "the store's writer stopped"))
+    }
+
     fn extract(&mut self, path: &Path, closed: bool) -> Result<()> {
         let extract = std::sync::Arc::new(Extract::open(path)?);
         self.files = Some(extract.clone());
@@ -257,20 +301,18 @@ impl Walker<'_> {
         })?;
         let mut reader = UnitReader::parallel(extract.open_file(&file)?, extract.display(&file), Split::ARKIVSTRUKTUR);
         let root = Context { scope: Scope { source: self.name.to_string(), ..Scope::default() }, ..Context::default() };
-        let mut stack = vec![root];
+        let mut stack: Vec<Context> = Vec::new();
         while let Some(event) = reader.next_event()? {
             match event {
                 Event::Start(header) => {
-                    let parent = stack.last().cloned().unwrap_or_default();
-                    let ctx = self.unit(&header, &parent, closed)?;
+                    let ctx = self.unit(&header, stack.last().unwrap_or(&root), closed)?;
                     stack.push(ctx);
                 }
                 Event::End(_) => {
                     stack.pop();
                 }
                 Event::Unit(unit) => {
-                    let parent = stack.last().cloned().unwrap_or_default();
-                    self.unit(&unit, &parent, closed)?;
+                    self.unit(&unit, stack.last().unwrap_or(&root), closed)?;
                 }
                 Event::Field(_) => {}
             }
@@ -281,92 +323,92 @@ impl Walker<'_> {
     /// Stores `e` and the units inside it, and returns what they inherit.
     fn unit(&mut self, e: &Element, parent: &Context, closed: bool) -> Result<Context> {
         let Some(kind) = UnitKind::parse(e.local_name()) else { return Ok(parent.clone()) };
+        let own = Own::read(e);
         let mut scope = parent.scope.clone();
         // A closed unit's source is the old municipality its provenance names.
-        let provenance = e
-            .child("virksomhetsspesifikkeMetadata")
-            .and_then(|v| v.descendants().find(|d| d.local_name() == "proveniens"));
+        let provenance = own.extra.and_then(|v| v.descendants().find(|d| d.local_name() == "proveniens"));
         if closed && let Some(kilde) = provenance.and_then(|p| p.value("kilde")) {
             scope.source = kilde.trim().to_string();
         }
-        let value = |name: &str| e.value(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let owned = |v: Option<&str>| v.map(str::to_string);
         match kind {
-            UnitKind::Arkivdel => scope.arkivdel = [value("systemID"), value("tittel")].into_iter().flatten().collect(),
-            UnitKind::Klasse => scope.klasse = value("klasseID"),
+            UnitKind::Arkivdel => {
+                scope.arkivdel = [own.system_id, own.tittel].into_iter().flatten().map(String::from).collect()
+            }
+            UnitKind::Klasse => scope.klasse = owned(own.ident),
             UnitKind::Mappe if scope.mappetype.is_none() => {
-                scope.mappetype = Some(
-                    value("mappetype").or_else(|| e.xsi_type().map(str::to_string)).unwrap_or_else(|| "mappe".into()),
-                )
+                scope.mappetype = Some(own.mappetype.or_else(|| e.xsi_type()).unwrap_or("mappe").to_string())
             }
             _ => {}
         }
-        let mut hjemmel = parent.hjemmel.clone();
-        let mut screened_fields = parent.screened_fields.clone();
-        if let Some(s) = e.child("skjerming")
+        let mut hjemmel = None;
+        let mut screened_fields = None;
+        if let Some(s) = own.skjerming
             && let Some(code) = s.value("tilgangsrestriksjon").map(str::trim).filter(|c| !c.is_empty())
         {
             scope.restriction = Some(code.to_string());
-            hjemmel = s.value("skjermingshjemmel").map(|h| h.trim().to_string());
-            screened_fields = s.children_named("skjermingMetadata").map(|m| m.text.trim().to_string()).collect();
+            hjemmel = Some(s.value("skjermingshjemmel").map(|h| h.trim().to_string()));
+            screened_fields = Some(s.children_named("skjermingMetadata").map(|m| m.text.trim().to_string()).collect());
         }
-        if let Some(g) = e.child("gradering").and_then(|g| g.value("grad")).map(str::trim).filter(|g| !g.is_empty()) {
+        let hjemmel = hjemmel.unwrap_or_else(|| parent.hjemmel.clone());
+        let screened_fields: Vec<String> = screened_fields.unwrap_or_else(|| parent.screened_fields.clone());
+        if let Some(g) = own.gradering.and_then(|g| g.value("grad")).map(str::trim).filter(|g| !g.is_empty()) {
             scope.grade = Some(g.to_string());
         }
-        let ident = match kind {
-            UnitKind::Klasse => value("klasseID"),
-            UnitKind::Mappe => value("mappeID"),
-            UnitKind::Registrering => value("registreringsID"),
-            UnitKind::Dokumentbeskrivelse => value("dokumentnummer"),
-            _ => None,
-        };
-        let date = ["saksdato", "journaldato", "moetedato", "opprettetDato"].iter().find_map(|f| value(f));
-        let own = own_element(e);
+        let id = self.next_id;
+        self.next_id += 1;
         let mut xml = Vec::new();
-        XmlWriter::fragment(&mut xml, 0).element(&own).map_err(|err| Error::io("index", err))?;
+        // The units inside are rows of their own.
+        XmlWriter::fragment(&mut xml, 0)
+            .element_without(e, |c| c.local_name() != "dokumentobjekt" && UnitKind::parse(c.local_name()).is_some())
+            .map_err(|err| Error::io("index", err))?;
         let unit = Unit {
+            id,
             source_id: self.source_id,
             parent: parent.id,
             kind: Some(kind),
             subtype: if kind == UnitKind::Mappe { scope.mappetype.clone() } else { e.xsi_type().map(str::to_string) },
-            system_id: value("systemID").unwrap_or_default(),
-            ident: ident.clone(),
-            title: value("tittel"),
-            public_title: value("offentligTittel"),
-            date: date.clone(),
+            system_id: own.system_id.unwrap_or_default().to_string(),
+            ident: owned(own.ident),
+            title: owned(own.tittel),
+            public_title: owned(own.offentlig_tittel),
+            date: owned(own.date),
             scope: scope.clone(),
             hjemmel: hjemmel.clone(),
             screened_fields: screened_fields.clone(),
-            xml: String::from_utf8_lossy(&xml).into_owned(),
+            xml: String::from_utf8(xml).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
             old_system_id: provenance.and_then(|p| p.value("gammelSystemID")).map(|v| v.trim().to_string()),
             old_ident: provenance
                 .and_then(|p| p.value("gammelMappeID").or_else(|| p.value("gammelRegistreringsID")))
                 .map(|v| v.trim().to_string()),
-            ..Unit::default()
         };
-        let id = self.store.insert_unit(&unit)?;
+        let ids = [Some(&unit.system_id), unit.ident.as_ref(), unit.old_system_id.as_ref(), unit.old_ident.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .collect();
+        self.batch.units.push(unit);
         self.units += 1;
-        let screening = Screening::new(scope.restriction.is_some(), &screened_fields);
-        if kind.is_record() {
+        let mut ancestors = parent.ancestors.clone();
+        let scope = if kind.is_record() {
+            let screening = Screening::new(scope.restriction.is_some(), &screened_fields);
             let mut doc = SearchDoc {
                 id,
                 source_id: self.source_id,
                 kind: Some(kind),
-                scope: scope.clone(),
-                ancestors: parent.ancestors.clone(),
-                year: date.as_deref().and_then(Date::parse).map(|d| i64::from(d.year)),
-                ids: [Some(unit.system_id.clone()), ident, unit.old_system_id.clone(), unit.old_ident.clone()]
-                    .into_iter()
-                    .flatten()
-                    .filter(|v| !v.is_empty())
-                    .collect(),
+                scope,
+                ancestors,
+                year: own.date.and_then(Date::parse).map(|d| i64::from(d.year)),
+                ids,
                 ..SearchDoc::default()
             };
-            self.text(e, &screening, &mut doc, id)?;
+            self.text(&own, &screening, &mut doc, id)?;
             if kind == UnitKind::Dokumentbeskrivelse {
                 // A screened unit's documents are not served, so their words are found only
                 // by those cleared to open it.
-                let target = if scope.restriction.is_some() { &mut doc.screened } else { &mut doc.open };
-                for o in e.children_named("dokumentobjekt") {
+                let target = if doc.scope.restriction.is_some() { &mut doc.screened } else { &mut doc.open };
+                for o in &own.dokumentobjekter {
                     if let Some(text) = self.pdf_text(o) {
                         target.push_str(&text);
                         target.push('\n');
@@ -374,29 +416,31 @@ impl Walker<'_> {
                 }
             }
             self.search.add(&doc)?;
+            ancestors = doc.ancestors;
+            doc.scope
+        } else {
+            scope
+        };
+        for (n, o) in own.dokumentobjekter.iter().enumerate() {
+            let v = |f: &str| o.value(f).map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
+            self.batch.documents.push(Document {
+                unit: id,
+                n: n as i64 + 1,
+                path: v("referanseDokumentfil").unwrap_or_default(),
+                checksum: v("sjekksum").unwrap_or_default().to_lowercase(),
+                algorithm: v("sjekksumAlgoritme").unwrap_or_default(),
+                size: v("filstoerrelse").and_then(|s| s.parse().ok()),
+                format: v("format"),
+                variant: v("variantformat"),
+            });
         }
-        if kind == UnitKind::Dokumentbeskrivelse {
-            for (n, o) in e.children_named("dokumentobjekt").enumerate() {
-                let v = |f: &str| o.value(f).map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
-                self.store.insert_document(&Document {
-                    unit: id,
-                    n: n as i64 + 1,
-                    path: v("referanseDokumentfil").unwrap_or_default(),
-                    checksum: v("sjekksum").unwrap_or_default().to_lowercase(),
-                    algorithm: v("sjekksumAlgoritme").unwrap_or_default(),
-                    size: v("filstoerrelse").and_then(|s| s.parse().ok()),
-                    format: v("format"),
-                    variant: v("variantformat"),
-                })?;
-            }
+        if self.batch.len() >= ROWS {
+            self.send()?;
         }
-        let mut ancestors = parent.ancestors.clone();
         ancestors.push(id);
         let ctx = Context { id: Some(id), scope, hjemmel, screened_fields, ancestors };
-        for child in &e.children {
-            if child.local_name() != "dokumentobjekt" && UnitKind::parse(child.local_name()).is_some() {
-                self.unit(child, &ctx, closed)?;
-            }
+        for child in &own.units {
+            self.unit(child, &ctx, closed)?;
         }
         Ok(ctx)
     }
@@ -419,57 +463,182 @@ impl Walker<'_> {
     }
 
     /// The unit's searchable text, open or screened, and its parties.
-    fn text(&mut self, e: &Element, screening: &Option<Screening>, doc: &mut SearchDoc, id: i64) -> Result<()> {
+    fn text(&mut self, own: &Own, screening: &Option<Screening>, doc: &mut SearchDoc, id: i64) -> Result<()> {
         let screens = |name: &str| screening.as_ref().is_some_and(|s| s.screens(name));
         let mut put = |name: &str, text: &str| {
             let target = if screens(name) { &mut doc.screened } else { &mut doc.open };
             target.push_str(text);
             target.push('\n');
         };
-        for field in ["tittel", "offentligTittel", "beskrivelse", "mappeID", "registreringsID", "dokumentnummer"] {
-            for c in e.children_named(field) {
-                put(field, &c.text);
-            }
+        for (field, text) in &own.text {
+            put(field, text);
         }
-        for k in e.children_named("noekkelord") {
-            put("noekkelord", &k.text);
-        }
-        for m in e.children_named("merknad") {
-            put("merknad", m.value("merknadstekst").unwrap_or_default());
-        }
-        for c in &e.children {
-            let element = c.local_name();
-            if !matches!(element, "korrespondansepart" | "part" | "sakspart") {
-                continue;
-            }
+        for (element, c) in &own.parties {
             let name = ["korrespondansepartNavn", "partNavn", "sakspartNavn"]
                 .iter()
                 .find_map(|f| c.value(f))
                 .map(str::trim)
                 .unwrap_or_default()
                 .to_string();
-            let pid = ["foedselsnummer", "DNummer", "organisasjonsnummer", "partID", "sakspartID"]
-                .iter()
-                .find_map(|f| c.descendants().find(|d| d.local_name() == *f).map(|d| d.text.trim().to_string()))
-                .filter(|v| !v.is_empty());
+            let pid = party_id(c);
             put(element, &name);
             if let Some(p) = &pid {
                 put(element, p);
             }
-            self.store.insert_party(&Party { unit: id, element: element.to_string(), name, id: pid })?;
+            self.batch.parties.push(Party { unit: id, element: element.to_string(), name, id: pid });
         }
         Ok(())
     }
 }
 
-/// The element without the units inside it (they are rows of their own).
-fn own_element(e: &Element) -> Element {
-    let mut own = Element { name: e.name.clone(), attrs: e.attrs.clone(), text: e.text.clone(), ..Element::default() };
-    own.children = e
-        .children
-        .iter()
-        .filter(|c| c.local_name() == "dokumentobjekt" || UnitKind::parse(c.local_name()).is_none())
-        .cloned()
-        .collect();
-    own
+/// What a unit's element holds, read in one pass over its children.
+#[derive(Default)]
+struct Own<'e> {
+    system_id: Option<&'e str>,
+    /// klasseID, mappeID, registreringsID or dokumentnummer.
+    ident: Option<&'e str>,
+    tittel: Option<&'e str>,
+    offentlig_tittel: Option<&'e str>,
+    mappetype: Option<&'e str>,
+    /// saksdato, journaldato, moetedato or opprettetDato, in that order of preference.
+    date: Option<&'e str>,
+    date_rank: usize,
+    skjerming: Option<&'e Element>,
+    gradering: Option<&'e Element>,
+    extra: Option<&'e Element>,
+    /// Searchable text: (field, text).
+    text: Vec<(&'static str, &'e str)>,
+    /// korrespondansepart, part or sakspart.
+    parties: Vec<(&'static str, &'e Element)>,
+    dokumentobjekter: Vec<&'e Element>,
+    /// The units inside.
+    units: Vec<&'e Element>,
+}
+
+const DATES: [&str; 4] = ["saksdato", "journaldato", "moetedato", "opprettetDato"];
+
+impl<'e> Own<'e> {
+    fn read(e: &'e Element) -> Own<'e> {
+        let mut own = Own { date_rank: DATES.len(), ..Own::default() };
+        let first = |slot: &mut Option<&'e str>, c: &'e Element| {
+            let v = c.text.trim();
+            if slot.is_none() && !v.is_empty() {
+                *slot = Some(v);
+            }
+        };
+        for c in &e.children {
+            let name = c.local_name();
+            match name {
+                "systemID" => first(&mut own.system_id, c),
+                "klasseID" | "mappeID" | "registreringsID" | "dokumentnummer" => first(&mut own.ident, c),
+                "tittel" => first(&mut own.tittel, c),
+                "offentligTittel" => first(&mut own.offentlig_tittel, c),
+                "mappetype" => first(&mut own.mappetype, c),
+                "skjerming" => own.skjerming = own.skjerming.or(Some(c)),
+                "gradering" => own.gradering = own.gradering.or(Some(c)),
+                "virksomhetsspesifikkeMetadata" => own.extra = own.extra.or(Some(c)),
+                "dokumentobjekt" => own.dokumentobjekter.push(c),
+                "korrespondansepart" => own.parties.push(("korrespondansepart", c)),
+                "part" => own.parties.push(("part", c)),
+                "sakspart" => own.parties.push(("sakspart", c)),
+                "merknad" => own.text.push(("merknad", c.value("merknadstekst").unwrap_or_default())),
+                _ => {}
+            }
+            if let Some(rank) = DATES.iter().position(|d| *d == name)
+                && rank < own.date_rank
+                && !c.text.trim().is_empty()
+            {
+                own.date = Some(c.text.trim());
+                own.date_rank = rank;
+            }
+            if let Some(field) = TEXT_FIELDS.iter().find(|f| **f == name) {
+                own.text.push((field, &c.text));
+            }
+            if name != "dokumentobjekt" && UnitKind::parse(name).is_some() {
+                own.units.push(c);
+            }
+        }
+        own
+    }
+}
+
+/// The fields whose text is searched as it stands.
+const TEXT_FIELDS: [&str; 7] =
+    ["tittel", "offentligTittel", "beskrivelse", "mappeID", "registreringsID", "dokumentnummer", "noekkelord"];
+
+/// A party's identifier: fødselsnummer, D-nummer, organisasjonsnummer or its own ID, in
+/// that order of preference, wherever it sits inside the party.
+fn party_id(party: &Element) -> Option<String> {
+    const IDS: [&str; 5] = ["foedselsnummer", "DNummer", "organisasjonsnummer", "partID", "sakspartID"];
+    let mut best: Option<(usize, &str)> = None;
+    for d in party.descendants() {
+        if let Some(rank) = IDS.iter().position(|f| *f == d.local_name())
+            && best.is_none_or(|(b, _)| rank < b)
+        {
+            best = Some((rank, d.text.trim()));
+        }
+    }
+    best.map(|(_, v)| v.to_string()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Grant, Role, Viewer};
+    use crate::search::Filters;
+
+    const ARKIV: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<arkiv xmlns="http://www.arkivverket.no/standarder/noark5/arkivstruktur">
+  <systemID>a-1</systemID><tittel>Arkiv</tittel>
+  <arkivdel><systemID>d-1</systemID><tittel>Sakarkiv</tittel>
+    <mappe><systemID>m-1</systemID><mappeID>2019/17</mappeID><tittel>Søknad om skoleskyss</tittel>
+      <registrering><systemID>r-1</systemID><registreringsID>2019/17-1</registreringsID><tittel>Vedtak</tittel>
+        <korrespondansepart><korrespondansepartNavn>Kari Nordmann</korrespondansepartNavn></korrespondansepart>
+      </registrering>
+    </mappe>
+  </arkivdel>
+</arkiv>
+"#;
+
+    fn extract(dir: &Path, xml: &str) -> PathBuf {
+        let x = dir.join("x");
+        std::fs::create_dir_all(&x).unwrap();
+        std::fs::write(x.join("arkivstruktur.xml"), xml).unwrap();
+        x
+    }
+
+    #[test]
+    fn units_rows_and_identifiers_are_found_after_the_writer_thread_stored_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = extract(dir.path(), ARKIV);
+        let out = dir.path().join("i");
+        let summary = index(&[x], &out, None, &mut |_| {}).unwrap();
+        assert_eq!(summary.sources[0].units, 4);
+        let store = Store::open_read_only(&out.join(INDEX_UNITS)).unwrap();
+        let r = &store.find("2019/17-1").unwrap()[0];
+        assert_eq!(r.title.as_deref(), Some("Vedtak"));
+        let mappe = store.unit(r.parent.unwrap()).unwrap().unwrap();
+        assert_eq!((mappe.ident.as_deref(), mappe.parent.is_some()), (Some("2019/17"), true));
+        assert!(r.xml.contains("Kari Nordmann") && !mappe.xml.contains("<registrering"), "{}", mappe.xml);
+        let search = crate::search::Search::open(&out.join(INDEX_SEARCH)).unwrap();
+        let all = Viewer { user: "a".into(), roles: vec![Role { grants: vec![Grant::default()], ..Role::default() }] };
+        for (words, hit) in [("r-1", r.id), ("2019/17-1", r.id), ("m-1", mappe.id), ("skoleskyss", mappe.id)] {
+            let hits = search.search(&all, words, &Filters::default(), 0, 10).unwrap();
+            assert_eq!(hits.ids, [hit], "{words}");
+        }
+        // An identifier is matched whole, not as a prefix or in another case.
+        assert_eq!(search.search(&all, "R-1", &Filters::default(), 0, 10).unwrap().total, 0);
+        let within = Filters { within: Some(mappe.id), ..Filters::default() };
+        assert_eq!(search.search(&all, "", &within, 0, 10).unwrap().ids, [r.id]);
+    }
+
+    #[test]
+    fn a_truncated_extract_ends_the_indexing_with_its_position_and_the_writer_does_not_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let cut = &ARKIV[..ARKIV.find("</registrering>").unwrap()];
+        let x = extract(dir.path(), cut);
+        let err = index(&[x], &dir.path().join("i"), None, &mut |_| {}).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("arkivstruktur.xml:8:7: the file ends inside <registrering>"), "{msg}");
+    }
 }

@@ -11,6 +11,7 @@ use std::ops::Bound;
 use std::path::Path;
 
 use tantivy::collector::{Count, TopDocs};
+use tantivy::indexer::UserOperation;
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
@@ -45,6 +46,7 @@ struct Fields {
     year: Field,
     open: Field,
     screened: Field,
+    /// The identifiers' [`id_hash`]es.
     ids: Field,
     /// Every prefix of the klasseID: a grant's or filter's klasse prefix is one term, where
     /// a prefix query would walk the postings of every klasse it matches.
@@ -70,7 +72,7 @@ fn schema() -> (Schema, Fields) {
         year: b.add_i64_field("year", INDEXED | FAST),
         open: b.add_text_field("open", text.clone()),
         screened: b.add_text_field("screened", text),
-        ids: b.add_text_field("ids", STRING),
+        ids: b.add_i64_field("ids", INDEXED),
         klasse_prefix: b.add_text_field("klasse_prefix", STRING),
     };
     (b.build(), fields)
@@ -95,6 +97,18 @@ pub fn stems(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
         out.push((t.text.clone(), t.offset_from..t.offset_to));
     }
     out
+}
+
+/// An identifier as the search index holds it: its 64-bit FNV-1a hash. Identifiers are
+/// matched exactly, and most are unique random systemIDs, whose text would be most of the
+/// term dictionary and of the time spent building it. A collision could only add a hit
+/// the viewer is allowed to see.
+fn id_hash(id: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h as i64
 }
 
 /// One unit as the search sees it.
@@ -159,7 +173,13 @@ pub struct Search {
     fields: Fields,
     reader: Option<IndexReader>,
     writer: Option<IndexWriter>,
+    /// Documents not yet handed to the writer: one hand-over per batch, since each wakes
+    /// an indexing thread.
+    pending: Vec<UserOperation>,
 }
+
+/// Documents handed to tantivy's indexing threads at a time.
+const BATCH: usize = 512;
 
 fn tantivy_error(dir: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Io, dir.display().to_string(), format!("search index: {e}"))
@@ -175,7 +195,7 @@ impl Search {
         let index = Index::open_or_create(directory, schema).map_err(|e| tantivy_error(dir, e))?;
         index.tokenizers().register(NORWEGIAN, analyzer());
         let writer = index.writer_with_num_threads(2, 64 << 20).map_err(|e| tantivy_error(dir, e))?;
-        Ok(Search { index, fields, reader: None, writer: Some(writer) })
+        Ok(Search { index, fields, reader: None, writer: Some(writer), pending: Vec::with_capacity(BATCH) })
     }
 
     /// Opens the search index in `dir` for searching.
@@ -185,7 +205,7 @@ impl Search {
         index.tokenizers().register(NORWEGIAN, analyzer());
         let reader =
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(|e| tantivy_error(dir, e))?;
-        Ok(Search { index, fields, reader: Some(reader), writer: None })
+        Ok(Search { index, fields, reader: Some(reader), writer: None, pending: Vec::new() })
     }
 
     fn writer(&mut self) -> &mut IndexWriter {
@@ -226,20 +246,36 @@ impl Search {
             doc.add_text(f.screened, &d.screened);
         }
         for i in &d.ids {
-            doc.add_text(f.ids, i);
+            doc.add_i64(f.ids, id_hash(i));
         }
-        self.writer().add_document(doc).map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
+        self.pending.push(UserOperation::Add(doc));
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+        self.writer().run(batch).map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
         Ok(())
     }
 
     /// Removes every unit of a source.
-    pub fn remove_source(&mut self, source_id: i64) {
+    pub fn remove_source(&mut self, source_id: i64) -> Result<()> {
+        // What is pending was added before the removal, so it goes first.
+        self.flush()?;
         let term = Term::from_field_i64(self.fields.source_id, source_id);
         self.writer().delete_term(term);
+        Ok(())
     }
 
     /// Makes what was added durable.
     pub fn commit(&mut self) -> Result<()> {
+        self.flush()?;
         let w = self.writer();
         w.commit().map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
         Ok(())
@@ -300,7 +336,7 @@ impl Search {
         for word in text.split_whitespace().take(32) {
             let mut either: Vec<(Occur, Box<dyn Query>)> = vec![(
                 Occur::Should,
-                Box::new(TermQuery::new(Term::from_field_text(f.ids, word), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(Term::from_field_i64(f.ids, id_hash(word)), IndexRecordOption::Basic)),
             )];
             let tokens = stems(word);
             if !tokens.is_empty() {

@@ -209,6 +209,29 @@ pub struct Store {
     file: String,
 }
 
+/// Rows to store together.
+#[derive(Debug, Default)]
+pub struct Rows {
+    /// Units, each with its row id set.
+    pub units: Vec<Unit>,
+    /// Their document files.
+    pub documents: Vec<Document>,
+    /// Their parties.
+    pub parties: Vec<Party>,
+}
+
+impl Rows {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.units.len() + self.documents.len() + self.parties.len()
+    }
+
+    /// No rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// An existing SQLite file opened read-only; `missing` and `hint` say what to do if it is not there.
 pub(crate) fn open_existing(path: &Path, missing: &str, hint: &str) -> Result<Connection> {
     let file = path.display().to_string();
@@ -227,8 +250,9 @@ const UNIT_COLUMNS: &str = "id, source, parent, kind, subtype, system_id, ident,
     scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade, \
     (SELECT xml FROM unit_xml WHERE unit_xml.id = units.id), old_system_id, old_ident";
 
-/// The layout of `units.sqlite` this samla writes and reads (SQLite's user_version).
-const LAYOUT: i64 = 2;
+/// The layout of the index this samla writes and reads, kept in `units.sqlite` (SQLite's
+/// user_version); it covers the search schema too (3: identifiers searched by hash).
+const LAYOUT: i64 = 3;
 
 impl Store {
     /// Opens (or creates) the store at `path`.
@@ -283,7 +307,6 @@ impl Store {
         sql_error(&self.file, e)
     }
 
-    /// Starts a transaction (indexing runs in one).
     /// Prepares an empty store to be filled in bulk: no secondary indexes (sorting once at
     /// the end is much faster than updating them row by row) and no journal (a fresh index
     /// that fails halfway is built again anyway). [`Store::end_bulk`] undoes both.
@@ -312,6 +335,7 @@ impl Store {
         Ok(())
     }
 
+    /// Starts a transaction (each source is indexed in one).
     pub fn begin(&mut self) -> Result<()> {
         self.conn.execute_batch("BEGIN").map_err(|e| sql_error(&self.file, e))
     }
@@ -375,18 +399,19 @@ impl Store {
         Ok(())
     }
 
-    /// Inserts a unit and returns its row id.
-    pub fn insert_unit(&mut self, u: &Unit) -> Result<i64> {
+    /// Inserts a unit under the row id [`Store::next_unit_id`] gave it.
+    pub fn insert_unit(&mut self, u: &Unit) -> Result<()> {
         let mut st = self
             .conn
             .prepare_cached(
-                "INSERT INTO units (source, parent, kind, subtype, system_id, ident, title, public_title, date,
+                "INSERT INTO units (id, source, parent, kind, subtype, system_id, ident, title, public_title, date,
                  scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade,
                  old_system_id, old_ident) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                 ?15, ?16, ?17, ?18, ?19)",
+                 ?15, ?16, ?17, ?18, ?19, ?20)",
             )
             .map_err(|e| sql_error(&self.file, e))?;
         st.execute(params![
+            u.id,
             u.source_id,
             u.parent,
             u.kind.map(UnitKind::as_str).unwrap_or("mappe"),
@@ -408,15 +433,38 @@ impl Store {
             u.old_ident,
         ])
         .map_err(|e| sql_error(&self.file, e))?;
-        let id = self.conn.last_insert_rowid();
         // Apart and compressed: the rows the lookups scan stay small.
         let mut st = self
             .conn
             .prepare_cached("INSERT INTO unit_xml (id, xml) VALUES (?1, ?2)")
             .map_err(|e| sql_error(&self.file, e))?;
-        st.execute(params![id, lz4_flex::compress_prepend_size(u.xml.as_bytes())])
+        st.execute(params![u.id, lz4_flex::compress_prepend_size(u.xml.as_bytes())])
             .map_err(|e| sql_error(&self.file, e))?;
-        Ok(id)
+        Ok(())
+    }
+
+    /// The first free unit row id. Units are numbered by samla, from this one in the order
+    /// they are read, so that a unit's row is known before it is stored.
+    pub fn next_unit_id(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM units", [], |r| r.get(0))
+            .map_err(|e| sql_error(&self.file, e))
+    }
+
+    /// Stores every batch of rows received, until the sender is gone.
+    pub fn insert_rows(&mut self, batches: std::sync::mpsc::Receiver<Rows>) -> Result<()> {
+        for rows in batches {
+            for u in &rows.units {
+                self.insert_unit(u)?;
+            }
+            for d in &rows.documents {
+                self.insert_document(d)?;
+            }
+            for p in &rows.parties {
+                self.insert_party(p)?;
+            }
+        }
+        Ok(())
     }
 
     /// Inserts a document file.

@@ -110,10 +110,21 @@ impl<W: Write> XmlWriter<W> {
         self.write_at(e, depth)
     }
 
+    /// Writes `e` without those of its children that `leave_out` picks (at the top level only).
+    pub fn element_without(&mut self, e: &Element, leave_out: impl Fn(&Element) -> bool) -> io::Result<()> {
+        self.declaration()?;
+        let depth = self.open.len();
+        self.write_filtered(e, depth, &leave_out)
+    }
+
     fn write_at(&mut self, e: &Element, depth: usize) -> io::Result<()> {
+        self.write_filtered(e, depth, &|_| false)
+    }
+
+    fn write_filtered(&mut self, e: &Element, depth: usize, leave_out: &dyn Fn(&Element) -> bool) -> io::Result<()> {
         self.indent(depth)?;
         self.open_tag(e)?;
-        if e.children.is_empty() {
+        if e.children.iter().all(leave_out) {
             if e.text.is_empty() {
                 return self.out.write_all(b"/>\n");
             }
@@ -126,7 +137,7 @@ impl<W: Write> XmlWriter<W> {
                 write_escaped(&mut self.out, &e.text, false)?;
                 self.out.write_all(b"\n")?;
             }
-            for child in &e.children {
+            for child in e.children.iter().filter(|c| !leave_out(c)) {
                 self.write_at(child, depth + 1)?;
             }
             self.indent(depth)?;
