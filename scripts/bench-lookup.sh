@@ -36,6 +36,8 @@ for N in $SIZES; do
     MAPPER=$(( N * 4002 / 10000 ))
     X="$BENCH/x$N"
     "$SAMLA" -q generate --out "$X" --seed 1 --mapper "$MAPPER" --no-documents
+    # The generated files reach the disk before anything is timed.
+    sync
     REG=$("$SAMLA" inspect "$X" | awk '$1 == "registrering/journalpost" { print $2 }')
     /usr/bin/time -f '%e %M' -o "$BENCH/t.inspect" "$SAMLA" -q inspect "$X" >/dev/null
     /usr/bin/time -f '%e %M' -o "$BENCH/t.index" "$SAMLA" -q index "$X" --out "$BENCH/i$N"

@@ -105,12 +105,14 @@ enum Command {
     },
     /// Merge the old municipalities' sources into one dataset (the conversion job).
     ///
-    /// This version plans: with --dry-run it reads every source once, routes each mappe
-    /// by the job's rules (convert, close, deposit), checks the retention floors and the
-    /// crosswalks, finds collisions between sources, and prints the counts with the
-    /// reconciliation in = converted + closed + deposited + rejected. Exit code 0: the
-    /// run could go ahead; 1: it would fail (unmapped values, a floor broken), each
-    /// listed; 2: could not run. Writing the merged dataset is not built yet.
+    /// Reads every source once, routes each mappe by the job's rules (convert, close,
+    /// deposit), checks the retention floors and the crosswalks, and writes into the job's
+    /// out folder: the migration extract (one arkiv; with a [plan], the plan's arkivdeler
+    /// and klasser), the closed part, a DIAS deposit package per source, the crosswalk,
+    /// the ledger and the report, with the reconciliation in = converted + closed +
+    /// deposited + rejected. With --dry-run it only plans and prints the counts. Exit
+    /// code 0: done (or could go ahead); 1: stopped (unmapped values or klasser, a floor
+    /// broken), each listed, nothing written; 2: could not run.
     Run(RunArgs),
     /// Wash persons, organisations and addresses against register snapshots
     /// (Folkeregisteret, Enhetsregisteret, Matrikkelen, KRR, Klass 131).

@@ -484,3 +484,147 @@ fn an_unknown_source_kind_names_the_line_and_the_kinds() {
     let said = String::from_utf8_lossy(&o.stderr);
     assert!(said.contains(&format!("job.toml:{line}:")) && said.contains("`noark5`, `noark4`, `addml`"), "{said}");
 }
+
+/// The plan of the tests: a Sakarkiv whose klasser come from a CSV file, and an
+/// Elevmapper arkivdel; B-klasser go to Elevmapper, every other K-code to the Sakarkiv.
+const PLAN: &str = r#"
+[plan]
+arkivskaper = "Nordre Follo kommune, arkivtjenesten"
+
+[[plan.arkivdel]]
+id = "sakarkiv"
+tittel = "Sakarkiv"
+periode_start = "2020-01-01"
+journalenheter = ["SENTRAL"]
+klassifikasjonssystem = { id = "k-koder", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser_file = "k-koder.csv" }
+
+[[plan.arkivdel]]
+id = "elevmapper"
+tittel = "Elevmapper"
+periode_start = "2020-01-01"
+klassifikasjonssystem = { id = "skole", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser = { "B25" = "Elevmapper", "B31" = "Barnehageopptak" } }
+
+[[plan.map]]
+klasse = "B*"
+to = { arkivdel = "elevmapper" }
+
+[[plan.map]]
+klasse = "A00-Z99"
+to = { arkivdel = "sakarkiv" }
+"#;
+
+const K_KODER: &[&str] =
+    &["A07", "A52", "F47", "G21", "L12", "L13", "L33", "L42", "L46", "M12", "N12", "P21", "S52", "U63", "X00"];
+
+/// (source, mappeID) of every mappe inside each klasse, by klasseID: from the merged
+/// extract's provenance, or from a source's own mappeIDs.
+fn mapper_by_klasse(xml: &str, source: Option<&str>) -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let mut out: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for part in xml.split("<klasse>").skip(1) {
+        let id = values(part, "klasseID")[0].to_string();
+        let set = out.entry(id).or_default();
+        match source {
+            Some(s) => set.extend(values(part, "mappeID").into_iter().map(|m| (s.to_string(), m.to_string()))),
+            None => {
+                for p in part.split("<samla:proveniens").skip(1) {
+                    if let (Some(k), Some(m)) =
+                        (values(p, "samla:kilde").first(), values(p, "samla:gammelMappeID").first())
+                    {
+                        set.insert((k.to_string(), m.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mappe() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = setup(dir.path(), "60");
+    let csv: String = K_KODER.iter().map(|k| format!("{k},Klasse {k}\n")).collect();
+    fs::write(dir.path().join("k-koder.csv"), format!("klasseID,tittel\n{csv}")).unwrap();
+    let text = fs::read_to_string(&job).unwrap() + PLAN;
+    fs::write(&job, &text).unwrap();
+    let o = run(&job);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = dir.path().join("nordre-follo");
+    let merged = out.join("migration/arkivstruktur.xml");
+    assert_eq!(xmllint(&merged, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
+    let xml = fs::read_to_string(&merged).unwrap();
+
+    // One arkiv, no underarkiv; the plan's arkivdeler, klassifikasjonssystemer and klasser, in its order.
+    assert_eq!(count(&xml, "arkiv"), 1);
+    assert_eq!(values(&xml, "arkivskaperNavn"), ["Nordre Follo kommune, arkivtjenesten"]);
+    let arkivdeler: Vec<&str> = xml.split("<arkivdel>").skip(1).map(|a| values(a, "tittel")[0]).collect();
+    assert_eq!(arkivdeler, ["Sakarkiv", "Elevmapper"]);
+    assert_eq!(values(&xml, "arkivperiodeStartDato"), ["2020-01-01", "2020-01-01"]);
+    let mut klasser: Vec<&str> = K_KODER.to_vec();
+    klasser.extend(["B25", "B31"]);
+    assert_eq!(values(&xml, "klasseID"), klasser);
+
+    // Every converted mappe is in the klasse its source had (the rules keep the klasseID), and no other.
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    let counts = &report["outcome"]["plan"]["counts"];
+    let converted = counts["ski"]["mappe"]["converted"].as_u64().unwrap()
+        + counts["oppegaard"]["mappe"]["converted"].as_u64().unwrap();
+    assert_eq!(count(&xml, "mappe"), converted);
+    let placed = mapper_by_klasse(&xml, None);
+    assert_eq!(placed.values().map(|s| s.len() as u64).sum::<u64>(), converted);
+    for source in ["ski", "oppegaard"] {
+        let own = mapper_by_klasse(
+            &fs::read_to_string(dir.path().join(source).join("arkivstruktur.xml")).unwrap(),
+            Some(source),
+        );
+        for (klasse, mapper) in &placed {
+            let here: BTreeSet<_> = mapper.iter().filter(|(s, _)| s == source).cloned().collect();
+            assert!(here.is_subset(own.get(klasse).unwrap_or(&BTreeSet::new())), "{source}: {klasse}: {here:?}");
+        }
+        let c = &report["outcome"]["plan"]["classification"][source];
+        assert_eq!(c["placed"].as_u64().unwrap(), counts[source]["mappe"]["converted"].as_u64().unwrap(), "{c}");
+    }
+    // Their references point into the plan: each referanseArkivdel is one of the plan's arkivdeler.
+    let plan_ids: BTreeSet<&str> = xml.split("<arkivdel>").skip(1).map(|a| values(a, "systemID")[0]).collect();
+    let refs: BTreeSet<&str> = values(&xml, "referanseArkivdel").into_iter().collect();
+    assert!(refs.is_subset(&plan_ids), "{refs:?} not in {plan_ids:?}");
+
+    // A klasse no rule maps stops the run and names every mappe in it.
+    let g21: Vec<String> = placed["G21"].iter().filter(|(s, _)| s == "ski").map(|(_, m)| m.clone()).collect();
+    let narrow = text.replace(
+        "klasse = \"A00-Z99\"\nto = { arkivdel = \"sakarkiv\" }",
+        "klasse = \"A00-F99\"\nto = { arkivdel = \"sakarkiv\" }\n\n[[plan.map]]\nklasse = \"H00-Z99\"\nto = { arkivdel = \"sakarkiv\" }",
+    );
+    fs::write(&job, &narrow).unwrap();
+    let o = run(&job);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(!g21.is_empty());
+    assert!(
+        stderr.contains("ski: no [[plan.map]] rule places klasse Arkivnøkkel for kommunale saker / G21"),
+        "{stderr}"
+    );
+    for m in &g21 {
+        assert!(stderr.contains(&format!("mappe {m} (")), "{m} not named: {stderr}");
+    }
+
+    // keep-and-flag: they go to the holding klasse, flagged.
+    let held = narrow.replace(
+        "[plan]\n",
+        "[plan]\nunmapped = \"keep-and-flag\"\nholding = { arkivdel = \"sakarkiv\", klasse = \"X00\" }\n",
+    );
+    fs::write(&job, held).unwrap();
+    let o = run(&job);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let xml = fs::read_to_string(&merged).unwrap();
+    assert_eq!(xmllint(&merged, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
+    let x00 = &mapper_by_klasse(&xml, None)["X00"];
+    assert!(g21.iter().all(|m| x00.contains(&("ski".to_string(), m.to_string()))), "{x00:?}");
+    assert!(xml.contains("<samla:flagg>uklassifisert: G21</samla:flagg>"));
+}

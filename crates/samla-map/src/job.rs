@@ -88,6 +88,29 @@ when = { saksstatus = "Avsluttet", last_registration_before = "2016-01-01" }
 to = "close"
 when = { saksstatus = "Utgår" }
 
+# The new archive plan (optional). Without it, each source is an underarkiv of the
+# migration extract; with it, the migration is one arkiv with these arkivdeler, and
+# every converted mappe lands in the klasse the first matching [[plan.map]] rule gives.
+# klasse = "B25" (one), "B2*" (a prefix) or "100-199" (a range); to.klasse defaults to the
+# source's own klasseID. A klasse no rule maps stops the run and lists every mappe in it,
+# unless unmapped = "keep-and-flag" with a holding klasse.
+# [plan]
+# arkivskaper = "Nordre Follo kommune"
+# unmapped = "reject"
+# holding = { arkivdel = "sakarkiv", klasse = "000" }
+#
+# [[plan.arkivdel]]
+# id = "sakarkiv"
+# tittel = "Sakarkiv"
+# periode_start = "2020-01-01"
+# journalenheter = ["SENTRAL"]
+# klassifikasjonssystem = { id = "k-koder", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser_file = "k-koder.csv" }
+#
+# [[plan.map]]
+# source = "ski"                # every source when left out
+# klasse = "A00-Z99"
+# to = { arkivdel = "sakarkiv" }
+
 # More floors: child welfare folders with a person under 18 stay, and whatever the
 # job protects. A rule that would send one away fails the run and names it.
 [floors]
@@ -124,6 +147,8 @@ pub struct Job {
     pub enhet: Vec<Enhet>,
     /// Kommunenummer fields follow SSB's Klass 131 changes.
     pub kommunenummer: Option<Kommunenummer>,
+    /// The new archive's plan: without one, each source is an underarkiv of the migration.
+    pub plan: Option<crate::arkivplan::ArkivPlan>,
 }
 
 /// An organisation unit mapping: `administrativEnhet` `from` becomes `to` for units
@@ -381,6 +406,10 @@ impl Job {
         for s in &mut job.source {
             s.path = base.join(&s.path);
         }
+        if let Some(plan) = &mut job.plan {
+            let sources: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
+            plan.prepare(base, &sources).map_err(|e| JobError(format!("{}: [plan]: {e}", path.display())))?;
+        }
         let mut names: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
         names.sort_unstable();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -406,5 +435,34 @@ mod tests {
         assert_eq!(job.route[0].to, Destination::Close);
         assert_eq!(job.route[1].to, Destination::Deposit);
         assert_eq!(job.crosswalk.unmapped, Unmapped::Reject);
+    }
+
+    #[test]
+    fn a_plan_that_names_what_it_lacks_is_refused_with_the_name() {
+        let plan = |extra: &str| {
+            format!(
+                "{EXAMPLE}\n[plan]\n{extra}\n[[plan.arkivdel]]\nid = \"sakarkiv\"\ntittel = \"Sakarkiv\"\nperiode_start = \"2020-01-01\"\n\
+                 klassifikasjonssystem = {{ id = \"k\", klassifikasjonstype = \"Emnebasert\", ordningsprinsipp = \"emne\", klasser = {{ \"L42\" = \"Byggesaker\" }} }}\n"
+            )
+        };
+        let ok = Job::parse(Path::new("/jobs/job.toml"), &plan("")).unwrap();
+        let p = ok.plan.unwrap();
+        assert_eq!(p.place("ski", &[], "L42"), None, "no rule, no place");
+        for (extra, says) in [
+            ("unmapped = \"keep-and-flag\"", "needs a holding klasse"),
+            ("holding = { arkivdel = \"arkiv\", klasse = \"L42\" }", "holding: no arkivdel `arkiv`"),
+            ("holding = { arkivdel = \"sakarkiv\", klasse = \"L99\" }", "has no klasse `L99`"),
+        ] {
+            let err = Job::parse(Path::new("/jobs/job.toml"), &plan(extra)).unwrap_err().to_string();
+            assert!(err.contains("[plan]") && err.contains(says), "{err}");
+        }
+        let rule = plan("") + "[[plan.map]]\nsource = \"bergen\"\nklasse = \"L*\"\nto = { arkivdel = \"sakarkiv\" }\n";
+        let err = Job::parse(Path::new("/jobs/job.toml"), &rule).unwrap_err().to_string();
+        assert!(err.contains("rule 1: no source is named `bergen`"), "{err}");
+        let good = plan("") + "[[plan.map]]\nklasse = \"L*\"\nto = { arkivdel = \"sakarkiv\" }\n";
+        let p = Job::parse(Path::new("/jobs/job.toml"), &good).unwrap().plan.unwrap();
+        let place = p.place("ski", &[], "L42").unwrap();
+        assert_eq!(p.klasse_id(place), "L42");
+        assert_eq!(p.place("ski", &[], "L43"), None, "a klasse the plan does not list has no place");
     }
 }

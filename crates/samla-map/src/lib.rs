@@ -21,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+pub mod arkivplan;
 mod flat;
 pub mod job;
 mod legacy;

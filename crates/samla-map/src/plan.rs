@@ -11,6 +11,7 @@ use samla_noark5::model::{Date, Kind};
 use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::{Element, Extract, Result};
 
+use crate::arkivplan::Place;
 use crate::job::{Condition, Destination, Job, Source, Unmapped};
 
 /// The namespace of samla run's systemIDs (a fixed, random UUID).
@@ -128,6 +129,8 @@ pub struct Plan {
     /// Converted units lacking a field the target demands, per `entity.field` (listed in
     /// gaps.csv by a run).
     pub gaps: BTreeMap<String, u64>,
+    /// Per source, how the archive plan placed its converted units (with a plan).
+    pub classification: BTreeMap<String, Classification>,
 }
 
 impl Plan {
@@ -147,6 +150,19 @@ impl Plan {
                     "unmapped {} `{}` from {} ({} times): add it to [crosswalk.{}] or set unmapped = \"keep-and-flag\"",
                     u.field, u.value, u.source, u.count, u.field
                 ));
+            }
+        }
+        if job.plan.as_ref().is_some_and(|p| p.unmapped == Unmapped::Reject) {
+            for (source, c) in &self.classification {
+                for (klasse, units) in &c.unmapped {
+                    let list: Vec<String> =
+                        units.iter().map(|u| format!("{} {} ({})", u.entity, u.id, u.system_id)).collect();
+                    out.push(format!(
+                        "{source}: no [[plan.map]] rule places klasse {klasse}, which holds {} converted units: {}; add a rule, or set unmapped = \"keep-and-flag\" with a holding klasse in [plan]",
+                        units.len(),
+                        list.join(", ")
+                    ));
+                }
             }
         }
         for v in &self.floor_violations {
@@ -255,6 +271,31 @@ pub(crate) struct SourcePlan {
     pub period: BTreeMap<Destination, Span>,
     /// Harmonisation gaps per `entity.field`.
     pub gaps: BTreeMap<String, u64>,
+    /// How the archive plan placed the converted units.
+    pub classification: Classification,
+}
+
+/// How the archive plan placed one source's converted units (mapper, and registreringer
+/// outside a mappe).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Classification {
+    /// Placed by a rule.
+    pub placed: u64,
+    /// In the holding klasse (no rule; unmapped = "keep-and-flag").
+    pub held: u64,
+    /// Per klasse no rule maps (klassifikasjonssystem / klasseID): its units.
+    pub unmapped: BTreeMap<String, Vec<Unclassified>>,
+}
+
+/// A converted unit whose klasse no rule of the plan maps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unclassified {
+    /// mappe or registrering.
+    pub entity: String,
+    /// Its systemID.
+    pub system_id: String,
+    /// Its mappeID or registreringsID.
+    pub id: String,
 }
 
 /// Receives the pass's events with the routing decided: the dry run ignores them, the
@@ -262,8 +303,9 @@ pub(crate) struct SourcePlan {
 pub(crate) trait Sink {
     /// A container opened (arkiv, arkivdel, klassifikasjonssystem, klasse).
     fn start(&mut self, header: &Element) -> Result<()>;
-    /// A unit and where it goes; `flagged` if it holds a value no crosswalk maps.
-    fn unit(&mut self, unit: Element, to: Destination, flagged: bool) -> Result<()>;
+    /// A unit and where it goes; `flagged` if it holds a value no crosswalk maps; `place`
+    /// its klasse in the archive plan (a converted unit, when the job has a plan).
+    fn unit(&mut self, unit: Element, to: Destination, flagged: bool, place: Option<Place>) -> Result<()>;
     /// A container closed.
     fn end(&mut self) -> Result<()>;
     /// A converted unit lacks a field the target demands.
@@ -279,7 +321,7 @@ impl Sink for Nothing {
     fn start(&mut self, _: &Element) -> Result<()> {
         Ok(())
     }
-    fn unit(&mut self, _: Element, _: Destination, _: bool) -> Result<()> {
+    fn unit(&mut self, _: Element, _: Destination, _: bool, _: Option<Place>) -> Result<()> {
         Ok(())
     }
     fn end(&mut self) -> Result<()> {
@@ -337,7 +379,8 @@ pub(crate) fn plan_source<R: std::io::Read>(
         if !matches!(unit.kind(), Kind::Mappe(_)) {
             // A registrering directly under a klasse or arkivdel: converted as it is.
             p.counts.entry("registrering").or_default().add(Destination::Convert, 1);
-            sink.unit(unit, Destination::Convert, flagged)?;
+            let place = place(job, source, reader.context(), &unit, &mut p);
+            sink.unit(unit, Destination::Convert, flagged, place)?;
             continue;
         }
         let klasse = reader.context().rev().find(|h| h.local_name() == "klasse").and_then(|k| k.value("klasseID"));
@@ -386,9 +429,43 @@ pub(crate) fn plan_source<R: std::io::Read>(
         if flagged {
             p.flagged += 1;
         }
-        sink.unit(unit, to, flagged)?;
+        let place = if to == Destination::Convert { place(job, source, reader.context(), &unit, &mut p) } else { None };
+        sink.unit(unit, to, flagged, place)?;
     }
     Ok(p)
+}
+
+/// Where the archive plan puts a converted unit (none without a plan, or when no rule
+/// maps its klasse and the job rejects that), counted for the report.
+fn place<'e>(
+    job: &Job,
+    source: &Source,
+    containers: impl DoubleEndedIterator<Item = &'e Element>,
+    unit: &Element,
+    p: &mut SourcePlan,
+) -> Option<Place> {
+    let plan = job.plan.as_ref()?;
+    let (system, klasse) = crate::arkivplan::classification(containers);
+    let c = &mut p.classification;
+    if let Some(place) = klasse.and_then(|k| plan.place(&source.name, &system, k)) {
+        c.placed += 1;
+        return Some(place);
+    }
+    let label = format!(
+        "{} / {}",
+        system.last().copied().unwrap_or("(no klassifikasjonssystem)"),
+        klasse.unwrap_or("(no klasse)")
+    );
+    let (entity, id) =
+        if matches!(unit.kind(), Kind::Mappe(_)) { ("mappe", "mappeID") } else { ("registrering", "registreringsID") };
+    c.unmapped.entry(label).or_default().push(Unclassified {
+        entity: entity.into(),
+        system_id: unit.value("systemID").unwrap_or_default().trim().to_string(),
+        id: unit.value(id).unwrap_or_default().trim().to_string(),
+    });
+    let held = plan.holding().filter(|_| plan.unmapped == Unmapped::KeepAndFlag);
+    c.held += u64::from(held.is_some());
+    held
 }
 
 /// A converted unit without a field the target demands.
@@ -484,6 +561,9 @@ impl Plan {
                 *plan.gaps.entry(k.clone()).or_default() += n;
             }
             plan.floor_violations.extend(p.floor_violations.iter().cloned());
+            if p.classification != Classification::default() {
+                plan.classification.insert(name.clone(), p.classification.clone());
+            }
             for id in &p.mappe_ids {
                 mappe_ids.entry(id).or_default().push(name);
             }

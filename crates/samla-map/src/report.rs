@@ -49,6 +49,22 @@ pub fn html(job: &Job, o: &Outcome) -> String {
         let _ = writeln!(h, "<tr><td>{}</td><td>{seen}</td><td>{mapped}</td></tr>", esc(field));
     }
     h.push_str("</table>\n");
+    if !o.plan.classification.is_empty() {
+        h.push_str("<h2>Archive plan: klasser placed</h2>\n<table><tr><th>source</th><th>by a rule</th><th>in the holding klasse</th><th>klasser no rule maps</th></tr>\n");
+        for (source, c) in &o.plan.classification {
+            let unmapped: Vec<String> =
+                c.unmapped.iter().map(|(k, units)| format!("{} ({})", esc(k), units.len())).collect();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(source),
+                c.placed,
+                c.held,
+                unmapped.join(", ")
+            );
+        }
+        h.push_str("</table>\n");
+    }
     if !o.plan.unmapped.is_empty() {
         h.push_str("<h2>Unmapped values (kept and flagged)</h2>\n<table><tr><th>field</th><th>value</th><th>source</th><th>count</th></tr>\n");
         for u in &o.plan.unmapped {

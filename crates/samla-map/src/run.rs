@@ -41,6 +41,7 @@ use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::writer::{BackgroundHashingWriter, DirectFile, XmlWriter};
 use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
 
+use crate::arkivplan::{Place, PlanUnit};
 use crate::job::{Destination, Job, Source};
 use crate::plan::{Plan, Sink, SourcePlan, Span, new_system_id, open_arkivstruktur, plan_source, widen};
 
@@ -328,6 +329,9 @@ pub(crate) struct SourceDone {
     findings: Vec<String>,
     coverage: BTreeMap<String, (u64, u64)>,
     uttrekk: Option<Arkivuttrekk>,
+    /// With an archive plan: the converted units' places, in the order written to
+    /// `work/<source>.plan.arkivstruktur`.
+    placed: Vec<Placement>,
 }
 
 impl SourceDone {
@@ -340,6 +344,7 @@ impl SourceDone {
             documents: BTreeMap::new(),
             skjerming: BTreeMap::new(),
             kassasjon: BTreeMap::new(),
+            placed: Vec::new(),
             journals: BTreeMap::new(),
             journal_creators: Vec::new(),
             has_journal: [false; 2],
@@ -371,7 +376,9 @@ fn write_all(
     let mut flags: BTreeMap<(Destination, &str), u64> = BTreeMap::new();
     let mut journals: JournalCounts = BTreeMap::new();
     let mut kept = Vec::new();
-    for (source, d) in job.source.iter().zip(done) {
+    let mut placed = Vec::new();
+    for (source, mut d) in job.source.iter().zip(done) {
+        placed.push((work.join(format!("{}.plan.arkivstruktur", source.name)), std::mem::take(&mut d.placed)));
         outcome.ledger_rows += d.ledger_rows;
         outcome.addresses_withheld += d.addresses_withheld;
         outcome.crosswalk_rows += d.crosswalk_rows;
@@ -448,10 +455,11 @@ fn write_all(
 
     // The merged parts and the deposit packages are independent: made at once.
     let work = &work;
+    let placed = &placed;
     let (assembled, deposited) = std::thread::scope(|scope| {
         let merged: Vec<_> = merged
             .iter()
-            .map(|(to, facts)| scope.spawn(move || assemble_merged(job, schemas, partial, *to, facts)))
+            .map(|(to, facts)| scope.spawn(move || assemble_merged(job, schemas, partial, *to, facts, placed)))
             .collect();
         let deposits: Vec<_> = job
             .source
@@ -899,6 +907,24 @@ struct Writers<'a> {
     headers: HashSet<u64>,
     /// What the register snapshots say (Klass 131, adressebeskyttelse).
     registers: &'a Registers,
+    /// With an archive plan: where the converted units are written, to be put in the
+    /// plan's klasser when the sources are assembled.
+    placed: Option<Placed>,
+    /// The plan's klasse of each source klasse seen so far (by old systemID), for
+    /// secondary classifications.
+    klasser: HashMap<String, Option<Place>>,
+}
+
+/// A converted unit's klasse in the archive plan, and its byte range in its source's
+/// `work/<source>.plan.arkivstruktur` (start, length).
+type Placement = (Place, u64, u64);
+
+/// The converted units of a source under an archive plan.
+struct Placed {
+    out: BufWriter<File>,
+    path: PathBuf,
+    at: u64,
+    buf: Vec<u8>,
 }
 
 impl<'a> Writers<'a> {
@@ -955,6 +981,15 @@ impl<'a> Writers<'a> {
             line: String::new(),
             headers: HashSet::new(),
             registers,
+            placed: match job.plan {
+                Some(_) => {
+                    let path = work.join(format!("{}.plan.arkivstruktur", source.name));
+                    let out = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_at(&path))?);
+                    Some(Placed { out, path, at: 0, buf: Vec::new() })
+                }
+                None => None,
+            },
+            klasser: HashMap::new(),
         })
     }
 
@@ -963,6 +998,9 @@ impl<'a> Writers<'a> {
         for (_, o) in std::mem::take(&mut self.outputs) {
             let f = o.w.finish().map_err(io_at(&o.path))?;
             sync(f, &o.path)?;
+        }
+        if let Some(p) = self.placed.take() {
+            sync(p.out, &p.path)?;
         }
         sync(self.ledger, &self.ledger_path)?;
         sync(self.crosswalk, &self.crosswalk_path)?;
@@ -1229,6 +1267,14 @@ impl Job {
 impl Sink for Writers<'_> {
     fn start(&mut self, header: &Element) -> Result<()> {
         self.stack.push(header.clone());
+        if let Some(plan) = &self.job.plan
+            && header.local_name() == "klasse"
+            && let Some(id) = header.value("systemID")
+        {
+            let (system, klasse) = crate::arkivplan::classification(self.stack.iter());
+            let place = klasse.and_then(|k| plan.place(&self.source.name, &system, k));
+            self.klasser.insert(id.trim().to_string(), place);
+        }
         Ok(())
     }
 
@@ -1251,7 +1297,10 @@ impl Sink for Writers<'_> {
         self.gaps.write_all(line.as_bytes()).map_err(io_at(path))
     }
 
-    fn unit(&mut self, unit: Element, to: Destination, flagged: bool) -> Result<()> {
+    fn unit(&mut self, unit: Element, to: Destination, flagged: bool, place: Option<Place>) -> Result<()> {
+        if to == Destination::Convert && self.placed.is_some() {
+            return self.place(unit, flagged, place);
+        }
         self.open_containers(to)?;
         if to == Destination::Deposit {
             let mut refs = Vec::new();
@@ -1280,12 +1329,101 @@ impl Sink for Writers<'_> {
         let mut new = unit.clone();
         self.rewrite(&mut new, to, "")?;
         self.provenance(&mut new, &unit);
-        if flagged && let Some(p) = new.child_mut("virksomhetsspesifikkeMetadata").and_then(|v| v.children.last_mut()) {
-            // Kept with a value no crosswalk maps (unmapped = "keep-and-flag").
-            p.push_field("samla:flagg", "ukartlagt kodeverdi");
+        if flagged {
+            flag(&mut new, "ukartlagt kodeverdi");
         }
         let o = self.outputs.get_mut(&to).expect("every destination has an output");
         o.w.element(&new).map_err(io_at(&o.path))
+    }
+}
+
+/// Marks a unit kept with a value no crosswalk or plan maps (unmapped = "keep-and-flag").
+fn flag(unit: &mut Element, why: &str) {
+    if let Some(p) = unit.child_mut("virksomhetsspesifikkeMetadata").and_then(|v| v.children.last_mut()) {
+        p.push_field("samla:flagg", why);
+    }
+}
+
+impl Writers<'_> {
+    /// A converted unit under an archive plan: rewritten as any converted unit, its
+    /// references to its arkivdel and klasser moved to the plan's, and written for the
+    /// assembly to put in its klasse. Without a place (no rule maps its klasse) the run
+    /// stops when the sources are done, so it is not written.
+    fn place(&mut self, unit: Element, flagged: bool, place: Option<Place>) -> Result<()> {
+        let (Some(place), Some(plan)) = (place, self.job.plan.as_ref()) else { return Ok(()) };
+        let (system, klasse) = crate::arkivplan::classification(self.stack.iter());
+        let klasse = klasse.map(str::to_string);
+        let held = klasse.as_deref().is_none_or(|k| plan.place(&self.source.name, &system, k).is_none());
+        self.tables.add(self.job, self.source, &unit, Destination::Convert, klasse.as_deref());
+        let mut new = unit.clone();
+        self.rewrite(&mut new, Destination::Convert, "")?;
+        self.provenance(&mut new, &unit);
+        let kommune = &self.job.target.kommunenummer;
+        let arkivdel = plan.system_id(kommune, PlanUnit::Arkivdel(place.arkivdel));
+        let mut dropped = Vec::new();
+        reclassify(&mut new, &unit, &arkivdel, &mut |old| match self.klasser.get(old.trim()).copied().flatten() {
+            Some(p) => Some(plan.system_id(kommune, PlanUnit::Klasse(p))),
+            None => {
+                dropped.push(old.trim().to_string());
+                None
+            }
+        });
+        let owner = unit.value("systemID").unwrap_or_default().trim().to_string();
+        let entity = unit.local_name().to_string();
+        for old in dropped {
+            self.ledger(
+                &entity,
+                &owner,
+                "referanseSekundaerKlassifikasjon",
+                &old,
+                "",
+                "plan: the klasse is not in the archive plan (or comes later in the source)",
+            )?;
+        }
+        if flagged {
+            flag(&mut new, "ukartlagt kodeverdi");
+        }
+        if held {
+            flag(&mut new, &format!("uklassifisert: {}", klasse.as_deref().unwrap_or("(ingen klasse)")));
+        }
+        let Some(p) = self.placed.as_mut() else { return Ok(()) };
+        p.buf.clear();
+        // arkiv, arkivdel, klassifikasjonssystem, klasse: the unit sits four levels down.
+        XmlWriter::fragment(&mut p.buf, 4).element(&new).map_err(io_at(&p.path))?;
+        p.out.write_all(&p.buf).map_err(io_at(&p.path))?;
+        self.done.placed.push((place, p.at, p.buf.len() as u64));
+        p.at += p.buf.len() as u64;
+        Ok(())
+    }
+}
+
+/// Points a converted unit and the units inside it at the plan: referanseArkivdel at the
+/// plan's arkivdel, referanseSekundaerKlassifikasjon at the plan's klasse of the source
+/// klasse it named (`secondary` maps the old systemID, read from `old`, the unit as it
+/// was); a secondary klasse the plan has no place for is left out.
+fn reclassify(e: &mut Element, old: &Element, arkivdel: &str, secondary: &mut dyn FnMut(&str) -> Option<String>) {
+    let olds: Vec<&str> =
+        old.children.iter().filter(|c| c.is("referanseSekundaerKlassifikasjon")).map(|c| c.text.as_str()).collect();
+    let mut n = 0;
+    e.children.retain_mut(|c| {
+        if c.is("referanseArkivdel") {
+            c.text = arkivdel.to_string();
+        } else if c.is("referanseSekundaerKlassifikasjon") {
+            let mapped = olds.get(n).and_then(|o| secondary(o));
+            n += 1;
+            match mapped {
+                Some(id) => c.text = id,
+                None => return false,
+            }
+        }
+        true
+    });
+    let units = |c: &&Element| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_));
+    let old_units: Vec<&Element> = old.children.iter().filter(units).collect();
+    for (c, o) in
+        e.children.iter_mut().filter(|c| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_))).zip(old_units)
+    {
+        reclassify(c, o, arkivdel, secondary);
     }
 }
 
@@ -1301,15 +1439,84 @@ struct Written {
     occurrences: Vec<(String, String)>,
 }
 
-/// Writes `<dir>/<object>.xml`: the XML declaration, `root` opened, the sources'
-/// fragments in the job's order, `root` closed; returns its SHA-256.
-fn assemble(dir: &Path, object: &'static str, root: Option<&Element>, fragments: &[PathBuf]) -> Result<String> {
+/// The migration's arkivstruktur under an archive plan: the plan, and per source the
+/// file its converted units were written to, with each unit's place and byte range.
+struct PlanBody<'a> {
+    plan: &'a crate::arkivplan::ArkivPlan,
+    kommunenummer: &'a str,
+    /// The extract's date.
+    at: &'a str,
+    sources: &'a [(PathBuf, Vec<Placement>)],
+}
+
+impl PlanBody<'_> {
+    /// Every arkivdel, klassifikasjonssystem and klasse of the plan, each klasse holding
+    /// the units placed there, source by source in the job's order.
+    fn write<W: Write>(&self, w: &mut XmlWriter<W>, path: &Path) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let mut sources = Vec::new();
+        for (file, placed) in self.sources {
+            let mut order: Vec<&Placement> = placed.iter().collect();
+            // Stable: within a klasse, the units keep the source's order.
+            order.sort_by_key(|(p, _, _)| *p);
+            let f = if order.is_empty() { None } else { Some(File::open(file).map_err(io_at(file))?) };
+            sources.push((file, f, order, 0usize));
+        }
+        let mut buf = Vec::new();
+        for (a, arkivdel) in self.plan.arkivdel.iter().enumerate() {
+            for k in 0..arkivdel.klassifikasjonssystem.list.len() {
+                let place = Place { arkivdel: a, klasse: k };
+                let [arkivdel, system, klasse] = self.plan.headers(self.kommunenummer, place, self.at);
+                if k == 0 {
+                    w.start(&arkivdel).map_err(io_at(path))?;
+                    w.start(&system).map_err(io_at(path))?;
+                }
+                w.start(&klasse).map_err(io_at(path))?;
+                for (file, f, order, next) in &mut sources {
+                    while let Some((p, at, len)) = order.get(*next).copied()
+                        && *p == place
+                    {
+                        let Some(f) = f.as_ref() else { break };
+                        buf.resize(*len as usize, 0);
+                        f.read_exact_at(&mut buf, *at).map_err(io_at(file))?;
+                        w.get_mut().write_all(&buf).map_err(io_at(path))?;
+                        *next += 1;
+                    }
+                }
+                w.end().map_err(io_at(path))?;
+            }
+            w.end().map_err(io_at(path))?;
+            w.end().map_err(io_at(path))?;
+        }
+        for (file, ..) in &sources {
+            // Gone as soon as it is copied, as the fragments are.
+            if file.exists() {
+                fs::remove_file(file).map_err(io_at(file))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `<dir>/<object>.xml`: the XML declaration, `root` opened, the archive plan's
+/// body if any, the sources' fragments in the job's order, `root` closed; returns its
+/// SHA-256.
+fn assemble(
+    dir: &Path,
+    object: &'static str,
+    root: Option<&Element>,
+    plan: Option<&PlanBody>,
+    fragments: &[PathBuf],
+) -> Result<String> {
     let path = dir.join(format!("{object}.xml"));
     let file = File::create(&path).map_err(io_at(&path))?;
     let mut w = XmlWriter::new(BackgroundHashingWriter::new(DirectFile::new(file)));
     match root {
         Some(root) => w.start(root).map_err(io_at(&path))?,
         None => w.get_mut().write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n").map_err(io_at(&path))?,
+    }
+    if let Some(plan) = plan {
+        plan.write(&mut w, &path)?;
     }
     for f in fragments {
         let mut from = File::open(f).map_err(io_at(f))?;
@@ -1333,13 +1540,14 @@ fn fragments(work: &Path, job: &Job, to: Destination, object: &str) -> Vec<PathB
 fn assemble_both(
     dir: &Path,
     arkiv: Option<&Element>,
+    plan: Option<&PlanBody>,
     facts: &Facts,
     creators: &[Element],
     fragments: impl Fn(&str) -> Vec<PathBuf>,
 ) -> Result<Vec<Written>> {
     let mut written = vec![Written {
         object: "arkivstruktur",
-        sha256: assemble(dir, "arkivstruktur", arkiv, &fragments("arkivstruktur"))?,
+        sha256: assemble(dir, "arkivstruktur", arkiv, plan, &fragments("arkivstruktur"))?,
         occurrences: vec![
             ("mappe".into(), facts.mapper.to_string()),
             ("registrering".into(), facts.registreringer.to_string()),
@@ -1349,7 +1557,7 @@ fn assemble_both(
         let root = document_root("endringslogg", NS_ENDRINGSLOGG, "endringslogg.xsd");
         written.push(Written {
             object: "endringslogg",
-            sha256: assemble(dir, "endringslogg", Some(&root), &fragments("endringslogg"))?,
+            sha256: assemble(dir, "endringslogg", Some(&root), None, &fragments("endringslogg"))?,
             occurrences: vec![("endring".into(), facts.endringer.to_string())],
         });
     }
@@ -1365,7 +1573,7 @@ fn assemble_both(
         root.push(head);
         written.push(Written {
             object,
-            sha256: assemble(dir, object, Some(&root), &fragments(object))?,
+            sha256: assemble(dir, object, Some(&root), None, &fragments(object))?,
             occurrences: vec![("journalregistrering".into(), count.to_string())],
         });
     }
@@ -1379,7 +1587,14 @@ type JournalCounts = BTreeMap<(Destination, &'static str), (u64, Option<Span>)>;
 const JOURNALS: [&str; 2] = ["loependeJournal", "offentligJournal"];
 
 /// The migration dataset or the closed part: the new arkiv, with each source's arkiv in it.
-fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destination, facts: &Facts) -> Result<()> {
+fn assemble_merged(
+    job: &Job,
+    schemas: &SchemaDir,
+    partial: &Path,
+    to: Destination,
+    facts: &Facts,
+    placed: &[(PathBuf, Vec<Placement>)],
+) -> Result<()> {
     let work = partial.join("work");
     let dir = partial.join(folder(to));
     let t = &job.target;
@@ -1400,17 +1615,22 @@ fn assemble_merged(job: &Job, schemas: &SchemaDir, partial: &Path, to: Destinati
         .push_field("dokumentmedium", "Elektronisk arkiv")
         .push_field("opprettetDato", at.clone())
         .push_field("opprettetAv", "samla run")
-        .push_field("avsluttetDato", at)
+        .push_field("avsluttetDato", at.as_str())
         .push_field("avsluttetAv", "samla run");
+    // The plan's arkivskaper is the new arkiv's; the closed part stays the target's.
+    let plan = job.plan.as_ref().filter(|_| to == Destination::Convert);
+    let arkivskaper = plan.and_then(|p| p.arkivskaper.as_deref()).unwrap_or(&t.arkivskaper);
     let mut skaper = Element::new("arkivskaper");
-    skaper.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", &t.arkivskaper);
-    arkiv.push(skaper);
-    let mut creator = Element::new("arkivskaper");
-    creator.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", &t.arkivskaper);
-    let written = assemble_both(&dir, Some(&arkiv), facts, &[creator], |object| fragments(&work, job, to, object))?;
+    skaper.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", arkivskaper);
+    arkiv.push(skaper.clone());
+    let creator = skaper;
+    let plan = plan.map(|plan| PlanBody { plan, kommunenummer: &t.kommunenummer, at: &at, sources: placed });
+    let written = assemble_both(&dir, Some(&arkiv), plan.as_ref(), facts, &[creator], |object| {
+        fragments(&work, job, to, object)
+    })?;
     let head = Arkivuttrekk {
         version: Some("5.0".into()),
-        record_creators: vec![t.arkivskaper.clone()],
+        record_creators: vec![arkivskaper.to_string()],
         system_type: Some("Sakarkiv (Noark 5), sammenslått".into()),
         system_name: Some(format!("samla run {}", env!("CARGO_PKG_VERSION"))),
         archive: Some(format!("{} - {part}", t.name)),
@@ -1431,7 +1651,7 @@ fn finish_deposit(
 ) -> Result<()> {
     let work = dir.parent().expect("the extract sits in work/");
     let frag = |object: &str| vec![work.join(format!("{}.deposit.{object}", source.name))];
-    let written = assemble_both(dir, None, facts, journal_creators, frag)?;
+    let written = assemble_both(dir, None, None, facts, journal_creators, frag)?;
     let delivered = delivered.unwrap_or_default();
     let head = Arkivuttrekk {
         version: Some("5.0".into()),

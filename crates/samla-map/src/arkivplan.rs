@@ -1,0 +1,333 @@
+//! The new archive's plan (`[plan]` in the job): its arkivdeler, each with one
+//! klassifikasjonssystem and its klasser, and the rules that place each source's klasser
+//! in it. With a plan, the migration extract is one arkiv with the plan's arkivdeler,
+//! not one underarkiv per source.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use samla_noark5::Element;
+
+use crate::job::Unmapped;
+
+/// `[plan]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArkivPlan {
+    /// The arkivskaper of the new arkiv (default: the target's).
+    pub arkivskaper: Option<String>,
+    /// A klasse no rule maps: stop the run and list its mapper (`reject`), or put them in
+    /// the `holding` klasse and flag them (`keep-and-flag`).
+    #[serde(default)]
+    pub unmapped: Unmapped,
+    /// Where `keep-and-flag` puts what no rule maps.
+    pub holding: Option<Target>,
+    /// The arkivdeler, in the order the extract holds them.
+    pub arkivdel: Vec<Arkivdel>,
+    /// The classification crosswalk: the first rule that matches a klasse decides.
+    #[serde(default)]
+    pub map: Vec<Rule>,
+}
+
+/// One arkivdel of the plan.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arkivdel {
+    /// A short name the rules use; part of its systemID, so never change it between runs.
+    pub id: String,
+    /// tittel.
+    pub tittel: String,
+    /// arkivperiodeStartDato (`YYYY-MM-DD`).
+    pub periode_start: String,
+    /// The journalenheter that register into it.
+    #[serde(default)]
+    pub journalenheter: Vec<String>,
+    /// Its classification.
+    pub klassifikasjonssystem: Klassifikasjonssystem,
+}
+
+/// An arkivdel's klassifikasjonssystem.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Klassifikasjonssystem {
+    /// A short name; part of the systemIDs.
+    pub id: String,
+    /// tittel (default: the id).
+    pub tittel: Option<String>,
+    /// klassifikasjonstype, as Noark 5's code list has it ("Funksjonsbasert, hierarkisk", …).
+    pub klassifikasjonstype: String,
+    /// What the klasser order by.
+    pub ordningsprinsipp: Ordningsprinsipp,
+    /// klasseID → tittel.
+    #[serde(default)]
+    pub klasser: std::collections::BTreeMap<String, String>,
+    /// Or a CSV file with the columns klasseID,tittel (a header row first), in its order.
+    pub klasser_file: Option<std::path::PathBuf>,
+    /// The klasser, from either (filled when the job is read).
+    #[serde(skip)]
+    pub list: Vec<(String, String)>,
+}
+
+/// What a klassifikasjonssystem orders by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ordningsprinsipp {
+    /// Function codes (KS's K-codes).
+    Funksjon,
+    /// Subject codes.
+    Emne,
+}
+
+/// A classification rule: the klasser of a source that `klasse` matches go to `to`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// The source; every source when left out.
+    pub source: Option<String>,
+    /// The source's klassifikasjonssystem, by systemID or tittel; any when left out.
+    pub klassifikasjonssystem: Option<String>,
+    /// `B25` (this klasseID), `B2*` (every klasseID starting with B2) or `100-199` (a range:
+    /// numeric when both ends and the klasseID are numbers, else in text order).
+    pub klasse: String,
+    /// Where they go.
+    pub to: Target,
+}
+
+/// A place in the plan.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The plan's arkivdel id.
+    pub arkivdel: String,
+    /// Its klasseID; the source's own klasseID when left out.
+    pub klasse: Option<String>,
+}
+
+/// A place found: indexes into the plan's arkivdeler and that arkivdel's klasser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place {
+    /// The arkivdel.
+    pub arkivdel: usize,
+    /// The klasse in its klassifikasjonssystem.
+    pub klasse: usize,
+}
+
+impl ArkivPlan {
+    /// Reads the klasser files (relative to `base`) and checks that every name the plan
+    /// uses exists.
+    pub(crate) fn prepare(&mut self, base: &Path, sources: &[&str]) -> Result<(), String> {
+        if self.arkivdel.is_empty() {
+            return Err("the plan has no arkivdel".into());
+        }
+        for a in &mut self.arkivdel {
+            if samla_noark5::model::Date::parse(&a.periode_start).is_none() {
+                return Err(format!(
+                    "arkivdel `{}`: periode_start `{}` is not a date (YYYY-MM-DD)",
+                    a.id, a.periode_start
+                ));
+            }
+            let system = &mut a.klassifikasjonssystem;
+            system.list = system.klasser.iter().map(|(k, t)| (k.clone(), t.clone())).collect();
+            if let Some(file) = &mut system.klasser_file {
+                *file = base.join(&*file);
+                let text = std::fs::read_to_string(&*file).map_err(|e| format!("{}: {e}", file.display()))?;
+                for (n, line) in text.lines().enumerate().skip(1).filter(|(_, l)| !l.trim().is_empty()) {
+                    let (id, tittel) = line
+                        .split_once(',')
+                        .ok_or_else(|| format!("{}:{}: expected klasseID,tittel", file.display(), n + 1))?;
+                    system.list.push((id.trim().to_string(), tittel.trim().trim_matches('"').to_string()));
+                }
+            }
+            if system.list.is_empty() {
+                return Err(format!("arkivdel `{}`: its klassifikasjonssystem has no klasser", a.id));
+            }
+            let mut ids: Vec<&str> = system.list.iter().map(|(k, _)| k.as_str()).collect();
+            ids.sort_unstable();
+            if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+                return Err(format!("arkivdel `{}`: klasse `{}` is listed twice", a.id, w[0]));
+            }
+        }
+        let mut ids: Vec<&str> = self.arkivdel.iter().map(|a| a.id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("two arkivdeler have the id `{}`", w[0]));
+        }
+        for (n, r) in self.map.iter().enumerate() {
+            if let Some(s) = r.source.as_deref().filter(|s| !sources.contains(s)) {
+                return Err(format!("rule {}: no source is named `{s}`", n + 1));
+            }
+            self.check(&r.to).map_err(|e| format!("rule {}: {e}", n + 1))?;
+        }
+        match (&self.holding, self.unmapped) {
+            (Some(h), _) => self.check(h).map_err(|e| format!("holding: {e}"))?,
+            (None, Unmapped::KeepAndFlag) => {
+                return Err("unmapped = \"keep-and-flag\" needs a holding klasse: holding = { arkivdel = \"…\", klasse = \"…\" }".into());
+            }
+            (None, Unmapped::Reject) => {}
+        }
+        Ok(())
+    }
+
+    fn check(&self, t: &Target) -> Result<(), String> {
+        let a =
+            self.arkivdel.iter().find(|a| a.id == t.arkivdel).ok_or_else(|| format!("no arkivdel `{}`", t.arkivdel))?;
+        if let Some(k) = &t.klasse
+            && !a.klassifikasjonssystem.list.iter().any(|(id, _)| id == k)
+        {
+            return Err(format!("arkivdel `{}` has no klasse `{k}`", a.id));
+        }
+        Ok(())
+    }
+
+    /// Where a unit of `source` classified as `klasse` in the klassifikasjonssystem
+    /// `system` (its systemID and tittel) goes: the first matching rule's target, if that
+    /// klasse is in the plan.
+    pub fn place(&self, source: &str, system: &[&str], klasse: &str) -> Option<Place> {
+        let rule = self.map.iter().find(|r| {
+            r.source.as_deref().is_none_or(|s| s == source)
+                && r.klassifikasjonssystem.as_deref().is_none_or(|s| system.contains(&s))
+                && matches_klasse(&r.klasse, klasse)
+        })?;
+        self.locate(&rule.to, klasse)
+    }
+
+    /// The holding klasse, where `keep-and-flag` puts what no rule maps.
+    pub fn holding(&self) -> Option<Place> {
+        self.holding.as_ref().and_then(|h| self.locate(h, ""))
+    }
+
+    fn locate(&self, t: &Target, klasse: &str) -> Option<Place> {
+        let arkivdel = self.arkivdel.iter().position(|a| a.id == t.arkivdel)?;
+        let want = t.klasse.as_deref().unwrap_or(klasse);
+        let klasse = self.arkivdel[arkivdel].klassifikasjonssystem.list.iter().position(|(id, _)| id == want)?;
+        Some(Place { arkivdel, klasse })
+    }
+
+    /// The klasseID at `p`.
+    pub fn klasse_id(&self, p: Place) -> &str {
+        &self.arkivdel[p.arkivdel].klassifikasjonssystem.list[p.klasse].0
+    }
+
+    /// The systemIDs of the plan's units: a function of the target's kommunenummer and the
+    /// plan's names, so reruns agree.
+    pub fn system_id(&self, kommunenummer: &str, p: PlanUnit) -> String {
+        let key = match p {
+            PlanUnit::Arkivdel(a) => format!("plan\u{1f}arkivdel\u{1f}{}", self.arkivdel[a].id),
+            PlanUnit::System(a) => {
+                format!(
+                    "plan\u{1f}klassifikasjonssystem\u{1f}{}\u{1f}{}",
+                    self.arkivdel[a].id, self.arkivdel[a].klassifikasjonssystem.id
+                )
+            }
+            PlanUnit::Klasse(p) => format!(
+                "plan\u{1f}klasse\u{1f}{}\u{1f}{}\u{1f}{}",
+                self.arkivdel[p.arkivdel].id,
+                self.arkivdel[p.arkivdel].klassifikasjonssystem.id,
+                self.klasse_id(p)
+            ),
+        };
+        crate::plan::new_system_id(kommunenummer, &key)
+    }
+
+    /// The headers of an arkivdel, its klassifikasjonssystem and one of its klasser, as the
+    /// v5.0 schema orders their fields; `at` is the extract's date (opprettet and, as the
+    /// schema demands of an arkivdel, avsluttet: the extract is a snapshot).
+    pub fn headers(&self, kommunenummer: &str, p: Place, at: &str) -> [Element; 3] {
+        let a = &self.arkivdel[p.arkivdel];
+        let mut arkivdel = Element::new("arkivdel");
+        arkivdel
+            .push_field("systemID", self.system_id(kommunenummer, PlanUnit::Arkivdel(p.arkivdel)))
+            .push_field("tittel", &a.tittel);
+        if !a.journalenheter.is_empty() {
+            arkivdel.push_field("beskrivelse", format!("Journalenheter: {}", a.journalenheter.join(", ")));
+        }
+        arkivdel
+            .push_field("arkivdelstatus", "Aktiv periode")
+            .push_field("dokumentmedium", "Elektronisk arkiv")
+            .push_field("opprettetDato", at)
+            .push_field("opprettetAv", "samla run")
+            .push_field("avsluttetDato", at)
+            .push_field("avsluttetAv", "samla run")
+            .push_field("arkivperiodeStartDato", &a.periode_start);
+        let s = &a.klassifikasjonssystem;
+        let mut system = Element::new("klassifikasjonssystem");
+        system
+            .push_field("systemID", self.system_id(kommunenummer, PlanUnit::System(p.arkivdel)))
+            .push_field("klassifikasjonstype", &s.klassifikasjonstype)
+            .push_field("tittel", s.tittel.as_deref().unwrap_or(&s.id))
+            .push_field("opprettetDato", at)
+            .push_field("opprettetAv", "samla run");
+        let (id, tittel) = &s.list[p.klasse];
+        let mut klasse = Element::new("klasse");
+        klasse
+            .push_field("systemID", self.system_id(kommunenummer, PlanUnit::Klasse(p)))
+            .push_field("klasseID", id)
+            .push_field("tittel", tittel)
+            .push_field("opprettetDato", at)
+            .push_field("opprettetAv", "samla run");
+        [arkivdel, system, klasse]
+    }
+}
+
+/// A unit of the plan, for its systemID.
+#[derive(Debug, Clone, Copy)]
+pub enum PlanUnit {
+    /// An arkivdel, by index.
+    Arkivdel(usize),
+    /// An arkivdel's klassifikasjonssystem.
+    System(usize),
+    /// A klasse.
+    Klasse(Place),
+}
+
+/// Whether a rule's `klasse` pattern matches `id`.
+fn matches_klasse(pattern: &str, id: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return id.starts_with(prefix);
+    }
+    if let Some((from, to)) = pattern.split_once('-')
+        && !from.is_empty()
+        && !to.is_empty()
+    {
+        let within = match (from.parse::<i64>(), to.parse::<i64>(), id.parse::<i64>()) {
+            (Ok(f), Ok(t), Ok(n)) => f <= n && n <= t,
+            _ => from <= id && id <= to,
+        };
+        // A klasseID may hold a hyphen itself.
+        return within || pattern == id;
+    }
+    pattern == id
+}
+
+/// The klassifikasjonssystem (its systemID and tittel) and klasseID of the innermost klasse
+/// among a unit's containers (outermost first).
+pub(crate) fn classification<'e>(
+    containers: impl DoubleEndedIterator<Item = &'e Element>,
+) -> (Vec<&'e str>, Option<&'e str>) {
+    let mut klasse = None;
+    for h in containers.rev() {
+        match h.local_name() {
+            "klasse" if klasse.is_none() => klasse = h.value("klasseID").map(str::trim),
+            "klassifikasjonssystem" => {
+                let system = ["systemID", "tittel"].iter().filter_map(|f| h.value(f)).map(str::trim).collect();
+                return (system, klasse);
+            }
+            _ => {}
+        }
+    }
+    (Vec::new(), klasse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_matches_one_klasse_a_prefix_or_a_range() {
+        assert!(matches_klasse("B25", "B25") && !matches_klasse("B25", "B251"));
+        assert!(matches_klasse("B2*", "B25") && !matches_klasse("B2*", "B31"));
+        assert!(matches_klasse("100-199", "150") && !matches_klasse("100-199", "1000"));
+        assert!(matches_klasse("L10-L19", "L12") && !matches_klasse("L10-L19", "L20"));
+    }
+}
