@@ -628,3 +628,72 @@ fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mapp
     assert!(g21.iter().all(|m| x00.contains(&("ski".to_string(), m.to_string()))), "{x00:?}");
     assert!(xml.contains("<samla:flagg>uklassifisert: G21</samla:flagg>"));
 }
+
+#[test]
+fn under_a_plan_secondary_klasser_before_and_after_a_mappe_point_into_the_plan_and_the_rest_are_ledgered() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = "<opprettetDato>2020-01-01T00:00:00+01:00</opprettetDato><opprettetAv>Ola</opprettetAv>";
+    let closed = "<avsluttetDato>2021-01-01T00:00:00+01:00</avsluttetDato><avsluttetAv>Ola</avsluttetAv>";
+    let klasse = |id: &str, k: &str, inside: &str| {
+        format!(
+            "<klasse><systemID>{id}</systemID><klasseID>{k}</klasseID><tittel>Klasse {k}</tittel>{t}{inside}</klasse>"
+        )
+    };
+    let mappe = format!(
+        "<mappe xsi:type=\"saksmappe\"><systemID>00000000-0000-4000-8000-000000000008</systemID><mappeID>2020/1</mappeID><tittel>Byggesak</tittel>{t}{closed}\
+         <saksaar>2020</saksaar><sakssekvensnummer>1</sakssekvensnummer><saksdato>2020-01-02</saksdato>\
+         <administrativEnhet>Plan</administrativEnhet><saksansvarlig>Ola</saksansvarlig><saksstatus>Under behandling</saksstatus>\
+         <referanseSekundaerKlassifikasjon>00000000-0000-4000-8000-000000000004</referanseSekundaerKlassifikasjon>\
+         <referanseSekundaerKlassifikasjon>00000000-0000-4000-8000-000000000006</referanseSekundaerKlassifikasjon>\
+         <referanseSekundaerKlassifikasjon>00000000-0000-4000-8000-000000000007</referanseSekundaerKlassifikasjon></mappe>"
+    );
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<arkiv xmlns=\"http://www.arkivverket.no/standarder/noark5/arkivstruktur\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><systemID>00000000-0000-4000-8000-000000000001</systemID><tittel>Hånd</tittel>{t}{closed}\
+         <arkivskaper><arkivskaperID>1</arkivskaperID><arkivskaperNavn>Hånd kommune</arkivskaperNavn></arkivskaper>\
+         <arkivdel><systemID>00000000-0000-4000-8000-000000000002</systemID><tittel>Sakarkiv</tittel><arkivdelstatus>Avsluttet periode</arkivdelstatus>{t}{closed}\
+         <klassifikasjonssystem><systemID>00000000-0000-4000-8000-000000000003</systemID><tittel>Nøkkel</tittel>{t}{}{}{}{}</klassifikasjonssystem></arkivdel></arkiv>\n",
+        klasse("00000000-0000-4000-8000-000000000004", "A07", ""),
+        klasse("00000000-0000-4000-8000-000000000005", "L42", &mappe),
+        klasse("00000000-0000-4000-8000-000000000006", "M12", ""),
+        klasse("00000000-0000-4000-8000-000000000007", "Z99", ""),
+    );
+    let source = dir.path().join("hand");
+    fs::create_dir_all(&source).unwrap();
+    fs::write(source.join("arkivstruktur.xml"), xml).unwrap();
+    let v5 = schemas().join("noark5/v5_0/arkivstruktur.xsd");
+    assert_eq!(xmllint(&source.join("arkivstruktur.xml"), &v5), Vec::<String>::new(), "the source is valid");
+    let job = dir.path().join("job.toml");
+    fs::write(
+        &job,
+        "[job]\nname = \"hånd\"\nversion = \"1\"\nas_of = \"2026-11-22\"\nout = \"out\"\n\n\
+         [target]\nname = \"Ny\"\nkommunenummer = \"3207\"\narkivskaper = \"Ny kommune\"\n\n\
+         [[source]]\nname = \"hand\"\nkind = \"noark5\"\npath = \"hand\"\n\n[plan]\n\n[[plan.arkivdel]]\nid = \"sakarkiv\"\n\
+         tittel = \"Sakarkiv\"\nperiode_start = \"2020-01-01\"\nklassifikasjonssystem = { id = \"k\", klassifikasjonstype = \"Emnebasert\", \
+         ordningsprinsipp = \"emne\", klasser = { \"A07\" = \"Personal\", \"L42\" = \"Byggesak\", \"M12\" = \"Miljø\" } }\n\n\
+         [[plan.map]]\nklasse = \"A00-M99\"\nto = { arkivdel = \"sakarkiv\" }\n",
+    )
+    .unwrap();
+    let o = run(&job);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let merged = dir.path().join("out/migration/arkivstruktur.xml");
+    assert_eq!(xmllint(&merged, &v5), Vec::<String>::new());
+    let xml = fs::read_to_string(&merged).unwrap();
+    let plan_klasse = |k: &str| {
+        let at = xml.find(&format!("<klasseID>{k}</klasseID>")).unwrap();
+        let start = xml[..at].rfind("<systemID>").unwrap();
+        values(&xml[start..], "systemID")[0].to_string()
+    };
+    assert_eq!(values(&xml, "referanseSekundaerKlassifikasjon"), [plan_klasse("A07"), plan_klasse("M12")]);
+    let ledger = fs::read_to_string(dir.path().join("out/ledger.csv")).unwrap();
+    assert!(
+        ledger.lines().any(|l| l.starts_with("hand,mappe,00000000-0000-4000-8000-000000000008,referanseSekundaerKlassifikasjon,00000000-0000-4000-8000-000000000007,,plan: ")),
+        "{ledger}"
+    );
+}

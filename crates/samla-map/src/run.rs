@@ -330,8 +330,10 @@ pub(crate) struct SourceDone {
     coverage: BTreeMap<String, (u64, u64)>,
     uttrekk: Option<Arkivuttrekk>,
     /// With an archive plan: the converted units' places, in the order written to
-    /// `work/<source>.plan.arkivstruktur`.
+    /// `work/<source>.plan.arkivstruktur`, and the secondary classifications settled
+    /// once the source was read (rewritten reference → the plan's klasse or none).
     placed: Vec<Placement>,
+    settled: HashMap<String, Option<String>>,
 }
 
 impl SourceDone {
@@ -345,6 +347,7 @@ impl SourceDone {
             skjerming: BTreeMap::new(),
             kassasjon: BTreeMap::new(),
             placed: Vec::new(),
+            settled: HashMap::new(),
             journals: BTreeMap::new(),
             journal_creators: Vec::new(),
             has_journal: [false; 2],
@@ -378,7 +381,11 @@ fn write_all(
     let mut kept = Vec::new();
     let mut placed = Vec::new();
     for (source, mut d) in job.source.iter().zip(done) {
-        placed.push((work.join(format!("{}.plan.arkivstruktur", source.name)), std::mem::take(&mut d.placed)));
+        placed.push(PlacedSource {
+            file: work.join(format!("{}.plan.arkivstruktur", source.name)),
+            units: std::mem::take(&mut d.placed),
+            settled: std::mem::take(&mut d.settled),
+        });
         outcome.ledger_rows += d.ledger_rows;
         outcome.addresses_withheld += d.addresses_withheld;
         outcome.crosswalk_rows += d.crosswalk_rows;
@@ -913,11 +920,21 @@ struct Writers<'a> {
     /// The plan's klasse of each source klasse seen so far (by old systemID), for
     /// secondary classifications.
     klasser: HashMap<String, Option<Place>>,
+    /// Secondary classifications naming a klasse not seen yet: the unit's entity, its old
+    /// systemID and the klasse's.
+    later: Vec<(String, String, String)>,
 }
 
 /// A converted unit's klasse in the archive plan, and its byte range in its source's
-/// `work/<source>.plan.arkivstruktur` (start, length).
-type Placement = (Place, u64, u64);
+/// `work/<source>.plan.arkivstruktur`.
+#[derive(Debug, Clone, Copy)]
+struct Placement {
+    place: Place,
+    at: u64,
+    len: u64,
+    /// It names a secondary klasse that came later in the source (see `settle_later`).
+    later: bool,
+}
 
 /// The converted units of a source under an archive plan.
 struct Placed {
@@ -990,6 +1007,7 @@ impl<'a> Writers<'a> {
                 None => None,
             },
             klasser: HashMap::new(),
+            later: Vec::new(),
         })
     }
 
@@ -1002,6 +1020,7 @@ impl<'a> Writers<'a> {
         if let Some(p) = self.placed.take() {
             sync(p.out, &p.path)?;
         }
+        self.done.settled = self.settle_later()?;
         sync(self.ledger, &self.ledger_path)?;
         sync(self.crosswalk, &self.crosswalk_path)?;
         sync(self.gaps, &self.gaps_path)?;
@@ -1360,25 +1379,22 @@ impl Writers<'_> {
         self.provenance(&mut new, &unit);
         let kommune = &self.job.target.kommunenummer;
         let arkivdel = plan.system_id(kommune, PlanUnit::Arkivdel(place.arkivdel));
-        let mut dropped = Vec::new();
-        reclassify(&mut new, &unit, &arkivdel, &mut |old| match self.klasser.get(old.trim()).copied().flatten() {
-            Some(p) => Some(plan.system_id(kommune, PlanUnit::Klasse(p))),
+        let (mut dropped, mut later) = (Vec::new(), false);
+        reclassify(&mut new, &unit, &arkivdel, &mut |entity, owner, old| match self.klasser.get(old.trim()) {
+            Some(Some(p)) => Secondary::To(plan.system_id(kommune, PlanUnit::Klasse(*p))),
+            Some(None) => {
+                dropped.push((entity.to_string(), owner.to_string(), old.trim().to_string()));
+                Secondary::Drop
+            }
             None => {
-                dropped.push(old.trim().to_string());
-                None
+                // A klasse further on in the source: settled when the source is read.
+                self.later.push((entity.to_string(), owner.to_string(), old.trim().to_string()));
+                later = true;
+                Secondary::Later
             }
         });
-        let owner = unit.value("systemID").unwrap_or_default().trim().to_string();
-        let entity = unit.local_name().to_string();
-        for old in dropped {
-            self.ledger(
-                &entity,
-                &owner,
-                "referanseSekundaerKlassifikasjon",
-                &old,
-                "",
-                "plan: the klasse is not in the archive plan (or comes later in the source)",
-            )?;
+        for (entity, owner, old) in dropped {
+            self.drop_secondary(&entity, &owner, &old)?;
         }
         if flagged {
             flag(&mut new, "ukartlagt kodeverdi");
@@ -1391,17 +1407,56 @@ impl Writers<'_> {
         // arkiv, arkivdel, klassifikasjonssystem, klasse: the unit sits four levels down.
         XmlWriter::fragment(&mut p.buf, 4).element(&new).map_err(io_at(&p.path))?;
         p.out.write_all(&p.buf).map_err(io_at(&p.path))?;
-        self.done.placed.push((place, p.at, p.buf.len() as u64));
+        self.done.placed.push(Placement { place, at: p.at, len: p.buf.len() as u64, later });
         p.at += p.buf.len() as u64;
         Ok(())
     }
+
+    /// A secondary classification whose klasse the plan has no place for: left out, and
+    /// the ledger says so.
+    fn drop_secondary(&mut self, entity: &str, owner: &str, old: &str) -> Result<()> {
+        let rule = "plan: no [[plan.map]] rule places the secondary klasse; left out";
+        self.ledger(entity, owner, "referanseSekundaerKlassifikasjon", old, "", rule)
+    }
+
+    /// Settles the secondary classifications that named a klasse later in the source:
+    /// the rewritten reference → the plan's klasse (none: left out, in the ledger).
+    fn settle_later(&mut self) -> Result<HashMap<String, Option<String>>> {
+        let Some(plan) = self.job.plan.as_ref() else { return Ok(HashMap::new()) };
+        let mut settled = HashMap::new();
+        for (entity, owner, old) in std::mem::take(&mut self.later) {
+            let place = self.klasser.get(&old).copied().flatten();
+            let to = place.map(|p| plan.system_id(&self.job.target.kommunenummer, PlanUnit::Klasse(p)));
+            if to.is_none() {
+                self.drop_secondary(&entity, &owner, &old)?;
+            }
+            settled.insert(new_system_id(&self.source.name, &old), to);
+        }
+        Ok(settled)
+    }
+}
+
+/// What becomes of a secondary classification under the plan.
+enum Secondary {
+    /// The plan's klasse.
+    To(String),
+    /// Left out: the plan has no place for its klasse.
+    Drop,
+    /// Its klasse comes later in the source: the rewritten reference stays until then.
+    Later,
 }
 
 /// Points a converted unit and the units inside it at the plan: referanseArkivdel at the
-/// plan's arkivdel, referanseSekundaerKlassifikasjon at the plan's klasse of the source
-/// klasse it named (`secondary` maps the old systemID, read from `old`, the unit as it
-/// was); a secondary klasse the plan has no place for is left out.
-fn reclassify(e: &mut Element, old: &Element, arkivdel: &str, secondary: &mut dyn FnMut(&str) -> Option<String>) {
+/// plan's arkivdel, each referanseSekundaerKlassifikasjon as `secondary` says, given the
+/// unit's entity, its old systemID and the old systemID of the klasse it named (read from
+/// `old`, the unit as it was).
+fn reclassify(
+    e: &mut Element,
+    old: &Element,
+    arkivdel: &str,
+    secondary: &mut dyn FnMut(&str, &str, &str) -> Secondary,
+) {
+    let (entity, owner) = (old.local_name(), old.value("systemID").unwrap_or_default().trim());
     let olds: Vec<&str> =
         old.children.iter().filter(|c| c.is("referanseSekundaerKlassifikasjon")).map(|c| c.text.as_str()).collect();
     let mut n = 0;
@@ -1409,11 +1464,12 @@ fn reclassify(e: &mut Element, old: &Element, arkivdel: &str, secondary: &mut dy
         if c.is("referanseArkivdel") {
             c.text = arkivdel.to_string();
         } else if c.is("referanseSekundaerKlassifikasjon") {
-            let mapped = olds.get(n).and_then(|o| secondary(o));
+            let to = olds.get(n).map_or(Secondary::Drop, |o| secondary(entity, owner, o));
             n += 1;
-            match mapped {
-                Some(id) => c.text = id,
-                None => return false,
+            match to {
+                Secondary::To(id) => c.text = id,
+                Secondary::Drop => return false,
+                Secondary::Later => {}
             }
         }
         true
@@ -1446,7 +1502,14 @@ struct PlanBody<'a> {
     kommunenummer: &'a str,
     /// The extract's date.
     at: &'a str,
-    sources: &'a [(PathBuf, Vec<Placement>)],
+    sources: &'a [PlacedSource],
+}
+
+/// One source's units placed by the plan.
+struct PlacedSource {
+    file: PathBuf,
+    units: Vec<Placement>,
+    settled: HashMap<String, Option<String>>,
 }
 
 impl PlanBody<'_> {
@@ -1455,12 +1518,12 @@ impl PlanBody<'_> {
     fn write<W: Write>(&self, w: &mut XmlWriter<W>, path: &Path) -> Result<()> {
         use std::os::unix::fs::FileExt;
         let mut sources = Vec::new();
-        for (file, placed) in self.sources {
-            let mut order: Vec<&Placement> = placed.iter().collect();
+        for s in self.sources {
+            let mut order: Vec<&Placement> = s.units.iter().collect();
             // Stable: within a klasse, the units keep the source's order.
-            order.sort_by_key(|(p, _, _)| *p);
-            let f = if order.is_empty() { None } else { Some(File::open(file).map_err(io_at(file))?) };
-            sources.push((file, f, order, 0usize));
+            order.sort_by_key(|u| u.place);
+            let f = if order.is_empty() { None } else { Some(File::open(&s.file).map_err(io_at(&s.file))?) };
+            sources.push((s, f, order, 0usize));
         }
         let mut buf = Vec::new();
         for (a, arkivdel) in self.plan.arkivdel.iter().enumerate() {
@@ -1472,13 +1535,16 @@ impl PlanBody<'_> {
                     w.start(&system).map_err(io_at(path))?;
                 }
                 w.start(&klasse).map_err(io_at(path))?;
-                for (file, f, order, next) in &mut sources {
-                    while let Some((p, at, len)) = order.get(*next).copied()
-                        && *p == place
+                for (s, f, order, next) in &mut sources {
+                    while let Some(u) = order.get(*next).copied()
+                        && u.place == place
                     {
                         let Some(f) = f.as_ref() else { break };
-                        buf.resize(*len as usize, 0);
-                        f.read_exact_at(&mut buf, *at).map_err(io_at(file))?;
+                        buf.resize(u.len as usize, 0);
+                        f.read_exact_at(&mut buf, u.at).map_err(io_at(&s.file))?;
+                        if u.later {
+                            buf = settle(&buf, &s.settled, &s.file)?;
+                        }
                         w.get_mut().write_all(&buf).map_err(io_at(path))?;
                         *next += 1;
                     }
@@ -1488,14 +1554,41 @@ impl PlanBody<'_> {
             w.end().map_err(io_at(path))?;
             w.end().map_err(io_at(path))?;
         }
-        for (file, ..) in &sources {
+        for (s, ..) in &sources {
             // Gone as soon as it is copied, as the fragments are.
-            if file.exists() {
-                fs::remove_file(file).map_err(io_at(file))?;
+            if s.file.exists() {
+                fs::remove_file(&s.file).map_err(io_at(&s.file))?;
             }
         }
         Ok(())
     }
+}
+
+/// A placed unit (as written, four levels down) with the secondary classifications that
+/// waited for the rest of its source settled.
+fn settle(bytes: &[u8], settled: &HashMap<String, Option<String>>, file: &Path) -> Result<Vec<u8>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::io(file.display().to_string(), io::Error::other(e)))?;
+    let mut unit = samla_noark5::xml::parse_str(text, &file.display().to_string())?;
+    fn walk(e: &mut Element, settled: &HashMap<String, Option<String>>) {
+        e.children.retain_mut(|c| {
+            if c.is("referanseSekundaerKlassifikasjon")
+                && let Some(to) = settled.get(c.text.trim())
+            {
+                match to {
+                    Some(id) => c.text = id.clone(),
+                    None => return false,
+                }
+            }
+            true
+        });
+        for c in e.children.iter_mut().filter(|c| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_))) {
+            walk(c, settled);
+        }
+    }
+    walk(&mut unit, settled);
+    let mut out = Vec::with_capacity(bytes.len());
+    XmlWriter::fragment(&mut out, 4).element(&unit).map_err(|e| Error::io(file.display().to_string(), e))?;
+    Ok(out)
 }
 
 /// Writes `<dir>/<object>.xml`: the XML declaration, `root` opened, the archive plan's
@@ -1593,7 +1686,7 @@ fn assemble_merged(
     partial: &Path,
     to: Destination,
     facts: &Facts,
-    placed: &[(PathBuf, Vec<Placement>)],
+    placed: &[PlacedSource],
 ) -> Result<()> {
     let work = partial.join("work");
     let dir = partial.join(folder(to));
