@@ -497,6 +497,7 @@ tittel = "Sakarkiv"
 periode_start = "2020-01-01"
 journalenheter = ["SENTRAL"]
 klassifikasjonssystem = { id = "k-koder", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser_file = "k-koder.csv" }
+continues = [{ source = "ski", arkivdel = "Sakarkiv 2015-2019" }]
 
 [[plan.arkivdel]]
 id = "elevmapper"
@@ -511,6 +512,23 @@ to = { arkivdel = "elevmapper" }
 [[plan.map]]
 klasse = "A00-Z99"
 to = { arkivdel = "sakarkiv" }
+
+[[plan.kassasjon]]
+arkivdel = "elevmapper"
+klasse = "B25"
+vedtak = "Kasseres"
+bevaringstid = 10
+hjemmel = "Riksarkivarens forskrift § 7-22"
+
+[[plan.kassasjon]]
+arkivdel = "elevmapper"
+vedtak = "Vurderes senere"
+bevaringstid = 5
+
+[[plan.kassasjon]]
+arkivdel = "sakarkiv"
+vedtak = "Bevares"
+bevaringstid = 25
 "#;
 
 const K_KODER: &[&str] =
@@ -595,6 +613,41 @@ fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mapp
     let refs: BTreeSet<&str> = values(&xml, "referanseArkivdel").into_iter().collect();
     assert!(refs.is_subset(&plan_ids), "{refs:?} not in {plan_ids:?}");
 
+    // Retention: every converted mappe has the kassasjon of its klasse's rule, the
+    // B25 ones Kasseres ten years after they were closed; the report lists those.
+    let vedtak = values(&xml, "kassasjonsvedtak");
+    assert_eq!(vedtak.len() as u64, converted, "one kassasjon per converted mappe");
+    let elev = &xml[xml.find("<klasseID>B25</klasseID>").unwrap()..xml.find("<klasseID>B31</klasseID>").unwrap()];
+    assert_eq!(values(elev, "kassasjonsvedtak").len(), count(elev, "mappe") as usize);
+    assert!(values(elev, "kassasjonsvedtak").iter().all(|v| *v == "Kasseres"));
+    let kasseres = report["outcome"]["kasseres"].as_array().unwrap();
+    let in_migration = kasseres.iter().filter(|k| k["part"] == "migration").count();
+    assert_eq!(in_migration, count(elev, "mappe") as usize, "{kasseres:?}");
+    for (closed, at) in values(elev, "avsluttetDato").iter().zip(values(elev, "kassasjonsdato")) {
+        let year: i32 = closed[..4].parse().unwrap();
+        assert_eq!(at[..4].parse::<i32>().unwrap(), year + 10, "{closed} → {at}");
+    }
+    let retention = report["outcome"]["retention"].as_array().unwrap();
+    let total: u64 = retention.iter().filter(|r| r["part"] == "migration").map(|r| r["units"].as_u64().unwrap()).sum();
+    assert_eq!(total, converted);
+    // The closed part: its units get their klasse's kassasjon too, and Ski's old arkivdel
+    // ends at the merger, continued by the plan's Sakarkiv, which points back.
+    let closed = fs::read_to_string(out.join("closed/arkivstruktur.xml")).unwrap();
+    assert_eq!(values(&closed, "kassasjonsvedtak").len(), count(&closed, "mappe") as usize);
+    let ski_arkivdel = closed.split("<arkivdel>").nth(1).unwrap();
+    assert_eq!(values(ski_arkivdel, "arkivdelstatus"), ["Avsluttet periode"]);
+    assert_eq!(values(ski_arkivdel, "arkivperiodeSluttDato"), ["2026-11-22"]);
+    let sakarkiv = xml.split("<arkivdel>").nth(1).unwrap();
+    assert_eq!(values(ski_arkivdel, "referanseArvtaker"), [values(sakarkiv, "systemID")[0]]);
+    assert_eq!(values(sakarkiv, "referanseForloeper"), [values(ski_arkivdel, "systemID")[0]]);
+    assert_eq!(
+        xmllint(&out.join("closed/arkivstruktur.xml"), &schemas().join("noark5/v5_0/arkivstruktur.xsd")),
+        Vec::<String>::new()
+    );
+    // Open cases carried forward name their old identity.
+    let open = values(&xml, "saksstatus").iter().filter(|s| !matches!(**s, "Avsluttet" | "Utgår")).count();
+    assert_eq!(values(&xml, "merknadstype").iter().filter(|t| **t == "Videreført sak").count(), open);
+
     // A klasse no rule maps stops the run and names every mappe in it.
     let g21: Vec<String> = placed["G21"].iter().filter(|(s, _)| s == "ski").map(|(_, m)| m.clone()).collect();
     let narrow = text.replace(
@@ -616,9 +669,10 @@ fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mapp
 
     // keep-and-flag: they go to the holding klasse, flagged.
     let held = narrow.replace(
-        "[plan]\n",
-        "[plan]\nunmapped = \"keep-and-flag\"\nholding = { arkivdel = \"sakarkiv\", klasse = \"X00\" }\n",
+        "\n[plan]\narkivskaper",
+        "\n[plan]\nunmapped = \"keep-and-flag\"\nholding = { arkivdel = \"sakarkiv\", klasse = \"X00\" }\narkivskaper",
     );
+    assert_ne!(held, narrow);
     fs::write(&job, held).unwrap();
     let o = run(&job);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));

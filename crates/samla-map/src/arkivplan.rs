@@ -28,6 +28,58 @@ pub struct ArkivPlan {
     /// The classification crosswalk: the first rule that matches a klasse decides.
     #[serde(default)]
     pub map: Vec<Rule>,
+    /// The bevarings- og kassasjonsplan: the first rule that matches a klasse decides.
+    #[serde(default)]
+    pub kassasjon: Vec<KassasjonRule>,
+}
+
+/// A retention rule (`[[plan.kassasjon]]`) for an arkivdel of the plan, or some of its klasser.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KassasjonRule {
+    /// The plan's arkivdel id.
+    pub arkivdel: String,
+    /// A klasseID, or a prefix ending in `*`; the whole arkivdel when left out.
+    pub klasse: Option<String>,
+    /// kassasjonsvedtak.
+    pub vedtak: Vedtak,
+    /// bevaringstid, in years.
+    pub bevaringstid: u16,
+    /// kassasjonshjemmel.
+    pub hjemmel: Option<String>,
+}
+
+/// kassasjonsvedtak, as Noark 5's code list has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+pub enum Vedtak {
+    /// Bevares.
+    Bevares,
+    /// Kasseres.
+    Kasseres,
+    /// Vurderes senere.
+    #[serde(rename = "Vurderes senere")]
+    VurderesSenere,
+}
+
+impl Vedtak {
+    /// As written in the extract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vedtak::Bevares => "Bevares",
+            Vedtak::Kasseres => "Kasseres",
+            Vedtak::VurderesSenere => "Vurderes senere",
+        }
+    }
+}
+
+/// An old arkivdel the plan's arkivdel continues.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Continues {
+    /// The source.
+    pub source: String,
+    /// Its arkivdel, by systemID or tittel.
+    pub arkivdel: String,
 }
 
 /// One arkivdel of the plan.
@@ -45,6 +97,10 @@ pub struct Arkivdel {
     pub journalenheter: Vec<String>,
     /// Its classification.
     pub klassifikasjonssystem: Klassifikasjonssystem,
+    /// The old arkivdeler it continues: each gets a referanseArvtaker to it, and it a
+    /// referanseForloeper to the first (the schema allows one).
+    #[serde(default)]
+    pub continues: Vec<Continues>,
 }
 
 /// An arkivdel's klassifikasjonssystem.
@@ -159,6 +215,15 @@ impl ArkivPlan {
             }
             self.check(&r.to).map_err(|e| format!("rule {}: {e}", n + 1))?;
         }
+        for (n, r) in self.kassasjon.iter().enumerate() {
+            self.check(&Target { arkivdel: r.arkivdel.clone(), klasse: None })
+                .map_err(|e| format!("kassasjon rule {}: {e}", n + 1))?;
+        }
+        for a in &self.arkivdel {
+            if let Some(c) = a.continues.iter().find(|c| !sources.contains(&c.source.as_str())) {
+                return Err(format!("arkivdel `{}` continues an arkivdel of `{}`, which is no source", a.id, c.source));
+            }
+        }
         match (&self.holding, self.unmapped) {
             (Some(h), _) => self.check(h).map_err(|e| format!("holding: {e}"))?,
             (None, Unmapped::KeepAndFlag) => {
@@ -190,6 +255,26 @@ impl ArkivPlan {
                 && matches_klasse(&r.klasse, klasse)
         })?;
         self.locate(&rule.to, klasse)
+    }
+
+    /// The retention rule for the units in `p`.
+    pub fn kassasjon_at(&self, p: Place) -> Option<&KassasjonRule> {
+        let arkivdel = &self.arkivdel[p.arkivdel].id;
+        let klasse = self.klasse_id(p);
+        self.kassasjon.iter().find(|r| {
+            &r.arkivdel == arkivdel
+                && r.klasse.as_deref().is_none_or(|k| match k.strip_suffix('*') {
+                    Some(prefix) => klasse.starts_with(prefix),
+                    None => k == klasse,
+                })
+        })
+    }
+
+    /// The plan's arkivdel that continues `source`'s old arkivdel (its systemID and tittel).
+    pub fn continuing(&self, source: &str, old: &[&str]) -> Option<usize> {
+        self.arkivdel
+            .iter()
+            .position(|a| a.continues.iter().any(|c| c.source == source && old.contains(&c.arkivdel.as_str())))
     }
 
     /// The holding klasse, where `keep-and-flag` puts what no rule maps.
@@ -232,8 +317,9 @@ impl ArkivPlan {
 
     /// The headers of an arkivdel, its klassifikasjonssystem and one of its klasser, as the
     /// v5.0 schema orders their fields; `at` is the extract's date (opprettet and, as the
-    /// schema demands of an arkivdel, avsluttet: the extract is a snapshot).
-    pub fn headers(&self, kommunenummer: &str, p: Place, at: &str) -> [Element; 3] {
+    /// schema demands of an arkivdel, avsluttet: the extract is a snapshot); `forloeper`
+    /// the systemID of the old arkivdel it continues.
+    pub fn headers(&self, kommunenummer: &str, p: Place, at: &str, forloeper: Option<&str>) -> [Element; 3] {
         let a = &self.arkivdel[p.arkivdel];
         let mut arkivdel = Element::new("arkivdel");
         arkivdel
@@ -250,6 +336,9 @@ impl ArkivPlan {
             .push_field("avsluttetDato", at)
             .push_field("avsluttetAv", "samla run")
             .push_field("arkivperiodeStartDato", &a.periode_start);
+        if let Some(f) = forloeper {
+            arkivdel.push_field("referanseForloeper", f);
+        }
         let s = &a.klassifikasjonssystem;
         let mut system = Element::new("klassifikasjonssystem");
         system
@@ -267,6 +356,27 @@ impl ArkivPlan {
             .push_field("opprettetDato", at)
             .push_field("opprettetAv", "samla run");
         [arkivdel, system, klasse]
+    }
+}
+
+impl KassasjonRule {
+    /// The kassasjon element for a unit closed on `closed` (its avsluttetDato; for an
+    /// open one, the extract's date): disposal `bevaringstid` years after it.
+    pub fn element(&self, closed: samla_noark5::model::Date) -> (Element, samla_noark5::model::Date) {
+        let at = samla_noark5::model::Date { year: closed.year + i32::from(self.bevaringstid), ..closed };
+        // 29 February in a year that has none.
+        let at = if samla_noark5::model::Date::parse(&at.to_string()).is_some() {
+            at
+        } else {
+            samla_noark5::model::Date { day: 28, ..at }
+        };
+        let mut k = Element::new("kassasjon");
+        k.push_field("kassasjonsvedtak", self.vedtak.as_str());
+        if let Some(h) = &self.hjemmel {
+            k.push_field("kassasjonshjemmel", h);
+        }
+        k.push_field("bevaringstid", self.bevaringstid.to_string()).push_field("kassasjonsdato", at.to_string());
+        (k, at)
     }
 }
 

@@ -105,11 +105,22 @@ when = { saksstatus = "Utgår" }
 # periode_start = "2020-01-01"
 # journalenheter = ["SENTRAL"]
 # klassifikasjonssystem = { id = "k-koder", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser_file = "k-koder.csv" }
+# continues = [{ source = "ski", arkivdel = "Sakarkiv 2015-2019" }]   # by systemID or tittel
 #
 # [[plan.map]]
 # source = "ski"                # every source when left out
 # klasse = "A00-Z99"
 # to = { arkivdel = "sakarkiv" }
+#
+# Retention (bevarings- og kassasjonsplan), first match wins: converted and closed units
+# get the kassasjon element (kassasjonsdato = avsluttetDato + bevaringstid years); the
+# deposit packages keep their own values.
+# [[plan.kassasjon]]
+# arkivdel = "sakarkiv"
+# klasse = "B25"                # a klasseID or prefix*; the whole arkivdel when left out
+# vedtak = "Kasseres"           # Bevares | Kasseres | Vurderes senere
+# bevaringstid = 10
+# hjemmel = "Riksarkivarens forskrift § 7-22"
 
 # More floors: child welfare folders with a person under 18 stay, and whatever the
 # job protects. A rule that would send one away fails the run and names it.

@@ -49,6 +49,36 @@ pub fn html(job: &Job, o: &Outcome) -> String {
         let _ = writeln!(h, "<tr><td>{}</td><td>{seen}</td><td>{mapped}</td></tr>", esc(field));
     }
     h.push_str("</table>\n");
+    if !o.retention.is_empty() {
+        h.push_str("<h2>Retention: units per kassasjonsvedtak and year of disposal</h2>\n<table><tr><th>part</th><th>kassasjonsvedtak</th><th>year</th><th>units</th></tr>\n");
+        for r in &o.retention {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.part),
+                esc(&r.vedtak),
+                r.year,
+                r.units
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    if !o.kasseres.is_empty() {
+        h.push_str("<h2>Kasseres: units a kassasjon rule marks for disposal</h2>\n<table><tr><th>source</th><th>part</th><th>entity</th><th>id</th><th>systemID</th><th>kassasjonsdato</th></tr>\n");
+        for k in &o.kasseres {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&k.source),
+                esc(&k.part),
+                esc(&k.entity),
+                esc(&k.id),
+                esc(&k.system_id),
+                esc(&k.kassasjonsdato)
+            );
+        }
+        h.push_str("</table>\n");
+    }
     if !o.plan.classification.is_empty() {
         h.push_str("<h2>Archive plan: klasser placed</h2>\n<table><tr><th>source</th><th>by a rule</th><th>in the holding klasse</th><th>klasser no rule maps</th></tr>\n");
         for (source, c) in &o.plan.classification {

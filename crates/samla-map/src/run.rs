@@ -84,6 +84,61 @@ const MAPPE_BEFORE_VSM: &[&str] = &[
     "referanseArkivdel",
 ];
 
+/// The fields a mappe holds before kassasjon (v5.0).
+const MAPPE_BEFORE_KASSASJON: &[&str] = &[
+    "systemID",
+    "mappeID",
+    "tittel",
+    "offentligTittel",
+    "beskrivelse",
+    "noekkelord",
+    "dokumentmedium",
+    "oppbevaringssted",
+    "opprettetDato",
+    "opprettetAv",
+    "avsluttetDato",
+    "avsluttetAv",
+    "referanseArkivdel",
+    "virksomhetsspesifikkeMetadata",
+    "part",
+    "kryssreferanse",
+    "merknad",
+];
+
+/// The same for a registrering.
+const REGISTRERING_BEFORE_KASSASJON: &[&str] =
+    &["systemID", "opprettetDato", "opprettetAv", "arkivertDato", "arkivertAv", "referanseArkivdel", "part"];
+
+/// An arkivdel's fields in the v5.0 schema's order, up to its klassifikasjonssystem.
+const ARKIVDEL_ORDER: &[&str] = &[
+    "systemID",
+    "tittel",
+    "beskrivelse",
+    "arkivdelstatus",
+    "dokumentmedium",
+    "oppbevaringssted",
+    "opprettetDato",
+    "opprettetAv",
+    "avsluttetDato",
+    "avsluttetAv",
+    "arkivperiodeStartDato",
+    "arkivperiodeSluttDato",
+    "referanseForloeper",
+    "referanseArvtaker",
+];
+
+/// Sets the field `name` of `e` to `value`, where `order` (the schema's order of `e`'s
+/// fields) puts it when it is missing; returns the value it had.
+fn put_field(e: &mut Element, name: &str, value: &str, order: &[&str]) -> Option<String> {
+    if let Some(c) = e.children.iter_mut().find(|c| c.is(name)) {
+        return Some(std::mem::replace(&mut c.text, value.to_string()));
+    }
+    let rank = order.iter().position(|f| *f == name).unwrap_or(order.len());
+    let at = e.children.iter().rposition(|c| order.iter().position(|f| *f == c.local_name()).is_some_and(|r| r < rank));
+    e.children.insert(at.map_or(0, |i| i + 1), Element::with_text(name, value));
+    None
+}
+
 /// The same for a registrering.
 const REGISTRERING_BEFORE_VSM: &[&str] = &[
     "systemID",
@@ -138,6 +193,41 @@ pub struct Outcome {
     /// The washing step's report, when the job has one (its wall time left out, so that
     /// reruns give the same bytes).
     pub wash: Option<samla_wash::report::Report>,
+    /// Under an archive plan's kassasjon rules: units per destination, kassasjonsvedtak
+    /// and year of disposal.
+    pub retention: Vec<Retention>,
+    /// The units a kassasjon rule marks Kasseres.
+    pub kasseres: Vec<Disposal>,
+}
+
+/// Units of one destination, kassasjonsvedtak and year of disposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Retention {
+    /// migration or closed.
+    pub part: String,
+    /// kassasjonsvedtak.
+    pub vedtak: String,
+    /// The year of kassasjonsdato.
+    pub year: i32,
+    /// How many units.
+    pub units: u64,
+}
+
+/// A unit marked Kasseres.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disposal {
+    /// The source.
+    pub source: String,
+    /// migration or closed.
+    pub part: String,
+    /// mappe or registrering.
+    pub entity: String,
+    /// Its systemID in the output.
+    pub system_id: String,
+    /// Its mappeID or registreringsID in the output.
+    pub id: String,
+    /// kassasjonsdato.
+    pub kassasjonsdato: String,
 }
 
 /// Why a run stopped.
@@ -245,6 +335,8 @@ impl Outcome {
             findings: Vec::new(),
             coverage: BTreeMap::new(),
             wash: None,
+            retention: Vec::new(),
+            kasseres: Vec::new(),
         }
     }
 }
@@ -334,6 +426,12 @@ pub(crate) struct SourceDone {
     /// once the source was read (rewritten reference → the plan's klasse or none).
     placed: Vec<Placement>,
     settled: HashMap<String, Option<String>>,
+    /// Under a plan: units per destination, vedtak and year of disposal, and the Kasseres ones.
+    retention: BTreeMap<(Destination, crate::arkivplan::Vedtak, i32), u64>,
+    kasseres: Vec<Disposal>,
+    /// Per plan arkivdel, the old arkivdel it continues: its systemID in the closed part if
+    /// it is there, else as delivered.
+    forloeper: BTreeMap<usize, String>,
 }
 
 impl SourceDone {
@@ -348,6 +446,9 @@ impl SourceDone {
             kassasjon: BTreeMap::new(),
             placed: Vec::new(),
             settled: HashMap::new(),
+            retention: BTreeMap::new(),
+            kasseres: Vec::new(),
+            forloeper: BTreeMap::new(),
             journals: BTreeMap::new(),
             journal_creators: Vec::new(),
             has_journal: [false; 2],
@@ -380,7 +481,17 @@ fn write_all(
     let mut journals: JournalCounts = BTreeMap::new();
     let mut kept = Vec::new();
     let mut placed = Vec::new();
+    let mut forloeper = BTreeMap::new();
+    let mut retention: BTreeMap<(Destination, crate::arkivplan::Vedtak, i32), u64> = BTreeMap::new();
     for (source, mut d) in job.source.iter().zip(done) {
+        for (a, id) in std::mem::take(&mut d.forloeper) {
+            // The schema allows one forløper: the first source's.
+            forloeper.entry(a).or_insert(id);
+        }
+        for (key, n) in std::mem::take(&mut d.retention) {
+            *retention.entry(key).or_default() += n;
+        }
+        outcome.kasseres.append(&mut d.kasseres);
         placed.push(PlacedSource {
             file: work.join(format!("{}.plan.arkivstruktur", source.name)),
             units: std::mem::take(&mut d.placed),
@@ -419,6 +530,15 @@ fn write_all(
         });
         sources.push((source.name.clone(), d.plan));
     }
+    outcome.retention = retention
+        .into_iter()
+        .map(|((to, vedtak, year), units)| Retention {
+            part: folder(to).to_string(),
+            vedtak: vedtak.as_str().to_string(),
+            year,
+            units,
+        })
+        .collect();
     outcome.plan = Plan::combine(sources);
     prepared.apply(&mut outcome.plan);
     outcome.findings.extend(prepared.findings.iter().cloned());
@@ -462,11 +582,13 @@ fn write_all(
 
     // The merged parts and the deposit packages are independent: made at once.
     let work = &work;
-    let placed = &placed;
+    let (placed, forloeper) = (&placed, &forloeper);
     let (assembled, deposited) = std::thread::scope(|scope| {
         let merged: Vec<_> = merged
             .iter()
-            .map(|(to, facts)| scope.spawn(move || assemble_merged(job, schemas, partial, *to, facts, placed)))
+            .map(|(to, facts)| {
+                scope.spawn(move || assemble_merged(job, schemas, partial, *to, facts, placed, forloeper))
+            })
             .collect();
         let deposits: Vec<_> = job
             .source
@@ -1228,11 +1350,83 @@ impl<'a> Writers<'a> {
                     header.attrs.retain(|(k, _)| !k.ends_with("schemaLocation"));
                 }
                 self.rewrite(&mut header, to, "")?;
+                if to == Destination::Close && header.local_name() == "arkivdel" {
+                    self.end_period(&mut header, &self.stack[level].clone())?;
+                }
             }
             let o = self.outputs.get_mut(&to).expect("every destination has an output");
             o.w.start(&header).map_err(io_at(&o.path))?;
             o.open += 1;
         }
+    }
+
+    /// Under a plan, an old arkivdel in the closed part ends at the merger: "Avsluttet
+    /// periode", arkivperiodeSluttDato the job's date, and referanseArvtaker the plan's
+    /// arkivdel that continues it (which points back with referanseForloeper).
+    fn end_period(&mut self, header: &mut Element, old: &Element) -> Result<()> {
+        let Some(plan) = &self.job.plan else { return Ok(()) };
+        let owner = old.value("systemID").unwrap_or_default().trim().to_string();
+        let mut changes = vec![
+            ("arkivdelstatus", "Avsluttet periode".to_string(), "plan: the old period ends at the merger"),
+            ("arkivperiodeSluttDato", self.job.job.as_of.clone(), "plan: the old period ends at the merger"),
+        ];
+        let names: Vec<&str> = ["systemID", "tittel"].iter().filter_map(|f| old.value(f)).map(str::trim).collect();
+        if let Some(a) = plan.continuing(&self.source.name, &names) {
+            let to = plan.system_id(&self.job.target.kommunenummer, PlanUnit::Arkivdel(a));
+            changes.push(("referanseArvtaker", to, "plan: continued by the plan's arkivdel"));
+            let here = header.value("systemID").unwrap_or_default().trim().to_string();
+            self.done.forloeper.insert(a, here);
+        }
+        for (field, value, rule) in changes {
+            let before = put_field(header, field, &value, ARKIVDEL_ORDER);
+            if before.as_deref() != Some(value.as_str()) {
+                self.ledger("arkivdel", &owner, field, before.as_deref().unwrap_or(""), &value, rule)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Under a plan, the retention its kassasjon rules give the unit's klasse: the
+    /// kassasjon element (the source's replaced, in the ledger), counted for the report.
+    fn retain(&mut self, e: &mut Element, to: Destination, place: Place) -> Result<()> {
+        let Some(rule) = self.job.plan.as_ref().and_then(|p| p.kassasjon_at(place)) else { return Ok(()) };
+        let as_of = Date::parse(&self.job.job.as_of).expect("checked when the job was read");
+        let closed = e.value("avsluttetDato").and_then(Date::parse).unwrap_or(as_of);
+        let (kassasjon, at) = rule.element(closed);
+        let entity = e.local_name().to_string();
+        let mut old = Element::new("kassasjon");
+        if let Some(i) = e.children.iter().position(|c| c.is("kassasjon")) {
+            old = e.children.remove(i);
+        }
+        let describe = |k: &Element| {
+            ["kassasjonsvedtak", "bevaringstid", "kassasjonsdato"]
+                .iter()
+                .filter_map(|f| k.value(f))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        let owner = e.value("systemID").unwrap_or_default().trim().to_string();
+        let (before, after) = (describe(&old), describe(&kassasjon));
+        if before != after {
+            self.ledger(&entity, &owner, "kassasjon", &before, &after, "plan: kassasjon rule of the klasse")?;
+        }
+        let order =
+            if matches!(e.kind(), Kind::Mappe(_)) { MAPPE_BEFORE_KASSASJON } else { REGISTRERING_BEFORE_KASSASJON };
+        let at_index = e.children.iter().rposition(|c| order.contains(&c.local_name())).map_or(0, |i| i + 1);
+        e.children.insert(at_index, kassasjon);
+        *self.done.retention.entry((to, rule.vedtak, at.year)).or_default() += 1;
+        if rule.vedtak == crate::arkivplan::Vedtak::Kasseres {
+            let id = e.value("mappeID").or_else(|| e.value("registreringsID")).unwrap_or_default().trim().to_string();
+            self.done.kasseres.push(Disposal {
+                source: self.source.name.clone(),
+                part: folder(to).to_string(),
+                entity,
+                system_id: owner,
+                id,
+                kassasjonsdato: at.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Adds the provenance to every mappe and registrering of a rewritten unit.
@@ -1286,6 +1480,16 @@ impl Job {
 impl Sink for Writers<'_> {
     fn start(&mut self, header: &Element) -> Result<()> {
         self.stack.push(header.clone());
+        if let Some(plan) = &self.job.plan
+            && header.local_name() == "arkivdel"
+        {
+            let names: Vec<&str> =
+                ["systemID", "tittel"].iter().filter_map(|f| header.value(f)).map(str::trim).collect();
+            if let (Some(a), Some(id)) = (plan.continuing(&self.source.name, &names), names.first()) {
+                // As delivered (the deposit keeps it); the closed part's copy wins if it has one.
+                self.done.forloeper.entry(a).or_insert_with(|| id.to_string());
+            }
+        }
         if let Some(plan) = &self.job.plan
             && header.local_name() == "klasse"
             && let Some(id) = header.value("systemID")
@@ -1348,6 +1552,13 @@ impl Sink for Writers<'_> {
         let mut new = unit.clone();
         self.rewrite(&mut new, to, "")?;
         self.provenance(&mut new, &unit);
+        if to == Destination::Close
+            && let Some(plan) = &self.job.plan
+            && let (system, Some(klasse)) = crate::arkivplan::classification(self.stack.iter())
+            && let Some(place) = plan.place(&self.source.name, &system, klasse)
+        {
+            self.retain(&mut new, to, place)?;
+        }
         if flagged {
             flag(&mut new, "ukartlagt kodeverdi");
         }
@@ -1396,6 +1607,8 @@ impl Writers<'_> {
         for (entity, owner, old) in dropped {
             self.drop_secondary(&entity, &owner, &old)?;
         }
+        self.retain(&mut new, Destination::Convert, place)?;
+        self.carried_forward(&mut new, &unit);
         if flagged {
             flag(&mut new, "ukartlagt kodeverdi");
         }
@@ -1410,6 +1623,32 @@ impl Writers<'_> {
         self.done.placed.push(Placement { place, at: p.at, len: p.buf.len() as u64, later });
         p.at += p.buf.len() as u64;
         Ok(())
+    }
+
+    /// An open case carried into the new archive keeps a merknad naming its old identity.
+    fn carried_forward(&self, e: &mut Element, old: &Element) {
+        let status = old.value("saksstatus").map(str::trim).unwrap_or_default();
+        if !matches!(old.kind(), Kind::Mappe(_)) || matches!(status, "Avsluttet" | "Utgår" | "") {
+            return;
+        }
+        let mut merknad = Element::new("merknad");
+        merknad
+            .push_field(
+                "merknadstekst",
+                format!(
+                    "Videreført fra {} sak {} (systemID {}) ved sammenslåingen {}",
+                    self.source.name,
+                    old.value("mappeID").unwrap_or_default().trim(),
+                    old.value("systemID").unwrap_or_default().trim(),
+                    self.job.job.as_of
+                ),
+            )
+            .push_field("merknadstype", "Videreført sak")
+            .push_field("merknadsdato", format!("{}T00:00:00+01:00", self.job.job.as_of))
+            .push_field("merknadRegistrertAv", "samla run");
+        let before: Vec<&str> = MAPPE_BEFORE_KASSASJON.to_vec();
+        let at = e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1);
+        e.children.insert(at, merknad);
     }
 
     /// A secondary classification whose klasse the plan has no place for: left out, and
@@ -1503,6 +1742,8 @@ struct PlanBody<'a> {
     /// The extract's date.
     at: &'a str,
     sources: &'a [PlacedSource],
+    /// Per plan arkivdel, the systemID of the old arkivdel it continues.
+    forloeper: &'a BTreeMap<usize, String>,
 }
 
 /// One source's units placed by the plan.
@@ -1529,7 +1770,8 @@ impl PlanBody<'_> {
         for (a, arkivdel) in self.plan.arkivdel.iter().enumerate() {
             for k in 0..arkivdel.klassifikasjonssystem.list.len() {
                 let place = Place { arkivdel: a, klasse: k };
-                let [arkivdel, system, klasse] = self.plan.headers(self.kommunenummer, place, self.at);
+                let forloeper = self.forloeper.get(&a).map(String::as_str);
+                let [arkivdel, system, klasse] = self.plan.headers(self.kommunenummer, place, self.at, forloeper);
                 if k == 0 {
                     w.start(&arkivdel).map_err(io_at(path))?;
                     w.start(&system).map_err(io_at(path))?;
@@ -1687,6 +1929,7 @@ fn assemble_merged(
     to: Destination,
     facts: &Facts,
     placed: &[PlacedSource],
+    forloeper: &BTreeMap<usize, String>,
 ) -> Result<()> {
     let work = partial.join("work");
     let dir = partial.join(folder(to));
@@ -1717,7 +1960,7 @@ fn assemble_merged(
     skaper.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", arkivskaper);
     arkiv.push(skaper.clone());
     let creator = skaper;
-    let plan = plan.map(|plan| PlanBody { plan, kommunenummer: &t.kommunenummer, at: &at, sources: placed });
+    let plan = plan.map(|plan| PlanBody { plan, kommunenummer: &t.kommunenummer, at: &at, sources: placed, forloeper });
     let written = assemble_both(&dir, Some(&arkiv), plan.as_ref(), facts, &[creator], |object| {
         fragments(&work, job, to, object)
     })?;
