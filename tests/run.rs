@@ -751,3 +751,176 @@ fn under_a_plan_secondary_klasser_before_and_after_a_mappe_point_into_the_plan_a
         "{ledger}"
     );
 }
+
+/// One saksmappe for each client record of a generated municipality, in a klasse per
+/// fødselsnummer or D-number as the record has it (records without one in a klasse of
+/// their own), as a v5.0 extract: person folders as a municipality's archive holds them.
+fn person_folders(records: &str, out: &Path) {
+    let t = "<opprettetDato>2020-01-01T00:00:00+01:00</opprettetDato><opprettetAv>Ola</opprettetAv>";
+    let closed = "<avsluttetDato>2021-01-01T00:00:00+01:00</avsluttetDato><avsluttetAv>Ola</avsluttetAv>";
+    let mut n = 0u64;
+    let mut uuid = || {
+        n += 1;
+        format!("00000000-0000-4000-8000-{n:012}")
+    };
+    let mut klasser: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in records.lines().skip(1) {
+        let cols: Vec<&str> = line.split(';').collect();
+        let (key, id, name) = (cols[0], cols[1], cols[2]);
+        let mappe = format!(
+            "<mappe xsi:type=\"saksmappe\"><systemID>{}</systemID><mappeID>{key}</mappeID><tittel>Elevmappe {name}</tittel>{t}{closed}\
+             <saksaar>2020</saksaar><sakssekvensnummer>1</sakssekvensnummer><saksdato>2020-01-02</saksdato>\
+             <administrativEnhet>Skole</administrativEnhet><saksansvarlig>Ola</saksansvarlig><saksstatus>Avsluttet</saksstatus></mappe>",
+            uuid()
+        );
+        let klasse = if id.is_empty() { format!("ukjent-{key}") } else { id.to_string() };
+        klasser.entry(klasse).or_default().push(mappe);
+    }
+    let klasser: String = klasser
+        .into_iter()
+        .map(|(k, mapper)| {
+            format!(
+                "<klasse><systemID>{}</systemID><klasseID>{k}</klasseID><tittel>Elev</tittel>{t}{}</klasse>",
+                uuid(),
+                mapper.concat()
+            )
+        })
+        .collect();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<arkiv xmlns=\"http://www.arkivverket.no/standarder/noark5/arkivstruktur\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><systemID>{}</systemID><tittel>Elevarkiv</tittel>{t}{closed}\
+         <arkivskaper><arkivskaperID>1</arkivskaperID><arkivskaperNavn>Kommunen</arkivskaperNavn></arkivskaper>\
+         <arkivdel><systemID>{}</systemID><tittel>Elevmapper</tittel><arkivdelstatus>Avsluttet periode</arkivdelstatus>{t}{closed}\
+         <klassifikasjonssystem><systemID>{}</systemID><klassifikasjonstype>Fødselsnummer</klassifikasjonstype><tittel>Elever</tittel>{t}\
+         {klasser}</klassifikasjonssystem></arkivdel></arkiv>\n",
+        uuid(),
+        uuid(),
+        uuid()
+    );
+    fs::create_dir_all(out).unwrap();
+    fs::write(out.join("arkivstruktur.xml"), xml).unwrap();
+}
+
+#[test]
+fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_the_ground_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let vask = dir.path().join("vask");
+    let o =
+        samla(&["-q", "generate-registers", "--out", vask.to_str().unwrap(), "--persons", "1500", "--records", "1200"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (source, input) in [("ski", "ski-klienter"), ("oppegaard", "oppegard-klienter")] {
+        let records = fs::read_to_string(vask.join(format!("input/{input}.csv"))).unwrap();
+        person_folders(&records, &dir.path().join(source));
+        let xml = dir.path().join(source).join("arkivstruktur.xml");
+        assert_eq!(xmllint(&xml, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
+    }
+    let job = dir.path().join("job.toml");
+    fs::write(
+        &job,
+        "[job]\nname = \"elevmapper\"\nversion = \"1\"\nas_of = \"2026-11-22\"\nout = \"out\"\n\n\
+         [target]\nname = \"Nordre Follo\"\nkommunenummer = \"3207\"\narkivskaper = \"Nordre Follo kommune\"\n\n\
+         [[source]]\nname = \"ski\"\nkind = \"noark5\"\npath = \"ski\"\n\n\
+         [[source]]\nname = \"oppegaard\"\nkind = \"noark5\"\npath = \"oppegaard\"\n\n\
+         [wash]\njob = \"vask/wash.toml\"\n\n[plan]\n\n[[plan.arkivdel]]\nid = \"elevmapper\"\ntittel = \"Elevmapper\"\n\
+         periode_start = \"2020-01-01\"\nklassifikasjonssystem = { id = \"elever\", klassifikasjonstype = \"Fødselsnummer\", \
+         ordningsprinsipp = \"foedselsnummer\" }\n\n[[plan.map]]\nklasse = \"*\"\nto = { arkivdel = \"elevmapper\" }\n",
+    )
+    .unwrap();
+    let o = run(&job);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let merged = dir.path().join("out/migration/arkivstruktur.xml");
+    assert_eq!(xmllint(&merged, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
+    let xml = fs::read_to_string(&merged).unwrap();
+
+    // The truth: which register person each record was drawn from (empty: nobody).
+    let truth: BTreeMap<String, String> = fs::read_to_string(vask.join("truth.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("klienter;"))
+        .map(|l| {
+            let c: Vec<&str> = l.split(';').collect();
+            (c[1].to_string(), c[2].to_string())
+        })
+        .collect();
+    // The folders of each mappe of the migration, by their old mappeID (the record's key).
+    let mut folders_in: Vec<Vec<String>> = Vec::new();
+    for mappe in xml.split("<mappe ").skip(1) {
+        folders_in.push(values(mappe, "samla:gammelMappeID").into_iter().map(str::to_string).collect());
+    }
+    let all: usize = folders_in.iter().map(Vec::len).sum();
+    assert_eq!(all, truth.len(), "every folder is in the migration once");
+    // Precision: every pair joined into one mappe is the same person.
+    let mut joined_pairs = 0u64;
+    for group in folders_in.iter().filter(|g| g.len() > 1) {
+        for (i, a) in group.iter().enumerate() {
+            for b in &group[i + 1..] {
+                joined_pairs += 1;
+                assert!(
+                    !truth[a].is_empty() && truth[a] == truth[b],
+                    "{a} and {b} joined, but they are {} and {}",
+                    truth[a],
+                    truth[b]
+                );
+            }
+        }
+    }
+    // Recall: the pairs a valid identifier can join (the same person, each folder under a
+    // fødselsnummer or D-number that passes its check digits).
+    let ids: BTreeMap<String, String> = ["ski-klienter", "oppegard-klienter"]
+        .iter()
+        .flat_map(|f| {
+            fs::read_to_string(vask.join(format!("input/{f}.csv")))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .map(|l| {
+            let c: Vec<&str> = l.split(';').collect();
+            (c[0].to_string(), c[1].to_string())
+        })
+        .collect();
+    let joinable: Vec<&String> = truth
+        .keys()
+        .filter(|k| !truth[*k].is_empty() && samla_ids::check_person(&ids[*k], samla_ids::Rules::default()).is_ok())
+        .collect();
+    let mut truly = 0u64;
+    for (i, a) in joinable.iter().enumerate() {
+        for b in &joinable[i + 1..] {
+            if truth[*a] == truth[*b] {
+                truly += 1;
+            }
+        }
+    }
+    assert!(truly >= 10, "the generated data has the same person in several folders: {truly}");
+    let recall = joined_pairs as f64 / truly as f64;
+    assert!(recall >= 0.99, "recall {recall}: {joined_pairs} of {truly} joinable pairs joined");
+    // Every old folder is found through the crosswalk, at the mappe it is in now.
+    let crosswalk = fs::read_to_string(dir.path().join("out/crosswalk.csv")).unwrap();
+    let mapper: Vec<&str> = crosswalk.lines().filter(|l| l.split(',').nth(1) == Some("mappe")).collect();
+    assert_eq!(mapper.len(), truth.len());
+    for row in mapper {
+        let new = row.rsplit(',').next().unwrap();
+        assert!(xml.contains(&format!("<systemID>{new}</systemID>")), "{row}: not in the migration");
+    }
+    // Replaced D-numbers joined under the fødselsnummer: the ledger says so.
+    let ledger = fs::read_to_string(dir.path().join("out/ledger.csv")).unwrap();
+    assert!(ledger.lines().any(|l| l.contains(",personmappe,") && l.contains("replaced by")), "no D-number was washed");
+    // Folders with no valid identifier stay apart, and the report lists them.
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("out/report.json")).unwrap()).unwrap();
+    let without: usize = ["ski", "oppegaard"]
+        .iter()
+        .map(|s| report["outcome"]["plan"]["classification"][s]["without_person"].as_array().map_or(0, Vec::len))
+        .sum();
+    let invalid =
+        truth.keys().filter(|k| samla_ids::check_person(&ids[*k], samla_ids::Rules::default()).is_err()).count();
+    assert_eq!(without, invalid);
+}

@@ -133,6 +133,10 @@ pub enum Ordningsprinsipp {
     Funksjon,
     /// Subject codes.
     Emne,
+    /// Person folders: one klasse per person, its klasseID the person's fødselsnummer as
+    /// Folkeregisteret has it now (a replaced D-number gives way to the fødselsnummer).
+    /// Every source's folders of one person are joined into one mappe.
+    Foedselsnummer,
 }
 
 /// A classification rule: the klasser of a source that `klasse` matches go to `to`.
@@ -195,7 +199,7 @@ impl ArkivPlan {
                     system.list.push((id.trim().to_string(), tittel.trim().trim_matches('"').to_string()));
                 }
             }
-            if system.list.is_empty() {
+            if system.list.is_empty() && system.ordningsprinsipp != Ordningsprinsipp::Foedselsnummer {
                 return Err(format!("arkivdel `{}`: its klassifikasjonssystem has no klasser", a.id));
             }
             let mut ids: Vec<&str> = system.list.iter().map(|(k, _)| k.as_str()).collect();
@@ -237,6 +241,15 @@ impl ArkivPlan {
     fn check(&self, t: &Target) -> Result<(), String> {
         let a =
             self.arkivdel.iter().find(|a| a.id == t.arkivdel).ok_or_else(|| format!("no arkivdel `{}`", t.arkivdel))?;
+        if a.klassifikasjonssystem.ordningsprinsipp == Ordningsprinsipp::Foedselsnummer {
+            return match &t.klasse {
+                Some(k) => Err(format!(
+                    "arkivdel `{}` is ordered by fødselsnummer: its klasser are the persons, not `{k}`",
+                    a.id
+                )),
+                None => Ok(()),
+            };
+        }
         if let Some(k) = &t.klasse
             && !a.klassifikasjonssystem.list.iter().any(|(id, _)| id == k)
         {
@@ -284,14 +297,23 @@ impl ArkivPlan {
 
     fn locate(&self, t: &Target, klasse: &str) -> Option<Place> {
         let arkivdel = self.arkivdel.iter().position(|a| a.id == t.arkivdel)?;
+        if self.by_person(arkivdel) {
+            // The person is found in the unit, not in the rule.
+            return Some(Place { arkivdel, klasse: 0 });
+        }
         let want = t.klasse.as_deref().unwrap_or(klasse);
         let klasse = self.arkivdel[arkivdel].klassifikasjonssystem.list.iter().position(|(id, _)| id == want)?;
         Some(Place { arkivdel, klasse })
     }
 
+    /// Whether the arkivdel's klasser are persons.
+    pub fn by_person(&self, arkivdel: usize) -> bool {
+        self.arkivdel[arkivdel].klassifikasjonssystem.ordningsprinsipp == Ordningsprinsipp::Foedselsnummer
+    }
+
     /// The klasseID at `p`.
     pub fn klasse_id(&self, p: Place) -> &str {
-        &self.arkivdel[p.arkivdel].klassifikasjonssystem.list[p.klasse].0
+        self.arkivdel[p.arkivdel].klassifikasjonssystem.list.get(p.klasse).map_or("", |(id, _)| id.as_str())
     }
 
     /// The systemIDs of the plan's units: a function of the target's kommunenummer and the
@@ -315,11 +337,12 @@ impl ArkivPlan {
         crate::plan::new_system_id(kommunenummer, &key)
     }
 
-    /// The headers of an arkivdel, its klassifikasjonssystem and one of its klasser, as the
-    /// v5.0 schema orders their fields; `at` is the extract's date (opprettet and, as the
-    /// schema demands of an arkivdel, avsluttet: the extract is a snapshot); `forloeper`
-    /// the systemID of the old arkivdel it continues.
-    pub fn headers(&self, kommunenummer: &str, p: Place, at: &str, forloeper: Option<&str>) -> [Element; 3] {
+    /// The headers of an arkivdel and its klassifikasjonssystem, as the v5.0 schema orders
+    /// their fields; `at` is the extract's date (opprettet and, as the schema demands of an
+    /// arkivdel, avsluttet: the extract is a snapshot); `forloeper` the systemID of the
+    /// old arkivdel it continues.
+    pub fn headers(&self, kommunenummer: &str, arkivdel: usize, at: &str, forloeper: Option<&str>) -> [Element; 2] {
+        let p = Place { arkivdel, klasse: 0 };
         let a = &self.arkivdel[p.arkivdel];
         let mut arkivdel = Element::new("arkivdel");
         arkivdel
@@ -347,7 +370,12 @@ impl ArkivPlan {
             .push_field("tittel", s.tittel.as_deref().unwrap_or(&s.id))
             .push_field("opprettetDato", at)
             .push_field("opprettetAv", "samla run");
-        let (id, tittel) = &s.list[p.klasse];
+        [arkivdel, system]
+    }
+
+    /// The header of one of the plan's listed klasser.
+    pub fn klasse(&self, kommunenummer: &str, p: Place, at: &str) -> Element {
+        let (id, tittel) = &self.arkivdel[p.arkivdel].klassifikasjonssystem.list[p.klasse];
         let mut klasse = Element::new("klasse");
         klasse
             .push_field("systemID", self.system_id(kommunenummer, PlanUnit::Klasse(p)))
@@ -355,7 +383,7 @@ impl ArkivPlan {
             .push_field("tittel", tittel)
             .push_field("opprettetDato", at)
             .push_field("opprettetAv", "samla run");
-        [arkivdel, system, klasse]
+        klasse
     }
 }
 
@@ -379,6 +407,40 @@ impl KassasjonRule {
         (k, at)
     }
 }
+
+impl ArkivPlan {
+    /// The systemIDs of the one mappe a person has in a person-ordered arkivdel, and of
+    /// the klasse that holds it: from the key, so every source's folder of that person
+    /// gets the same one, whichever thread writes it.
+    pub fn person_ids(&self, kommunenummer: &str, arkivdel: usize, key: &str) -> (String, String) {
+        let a = &self.arkivdel[arkivdel].id;
+        (
+            crate::plan::new_system_id(kommunenummer, &format!("plan\u{1f}personmappe\u{1f}{a}\u{1f}{key}")),
+            crate::plan::new_system_id(kommunenummer, &format!("plan\u{1f}personklasse\u{1f}{a}\u{1f}{key}")),
+        )
+    }
+
+    /// The klasse header of a person (`key` its fødselsnummer) or, for `None`, of the
+    /// folders without a valid identifier.
+    pub fn person_klasse(&self, kommunenummer: &str, arkivdel: usize, key: Option<&str>, at: &str) -> Element {
+        let (id, tittel) = match key {
+            Some(k) => (k, format!("Fødselsnummer {k}")),
+            None => (UNKNOWN_PERSON, "Mapper uten gyldig fødselsnummer".to_string()),
+        };
+        let mut klasse = Element::new("klasse");
+        klasse
+            .push_field("systemID", self.person_ids(kommunenummer, arkivdel, id).1)
+            .push_field("klasseID", id)
+            .push_field("tittel", tittel)
+            .push_field("opprettetDato", at)
+            .push_field("opprettetAv", "samla run");
+        klasse
+    }
+}
+
+/// The klasseID of the klasse that holds a person-ordered arkivdel's folders without a
+/// valid identifier: each stays a mappe of its own.
+pub const UNKNOWN_PERSON: &str = "uten-fnr";
 
 /// A unit of the plan, for its systemID.
 #[derive(Debug, Clone, Copy)]

@@ -107,6 +107,17 @@ when = { saksstatus = "Utgår" }
 # klassifikasjonssystem = { id = "k-koder", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser_file = "k-koder.csv" }
 # continues = [{ source = "ski", arkivdel = "Sakarkiv 2015-2019" }]   # by systemID or tittel
 #
+# An arkivdel ordered by person (ordningsprinsipp = "foedselsnummer", no klasser listed):
+# each person gets one klasse (klasseID the fødselsnummer) and one mappe, joined from
+# every source's folders classified (primary or secondary) by that person's fødselsnummer
+# or D-number; with a [wash] step, a D-number Folkeregisteret has replaced joins under the
+# fødselsnummer. Never by name or birth date: folders without a valid identifier stay apart.
+# [[plan.arkivdel]]
+# id = "elevmapper"
+# tittel = "Elevmapper"
+# periode_start = "2020-01-01"
+# klassifikasjonssystem = { id = "elever", klassifikasjonstype = "Fødselsnummer", ordningsprinsipp = "foedselsnummer" }
+#
 # [[plan.map]]
 # source = "ski"                # every source when left out
 # klasse = "A00-Z99"

@@ -285,6 +285,9 @@ pub struct Classification {
     pub held: u64,
     /// Per klasse no rule maps (klassifikasjonssystem / klasseID): its units.
     pub unmapped: BTreeMap<String, Vec<Unclassified>>,
+    /// Folders placed in an arkivdel ordered by person that carry no valid fødselsnummer
+    /// or D-number: each stays a mappe of its own.
+    pub without_person: Vec<Unclassified>,
 }
 
 /// A converted unit whose klasse no rule of the plan maps.

@@ -105,6 +105,30 @@ const MAPPE_BEFORE_KASSASJON: &[&str] = &[
     "merknad",
 ];
 
+/// The fields a mappe holds before the mapper and registreringer inside it (v5.0).
+const MAPPE_BEFORE_INSIDE: &[&str] = &[
+    "systemID",
+    "mappeID",
+    "tittel",
+    "offentligTittel",
+    "beskrivelse",
+    "noekkelord",
+    "dokumentmedium",
+    "oppbevaringssted",
+    "opprettetDato",
+    "opprettetAv",
+    "avsluttetDato",
+    "avsluttetAv",
+    "referanseArkivdel",
+    "virksomhetsspesifikkeMetadata",
+    "part",
+    "kryssreferanse",
+    "merknad",
+    "kassasjon",
+    "skjerming",
+    "gradering",
+];
+
 /// The same for a registrering.
 const REGISTRERING_BEFORE_KASSASJON: &[&str] =
     &["systemID", "opprettetDato", "opprettetAv", "arkivertDato", "arkivertAv", "referanseArkivdel", "part"];
@@ -814,7 +838,6 @@ struct Facts {
     period: Option<Span>,
 }
 
-/// One source's pass: arkivstruktur.xml, then the endringslogg and the journals.
 /// What the job's register snapshots say that the conversion itself must honour.
 #[derive(Default)]
 struct Registers {
@@ -825,6 +848,8 @@ struct Registers {
     protected: HashSet<String>,
     /// The Folkeregisteret snapshots that said so, for the ledger.
     freg: Vec<String>,
+    /// Old identifiers (a D-number later replaced) → the person's identifier now.
+    current: HashMap<String, String>,
 }
 
 impl Registers {
@@ -840,6 +865,9 @@ impl Registers {
                 wash.snapshot.iter().filter(|s| s.register == samla_wash::snapshot::Register::Folkeregisteret)
             {
                 for person in samla_wash::snapshot::load_freg(&snapshot.path).map_err(wash_error)? {
+                    for old in &person.old_ids {
+                        registers.current.insert(old.clone(), person.id.clone());
+                    }
                     if person.protected {
                         registers.protected.insert(person.id);
                         registers.protected.extend(person.old_ids);
@@ -855,6 +883,7 @@ impl Registers {
 /// The address fields of a korrespondansepart or part, which adressebeskyttelse withholds.
 const ADDRESS_FIELDS: [&str; 4] = ["postadresse", "postnummer", "poststed", "land"];
 
+/// One source's pass: arkivstruktur.xml, then the endringslogg and the journals.
 fn convert_source(job: &Job, source: &Source, partial: &Path, registers: &Registers) -> Result<SourceDone> {
     if source.kind == samla_legacy::SourceKind::Addml {
         return crate::flat::convert_flat(job, source, partial);
@@ -1045,17 +1074,24 @@ struct Writers<'a> {
     /// Secondary classifications naming a klasse not seen yet: the unit's entity, its old
     /// systemID and the klasse's.
     later: Vec<(String, String, String)>,
+    /// The klasseID of each source klasse seen so far, by old systemID (under a plan).
+    klasse_ids: HashMap<String, String>,
+    /// A unit whose new systemID is not the usual one (a person's one mappe): old → new.
+    id_override: Option<(String, String)>,
 }
 
 /// A converted unit's klasse in the archive plan, and its byte range in its source's
 /// `work/<source>.plan.arkivstruktur`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Placement {
     place: Place,
     at: u64,
     len: u64,
     /// It names a secondary klasse that came later in the source (see `settle_later`).
     later: bool,
+    /// In an arkivdel ordered by person: the person's fødselsnummer (washed), or
+    /// [`crate::arkivplan::UNKNOWN_PERSON`].
+    person: Option<String>,
 }
 
 /// The converted units of a source under an archive plan.
@@ -1130,6 +1166,8 @@ impl<'a> Writers<'a> {
             },
             klasser: HashMap::new(),
             later: Vec::new(),
+            klasse_ids: HashMap::new(),
+            id_override: None,
         })
     }
 
@@ -1143,11 +1181,14 @@ impl<'a> Writers<'a> {
             sync(p.out, &p.path)?;
         }
         self.done.settled = self.settle_later()?;
+        // Found while writing: the routing pass's plan does not know it.
+        let without = std::mem::take(&mut self.done.plan.classification.without_person);
         sync(self.ledger, &self.ledger_path)?;
         sync(self.crosswalk, &self.crosswalk_path)?;
         sync(self.gaps, &self.gaps_path)?;
         self.tables.finish()?;
         self.done.plan = plan;
+        self.done.plan.classification.without_person = without;
         Ok((self.done, self.ids))
     }
 
@@ -1175,7 +1216,10 @@ impl<'a> Writers<'a> {
             let qualified = c.name.clone();
             let field = samla_noark5::element::local_name(&qualified);
             if field == "systemID" {
-                let new = new_system_id(name, c.text.trim());
+                let new = match &self.id_override {
+                    Some((old, new)) if old == c.text.trim() => new.clone(),
+                    _ => new_system_id(name, c.text.trim()),
+                };
                 if Split::ARKIVSTRUKTUR.containers.contains(&entity.as_str())
                     && !self.headers.insert(id_hash(c.text.trim()))
                 {
@@ -1497,6 +1541,9 @@ impl Sink for Writers<'_> {
             let (system, klasse) = crate::arkivplan::classification(self.stack.iter());
             let place = klasse.and_then(|k| plan.place(&self.source.name, &system, k));
             self.klasser.insert(id.trim().to_string(), place);
+            if let Some(k) = klasse {
+                self.klasse_ids.insert(id.trim().to_string(), k.to_string());
+            }
         }
         Ok(())
     }
@@ -1585,8 +1632,11 @@ impl Writers<'_> {
         let klasse = klasse.map(str::to_string);
         let held = klasse.as_deref().is_none_or(|k| plan.place(&self.source.name, &system, k).is_none());
         self.tables.add(self.job, self.source, &unit, Destination::Convert, klasse.as_deref());
+        let person =
+            if plan.by_person(place.arkivdel) { Some(self.person(&unit, klasse.as_deref(), place)?) } else { None };
         let mut new = unit.clone();
         self.rewrite(&mut new, Destination::Convert, "")?;
+        self.id_override = None;
         self.provenance(&mut new, &unit);
         let kommune = &self.job.target.kommunenummer;
         let arkivdel = plan.system_id(kommune, PlanUnit::Arkivdel(place.arkivdel));
@@ -1620,9 +1670,50 @@ impl Writers<'_> {
         // arkiv, arkivdel, klassifikasjonssystem, klasse: the unit sits four levels down.
         XmlWriter::fragment(&mut p.buf, 4).element(&new).map_err(io_at(&p.path))?;
         p.out.write_all(&p.buf).map_err(io_at(&p.path))?;
-        self.done.placed.push(Placement { place, at: p.at, len: p.buf.len() as u64, later });
+        self.done.placed.push(Placement { place, at: p.at, len: p.buf.len() as u64, later, person });
         p.at += p.buf.len() as u64;
         Ok(())
+    }
+
+    /// The person whose folder `unit` is, in a person-ordered arkivdel: the first valid
+    /// fødselsnummer or D-number it is classified by (its klasse, then its secondary
+    /// klasser), as Folkeregisteret has it now. Never a name or a birth date. The folder
+    /// gets the person's one mappe systemID (every source's folder of the person gets the
+    /// same, and the assembly joins them), and the ledger a row saying so.
+    fn person(&mut self, unit: &Element, klasse: Option<&str>, place: Place) -> Result<String> {
+        let Some(plan) = self.job.plan.as_ref() else { return Ok(crate::arkivplan::UNKNOWN_PERSON.into()) };
+        let secondary = unit
+            .children
+            .iter()
+            .filter(|c| c.is("referanseSekundaerKlassifikasjon"))
+            .filter_map(|c| self.klasse_ids.get(c.text.trim()).map(String::as_str));
+        let found = klasse
+            .into_iter()
+            .chain(secondary)
+            .find(|id| samla_ids::check_person(id, samla_ids::Rules::default()).is_ok())
+            .map(str::to_string);
+        let owner = unit.value("systemID").unwrap_or_default().trim().to_string();
+        let Some(raw) = found else {
+            let id = unit.value("mappeID").or_else(|| unit.value("registreringsID")).unwrap_or_default().trim();
+            self.done.plan.classification.without_person.push(crate::plan::Unclassified {
+                entity: unit.local_name().to_string(),
+                system_id: owner,
+                id: id.to_string(),
+            });
+            return Ok(crate::arkivplan::UNKNOWN_PERSON.into());
+        };
+        let (key, how) = match self.registers.current.get(&raw) {
+            Some(now) => (
+                now.clone(),
+                format!("{raw} replaced by {now} in Folkeregisteret ({})", self.registers.freg.join(", ")),
+            ),
+            None => (raw.clone(), "as classified".to_string()),
+        };
+        let (mappe, _) = plan.person_ids(&self.job.target.kommunenummer, place.arkivdel, &key);
+        let rule = format!("plan: the person folder of {key} ({how}); every source's folder of the person is joined");
+        self.ledger(unit.local_name(), &owner, "personmappe", &raw, &mappe, &rule)?;
+        self.id_override = Some((owner, mappe));
+        Ok(key)
     }
 
     /// An open case carried into the new archive keeps a merknad naming its old identity.
@@ -1755,40 +1846,36 @@ struct PlacedSource {
 
 impl PlanBody<'_> {
     /// Every arkivdel, klassifikasjonssystem and klasse of the plan, each klasse holding
-    /// the units placed there, source by source in the job's order.
+    /// the units placed there, source by source in the job's order; in an arkivdel
+    /// ordered by person, a klasse per person holding their one mappe, joined from every
+    /// source's folders of that person.
     fn write<W: Write>(&self, w: &mut XmlWriter<W>, path: &Path) -> Result<()> {
-        use std::os::unix::fs::FileExt;
         let mut sources = Vec::new();
         for s in self.sources {
             let mut order: Vec<&Placement> = s.units.iter().collect();
             // Stable: within a klasse, the units keep the source's order.
             order.sort_by_key(|u| u.place);
             let f = if order.is_empty() { None } else { Some(File::open(&s.file).map_err(io_at(&s.file))?) };
-            sources.push((s, f, order, 0usize));
+            sources.push(Reading { source: s, file: f, order, next: 0 });
         }
-        let mut buf = Vec::new();
         for (a, arkivdel) in self.plan.arkivdel.iter().enumerate() {
+            let forloeper = self.forloeper.get(&a).map(String::as_str);
+            let [header, system] = self.plan.headers(self.kommunenummer, a, self.at, forloeper);
+            w.start(&header).map_err(io_at(path))?;
+            w.start(&system).map_err(io_at(path))?;
+            if self.plan.by_person(a) {
+                self.write_persons(w, path, a, &mut sources)?;
+            }
             for k in 0..arkivdel.klassifikasjonssystem.list.len() {
                 let place = Place { arkivdel: a, klasse: k };
-                let forloeper = self.forloeper.get(&a).map(String::as_str);
-                let [arkivdel, system, klasse] = self.plan.headers(self.kommunenummer, place, self.at, forloeper);
-                if k == 0 {
-                    w.start(&arkivdel).map_err(io_at(path))?;
-                    w.start(&system).map_err(io_at(path))?;
-                }
-                w.start(&klasse).map_err(io_at(path))?;
-                for (s, f, order, next) in &mut sources {
-                    while let Some(u) = order.get(*next).copied()
+                w.start(&self.plan.klasse(self.kommunenummer, place, self.at)).map_err(io_at(path))?;
+                for r in &mut sources {
+                    while let Some(u) = r.order.get(r.next).copied()
                         && u.place == place
                     {
-                        let Some(f) = f.as_ref() else { break };
-                        buf.resize(u.len as usize, 0);
-                        f.read_exact_at(&mut buf, u.at).map_err(io_at(&s.file))?;
-                        if u.later {
-                            buf = settle(&buf, &s.settled, &s.file)?;
-                        }
-                        w.get_mut().write_all(&buf).map_err(io_at(path))?;
-                        *next += 1;
+                        let unit = r.read(u)?;
+                        w.get_mut().write_all(&unit).map_err(io_at(path))?;
+                        r.next += 1;
                     }
                 }
                 w.end().map_err(io_at(path))?;
@@ -1796,14 +1883,116 @@ impl PlanBody<'_> {
             w.end().map_err(io_at(path))?;
             w.end().map_err(io_at(path))?;
         }
-        for (s, ..) in &sources {
+        for r in &sources {
             // Gone as soon as it is copied, as the fragments are.
-            if s.file.exists() {
-                fs::remove_file(&s.file).map_err(io_at(&s.file))?;
+            if r.source.file.exists() {
+                fs::remove_file(&r.source.file).map_err(io_at(&r.source.file))?;
             }
         }
         Ok(())
     }
+
+    /// The person klasser of arkivdel `a`, in the order of their fødselsnummer, each with
+    /// the person's one mappe; then the folders without a valid identifier, each its own.
+    fn write_persons<W: Write>(
+        &self,
+        w: &mut XmlWriter<W>,
+        path: &Path,
+        a: usize,
+        sources: &mut [Reading],
+    ) -> Result<()> {
+        let mut persons: BTreeMap<&str, Vec<(usize, &Placement)>> = BTreeMap::new();
+        let mut unknown = Vec::new();
+        for (n, r) in sources.iter_mut().enumerate() {
+            while let Some(u) = r.order.get(r.next).copied()
+                && u.place.arkivdel == a
+            {
+                match u.person.as_deref() {
+                    Some(key) if key != crate::arkivplan::UNKNOWN_PERSON => {
+                        persons.entry(key).or_default().push((n, u))
+                    }
+                    _ => unknown.push((n, u)),
+                }
+                r.next += 1;
+            }
+        }
+        for (key, folders) in &persons {
+            w.start(&self.plan.person_klasse(self.kommunenummer, a, Some(key), self.at)).map_err(io_at(path))?;
+            let mut units = Vec::new();
+            for (n, u) in folders {
+                units.push(sources[*n].read(u)?);
+            }
+            let joined = if units.len() == 1 { units.pop().unwrap_or_default() } else { join_folders(&units, path)? };
+            w.get_mut().write_all(&joined).map_err(io_at(path))?;
+            w.end().map_err(io_at(path))?;
+        }
+        // The schema wants a klasse in every klassifikasjonssystem: this one, when no person has any.
+        if !unknown.is_empty() || persons.is_empty() {
+            w.start(&self.plan.person_klasse(self.kommunenummer, a, None, self.at)).map_err(io_at(path))?;
+            for (n, u) in unknown {
+                let unit = sources[n].read(u)?;
+                w.get_mut().write_all(&unit).map_err(io_at(path))?;
+            }
+            w.end().map_err(io_at(path))?;
+        }
+        Ok(())
+    }
+}
+
+/// One source's placed units, being read in the plan's order.
+struct Reading<'a> {
+    source: &'a PlacedSource,
+    file: Option<File>,
+    order: Vec<&'a Placement>,
+    next: usize,
+}
+
+impl Reading<'_> {
+    /// A placed unit's bytes, its late secondary classifications settled.
+    fn read(&self, u: &Placement) -> Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let file = &self.source.file;
+        let Some(f) = self.file.as_ref() else { return Ok(Vec::new()) };
+        let mut buf = vec![0; u.len as usize];
+        f.read_exact_at(&mut buf, u.at).map_err(io_at(file))?;
+        if u.later {
+            buf = settle(&buf, &self.source.settled, file)?;
+        }
+        Ok(buf)
+    }
+}
+
+/// One person's folders from several sources as one mappe: the first's metadata (its
+/// systemID is the person's, the same in each), every folder's registreringer and
+/// mapper inside, in order, and every folder's provenance.
+fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
+    let parse = |bytes: &Vec<u8>| -> Result<Element> {
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| Error::io(path.display().to_string(), io::Error::other(e)))?;
+        samla_noark5::xml::parse_str(text, &path.display().to_string())
+    };
+    let mut base = parse(&units[0])?;
+    let is_unit = |c: &Element| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_));
+    for bytes in &units[1..] {
+        let other = parse(bytes)?;
+        let provenance: Vec<Element> = other
+            .child("virksomhetsspesifikkeMetadata")
+            .map(|v| v.children.iter().filter(|c| c.local_name() == "proveniens").cloned().collect())
+            .unwrap_or_default();
+        if let Some(v) = base.child_mut("virksomhetsspesifikkeMetadata") {
+            v.children.extend(provenance);
+        }
+        let at = base
+            .children
+            .iter()
+            .rposition(|c| is_unit(c) || MAPPE_BEFORE_INSIDE.contains(&c.local_name()))
+            .map_or(base.children.len(), |i| i + 1);
+        let inside: Vec<Element> = other.children.into_iter().filter(|c| is_unit(c)).collect();
+        base.children.splice(at..at, inside);
+    }
+    let mut out = Vec::new();
+    XmlWriter::fragment(&mut out, 4).element(&base).map_err(|e| Error::io(path.display().to_string(), e))?;
+    Ok(out)
 }
 
 /// A placed unit (as written, four levels down) with the secondary classifications that
