@@ -924,3 +924,91 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
         truth.keys().filter(|k| samla_ids::check_person(&ids[*k], samla_ids::Rules::default()).is_err()).count();
     assert_eq!(without, invalid);
 }
+
+#[test]
+fn an_applied_wash_changes_the_migration_only_and_never_writes_a_protected_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = setup(dir.path(), "40");
+    // A Folkeregisteret snapshot that holds the parties of Ski's extract: every second one
+    // has moved to Nyveien, and the first of those is under adressebeskyttelse.
+    let parties = samla_wash::parties::read_parties(&dir.path().join("ski")).unwrap();
+    let (ids, names) = (parties.column("fnr").unwrap(), parties.column("navn").unwrap());
+    let mut freg = String::new();
+    let mut seen = BTreeSet::new();
+    let mut protected_name = String::new();
+    for i in 0..ids.len() {
+        let (Some(id), Some(name)) = (ids[i], names[i]) else { continue };
+        let Some((fornavn, etternavn)) = name.rsplit_once(' ') else { continue };
+        if !seen.insert(id.to_string()) {
+            continue;
+        }
+        let n = seen.len();
+        let moved = n % 2 == 0;
+        let protected = n == 2;
+        if protected {
+            protected_name = name.to_string();
+        }
+        let (street, number) =
+            if moved { ("Nyveien".to_string(), n.to_string()) } else { ("Gamleveien".to_string(), "1".to_string()) };
+        freg.push_str(&format!(
+            "{{\"identifikasjonsnummer\":[{{\"foedselsEllerDNummer\":\"{id}\",\"status\":\"iBruk\"}}],\
+             \"navn\":[{{\"fornavn\":\"{fornavn}\",\"etternavn\":\"{etternavn}\",\"erGjeldende\":true}}],\
+             \"bostedsadresse\":[{{\"vegadresse\":{{\"kommunenummer\":\"3207\",\"adressenavn\":\"{street}\",\
+             \"adressenummer\":{{\"husnummer\":\"{number}\"}},\"adressekode\":\"1001\",\
+             \"poststed\":{{\"poststedsnavn\":\"SKI\",\"postnummer\":\"1400\"}}}},\"erGjeldende\":true}}],\
+             \"status\":[{{\"status\":\"bosatt\"}}],\"adressebeskyttelse\":[{{\"graderingsnivaa\":\"{}\"}}]}}\n",
+            if protected { "fortrolig" } else { "ugradert" }
+        ));
+    }
+    assert!(seen.len() > 4, "the extract has persons among its parties");
+    let vask = dir.path().join("vask");
+    fs::create_dir_all(&vask).unwrap();
+    fs::write(vask.join("freg.jsonl"), freg).unwrap();
+    fs::write(
+        vask.join("wash.toml"),
+        "[job]\nname = \"vask\"\nout = \"washed\"\n\n[[snapshot]]\nid = \"freg-2026-11-01\"\nregister = \"folkeregisteret\"\n\
+         path = \"freg.jsonl\"\nas_of = \"2026-11-01\"\n",
+    )
+    .unwrap();
+    let text = fs::read_to_string(&job).unwrap();
+    let washed =
+        text.replace("# [wash]\n# job = \"vask/wash.toml\"", "[wash]\njob = \"vask/wash.toml\"\napply = \"A\"");
+    assert_ne!(washed, text);
+    fs::write(&job, &washed).unwrap();
+    let o = run(&job);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = dir.path().join("nordre-follo");
+    let migration = fs::read_to_string(out.join("migration/arkivstruktur.xml")).unwrap();
+    assert_eq!(
+        xmllint(&out.join("migration/arkivstruktur.xml"), &schemas().join("noark5/v5_0/arkivstruktur.xsd")),
+        Vec::<String>::new()
+    );
+    let ledger = fs::read_to_string(out.join("ledger.csv")).unwrap();
+    let applied: Vec<&str> = ledger.lines().filter(|l| l.contains("wash apply:")).collect();
+    assert!(applied.iter().any(|l| l.contains("/postadresse,") && l.contains(",Nyveien ")), "{ledger}");
+    for row in &applied {
+        assert!(row.contains("class A") && row.contains("freg-2026-11-01 as of 2026-11-01"), "{row}");
+    }
+    for row in applied.iter().filter(|l| l.contains("/postadresse,")) {
+        let new = row.split(',').nth(5).unwrap();
+        assert!(migration.contains(&format!("<postadresse>{new}</postadresse>")), "{row}");
+    }
+    // The protected person's new address is written nowhere.
+    assert!(!migration.contains("<postadresse>Nyveien 2</postadresse>"), "{protected_name}'s address was written");
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["outcome"]["values_washed"].as_u64().unwrap(), applied.len() as u64);
+
+    // closed/ and the deposit packages are the same bytes with and without apply.
+    let with = (tree(&out.join("closed")), tree(&out.join("deposit")));
+    fs::write(&job, text.replace("# [wash]\n# job = \"vask/wash.toml\"", "[wash]\njob = \"vask/wash.toml\"")).unwrap();
+    let o = run(&job);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(with == (tree(&out.join("closed")), tree(&out.join("deposit"))), "closed/ or deposit/ changed with apply");
+    assert!(!fs::read_to_string(out.join("migration/arkivstruktur.xml")).unwrap().contains("Nyveien"));
+}

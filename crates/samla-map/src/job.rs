@@ -70,7 +70,10 @@ unmapped = "reject"
 # klass131 = "klass131-endringer.csv"
 
 # Washing (optional): a `samla wash` job whose snapshots the merged extract's parties
-# are washed against once it is written.
+# are washed against once it is written. With apply = "A" (or "A+B"), the matched values
+# are written into the migration's parties: a fødselsnummer for a replaced D-number, the
+# current address (never one under adressebeskyttelse), an organisation's current name,
+# each a ledger row; closed/ and the deposit packages keep the values as delivered.
 # [wash]
 # job = "vask/wash.toml"
 
@@ -229,6 +232,27 @@ impl Job {
 pub struct WashStep {
     /// The wash job (see `samla wash --example-job`); its inputs, if any, are washed too.
     pub job: PathBuf,
+    /// Write the matched register values into the migration's parties: "A" (certain
+    /// matches only) or "A+B". Left out, the washed values stay proposals beside it.
+    pub apply: Option<Apply>,
+}
+
+/// Which match classes a run applies to the migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Apply {
+    /// Class A only.
+    A,
+    /// Classes A and B.
+    #[serde(rename = "A+B")]
+    AB,
+}
+
+impl Apply {
+    /// Whether a match of `class` is applied.
+    pub fn covers(self, class: samla_wash::matching::Class) -> bool {
+        use samla_wash::matching::Class;
+        matches!((self, class), (_, Class::A) | (Apply::AB, Class::B))
+    }
 }
 
 /// Retention floors the job adds to the built-in ones (open cases; a registrering in

@@ -203,6 +203,8 @@ pub struct Outcome {
     /// Parties of the migration whose address was withheld: Folkeregisteret has the
     /// person under adressebeskyttelse.
     pub addresses_withheld: u64,
+    /// Party values of the migration the wash applied (`[wash] apply`), each in the ledger.
+    pub values_washed: u64,
     /// Document files copied, per destination.
     pub documents: BTreeMap<String, u64>,
     /// The deposit packages, per source: the tar's path (in the output folder) and SHA-256.
@@ -352,6 +354,7 @@ impl Outcome {
             plan,
             ledger_rows: 0,
             addresses_withheld: 0,
+            values_washed: 0,
             crosswalk_rows: 0,
             documents: BTreeMap::new(),
             packages: BTreeMap::new(),
@@ -432,6 +435,8 @@ pub(crate) struct SourceDone {
     ledger_rows: u64,
     crosswalk_rows: u64,
     addresses_withheld: u64,
+    /// Party values the wash applied.
+    washed: u64,
     documents: BTreeMap<Destination, u64>,
     /// Per destination: how many skjerming and kassasjon elements it got.
     skjerming: BTreeMap<Destination, u64>,
@@ -464,6 +469,7 @@ impl SourceDone {
             plan: SourcePlan::default(),
             ledger_rows: 0,
             addresses_withheld: 0,
+            washed: 0,
             crosswalk_rows: 0,
             documents: BTreeMap::new(),
             skjerming: BTreeMap::new(),
@@ -496,7 +502,16 @@ fn write_all(
     }
     // Read once for all sources.
     let registers = Registers::load(job)?;
-    let done = crate::plan::each_source(job, |s| convert_source(job, s, partial, &registers));
+    let washer = match (&registers.wash, job.wash.as_ref().and_then(|w| w.apply)) {
+        (Some(full), Some(apply)) => Some(Washer {
+            apply,
+            registers: full,
+            persons: samla_wash::matching::PersonIndex::new(&full.persons),
+            orgs: samla_wash::matching::OrgIndex::new(&full.orgs),
+        }),
+        _ => None,
+    };
+    let done = crate::plan::each_source(job, |s| convert_source(job, s, partial, &registers, washer.as_ref()));
     let done: Vec<SourceDone> = done.into_iter().collect::<Result<_>>()?;
     let mut sources = Vec::new();
     let mut outcome = Outcome::empty(partial.to_path_buf(), Plan::default());
@@ -523,6 +538,7 @@ fn write_all(
         });
         outcome.ledger_rows += d.ledger_rows;
         outcome.addresses_withheld += d.addresses_withheld;
+        outcome.values_washed += d.washed;
         outcome.crosswalk_rows += d.crosswalk_rows;
         outcome.findings.extend(d.findings);
         for (field, (seen, mapped)) in d.coverage {
@@ -850,6 +866,8 @@ struct Registers {
     freg: Vec<String>,
     /// Old identifiers (a D-number later replaced) → the person's identifier now.
     current: HashMap<String, String>,
+    /// Every register of the wash job, when the job applies washed values.
+    wash: Option<samla_wash::wash::Registers>,
 }
 
 impl Registers {
@@ -861,22 +879,40 @@ impl Registers {
         if let Some(step) = &job.wash {
             let text = fs::read_to_string(&step.job).map_err(io_at(&step.job))?;
             let wash = samla_wash::job::Job::parse(&step.job, &text).map_err(wash_error)?;
+            if step.apply.is_some() {
+                let full = samla_wash::wash::Registers::load(&wash.snapshot, &mut |_| {}).map_err(wash_error)?;
+                registers.note_persons(full.persons.iter());
+                registers.freg = full
+                    .snapshots
+                    .iter()
+                    .filter(|(s, _)| s.register == samla_wash::snapshot::Register::Folkeregisteret)
+                    .map(|(s, _)| s.id.clone())
+                    .collect();
+                registers.wash = Some(full);
+                return Ok(registers);
+            }
             for snapshot in
                 wash.snapshot.iter().filter(|s| s.register == samla_wash::snapshot::Register::Folkeregisteret)
             {
-                for person in samla_wash::snapshot::load_freg(&snapshot.path).map_err(wash_error)? {
-                    for old in &person.old_ids {
-                        registers.current.insert(old.clone(), person.id.clone());
-                    }
-                    if person.protected {
-                        registers.protected.insert(person.id);
-                        registers.protected.extend(person.old_ids);
-                    }
-                }
+                let persons = samla_wash::snapshot::load_freg(&snapshot.path).map_err(wash_error)?;
+                registers.note_persons(persons.iter());
                 registers.freg.push(snapshot.id.clone());
             }
         }
         Ok(registers)
+    }
+
+    /// The replaced identifiers and the persons under adressebeskyttelse.
+    fn note_persons<'p>(&mut self, persons: impl Iterator<Item = &'p samla_wash::snapshot::Person>) {
+        for person in persons {
+            for old in &person.old_ids {
+                self.current.insert(old.clone(), person.id.clone());
+            }
+            if person.protected {
+                self.protected.insert(person.id.clone());
+                self.protected.extend(person.old_ids.iter().cloned());
+            }
+        }
     }
 }
 
@@ -884,13 +920,19 @@ impl Registers {
 const ADDRESS_FIELDS: [&str; 4] = ["postadresse", "postnummer", "poststed", "land"];
 
 /// One source's pass: arkivstruktur.xml, then the endringslogg and the journals.
-fn convert_source(job: &Job, source: &Source, partial: &Path, registers: &Registers) -> Result<SourceDone> {
+fn convert_source(
+    job: &Job,
+    source: &Source,
+    partial: &Path,
+    registers: &Registers,
+    washer: Option<&Washer>,
+) -> Result<SourceDone> {
     if source.kind == samla_legacy::SourceKind::Addml {
         return crate::flat::convert_flat(job, source, partial);
     }
     let work = partial.join("work");
     let (extract, mut reader) = open_arkivstruktur(source)?;
-    let mut sink = Writers::new(job, source, &extract, partial, registers)?;
+    let mut sink = Writers::new(job, source, &extract, partial, registers, washer)?;
     let plan = plan_source(job, source, &mut reader, &mut sink)?;
     drop(reader);
     let (mut done, ids) = sink.finish(plan)?;
@@ -1078,6 +1120,30 @@ struct Writers<'a> {
     klasse_ids: HashMap<String, String>,
     /// A unit whose new systemID is not the usual one (a person's one mappe): old → new.
     id_override: Option<(String, String)>,
+    /// With `[wash] apply`: the registers to wash the converted parties against.
+    washer: Option<&'a Washer<'a>>,
+}
+
+/// The registers of the wash job, indexed for matching the converted parties.
+struct Washer<'r> {
+    apply: crate::job::Apply,
+    registers: &'r samla_wash::wash::Registers,
+    persons: samla_wash::matching::PersonIndex<'r>,
+    orgs: samla_wash::matching::OrgIndex<'r>,
+}
+
+impl Washer<'_> {
+    /// A ledger rule: the matching rule and class, and the register's snapshot with its date.
+    fn rule(&self, register: samla_wash::snapshot::Register, rule: &str, class: &str) -> String {
+        let snapshot = self
+            .registers
+            .snapshots
+            .iter()
+            .find(|(s, _)| s.register == register)
+            .map(|(s, _)| format!("{} as of {}", s.id, s.as_of))
+            .unwrap_or_default();
+        format!("wash apply: {rule}, class {class}, {snapshot}")
+    }
 }
 
 /// A converted unit's klasse in the archive plan, and its byte range in its source's
@@ -1109,6 +1175,7 @@ impl<'a> Writers<'a> {
         extract: &'a Extract,
         partial: &Path,
         registers: &'a Registers,
+        washer: Option<&'a Washer<'a>>,
     ) -> Result<Writers<'a>> {
         let work = partial.join("work");
         let mut outputs = BTreeMap::new();
@@ -1168,6 +1235,7 @@ impl<'a> Writers<'a> {
             later: Vec::new(),
             klasse_ids: HashMap::new(),
             id_override: None,
+            washer,
         })
     }
 
@@ -1210,6 +1278,9 @@ impl<'a> Writers<'a> {
         let date = crate::plan::unit_date(e);
         if to == Destination::Convert && !self.registers.protected.is_empty() {
             self.withhold_protected_addresses(e, &entity, &owner)?;
+        }
+        if to == Destination::Convert && self.washer.is_some() {
+            self.apply_wash(e, &entity, &owner)?;
         }
         let mut children = std::mem::take(&mut e.children);
         for c in &mut children {
@@ -1337,6 +1408,86 @@ impl<'a> Writers<'a> {
                 format!("adressebeskyttelse ({}): the address is not carried over", self.registers.freg.join(", "));
             self.ledger(entity, owner, &format!("{element}/{}", fields.join("+")), "", "", &rule)?;
             self.done.addresses_withheld += 1;
+        }
+        Ok(())
+    }
+
+    /// With `[wash] apply`: each party of a converted unit that the registers match in a
+    /// class the job applies gets their values now: a fødselsnummer for a D-number
+    /// Folkeregisteret has replaced, the current bostedsadresse (never one under
+    /// adressebeskyttelse), an organisation's current name. Each change is a ledger row
+    /// with the rule, the class, the snapshot and its date.
+    fn apply_wash(&mut self, e: &mut Element, entity: &str, owner: &str) -> Result<()> {
+        let Some(w) = self.washer else { return Ok(()) };
+        let mut changes: Vec<(usize, &'static str, String, String)> = Vec::new();
+        for (i, p) in e.children.iter().enumerate() {
+            if !matches!(p.local_name(), "korrespondansepart" | "part" | "sakspart") {
+                continue;
+            }
+            let text = |names: &[&str]| samla_wash::parties::first_text(p, names);
+            let navn = text(&["korrespondansepartNavn", "partNavn", "sakspartNavn", "navn"]);
+            let (postadresse, postnummer) = (text(&["postadresse"]), text(&["postnummer"]));
+            let (fnr, orgnr) = samla_wash::parties::party_ids(e, p);
+            fn some(v: &str) -> Option<&str> {
+                Some(v).filter(|v| !v.is_empty())
+            }
+            if !orgnr.is_empty() {
+                let record = samla_wash::matching::OrgRecord {
+                    orgnr: some(&orgnr),
+                    name: some(&navn),
+                    postnummer: some(&postnummer),
+                };
+                if let (samla_wash::matching::Outcome::Matched { entity: at, class, rule, .. }, _) =
+                    samla_wash::matching::match_org(&w.orgs, &record)
+                    && w.apply.covers(class)
+                {
+                    let org = &w.registers.orgs[at as usize];
+                    let how = w.rule(samla_wash::snapshot::Register::Enhetsregisteret, rule.as_str(), class.as_str());
+                    changes.push((i, "navn", org.navn.clone(), how));
+                }
+                continue;
+            }
+            let record = samla_wash::matching::PersonRecord {
+                id: some(&fnr),
+                name: some(&navn),
+                address: some(&postadresse),
+                postnummer: some(&postnummer),
+                ..Default::default()
+            };
+            let (outcome, _) = samla_wash::matching::match_person(&w.persons, &record, &Default::default());
+            let samla_wash::matching::Outcome::Matched { entity: at, class, rule, .. } = outcome else { continue };
+            if !w.apply.covers(class) {
+                continue;
+            }
+            let person = &w.registers.persons[at as usize];
+            let how = w.rule(samla_wash::snapshot::Register::Folkeregisteret, rule.as_str(), class.as_str());
+            if !fnr.is_empty() && fnr != person.id {
+                changes.push((i, "id", person.id.clone(), how.clone()));
+            }
+            if let Some(a) = person.addresses.first().filter(|_| !person.protected) {
+                changes.push((i, "postadresse", a.line(), how.clone()));
+                changes.push((i, "postnummer", a.postnummer.clone(), how.clone()));
+                changes.push((i, "poststed", a.poststed.clone(), how));
+            }
+        }
+        for (i, field, new, how) in changes {
+            let element = e.children[i].local_name().to_string();
+            let names: &[&str] = match field {
+                "navn" => &["korrespondansepartNavn", "partNavn", "sakspartNavn", "navn"],
+                "id" => &["foedselsnummer", "DNummer", "partID", "sakspartID"],
+                other => &[other][..],
+            };
+            let Some(c) = e.children[i].children.iter_mut().find(|c| names.contains(&c.local_name())) else { continue };
+            if c.text.trim() == new {
+                continue;
+            }
+            let old = std::mem::replace(&mut c.text, new.clone());
+            let name = c.local_name().to_string();
+            // The identifier is masked in the ledger as in every report.
+            let (old, new) =
+                if field == "id" { (samla_wash::wash::mask(&old), samla_wash::wash::mask(&new)) } else { (old, new) };
+            self.ledger(entity, owner, &format!("{element}/{name}"), &old, &new, &how)?;
+            self.done.washed += 1;
         }
         Ok(())
     }

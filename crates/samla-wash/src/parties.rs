@@ -86,7 +86,7 @@ fn party(holder: &Element, p: &Element, system_id: &str, n: usize) -> [String; 9
 }
 
 /// The first non-empty text among the descendants of `p` named one of `names`.
-fn first_text(p: &Element, names: &[&str]) -> String {
+pub fn first_text(p: &Element, names: &[&str]) -> String {
     p.descendants()
         .find(|d| names.contains(&d.local_name()) && !d.text.trim().is_empty())
         .map(|d| d.text.trim().to_string())
