@@ -902,6 +902,11 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
     assert!(truly >= 10, "the generated data has the same person in several folders: {truly}");
     let recall = joined_pairs as f64 / truly as f64;
     assert!(recall >= 0.99, "recall {recall}: {joined_pairs} of {truly} joinable pairs joined");
+    // The report counts the joined folders beside the reconciliation.
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("out/report.json")).unwrap()).unwrap();
+    let joined: u64 = report["outcome"]["joined"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(joined, folders_in.iter().filter(|g| g.len() > 1).map(|g| g.len() as u64).sum::<u64>());
     // Every old folder is found through the crosswalk, at the mappe it is in now.
     let crosswalk = fs::read_to_string(dir.path().join("out/crosswalk.csv")).unwrap();
     let mapper: Vec<&str> = crosswalk.lines().filter(|l| l.split(',').nth(1) == Some("mappe")).collect();

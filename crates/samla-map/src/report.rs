@@ -24,13 +24,13 @@ pub fn html(job: &Job, o: &Outcome) -> String {
         esc(&job.target.name),
         esc(&job.target.kommunenummer)
     );
-    h.push_str("<h2>Reconciliation: in = converted + closed + deposited + rejected</h2>\n<table><tr><th>source</th><th>entity</th><th>in</th><th>converted</th><th>closed</th><th>deposited</th><th>rejected</th><th>holds</th></tr>\n");
+    h.push_str("<h2>Reconciliation: in = converted + closed + deposited + rejected</h2>\n<table><tr><th>source</th><th>entity</th><th>in</th><th>converted</th><th>closed</th><th>deposited</th><th>rejected</th><th>holds</th><th>of the converted, joined</th></tr>\n");
     for (source, entities) in &o.plan.counts {
         for (entity, c) in entities {
             let ok = c.reconciles();
             let _ = writeln!(
                 h,
-                "<tr{}><td>{}</td><td>{entity}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr{}><td>{}</td><td>{entity}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 if ok { "" } else { " class=\"bad\"" },
                 esc(source),
                 c.r#in,
@@ -38,7 +38,12 @@ pub fn html(job: &Job, o: &Outcome) -> String {
                 c.closed,
                 c.deposited,
                 c.rejected,
-                if ok { "yes" } else { "NO" }
+                if ok { "yes" } else { "NO" },
+                if *entity == "mappe" {
+                    o.joined.get(source).map_or(String::new(), u64::to_string)
+                } else {
+                    String::new()
+                }
             );
         }
     }

@@ -205,6 +205,9 @@ pub struct Outcome {
     pub addresses_withheld: u64,
     /// Party values of the migration the wash applied (`[wash] apply`), each in the ledger.
     pub values_washed: u64,
+    /// Per source, its converted mapper that share their person's one mappe with another
+    /// folder (of any source): a part of `converted`, not a destination of its own.
+    pub joined: BTreeMap<String, u64>,
     /// Document files copied, per destination.
     pub documents: BTreeMap<String, u64>,
     /// The deposit packages, per source: the tar's path (in the output folder) and SHA-256.
@@ -355,6 +358,7 @@ impl Outcome {
             ledger_rows: 0,
             addresses_withheld: 0,
             values_washed: 0,
+            joined: BTreeMap::new(),
             crosswalk_rows: 0,
             documents: BTreeMap::new(),
             packages: BTreeMap::new(),
@@ -579,6 +583,7 @@ fn write_all(
             units,
         })
         .collect();
+    outcome.joined = joined(job, &placed);
     outcome.plan = Plan::combine(sources);
     prepared.apply(&mut outcome.plan);
     outcome.findings.extend(prepared.findings.iter().cloned());
@@ -1986,6 +1991,25 @@ struct PlanBody<'a> {
     sources: &'a [PlacedSource],
     /// Per plan arkivdel, the systemID of the old arkivdel it continues.
     forloeper: &'a BTreeMap<usize, String>,
+}
+
+/// Per source, its folders whose person has another folder too (they are joined).
+fn joined(job: &Job, placed: &[PlacedSource]) -> BTreeMap<String, u64> {
+    let mut persons: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+    for (n, p) in placed.iter().enumerate() {
+        for u in &p.units {
+            if let Some(key) = u.person.as_deref().filter(|k| *k != crate::arkivplan::UNKNOWN_PERSON) {
+                persons.entry((u.place.arkivdel, key)).or_default().push(n);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for sources in persons.values().filter(|s| s.len() > 1) {
+        for n in sources {
+            *out.entry(job.source[*n].name.clone()).or_default() += 1;
+        }
+    }
+    out
 }
 
 /// One source's units placed by the plan.
