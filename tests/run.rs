@@ -701,13 +701,18 @@ fn under_a_plan_secondary_klasser_before_and_after_a_mappe_point_into_the_plan_a
          <referanseSekundaerKlassifikasjon>00000000-0000-4000-8000-000000000006</referanseSekundaerKlassifikasjon>\
          <referanseSekundaerKlassifikasjon>00000000-0000-4000-8000-000000000007</referanseSekundaerKlassifikasjon></mappe>"
     );
+    // A registrering outside a mappe, in a klasse the plan merges with the mappe's.
+    let registrering = format!(
+        "<registrering><systemID>00000000-0000-4000-8000-000000000009</systemID>{t}\
+         <arkivertDato>2020-01-01T00:00:00+01:00</arkivertDato><arkivertAv>Ola</arkivertAv><tittel>Notat</tittel></registrering>"
+    );
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<arkiv xmlns=\"http://www.arkivverket.no/standarder/noark5/arkivstruktur\" \
          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><systemID>00000000-0000-4000-8000-000000000001</systemID><tittel>Hånd</tittel>{t}{closed}\
          <arkivskaper><arkivskaperID>1</arkivskaperID><arkivskaperNavn>Hånd kommune</arkivskaperNavn></arkivskaper>\
          <arkivdel><systemID>00000000-0000-4000-8000-000000000002</systemID><tittel>Sakarkiv</tittel><arkivdelstatus>Avsluttet periode</arkivdelstatus>{t}{closed}\
          <klassifikasjonssystem><systemID>00000000-0000-4000-8000-000000000003</systemID><tittel>Nøkkel</tittel>{t}{}{}{}{}</klassifikasjonssystem></arkivdel></arkiv>\n",
-        klasse("00000000-0000-4000-8000-000000000004", "A07", ""),
+        klasse("00000000-0000-4000-8000-000000000004", "A07", &registrering),
         klasse("00000000-0000-4000-8000-000000000005", "L42", &mappe),
         klasse("00000000-0000-4000-8000-000000000006", "M12", ""),
         klasse("00000000-0000-4000-8000-000000000007", "Z99", ""),
@@ -725,9 +730,20 @@ fn under_a_plan_secondary_klasser_before_and_after_a_mappe_point_into_the_plan_a
          [[source]]\nname = \"hand\"\nkind = \"noark5\"\npath = \"hand\"\n\n[plan]\n\n[[plan.arkivdel]]\nid = \"sakarkiv\"\n\
          tittel = \"Sakarkiv\"\nperiode_start = \"2020-01-01\"\nklassifikasjonssystem = { id = \"k\", klassifikasjonstype = \"Emnebasert\", \
          ordningsprinsipp = \"emne\", klasser = { \"A07\" = \"Personal\", \"L42\" = \"Byggesak\", \"M12\" = \"Miljø\" } }\n\n\
+         [[plan.map]]\nklasse = \"A07\"\nto = { arkivdel = \"sakarkiv\", klasse = \"L42\" }\n\n\
          [[plan.map]]\nklasse = \"A00-M99\"\nto = { arkivdel = \"sakarkiv\" }\n",
     )
     .unwrap();
+    // A07 (a registrering outside a mappe) placed in L42 (a mappe): a v5.0 klasse holds one
+    // or the other, so the run stops and says which.
+    let o = run(&job);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("klasse L42 of arkivdel `sakarkiv` would hold 1 mapper and 1 registreringer"), "{stderr}");
+    let text = fs::read_to_string(&job).unwrap();
+    let own = text.replace("to = { arkivdel = \"sakarkiv\", klasse = \"L42\" }", "to = { arkivdel = \"sakarkiv\" }");
+    assert_ne!(own, text);
+    fs::write(&job, own).unwrap();
     let o = run(&job);
     assert_eq!(
         o.status.code(),
@@ -745,6 +761,8 @@ fn under_a_plan_secondary_klasser_before_and_after_a_mappe_point_into_the_plan_a
         values(&xml[start..], "systemID")[0].to_string()
     };
     assert_eq!(values(&xml, "referanseSekundaerKlassifikasjon"), [plan_klasse("A07"), plan_klasse("M12")]);
+    let a07 = &xml[xml.find("<klasseID>A07</klasseID>").unwrap()..xml.find("<klasseID>L42</klasseID>").unwrap()];
+    assert_eq!(count(a07, "registrering"), 1, "the registrering outside a mappe keeps its klasse");
     let ledger = fs::read_to_string(dir.path().join("out/ledger.csv")).unwrap();
     assert!(
         ledger.lines().any(|l| l.starts_with("hand,mappe,00000000-0000-4000-8000-000000000008,referanseSekundaerKlassifikasjon,00000000-0000-4000-8000-000000000007,,plan: ")),

@@ -587,7 +587,8 @@ fn write_all(
     outcome.plan = Plan::combine(sources);
     prepared.apply(&mut outcome.plan);
     outcome.findings.extend(prepared.findings.iter().cloned());
-    let blocking = outcome.plan.blocking(job);
+    let mut blocking = outcome.plan.blocking(job);
+    blocking.extend(mixed_klasser(job, &placed));
     if !blocking.is_empty() {
         return Err(RunError::Blocked(Box::new(outcome.plan), blocking));
     }
@@ -1163,6 +1164,8 @@ struct Placement {
     /// In an arkivdel ordered by person: the person's fødselsnummer (washed), or
     /// [`crate::arkivplan::UNKNOWN_PERSON`].
     person: Option<String>,
+    /// A mappe (else a registrering): a klasse holds one kind or the other.
+    mappe: bool,
 }
 
 /// The converted units of a source under an archive plan.
@@ -1788,8 +1791,13 @@ impl Writers<'_> {
         let klasse = klasse.map(str::to_string);
         let held = klasse.as_deref().is_none_or(|k| plan.place(&self.source.name, &system, k).is_none());
         self.tables.add(self.job, self.source, &unit, Destination::Convert, klasse.as_deref());
-        let person =
-            if plan.by_person(place.arkivdel) { Some(self.person(&unit, klasse.as_deref(), place)?) } else { None };
+        let mappe = matches!(unit.kind(), Kind::Mappe(_));
+        let person = match (plan.by_person(place.arkivdel), mappe) {
+            (true, true) => Some(self.person(&unit, klasse.as_deref(), place)?),
+            // A registrering outside a mappe is no person's folder: it is kept apart.
+            (true, false) => Some(crate::arkivplan::UNKNOWN_PERSON.to_string()),
+            (false, _) => None,
+        };
         let mut new = unit.clone();
         self.rewrite(&mut new, Destination::Convert, "")?;
         self.id_override = None;
@@ -1826,7 +1834,7 @@ impl Writers<'_> {
         // arkiv, arkivdel, klassifikasjonssystem, klasse: the unit sits four levels down.
         XmlWriter::fragment(&mut p.buf, 4).element(&new).map_err(io_at(&p.path))?;
         p.out.write_all(&p.buf).map_err(io_at(&p.path))?;
-        self.done.placed.push(Placement { place, at: p.at, len: p.buf.len() as u64, later, person });
+        self.done.placed.push(Placement { place, at: p.at, len: p.buf.len() as u64, later, person, mappe });
         p.at += p.buf.len() as u64;
         Ok(())
     }
@@ -1993,6 +2001,30 @@ struct PlanBody<'a> {
     forloeper: &'a BTreeMap<usize, String>,
 }
 
+/// The plan's klasser that would hold both mapper and registreringer outside a mappe:
+/// the v5.0 schema lets a klasse hold one or the other, so the run stops and names them.
+fn mixed_klasser(job: &Job, placed: &[PlacedSource]) -> Vec<String> {
+    let Some(plan) = &job.plan else { return Vec::new() };
+    let mut seen: BTreeMap<(usize, usize, &str), (u64, u64)> = BTreeMap::new();
+    for p in placed {
+        for u in &p.units {
+            let key = (u.place.arkivdel, u.place.klasse, u.person.as_deref().unwrap_or(""));
+            let (mapper, registreringer) = seen.entry(key).or_default();
+            *if u.mappe { mapper } else { registreringer } += 1;
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, (m, r))| *m > 0 && *r > 0)
+        .map(|((a, k, person), (m, r))| {
+            let klasse = if plan.by_person(a) { person } else { plan.klasse_id(Place { arkivdel: a, klasse: k }) };
+            format!(
+                "plan: klasse {klasse} of arkivdel `{}` would hold {m} mapper and {r} registreringer outside a mappe, and a v5.0 klasse holds one or the other: place the registreringer in another klasse with a [[plan.map]] rule",
+                plan.arkivdel[a].id
+            )
+        })
+        .collect()
+}
+
 /// Per source, its folders whose person has another folder too (they are joined).
 fn joined(job: &Job, placed: &[PlacedSource]) -> BTreeMap<String, u64> {
     let mut persons: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
@@ -2044,15 +2076,16 @@ impl PlanBody<'_> {
             for k in 0..arkivdel.klassifikasjonssystem.list.len() {
                 let place = Place { arkivdel: a, klasse: k };
                 w.start(&self.plan.klasse(self.kommunenummer, place, self.at)).map_err(io_at(path))?;
-                for r in &mut sources {
+                let mut here = Vec::new();
+                for (n, r) in sources.iter_mut().enumerate() {
                     while let Some(u) = r.order.get(r.next).copied()
                         && u.place == place
                     {
-                        let unit = r.read(u)?;
-                        w.get_mut().write_all(&unit).map_err(io_at(path))?;
+                        here.push((n, u));
                         r.next += 1;
                     }
                 }
+                write_units(w, path, &sources, &here)?;
                 w.end().map_err(io_at(path))?;
             }
             w.end().map_err(io_at(path))?;
@@ -2104,14 +2137,26 @@ impl PlanBody<'_> {
         // The schema wants a klasse in every klassifikasjonssystem: this one, when no person has any.
         if !unknown.is_empty() || persons.is_empty() {
             w.start(&self.plan.person_klasse(self.kommunenummer, a, None, self.at)).map_err(io_at(path))?;
-            for (n, u) in unknown {
-                let unit = sources[n].read(u)?;
-                w.get_mut().write_all(&unit).map_err(io_at(path))?;
-            }
+            write_units(w, path, sources, &unknown)?;
             w.end().map_err(io_at(path))?;
         }
         Ok(())
     }
+}
+
+/// The units of one klasse, in the order given (a klasse holds mapper or registreringer,
+/// never both: `mixed_klasser` stops a run that would mix them).
+fn write_units<W: Write>(
+    w: &mut XmlWriter<W>,
+    path: &Path,
+    sources: &[Reading],
+    units: &[(usize, &Placement)],
+) -> Result<()> {
+    for (n, u) in units {
+        let unit = sources[*n].read(u)?;
+        w.get_mut().write_all(&unit).map_err(io_at(path))?;
+    }
+    Ok(())
 }
 
 /// One source's placed units, being read in the plan's order.
