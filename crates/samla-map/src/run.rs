@@ -1866,16 +1866,24 @@ impl Writers<'_> {
             });
             return Ok(crate::arkivplan::UNKNOWN_PERSON.into());
         };
+        // Identifiers are masked in the ledger, as in every report.
+        let mask = samla_wash::wash::mask;
         let (key, how) = match self.registers.current.get(&raw) {
             Some(now) => (
                 now.clone(),
-                format!("{raw} replaced by {now} in Folkeregisteret ({})", self.registers.freg.join(", ")),
+                format!(
+                    "{} replaced by {} in Folkeregisteret ({})",
+                    mask(&raw),
+                    mask(now),
+                    self.registers.freg.join(", ")
+                ),
             ),
             None => (raw.clone(), "as classified".to_string()),
         };
         let (mappe, _) = plan.person_ids(&self.job.target.kommunenummer, place.arkivdel, &key);
-        let rule = format!("plan: the person folder of {key} ({how}); every source's folder of the person is joined");
-        self.ledger(unit.local_name(), &owner, "personmappe", &raw, &mappe, &rule)?;
+        let rule =
+            format!("plan: the person folder of {} ({how}); every source's folder of the person is joined", mask(&key));
+        self.ledger(unit.local_name(), &owner, "personmappe", &mask(&raw), &mappe, &rule)?;
         self.id_override = Some((owner, mappe));
         Ok(key)
     }
