@@ -3,8 +3,9 @@
 # (metadata only, no documents), merged with the example job. Prints wall time, peak
 # RSS and CPU utilisation (200 % = both cores) of the run.
 # Usage: scripts/bench-run.sh [MAPPER]   (default 400000 mapper ≈ 1,000,000 registreringer per source)
-# PLAN=1: with an archive plan (a Sakarkiv of the K-codes and an Elevmapper arkivdel, the
-# classification crosswalk, kassasjon rules and an old arkivdel continued).
+# PLAN=1: with Nordre Follo's archive plan (`samla run --example-job --with-plan`: a
+# Sakarkiv of the K-codes and an Elevmapper arkivdel, the classification crosswalk,
+# kassasjon rules, the old arkivdeler continued).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapper="${1:-400000}"
@@ -23,43 +24,7 @@ grep -c "<registrering " "$data/oppegaard/arkivstruktur.xml" | sed 's/^/oppegaar
 du -sh "$data/ski/arkivstruktur.xml" "$data/oppegaard/arkivstruktur.xml"
 target/release/samla run --example-job > "$data/job.toml"
 if [ "${PLAN:-0}" = 1 ]; then
-    cat >> "$data/job.toml" <<'PLAN'
-
-[plan]
-arkivskaper = "Nordre Follo kommune"
-
-[[plan.arkivdel]]
-id = "sakarkiv"
-tittel = "Sakarkiv"
-periode_start = "2020-01-01"
-continues = [{ source = "ski", arkivdel = "Sakarkiv 2015-2019" }, { source = "oppegaard", arkivdel = "Sakarkiv 2015-2019" }]
-klassifikasjonssystem = { id = "k-koder", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser = { "A07" = "Personal", "A52" = "Skjenkebevilling", "F47" = "Sosialhjelp", "G21" = "Helse", "L12" = "Reguleringsplaner", "L13" = "Bebyggelsesplaner", "L33" = "Vann og avløp", "L42" = "Byggesaker", "L46" = "Delesaker", "M12" = "Miljø", "N12" = "Næring", "P21" = "Politikk", "S52" = "Skatt", "U63" = "Kultur" } }
-
-[[plan.arkivdel]]
-id = "elevmapper"
-tittel = "Elevmapper"
-periode_start = "2020-01-01"
-klassifikasjonssystem = { id = "skole", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser = { "B25" = "Elevmapper", "B31" = "Barnehage" } }
-
-[[plan.map]]
-klasse = "B*"
-to = { arkivdel = "elevmapper" }
-
-[[plan.map]]
-klasse = "A00-Z99"
-to = { arkivdel = "sakarkiv" }
-
-[[plan.kassasjon]]
-arkivdel = "elevmapper"
-klasse = "B25"
-vedtak = "Kasseres"
-bevaringstid = 10
-
-[[plan.kassasjon]]
-arkivdel = "sakarkiv"
-vedtak = "Bevares"
-bevaringstid = 25
-PLAN
+    target/release/samla run --example-job --with-plan > "$data/job.toml"
 fi
 rm -rf "$data/nordre-follo" "$data/nordre-follo.partial"
 /usr/bin/time -f "samla run: %e s wall, peak RSS %M KB, CPU %P (200%% = both cores)" \

@@ -186,6 +186,9 @@ struct RunArgs {
     /// Print a commented example job (Ski + Oppegård → Nordre Follo) and exit.
     #[arg(long)]
     example_job: bool,
+    /// With --example-job: the job with Nordre Follo's archive plan ([plan]) added.
+    #[arg(long, requires = "example_job")]
+    with_plan: bool,
     /// Print what would happen, with the counts, without writing.
     #[arg(long)]
     dry_run: bool,
@@ -839,53 +842,6 @@ fn run_schemas(list: bool, export: Option<&Path>, schemas: Option<&Path>) -> sam
     Ok(ExitCode::SUCCESS)
 }
 
-/// The demo's archive plan: Nordre Follo's Sakarkiv with the K-codes, and an Elevmapper
-/// arkivdel; the pupil folders kept ten years after they are closed.
-const DEMO_PLAN: &str = r#"
-# Nordre Follo's archive plan: one arkiv, its own arkivdeler and klasser.
-[plan]
-arkivskaper = "Nordre Follo kommune"
-
-[[plan.arkivdel]]
-id = "sakarkiv"
-tittel = "Sakarkiv"
-periode_start = "2020-01-01"
-journalenheter = ["SENTRAL"]
-continues = [{ source = "ski", arkivdel = "Sakarkiv 2015-2019" }, { source = "oppegaard", arkivdel = "Sakarkiv 2001–2008" }]
-klassifikasjonssystem = { id = "k-koder", tittel = "KS' K-koder", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser = { "A07" = "Innsyn", "A52" = "Klagesaker", "F47" = "Startlån og boligtilskudd", "G21" = "Tildeling av helse- og omsorgstjenester", "L12" = "Reguleringsplaner", "L13" = "Dispensasjoner", "L33" = "Oppmåling og matrikkel", "L42" = "Byggesaker - søknadspliktige tiltak", "L46" = "Tilsyn i byggesaker", "M12" = "Vann og avløp", "N12" = "Skoleskyss", "P21" = "Ansettelser", "S52" = "Kommunale avgifter og eiendomsskatt", "U63" = "Serverings- og skjenkebevillinger" } }
-
-[[plan.arkivdel]]
-id = "elevmapper"
-tittel = "Elevmapper og barnehage"
-periode_start = "2020-01-01"
-klassifikasjonssystem = { id = "oppvekst", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser = { "B25" = "Elevsaker - spesialundervisning og skoleplass", "B31" = "Barnehageplass" } }
-
-[[plan.map]]
-klasse = "B*"
-to = { arkivdel = "elevmapper" }
-
-[[plan.map]]
-klasse = "A00-Z99"
-to = { arkivdel = "sakarkiv" }
-
-[[plan.kassasjon]]
-arkivdel = "elevmapper"
-klasse = "B25"
-vedtak = "Kasseres"
-bevaringstid = 10
-hjemmel = "Riksarkivarens forskrift § 7-22"
-
-[[plan.kassasjon]]
-arkivdel = "elevmapper"
-vedtak = "Vurderes senere"
-bevaringstid = 5
-
-[[plan.kassasjon]]
-arkivdel = "sakarkiv"
-vedtak = "Bevares"
-bevaringstid = 25
-"#;
-
 fn run_demo(
     out: &Path,
     schemas: Option<PathBuf>,
@@ -949,11 +905,12 @@ fn run_demo(
         );
         text = text.replacen("# Code lists", &source, 1);
     }
-    text.push_str(DEMO_PLAN);
+    text.push_str(samla_map::arkivplan::EXAMPLE);
     std::fs::write(&job_file, text).map_err(|e| samla_noark5::Error::io(job_file.display().to_string(), e))?;
     let args = RunArgs {
         job: Some(job_file.clone()),
         example_job: false,
+        with_plan: false,
         dry_run: false,
         report_json: None,
         schemas: schemas.root().map(Path::to_path_buf),
@@ -1031,6 +988,9 @@ fn run_convert(
 fn run_job(args: &RunArgs, quiet: bool) -> ExitCode {
     if args.example_job {
         print!("{}", samla_map::job::EXAMPLE);
+        if args.with_plan {
+            print!("{}", samla_map::arkivplan::EXAMPLE);
+        }
         return ExitCode::SUCCESS;
     }
     let path = args.job.as_deref().expect("clap requires --job");

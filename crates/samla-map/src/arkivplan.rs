@@ -11,6 +11,54 @@ use samla_noark5::Element;
 
 use crate::job::Unmapped;
 
+/// Nordre Follo's archive plan, to append to the example job (`samla run --example-job
+/// --with-plan`; the demo's job): a Sakarkiv with KS' K-codes and an Elevmapper arkivdel,
+/// the classification crosswalk, kassasjon rules, both old arkivdeler continued.
+pub const EXAMPLE: &str = r#"
+# Nordre Follo's archive plan: one arkiv, its own arkivdeler and klasser.
+[plan]
+arkivskaper = "Nordre Follo kommune"
+
+[[plan.arkivdel]]
+id = "sakarkiv"
+tittel = "Sakarkiv"
+periode_start = "2020-01-01"
+journalenheter = ["SENTRAL"]
+continues = [{ source = "ski", arkivdel = "Sakarkiv 2015-2019" }, { source = "oppegaard", arkivdel = "Sakarkiv 2001–2008" }]
+klassifikasjonssystem = { id = "k-koder", tittel = "KS' K-koder", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser = { "A07" = "Innsyn", "A52" = "Klagesaker", "F47" = "Startlån og boligtilskudd", "G21" = "Tildeling av helse- og omsorgstjenester", "L12" = "Reguleringsplaner", "L13" = "Dispensasjoner", "L33" = "Oppmåling og matrikkel", "L42" = "Byggesaker - søknadspliktige tiltak", "L46" = "Tilsyn i byggesaker", "M12" = "Vann og avløp", "N12" = "Skoleskyss", "P21" = "Ansettelser", "S52" = "Kommunale avgifter og eiendomsskatt", "U63" = "Serverings- og skjenkebevillinger" } }
+
+[[plan.arkivdel]]
+id = "elevmapper"
+tittel = "Elevmapper og barnehage"
+periode_start = "2020-01-01"
+klassifikasjonssystem = { id = "oppvekst", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser = { "B25" = "Elevsaker - spesialundervisning og skoleplass", "B31" = "Barnehageplass" } }
+
+[[plan.map]]
+klasse = "B*"
+to = { arkivdel = "elevmapper" }
+
+[[plan.map]]
+klasse = "A00-Z99"
+to = { arkivdel = "sakarkiv" }
+
+[[plan.kassasjon]]
+arkivdel = "elevmapper"
+klasse = "B25"
+vedtak = "Kasseres"
+bevaringstid = 10
+hjemmel = "Riksarkivarens forskrift § 7-22"
+
+[[plan.kassasjon]]
+arkivdel = "elevmapper"
+vedtak = "Vurderes senere"
+bevaringstid = 5
+
+[[plan.kassasjon]]
+arkivdel = "sakarkiv"
+vedtak = "Bevares"
+bevaringstid = 25
+"#;
+
 /// `[plan]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -511,4 +511,15 @@ mod tests {
         assert_eq!(p.klasse_id(place), "L42");
         assert_eq!(p.place("ski", &[], "L43"), None, "a klasse the plan does not list has no place");
     }
+
+    #[test]
+    fn the_example_job_with_the_example_plan_parses() {
+        let text = format!("{EXAMPLE}{}", crate::arkivplan::EXAMPLE);
+        let plan = Job::parse(Path::new("/jobs/job.toml"), &text).unwrap().plan.unwrap();
+        let ids: Vec<&str> = plan.arkivdel.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["sakarkiv", "elevmapper"]);
+        let b25 = plan.place("ski", &[], "B25").unwrap();
+        assert_eq!(plan.kassasjon_at(b25).map(|k| k.vedtak), Some(crate::arkivplan::Vedtak::Kasseres));
+        assert_eq!(plan.continuing("ski", &["Sakarkiv 2015-2019"]), Some(0));
+    }
 }

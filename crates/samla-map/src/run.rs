@@ -66,47 +66,9 @@ const ID_REFERENCES: &[&str] = &[
     "referanseTilRegistrering",
 ];
 
-/// The fields a mappe holds before virksomhetsspesifikkeMetadata (v5.0): the provenance
-/// goes in after the last of them.
-const MAPPE_BEFORE_VSM: &[&str] = &[
-    "systemID",
-    "mappeID",
-    "tittel",
-    "offentligTittel",
-    "beskrivelse",
-    "noekkelord",
-    "dokumentmedium",
-    "oppbevaringssted",
-    "opprettetDato",
-    "opprettetAv",
-    "avsluttetDato",
-    "avsluttetAv",
-    "referanseArkivdel",
-];
-
-/// The fields a mappe holds before kassasjon (v5.0).
-const MAPPE_BEFORE_KASSASJON: &[&str] = &[
-    "systemID",
-    "mappeID",
-    "tittel",
-    "offentligTittel",
-    "beskrivelse",
-    "noekkelord",
-    "dokumentmedium",
-    "oppbevaringssted",
-    "opprettetDato",
-    "opprettetAv",
-    "avsluttetDato",
-    "avsluttetAv",
-    "referanseArkivdel",
-    "virksomhetsspesifikkeMetadata",
-    "part",
-    "kryssreferanse",
-    "merknad",
-];
-
-/// The fields a mappe holds before the mapper and registreringer inside it (v5.0).
-const MAPPE_BEFORE_INSIDE: &[&str] = &[
+/// A mappe's own fields in the v5.0 schema's order, up to the mapper and registreringer
+/// inside it.
+const MAPPE_ORDER: &[&str] = &[
     "systemID",
     "mappeID",
     "tittel",
@@ -129,9 +91,36 @@ const MAPPE_BEFORE_INSIDE: &[&str] = &[
     "gradering",
 ];
 
-/// The same for a registrering.
-const REGISTRERING_BEFORE_KASSASJON: &[&str] =
-    &["systemID", "opprettetDato", "opprettetAv", "arkivertDato", "arkivertAv", "referanseArkivdel", "part"];
+/// A registrering's fields in the v5.0 schema's order, up to its merknad.
+const REGISTRERING_ORDER: &[&str] = &[
+    "systemID",
+    "opprettetDato",
+    "opprettetAv",
+    "arkivertDato",
+    "arkivertAv",
+    "referanseArkivdel",
+    "part",
+    "kassasjon",
+    "skjerming",
+    "gradering",
+    "dokumentbeskrivelse",
+    "registreringsID",
+    "tittel",
+    "offentligTittel",
+    "beskrivelse",
+    "noekkelord",
+    "forfatter",
+    "dokumentmedium",
+    "oppbevaringssted",
+    "virksomhetsspesifikkeMetadata",
+];
+
+/// The index in `e`'s children where a new `field` goes: after the last child that
+/// `order` (the schema's order of `e`'s fields) puts before it.
+fn insert_at(e: &Element, order: &[&str], field: &str) -> usize {
+    let before = &order[..order.iter().position(|f| *f == field).unwrap_or(order.len())];
+    e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1)
+}
 
 /// An arkivdel's fields in the v5.0 schema's order, up to its klassifikasjonssystem.
 const ARKIVDEL_ORDER: &[&str] = &[
@@ -157,34 +146,10 @@ fn put_field(e: &mut Element, name: &str, value: &str, order: &[&str]) -> Option
     if let Some(c) = e.children.iter_mut().find(|c| c.is(name)) {
         return Some(std::mem::replace(&mut c.text, value.to_string()));
     }
-    let rank = order.iter().position(|f| *f == name).unwrap_or(order.len());
-    let at = e.children.iter().rposition(|c| order.iter().position(|f| *f == c.local_name()).is_some_and(|r| r < rank));
-    e.children.insert(at.map_or(0, |i| i + 1), Element::with_text(name, value));
+    let at = insert_at(e, order, name);
+    e.children.insert(at, Element::with_text(name, value));
     None
 }
-
-/// The same for a registrering.
-const REGISTRERING_BEFORE_VSM: &[&str] = &[
-    "systemID",
-    "opprettetDato",
-    "opprettetAv",
-    "arkivertDato",
-    "arkivertAv",
-    "referanseArkivdel",
-    "part",
-    "kassasjon",
-    "skjerming",
-    "gradering",
-    "dokumentbeskrivelse",
-    "registreringsID",
-    "tittel",
-    "offentligTittel",
-    "beskrivelse",
-    "noekkelord",
-    "forfatter",
-    "dokumentmedium",
-    "oppbevaringssted",
-];
 
 /// What a finished run made.
 #[derive(Debug, Clone, Serialize)]
@@ -1613,10 +1578,9 @@ impl<'a> Writers<'a> {
         if before != after {
             self.ledger(&entity, &owner, "kassasjon", &before, &after, "plan: kassasjon rule of the klasse")?;
         }
-        let order =
-            if matches!(e.kind(), Kind::Mappe(_)) { MAPPE_BEFORE_KASSASJON } else { REGISTRERING_BEFORE_KASSASJON };
-        let at_index = e.children.iter().rposition(|c| order.contains(&c.local_name())).map_or(0, |i| i + 1);
-        e.children.insert(at_index, kassasjon);
+        let order = if matches!(e.kind(), Kind::Mappe(_)) { MAPPE_ORDER } else { REGISTRERING_ORDER };
+        let index = insert_at(e, order, "kassasjon");
+        e.children.insert(index, kassasjon);
         *self.done.retention.entry((to, rule.vedtak, at.year)).or_default() += 1;
         if rule.vedtak == crate::arkivplan::Vedtak::Kasseres {
             let id = e.value("mappeID").or_else(|| e.value("registreringsID")).unwrap_or_default().trim().to_string();
@@ -1659,9 +1623,8 @@ impl<'a> Writers<'a> {
                 None => {
                     let mut vsm = Element::new("virksomhetsspesifikkeMetadata");
                     vsm.push(p);
-                    let before =
-                        if matches!(kind, Kind::Mappe(_)) { MAPPE_BEFORE_VSM } else { REGISTRERING_BEFORE_VSM };
-                    let at = e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1);
+                    let order = if matches!(kind, Kind::Mappe(_)) { MAPPE_ORDER } else { REGISTRERING_ORDER };
+                    let at = insert_at(e, order, "virksomhetsspesifikkeMetadata");
                     e.children.insert(at, vsm);
                 }
             }
@@ -1909,8 +1872,8 @@ impl Writers<'_> {
             .push_field("merknadstype", "Videreført sak")
             .push_field("merknadsdato", format!("{}T00:00:00+01:00", self.job.job.as_of))
             .push_field("merknadRegistrertAv", "samla run");
-        let before: Vec<&str> = MAPPE_BEFORE_KASSASJON.to_vec();
-        let at = e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1);
+        // After the merknader it has.
+        let at = insert_at(e, MAPPE_ORDER, "kassasjon");
         e.children.insert(at, merknad);
     }
 
@@ -2213,7 +2176,7 @@ fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
         let at = base
             .children
             .iter()
-            .rposition(|c| is_unit(c) || MAPPE_BEFORE_INSIDE.contains(&c.local_name()))
+            .rposition(|c| is_unit(c) || MAPPE_ORDER.contains(&c.local_name()))
             .map_or(base.children.len(), |i| i + 1);
         let inside: Vec<Element> = other.children.into_iter().filter(|c| is_unit(c)).collect();
         base.children.splice(at..at, inside);
