@@ -71,4 +71,22 @@ fn the_demo_runs_with_no_arguments_beyond_its_folder() {
     assert!(!stdout.contains("DOES NOT RECONCILE"), "{stdout}");
     assert_eq!(stdout.lines().filter(|l| *l == "intact").count(), 2, "{stdout}");
     assert!(out.join("vask/washed/report.html").is_file(), "the demo washes the merged parties");
+    // The migration is Nordre Follo's one arkiv with its plan's arkivdeler: it validates
+    // against the official schema and checks clean in the migration profile.
+    let migration = merged.join("migration");
+    let xml = std::fs::read_to_string(migration.join("arkivstruktur.xml")).unwrap();
+    let arkivdeler: Vec<&str> = xml
+        .split("<arkivdel>")
+        .skip(1)
+        .map(|a| {
+            let t = &a[a.find("<tittel>").unwrap() + 8..];
+            &t[..t.find('<').unwrap()]
+        })
+        .collect();
+    assert_eq!(arkivdeler, ["Sakarkiv", "Elevmapper og barnehage"]);
+    assert!(!xml.contains("<arkiv>"), "no underarkiv");
+    let xsd = common::schemas().join("noark5/v5_0/arkivstruktur.xsd");
+    assert_eq!(common::xmllint(&migration.join("arkivstruktur.xml"), &xsd), Vec::<String>::new());
+    let o = common::samla(&["check", migration.to_str().unwrap(), "--profile", "migration"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
 }
