@@ -887,6 +887,9 @@ fn run_demo(
         );
     }
 
+    let persons = demo_registers(out)?;
+    demo_person_folders(out, &persons)?;
+
     // The merger: the example job, with Oppegård read as Noark 4.
     let job_file = out.join("job.toml");
     let example = samla_map::job::EXAMPLE;
@@ -905,6 +908,14 @@ fn run_demo(
         );
         text = text.replacen("# Code lists", &source, 1);
     }
+    // The schools' pupil folders, joined per child; D-numbers washed with Folkeregisteret.
+    let schools = "[[source]]\nname = \"ski-skole\"\nkind = \"noark5\"\npath = \"ski-skole\"\nkommunenummer = \"0213\"\n\n\
+                   [[source]]\nname = \"oppegaard-skole\"\nkind = \"noark5\"\npath = \"oppegaard-skole\"\nkommunenummer = \"0217\"\n\n# Code lists";
+    text = text.replacen("# Code lists", schools, 1).replacen(
+        "# [wash]\n# job = \"vask/wash.toml\"",
+        "[wash]\njob = \"vask/freg.toml\"",
+        1,
+    );
     text.push_str(samla_map::arkivplan::EXAMPLE);
     std::fs::write(&job_file, text).map_err(|e| samla_noark5::Error::io(job_file.display().to_string(), e))?;
     let args = RunArgs {
@@ -1160,32 +1171,31 @@ fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {
     }
 }
 
-/// The demo's washing step: register snapshots are generated that hold the parties of
-/// both extracts (and thousands of others), then the parties and the generated client,
-/// supplier and property tables are washed against them.
-fn wash_demo(out: &Path, inputs: &[(&str, &str)], quiet: bool) -> samla_noark5::Result<()> {
+/// The demo's registers, made before the merger: snapshots of Folkeregisteret,
+/// Enhetsregisteret, Matrikkelen, KRR and SSB's municipality changes that hold the parties
+/// of Ski's extract (and thousands of others). The merger washes D-numbers with
+/// Folkeregisteret's (`vask/freg.toml`); the washing step after it uses them all.
+fn demo_registers(out: &Path) -> samla_noark5::Result<Vec<samla_wash::snapshot::Person>> {
     let fail = |e: samla_wash::Error| {
         samla_noark5::Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
     };
     let mut known = Vec::new();
     let dir = out.join("vask");
-    for (_, folder) in inputs {
-        let parties = samla_wash::parties::read_parties(&out.join(folder)).map_err(fail)?;
-        let (ids, names, lines, post) = (
-            parties.column("fnr").map_err(fail)?,
-            parties.column("navn").map_err(fail)?,
-            parties.column("postadresse").map_err(fail)?,
-            parties.column("postnummer").map_err(fail)?,
-        );
-        for i in 0..ids.len() {
-            if let (Some(id), Some(name)) = (ids[i], names[i]) {
-                known.push(samla_fixtures::registers::KnownPerson {
-                    id: id.to_string(),
-                    name: name.to_string(),
-                    address: lines[i].unwrap_or_default().to_string(),
-                    postnummer: post[i].unwrap_or_default().to_string(),
-                });
-            }
+    let parties = samla_wash::parties::read_parties(&out.join("ski")).map_err(fail)?;
+    let (ids, names, lines, post) = (
+        parties.column("fnr").map_err(fail)?,
+        parties.column("navn").map_err(fail)?,
+        parties.column("postadresse").map_err(fail)?,
+        parties.column("postnummer").map_err(fail)?,
+    );
+    for i in 0..ids.len() {
+        if let (Some(id), Some(name)) = (ids[i], names[i]) {
+            known.push(samla_fixtures::registers::KnownPerson {
+                id: id.to_string(),
+                name: name.to_string(),
+                address: lines[i].unwrap_or_default().to_string(),
+                postnummer: post[i].unwrap_or_default().to_string(),
+            });
         }
     }
     let options = samla_fixtures::registers::Options {
@@ -1197,6 +1207,48 @@ fn wash_demo(out: &Path, inputs: &[(&str, &str)], quiet: bool) -> samla_noark5::
         ..samla_fixtures::registers::Options::new(&dir, 2020)
     };
     samla_fixtures::registers::generate(&options).map_err(|e| samla_noark5::Error::io(dir.display().to_string(), e))?;
+    let freg = dir.join("freg.toml");
+    let job = "[job]\nname = \"Folkeregisteret for sammenslåingen\"\nout = \"freg-vask\"\n\n[[snapshot]]\n\
+               id = \"freg-2026-11-01\"\nregister = \"folkeregisteret\"\npath = \"registers/freg.jsonl\"\nas_of = \"2026-11-01\"\n";
+    std::fs::write(&freg, job).map_err(|e| samla_noark5::Error::io(freg.display().to_string(), e))?;
+    samla_wash::snapshot::load_freg(&dir.join("registers/freg.jsonl")).map_err(fail)
+}
+
+/// The schools' pupil folders of Ski and Oppegård, classified by fødselsnummer: children
+/// of the demo's Folkeregisteret, some in both municipalities, where Oppegård has the
+/// D-number a child had before Folkeregisteret gave a fødselsnummer.
+fn demo_person_folders(out: &Path, persons: &[samla_wash::snapshot::Person]) -> samla_noark5::Result<()> {
+    use samla_fixtures::persons::{PersonFolder, write};
+    let mut children: Vec<&samla_wash::snapshot::Person> =
+        persons.iter().filter(|p| p.birth.is_some_and(|(y, _, _)| y >= 2008)).collect();
+    // Those with a replaced D-number first: they are the ones the merger must wash to join.
+    children.sort_by_key(|p| p.old_ids.is_empty());
+    let folder = |p: &samla_wash::snapshot::Person, n: usize, prefix: &str, old: bool| PersonFolder {
+        key: format!("{prefix}-{n:04}"),
+        id: if old { p.old_ids.first().unwrap_or(&p.id).clone() } else { p.id.clone() },
+        name: p.name(),
+    };
+    let ski: Vec<PersonFolder> =
+        children.iter().take(50).enumerate().map(|(n, p)| folder(p, n, "SKI", false)).collect();
+    let oppegaard: Vec<PersonFolder> = children
+        .iter()
+        .take(20)
+        .chain(children.iter().skip(50).take(30))
+        .enumerate()
+        .map(|(n, p)| folder(p, n, "OPP", true))
+        .collect();
+    let io = |e: std::io::Error| samla_noark5::Error::io(out.display().to_string(), e);
+    write(&out.join("ski-skole"), "Elevmapper (skolesystemet)", 0x5c1, &ski).map_err(io)?;
+    write(&out.join("oppegaard-skole"), "Elevmapper (skolesystemet)", 0x0ff, &oppegaard).map_err(io)
+}
+
+/// The demo's washing step: the merged extract's parties and the generated client,
+/// supplier and property tables washed against the demo's registers.
+fn wash_demo(out: &Path, inputs: &[(&str, &str)], quiet: bool) -> samla_noark5::Result<()> {
+    let fail = |e: samla_wash::Error| {
+        samla_noark5::Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
+    };
+    let dir = out.join("vask");
     let job_file = dir.join("wash.toml");
     let mut job = samla_wash::job::EXAMPLE.to_string();
     for (name, folder) in inputs {

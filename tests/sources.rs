@@ -83,7 +83,14 @@ fn the_demo_runs_with_no_arguments_beyond_its_folder() {
             &t[..t.find('<').unwrap()]
         })
         .collect();
-    assert_eq!(arkivdeler, ["Sakarkiv", "Elevmapper og barnehage"]);
+    assert_eq!(arkivdeler, ["Sakarkiv", "Elevmapper og barnehage", "Elevmapper (personmapper)"]);
+    // The schools' pupil folders: the children in both municipalities have one mappe each,
+    // Oppegård's D-numbers washed to the fødselsnummer Folkeregisteret gives them now.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(merged.join("report.json")).unwrap()).unwrap();
+    assert!(report["outcome"]["joined"]["ski-skole"].as_u64().unwrap() > 0, "{}", report["outcome"]["joined"]);
+    let ledger = std::fs::read_to_string(merged.join("ledger.csv")).unwrap();
+    assert!(ledger.lines().any(|l| l.starts_with("oppegaard-skole,mappe,") && l.contains("replaced by")));
     assert!(!xml.contains("<arkiv>"), "no underarkiv");
     let xsd = common::schemas().join("noark5/v5_0/arkivstruktur.xsd");
     assert_eq!(common::xmllint(&migration.join("arkivstruktur.xml"), &xsd), Vec::<String>::new());

@@ -12,8 +12,9 @@ use samla_noark5::Element;
 use crate::job::Unmapped;
 
 /// Nordre Follo's archive plan, to append to the example job (`samla run --example-job
-/// --with-plan`; the demo's job): a Sakarkiv with KS' K-codes and an Elevmapper arkivdel,
-/// the classification crosswalk, kassasjon rules, both old arkivdeler continued.
+/// --with-plan`; the demo's job): a Sakarkiv with KS' K-codes, an Elevmapper arkivdel, a
+/// person-ordered one for the schools' pupil folders, the classification crosswalk,
+/// kassasjon rules, both old arkivdeler continued.
 pub const EXAMPLE: &str = r#"
 # Nordre Follo's archive plan: one arkiv, its own arkivdeler and klasser.
 [plan]
@@ -32,6 +33,18 @@ id = "elevmapper"
 tittel = "Elevmapper og barnehage"
 periode_start = "2020-01-01"
 klassifikasjonssystem = { id = "oppvekst", klassifikasjonstype = "Emnebasert, hierarkisk arkivnøkkel", ordningsprinsipp = "emne", klasser = { "B25" = "Elevsaker - spesialundervisning og skoleplass", "B31" = "Barnehageplass" } }
+
+[[plan.arkivdel]]
+id = "personmapper"
+tittel = "Elevmapper (personmapper)"
+periode_start = "2020-01-01"
+klassifikasjonssystem = { id = "elever", tittel = "Elever", klassifikasjonstype = "Fødselsnummer", ordningsprinsipp = "foedselsnummer" }
+
+# The schools' folders are classified by fødselsnummer: one folder per child.
+[[plan.map]]
+klassifikasjonssystem = "Elever"
+klasse = "*"
+to = { arkivdel = "personmapper" }
 
 [[plan.map]]
 klasse = "B*"

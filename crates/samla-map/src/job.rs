@@ -517,7 +517,7 @@ mod tests {
         let text = format!("{EXAMPLE}{}", crate::arkivplan::EXAMPLE);
         let plan = Job::parse(Path::new("/jobs/job.toml"), &text).unwrap().plan.unwrap();
         let ids: Vec<&str> = plan.arkivdel.iter().map(|a| a.id.as_str()).collect();
-        assert_eq!(ids, ["sakarkiv", "elevmapper"]);
+        assert_eq!(ids, ["sakarkiv", "elevmapper", "personmapper"]);
         let b25 = plan.place("ski", &[], "B25").unwrap();
         assert_eq!(plan.kassasjon_at(b25).map(|k| k.vedtak), Some(crate::arkivplan::Vedtak::Kasseres));
         assert_eq!(plan.continuing("ski", &["Sakarkiv 2015-2019"]), Some(0));

@@ -548,7 +548,8 @@ fn write_all(
             units,
         })
         .collect();
-    outcome.joined = joined(job, &placed);
+    let absorbed;
+    (outcome.joined, absorbed) = joined(job, &placed);
     outcome.plan = Plan::combine(sources);
     prepared.apply(&mut outcome.plan);
     outcome.findings.extend(prepared.findings.iter().cloned());
@@ -566,7 +567,8 @@ fn write_all(
         };
         let period = kept.iter().filter_map(|k| k.period.get(&to)).fold(None, |acc, &span| widen(acc, Some(span)));
         let facts = Facts {
-            mapper: counts("mappe"),
+            // A person's folders joined are one mappe in the migration.
+            mapper: counts("mappe") - if to == Destination::Convert { absorbed } else { 0 },
             registreringer: counts("registrering"),
             endringer: counts("endring"),
             // A merged journal only when every source with registreringer here has it:
@@ -1996,8 +1998,9 @@ fn mixed_klasser(job: &Job, placed: &[PlacedSource]) -> Vec<String> {
         .collect()
 }
 
-/// Per source, its folders whose person has another folder too (they are joined).
-fn joined(job: &Job, placed: &[PlacedSource]) -> BTreeMap<String, u64> {
+/// Per source, its folders whose person has another folder too (they are joined); and how
+/// many mapper fewer the migration holds for it.
+fn joined(job: &Job, placed: &[PlacedSource]) -> (BTreeMap<String, u64>, u64) {
     let mut persons: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
     for (n, p) in placed.iter().enumerate() {
         for u in &p.units {
@@ -2006,13 +2009,14 @@ fn joined(job: &Job, placed: &[PlacedSource]) -> BTreeMap<String, u64> {
             }
         }
     }
-    let mut out = BTreeMap::new();
+    let (mut out, mut absorbed) = (BTreeMap::new(), 0);
     for sources in persons.values().filter(|s| s.len() > 1) {
+        absorbed += sources.len() as u64 - 1;
         for n in sources {
             *out.entry(job.source[*n].name.clone()).or_default() += 1;
         }
     }
-    out
+    (out, absorbed)
 }
 
 /// One source's units placed by the plan.
