@@ -613,6 +613,48 @@ fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mapp
     let refs: BTreeSet<&str> = values(&xml, "referanseArkivdel").into_iter().collect();
     assert!(refs.is_subset(&plan_ids), "{refs:?} not in {plan_ids:?}");
 
+    // Nothing lost: every mappe and registrering of each source leads through the crosswalk
+    // to exactly one place: the migration, the closed part, or (as delivered) its deposit package.
+    let closed_xml = fs::read_to_string(out.join("closed/arkivstruktur.xml")).unwrap();
+    let crosswalk = fs::read_to_string(out.join("crosswalk.csv")).unwrap();
+    let (in_migration, in_closed): (BTreeSet<&str>, BTreeSet<&str>) =
+        (values(&xml, "systemID").into_iter().collect(), values(&closed_xml, "systemID").into_iter().collect());
+    for source in ["ski", "oppegaard"] {
+        let tar = fs::read_dir(out.join("deposit").join(source))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "tar"))
+            .unwrap();
+        let unpacked = dir.path().join(format!("walk-{source}"));
+        fs::create_dir_all(&unpacked).unwrap();
+        assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
+        let package = fs::read_dir(&unpacked).unwrap().next().unwrap().unwrap().path();
+        let deposit = fs::read_to_string(package.join("content/arkivstruktur.xml")).unwrap();
+        let in_deposit: BTreeSet<&str> = values(&deposit, "systemID").into_iter().collect();
+        let to: BTreeMap<&str, &str> = crosswalk
+            .lines()
+            .filter(|l| l.starts_with(&format!("{source},")))
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                (c[2], c[3])
+            })
+            .collect();
+        let original = fs::read_to_string(dir.path().join(source).join("arkivstruktur.xml")).unwrap();
+        let mut walked = 0;
+        for unit in original.split("<mappe ").skip(1).chain(original.split("<registrering ").skip(1)) {
+            let old = values(unit, "systemID")[0];
+            let places = [
+                in_migration.contains(to.get(old).copied().unwrap_or("")),
+                in_closed.contains(to.get(old).copied().unwrap_or("")),
+                in_deposit.contains(old),
+            ];
+            assert_eq!(places.iter().filter(|p| **p).count(), 1, "{source} {old}: {places:?}");
+            walked += 1;
+        }
+        assert!(walked > 100, "{source}: {walked}");
+    }
+
     // Retention: every converted mappe has the kassasjon of its klasse's rule, the
     // B25 ones Kasseres ten years after they were closed; the report lists those.
     let vedtak = values(&xml, "kassasjonsvedtak");
