@@ -833,8 +833,19 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
     let o =
         samla(&["-q", "generate-registers", "--out", vask.to_str().unwrap(), "--persons", "1500", "--records", "1200"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for (source, input) in [("ski", "ski-klienter"), ("oppegaard", "oppegard-klienter")] {
-        let records = fs::read_to_string(vask.join(format!("input/{input}.csv"))).unwrap();
+    // Twins: the same birth date and surname, near-identical names, one in each source,
+    // and not in Folkeregisteret's snapshot. Two persons: never joined.
+    let mut rng = samla_fixtures::rng::Rng::new(11);
+    let twins = [
+        ("TWIN-A", samla_fixtures::content::fodselsnummer(&mut rng, 2012, 3, 4), "Ola Hansen Berg"),
+        ("TWIN-B", samla_fixtures::content::fodselsnummer(&mut rng, 2012, 3, 4), "Ole Hansen Berg"),
+    ];
+    assert_ne!(twins[0].1, twins[1].1);
+    for ((source, input), (key, id, name)) in
+        [("ski", "ski-klienter"), ("oppegaard", "oppegard-klienter")].into_iter().zip(&twins)
+    {
+        let records =
+            fs::read_to_string(vask.join(format!("input/{input}.csv"))).unwrap() + &format!("{key};{id};{name}\n");
         person_folders(&records, &dir.path().join(source));
         let xml = dir.path().join(source).join("arkivstruktur.xml");
         assert_eq!(xmllint(&xml, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
@@ -864,7 +875,7 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
     let xml = fs::read_to_string(&merged).unwrap();
 
     // The truth: which register person each record was drawn from (empty: nobody).
-    let truth: BTreeMap<String, String> = fs::read_to_string(vask.join("truth.csv"))
+    let mut truth: BTreeMap<String, String> = fs::read_to_string(vask.join("truth.csv"))
         .unwrap()
         .lines()
         .filter(|l| l.contains("klienter;"))
@@ -873,6 +884,7 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
             (c[1].to_string(), c[2].to_string())
         })
         .collect();
+    truth.extend(twins.iter().map(|(key, id, _)| (key.to_string(), id.clone())));
     // The folders of each mappe of the migration, by their old mappeID (the record's key).
     let mut folders_in: Vec<Vec<String>> = Vec::new();
     for mappe in xml.split("<mappe ").skip(1) {
@@ -897,7 +909,7 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
     }
     // Recall: the pairs a valid identifier can join (the same person, each folder under a
     // fødselsnummer or D-number that passes its check digits).
-    let ids: BTreeMap<String, String> = ["ski-klienter", "oppegard-klienter"]
+    let mut ids: BTreeMap<String, String> = ["ski-klienter", "oppegard-klienter"]
         .iter()
         .flat_map(|f| {
             fs::read_to_string(vask.join(format!("input/{f}.csv")))
@@ -912,6 +924,7 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
             (c[0].to_string(), c[1].to_string())
         })
         .collect();
+    ids.extend(twins.iter().map(|(key, id, _)| (key.to_string(), id.clone())));
     let joinable: Vec<&String> = truth
         .keys()
         .filter(|k| !truth[*k].is_empty() && samla_ids::check_person(&ids[*k], samla_ids::Rules::default()).is_ok())
