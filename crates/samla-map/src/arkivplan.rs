@@ -533,6 +533,11 @@ fn matches_klasse(pattern: &str, id: &str) -> bool {
     pattern == id
 }
 
+/// A container's systemID and tittel: what a job may name it by.
+pub(crate) fn identities(e: &Element) -> Vec<&str> {
+    ["systemID", "tittel"].iter().filter_map(|f| e.value(f)).map(str::trim).collect()
+}
+
 /// The klassifikasjonssystem (its systemID and tittel) and klasseID of the innermost klasse
 /// among a unit's containers (outermost first).
 pub(crate) fn classification<'e>(
@@ -543,8 +548,7 @@ pub(crate) fn classification<'e>(
         match h.local_name() {
             "klasse" if klasse.is_none() => klasse = h.value("klasseID").map(str::trim),
             "klassifikasjonssystem" => {
-                let system = ["systemID", "tittel"].iter().filter_map(|f| h.value(f)).map(str::trim).collect();
-                return (system, klasse);
+                return (identities(h), klasse);
             }
             _ => {}
         }

@@ -290,7 +290,8 @@ pub struct Classification {
     pub without_person: Vec<Unclassified>,
 }
 
-/// A converted unit whose klasse no rule of the plan maps.
+/// A converted unit the plan could not place: no rule maps its klasse, or (in an arkivdel
+/// ordered by person) it carries no valid identifier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unclassified {
     /// mappe or registrering.
@@ -299,6 +300,22 @@ pub struct Unclassified {
     pub system_id: String,
     /// Its mappeID or registreringsID.
     pub id: String,
+}
+
+impl Unclassified {
+    /// The unit as the report names it.
+    pub(crate) fn of(unit: &Element) -> Unclassified {
+        let (entity, id) = if matches!(unit.kind(), Kind::Mappe(_)) {
+            ("mappe", "mappeID")
+        } else {
+            ("registrering", "registreringsID")
+        };
+        Unclassified {
+            entity: entity.into(),
+            system_id: unit.value("systemID").unwrap_or_default().trim().to_string(),
+            id: unit.value(id).unwrap_or_default().trim().to_string(),
+        }
+    }
 }
 
 /// Receives the pass's events with the routing decided: the dry run ignores them, the
@@ -459,13 +476,7 @@ fn place<'e>(
         system.last().copied().unwrap_or("(no klassifikasjonssystem)"),
         klasse.unwrap_or("(no klasse)")
     );
-    let (entity, id) =
-        if matches!(unit.kind(), Kind::Mappe(_)) { ("mappe", "mappeID") } else { ("registrering", "registreringsID") };
-    c.unmapped.entry(label).or_default().push(Unclassified {
-        entity: entity.into(),
-        system_id: unit.value("systemID").unwrap_or_default().trim().to_string(),
-        id: unit.value(id).unwrap_or_default().trim().to_string(),
-    });
+    c.unmapped.entry(label).or_default().push(Unclassified::of(unit));
     let held = plan.holding().filter(|_| plan.unmapped == Unmapped::KeepAndFlag);
     c.held += u64::from(held.is_some());
     held

@@ -1083,18 +1083,24 @@ struct Writers<'a> {
     /// With an archive plan: where the converted units are written, to be put in the
     /// plan's klasser when the sources are assembled.
     placed: Option<Placed>,
-    /// The plan's klasse of each source klasse seen so far (by old systemID), for
-    /// secondary classifications.
-    klasser: HashMap<String, Option<Place>>,
+    /// Each source klasse seen so far, by old systemID: its klasseID and its place in the
+    /// plan (for secondary classifications).
+    klasser: HashMap<String, SourceKlasse>,
     /// Secondary classifications naming a klasse not seen yet: the unit's entity, its old
     /// systemID and the klasse's.
     later: Vec<(String, String, String)>,
-    /// The klasseID of each source klasse seen so far, by old systemID (under a plan).
-    klasse_ids: HashMap<String, String>,
     /// A unit whose new systemID is not the usual one (a person's one mappe): old → new.
     id_override: Option<(String, String)>,
     /// With `[wash] apply`: the registers to wash the converted parties against.
     washer: Option<&'a Washer<'a>>,
+}
+
+/// A klasse of the source, under a plan.
+struct SourceKlasse {
+    /// Its klasseID.
+    id: String,
+    /// Where the plan puts its units; none when no rule maps it.
+    place: Option<Place>,
 }
 
 /// The registers of the wash job, indexed for matching the converted parties.
@@ -1208,7 +1214,6 @@ impl<'a> Writers<'a> {
             },
             klasser: HashMap::new(),
             later: Vec::new(),
-            klasse_ids: HashMap::new(),
             id_override: None,
             washer,
         })
@@ -1540,7 +1545,7 @@ impl<'a> Writers<'a> {
             ("arkivdelstatus", "Avsluttet periode".to_string(), "plan: the old period ends at the merger"),
             ("arkivperiodeSluttDato", self.job.job.as_of.clone(), "plan: the old period ends at the merger"),
         ];
-        let names: Vec<&str> = ["systemID", "tittel"].iter().filter_map(|f| old.value(f)).map(str::trim).collect();
+        let names = crate::arkivplan::identities(old);
         if let Some(a) = plan.continuing(&self.source.name, &names) {
             let to = plan.system_id(&self.job.target.kommunenummer, PlanUnit::Arkivdel(a));
             changes.push(("referanseArvtaker", to, "plan: continued by the plan's arkivdel"));
@@ -1651,8 +1656,7 @@ impl Sink for Writers<'_> {
         if let Some(plan) = &self.job.plan
             && header.local_name() == "arkivdel"
         {
-            let names: Vec<&str> =
-                ["systemID", "tittel"].iter().filter_map(|f| header.value(f)).map(str::trim).collect();
+            let names = crate::arkivplan::identities(header);
             if let (Some(a), Some(id)) = (plan.continuing(&self.source.name, &names), names.first()) {
                 // As delivered (the deposit keeps it); the closed part's copy wins if it has one.
                 self.done.forloeper.entry(a).or_insert_with(|| id.to_string());
@@ -1664,10 +1668,8 @@ impl Sink for Writers<'_> {
         {
             let (system, klasse) = crate::arkivplan::classification(self.stack.iter());
             let place = klasse.and_then(|k| plan.place(&self.source.name, &system, k));
-            self.klasser.insert(id.trim().to_string(), place);
-            if let Some(k) = klasse {
-                self.klasse_ids.insert(id.trim().to_string(), k.to_string());
-            }
+            self.klasser
+                .insert(id.trim().to_string(), SourceKlasse { id: klasse.unwrap_or_default().to_string(), place });
         }
         Ok(())
     }
@@ -1770,8 +1772,12 @@ impl Writers<'_> {
         let kommune = &self.job.target.kommunenummer;
         let arkivdel = plan.system_id(kommune, PlanUnit::Arkivdel(place.arkivdel));
         let (mut dropped, mut later) = (Vec::new(), false);
-        reclassify(&mut new, &unit, &arkivdel, &mut |entity, owner, old| match self.klasser.get(old.trim()) {
-            Some(Some(p)) => Secondary::To(plan.system_id(kommune, PlanUnit::Klasse(*p))),
+        reclassify(&mut new, &unit, &arkivdel, &mut |entity, owner, old| match self
+            .klasser
+            .get(old.trim())
+            .map(|k| k.place)
+        {
+            Some(Some(p)) => Secondary::To(plan.system_id(kommune, PlanUnit::Klasse(p))),
             Some(None) => {
                 dropped.push((entity.to_string(), owner.to_string(), old.trim().to_string()));
                 Secondary::Drop
@@ -1796,8 +1802,7 @@ impl Writers<'_> {
         }
         let Some(p) = self.placed.as_mut() else { return Ok(()) };
         p.buf.clear();
-        // arkiv, arkivdel, klassifikasjonssystem, klasse: the unit sits four levels down.
-        XmlWriter::fragment(&mut p.buf, 4).element(&new).map_err(io_at(&p.path))?;
+        XmlWriter::fragment(&mut p.buf, PLACED_DEPTH).element(&new).map_err(io_at(&p.path))?;
         p.out.write_all(&p.buf).map_err(io_at(&p.path))?;
         self.done.placed.push(Placement { place, at: p.at, len: p.buf.len() as u64, later, person, mappe });
         p.at += p.buf.len() as u64;
@@ -1815,7 +1820,7 @@ impl Writers<'_> {
             .children
             .iter()
             .filter(|c| c.is("referanseSekundaerKlassifikasjon"))
-            .filter_map(|c| self.klasse_ids.get(c.text.trim()).map(String::as_str));
+            .filter_map(|c| self.klasser.get(c.text.trim()).map(|k| k.id.as_str()));
         let found = klasse
             .into_iter()
             .chain(secondary)
@@ -1823,12 +1828,7 @@ impl Writers<'_> {
             .map(str::to_string);
         let owner = unit.value("systemID").unwrap_or_default().trim().to_string();
         let Some(raw) = found else {
-            let id = unit.value("mappeID").or_else(|| unit.value("registreringsID")).unwrap_or_default().trim();
-            self.done.plan.classification.without_person.push(crate::plan::Unclassified {
-                entity: unit.local_name().to_string(),
-                system_id: owner,
-                id: id.to_string(),
-            });
+            self.done.plan.classification.without_person.push(crate::plan::Unclassified::of(unit));
             return Ok(crate::arkivplan::UNKNOWN_PERSON.into());
         };
         // Identifiers are masked in the ledger, as in every report.
@@ -1892,7 +1892,7 @@ impl Writers<'_> {
         let Some(plan) = self.job.plan.as_ref() else { return Ok(HashMap::new()) };
         let mut settled = HashMap::new();
         for (entity, owner, old) in std::mem::take(&mut self.later) {
-            let place = self.klasser.get(&old).copied().flatten();
+            let place = self.klasser.get(&old).and_then(|k| k.place);
             let to = place.map(|p| plan.system_id(&self.job.target.kommunenummer, PlanUnit::Klasse(p)));
             if to.is_none() {
                 self.drop_secondary(&entity, &owner, &old)?;
@@ -2053,12 +2053,7 @@ impl PlanBody<'_> {
                 w.start(&self.plan.klasse(self.kommunenummer, place, self.at)).map_err(io_at(path))?;
                 let mut here = Vec::new();
                 for (n, r) in sources.iter_mut().enumerate() {
-                    while let Some(u) = r.order.get(r.next).copied()
-                        && u.place == place
-                    {
-                        here.push((n, u));
-                        r.next += 1;
-                    }
+                    here.extend(r.take_while(|u| u.place == place).into_iter().map(|u| (n, u)));
                 }
                 write_units(w, path, &sources, &here)?;
                 w.end().map_err(io_at(path))?;
@@ -2087,16 +2082,13 @@ impl PlanBody<'_> {
         let mut persons: BTreeMap<&str, Vec<(usize, &Placement)>> = BTreeMap::new();
         let mut unknown = Vec::new();
         for (n, r) in sources.iter_mut().enumerate() {
-            while let Some(u) = r.order.get(r.next).copied()
-                && u.place.arkivdel == a
-            {
+            for u in r.take_while(|u| u.place.arkivdel == a) {
                 match u.person.as_deref() {
                     Some(key) if key != crate::arkivplan::UNKNOWN_PERSON => {
                         persons.entry(key).or_default().push((n, u))
                     }
                     _ => unknown.push((n, u)),
                 }
-                r.next += 1;
             }
         }
         for (key, folders) in &persons {
@@ -2142,7 +2134,16 @@ struct Reading<'a> {
     next: usize,
 }
 
-impl Reading<'_> {
+impl<'a> Reading<'a> {
+    /// The next units in the plan's order, as long as `wanted` holds.
+    fn take_while(&mut self, wanted: impl Fn(&Placement) -> bool) -> Vec<&'a Placement> {
+        let start = self.next;
+        while self.order.get(self.next).is_some_and(|u| wanted(u)) {
+            self.next += 1;
+        }
+        self.order[start..self.next].to_vec()
+    }
+
     /// A placed unit's bytes, its late secondary classifications settled.
     fn read(&self, u: &Placement) -> Result<Vec<u8>> {
         use std::os::unix::fs::FileExt;
@@ -2161,15 +2162,10 @@ impl Reading<'_> {
 /// systemID is the person's, the same in each), every folder's registreringer and
 /// mapper inside, in order, and every folder's provenance.
 fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
-    let parse = |bytes: &Vec<u8>| -> Result<Element> {
-        let text =
-            std::str::from_utf8(bytes).map_err(|e| Error::io(path.display().to_string(), io::Error::other(e)))?;
-        samla_noark5::xml::parse_str(text, &path.display().to_string())
-    };
-    let mut base = parse(&units[0])?;
+    let mut base = parse_placed(&units[0], path)?;
     let is_unit = |c: &Element| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_));
     for bytes in &units[1..] {
-        let other = parse(bytes)?;
+        let other = parse_placed(bytes, path)?;
         let provenance: Vec<Element> = other
             .child("virksomhetsspesifikkeMetadata")
             .map(|v| v.children.iter().filter(|c| c.local_name() == "proveniens").cloned().collect())
@@ -2185,16 +2181,30 @@ fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
         let inside: Vec<Element> = other.children.into_iter().filter(|c| is_unit(c)).collect();
         base.children.splice(at..at, inside);
     }
+    write_placed(&base, path)
+}
+
+/// Where a placed unit sits in the migration's arkivstruktur.xml: arkiv, arkivdel,
+/// klassifikasjonssystem, klasse, then the unit.
+const PLACED_DEPTH: usize = 4;
+
+/// A placed unit's bytes (from `path`) as an element, to change before it is assembled.
+fn parse_placed(bytes: &[u8], path: &Path) -> Result<Element> {
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::io(path.display().to_string(), io::Error::other(e)))?;
+    samla_noark5::xml::parse_str(text, &path.display().to_string())
+}
+
+/// A placed unit written again as the assembly copies it.
+fn write_placed(unit: &Element, path: &Path) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    XmlWriter::fragment(&mut out, 4).element(&base).map_err(|e| Error::io(path.display().to_string(), e))?;
+    XmlWriter::fragment(&mut out, PLACED_DEPTH).element(unit).map_err(|e| Error::io(path.display().to_string(), e))?;
     Ok(out)
 }
 
 /// A placed unit (as written, four levels down) with the secondary classifications that
 /// waited for the rest of its source settled.
 fn settle(bytes: &[u8], settled: &HashMap<String, Option<String>>, file: &Path) -> Result<Vec<u8>> {
-    let text = std::str::from_utf8(bytes).map_err(|e| Error::io(file.display().to_string(), io::Error::other(e)))?;
-    let mut unit = samla_noark5::xml::parse_str(text, &file.display().to_string())?;
+    let mut unit = parse_placed(bytes, file)?;
     fn walk(e: &mut Element, settled: &HashMap<String, Option<String>>) {
         e.children.retain_mut(|c| {
             if c.is("referanseSekundaerKlassifikasjon")
@@ -2212,9 +2222,7 @@ fn settle(bytes: &[u8], settled: &HashMap<String, Option<String>>, file: &Path) 
         }
     }
     walk(&mut unit, settled);
-    let mut out = Vec::with_capacity(bytes.len());
-    XmlWriter::fragment(&mut out, 4).element(&unit).map_err(|e| Error::io(file.display().to_string(), e))?;
-    Ok(out)
+    write_placed(&unit, file)
 }
 
 /// Writes `<dir>/<object>.xml`: the XML declaration, `root` opened, the archive plan's
@@ -2305,7 +2313,8 @@ type JournalCounts = BTreeMap<(Destination, &'static str), (u64, Option<Span>)>;
 /// The journals an extract may carry.
 const JOURNALS: [&str; 2] = ["loependeJournal", "offentligJournal"];
 
-/// The migration dataset or the closed part: the new arkiv, with each source's arkiv in it.
+/// The migration dataset or the closed part: the new arkiv, with each source's arkiv in
+/// it, or, for the migration under an archive plan, the plan's arkivdeler.
 fn assemble_merged(
     job: &Job,
     schemas: &SchemaDir,
