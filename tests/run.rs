@@ -42,6 +42,41 @@ fn run(job: &Path) -> std::process::Output {
     samla(&["run", "--job", job.to_str().unwrap()])
 }
 
+/// Runs the job, which must finish (exit 0).
+fn run_ok(job: &Path) -> std::process::Output {
+    let o = run(job);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// What xmllint says of an arkivstruktur.xml against the official v5.0 schema (nothing: valid).
+fn arkivstruktur_errors(xml: &Path) -> Vec<String> {
+    xmllint(xml, &schemas().join("noark5/v5_0/arkivstruktur.xsd"))
+}
+
+/// The one deposit package of `source` in the run output `out`, unpacked by GNU tar into
+/// `into`: the tar and the package's folder.
+fn deposit_package(out: &Path, source: &str, into: &Path) -> (PathBuf, PathBuf) {
+    let tars: Vec<PathBuf> = fs::read_dir(out.join("deposit").join(source))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tar"))
+        .collect();
+    assert_eq!(tars.len(), 1, "{source}");
+    fs::create_dir_all(into).unwrap();
+    let o = Command::new("tar").arg("-xf").arg(&tars[0]).arg("-C").arg(into).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let package = fs::read_dir(into).unwrap().next().unwrap().unwrap().path();
+    (tars[0].clone(), package)
+}
+
 /// Counts start tags `<name ` or `<name>`.
 fn count(xml: &str, name: &str) -> u64 {
     (xml.matches(&format!("<{name} ")).count() + xml.matches(&format!("<{name}>")).count()) as u64
@@ -123,20 +158,9 @@ fn the_merged_extract_validates_passes_check_and_accounts_for_every_unit() {
     for source in ["ski", "oppegaard"] {
         let original = fs::read_to_string(dir.path().join(source).join("arkivstruktur.xml")).unwrap();
         // The deposit package, unpacked by GNU tar.
-        let tars: Vec<PathBuf> = fs::read_dir(out.join("deposit").join(source))
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "tar"))
-            .collect();
-        assert_eq!(tars.len(), 1, "{source}");
-        let o = samla(&["verify", tars[0].to_str().unwrap()]);
+        let (tar, package) = deposit_package(&out, source, &dir.path().join(format!("unpacked-{source}")));
+        let o = samla(&["verify", tar.to_str().unwrap()]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
-        let unpacked = dir.path().join(format!("unpacked-{source}"));
-        fs::create_dir_all(&unpacked).unwrap();
-        let o = Command::new("tar").arg("-xf").arg(&tars[0]).arg("-C").arg(&unpacked).output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let package = fs::read_dir(&unpacked).unwrap().next().unwrap().unwrap().path();
         let deposit = fs::read_to_string(package.join("content/arkivstruktur.xml")).unwrap();
         // Authentic: the deposited mapper keep their systemIDs.
         let original_ids: BTreeSet<&str> = values(&original, "systemID").into_iter().collect();
@@ -452,16 +476,7 @@ fn a_source_with_its_documents_in_dokumenter_is_deposited_with_them_counted() {
     fs::write(ski.join("arkivstruktur.xml"), moved).unwrap();
     let o = run(&job);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let tar = fs::read_dir(dir.path().join("nordre-follo/deposit/ski"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "tar"))
-        .unwrap();
-    let unpacked = dir.path().join("unpacked");
-    fs::create_dir_all(&unpacked).unwrap();
-    assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
-    let root = fs::read_dir(&unpacked).unwrap().next().unwrap().unwrap().path();
+    let (_, root) = deposit_package(&dir.path().join("nordre-follo"), "ski", &dir.path().join("unpacked"));
     let files = tree(&root.join("content/dokumenter")).len();
     let uttrekk = fs::read_to_string(root.join("content/arkivuttrekk.xml")).unwrap();
     let after = uttrekk.split("name=\"antallDokumentfiler\">").nth(1).unwrap();
@@ -565,17 +580,10 @@ fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mapp
     fs::write(dir.path().join("k-koder.csv"), format!("klasseID,tittel\n{csv}")).unwrap();
     let text = fs::read_to_string(&job).unwrap() + PLAN;
     fs::write(&job, &text).unwrap();
-    let o = run(&job);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&job);
     let out = dir.path().join("nordre-follo");
     let merged = out.join("migration/arkivstruktur.xml");
-    assert_eq!(xmllint(&merged, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
+    assert_eq!(arkivstruktur_errors(&merged), Vec::<String>::new());
     let xml = fs::read_to_string(&merged).unwrap();
 
     // One arkiv, no underarkiv; the plan's arkivdeler, klassifikasjonssystemer and klasser, in its order.
@@ -620,16 +628,7 @@ fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mapp
     let (in_migration, in_closed): (BTreeSet<&str>, BTreeSet<&str>) =
         (values(&xml, "systemID").into_iter().collect(), values(&closed_xml, "systemID").into_iter().collect());
     for source in ["ski", "oppegaard"] {
-        let tar = fs::read_dir(out.join("deposit").join(source))
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|e| e == "tar"))
-            .unwrap();
-        let unpacked = dir.path().join(format!("walk-{source}"));
-        fs::create_dir_all(&unpacked).unwrap();
-        assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
-        let package = fs::read_dir(&unpacked).unwrap().next().unwrap().unwrap().path();
+        let (_, package) = deposit_package(&out, source, &dir.path().join(format!("walk-{source}")));
         let deposit = fs::read_to_string(package.join("content/arkivstruktur.xml")).unwrap();
         let in_deposit: BTreeSet<&str> = values(&deposit, "systemID").into_iter().collect();
         let to: BTreeMap<&str, &str> = crosswalk
@@ -682,10 +681,7 @@ fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mapp
     let sakarkiv = xml.split("<arkivdel>").nth(1).unwrap();
     assert_eq!(values(ski_arkivdel, "referanseArvtaker"), [values(sakarkiv, "systemID")[0]]);
     assert_eq!(values(sakarkiv, "referanseForloeper"), [values(ski_arkivdel, "systemID")[0]]);
-    assert_eq!(
-        xmllint(&out.join("closed/arkivstruktur.xml"), &schemas().join("noark5/v5_0/arkivstruktur.xsd")),
-        Vec::<String>::new()
-    );
+    assert_eq!(arkivstruktur_errors(&out.join("closed/arkivstruktur.xml")), Vec::<String>::new());
     // Open cases carried forward name their old identity.
     let open = values(&xml, "saksstatus").iter().filter(|s| !matches!(**s, "Avsluttet" | "Utgår")).count();
     assert_eq!(values(&xml, "merknadstype").iter().filter(|t| **t == "Videreført sak").count(), open);
@@ -719,7 +715,7 @@ fn a_plan_makes_one_arkiv_whose_arkivdeler_and_klasser_hold_every_converted_mapp
     let o = run(&job);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let xml = fs::read_to_string(&merged).unwrap();
-    assert_eq!(xmllint(&merged, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
+    assert_eq!(arkivstruktur_errors(&merged), Vec::<String>::new());
     let x00 = &mapper_by_klasse(&xml, None)["X00"];
     assert!(g21.iter().all(|m| x00.contains(&("ski".to_string(), m.to_string()))), "{x00:?}");
     assert!(xml.contains("<samla:flagg>uklassifisert: G21</samla:flagg>"));
@@ -762,8 +758,7 @@ fn under_a_plan_secondary_klasser_before_and_after_a_mappe_point_into_the_plan_a
     let source = dir.path().join("hand");
     fs::create_dir_all(&source).unwrap();
     fs::write(source.join("arkivstruktur.xml"), xml).unwrap();
-    let v5 = schemas().join("noark5/v5_0/arkivstruktur.xsd");
-    assert_eq!(xmllint(&source.join("arkivstruktur.xml"), &v5), Vec::<String>::new(), "the source is valid");
+    assert_eq!(arkivstruktur_errors(&source.join("arkivstruktur.xml")), Vec::<String>::new(), "the source is valid");
     let job = dir.path().join("job.toml");
     fs::write(
         &job,
@@ -786,16 +781,9 @@ fn under_a_plan_secondary_klasser_before_and_after_a_mappe_point_into_the_plan_a
     let own = text.replace("to = { arkivdel = \"sakarkiv\", klasse = \"L42\" }", "to = { arkivdel = \"sakarkiv\" }");
     assert_ne!(own, text);
     fs::write(&job, own).unwrap();
-    let o = run(&job);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&job);
     let merged = dir.path().join("out/migration/arkivstruktur.xml");
-    assert_eq!(xmllint(&merged, &v5), Vec::<String>::new());
+    assert_eq!(arkivstruktur_errors(&merged), Vec::<String>::new());
     let xml = fs::read_to_string(&merged).unwrap();
     let plan_klasse = |k: &str| {
         let at = xml.find(&format!("<klasseID>{k}</klasseID>")).unwrap();
@@ -848,7 +836,7 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
             fs::read_to_string(vask.join(format!("input/{input}.csv"))).unwrap() + &format!("{key};{id};{name}\n");
         person_folders(&records, &dir.path().join(source));
         let xml = dir.path().join(source).join("arkivstruktur.xml");
-        assert_eq!(xmllint(&xml, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
+        assert_eq!(arkivstruktur_errors(&xml), Vec::<String>::new());
     }
     let job = dir.path().join("job.toml");
     fs::write(
@@ -862,16 +850,9 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
          ordningsprinsipp = \"foedselsnummer\" }\n\n[[plan.map]]\nklasse = \"*\"\nto = { arkivdel = \"elevmapper\" }\n",
     )
     .unwrap();
-    let o = run(&job);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&job);
     let merged = dir.path().join("out/migration/arkivstruktur.xml");
-    assert_eq!(xmllint(&merged, &schemas().join("noark5/v5_0/arkivstruktur.xsd")), Vec::<String>::new());
+    assert_eq!(arkivstruktur_errors(&merged), Vec::<String>::new());
     let xml = fs::read_to_string(&merged).unwrap();
 
     // The truth: which register person each record was drawn from (empty: nobody).
@@ -1028,20 +1009,10 @@ fn an_applied_wash_changes_the_migration_only_and_never_writes_a_protected_addre
         text.replace("# [wash]\n# job = \"vask/wash.toml\"", "[wash]\njob = \"vask/wash.toml\"\napply = \"A\"");
     assert_ne!(washed, text);
     fs::write(&job, &washed).unwrap();
-    let o = run(&job);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&job);
     let out = dir.path().join("nordre-follo");
     let migration = fs::read_to_string(out.join("migration/arkivstruktur.xml")).unwrap();
-    assert_eq!(
-        xmllint(&out.join("migration/arkivstruktur.xml"), &schemas().join("noark5/v5_0/arkivstruktur.xsd")),
-        Vec::<String>::new()
-    );
+    assert_eq!(arkivstruktur_errors(&out.join("migration/arkivstruktur.xml")), Vec::<String>::new());
     let ledger = fs::read_to_string(out.join("ledger.csv")).unwrap();
     let applied: Vec<&str> = ledger.lines().filter(|l| l.contains("wash apply:")).collect();
     assert!(applied.iter().any(|l| l.contains("/postadresse,") && l.contains(",Nyveien ")), "{ledger}");
