@@ -1171,14 +1171,16 @@ fn run_wash(args: &WashArgs, quiet: bool) -> ExitCode {
     }
 }
 
+/// A washing error as the demo reports it: the file and what went wrong.
+fn fail(e: samla_wash::Error) -> samla_noark5::Error {
+    samla_noark5::Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
+}
+
 /// The demo's registers, made before the merger: snapshots of Folkeregisteret,
 /// Enhetsregisteret, Matrikkelen, KRR and SSB's municipality changes that hold the parties
 /// of Ski's extract (and thousands of others). The merger washes D-numbers with
 /// Folkeregisteret's (`vask/freg.toml`); the washing step after it uses them all.
 fn demo_registers(out: &Path) -> samla_noark5::Result<Vec<samla_wash::snapshot::Person>> {
-    let fail = |e: samla_wash::Error| {
-        samla_noark5::Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
-    };
     let mut known = Vec::new();
     let dir = out.join("vask");
     let parties = samla_wash::parties::read_parties(&out.join("ski")).map_err(fail)?;
@@ -1245,9 +1247,6 @@ fn demo_person_folders(out: &Path, persons: &[samla_wash::snapshot::Person]) -> 
 /// The demo's washing step: the merged extract's parties and the generated client,
 /// supplier and property tables washed against the demo's registers.
 fn wash_demo(out: &Path, inputs: &[(&str, &str)], quiet: bool) -> samla_noark5::Result<()> {
-    let fail = |e: samla_wash::Error| {
-        samla_noark5::Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
-    };
     let dir = out.join("vask");
     let job_file = dir.join("wash.toml");
     let mut job = samla_wash::job::EXAMPLE.to_string();
