@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use samla_noark5::Element;
 
-use crate::job::Unmapped;
+use crate::ids::new_system_id;
 
 /// Nordre Follo's archive plan, to append to the example job (`samla run --example-job
 /// --with-plan`; the demo's job): a Sakarkiv with KS' K-codes, an Elevmapper arkivdel, a
@@ -71,6 +71,17 @@ arkivdel = "sakarkiv"
 vedtak = "Bevares"
 bevaringstid = 25
 "#;
+
+/// What to do with a value no crosswalk maps, or a klasse no plan rule maps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unmapped {
+    /// Reject the run, listing the values.
+    #[default]
+    Reject,
+    /// Keep the value and flag the record.
+    KeepAndFlag,
+}
 
 /// `[plan]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -395,7 +406,7 @@ impl ArkivPlan {
                 self.klasse_id(p)
             ),
         };
-        crate::plan::new_system_id(kommunenummer, &key)
+        new_system_id(kommunenummer, &key)
     }
 
     /// The headers of an arkivdel and its klassifikasjonssystem, as the v5.0 schema orders
@@ -476,8 +487,8 @@ impl ArkivPlan {
     pub fn person_ids(&self, kommunenummer: &str, arkivdel: usize, key: &str) -> (String, String) {
         let a = &self.arkivdel[arkivdel].id;
         (
-            crate::plan::new_system_id(kommunenummer, &format!("plan\u{1f}personmappe\u{1f}{a}\u{1f}{key}")),
-            crate::plan::new_system_id(kommunenummer, &format!("plan\u{1f}personklasse\u{1f}{a}\u{1f}{key}")),
+            new_system_id(kommunenummer, &format!("plan\u{1f}personmappe\u{1f}{a}\u{1f}{key}")),
+            new_system_id(kommunenummer, &format!("plan\u{1f}personklasse\u{1f}{a}\u{1f}{key}")),
         )
     }
 

@@ -327,16 +327,8 @@ pub struct Source {
     pub kommunenummer: String,
 }
 
-/// What to do with a value no crosswalk maps.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Unmapped {
-    /// Reject the run, listing the values.
-    #[default]
-    Reject,
-    /// Keep the value and flag the record.
-    KeepAndFlag,
-}
+// Defined with the archive plan, which uses it too and must not import the job back.
+pub use crate::arkivplan::Unmapped;
 
 /// Code lists per field: old value → target value.
 #[derive(Debug, Clone, Default, Deserialize)]

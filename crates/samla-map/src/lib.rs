@@ -23,6 +23,7 @@
 
 pub mod arkivplan;
 mod flat;
+mod ids;
 pub mod job;
 mod legacy;
 pub mod plan;
