@@ -119,9 +119,13 @@ async fn log_out(c: &Client) {
 fn wait_for_file(dir: &Path, name: &str) -> PathBuf {
     let started = Instant::now();
     let file = dir.join(name);
-    // Chromium writes `.crdownload` first and renames it when the download is whole.
-    while !file.exists() {
-        assert!(started.elapsed() < Duration::from_secs(20), "no download of {name} in {}", dir.display());
+    // Chromium may create the final name empty while it writes `.crdownload` beside it, and
+    // renames that over it when the download is whole: wait for the partial file to go, too.
+    let partial = |dir: &Path| {
+        std::fs::read_dir(dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".crdownload"))
+    };
+    while !file.exists() || partial(dir) || std::fs::metadata(&file).map(|m| m.len() == 0).unwrap_or(true) {
+        assert!(started.elapsed() < Duration::from_secs(20), "no whole download of {name} in {}", dir.display());
         std::thread::sleep(Duration::from_millis(50));
     }
     file
