@@ -559,7 +559,7 @@ fn run_inspect(path: &Path, quiet: bool) -> samla_noark5::Result<ExitCode> {
     if !extract.prefix().is_empty() {
         println!("  extract under {}", extract.prefix());
     }
-    println!("  Noark 5 version: {}", inv.version.map(|v| v.to_string()).unwrap_or_else(|| "not stated".into()));
+    println!("  Noark 5 version: {}", inv.version);
     if !inv.creators.is_empty() {
         println!(
             "  arkivskaper: {}",

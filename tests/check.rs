@@ -431,3 +431,84 @@ fn the_two_journals_cover_the_same_period() {
         errors(&report)
     );
 }
+
+/// The summary's version and the line `inspect` prints for it.
+fn versions(dir: &Path) -> (String, String) {
+    let (_, report) = check(dir, &["--controls", write_selection(dir.parent().unwrap(), "N5.03").to_str().unwrap()]);
+    let o = samla(&["inspect", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out.lines().find_map(|l| l.trim().strip_prefix("Noark 5 version: ")).unwrap().to_string();
+    (report["summary"]["version"].as_str().unwrap().to_string(), line)
+}
+
+/// Issue 14: with no arkivuttrekk.xml the version is read from the official XSDs the
+/// extract carries, else from its content; never assumed to be 5.0. Where arkivuttrekk.xml
+/// and the XSDs disagree (as in Arkivverket's StructureValidation/correct, "3.0" beside
+/// v3.1's XSDs), both are named, and inspect and check say the same.
+#[test]
+fn the_version_is_read_from_the_schemas_or_the_content_never_assumed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "3", "--mapper", "5", "--noark-version", "4.0"]);
+    std::fs::remove_file(dir.join("arkivuttrekk.xml")).unwrap();
+    let (summary, inspect) = versions(&dir);
+    assert_eq!(summary, "4.0 by its official XSDs (no version stated)");
+    assert_eq!(inspect, summary);
+
+    // Without XSDs: v4.0's sakspart tells 3.1 or 4.0, and the laxer v4.0 schema is chosen.
+    for xsd in ["arkivstruktur", "metadatakatalog", "addml", "endringslogg", "loependeJournal", "offentligJournal"] {
+        std::fs::remove_file(dir.join(format!("{xsd}.xsd"))).unwrap();
+    }
+    let (summary, inspect) = versions(&dir);
+    assert_eq!(summary, "3.1 or 4.0 by its content (sakspart; no version stated), checked as 4.0");
+    assert_eq!(inspect, summary);
+    let (_, report) = check(&dir, &[]);
+    assert!(report["summary"]["schemas"].as_str().unwrap().contains("noark5/v4_0/arkivstruktur.xsd"), "{report}");
+
+    // "3.0" stated beside v3.1's XSDs: both named, in the summary and under N5.03.
+    let v31 = generate(&tmp.path().join("v31"), &["--seed", "3", "--mapper", "5", "--noark-version", "3.1"]);
+    let uttrekk = std::fs::read_to_string(v31.join("arkivuttrekk.xml")).unwrap();
+    let stated = "<property name=\"version\">\n                    <value>3.1</value>";
+    assert!(uttrekk.contains(stated));
+    std::fs::write(v31.join("arkivuttrekk.xml"), uttrekk.replacen(stated, &stated.replace("3.1", "3.0"), 1)).unwrap();
+    let (summary, inspect) = versions(&v31);
+    assert_eq!(summary, "3.0 by arkivuttrekk.xml, 3.1 by the official XSDs the extract carries");
+    assert_eq!(inspect, summary);
+    let (_, report) = check(&v31, &[]);
+    assert_eq!(stat(&report, "N5.03", "Noark 5-versjon"), summary);
+}
+
+/// Issue 14: a stated checksum that matches the file with its line endings converted says
+/// so; an official ADDML schema under the template's name `addml.xsd` is no S.01 warning.
+#[test]
+fn common_delivery_damage_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "3", "--mapper", "5"]);
+    let journal = dir.join("loependeJournal.xml");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(!text.contains('\r'));
+    std::fs::write(&journal, text.replace('\n', "\r\n")).unwrap();
+    let export = tmp.path().join("official");
+    assert!(samla(&["schemas", "--export", export.to_str().unwrap()]).status.success());
+    let addml82 = std::fs::read_dir(&export)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .flat_map(
+            |p| if p.is_dir() { std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect() } else { vec![p] },
+        )
+        .find(|p| p.file_name().unwrap() == "addml82.xsd")
+        .expect("samla exports addml82.xsd");
+    std::fs::copy(addml82, dir.join("addml.xsd")).unwrap();
+    let (_, report) = check(&dir, &[]);
+    let n502: Vec<String> = control(&report, "N5.02")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["message"]["en"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        n502.iter().any(|m| m.contains("matches the file with its line endings converted (CRLF → LF)")),
+        "{n502:?}"
+    );
+    assert_eq!(control(&report, "S.01")["findings"], serde_json::json!([]), "{}", control(&report, "S.01"));
+}

@@ -29,7 +29,7 @@ fn a_dias_package_is_read_straight_from_the_tar() {
     assert_eq!(from_tar.count("registrering/journalpost"), xml.matches("<registrering ").count() as u64);
     assert_eq!(from_tar.count("dokumentobjekt"), xml.matches("<dokumentobjekt>").count() as u64);
     assert_eq!(from_tar.count("mappe/saksmappe"), 1);
-    assert_eq!(from_tar.version, Some(samla_noark5::Version::V3_1));
+    assert_eq!(from_tar.version.version(), Some(samla_noark5::Version::V3_1));
 }
 
 #[test]

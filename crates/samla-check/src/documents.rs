@@ -31,6 +31,8 @@ pub struct Task {
 }
 
 enum Algorithm {
+    Md5,
+    Sha1,
     Sha224,
     Sha256,
     Sha384,
@@ -64,6 +66,8 @@ fn digest(mut reader: impl Read, alg: &Algorithm) -> std::io::Result<(String, u6
         Ok((samla_noark5::hex(&hasher.finalize()), size))
     }
     match alg {
+        Algorithm::Md5 => run::<md5::Md5>(&mut reader),
+        Algorithm::Sha1 => run::<sha1::Sha1>(&mut reader),
         Algorithm::Sha224 => run::<sha2::Sha224>(&mut reader),
         Algorithm::Sha256 => run::<sha2::Sha256>(&mut reader),
         Algorithm::Sha384 => run::<sha2::Sha384>(&mut reader),
@@ -72,9 +76,14 @@ fn digest(mut reader: impl Read, alg: &Algorithm) -> std::io::Result<(String, u6
 }
 
 /// The digest (hex) and size of `name` in the extract by the algorithm named as ADDML
-/// writes it (`SHA256`, `SHA-256`, …); `None` where samla does not compute that algorithm.
+/// writes it (`SHA256`, `SHA-256`, `MD5`, `SHA1`, …; the ones Arkade computes for an ADDML
+/// flat file); `None` where samla does not compute that algorithm.
 pub fn digest_of(extract: &Extract, name: &str, algorithm_name: &str) -> Option<samla_noark5::Result<(String, u64)>> {
-    let alg = algorithm(algorithm_name)?;
+    let alg = match algorithm_name.replace(['-', '_', ' '], "").to_ascii_lowercase().as_str() {
+        "md5" => Algorithm::Md5,
+        "sha1" => Algorithm::Sha1,
+        _ => algorithm(algorithm_name)?,
+    };
     Some(
         extract
             .open_file(name)
@@ -86,6 +95,53 @@ pub fn digest_of(extract: &Extract, name: &str, algorithm_name: &str) -> Option<
 pub fn sha256_of(extract: &Extract, name: &str) -> samla_noark5::Result<(String, u64)> {
     let reader = extract.open_file(name)?;
     digest(reader, &Algorithm::Sha256).map_err(|e| samla_noark5::Error::io(extract.display(name), e))
+}
+
+/// SHA-256 of `name` in the extract with its line endings converted, in one pass: (every
+/// CRLF as LF, every lone LF as CRLF). A stated checksum that matches one of these tells
+/// that the file was re-encoded after it was checksummed.
+pub fn sha256_with_line_endings(extract: &Extract, name: &str) -> samla_noark5::Result<(String, String)> {
+    use sha2::Sha256;
+    let mut reader = extract.open_file(name)?;
+    let (mut to_lf, mut to_crlf) = (Sha256::new(), Sha256::new());
+    let mut buf = vec![0u8; 64 * 1024];
+    // A CR at the end of one chunk is held until the next byte says whether it starts a CRLF.
+    let mut held_cr = false;
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| samla_noark5::Error::io(extract.display(name), e))?;
+        if n == 0 {
+            break;
+        }
+        for &b in &buf[..n] {
+            match b {
+                b'\n' if held_cr => {
+                    to_lf.update(b"\n");
+                    to_crlf.update(b"\r\n");
+                    held_cr = false;
+                }
+                b'\n' => {
+                    to_lf.update(b"\n");
+                    to_crlf.update(b"\r\n");
+                }
+                _ => {
+                    if held_cr {
+                        to_lf.update(b"\r");
+                        to_crlf.update(b"\r");
+                    }
+                    held_cr = b == b'\r';
+                    if !held_cr {
+                        to_lf.update([b]);
+                        to_crlf.update([b]);
+                    }
+                }
+            }
+        }
+    }
+    if held_cr {
+        to_lf.update(b"\r");
+        to_crlf.update(b"\r");
+    }
+    Ok((samla_noark5::hex(&to_lf.finalize()), samla_noark5::hex(&to_crlf.finalize())))
 }
 
 fn key(path: &str) -> u64 {

@@ -14,67 +14,102 @@ use crate::controls::ControlKind;
 use crate::findings::{Findings, Location, Severity, Text};
 use crate::{ControlReport, Options, Report, Summary};
 
-/// The ADDML processes samla runs, with their kind and names.
+mod datatype;
+
+/// The ADDML processes samla runs, under Arkade 5's names and in its order (A.01 … A.36,
+/// then the ones Arkade always runs, AH.01 … AH.03), with their kind and names.
 const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
+    ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
+    ("Analyse_CountChars", ControlKind::Analysis, "Antall tegn", "Number of characters"),
+    ("Analyse_FindExtremeRecords", ControlKind::Analysis, "Lengste og korteste post", "Longest and shortest record"),
+    (
+        "Analyse_CountRecordDefinitionOccurrences",
+        ControlKind::Analysis,
+        "Antall poster per posttype",
+        "Number of records per record definition",
+    ),
+    (
+        "Analyse_AllFrequenceList",
+        ControlKind::Analysis,
+        "Frekvensliste for felt med kodeliste",
+        "Frequency list of fields with a code list",
+    ),
+    ("Analyse_CountNULL", ControlKind::Analysis, "Antall nullverdier", "Number of null values"),
+    ("Analyse_FindExtremeValues", ControlKind::Analysis, "Lengste og korteste verdi", "Longest and shortest value"),
+    ("Analyse_FindMinMaxValue", ControlKind::Analysis, "Laveste og høyeste verdi", "Lowest and highest value"),
+    ("Analyse_FrequenceList", ControlKind::Analysis, "Frekvensliste", "Frequency list"),
+    ("Control_AllFixedLength", ControlKind::Content, "Postlengde (alle poster)", "Record length (every record)"),
     (
         "Control_NumberOfRecords",
         ControlKind::Content,
         "Antall poster mot oppgitt antall",
         "Number of records against the stated number",
     ),
-    ("Control_Codes", ControlKind::Content, "Verdier mot kodelisten", "Values against the code list"),
-    ("Control_BirthNumber", ControlKind::Content, "Fødselsnummer", "Fødselsnummer"),
-    ("Control_OrganisationNumber", ControlKind::Content, "Organisasjonsnummer", "Organisasjonsnummer"),
-    ("Control_AccountNumber", ControlKind::Content, "Kontonummer", "Kontonummer"),
+    ("Control_FixedLength", ControlKind::Content, "Postlengde", "Record length"),
+    ("Control_NotUsedRecordDef", ControlKind::Content, "Posttyper uten poster", "Record definitions without records"),
+    ("Control_Key", ControlKind::Content, "Primærnøkler er unike", "Primary keys are unique"),
+    ("Control_ForeignKey", ControlKind::Content, "Fremmednøkler peker på poster", "Foreign keys point at records"),
+    ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
+    ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
+    ("Control_DataFormat", ControlKind::Content, "Verdier mot felttypen", "Values against the field type"),
     ("Control_NotNull", ControlKind::Content, "Felt som ikke kan være tomme", "Fields that may not be empty"),
     ("Control_Uniqueness", ControlKind::Content, "Unike verdier", "Unique values"),
-    (
-        "Control_Key",
-        ControlKind::Content,
-        "Primær- og alternative nøkler er unike",
-        "Primary and alternate keys are unique",
-    ),
-    ("Control_ForeignKey", ControlKind::Content, "Fremmednøkler peker på poster", "Foreign keys point at records"),
-    ("Control_DataFormat", ControlKind::Content, "Verdier mot felttypen", "Values against the field type"),
+    ("Control_Codes", ControlKind::Content, "Verdier mot kodelisten", "Values against the code list"),
+    ("Control_Birthno", ControlKind::Content, "Fødselsnummer", "Fødselsnummer"),
+    ("Control_Organisationno", ControlKind::Content, "Organisasjonsnummer", "Organisasjonsnummer"),
+    ("Control_Accountno", ControlKind::Content, "Kontonummer", "Kontonummer"),
     ("Control_Date_Value", ControlKind::Content, "Datoer mot datoformatet", "Dates against the date format"),
     ("Control_Boolean_Value", ControlKind::Content, "Sannhetsverdier mot formatet", "Booleans against their format"),
     ("Control_Checksum", ControlKind::Content, "Sjekksum mot addml.xml", "Checksum against addml.xml"),
-    ("Control_NotUsedRecordDef", ControlKind::Content, "Posttyper uten poster", "Record definitions without records"),
-    ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
-    ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
-    ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
-    ("Analyse_FrequencyList", ControlKind::Analysis, "Frekvensliste", "Frequency list"),
-    ("Analyse_FindMinMaxValues", ControlKind::Analysis, "Minste og største verdi", "Smallest and largest value"),
-    ("Analyse_FindMinMaxLengths", ControlKind::Analysis, "Korteste og lengste verdi", "Shortest and longest value"),
-    ("Analyse_CountNULL", ControlKind::Analysis, "Antall tomme verdier", "Number of empty values"),
+    (
+        "AH.02",
+        ControlKind::Content,
+        "Filer i arkivet mot filene i addml.xml",
+        "Files in the archive against the files in addml.xml",
+    ),
+    (
+        "AH.03",
+        ControlKind::Structure,
+        "ADDML-post med feil antall felt",
+        "ADDML record with incorrect number of fields",
+    ),
     ("ADDML.process", ControlKind::Structure, "Prosesser samla ikke kjenner", "Processes samla does not know"),
     ("ADDML.files", ControlKind::Structure, "Flate filer finnes og kan leses", "Flat files exist and can be read"),
 ];
 
-/// The processes that work on a whole file or record rather than on one field.
+/// What always runs: Arkade's hardcoded processes, the record count, and samla's own.
+const ALWAYS: [&str; 5] = ["Analyse_CountRecords", "Control_Checksum", "AH.02", "AH.03", "ADDML.files"];
+
+/// The processes that work on whole records or files; the others work on one field's values.
 const RECORD_PROCESSES: &[&str] = &[
+    "Analyse_CountRecords",
+    "Analyse_CountChars",
+    "Analyse_FindExtremeRecords",
+    "Analyse_CountRecordDefinitionOccurrences",
+    "Control_AllFixedLength",
     "Control_NumberOfRecords",
+    "Control_FixedLength",
+    "Control_NotUsedRecordDef",
     "Control_Key",
     "Control_ForeignKey",
-    "Control_NotUsedRecordDef",
     "Control_Checksum",
-    "Analyse_CountRecords",
 ];
 
-/// Older spellings of process names still found in extracts made by earlier tools.
+/// samla's earlier names, and misspellings found in extracts, for Arkade's processes.
 const ALIASES: &[(&str, &str)] = &[
-    ("Control_Birthno", "Control_BirthNumber"),
-    ("Control_Organisationno", "Control_OrganisationNumber"),
-    ("Control_Accountno", "Control_AccountNumber"),
-    ("Analyse_FrequenceList", "Analyse_FrequencyList"),
-    ("Analyse_CountRecordDefinitionOccurences", "Analyse_CountRecords"),
-    // On a record, a frequency list of every field.
-    ("Analyse_AllFrequenceList", "Analyse_FrequencyList"),
+    ("Control_BirthNumber", "Control_Birthno"),
+    ("Control_OrganisationNumber", "Control_Organisationno"),
+    ("Control_AccountNumber", "Control_Accountno"),
+    ("Analyse_FrequencyList", "Analyse_FrequenceList"),
+    ("Analyse_FindMinMaxValues", "Analyse_FindMinMaxValue"),
+    ("Analyse_FindMinMaxLengths", "Analyse_FindExtremeValues"),
+    ("Analyse_CountRecordDefinitionOccurences", "Analyse_CountRecordDefinitionOccurrences"),
 ];
 
 fn known(name: &str) -> Option<&'static str> {
     let name = ALIASES.iter().find(|a| a.0 == name).map_or(name, |a| a.1);
-    PROCESSES.iter().find(|p| p.0 == name).map(|p| p.0)
+    // Only processes have names with an underscore; AH.02, AH.03 and samla's own are not named.
+    PROCESSES.iter().find(|p| p.0 == name && p.0.contains('_')).map(|p| p.0)
 }
 
 /// Distinct values kept per field for a frequency list: memory stays bounded.
@@ -87,13 +122,15 @@ struct FieldState {
     overflow: u64,
     min_len: Option<usize>,
     max_len: Option<usize>,
-    min_num: Option<f64>,
-    max_num: Option<f64>,
-    min_text: Option<String>,
-    max_text: Option<String>,
+    min_num: Option<i128>,
+    max_num: Option<i128>,
     seen: HashSet<u64>,
-    empty: u64,
+    valid_null: u64,
+    invalid_null: u64,
 }
+
+/// Files Arkade's AH.02 does not expect addml.xml to list, at the top of the content.
+const NOT_LISTED: [&str; 3] = ["addml.xml", "addml.xsd", "NOARKIH.XML"];
 
 /// Checks the ADDML flat-file extract described by `addml` in `package`.
 pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_noark5::Result<Report> {
@@ -113,11 +150,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         }
         Err(e) => return Err(e),
     };
-    let mut run: Vec<&'static str> = vec!["ADDML.files"];
-    // A stated checksum is always checked, whether or not a process names it.
-    if description.files.iter().any(|x| x.checksum.is_some()) {
-        run.push("Control_Checksum");
-    }
+    let mut run: Vec<&'static str> = ALWAYS.to_vec();
     for p in &description.processes {
         match known(&p.name) {
             Some(id) => run.push(id),
@@ -149,74 +182,15 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             );
         }
     }
+    let paths: Vec<Option<String>> =
+        description.files.iter().map(|file| samla_legacy::flat::data_path(package, file)).collect();
+    extra_or_missing_files(package, addml, &description, &paths, &mut f);
     let targets = foreign_targets(package, &description);
     let mut records_total = 0u64;
-    for file in &description.files {
-        let Some(name) = samla_legacy::flat::data_path(package, file) else {
-            f.add(
-                "ADDML.files",
-                Severity::Error,
-                Location::file(file.file_name.clone()),
-                Text::new("Den flate filen mangler", "The flat file is missing"),
-            );
-            continue;
-        };
-        // The processes for this file: (record definition, field index, process).
-        let mut field_processes: Vec<(usize, usize, &'static str)> = Vec::new();
-        let mut file_processes: Vec<&'static str> = Vec::new();
-        // Processes name the flat file, or (as some producers write) its definition.
-        for p in description.processes.iter().filter(|p| p.flat_file == file.name || p.flat_file == file.definition) {
-            let Some(id) = known(&p.name) else { continue };
-            let record = p.record.as_ref().and_then(|r| file.records.iter().position(|d| &d.name == r));
-            match &p.field {
-                // A frequency list of every field of the record definition (or of all).
-                None if id == "Analyse_FrequencyList" => {
-                    for (d, def) in file.records.iter().enumerate().filter(|(d, _)| record.is_none_or(|r| r == *d)) {
-                        field_processes.extend((0..def.fields.len()).map(|i| (d, i, "Analyse_FrequencyList")));
-                    }
-                }
-                None if RECORD_PROCESSES.contains(&id) => file_processes.push(id),
-                None => {
-                    run.push("ADDML.process");
-                    f.add(
-                        "ADDML.process",
-                        Severity::Warning,
-                        Location::file(addml).with_detail(format!("{} → {}", p.name, p.flat_file)),
-                        Text::new(
-                            "Prosessen gjelder felt, men addml.xml nevner den uten felt",
-                            "The process works on a field, but addml.xml names it without one",
-                        ),
-                    )
-                }
-                Some(field) => {
-                    let defs: Vec<usize> = match record {
-                        Some(r) => vec![r],
-                        None => (0..file.records.len()).collect(),
-                    };
-                    let before = field_processes.len();
-                    for d in defs {
-                        if let Some(i) = file.records[d].field_index(field) {
-                            field_processes.push((d, i, id));
-                        }
-                    }
-                    if field_processes.len() == before {
-                        run.push("ADDML.process");
-                        f.add(
-                            "ADDML.process",
-                            Severity::Warning,
-                            Location::file(addml).with_detail(format!("{} → {}.{field}", p.name, p.flat_file)),
-                            Text::new(
-                                "Prosessen viser til et felt posttypen ikke har",
-                                "The process refers to a field its record definition does not have",
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-        // A field named both on its own and through its record runs once.
-        let mut once = HashSet::new();
-        field_processes.retain(|p| once.insert(*p));
+    for (file, name) in description.files.iter().zip(&paths) {
+        let Some(name) = name.clone() else { continue };
+        let (field_processes, file_processes) = bindings(file, &description, addml, &mut run, &mut f);
+        check_checksum(package, &name, file.checksum.as_ref(), &mut f);
         // One state per field process, by its index: no hashing per value.
         let mut states: Vec<FieldState> = field_processes.iter().map(|_| FieldState::default()).collect();
         let mut keys =
@@ -226,20 +200,30 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         } else {
             Vec::new()
         };
+        let separator = match &file.format {
+            samla_legacy::flat::Format::Delimited { field_separator, .. } => field_separator.chars().count(),
+            samla_legacy::flat::Format::Fixed { .. } => 0,
+        };
         let mut counts = vec![0u64; file.records.len().max(1)];
-        let mut records = Records::new(file, package.open_file(&name)?, name.clone())?;
+        let mut extremes: Vec<Option<(usize, usize)>> = vec![None; counts.len()];
+        let mut chars = 0u64;
+        let mut records = Records::new(file, package.open_file(&name)?, name.clone())?.as_arkade();
         loop {
             let before = records.records_read();
             let record = match records.next_record() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
-                // A bad record between separators is reported and the rest still read.
+                // As Arkade's AH.03: a record of the wrong shape is reported, left out of
+                // every process, and the rest still read.
                 Err(e) if e.kind == ErrorKind::Content && records.records_read() > before => {
                     f.add(
-                        "ADDML.files",
+                        "AH.03",
                         Severity::Error,
                         Location::of_error(name.clone(), &e),
-                        Text::new("Posten kan ikke leses", "The record cannot be read"),
+                        Text::new(
+                            "Posten har feil antall felt eller feil lengde",
+                            "The record has the wrong number of fields or the wrong length",
+                        ),
                     );
                     continue;
                 }
@@ -253,7 +237,35 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                     break;
                 }
             };
+            let definition = &file.records[record.definition];
+            if record.number <= definition.header_level {
+                continue;
+            }
             counts[record.definition] += 1;
+            let lengths: usize = record.fields.iter().map(|v| v.chars().count()).sum();
+            chars += lengths as u64;
+            let length = lengths + separator * record.fields.len().saturating_sub(1);
+            let e = &mut extremes[record.definition];
+            *e = Some(e.map_or((length, length), |(lo, hi)| (lo.min(length), hi.max(length))));
+            if let Some(stated) = definition.length.filter(|l| *l != length) {
+                for id in ["Control_AllFixedLength", "Control_FixedLength"]
+                    .into_iter()
+                    .filter(|id| file_processes.contains(id))
+                {
+                    f.add(
+                        id,
+                        Severity::Error,
+                        Location::file(name.clone()).with_detail(format!(
+                            "post/record {}, {}: oppgitt/stated {stated}, faktisk/actual {length}",
+                            record.number, definition.name
+                        )),
+                        Text::new(
+                            "Oppgitt postlengde er ulik faktisk",
+                            "The record length differs from the stated one",
+                        ),
+                    );
+                }
+            }
             for key in keys.iter_mut().filter(|k| k.definition == record.definition) {
                 key.check(&record, &name, &mut f);
             }
@@ -265,7 +277,6 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                     continue;
                 }
                 let Some(value) = record.fields.get(field) else { continue };
-                let definition = &file.records[record.definition];
                 let at = || {
                     Location::file(name.clone()).with_detail(format!(
                         "post/record {}, {}: {:?}",
@@ -277,50 +288,43 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         }
         let total: u64 = counts.iter().sum();
         records_total += total;
-        for id in &file_processes {
-            if *id == "Control_NumberOfRecords" {
-                match file.stated_records {
-                    Some(stated) if stated != total => f.add(
-                        id,
-                        Severity::Error,
-                        Location::file(name.clone())
-                            .with_detail(format!("oppgitt/stated {stated}, funnet/found {total}")),
-                        Text::new(
-                            "Antall poster stemmer ikke med addml.xml",
-                            "The number of records does not match addml.xml",
-                        ),
-                    ),
-                    Some(_) => {}
-                    None => f.stat(
-                        id,
-                        Text::new(
-                            format!("{}: ikke oppgitt i addml.xml", file.name),
-                            format!("{}: not stated in addml.xml", file.name),
-                        ),
-                        total,
-                    ),
-                }
-            }
+        let label = |what: &str| format!("{} ({}){what}", file.name, file.file_name);
+        f.stat("Analyse_CountRecords", Text::new(label(""), label("")), total);
+        if file_processes.contains(&"Control_NumberOfRecords") {
+            number_of_records(file, &name, total, &mut f);
         }
-        if file_processes.contains(&"Control_NotUsedRecordDef") {
-            for (def, _) in file.records.iter().zip(&counts).filter(|(_, n)| **n == 0) {
+        for (d, def) in file.records.iter().enumerate() {
+            let one = label(&format!(" {}", def.name));
+            if file_processes.contains(&"Analyse_CountRecordDefinitionOccurrences") {
+                f.stat("Analyse_CountRecordDefinitionOccurrences", Text::new(one.clone(), one.clone()), counts[d]);
+            }
+            if let (true, Some((lo, hi))) = (file_processes.contains(&"Analyse_FindExtremeRecords"), extremes[d]) {
+                let l = format!("{one}: lengste/korteste, longest/shortest");
+                f.stat("Analyse_FindExtremeRecords", Text::new(l.clone(), l), format!("{hi}/{lo}"));
+            }
+            if file_processes.contains(&"Control_NotUsedRecordDef") && counts[d] == 0 {
                 f.add(
                     "Control_NotUsedRecordDef",
-                    Severity::Warning,
+                    Severity::Error,
+                    Location::file(name.clone()).with_detail(def.name.clone()),
+                    Text::new("Posttypen er ikke i bruk", "The record type is not in use"),
+                );
+            }
+            // As Arkade: without a primary key, every record after the first repeats the empty key.
+            if file_processes.contains(&"Control_Key") && counts[d] > 1 && !def.keys.iter().any(|k| k.primary) {
+                f.add(
+                    "Control_Key",
+                    Severity::Error,
                     Location::file(name.clone()).with_detail(def.name.clone()),
                     Text::new(
-                        "Posttypen er definert, men ingen poster bruker den",
-                        "The record definition is defined but no record uses it",
+                        "Control_Key er oppgitt, men posttypen har ingen primærnøkkel",
+                        "Control_Key is named, but the record definition has no primary key",
                     ),
                 );
             }
         }
-        if let Some(stated) = &file.checksum {
-            check_checksum(package, &name, stated, &mut f);
-        }
-        for (def, n) in file.records.iter().zip(&counts) {
-            let label = format!("{} ({}) {}", file.name, file.file_name, def.name);
-            f.stat("Analyse_CountRecords", Text::new(label.clone(), label), n);
+        if file_processes.contains(&"Analyse_CountChars") {
+            f.stat("Analyse_CountChars", Text::new(label(""), label("")), chars);
         }
         report_states(file, field_processes.into_iter().zip(states).collect(), &mut f);
     }
@@ -328,7 +332,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
     run.dedup();
     let controls: Vec<ControlReport> = PROCESSES
         .iter()
-        .filter(|p| run.contains(&p.0) || p.0 == "Analyse_CountRecords")
+        .filter(|p| run.contains(&p.0))
         .map(|p| ControlReport {
             id: p.0,
             name: Text::new(p.2, p.3),
@@ -362,37 +366,154 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
     Ok(Report { format: 1, tool: format!("samla {}", env!("CARGO_PKG_VERSION")), summary, controls })
 }
 
+/// Which processes run on `file`: (record definition, field, process) for the processes that
+/// work on values, and the processes that work on records or the whole file. As in Arkade,
+/// a field process named for the file runs on every field; samla also runs one named for a
+/// record definition on each of its fields (Arkade runs it on none), and runs a record
+/// process on every record definition of the file: never laxer.
+#[allow(clippy::type_complexity)]
+fn bindings(
+    file: &FlatFile,
+    description: &Description,
+    addml: &str,
+    run: &mut Vec<&'static str>,
+    f: &mut Findings,
+) -> (Vec<(usize, usize, &'static str)>, Vec<&'static str>) {
+    let mut field_processes: Vec<(usize, usize, &'static str)> = Vec::new();
+    let mut file_processes: Vec<&'static str> = Vec::new();
+    // Processes name the flat file, or (as some producers write) its definition.
+    for p in description.processes.iter().filter(|p| p.flat_file == file.name || p.flat_file == file.definition) {
+        let Some(id) = known(&p.name) else { continue };
+        if RECORD_PROCESSES.contains(&id) {
+            file_processes.push(id);
+            continue;
+        }
+        let record = p.record.as_ref().and_then(|r| file.records.iter().position(|d| &d.name == r));
+        let defs: Vec<usize> = match record {
+            Some(r) => vec![r],
+            None => (0..file.records.len()).collect(),
+        };
+        let before = field_processes.len();
+        for d in defs {
+            let fields = &file.records[d].fields;
+            let chosen: Vec<usize> = match &p.field {
+                Some(field) => file.records[d].field_index(field).into_iter().collect(),
+                None => (0..fields.len()).collect(),
+            };
+            // A.05: a frequency list of the fields that have a code list.
+            let with_codes = |i: &usize| id != "Analyse_AllFrequenceList" || !fields[*i].codes.is_empty();
+            field_processes.extend(chosen.into_iter().filter(with_codes).map(|i| (d, i, id)));
+        }
+        if let (Some(field), true) = (&p.field, field_processes.len() == before) {
+            run.push("ADDML.process");
+            f.add(
+                "ADDML.process",
+                Severity::Warning,
+                Location::file(addml).with_detail(format!("{} → {}.{field}", p.name, p.flat_file)),
+                Text::new(
+                    "Prosessen viser til et felt posttypen ikke har",
+                    "The process refers to a field its record definition does not have",
+                ),
+            );
+        }
+    }
+    // A field named both on its own and through its record runs once.
+    let mut once = HashSet::new();
+    field_processes.retain(|p| once.insert(*p));
+    (field_processes, file_processes)
+}
+
+/// Arkade's AH.02: every file under the content folder is listed in addml.xml (but
+/// addml.xml, addml.xsd and NOARKIH.XML at its top), and every listed file is there. The
+/// content folder is the one holding the flat files found, else addml.xml's.
+fn extra_or_missing_files(
+    package: &Extract,
+    addml: &str,
+    description: &Description,
+    paths: &[Option<String>],
+    f: &mut Findings,
+) {
+    for (file, path) in description.files.iter().zip(paths) {
+        if path.is_none() {
+            f.add(
+                "AH.02",
+                Severity::Error,
+                Location::file(file.file_name.clone()),
+                Text::new("Finnes i ADDML, men ikke i arkiv", "Present in ADDML but missing from the archive"),
+            );
+        }
+    }
+    let folder = |p: &str| p.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
+    let root = paths.iter().flatten().next().map_or_else(|| folder(addml), |p| folder(p));
+    let listed: HashSet<&str> = paths.iter().flatten().map(String::as_str).collect();
+    for (name, _) in package.files() {
+        let Some(inside) = name.strip_prefix(root.as_str()) else { continue };
+        if listed.contains(name) || NOT_LISTED.contains(&inside) {
+            continue;
+        }
+        f.add(
+            "AH.02",
+            Severity::Error,
+            Location::file(name.to_string()),
+            Text::new("Finnes i arkiv, men ikke i ADDML", "Present in the archive but missing from ADDML"),
+        );
+    }
+}
+
+/// A.12: the records read (headers and records of the wrong shape left out) against
+/// `numberOfOccurrences` or `numberOfRecords`. As Arkade: a count not stated is an error.
+fn number_of_records(file: &FlatFile, name: &str, total: u64, f: &mut Findings) {
+    let id = "Control_NumberOfRecords";
+    match file.stated_records {
+        Some(stated) if stated != total => f.add(
+            id,
+            Severity::Error,
+            Location::file(name.to_string()).with_detail(format!("oppgitt/stated {stated}, funnet/found {total}")),
+            Text::new("Antall poster stemmer ikke med addml.xml", "The number of records does not match addml.xml"),
+        ),
+        Some(_) => {}
+        None => f.add(
+            id,
+            Severity::Error,
+            Location::file(name.to_string()).with_detail(format!("funnet/found {total}")),
+            Text::new(
+                "Forventet antall poster er ikke oppgitt i addml.xml",
+                "The expected number of records is not stated in addml.xml",
+            ),
+        ),
+    }
+}
+
+/// Runs field process `id` on one value, as read (padding and white space kept, as Arkade).
 fn apply(
     id: &'static str,
-    value: &str,
+    v: &str,
     definition: &samla_legacy::flat::FieldDefinition,
     state: &mut FieldState,
     at: impl Fn() -> Location,
     f: &mut Findings,
 ) {
-    let v = value.trim();
+    let invalid = |f: &mut Findings, reason: String, nb: &str, en: &str| {
+        f.add(id, Severity::Error, with_reason(at(), &reason), Text::new(nb, en))
+    };
     match id {
-        "Control_Codes" if !definition.codes.is_empty() && !definition.codes.iter().any(|c| c == v) => f.add(
-            id,
-            Severity::Error,
-            at(),
-            Text::new("Verdien står ikke i kodelisten", "The value is not in the code list"),
-        ),
-        "Control_BirthNumber" | "Control_OrganisationNumber" | "Control_AccountNumber" if !v.is_empty() => {
+        // An empty value of a field that may be empty is not checked against the list.
+        "Control_Codes"
+            if !definition.codes.is_empty()
+                && (definition.not_null || !v.is_empty())
+                && !definition.codes.iter().any(|c| c == v) =>
+        {
+            f.add(id, Severity::Error, at(), Text::new("Ikke i kodelisten", "Used code not present in the code list"))
+        }
+        // As Arkade, an empty value is not a valid number.
+        "Control_Birthno" | "Control_Organisationno" | "Control_Accountno" => {
             let (checked, what) = match id {
-                "Control_BirthNumber" => {
-                    (samla_ids::check_person(v, samla_ids::Rules::default()).map(|_| ()), "fødselsnummer")
-                }
-                "Control_OrganisationNumber" => (samla_ids::check_orgnr(v), "organisasjonsnummer"),
-                _ => (samla_ids::check_kontonummer(v), "kontonummer"),
+                "Control_Birthno" => (datatype::birth_number(v), "fødselsnummer"),
+                "Control_Organisationno" => (datatype::organisation_number(v), "organisasjonsnummer"),
+                _ => (datatype::account_number(v), "kontonummer"),
             };
             if let Err(e) = checked {
-                f.add(
-                    id,
-                    Severity::Error,
-                    with_reason(at(), &e),
-                    Text::new(format!("Ugyldig {what}"), format!("Invalid {what}")),
-                );
+                invalid(f, e, &format!("Ugyldig {what}"), &format!("Invalid {what}"));
             }
         }
         "Control_MinLength" if definition.min_length.is_some_and(|m| v.chars().count() < m) => f.add(
@@ -400,8 +521,8 @@ fn apply(
             Severity::Error,
             at(),
             Text::new(
-                format!("Verdien er kortere enn minLength {}", definition.min_length.unwrap_or(0)),
-                format!("The value is shorter than minLength {}", definition.min_length.unwrap_or(0)),
+                format!("Verdien er kortere enn minstelengden {}", definition.min_length.unwrap_or(0)),
+                format!("The value is shorter than the minimum length {}", definition.min_length.unwrap_or(0)),
             ),
         ),
         "Control_MaxLength" if definition.max_length.is_some_and(|m| v.chars().count() > m) => f.add(
@@ -409,40 +530,35 @@ fn apply(
             Severity::Error,
             at(),
             Text::new(
-                format!("Verdien er lengre enn maxLength {}", definition.max_length.unwrap_or(0)),
-                format!("The value is longer than maxLength {}", definition.max_length.unwrap_or(0)),
+                format!("Verdien er lengre enn maksimumslengden {}", definition.max_length.unwrap_or(0)),
+                format!("The value is longer than the maximum length {}", definition.max_length.unwrap_or(0)),
             ),
         ),
-        "Control_DataFormat" | "Control_Date_Value" | "Control_Boolean_Value" if !v.is_empty() => {
+        // A.19 leaves empty values alone; A.35 and A.36 check them against notNull.
+        "Control_DataFormat" | "Control_Date_Value" | "Control_Boolean_Value" => {
             let data_type = definition.data_type.as_deref().unwrap_or("string").to_ascii_lowercase();
             let applies = match id {
                 "Control_Date_Value" => data_type == "date",
                 "Control_Boolean_Value" => data_type == "boolean",
-                _ => true,
+                _ => !v.is_empty(),
             };
-            if let (true, Err(reason)) = (applies, data_format(&data_type, definition.format.as_deref(), v)) {
-                f.add(
-                    id,
-                    Severity::Error,
-                    with_reason(at(), &reason),
-                    Text::new(
-                        "Verdien passer ikke med felttypen i addml.xml",
-                        "The value does not fit the field type in addml.xml",
-                    ),
-                );
+            if let (true, Err(reason)) = (applies, datatype::check(definition, v)) {
+                invalid(f, reason, "Ugyldig dataformat", "Invalid data format");
             }
         }
-        "Control_NotNull" if v.is_empty() => {
-            f.add(id, Severity::Error, at(), Text::new("Feltet er tomt", "The field is empty"))
+        "Control_NotNull"
+            if definition.not_null && v.trim().is_empty() && !definition.null_values.iter().any(|n| n == v) =>
+        {
+            f.add(id, Severity::Error, at(), Text::new("NULL-verdier finnes", "NULL values exist"))
         }
-        "Control_Uniqueness" if !v.is_empty() => {
+        "Control_Uniqueness" => {
             let mut h = DefaultHasher::new();
             v.hash(&mut h);
             if !state.seen.insert(h.finish()) {
-                f.add(id, Severity::Error, at(), Text::new("Verdien finnes fra før", "The value occurs before"));
+                f.add(id, Severity::Error, at(), Text::new("Verdien er ikke unik", "The value is not unique"));
             }
         }
-        "Analyse_FrequencyList" => {
+        "Analyse_FrequenceList" | "Analyse_AllFrequenceList" => {
             if let Some(n) = state.frequency.get_mut(v) {
                 *n += 1;
             } else if state.frequency.len() < MAX_DISTINCT {
@@ -451,26 +567,20 @@ fn apply(
                 state.overflow += 1;
             }
         }
-        "Analyse_CountNULL" if v.is_empty() => state.empty += 1,
-        "Analyse_FindMinMaxLengths" => {
+        "Analyse_CountNULL" if definition.null_values.iter().any(|n| n == v) => state.valid_null += 1,
+        "Analyse_CountNULL" if v.trim().is_empty() => state.invalid_null += 1,
+        "Analyse_FindExtremeValues" => {
             let len = v.chars().count();
             state.min_len = Some(state.min_len.map_or(len, |m| m.min(len)));
             state.max_len = Some(state.max_len.map_or(len, |m| m.max(len)));
         }
-        "Analyse_FindMinMaxValues" if !v.is_empty() => match v.replace(',', ".").parse::<f64>() {
-            Ok(x) => {
+        // As Arkade: whole numbers only; other values are left out.
+        "Analyse_FindMinMaxValue" => {
+            if let Ok(x) = v.trim().parse::<i128>() {
                 state.min_num = Some(state.min_num.map_or(x, |m| m.min(x)));
                 state.max_num = Some(state.max_num.map_or(x, |m| m.max(x)));
             }
-            Err(_) => {
-                if state.min_text.as_deref().is_none_or(|m| v < m) {
-                    state.min_text = Some(v.to_string());
-                }
-                if state.max_text.as_deref().is_none_or(|m| v > m) {
-                    state.max_text = Some(v.to_string());
-                }
-            }
-        },
+        }
         _ => {}
     }
 }
@@ -503,8 +613,9 @@ impl UniqueKey {
     }
 }
 
-/// The primary and alternate keys of the file's record definitions; a key naming a field
-/// its definition does not have is reported, not skipped silently.
+/// The primary and alternate keys of the file's record definitions (Arkade checks the
+/// primary key only); a key naming a field its definition does not have is reported, not
+/// skipped silently.
 fn unique_keys(file: &FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> {
     let mut out = Vec::new();
     for (d, def) in file.records.iter().enumerate() {
@@ -528,19 +639,31 @@ fn unique_keys(file: &FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> 
     out
 }
 
-/// Compares the checksum addml.xml states for a flat file with the file's own.
-fn check_checksum(package: &Extract, name: &str, stated: &samla_noark5::addml::Checksum, f: &mut Findings) {
+/// AH.01: the checksum addml.xml states for a flat file against the file's own. As in
+/// Arkade, a checksum not stated and an algorithm samla does not compute are errors.
+fn check_checksum(package: &Extract, name: &str, stated: Option<&samla_noark5::addml::Checksum>, f: &mut Findings) {
     let id = "Control_Checksum";
-    let algorithm = stated.algorithm.as_deref().unwrap_or("");
     let at = || Location::file(name.to_string());
+    let (Some(algorithm), Some(expected)) = (
+        stated.and_then(|c| c.algorithm.as_deref()).filter(|a| !a.trim().is_empty()),
+        stated.and_then(|c| c.value.as_deref()).map(str::trim).filter(|v| !v.is_empty()),
+    ) else {
+        f.add(
+            id,
+            Severity::Error,
+            at(),
+            Text::new("Ingen sjekksum funnet i ADDML-filen", "No checksum found in the ADDML file"),
+        );
+        return;
+    };
     match crate::documents::digest_of(package, name, algorithm) {
         None => f.add(
             id,
-            Severity::Warning,
+            Severity::Error,
             at().with_detail(format!("{algorithm:?}")),
             Text::new(
-                "addml.xml oppgir en sjekksumalgoritme samla ikke beregner (SHA-224/256/384/512)",
-                "addml.xml states a checksum algorithm samla does not compute (SHA-224/256/384/512)",
+                "Ukjent sjekksumalgoritme: samla beregner MD5, SHA-1 og SHA-224/256/384/512",
+                "Unknown checksum algorithm: samla computes MD5, SHA-1 and SHA-224/256/384/512",
             ),
         ),
         Some(Err(e)) => f.add(
@@ -549,23 +672,20 @@ fn check_checksum(package: &Extract, name: &str, stated: &samla_noark5::addml::C
             Location::of_error(name.to_string(), &e),
             Text::new("Filen kan ikke leses", "The file cannot be read"),
         ),
-        Some(Ok((actual, _))) => {
-            let expected = stated.value.as_deref().unwrap_or("").trim();
-            if !actual.eq_ignore_ascii_case(expected) {
-                f.add(
-                    id,
-                    Severity::Error,
-                    at().with_detail(format!("oppgitt/stated {expected}, beregnet/computed {actual}")),
-                    Text::new("Sjekksummen stemmer ikke med addml.xml", "The checksum does not match addml.xml"),
-                );
-            }
-        }
+        Some(Ok((actual, _))) if !actual.eq_ignore_ascii_case(expected) => f.add(
+            id,
+            Severity::Error,
+            at().with_detail(format!("oppgitt/stated {expected}, beregnet/computed {actual}")),
+            Text::new("Sjekksummen stemmer ikke med addml.xml", "The checksum does not match addml.xml"),
+        ),
+        Some(Ok(_)) => {}
     }
 }
 
-/// Hashes the trimmed values of `fields` of a record, the same way on both sides of a key.
+/// Hashes the values of `fields` of a record as read (as Arkade compares them), the same
+/// way on both sides of a key.
 fn key_hash<'r>(record: &'r Record, fields: &[usize]) -> (u64, Vec<&'r str>) {
-    let values: Vec<&str> = fields.iter().map(|&i| record.fields.get(i).map_or("", |v| v.trim())).collect();
+    let values: Vec<&str> = fields.iter().map(|&i| record.fields.get(i).map_or("", String::as_str)).collect();
     let mut h = DefaultHasher::new();
     values.hash(&mut h);
     (h.finish(), values)
@@ -600,6 +720,8 @@ fn foreign_targets(package: &Extract, description: &Description) -> Targets {
             .iter()
             .enumerate()
             .filter(|(_, r)| target.record.as_ref().is_none_or(|n| n == &r.name))
+            // As Arkade: a foreign key points at the whole primary key, in its order.
+            .filter(|(_, r)| r.keys.iter().any(|k| k.primary && k.fields == target.fields))
             .filter_map(|(d, r)| r.field_indices(&target.fields).map(|f| (d, f)))
             .collect();
         if defs.is_empty() {
@@ -607,7 +729,8 @@ fn foreign_targets(package: &Extract, description: &Description) -> Targets {
         }
         let Some(path) = samla_legacy::flat::data_path(package, file) else { continue };
         let Ok(reader) = package.open_file(&path) else { continue };
-        let Ok(mut records) = Records::new(file, reader, path) else { continue };
+        let Ok(records) = Records::new(file, reader, path) else { continue };
+        let mut records = records.as_arkade();
         let mut seen = HashSet::new();
         while let Ok(Some(record)) = records.next_record() {
             if let Some((_, fields)) = defs.iter().find(|(d, _)| *d == record.definition) {
@@ -631,8 +754,8 @@ impl ForeignCheck {
     fn check(&self, record: &Record, file: &str, targets: &Targets, f: &mut Findings) {
         let Some(Some(seen)) = targets.get(&self.target) else { return };
         let (hash, values) = key_hash(record, &self.fields);
-        // An empty foreign key points nowhere, which is allowed.
-        if values.iter().all(|v| v.is_empty()) || seen.contains(&hash) {
+        // As Arkade: an empty value is a value, and must be found too.
+        if seen.contains(&hash) {
             return;
         }
         f.add(
@@ -663,74 +786,18 @@ fn foreign_keys(file: &FlatFile, name: &str, targets: &Targets, f: &mut Findings
                 }
                 _ => f.add(
                     "Control_ForeignKey",
-                    Severity::Warning,
+                    Severity::Error,
                     Location::file(name.to_string())
                         .with_detail(format!("{}: {} → {}", def.name, key.name, target.definition)),
                     Text::new(
-                        "Fremmednøkkelen kan ikke følges til en flat fil, posttype og felt",
-                        "The foreign key cannot be followed to a flat file, record definition and fields",
+                        "Fremmednøkkelen kan ikke følges til primærnøkkelen i en flat fil og posttype",
+                        "The foreign key cannot be followed to the primary key of a flat file's record definition",
                     ),
                 ),
             }
         }
     }
     out
-}
-
-/// Whether a value is of its field type's dataType and fieldFormat; the error says why not.
-fn data_format(data_type: &str, format: Option<&str>, v: &str) -> Result<(), String> {
-    match data_type {
-        "integer" => v.parse::<i64>().map(|_| ()).map_err(|_| "not an integer".to_string()),
-        "float" => v.replace(',', ".").parse::<f64>().map(|_| ()).map_err(|_| "not a number".to_string()),
-        "date" => date_in_format(v, format.unwrap_or("YYYYMMDD")),
-        "boolean" => match format.and_then(|f| f.split_once('/')) {
-            Some((yes, no)) if v == yes.trim() || v == no.trim() => Ok(()),
-            Some((yes, no)) => Err(format!("neither {} nor {}", yes.trim(), no.trim())),
-            None if ["true", "false"].contains(&v) => Ok(()),
-            None => Err("neither true nor false".to_string()),
-        },
-        _ => Ok(()),
-    }
-}
-
-/// Whether `v` is a real date written in `format` (YYYY, YY, MM, DD and literal characters).
-fn date_in_format(v: &str, format: &str) -> Result<(), String> {
-    let wrong = || format!("not a date in the form {format}");
-    let (f, b) = (format.to_ascii_lowercase().into_bytes(), v.as_bytes());
-    if b.len() != f.len() {
-        return Err(wrong());
-    }
-    let (mut year, mut month, mut day) = (2000, None, None);
-    let mut i = 0;
-    while i < f.len() {
-        let run = f[i..].iter().take_while(|&&c| c == f[i]).count();
-        let part = &b[i..i + run];
-        if matches!(f[i], b'y' | b'm' | b'd') {
-            if !part.iter().all(u8::is_ascii_digit) {
-                return Err(wrong());
-            }
-            let n = part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-            match f[i] {
-                b'y' => year = n as i32,
-                b'm' => month = Some(n),
-                _ => day = Some(n),
-            }
-        } else if !part.eq_ignore_ascii_case(&f[i..i + run]) {
-            return Err(wrong());
-        }
-        i += run;
-    }
-    if let Some(m) = month
-        && !(1..=12).contains(&m)
-    {
-        return Err(format!("month {m} does not exist"));
-    }
-    if let Some(d) = day
-        && (d == 0 || d > samla_noark5::model::days_in_month(year, month.unwrap_or(1)))
-    {
-        return Err(format!("day {d} does not exist in that month"));
-    }
-    Ok(())
 }
 
 /// The location with the reason a value is invalid added to its detail.
@@ -750,7 +817,7 @@ fn report_states(
     for ((def, field, id), s) in states {
         let label = format!("{}.{}", file.records[def].name, file.records[def].fields[field].name);
         match id {
-            "Analyse_FrequencyList" => {
+            "Analyse_FrequenceList" | "Analyse_AllFrequenceList" => {
                 let mut values: Vec<(&String, &u64)> = s.frequency.iter().collect();
                 values.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
                 for (v, n) in values.into_iter().take(20) {
@@ -764,17 +831,21 @@ fn report_states(
                     f.stat(id, Text::new(l.clone(), l), s.overflow);
                 }
             }
-            "Analyse_FindMinMaxLengths" => {
+            "Analyse_FindExtremeValues" => {
                 if let (Some(a), Some(b)) = (s.min_len, s.max_len) {
-                    f.stat(id, Text::new(label.clone(), label), format!("{a} – {b}"));
+                    let l = format!("{label}: lengste/korteste, longest/shortest");
+                    f.stat(id, Text::new(l.clone(), l), format!("{b}/{a}"));
                 }
             }
-            "Analyse_CountNULL" => f.stat(id, Text::new(label.clone(), label), s.empty),
-            "Analyse_FindMinMaxValues" => {
+            "Analyse_CountNULL" if s.valid_null + s.invalid_null > 0 => {
+                let l = format!("{label}: gyldige/valid + ugyldige/invalid");
+                let n = s.valid_null + s.invalid_null;
+                f.stat(id, Text::new(l.clone(), l), format!("{n} = {} + {}", s.valid_null, s.invalid_null));
+            }
+            "Analyse_FindMinMaxValue" => {
                 if let (Some(a), Some(b)) = (s.min_num, s.max_num) {
-                    f.stat(id, Text::new(label.clone(), label.clone()), format!("{a} – {b}"));
-                } else if let (Some(a), Some(b)) = (&s.min_text, &s.max_text) {
-                    f.stat(id, Text::new(label.clone(), label), format!("{a:?} – {b:?}"));
+                    let l = format!("{label}: laveste/høyeste, lowest/highest");
+                    f.stat(id, Text::new(l.clone(), l), format!("{a}/{b}"));
                 }
             }
             _ => {}
@@ -784,30 +855,16 @@ fn report_states(
 
 #[cfg(test)]
 mod tests {
-    use super::{data_format, known};
+    use super::known;
 
     #[test]
-    fn older_process_names_run_under_their_current_names() {
-        assert_eq!(known("Control_Birthno"), Some("Control_BirthNumber"));
-        assert_eq!(known("Analyse_FrequenceList"), Some("Analyse_FrequencyList"));
+    fn arkade_names_run_and_samlas_older_names_are_aliases() {
+        assert_eq!(known("Control_BirthNumber"), Some("Control_Birthno"));
+        assert_eq!(known("Analyse_FrequencyList"), Some("Analyse_FrequenceList"));
+        assert_eq!(known("Analyse_CountRecordDefinitionOccurrences"), Some("Analyse_CountRecordDefinitionOccurrences"));
+        assert_eq!(known("Analyse_CountRecordDefinitionOccurences"), Some("Analyse_CountRecordDefinitionOccurrences"));
         assert_eq!(known("Control_Codes"), Some("Control_Codes"));
+        assert_eq!(known("AH.02"), None);
         assert_eq!(known("Control_Whatever"), None);
-    }
-
-    #[test]
-    fn values_are_checked_against_their_field_type() {
-        assert!(data_format("date", Some("YYYYMMDD"), "20240229").is_ok());
-        assert!(data_format("date", Some("YYYYMMDD"), "20230229").unwrap_err().contains("day 29"));
-        assert!(data_format("date", Some("YYYYMMDD"), "20231301").unwrap_err().contains("month 13"));
-        assert!(data_format("date", Some("ddmmyyyy"), "3101199").is_err());
-        assert!(data_format("date", Some("dd.mm.yyyy"), "31.01.1999").is_ok());
-        assert!(data_format("date", Some("dd.mm.yyyy"), "31-01-1999").is_err());
-        assert!(data_format("date", Some("ddmmyy"), "290200").is_ok());
-        assert!(data_format("integer", None, "12a").is_err());
-        assert!(data_format("integer", None, "-12").is_ok());
-        assert!(data_format("float", None, "3,5").is_ok());
-        assert!(data_format("boolean", Some("J/N"), "N").is_ok());
-        assert_eq!(data_format("boolean", Some("J/N"), "X").unwrap_err(), "neither J nor N");
-        assert!(data_format("string", None, "anything").is_ok());
     }
 }

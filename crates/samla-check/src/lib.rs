@@ -32,10 +32,11 @@ pub mod structure;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use samla_noark5::Extract;
 use samla_noark5::model::Date;
 use samla_noark5::schemas::SchemaDir;
 use samla_noark5::stream::{Event, Split, UnitReader};
-use samla_noark5::{Extract, Version};
+use samla_noark5::version::VersionEvidence;
 use serde::Serialize;
 
 use crate::content::Content;
@@ -182,12 +183,15 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     let started = Instant::now();
     let mut f = Findings::new(options.max_locations);
     let uttrekk = structure::read_arkivuttrekk(extract, &mut f);
-    let version = uttrekk.as_ref().and_then(|u| u.version.as_deref()).and_then(Version::parse);
+    let evidence = VersionEvidence::gather(extract, uttrekk.as_ref().and_then(|u| u.version.as_deref()));
+    let version = evidence.version();
 
     let selected = |id: &str| options.selection.as_ref().is_none_or(|s| s.contains(id));
     structure::files_exist(extract, uttrekk.as_ref(), &mut f);
     let schemas = structure::official_schemas(extract, &mut f);
     let plan = if selected("N5.03") { Some(schema::plan(extract, version, options.schemas.as_ref())) } else { None };
+    // The version chooses the schemas; how it is known, and any disagreement, is said here.
+    f.stat("N5.03", Text::new("Noark 5-versjon", "Noark 5 version"), &evidence);
     let documents = ["N5.30", "N5.32", "N5.33", "N5.34", "N5.64", "S.02", "S.03"].iter().any(|id| selected(id));
     let mut content =
         Content::new("arkivstruktur.xml", version, options.today, documents, options.known_digests.clone());
@@ -242,7 +246,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
             f.add(
                 "N5.03",
                 Severity::Error,
-                Location::file(x.clone()),
+                Location::file(x.clone()).with_detail(format!("Noark 5 version: {evidence}")),
                 Text::new("Ingen skjema å validere filen mot", "No schema to validate the file against"),
             );
         }
@@ -285,7 +289,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     let (files, bytes) = extract.files().fold((0, 0), |(n, b), (_, s)| (n + 1, b + s));
     let summary = Summary {
         extract: extract.location().display().to_string(),
-        version: uttrekk.as_ref().and_then(|u| u.version.clone()),
+        version: Some(evidence.to_string()),
         creators: uttrekk
             .as_ref()
             .map(|u| {

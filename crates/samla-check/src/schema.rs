@@ -68,10 +68,7 @@ pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>
     let mut found: Vec<(String, Option<PathBuf>)> = Vec::new();
     for name in &own {
         let official = sha256_of(extract, name).ok().and_then(|(hex, _)| {
-            schemas::identify(&hex)
-                .filter(|s| s.name.eq_ignore_ascii_case(name))
-                .and_then(|_| schemas::embedded_with_digest(&hex))
-                .map(|f| f.location())
+            schemas::identify_as(name, &hex).and_then(|_| schemas::embedded_with_digest(&hex)).map(|f| f.location())
         });
         found.push((name.clone(), official));
     }
@@ -96,7 +93,8 @@ pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>
         let own = found.iter().find(|(n, _)| n.eq_ignore_ascii_case(xsd));
         let from_dir = dir.and_then(|d| match xsd {
             "addml.xsd" => d.addml().ok(),
-            _ => d.noark5(version.unwrap_or(Version::V5_0), xsd).ok(),
+            // An unknown version chooses no Noark 5 schema: it is never assumed.
+            _ => version.and_then(|v| d.noark5(v, xsd).ok()),
         });
         let chosen = match (own, from_dir) {
             (Some((name, Some(copy))), _) => Some((copy.clone(), format!("the extract's {name} (official)"))),

@@ -12,7 +12,7 @@ use samla_noark5::{Element, Extract};
 use std::collections::HashSet;
 
 use crate::content::{Content, id_key};
-use crate::documents::sha256_of;
+use crate::documents::{sha256_of, sha256_with_line_endings};
 use crate::findings::{Findings, Location, Severity, Text};
 
 const UTTREKK: &str = "arkivuttrekk.xml";
@@ -167,12 +167,31 @@ pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Find
         checked += 1;
         match sha256_of(extract, &name) {
             Ok((hex, _)) if hex.eq_ignore_ascii_case(value.trim()) => {}
-            Ok((hex, _)) => f.add(
-                "N5.02",
-                Severity::Error,
-                at.with_detail(format!("{name}: oppgitt/stated {value}, beregnet/computed {hex}")),
-                Text::new("Sjekksummen stemmer ikke for filen", "The checksum does not match the file"),
-            ),
+            Ok((hex, _)) => {
+                let converted = sha256_with_line_endings(extract, &name).ok().and_then(|(to_lf, to_crlf)| {
+                    if to_lf.eq_ignore_ascii_case(value.trim()) {
+                        Some("CRLF → LF")
+                    } else if to_crlf.eq_ignore_ascii_case(value.trim()) {
+                        Some("LF → CRLF")
+                    } else {
+                        None
+                    }
+                });
+                let detail = format!("{name}: oppgitt/stated {value}, beregnet/computed {hex}");
+                let text = match converted {
+                    // Common delivery damage: the file was re-encoded after it was checksummed.
+                    Some(how) => Text::new(
+                        format!(
+                            "Sjekksummen stemmer ikke, men stemmer med filens linjeskift omgjort ({how}): filen er omkodet etter at sjekksummen ble beregnet"
+                        ),
+                        format!(
+                            "The checksum does not match, but matches the file with its line endings converted ({how}): the file was re-encoded after it was checksummed"
+                        ),
+                    ),
+                    None => Text::new("Sjekksummen stemmer ikke for filen", "The checksum does not match the file"),
+                };
+                f.add("N5.02", Severity::Error, at.with_detail(detail), text)
+            }
             Err(e) => f.add(
                 "N5.02",
                 Severity::Error,
@@ -193,7 +212,7 @@ pub fn official_schemas(extract: &Extract, f: &mut Findings) -> String {
     for name in &names {
         let Ok((hex, _)) = sha256_of(extract, name) else { continue };
         match schemas::identify(&hex) {
-            Some(s) if s.name.eq_ignore_ascii_case(name) => official += 1,
+            Some(_) if schemas::identify_as(name, &hex).is_some() => official += 1,
             Some(s) => f.add(
                 "S.01",
                 Severity::Warning,

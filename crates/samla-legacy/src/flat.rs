@@ -30,6 +30,18 @@ pub struct FieldDefinition {
     pub max_length: Option<usize>,
     /// The allowed values, where the definition lists codes.
     pub codes: Vec<String>,
+    /// `<notNull/>`: the field may not be empty.
+    pub not_null: bool,
+    /// The field type's `nullValues`: values that stand for "no value".
+    pub null_values: Vec<String>,
+}
+
+impl FieldDefinition {
+    /// Whether `v` stands for no value and may: one of the null values, or empty where the
+    /// field is not `notNull` (Arkade's `DataType.IsValid` base rule).
+    pub fn is_allowed_null(&self, v: &str) -> bool {
+        self.null_values.iter().any(|n| n == v) || (!self.not_null && v.is_empty())
+    }
 }
 
 /// A record definition.
@@ -45,6 +57,8 @@ pub struct RecordDefinition {
     pub fields: Vec<FieldDefinition>,
     /// Its keys.
     pub keys: Vec<Key>,
+    /// `headerLevel`: how many records at the start of the file are headers, not data.
+    pub header_level: u64,
 }
 
 impl RecordDefinition {
@@ -70,6 +84,8 @@ pub struct Key {
     pub fields: Vec<String>,
     /// Where a foreign key points; `None` for a primary or alternate key.
     pub foreign: Option<ForeignKey>,
+    /// Whether it is the primary key (`<primaryKey/>`).
+    pub primary: bool,
 }
 
 /// The target of a foreign key: fields of a record definition in another flat file definition.
@@ -119,7 +135,8 @@ pub struct FlatFile {
     pub identifier_field: Option<String>,
     /// Its record definitions.
     pub records: Vec<RecordDefinition>,
-    /// The number of records the ADDML states (`numberOfRecords`), if it does.
+    /// The number of records the ADDML states (`numberOfOccurrences`, else
+    /// `numberOfRecords`), if it does.
     pub stated_records: Option<u64>,
     /// The checksum its properties state, if any.
     pub checksum: Option<samla_noark5::addml::Checksum>,
@@ -272,6 +289,7 @@ impl Description {
                     name: r.attr("name").unwrap_or("").to_string(),
                     identifier_value: r.value("recordDefinitionFieldValue").map(|v| v.trim().to_string()),
                     length: number(r, "fixedLength"),
+                    header_level: r.value("headerLevel").and_then(|v| v.trim().parse().ok()).unwrap_or(0),
                     fields: r
                         .child("fieldDefinitions")
                         .into_iter()
@@ -282,7 +300,11 @@ impl Description {
                             data_type: field_type(fd.attr("typeReference"), "dataType"),
                             format: field_type(fd.attr("typeReference"), "fieldFormat"),
                             start: number(fd, "startPos"),
-                            length: number(fd, "fixedLength"),
+                            // As Arkade: a field without fixedLength spans startPos to endPos.
+                            length: number(fd, "fixedLength").or_else(|| {
+                                let (s, e) = (number(fd, "startPos")?, number(fd, "endPos")?);
+                                e.checked_sub(s).map(|d| d + 1)
+                            }),
                             min_length: number(fd, "minLength"),
                             max_length: number(fd, "maxLength"),
                             codes: fd
@@ -290,6 +312,15 @@ impl Description {
                                 .into_iter()
                                 .flat_map(|c| c.children_named("code"))
                                 .filter_map(|c| c.attr("codeValue").map(str::to_string))
+                                .collect(),
+                            not_null: fd.child("notNull").is_some(),
+                            null_values: field_types
+                                .iter()
+                                .find(|t| t.attr("name") == fd.attr("typeReference"))
+                                .and_then(|t| t.child("nullValues"))
+                                .into_iter()
+                                .flat_map(|n| n.children_named("nullValue"))
+                                .map(|n| n.text.clone())
                                 .collect(),
                         })
                         .collect(),
@@ -305,6 +336,7 @@ impl Description {
                                 .flat_map(|f| f.children_named("fieldDefinitionReference"))
                                 .filter_map(|f| f.attr("name").map(str::to_string))
                                 .collect(),
+                            primary: k.child("primaryKey").is_some(),
                             foreign: k.child("foreignKey").and_then(|f| f.child("flatFileDefinitionReference")).map(
                                 |d| {
                                     let record = d
@@ -334,7 +366,9 @@ impl Description {
                 format,
                 identifier_field: def.value("recordDefinitionFieldIdentifier").map(|v| v.trim().to_string()),
                 records,
-                stated_records: prop_value(f, "numberOfRecords").and_then(|v| v.parse().ok()),
+                stated_records: prop_value(f, "numberOfOccurrences")
+                    .or_else(|| prop_value(f, "numberOfRecords"))
+                    .and_then(|v| v.parse().ok()),
                 checksum: samla_noark5::addml::checksum(f),
             });
         }
@@ -367,7 +401,8 @@ pub struct Record {
     pub definition: usize,
     /// 1-based record number in the file.
     pub number: u64,
-    /// Field values in definition order (fixed format: trimmed of padding).
+    /// Field values in definition order (fixed format: trimmed of padding, unless read
+    /// as Arkade reads).
     pub fields: Vec<String>,
 }
 
@@ -378,6 +413,7 @@ pub struct Records<'a, R: Read> {
     encoding: &'static encoding_rs::Encoding,
     name: String,
     number: u64,
+    arkade: bool,
 }
 
 impl<'a, R: Read> Records<'a, R> {
@@ -389,56 +425,82 @@ impl<'a, R: Read> Records<'a, R> {
             Error::new(ErrorKind::Encoding, name.clone(), format!("unknown charset {:?} in addml.xml", file.charset))
                 .with_hint("name the charset as ISO-8859-1, UTF-8 or windows-1252")
         })?;
-        Ok(Records { file, source: BufReader::with_capacity(256 * 1024, source), encoding, name, number: 0 })
+        Ok(Records {
+            file,
+            source: BufReader::with_capacity(256 * 1024, source),
+            encoding,
+            name,
+            number: 0,
+            arkade: false,
+        })
+    }
+
+    /// Reads as Arkade's readers do, for the check: values keep their padding, a delimited
+    /// record must have as many fields as its definition, and a fixed-format record must
+    /// end with its record separator where the format has one. A record that breaks these
+    /// is an error of kind `Content`, consumed, so the caller may read on.
+    pub fn as_arkade(mut self) -> Self {
+        self.arkade = true;
+        self
     }
 
     fn decode(&self, bytes: &[u8]) -> String {
         self.encoding.decode_without_bom_handling(bytes).0.into_owned()
     }
 
-    /// Which definition a record follows: by the identifier field, else the first.
-    fn definition_of(&self, raw: &[u8]) -> usize {
+    /// Which definition a record follows: by the identifier field, else the first. In a
+    /// fixed-format file the field is found by its position; in a delimited one, as Arkade
+    /// does, by its place among the first record definition's fields.
+    fn definition_of(&self, raw: &[u8], fields: Option<&[String]>) -> usize {
         let Some(field) = &self.file.identifier_field else { return 0 };
-        for (i, def) in self.file.records.iter().enumerate() {
-            let Some(f) = def.fields.iter().find(|f| &f.name == field) else { continue };
-            let (Some(start), Some(len)) = (f.start, f.length) else { continue };
-            let value =
-                raw.get(start - 1..(start - 1 + len).min(raw.len())).map(|b| self.decode(b)).unwrap_or_default();
-            if def.identifier_value.as_deref() == Some(value.trim()) {
-                return i;
+        let value = match fields {
+            Some(fields) => {
+                let Some(first) = self.file.records.first() else { return 0 };
+                let Some(i) = first.field_index(field) else { return 0 };
+                fields.get(i).cloned().unwrap_or_default()
             }
-        }
-        0
+            None => {
+                let Some(f) = self.file.records.iter().flat_map(|d| &d.fields).find(|f| &f.name == field) else {
+                    return 0;
+                };
+                let (Some(start), Some(len)) = (f.start, f.length) else { return 0 };
+                chars(&self.decode(raw), start, len)
+            }
+        };
+        let value = value.trim();
+        self.file.records.iter().position(|d| d.identifier_value.as_deref() == Some(value)).unwrap_or(0)
     }
 
-    fn fixed_fields(&self, def: usize, raw: &[u8]) -> Vec<String> {
-        // Positions count characters; in the single-byte charsets these files use, bytes.
+    fn fixed_fields(&self, def: usize, record: &str) -> Vec<String> {
         self.file.records[def]
             .fields
             .iter()
             .map(|f| match (f.start, f.length) {
-                (Some(s), Some(l)) if s >= 1 => raw
-                    .get(s - 1..(s - 1 + l).min(raw.len()))
-                    .map(|b| self.decode(b).trim_end().to_string())
-                    .unwrap_or_default(),
+                (Some(s), Some(l)) if self.arkade => chars(record, s, l),
+                (Some(s), Some(l)) => chars(record, s, l).trim_end().to_string(),
                 _ => String::new(),
             })
             .collect()
     }
 
-    fn read_until(&mut self, separator: &[u8]) -> Result<Option<Vec<u8>>> {
+    /// The bytes up to `separator` (dropped), and whether the separator ended them.
+    fn read_until(&mut self, separator: &[u8]) -> Result<Option<(Vec<u8>, bool)>> {
         let mut out = Vec::new();
         let last = *separator.last().expect("separators are not empty");
         loop {
             let n = self.source.read_until(last, &mut out).map_err(|e| Error::io(self.name.clone(), e))?;
             if n == 0 {
-                return Ok((!out.is_empty()).then_some(out));
+                return Ok((!out.is_empty()).then_some((out, false)));
             }
             if out.ends_with(separator) {
                 out.truncate(out.len() - separator.len());
-                return Ok(Some(out));
+                return Ok(Some((out, true)));
             }
         }
+    }
+
+    fn record_error(&self, message: String) -> Error {
+        Error::new(ErrorKind::Content, self.name.clone(), message)
     }
 
     /// How many records have been read so far, the ones in error included. A record of
@@ -453,7 +515,16 @@ impl<'a, R: Read> Records<'a, R> {
     pub fn next_record(&mut self) -> Result<Option<Record>> {
         let file = self.file;
         let raw = match &file.format {
-            Format::Fixed { record_separator: Some(sep) } => self.read_until(sep.as_bytes())?,
+            Format::Fixed { record_separator: Some(sep) } => match self.read_until(sep.as_bytes())? {
+                Some((_, false)) if self.arkade => {
+                    self.number += 1;
+                    return Err(self.record_error(format!(
+                        "record {} has no record separator: the file ends inside it",
+                        self.number
+                    )));
+                }
+                raw => raw.map(|r| r.0),
+            },
             Format::Fixed { record_separator: None } => {
                 // Without separators every definition must say its length; the identifier
                 // field (if any) is read first to know which length applies.
@@ -461,7 +532,7 @@ impl<'a, R: Read> Records<'a, R> {
                 if peek.is_empty() {
                     return Ok(None);
                 }
-                let def = self.definition_of(&peek);
+                let def = self.definition_of(&peek, None);
                 let len = file.records[def].length.ok_or_else(|| {
                     Error::new(
                         ErrorKind::Content,
@@ -481,34 +552,50 @@ impl<'a, R: Read> Records<'a, R> {
                 buf.truncate(got);
                 Some(buf)
             }
-            Format::Delimited { record_separator, .. } => self.read_until(record_separator.clone().as_bytes())?,
+            Format::Delimited { record_separator, .. } => {
+                self.read_until(record_separator.clone().as_bytes())?.map(|r| r.0)
+            }
         };
         let Some(raw) = raw else { return Ok(None) };
         self.number += 1;
-        let def = self.definition_of(&raw);
-        let fields = match &file.format {
+        let (def, fields) = match &file.format {
             Format::Fixed { .. } => {
+                let def = self.definition_of(&raw, None);
+                let record = self.decode(&raw);
                 if let Some(len) = file.records[def].length {
-                    let chars = self.decode(&raw).chars().count();
+                    let chars = record.chars().count();
                     if chars != len {
-                        return Err(Error::new(
-                            ErrorKind::Content,
-                            self.name.clone(),
-                            format!(
-                                "record {} is {chars} characters, its definition {} says {len}",
-                                self.number, file.records[def].name
-                            ),
-                        ));
+                        return Err(self.record_error(format!(
+                            "record {} is {chars} characters, its definition {} says {len}",
+                            self.number, file.records[def].name
+                        )));
                     }
                 }
-                self.fixed_fields(def, &raw)
+                (def, self.fixed_fields(def, &record))
             }
             Format::Delimited { field_separator, quote, .. } => {
-                split_delimited(&self.decode(&raw), field_separator, *quote)
+                let fields = split_delimited(&self.decode(&raw), field_separator, *quote);
+                let def = self.definition_of(&raw, Some(&fields));
+                let want = file.records.get(def).map_or(0, |d| d.fields.len());
+                if self.arkade && fields.len() != want {
+                    return Err(self.record_error(format!(
+                        "record {} has {} fields, its definition {} has {want}",
+                        self.number,
+                        fields.len(),
+                        file.records[def].name
+                    )));
+                }
+                (def, fields)
             }
         };
         Ok(Some(Record { definition: def, number: self.number, fields }))
     }
+}
+
+/// `len` characters of `record` from the 1-based position `start`: ADDML positions count
+/// characters, not bytes.
+fn chars(record: &str, start: usize, len: usize) -> String {
+    record.chars().skip(start.saturating_sub(1)).take(len).collect()
 }
 
 /// Splits a delimited record, honouring a quoting character (doubled to escape it).

@@ -1177,7 +1177,11 @@ impl<'a> Writers<'a> {
         let (gaps, gaps_path) = create("gaps.csv")?;
         let uttrekk =
             extract.find("arkivuttrekk.xml").and_then(|n| Arkivuttrekk::read(extract.open_file(n).ok()?, n).ok());
-        if let Some(v) = uttrekk.as_ref().and_then(|u| u.version.as_deref()).filter(|v| *v != "5.0") {
+        let evidence = samla_noark5::version::VersionEvidence::gather(
+            extract,
+            uttrekk.as_ref().and_then(|u| u.version.as_deref()),
+        );
+        if let Some(v) = evidence.version().filter(|v| *v != samla_noark5::Version::V5_0) {
             return Err(Error::new(
                 ErrorKind::Content,
                 source.path.display().to_string(),

@@ -9,15 +9,15 @@ use std::io::Read;
 
 use crate::addml::Arkivuttrekk;
 use crate::error::Result;
-use crate::model::{Kind, MappeType, RegistreringType, Version};
+use crate::model::{Kind, MappeType, RegistreringType};
 use crate::source::Extract;
 use crate::stream::{Event, Split, UnitReader};
 
 /// What an extract holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Inventory {
-    /// Version from arkivuttrekk.xml, if stated.
-    pub version: Option<Version>,
+    /// The version and how it is known.
+    pub version: crate::version::VersionEvidence,
     /// Archive creators named in arkivuttrekk.xml.
     pub creators: Vec<String>,
     /// Element counts in arkivstruktur.xml by Noark name (`mappe/saksmappe`,
@@ -100,12 +100,14 @@ pub fn take(extract: &Extract, progress: &mut dyn FnMut(u64)) -> Result<Inventor
         inv.files += 1;
         inv.bytes += size;
     }
+    let mut stated = None;
     if extract.find("arkivuttrekk.xml").is_some() {
         let file = extract.display("arkivuttrekk.xml");
         let uttrekk = Arkivuttrekk::read(extract.open_file("arkivuttrekk.xml")?, &file)?;
-        inv.version = uttrekk.version.as_deref().and_then(Version::parse);
+        stated = uttrekk.version;
         inv.creators = uttrekk.record_creators;
     }
+    inv.version = crate::version::VersionEvidence::gather(extract, stated.as_deref());
     let file = extract.display("arkivstruktur.xml");
     let mut reader = UnitReader::parallel(extract.open_file("arkivstruktur.xml")?, file, Split::ARKIVSTRUKTUR);
     let mut ticks = 0u32;

@@ -40,6 +40,7 @@ pub mod pos;
 pub mod schemas;
 pub mod source;
 pub mod stream;
+pub mod version;
 pub mod writer;
 pub mod xml;
 

@@ -170,6 +170,27 @@ pub fn identify(sha256: &str) -> Option<&'static OfficialSchema> {
     OFFICIAL.iter().find(|s| s.sha256.eq_ignore_ascii_case(sha256.trim()))
 }
 
+/// The official schema with this SHA-256 when `name` is a name it is rightly shipped under:
+/// its own, or `addml.xsd` for either ADDML schema, the name arkivuttrekk.xml's template
+/// gives it (v3.1 extracts carry ADDML 8.2 as `addml.xsd`).
+///
+/// ```
+/// use samla_noark5::schemas::{identify_as, official_digest_of};
+/// let addml82 = official_digest_of("addml", "addml82.xsd").unwrap();
+/// assert_eq!(identify_as("addml.xsd", addml82).unwrap().name, "addml82.xsd");
+/// assert!(identify_as("arkivstruktur.xsd", addml82).is_none());
+/// ```
+pub fn identify_as(name: &str, sha256: &str) -> Option<&'static OfficialSchema> {
+    identify(sha256).filter(|s| {
+        s.name.eq_ignore_ascii_case(name) || (s.family == "addml" && name.eq_ignore_ascii_case("addml.xsd"))
+    })
+}
+
+/// The official digest of the schema `name` of `family` outside Noark 5 (`addml`, `dias`).
+pub fn official_digest_of(family: &str, name: &str) -> Option<&'static str> {
+    OFFICIAL.iter().find(|s| s.family == family && s.name == name).map(|s| s.sha256)
+}
+
 /// The official schema samla carries whose SHA-256 is `sha256` (hex, either case): found
 /// through the table of digests, whose agreement with the embedded files a test checks.
 pub fn embedded_with_digest(sha256: &str) -> Option<SchemaFile> {
