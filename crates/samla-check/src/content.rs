@@ -79,6 +79,8 @@ pub struct Content {
     arkivdel_ids: HashSet<u128>,
     klasse_ids: HashSet<u128>,
     pending_arkivdel: Vec<(String, Location)>,
+    /// The arkivdeler in which some unit has a referanseArkivdel.
+    referring_arkivdeler: HashSet<u128>,
     pending_klasse: Vec<(String, Location)>,
     klasser: Vec<KlasseState>,
     in_primary: bool,
@@ -116,6 +118,7 @@ impl Content {
             arkivdel_ids: HashSet::new(),
             klasse_ids: HashSet::new(),
             pending_arkivdel: Vec::new(),
+            referring_arkivdeler: HashSet::new(),
             pending_klasse: Vec::new(),
             klasser: Vec::new(),
             in_primary: false,
@@ -340,6 +343,16 @@ impl Content {
             if e.children.is_empty() {
                 let name = e.local_name().to_ascii_lowercase();
                 let value = e.text.trim();
+                // As Arkade: an empty element inside virksomhetsspesifikkeMetadata is N5.63 too.
+                if value.is_empty() && e.attr_local("nil") != Some("true") {
+                    f.add(
+                        "N5.63",
+                        Severity::Error,
+                        self.at(e, &format!("{path}/…/{}", e.name), sid),
+                        Text::new("Elementet mangler innhold", "The element has no content"),
+                    );
+                    continue;
+                }
                 let kind = if name.contains("foedselsnummer") || name.contains("fodselsnummer") || name == "fnr" {
                     Some(11)
                 } else if name.contains("organisasjonsnummer") || name == "orgnr" {
@@ -403,7 +416,8 @@ impl Content {
         }
         let name = e.local_name();
         let value = e.text.trim();
-        if value.is_empty() && e.attrs.is_empty() {
+        // As Arkade, an element with attributes but no text has no content either.
+        if value.is_empty() && e.attr_local("nil") != Some("true") {
             f.add(
                 "N5.63",
                 Severity::Error,
@@ -518,10 +532,9 @@ impl Content {
             "konvertering" => self.count("konvertering"),
             "referanseArkivdel" => {
                 let r = e.text.trim().to_string();
-                if !self.arkivdel_ids.contains(&id_key(&r)) {
-                    let at = self.at(e, path, sid).with_detail(r.clone());
-                    self.pending_arkivdel.push((r, at));
-                }
+                self.referring_arkivdeler.insert(id_key(&self.arkivdel.system_id));
+                let at = self.at(e, path, sid).with_detail(r.clone());
+                self.pending_arkivdel.push((r, at));
             }
             "referanseSekundaerKlassifikasjon" => {
                 let r = e.text.trim().to_string();
@@ -567,6 +580,21 @@ impl Content {
         self.tally("N5.16", kind.clone());
         let created = e.date("opprettetDato").and_then(Result::ok);
         self.tally("N5.18", created.map(|d| d.year.to_string()).unwrap_or_else(|| "?".into()));
+        if let Some(written) = e.value("opprettetDato") {
+            self.count("registrering-with-opprettetDato");
+            // As Arkade: an opprettetDato that is no date is an N5.27 error (S.05 says why).
+            if created.is_none() {
+                f.add(
+                    "N5.27",
+                    Severity::Error,
+                    self.at(e, path, sid).with_detail(samla_noark5::error::shorten(written, 80).into_owned()),
+                    Text::new(
+                        "Ugyldig dato for registreringsopprettelse",
+                        "Invalid date of the registrering's creation",
+                    ),
+                );
+            }
+        }
         if let Some(d) = created {
             let a = &mut self.arkivdel;
             a.first = Some(a.first.map_or(d, |x| x.min(d)));
@@ -647,16 +675,16 @@ impl Content {
         let format = e.value("format").unwrap_or("").trim().to_string();
         self.tally("N5.29", format.clone());
         let reference = e.value("referanseDokumentfil").unwrap_or("").trim().to_string();
-        if let Some(expected) = ids::extension_for_format(&format) {
-            let ext = reference.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-            if !expected.contains(&ext.as_str()) {
-                f.add(
-                    "N5.29",
-                    Severity::Warning,
-                    self.at(e, path, sid).with_detail(format!("{format} / {reference}")),
-                    Text::new("Filendelsen passer ikke med formatet", "The file extension does not fit the format"),
-                );
-            }
+        if let Some(detail) = format_mismatch(e.value("format"), e.value("referanseDokumentfil")) {
+            f.add(
+                "N5.29",
+                self.profile.depot_only(),
+                self.at(e, path, sid).with_detail(detail),
+                Text::new(
+                    "Format-misforhold: filendelsen er ikke formatet",
+                    "Format mismatch: the file extension is not the format",
+                ),
+            );
         }
         let task = Task {
             reference,
@@ -735,18 +763,21 @@ impl Content {
                 total(self, "klasse-without-registreringer"),
             );
         }
+        f.stat("N5.27", t("Totalt", "Total"), total(self, "registrering-with-opprettetDato"));
         for summary in std::mem::take(&mut self.arkivdel_summaries) {
             f.stat("N5.27", t("Arkivdel: første – siste registrering", "Arkivdel: first – last registrering"), summary);
         }
+        // As Arkade, a reference is valid only to an arkivdel that holds a referanseArkivdel
+        // of its own.
         for (r, at) in std::mem::take(&mut self.pending_arkivdel) {
-            if !self.arkivdel_ids.contains(&id_key(&r)) {
+            if !self.arkivdel_ids.contains(&id_key(&r)) || !self.referring_arkivdeler.contains(&id_key(&r)) {
                 f.add(
                     "N5.48",
                     Severity::Error,
                     at,
                     Text::new(
-                        "referanseArkivdel peker ikke på noen arkivdel",
-                        "referanseArkivdel points at no arkivdel",
+                        "referanseArkivdel er ikke gyldig: ingen arkivdel har den systemID-en, eller arkivdelen har selv ingen referanseArkivdel (som Arkade krever)",
+                        "referanseArkivdel is not valid: no arkivdel has that systemID, or that arkivdel holds no referanseArkivdel itself (as Arkade requires)",
                     ),
                 );
             }
@@ -780,4 +811,21 @@ impl Content {
     pub fn tally_total(&self, control: &str) -> u64 {
         self.tallies.get(control).map_or(0, |t| t.values().sum())
     }
+}
+
+/// N5.29 as Arkade's `HasFormatMismatch`: the reference's extension, lower-cased, must be
+/// "." and the format, lower-cased, as written. A format or reference not given is no
+/// mismatch. Returns the detail: both values, and where samla knows the format (a PRONOM
+/// identifier, PDF/A), whether the extension fits it all the same.
+fn format_mismatch(format: Option<&str>, reference: Option<&str>) -> Option<String> {
+    let (format, reference) = (format?, reference?);
+    let name = reference.rsplit(['/', '\\']).next().unwrap_or(reference);
+    let extension = name.rfind('.').filter(|&i| i > 0).map_or(String::new(), |i| name[i..].to_lowercase());
+    if extension == format!(".{}", format.to_lowercase()) {
+        return None;
+    }
+    let fits = ids::extension_for_format(format.trim())
+        .is_some_and(|known| known.iter().any(|k| extension.strip_prefix('.') == Some(*k)));
+    let note = if fits { "; the extension fits the format, but Arkade compares it with the format's text" } else { "" };
+    Some(format!("format {format:?}, referanseDokumentfil {reference:?}{note}"))
 }

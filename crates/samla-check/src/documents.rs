@@ -11,6 +11,7 @@ use std::io::Read;
 
 use rayon::prelude::*;
 use samla_noark5::Extract;
+use samla_noark5::source::DOCUMENT_FOLDERS;
 use sha2::Digest;
 
 use crate::findings::{Findings, Location, Severity, Text};
@@ -144,9 +145,10 @@ pub fn sha256_with_line_endings(extract: &Extract, name: &str) -> samla_noark5::
     Ok((samla_noark5::hex(&to_lf.finalize()), samla_noark5::hex(&to_crlf.finalize())))
 }
 
+/// A referenced file's path, hashed as it stands: as in Arkade, `a.pdf` and `A.PDF` are two files.
 fn key(path: &str) -> u64 {
     let mut h = DefaultHasher::new();
-    path.to_ascii_lowercase().hash(&mut h);
+    path.hash(&mut h);
     h.finish()
 }
 
@@ -266,38 +268,50 @@ impl Documents {
 
 fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (String, u64)>>) -> Outcome {
     let mut out = Outcome { found: None, findings: Vec::new(), bytes: 0 };
-    let reference = task.reference.trim().replace('\\', "/");
-    let Some(found) = extract.find(&reference).map(str::to_string) else {
+    // As Arkade: the reference, with `\` read as `/`, names a file in the document folder
+    // exactly (case and all); a file found only another way is named in the detail.
+    let reference = task.reference.replace('\\', "/");
+    let exact = extract.has_exactly(&reference)
+        && DOCUMENT_FOLDERS.iter().any(|d| reference.strip_prefix(d).is_some_and(|r| r.starts_with('/')));
+    if !exact {
+        let loose = extract.find(reference.trim()).map(|f| format!("{} (funnet som/found as {f})", task.reference));
+        let detail = loose.unwrap_or_else(|| task.reference.clone());
         out.findings.push((
             "N5.32",
             Severity::Error,
             Text::new("Den refererte dokumentfilen finnes ikke", "The referenced document file does not exist"),
-            Some(task.reference.trim().to_string()),
+            Some(detail.clone()),
+        ));
+        out.findings.push((
+            "N5.30",
+            Severity::Error,
+            Text::new("Dokumentfilen ble ikke funnet", "The document file was not found"),
+            Some(detail),
         ));
         return out;
-    };
+    }
+    let found = reference;
     out.found = Some(found.clone());
     let alg_name = task.algorithm.as_deref().map(str::trim).unwrap_or("");
-    let alg = match algorithm(alg_name) {
-        Some(a) => a,
-        None => {
-            out.findings.push((
-                "S.03",
-                Severity::Warning,
-                Text::new(
-                    "Ukjent sjekksumalgoritme; sjekksummen kan ikke kontrolleres",
-                    "Unknown sjekksumAlgoritme; the checksum cannot be verified",
-                ),
-                Some(alg_name.to_string()),
-            ));
-            Algorithm::Sha256
-        }
-    };
-    let known_digest = known.filter(|_| matches!(alg, Algorithm::Sha256)).and_then(|k| k.get(&found)).cloned();
-    let known = algorithm(alg_name).is_some();
-    let result = match known_digest {
+    let stated_alg = algorithm(alg_name);
+    if stated_alg.is_none() {
+        out.findings.push((
+            "S.03",
+            Severity::Warning,
+            Text::new(
+                "Ukjent sjekksumalgoritme; sjekksummen kontrolleres som SHA-256, som i Arkade",
+                "Unknown sjekksumAlgoritme; the checksum is checked as SHA-256, as Arkade does",
+            ),
+            Some(alg_name.to_string()),
+        ));
+    }
+    // As Arkade's N5.30, the stated sjekksum is compared with the file's SHA-256 whatever
+    // sjekksumAlgoritme says.
+    let result = match known.and_then(|k| k.get(&found)).cloned() {
         Some(digest) => Ok(digest),
-        None => extract.open_file(&found).and_then(|r| digest(r, &alg).map_err(|e| samla_noark5::Error::io(&found, e))),
+        None => extract
+            .open_file(&found)
+            .and_then(|r| digest(r, &Algorithm::Sha256).map_err(|e| samla_noark5::Error::io(&found, e))),
     };
     let (hex, size) = match result {
         Ok(v) => v,
@@ -332,28 +346,31 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
         )),
         _ => {}
     }
-    if known {
-        match task.checksum.as_deref().map(str::trim) {
-            Some(stated) if stated.eq_ignore_ascii_case(&hex) => {}
-            Some(_) => out.findings.push((
+    match task.checksum.as_deref().map(str::trim) {
+        Some(stated) if stated.eq_ignore_ascii_case(&hex) => {}
+        Some(stated) => {
+            // Where the algorithm stated is another one samla computes, say whether it matches.
+            let by_stated = stated_alg
+                .filter(|a| !matches!(a, Algorithm::Sha256))
+                .and_then(|a| extract.open_file(&found).ok().and_then(|r| digest(r, &a).ok()))
+                .filter(|(other, _)| other.eq_ignore_ascii_case(stated))
+                .map_or("", |_| "; it matches the algorithm stated, but Arkade compares with SHA-256");
+            out.findings.push((
                 "N5.30",
                 Severity::Error,
                 Text::new(
                     "Sjekksummen stemmer ikke for dokumentfilen",
                     "The checksum does not match the document file",
                 ),
-                Some(format!(
-                    "{found}: {alg_name} oppgitt/stated {}, beregnet/computed {hex}",
-                    task.checksum.as_deref().unwrap_or("").trim()
-                )),
-            )),
-            None => out.findings.push((
-                "N5.30",
-                Severity::Error,
-                Text::new("Dokumentobjektet mangler sjekksum", "The dokumentobjekt has no sjekksum"),
-                Some(found.clone()),
-            )),
+                Some(format!("{found}: oppgitt/stated {stated}, SHA-256 {hex}{by_stated}")),
+            ))
         }
+        None => out.findings.push((
+            "N5.30",
+            Severity::Error,
+            Text::new("Dokumentobjektet mangler sjekksum", "The dokumentobjekt has no sjekksum"),
+            Some(found.clone()),
+        )),
     }
     out
 }

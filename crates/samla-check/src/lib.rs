@@ -265,7 +265,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         structure::journals(extract, uttrekk.as_ref(), journals, &content, options.profile, &mut f);
     }
     if selected("N5.61") || selected("N5.62") {
-        structure::endringslogg(extract, uttrekk.as_ref(), &content, &mut f);
+        structure::endringslogg(extract, uttrekk.as_ref(), &content, options.profile, &mut f);
     }
     let mapper_per_year = content.tally_values("N5.11");
     let registreringer_per_year = content.tally_values("N5.18");
@@ -278,7 +278,11 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         .filter(|c| selected(c.id))
         .map(|c| ControlReport {
             id: c.id,
-            name: Text::new(c.nb, c.en),
+            // As Arkade: in v5.0, whose sakspart became part, N5.35 counts parter.
+            name: match (c.id, version) {
+                ("N5.35", Some(samla_noark5::Version::V5_0)) => Text::new("Antall parter", "Number of parter"),
+                _ => Text::new(c.nb, c.en),
+            },
             kind: c.kind,
             stats: f.stats(c.id).to_vec(),
             findings: f.groups(c.id).to_vec(),

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use crate::content::{Content, id_key};
 use crate::documents::{sha256_of, sha256_with_line_endings};
 use crate::findings::{Findings, Location, Severity, Text};
+use crate::profile::Profile;
 
 const UTTREKK: &str = "arkivuttrekk.xml";
 
@@ -646,19 +647,27 @@ pub fn journals(
 }
 
 /// N5.61 and N5.62: the endringslogg's count and references.
-pub fn endringslogg(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
+pub fn endringslogg(
+    extract: &Extract,
+    uttrekk: Option<&Arkivuttrekk>,
+    content: &Content,
+    profile: Profile,
+    f: &mut Findings,
+) {
     const NAME: &str = "endringslogg.xml";
     if extract.find(NAME).is_none() {
+        // As Arkade, a missing endringslogg.xml is an error for a deposit, listed or not.
         let listed = uttrekk.is_some_and(|u| u.file(NAME).is_some());
+        let severity = if listed { Severity::Error } else { profile.depot_only() };
         f.add(
             "N5.61",
-            if listed { Severity::Error } else { Severity::Warning },
+            severity,
             Location::file(NAME),
             Text::new("endringslogg.xml finnes ikke", "endringslogg.xml does not exist"),
         );
         f.add(
             "N5.62",
-            if listed { Severity::Error } else { Severity::Warning },
+            severity,
             Location::file(NAME),
             Text::new(
                 "endringslogg.xml finnes ikke; referansene kan ikke kontrolleres",
@@ -669,7 +678,17 @@ pub fn endringslogg(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: 
     }
     let source = match extract.open_file(NAME) {
         Ok(s) => s,
-        Err(_) => return,
+        Err(e) => {
+            for id in ["N5.61", "N5.62"] {
+                f.add(
+                    id,
+                    Severity::Error,
+                    Location::of_error(NAME, &e),
+                    Text::new("endringslogg.xml kan ikke leses", "endringslogg.xml cannot be read"),
+                );
+            }
+            return;
+        }
     };
     let mut reader = UnitReader::new(source, NAME, Split::ENDRINGSLOGG);
     let mut count = 0u64;
@@ -677,8 +696,9 @@ pub fn endringslogg(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, content: 
         match reader.next_event() {
             Ok(Some(Event::Unit(e))) if e.local_name() == "endring" => {
                 count += 1;
+                // As Arkade, an empty reference points at nothing too.
                 let r = e.value("referanseArkivenhet").unwrap_or("").trim();
-                if !r.is_empty() && !content.has_id(r) {
+                if r.is_empty() || !content.has_id(r) {
                     let at = Location::at(NAME, e.pos);
                     f.add(
                         "N5.62",

@@ -157,6 +157,11 @@ impl Extract {
         self.outside.iter().map(|(k, v)| (k.as_str(), v.size))
     }
 
+    /// Whether the extract holds a file stored exactly as `name` (case and all).
+    pub fn has_exactly(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
     /// The path of `name` as stored, matched exactly or else case-insensitively.
     pub fn find(&self, name: &str) -> Option<&str> {
         let name = name.replace('\\', "/");

@@ -785,7 +785,14 @@ impl<'a> Converter<'a> {
         let variantformat = self.code("variantformat", ve, "DOKVERSJON", "VE.VARIANT");
         x.field("variantformat", &variantformat);
         let fmt = v(&ve.row, "VE.DOKFORMAT");
-        x.field("format", code_text("format", fmt).unwrap_or(if fmt.is_empty() { "ukjent" } else { fmt }));
+        // format is the file's extension, as Arkade's N5.29 compares it; the PRONOM
+        // identifier of the Noark 4 code goes in formatDetaljer.
+        let extension = rel.rsplit('/').next().and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_lowercase());
+        let pronom = code_text("format", fmt);
+        x.field("format", extension.as_deref().or(pronom).unwrap_or(if fmt.is_empty() { "ukjent" } else { fmt }));
+        if let (Some(_), Some(p)) = (&extension, pronom) {
+            x.field("formatDetaljer", p);
+        }
         x.field_of("opprettetDato", &[date, MIDNIGHT]);
         x.field("opprettetAv", av);
         x.field("referanseDokumentfil", &rel);
