@@ -473,3 +473,29 @@ fn an_addml_without_flat_files_is_a_finding() {
     let report = std::fs::read_to_string(&json).unwrap();
     assert!(report.contains("addml.xml describes no flat files") && report.contains("flatFiles"), "{report}");
 }
+
+/// Issue 14: an ADDML description named arkivuttrekk.xml, as older extracts name it, is read;
+/// one in the layout from before ADDML 8.2 (ADDMML 7) is named as such, with a report.
+#[test]
+fn older_descriptions_are_recognised() {
+    let (dir, addml_path, _) = unpack("jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
+    let renamed = addml_path.with_file_name("arkivuttrekk.xml");
+    std::fs::rename(&addml_path, &renamed).unwrap();
+    let (_, report) = check_path(dir.path());
+    assert_eq!(report["summary"]["registreringer"], 236, "{}", report["summary"]);
+
+    let old = tempfile::tempdir().unwrap();
+    std::fs::write(
+        old.path().join("addml.xml"),
+        "<?xml version=\"1.0\"?>\n<addmml><dataset><reference/></dataset></addmml>\n",
+    )
+    .unwrap();
+    let (code, report) = check_path(old.path());
+    assert_eq!(code, 1);
+    let files = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == "ADDML.files").unwrap();
+    assert_eq!(
+        files["findings"][0]["message"]["en"],
+        "The ADDML description is in the layout from before ADDML 8.2 (ADDMML 7)",
+        "{files}"
+    );
+}

@@ -31,6 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             algorithm: Some("SHA-256".into()),
             size: None,
             location: Location::file(name),
+            counted: true,
         };
         documents.push(task, &extract, &mut findings);
     }

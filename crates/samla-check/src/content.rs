@@ -5,7 +5,7 @@
 //! grows by 16 bytes per systemID and not with the file.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use samla_noark5::model::Date;
@@ -96,6 +96,11 @@ pub struct Content {
     check_documents: bool,
     /// Whose verdict: open cases and journal statuses are errors for a depot only.
     pub(crate) profile: crate::profile::Profile,
+    /// Whether the element visited lies in (or is) a mappe or registrering with status
+    /// Utgår, which Arkade leaves out of N5.14, N5.21, N5.24 and N5.64.
+    utgaar: bool,
+    /// N5.34 as Arkade counts it: each referanseDokumentfil as written, per arkivdel.
+    references: HashMap<(u128, u64), u32>,
 }
 
 impl Content {
@@ -130,6 +135,8 @@ impl Content {
             documents: Documents::new().with_known(known),
             check_documents,
             profile: crate::profile::Profile::Deposit,
+            utgaar: false,
+            references: HashMap::new(),
         }
     }
 
@@ -296,11 +303,13 @@ impl Content {
 
     /// Walks a unit depth first without recursion, visiting each element.
     fn walk_unit(&mut self, unit: &Element, path: &str, f: &mut Findings, extract: &Extract) {
-        // (element, its path, the nearest systemID above or on it, parent local name)
-        let mut stack: Vec<(&Element, String, Option<String>, String)> =
-            vec![(unit, path.to_string(), None, String::new())];
-        while let Some((e, path, inherited, parent)) = stack.pop() {
+        // (element, its path, the nearest systemID above or on it, parent local name, under Utgår)
+        let mut stack: Vec<(&Element, String, Option<String>, String, bool)> =
+            vec![(unit, path.to_string(), None, String::new(), false)];
+        while let Some((e, path, inherited, parent, gone)) = stack.pop() {
             let sid = e.system_id().map(str::to_string).or(inherited);
+            self.utgaar = gone || is_utgaar(e);
+            let gone = self.utgaar;
             self.visit(e, &path, sid.as_deref(), &parent, f, extract);
             if e.local_name() == "virksomhetsspesifikkeMetadata" {
                 self.walk_foreign(e, &path, sid.as_deref(), f);
@@ -312,6 +321,7 @@ impl Content {
                     format!("{path}/{}", child.name),
                     sid.clone(),
                     e.xsi_type().unwrap_or(e.local_name()).to_string(),
+                    gone,
                 ));
             }
         }
@@ -511,8 +521,15 @@ impl Content {
                         ),
                     );
                 }
-                if e.child("dokumentobjekt").is_none() {
-                    self.count("dokumentbeskrivelse-without-objekt");
+                // As Arkade: documents on paper are counted on a line of their own.
+                let medium = e.value("dokumentmedium").map(|m| m.trim().to_lowercase());
+                let physical = matches!(medium.as_deref(), Some("fysisk medium" | "fysisk arkiv"));
+                if e.child("dokumentobjekt").is_none() && !self.utgaar {
+                    self.count(if physical {
+                        "dokumentbeskrivelse-without-objekt-physical"
+                    } else {
+                        "dokumentbeskrivelse-without-objekt"
+                    });
                 }
             }
             "dokumentobjekt" => self.dokumentobjekt(e, path, sid, extract, f),
@@ -553,7 +570,7 @@ impl Content {
         let year =
             e.date("opprettetDato").and_then(Result::ok).map(|d| d.year.to_string()).unwrap_or_else(|| "?".into());
         self.tally("N5.11", year);
-        if e.child("registrering").is_none() && e.child("mappe").is_none() {
+        if e.child("registrering").is_none() && e.child("mappe").is_none() && !self.utgaar {
             self.count("mappe-empty");
         }
         if let Some(status) = e.value("saksstatus") {
@@ -600,7 +617,7 @@ impl Content {
             a.first = Some(a.first.map_or(d, |x| x.min(d)));
             a.last = Some(a.last.map_or(d, |x| x.max(d)));
         }
-        if e.child("dokumentbeskrivelse").is_none() {
+        if e.child("dokumentbeskrivelse").is_none() && !self.utgaar {
             self.count("registrering-without-dokumentbeskrivelse");
         }
         if kind != "journalpost" {
@@ -686,7 +703,12 @@ impl Content {
                 ),
             );
         }
+        let arkivdel = id_key(&self.arkivdel.system_id);
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(e.value("referanseDokumentfil").unwrap_or(""), &mut h);
+        *self.references.entry((arkivdel, std::hash::Hasher::finish(&h))).or_default() += 1;
         let task = Task {
+            counted: !self.utgaar,
             reference,
             checksum: e.value("sjekksum").map(str::to_string),
             algorithm: e.value("sjekksumAlgoritme").map(str::to_string),
@@ -723,6 +745,19 @@ impl Content {
         ] {
             f.stat(control, t("Totalt", "Total"), total(self, key));
         }
+        let physical = total(self, "dokumentbeskrivelse-without-objekt-physical");
+        if physical > 0 {
+            f.stat(
+                "N5.24",
+                t(
+                    "I tillegg: uten dokumentobjekt, på «fysisk arkiv» eller «fysisk medium»",
+                    "Besides: without dokumentobjekt, on \"fysisk arkiv\" or \"fysisk medium\"",
+                ),
+                physical,
+            );
+        }
+        let twice = self.references.values().filter(|&&n| n > 1).count();
+        f.stat("N5.34", t("Totalt", "Total"), twice);
         for (control, nb, en) in [
             ("N5.06", "Arkivdelstatus", "Arkivdelstatus"),
             ("N5.08", "Klasser på nivå", "Klasser at level"),
@@ -828,4 +863,13 @@ fn format_mismatch(format: Option<&str>, reference: Option<&str>) -> Option<Stri
         .is_some_and(|known| known.iter().any(|k| extension.strip_prefix('.') == Some(*k)));
     let note = if fits { "; the extension fits the format, but Arkade compares it with the format's text" } else { "" };
     Some(format!("format {format:?}, referanseDokumentfil {reference:?}{note}"))
+}
+
+/// Whether a mappe or registrering has the status Utgår (saksstatus, journalstatus or
+/// moeteregistreringsstatus), compared as Arkade does, without regard to case.
+fn is_utgaar(e: &Element) -> bool {
+    matches!(e.local_name(), "mappe" | "registrering")
+        && ["saksstatus", "journalstatus", "moeteregistreringsstatus"]
+            .iter()
+            .any(|s| e.value(s).is_some_and(|v| v.trim().to_lowercase() == "utgår"))
 }

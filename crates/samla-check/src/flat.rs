@@ -144,7 +144,14 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                 "ADDML.files",
                 Severity::Error,
                 Location::of_error(addml, &e),
-                Text::new("addml.xml beskriver ingen flate filer", "addml.xml describes no flat files"),
+                if e.message.contains("ADDMML") {
+                    Text::new(
+                        "ADDML-beskrivelsen er i formen fra før ADDML 8.2 (ADDMML 7)",
+                        "The ADDML description is in the layout from before ADDML 8.2 (ADDMML 7)",
+                    )
+                } else {
+                    Text::new("addml.xml beskriver ingen flate filer", "addml.xml describes no flat files")
+                },
             );
             Description::default()
         }

@@ -200,6 +200,14 @@ impl Description {
     /// Reads an addml.xml.
     pub fn read(source: impl Read, file: &str) -> Result<Description> {
         let doc = samla_noark5::xml::XmlReader::new(source, file).read_document()?;
+        if doc.local_name() == "addmml" {
+            return Err(Error::new(
+                ErrorKind::Content,
+                file,
+                "this is an ADDMML description (ADDML 7), the layout before ADDML 8.2, which samla does not read",
+            )
+            .with_hint("describe the flat files in ADDML 8.2 or 8.3, the versions Arkivverket accepts"));
+        }
         let missing = |what: &str| {
             Error::new(ErrorKind::Content, file, format!("{what} is missing"))
                 .with_hint("this addml.xml does not describe flat files as ADDML 8.2/8.3 does")
@@ -376,13 +384,24 @@ impl Description {
     }
 }
 
-/// The addml.xml of a flat-file package (the shallowest one, in any case), if it has one.
+/// The ADDML description of a flat-file package, if it has one: the shallowest addml.xml
+/// (in any case), else an arkivuttrekk.xml that describes flat files, as older extracts
+/// name it (a Noark 5 arkivuttrekk.xml describes XML files instead).
 pub fn addml_path(package: &Extract) -> Option<String> {
-    package
-        .files()
-        .map(|(n, _)| n.to_string())
-        .filter(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case("addml.xml")))
-        .min_by_key(|n| n.matches('/').count())
+    let named = |name: &'static str| {
+        package
+            .files()
+            .map(|(n, _)| n.to_string())
+            .filter(move |n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case(name)))
+            .min_by_key(|n| n.matches('/').count())
+    };
+    named("addml.xml").or_else(|| {
+        let candidate = named("arkivuttrekk.xml")?;
+        let mut head = Vec::new();
+        package.open_file(&candidate).ok()?.take(1 << 20).read_to_end(&mut head).ok()?;
+        let head = String::from_utf8_lossy(&head);
+        (head.contains("flatFile") || head.contains("<addmml")).then_some(candidate)
+    })
 }
 
 /// Where a flat file lies in the package: its fileName, matched without regard to case.

@@ -234,8 +234,13 @@ pub struct Element {
 }
 
 /// The part of a qualified name after the prefix: `n5:mappe` → `mappe`.
+#[inline]
 pub fn local_name(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, local)| local)
+    // Names are short: a plain loop beats a call to memrchr, and this is called per element.
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
 }
 
 impl Element {

@@ -66,6 +66,10 @@ pub struct TextCap<R> {
     cuts: Vec<Cut>,
     /// (output line where newlines were left out, how many).
     shifts: Vec<(u64, u64)>,
+    /// Whether `fast` may take spans (off in a test, to compare with `step` alone).
+    spans: bool,
+    /// Bytes due to the reader that a too-small read could not take.
+    pending: Vec<u8>,
 }
 
 const CDATA: &[u8] = b"[CDATA[";
@@ -95,6 +99,8 @@ impl<R: Read> TextCap<R> {
             out_line: 1,
             cuts: Vec::new(),
             shifts: Vec::new(),
+            spans: true,
+            pending: Vec::new(),
         }
     }
 
@@ -262,6 +268,9 @@ impl<R: Read> Read for TextCap<R> {
         if out.is_empty() {
             return Ok(0);
         }
+        if !self.pending.is_empty() {
+            return Ok(self.drain_pending(out));
+        }
         loop {
             if self.at == self.len {
                 self.at = 0;
@@ -277,32 +286,32 @@ impl<R: Read> Read for TextCap<R> {
             }
             let mut n = 0;
             while self.at < self.len && n < out.len() {
-                if self.state == State::Text && !self.in_entity {
+                // Text and tags, the bulk of the input, in one tight pass.
+                let done = self.fast(&mut out[n..]);
+                if done > 0 {
+                    n += done;
+                    continue;
+                }
+                if self.state == State::Text && !self.in_entity && self.dropping {
+                    // Left out up to the next markup, newlines counted.
                     let rest = &self.buf[self.at..self.len];
-                    if self.dropping {
-                        // Left out up to the next markup, newlines counted.
-                        let span = memchr::memchr(b'<', rest).unwrap_or(rest.len());
-                        self.skip(span);
-                        if span > 0 {
-                            continue;
-                        }
-                    } else {
-                        // Character data far from the cap is copied as a whole span.
-                        let room = (out.len() - n).min(rest.len());
-                        let span = memchr::memchr2(b'<', b'&', &rest[..room]).unwrap_or(room);
-                        let span = span.min(self.max.saturating_sub(self.passed) as usize);
-                        if span > 0 {
-                            out[n..n + span].copy_from_slice(&rest[..span]);
-                            n += span;
-                            self.pass(span);
-                            continue;
-                        }
+                    let span = memchr::memchr(b'<', rest).unwrap_or(rest.len());
+                    self.skip(span);
+                    if span > 0 {
+                        continue;
                     }
                 }
                 let b = self.buf[self.at];
                 let cdata_end = matches!(self.state, State::CData(k) if k >= 2) && b == b'>' && self.dropping;
                 if cdata_end && n + 3 > out.len() {
-                    break;
+                    if n > 0 {
+                        break;
+                    }
+                    // Fewer than three bytes asked for: `]]>` is handed out over calls.
+                    self.at += 1;
+                    self.step(b);
+                    self.pending.extend_from_slice(b"]]>");
+                    return Ok(self.drain_pending(out));
                 }
                 self.at += 1;
                 if self.step(b) {
@@ -325,19 +334,140 @@ impl<R: Read> Read for TextCap<R> {
     }
 }
 
-impl<R> TextCap<R> {
-    /// Moves past `span` bytes of character data, passed on.
-    fn pass(&mut self, span: usize) {
-        let bytes = &self.buf[self.at..self.at + span];
-        if self.total == 0 {
-            self.run_at = (self.line, self.column);
+impl<R: Read> TextCap<R> {
+    fn drain_pending(&mut self, out: &mut [u8]) -> usize {
+        let k = out.len().min(self.pending.len());
+        out[..k].copy_from_slice(&self.pending[..k]);
+        self.pending.drain(..k);
+        k
+    }
+
+    /// Passes on text far from the cap and the inside of tags, a span at a time, until a
+    /// byte needs the full state machine (a comment, CDATA, a declaration, the cap coming
+    /// near). Returns the bytes passed on; 0 when the next byte needs `step`.
+    ///
+    /// Lines, columns and entity references are worked out once per call, not per byte:
+    /// they matter only for a run of text that goes on past the call.
+    fn fast(&mut self, out: &mut [u8]) -> usize {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Fast {
+            Text,
+            Open,
+            Tag,
+            Quoted(u8),
         }
-        let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
-        self.advance(bytes.len(), newlines, memchr::memrchr(b'\n', bytes));
+        // Leaving text out, and the end of such a run, are for `step`.
+        if self.dropping || !self.spans {
+            return 0;
+        }
+        let mut state = match self.state {
+            State::Text => Fast::Text,
+            State::Open => Fast::Open,
+            State::Tag(None) => Fast::Tag,
+            State::Tag(Some(q)) => Fast::Quoted(q),
+            _ => return 0,
+        };
+        let start = self.at;
+        let end = self.len.min(start + out.len());
+        let buf = &self.buf[..end];
+        // Text stops short of the cap; `step` takes over near it.
+        let room = self.max.saturating_sub(1);
+        let mut passed = self.passed;
+        // Where the text run open at the end began in this call, if it did.
+        let mut run_start = None;
+        let mut i = start;
+        while i < end {
+            match state {
+                Fast::Text => {
+                    let limit = end.min(i + room.saturating_sub(passed) as usize);
+                    let span = buf[i..limit].iter().position(|&b| b == b'<').unwrap_or(limit - i);
+                    if span > 0 && passed == 0 {
+                        run_start = Some(i);
+                    }
+                    passed += span as u64;
+                    i += span;
+                    if i == limit {
+                        break;
+                    }
+                    state = Fast::Open;
+                    i += 1;
+                }
+                Fast::Open => {
+                    let b = buf[i];
+                    if b == b'!' || b == b'?' {
+                        break;
+                    }
+                    // A start or end tag: the element's character data ends here.
+                    passed = 0;
+                    run_start = None;
+                    self.total = 0;
+                    state = if b == b'>' { Fast::Text } else { Fast::Tag };
+                    i += 1;
+                }
+                Fast::Tag => {
+                    let span = buf[i..].iter().position(|&b| b == b'>' || b == b'"' || b == b'\'');
+                    let Some(span) = span else {
+                        i = end;
+                        break;
+                    };
+                    i += span;
+                    state = if buf[i] == b'>' { Fast::Text } else { Fast::Quoted(buf[i]) };
+                    i += 1;
+                }
+                Fast::Quoted(q) => {
+                    let Some(span) = buf[i..].iter().position(|&b| b == q) else {
+                        i = end;
+                        break;
+                    };
+                    i += span + 1;
+                    state = Fast::Tag;
+                }
+            }
+        }
+        let span = i - start;
+        out[..span].copy_from_slice(&buf[start..i]);
+        // Where a run of text still open began, and whether it ends inside an entity
+        // reference: needed only if it goes on to be cut.
+        // A run goes on past `<!` (a comment or CDATA), so Open keeps it open too.
+        if matches!(state, Fast::Text | Fast::Open) && passed > 0 {
+            let run = run_start.unwrap_or(start);
+            if let Some(at) = run_start {
+                let before = &buf[start..at];
+                let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
+                let column = match memchr::memrchr(b'\n', before) {
+                    Some(last) => (at - start - last) as u64,
+                    None => self.column + (at - start) as u64,
+                };
+                self.run_at = (self.line + newlines, column);
+            }
+            let text = &buf[run..i];
+            match (memchr::memrchr(b'&', text), memchr::memrchr(b';', text)) {
+                _ if state == Fast::Open => self.in_entity = false,
+                (Some(amp), Some(semi)) => self.in_entity = amp > semi,
+                (Some(_), None) => self.in_entity = true,
+                (None, Some(_)) => self.in_entity = false,
+                // A run begun in this call began after a `<`, which ends any reference.
+                (None, None) if run_start.is_some() => self.in_entity = false,
+                (None, None) => {}
+            }
+        } else {
+            self.in_entity = false;
+        }
+        // Not leaving anything out, the run's bytes in all are the ones passed on.
+        self.total = passed;
+        let processed = &buf[start..i];
+        let newlines = memchr::memchr_iter(b'\n', processed).count() as u64;
+        self.advance(span, newlines, memchr::memrchr(b'\n', processed));
         self.out_line += newlines;
-        self.total += span as u64;
-        self.passed += span as u64;
-        self.at += span;
+        self.at = i;
+        self.passed = passed;
+        self.state = match state {
+            Fast::Text => State::Text,
+            Fast::Open => State::Open,
+            Fast::Tag => State::Tag(None),
+            Fast::Quoted(q) => State::Tag(Some(q)),
+        };
+        span
     }
 
     /// Moves past `span` bytes of character data, left out.
@@ -408,6 +538,69 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), "<b><![CDATA[abc]]></b>");
         assert_eq!(cuts.len(), 1);
         assert_eq!(cuts[0].bytes, 8);
+    }
+
+    /// The spans taken a call at a time give what `step` alone gives, byte for byte, on
+    /// inputs of every shape the state machine knows, at every cap.
+    #[test]
+    fn spans_agree_with_the_byte_machine() {
+        let parts: [&[u8]; 14] = [
+            b"<a>",
+            b"</a>",
+            b"text",
+            b"\n",
+            b"&amp;",
+            b"&#229;",
+            b"<b x=\"1>2\">",
+            b"<c y='\n'/>",
+            b"<!-- <d> -->",
+            b"<![CDATA[x]]y]]>",
+            b"<?pi a?>",
+            b"\xc3\xa6\xc3\xb8",
+            b";",
+            b"&",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..1000 {
+            let mut doc = b"<?xml version=\"1.0\"?>\n<r>".to_vec();
+            for _ in 0..(next() % 60) {
+                doc.extend_from_slice(parts[(next() % parts.len() as u64) as usize]);
+            }
+            doc.extend_from_slice(b"</r>");
+            let max = 1 + next() % 12;
+            let chunk = 1 + (next() % 19) as usize;
+            let run = |spans: bool| {
+                let mut r = TextCap::with_max(&doc[..], max);
+                r.spans = spans;
+                let mut out = Vec::new();
+                let mut buf = vec![0u8; chunk];
+                loop {
+                    let n = r.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    out.extend_from_slice(&buf[..n]);
+                }
+                let lines: Vec<u64> = (1..8).map(|l| r.input_line(l)).collect();
+                (out, r.cuts(), lines, r.line, r.column)
+            };
+            assert_eq!(run(true), run(false), "{:?} max {max} chunk {chunk}", String::from_utf8_lossy(&doc));
+        }
+    }
+
+    #[test]
+    fn tags_pass_whole_and_keep_the_position() {
+        // A `>` and a newline inside quoted attribute values are markup, not the tag's end.
+        let doc = "<a x=\"1>2\"\n y='3\n>'>\n<b c=\"d\">abcdef</b></a>";
+        let (out, cuts) = cap(doc.as_bytes(), 2);
+        assert_eq!(String::from_utf8(out).unwrap(), "<a x=\"1>2\"\n y='3\n>'>\n<b c=\"d\">ab</b></a>");
+        assert_eq!(cuts, vec![Cut { line: 4, column: 10, bytes: 6 }]);
     }
 
     #[test]
