@@ -224,3 +224,60 @@ fn n5_48_wants_the_target_arkivdel_to_refer_too() {
     let both = check(&write(true), &[]);
     assert_eq!(errors(&both, "N5.48").len(), 0, "{:?}", findings(&both, "N5.48"));
 }
+
+/// The value of the stat labelled `label` (English) of control `id`.
+fn stat(report: &Value, id: &str, label: &str) -> String {
+    let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap();
+    let s = c["stats"].as_array().unwrap().iter().find(|s| s["label"]["en"] == label);
+    s.unwrap_or_else(|| panic!("{id} has no {label}: {}", c["stats"]))["value"].as_str().unwrap().to_string()
+}
+
+/// N5.14, N5.21, N5.24, N5.34 and N5.64 count as Arkade counts: units under an Utgår mappe or
+/// registrering are left out, a dokumentbeskrivelse on paper is counted on its own line, and
+/// references are counted as written, per arkivdel.
+#[test]
+fn counts_leave_out_utgaar_and_paper_as_arkade_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("uttrekk");
+    std::fs::create_dir_all(dir.join("DOKUMENT")).unwrap();
+    std::fs::write(dir.join("DOKUMENT/empty.pdf"), b"").unwrap();
+    let objekt = "<dokumentobjekt><versjonsnummer>1</versjonsnummer><variantformat>Arkivformat</variantformat><format>pdf</format><referanseDokumentfil>DOKUMENT/empty.pdf</referanseDokumentfil><sjekksum>e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855</sjekksum><sjekksumAlgoritme>SHA256</sjekksumAlgoritme><filstoerrelse>0</filstoerrelse></dokumentobjekt>";
+    let db = |medium: &str, objekt: &str| {
+        format!("<dokumentbeskrivelse><systemID>d</systemID><tittel>d</tittel>{medium}{objekt}</dokumentbeskrivelse>")
+    };
+    let reg = |status: &str, body: &str| {
+        format!(
+            "<registrering><systemID>r</systemID><tittel>r</tittel>{body}<journalstatus>{status}</journalstatus></registrering>"
+        )
+    };
+    let mappe = |status: &str, body: &str| {
+        format!("<mappe><systemID>m</systemID><tittel>m</tittel>{body}<saksstatus>{status}</saksstatus></mappe>")
+    };
+    let body = [
+        mappe("Utgår", &reg("Arkivert", "")),
+        mappe("Avsluttet", &reg("utgår", "")),
+        mappe("Avsluttet", &reg("Arkivert", "")),
+        mappe("Avsluttet", &reg("Arkivert", &(db("<dokumentmedium>Fysisk arkiv</dokumentmedium>", "") + &db("", "")))),
+        mappe("Avsluttet", ""),
+        mappe("UTGÅR", ""),
+        mappe("Avsluttet", &reg("Arkivert", &db("", objekt))),
+        mappe("Utgår", &reg("Arkivert", &db("", objekt))),
+    ]
+    .concat();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<arkiv xmlns=\"http://www.arkivverket.no/standarder/noark5/arkivstruktur\"><systemID>a</systemID><tittel>a</tittel><arkivdel><systemID>A</systemID><tittel>A</tittel>{body}</arkivdel></arkiv>\n"
+    );
+    std::fs::write(dir.join("arkivstruktur.xml"), xml).unwrap();
+    let report = check(&dir, &[]);
+    assert_eq!(stat(&report, "N5.14", "Total"), "1", "the empty Avsluttet mappe, not the Utgår one");
+    assert_eq!(stat(&report, "N5.21", "Total"), "1", "only the registrering outside Utgår");
+    assert_eq!(stat(&report, "N5.24", "Total"), "1");
+    assert_eq!(
+        stat(&report, "N5.24", "Besides: without dokumentobjekt, on \"fysisk arkiv\" or \"fysisk medium\""),
+        "1"
+    );
+    assert_eq!(stat(&report, "N5.34", "Total"), "1", "DOKUMENT/empty.pdf twice in arkivdel A");
+    assert_eq!(stat(&report, "N5.64", "Total"), "1", "the empty file, once outside Utgår");
+    // samla's own listing stays: the empty file is an error at each reference.
+    assert_eq!(errors(&report, "N5.64").len(), 1);
+}
