@@ -115,30 +115,27 @@ pub fn sha256_with_line_endings(extract: &Extract, name: &str) -> samla_noark5::
         if n == 0 {
             break;
         }
+        // Both conversions of the chunk are built, then hashed a chunk at a time.
+        let (mut lf, mut crlf) = (Vec::with_capacity(n + 1), Vec::with_capacity(2 * n + 1));
         for &b in &buf[..n] {
-            match b {
-                b'\n' if held_cr => {
-                    to_lf.update(b"\n");
-                    to_crlf.update(b"\r\n");
-                    held_cr = false;
-                }
-                b'\n' => {
-                    to_lf.update(b"\n");
-                    to_crlf.update(b"\r\n");
-                }
-                _ => {
-                    if held_cr {
-                        to_lf.update(b"\r");
-                        to_crlf.update(b"\r");
-                    }
-                    held_cr = b == b'\r';
-                    if !held_cr {
-                        to_lf.update([b]);
-                        to_crlf.update([b]);
-                    }
-                }
+            if b == b'\n' {
+                lf.push(b'\n');
+                crlf.extend_from_slice(b"\r\n");
+                held_cr = false;
+                continue;
+            }
+            if held_cr {
+                lf.push(b'\r');
+                crlf.push(b'\r');
+            }
+            held_cr = b == b'\r';
+            if !held_cr {
+                lf.push(b);
+                crlf.push(b);
             }
         }
+        to_lf.update(&lf);
+        to_crlf.update(&crlf);
     }
     if held_cr {
         to_lf.update(b"\r");

@@ -4,8 +4,6 @@
 //! asserted. Where samla is deliberately stricter, the test says so. A value that is C#'s
 //! `null` in Arkade's tests cannot stand in a file; it is left out, and the test says so.
 
-mod common;
-
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -117,7 +115,7 @@ fn write(dir: &Path, files: &[FlatFile], processes: Processes) {
     for f in files {
         let data: String = f.data.iter().map(|r| format!("{r}\n")).collect();
         std::fs::write(dir.join(format!("{}.csv", f.name)), &data).unwrap();
-        let sha = common::sha256sum(&dir.join(format!("{}.csv", f.name)));
+        let sha = crate::common::sha256sum(&dir.join(format!("{}.csv", f.name)));
         write!(
             x,
             "<flatFile name=\"{0}\" definitionReference=\"{0}def\"><properties><property name=\"fileName\"><value>{0}.csv</value></property>",
@@ -335,7 +333,7 @@ fn check(files: &[FlatFile], processes: Processes) -> Verdict {
 
 fn check_dir(package: &Path) -> Verdict {
     let json = package.parent().unwrap().join("report.json");
-    let o = common::samla(&["-q", "check", package.to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
+    let o = crate::common::samla(&["-q", "check", package.to_str().unwrap(), "--report-json", json.to_str().unwrap()]);
     assert!(o.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&o.stderr));
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let errors = report["summary"]["errors"].as_u64().unwrap();

@@ -2,11 +2,10 @@
 //! of Arkade's source (`Testing/Noark5/N5_*.cs`, commit f31a5d42) rebuilt on a generated
 //! extract, with Arkade's verdict asserted under the same ID.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{generate, samla};
+use crate::common::{generate, samla};
+use crate::n5_counts::stat;
 use serde_json::Value;
 
 fn check(path: &Path, extra: &[&str]) -> Value {
@@ -223,13 +222,6 @@ fn n5_48_wants_the_target_arkivdel_to_refer_too() {
     assert_eq!(errors(&lone, "N5.48").len(), 1, "{:?}", findings(&lone, "N5.48"));
     let both = check(&write(true), &[]);
     assert_eq!(errors(&both, "N5.48").len(), 0, "{:?}", findings(&both, "N5.48"));
-}
-
-/// The value of the stat labelled `label` (English) of control `id`.
-fn stat(report: &Value, id: &str, label: &str) -> String {
-    let c = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap();
-    let s = c["stats"].as_array().unwrap().iter().find(|s| s["label"]["en"] == label);
-    s.unwrap_or_else(|| panic!("{id} has no {label}: {}", c["stats"]))["value"].as_str().unwrap().to_string()
 }
 
 /// N5.14, N5.21, N5.24, N5.34 and N5.64 count as Arkade counts: units under an Utgår mappe or

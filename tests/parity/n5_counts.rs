@@ -8,11 +8,9 @@
 //! whole-extract totals, where Arkade adds per-arkivdel and per-system breakdowns: those
 //! breakdowns are asserted as their sums.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::samla;
+use crate::common::samla;
 use serde_json::Value;
 
 const NS: &str = "http://www.arkivverket.no/standarder/noark5/arkivstruktur";
@@ -131,7 +129,8 @@ fn stats(report: &Value, id: &str) -> Vec<(String, String)> {
 }
 
 /// The value of the stat labelled `label` (English) of control `id`.
-fn stat(report: &Value, id: &str, label: &str) -> String {
+/// The value of the stat labelled `label` (English) of control `id`.
+pub(crate) fn stat(report: &Value, id: &str, label: &str) -> String {
     let all = stats(report, id);
     let s = all.iter().find(|s| s.0 == label);
     s.unwrap_or_else(|| panic!("{id} has no {label}: {all:?}")).1.clone()
