@@ -488,6 +488,17 @@ fn common_delivery_damage_is_named() {
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(!text.contains('\r'));
     std::fs::write(&journal, text.replace('\n', "\r\n")).unwrap();
+    // And the other way: offentligJournal.xml was checksummed with CRLF, delivered with LF.
+    let public = dir.join("offentligJournal.xml");
+    let crlf = std::fs::read_to_string(&public).unwrap().replace('\n', "\r\n");
+    let stated = {
+        use sha2::Digest;
+        samla_noark5::hex(&sha2::Sha256::digest(crlf.as_bytes()))
+    };
+    let uttrekk = std::fs::read_to_string(dir.join("arkivuttrekk.xml")).unwrap();
+    let actual = common::sha256sum(&public);
+    assert!(uttrekk.contains(&actual));
+    std::fs::write(dir.join("arkivuttrekk.xml"), uttrekk.replace(&actual, &stated)).unwrap();
     let export = tmp.path().join("official");
     assert!(samla(&["schemas", "--export", export.to_str().unwrap()]).status.success());
     let addml82 = std::fs::read_dir(&export)
@@ -506,9 +517,9 @@ fn common_delivery_damage_is_named() {
         .iter()
         .map(|g| g["message"]["en"].as_str().unwrap().to_string())
         .collect();
-    assert!(
-        n502.iter().any(|m| m.contains("matches the file with its line endings converted (CRLF → LF)")),
-        "{n502:?}"
-    );
+    for how in ["CRLF → LF", "LF → CRLF"] {
+        let said = format!("matches the file with its line endings converted ({how})");
+        assert!(n502.iter().any(|m| m.contains(&said)), "{how}: {n502:?}");
+    }
     assert_eq!(control(&report, "S.01")["findings"], serde_json::json!([]), "{}", control(&report, "S.01"));
 }
