@@ -78,14 +78,18 @@ fn digest(mut reader: impl Read, alg: &Algorithm) -> std::io::Result<(String, u6
     }
 }
 
-/// The digest (hex) and size of `name` in the extract by the algorithm named as ADDML
-/// writes it (`SHA256`, `SHA-256`, `MD5`, `SHA1`, …; the ones Arkade computes for an ADDML
-/// flat file); `None` where samla does not compute that algorithm.
+/// The digest (hex) and size of `name` in the extract by the algorithm an ADDML flat file
+/// names, spelled as .NET's CryptoConfig knows it (as Arkade's AH.01 looks it up: `MD5`,
+/// `SHA1`, `SHA-1`, `SHA256`, `SHA-256`, `SHA384`, `SHA-384`, `SHA512`, `SHA-512`, in any
+/// case); `None` for any other name.
 pub fn digest_of(extract: &Extract, name: &str, algorithm_name: &str) -> Option<samla_noark5::Result<(String, u64)>> {
-    let alg = match algorithm_name.replace(['-', '_', ' '], "").to_ascii_lowercase().as_str() {
+    let alg = match algorithm_name.trim().to_ascii_lowercase().as_str() {
         "md5" => Algorithm::Md5,
-        "sha1" => Algorithm::Sha1,
-        _ => algorithm(algorithm_name)?,
+        "sha1" | "sha-1" => Algorithm::Sha1,
+        "sha256" | "sha-256" => Algorithm::Sha256,
+        "sha384" | "sha-384" => Algorithm::Sha384,
+        "sha512" | "sha-512" => Algorithm::Sha512,
+        _ => return None,
     };
     Some(
         extract

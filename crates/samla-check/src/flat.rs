@@ -669,8 +669,8 @@ fn check_checksum(package: &Extract, name: &str, stated: Option<&samla_noark5::a
             Severity::Error,
             at().with_detail(format!("{algorithm:?}")),
             Text::new(
-                "Ukjent sjekksumalgoritme: samla beregner MD5, SHA-1 og SHA-224/256/384/512",
-                "Unknown checksum algorithm: samla computes MD5, SHA-1 and SHA-224/256/384/512",
+                "Ukjent sjekksumalgoritme: som Arkade kjenner samla MD5, SHA1, SHA256, SHA384 og SHA512 (med eller uten bindestrek)",
+                "Unknown checksum algorithm: as Arkade, samla knows MD5, SHA1, SHA256, SHA384 and SHA512 (with or without a hyphen)",
             ),
         ),
         Some(Err(e)) => f.add(
