@@ -704,9 +704,10 @@ impl Content {
             );
         }
         let arkivdel = id_key(&self.arkivdel.system_id);
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        std::hash::Hash::hash(e.value("referanseDokumentfil").unwrap_or(""), &mut h);
-        *self.references.entry((arkivdel, std::hash::Hasher::finish(&h))).or_default() += 1;
+        // As written (id_key would trim it): Arkade counts the raw string.
+        let mut h = DefaultHasher::new();
+        e.value("referanseDokumentfil").unwrap_or("").hash(&mut h);
+        *self.references.entry((arkivdel, h.finish())).or_default() += 1;
         let task = Task {
             counted: !self.utgaar,
             reference,

@@ -213,7 +213,7 @@ pub fn official_schemas(extract: &Extract, f: &mut Findings) -> String {
     for name in &names {
         let Ok((hex, _)) = sha256_of(extract, name) else { continue };
         match schemas::identify(&hex) {
-            Some(_) if schemas::identify_as(name, &hex).is_some() => official += 1,
+            Some(s) if s.ships_as(name) => official += 1,
             Some(s) => f.add(
                 "S.01",
                 Severity::Warning,

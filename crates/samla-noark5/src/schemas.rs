@@ -158,6 +158,14 @@ pub const OFFICIAL: &[OfficialSchema] = &[
     },
 ];
 
+impl OfficialSchema {
+    /// Whether `name` is a name this file is rightly shipped under: its own, or for either
+    /// ADDML schema `addml.xsd`, the name arkivuttrekk.xml's template gives it.
+    pub fn ships_as(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name) || (self.family == "addml" && name.eq_ignore_ascii_case("addml.xsd"))
+    }
+}
+
 /// The official schema with this SHA-256 (hex, either case), if any.
 ///
 /// ```
@@ -181,9 +189,7 @@ pub fn identify(sha256: &str) -> Option<&'static OfficialSchema> {
 /// assert!(identify_as("arkivstruktur.xsd", addml82).is_none());
 /// ```
 pub fn identify_as(name: &str, sha256: &str) -> Option<&'static OfficialSchema> {
-    identify(sha256).filter(|s| {
-        s.name.eq_ignore_ascii_case(name) || (s.family == "addml" && name.eq_ignore_ascii_case("addml.xsd"))
-    })
+    identify(sha256).filter(|s| s.ships_as(name))
 }
 
 /// The official digest of the schema `name` of `family` outside Noark 5 (`addml`, `dias`).

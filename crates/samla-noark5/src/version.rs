@@ -69,20 +69,22 @@ impl VersionEvidence {
 impl fmt::Display for VersionEvidence {
     /// One line for the user: the version and how it is known.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.stated, self.schemas, self.content) {
-            (Some(_), _, _) if self.conflict().is_some() => {
-                let (stated, schemas) = self.conflict().expect("checked");
-                write!(f, "{stated} by arkivuttrekk.xml, {schemas} by the official XSDs the extract carries")
+        if let Some((stated, schemas)) = self.conflict() {
+            return write!(f, "{stated} by arkivuttrekk.xml, {schemas} by the official XSDs the extract carries");
+        }
+        let stated = match self.stated.as_deref() {
+            Some(s) if Version::parse(s).is_some() => return write!(f, "{s}"),
+            Some(s) => format!("arkivuttrekk.xml states {s:?}, a version samla does not know"),
+            None => "no version stated".to_string(),
+        };
+        // A stated version beside official XSDs is a conflict or agrees, both handled above.
+        match (self.schemas, self.content) {
+            (Some(v), _) => write!(f, "{v} by its official XSDs ({stated})"),
+            (None, Some(ContentVersion::V5_0(why))) => write!(f, "5.0 by its content ({why}; {stated})"),
+            (None, Some(ContentVersion::Before5_0(why))) => {
+                write!(f, "3.1 or 4.0 by its content ({why}; {stated}), checked as 4.0")
             }
-            (Some(stated), _, _) if Version::parse(stated).is_some() => write!(f, "{stated}"),
-            (Some(stated), Some(v), _) => write!(f, "{v} by its official XSDs (arkivuttrekk.xml states {stated:?})"),
-            (Some(stated), None, _) => write!(f, "{stated:?} in arkivuttrekk.xml, a version samla does not know"),
-            (None, Some(v), _) => write!(f, "{v} by its official XSDs (no version stated)"),
-            (None, None, Some(ContentVersion::V5_0(why))) => write!(f, "5.0 by its content ({why}; no version stated)"),
-            (None, None, Some(ContentVersion::Before5_0(why))) => {
-                write!(f, "3.1 or 4.0 by its content ({why}; no version stated), checked as 4.0")
-            }
-            (None, None, None) => write!(f, "unknown (not stated, no official XSDs, nothing version-specific found)"),
+            (None, None) => write!(f, "unknown ({stated}, no official XSDs, nothing version-specific found)"),
         }
     }
 }
@@ -108,7 +110,8 @@ fn content(extract: &Extract) -> Option<ContentVersion> {
     }
     let has = |tag: &str| {
         let (plain, prefixed) = (format!("<{tag}>"), format!(":{tag}>"));
-        memfind(&head, plain.as_bytes()) || memfind(&head, prefixed.as_bytes())
+        memchr::memmem::find(&head, plain.as_bytes()).is_some()
+            || memchr::memmem::find(&head, prefixed.as_bytes()).is_some()
     };
     if has("sakspart") {
         return Some(ContentVersion::Before5_0("sakspart"));
@@ -121,10 +124,6 @@ fn content(extract: &Extract) -> Option<ContentVersion> {
         "dokumenter" => Some(ContentVersion::Before5_0("dokumenter/")),
         _ => None,
     }
-}
-
-fn memfind(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -142,5 +141,13 @@ mod tests {
         let content = VersionEvidence { stated: None, schemas: None, content: Some(ContentVersion::Before5_0("x")) };
         assert_eq!(content.version(), Some(Version::V4_0));
         assert_eq!(VersionEvidence::default().version(), None);
+        // A version samla does not know, beside what the content shows: both said.
+        let odd =
+            VersionEvidence { stated: Some("2.0".into()), schemas: None, content: Some(ContentVersion::V5_0("part")) };
+        assert_eq!(odd.version(), Some(Version::V5_0));
+        assert_eq!(
+            odd.to_string(),
+            "5.0 by its content (part; arkivuttrekk.xml states \"2.0\", a version samla does not know)"
+        );
     }
 }
