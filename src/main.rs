@@ -803,7 +803,13 @@ fn run_verify(path: &Path, report_json: Option<&Path>, quiet: bool) -> samla_noa
                 "  submission description {}: the tar's SHA-256 or size differs (stated {}, found {})",
                 s.file, s.stated, s.found
             ),
-            None => {}
+            None => match &report.submission_unreadable {
+                Some(e) => println!("  submission description cannot be read: {e}"),
+                None if report.format == "DIAS" && path.extension().is_some_and(|x| x == "tar") => {
+                    println!("  no submission description beside the tar (its SHA-256 is not checked)")
+                }
+                None => {}
+            },
         }
         for c in &report.content {
             println!("  extract: {c}");

@@ -213,7 +213,7 @@ fn a_symlink_out_of_the_extract_is_reported_and_never_followed() {
     assert!(out.contains("N5.01 warning") && out.contains("lenke.txt"), "{out}");
 }
 
-/// Hostile nesting (30,000 levels) never overflows the stack: inspect, check and package end
+/// Hostile nesting (100,000 levels) never overflows the stack: inspect, check and package end
 /// with the position and the limit named (issue 15), whether the nesting sits between
 /// containers or inside a unit read whole.
 #[test]
@@ -222,7 +222,7 @@ fn deep_nesting_is_an_error_with_its_position_never_an_abort() {
     let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
     let path = dir.join("arkivstruktur.xml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let deep = |tag: &str| format!("{}{}", format!("<{tag}>").repeat(30_000), format!("</{tag}>").repeat(30_000));
+    let deep = |tag: &str| format!("{}{}", format!("<{tag}>").repeat(100_000), format!("</{tag}>").repeat(100_000));
     for (place, marker) in [("between containers", "<arkivdel>"), ("inside a mappe", "<mappeID>")] {
         let at = text.find(marker).unwrap();
         let hostile = format!("{}{}{}", &text[..at], deep("x"), &text[at..]);
@@ -363,13 +363,14 @@ fn a_second_writer_on_one_output_is_refused_and_named() {
     assert!(packages.join(format!("{uuid}.tar")).exists() && converted.join("arkivstruktur.xml").exists());
 }
 
-/// A 20 MB value is validated in linear time and never printed whole (issue 15): the
-/// terminal and the report show its start, and N5.03 says the text was cut for validation.
+/// A 12 MB value (under the 16 MiB a reader takes) is validated in linear time and never
+/// printed whole (issue 15): the terminal and the report show its start, and N5.03 says
+/// the text was cut for validation.
 #[test]
 fn huge_values_are_validated_briefly_and_shown_short() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = generate(tmp.path(), &["--seed", "1", "--mapper", "3", "--no-documents"]);
-    let huge = "x".repeat(20 << 20);
+    let huge = "x".repeat(12 << 20);
     for (file, element) in [("arkivuttrekk.xml", "<value>"), ("arkivstruktur.xml", "<tittel>")] {
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -499,4 +500,130 @@ fn a_folder_file_name_that_is_not_utf8_is_named_by_its_bytes() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let report = std::fs::read_to_string(&json).unwrap();
     assert!(report.contains("DOKUMENT/\\\\xE6rlig.pdf") && report.contains("not UTF-8"), "{report}");
+}
+
+/// Where hostile content goes in an XML file: just after the first start tag that holds
+/// text (a field), and that start tag's end (for an attribute).
+fn first_field(xml: &[u8]) -> (usize, usize) {
+    let mut from = 0;
+    loop {
+        let gt = from + xml[from..].iter().position(|&b| b == b'>').expect("a field with text");
+        let lt = xml[..gt].iter().rposition(|&b| b == b'<').unwrap();
+        let start_tag = !matches!(xml[lt + 1], b'/' | b'?' | b'!') && xml[gt - 1] != b'/';
+        if start_tag && xml.get(gt + 1).is_some_and(|b| !b.is_ascii_whitespace() && *b != b'<') {
+            return (gt + 1, gt);
+        }
+        from = gt + 1;
+    }
+}
+
+/// The three shapes of hostile XML issue 15 names, made of `xml`: nested 100,000 deep,
+/// a 20 MB text node and a 20 MB attribute (past samla's 16 MiB limit for one value).
+fn hostile(xml: &[u8]) -> [(&'static str, Vec<u8>); 3] {
+    let (text_at, tag_end) = first_field(xml);
+    let splice = |at: usize, parts: &[&[u8]]| [&xml[..at], &parts.concat(), &xml[at..]].concat();
+    let deep = ["<x>".repeat(100_000), "</x>".repeat(100_000)].concat();
+    let value = vec![b'x'; 20 << 20];
+    [
+        ("100,000 deep", splice(text_at, &[deep.as_bytes()])),
+        ("a 20 MB text", splice(text_at, &[&value])),
+        ("a 20 MB attribute", splice(tag_end, &[b" hostile=\"", &value, b"\""])),
+    ]
+}
+
+/// Every XML input samla reads (the extract's five files, NOARKIH.XML and a Noark 4 table,
+/// an ADDML description, dias-mets.xml and the submission description), made hostile three
+/// ways, by every command that reads it: no abort, exit 1 with the limit named in the
+/// report or exit 2 with it on the terminal, a short message, and little time (issue 15).
+#[test]
+fn every_xml_input_made_hostile_is_named_never_an_abort() {
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let n5 = generate(tmp.path(), &["--seed", "1", "--mapper", "3"]);
+    let n4 = tmp.path().join("n4");
+    let o = samla(&["-q", "generate", "--format", "noark4", "--out", n4.to_str().unwrap(), "--mapper", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let addml = tmp.path().join("addml");
+    std::fs::create_dir(&addml).unwrap();
+    let jeger = common::arkade().join("packages/jegerregisteret98-small/20b5f34c-4411-47c3-a0f9-0a8bca631603.tar");
+    assert!(Command::new("tar").arg("-xf").arg(&jeger).arg("-C").arg(&addml).status().unwrap().success());
+    let packages = tmp.path().join("pakker");
+    let uuid = "6f1f3c1e-2a51-4c7e-9d0a-4b8e2f6a9c11";
+    let o = samla(&["-q", "package", n5.to_str().unwrap(), "--out", packages.to_str().unwrap(), "--uuid", uuid]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tar = packages.join(format!("{uuid}.tar"));
+    let unpacked = tmp.path().join("u");
+    std::fs::create_dir(&unpacked).unwrap();
+    assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
+
+    let (work, report) = (tmp.path().join("w"), tmp.path().join("r.json"));
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let check = |dir: &Path| vec!["check".into(), s(dir), "--report-json".into(), s(&report)];
+    let verify = vec!["verify".to_string(), s(&tar)];
+    type Commands = Vec<Vec<String>>;
+    let inputs: Vec<(&Path, String, Commands)> = vec![
+        (&n5, "arkivstruktur.xml".into(), vec![
+            check(&work),
+            vec!["inspect".into(), s(&work)],
+            vec!["index".into(), s(&work), "--out".into(), s(&tmp.path().join("ix"))],
+        ]),
+        (&n5, "loependeJournal.xml".into(), vec![check(&work)]),
+        (&n5, "offentligJournal.xml".into(), vec![check(&work)]),
+        (&n5, "endringslogg.xml".into(), vec![check(&work)]),
+        (&n5, "arkivuttrekk.xml".into(), vec![check(&work)]),
+        (&n4, "NOARKIH.XML".into(), vec![check(&work), vec![
+            "convert".into(),
+            s(&work),
+            "--out".into(),
+            s(&tmp.path().join("cv")),
+        ]]),
+        (&n4, "NOARKSAK.XML".into(), vec![check(&work), vec![
+            "convert".into(),
+            s(&work),
+            "--out".into(),
+            s(&tmp.path().join("cv")),
+        ]]),
+        (&addml, "administrative_metadata/addml.xml".into(), vec![check(&work)]),
+        (&unpacked, format!("{uuid}/dias-mets.xml"), vec![verify.clone()]),
+        (&packages, format!("{uuid}.xml"), vec![verify]),
+    ];
+    for (source, file, commands) in inputs {
+        let pristine = std::fs::read(source.join(&file)).unwrap();
+        for (shape, bytes) in hostile(&pristine) {
+            // The package's inputs are changed in place (the tar is rebuilt); the others in a copy.
+            let target = if source == unpacked || source == packages {
+                source.join(&file)
+            } else {
+                let _ = std::fs::remove_dir_all(&work);
+                assert!(Command::new("cp").arg("-r").arg(source).arg(&work).status().unwrap().success());
+                work.join(&file)
+            };
+            std::fs::write(&target, &bytes).unwrap();
+            if source == unpacked {
+                let tar_args = [s(&tar), "-C".into(), s(&unpacked), uuid.into()];
+                assert!(Command::new("tar").arg("-cf").args(&tar_args).status().unwrap().success());
+            }
+            for args in &commands {
+                for out in ["ix", "cv"] {
+                    let _ = std::fs::remove_dir_all(tmp.path().join(out));
+                }
+                let _ = std::fs::remove_file(&report);
+                let what = format!("{} on {file} with {shape}", args[0]);
+                let started = Instant::now();
+                let o = Command::new(env!("CARGO_BIN_EXE_samla")).arg("-q").args(args).output().unwrap();
+                assert!(started.elapsed() < Duration::from_secs(30), "{what}: {:?}", started.elapsed());
+                let said = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+                assert!(matches!(o.status.code(), Some(1) | Some(2)), "{what}: {:?} {said}", o.status);
+                assert!(!said.contains("panicked") && said.len() < 20_000, "{what}: {said}");
+                let named = match o.status.code() {
+                    Some(1) if args[0] == "check" => std::fs::read_to_string(&report).unwrap(),
+                    _ => said,
+                };
+                let limit = ["nested deeper than 256", "runs past 16 MiB", "submission description cannot be read"];
+                assert!(limit.iter().any(|l| named.contains(l)), "{what}: {}", &named[..named.len().min(3000)]);
+            }
+        }
+        std::fs::write(source.join(&file), &pristine).unwrap();
+    }
 }

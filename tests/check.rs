@@ -523,3 +523,43 @@ fn common_delivery_damage_is_named() {
     }
     assert_eq!(control(&report, "S.01")["findings"], serde_json::json!([]), "{}", control(&report, "S.01"));
 }
+
+/// `check --report-json --report-html` killed at any moment leaves each report whole or
+/// absent, and a rerun writes the same bytes (but the run's `seconds`) (issue 15).
+#[test]
+fn a_killed_check_leaves_its_reports_whole_or_absent() {
+    use std::process::Command;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = generate(tmp.path(), &["--seed", "6", "--mapper", "3000", "--no-documents"]);
+    let (json, html) = (tmp.path().join("r.json"), tmp.path().join("r.html"));
+    let args = ["-q", "check", dir.to_str().unwrap(), "--report-json", json.to_str().unwrap(), "--report-html"];
+    let args: Vec<&str> = args.into_iter().chain([html.to_str().unwrap()]).collect();
+    let timeless = |path: &Path| {
+        let mut report: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        report["summary"]["seconds"] = Value::Null;
+        report
+    };
+    assert!(samla(&args).status.code().is_some_and(|c| c < 2));
+    let (reference_json, reference_html) = (timeless(&json), std::fs::read(&html).unwrap());
+    let random =
+        u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()) % 600;
+    for delay_ms in [5, 60, 250, random] {
+        std::fs::remove_file(&json).unwrap();
+        std::fs::remove_file(&html).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_samla")).args(&args).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        if json.exists() {
+            assert_eq!(timeless(&json), reference_json, "killed at {delay_ms} ms");
+        }
+        if html.exists() {
+            assert!(std::fs::read(&html).unwrap() == reference_html, "killed at {delay_ms} ms: the HTML differs");
+        }
+        let _ = std::fs::remove_file(&json);
+        let _ = std::fs::remove_file(&html);
+        assert!(samla(&args).status.code().is_some_and(|c| c < 2));
+        assert_eq!(timeless(&json), reference_json, "rerun after a kill at {delay_ms} ms");
+        assert!(std::fs::read(&html).unwrap() == reference_html, "rerun after a kill at {delay_ms} ms");
+    }
+}

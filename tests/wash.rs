@@ -276,3 +276,13 @@ fn a_parquet_input_washes_like_its_csv() {
         assert_eq!(from_csv.column(column).unwrap(), from_parquet.column(column).unwrap(), "{column}");
     }
 }
+
+/// `samla wash` killed at any moment leaves nothing under its output's name, and a rerun
+/// gives the same bytes (issue 15).
+#[test]
+fn a_killed_wash_started_again_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 20_000, 6_000);
+    let job = data.join("wash.toml");
+    common::killed_and_rerun_gives_the_same_bytes(&data.join("washed"), &["-q", "wash", "--job", job.to_str().unwrap()]);
+}

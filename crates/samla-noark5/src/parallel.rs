@@ -30,6 +30,10 @@ pub const PLACEHOLDER: &str = "samla-unit";
 const BLOCK: usize = 1 << 20;
 /// A batch is sent when it holds this many unit bytes.
 const BATCH_BYTES: usize = 1 << 20;
+/// The largest unit cut out. Past it, the rest of the file is left to the sequential
+/// reader, which holds no more than a unit and a value at a time: a mappe this large is
+/// rare, and hostile input must not be gathered whole here.
+const MAX_CUT: usize = 64 << 20;
 /// Batches waiting between the stages: with one batch in the works at each stage,
 /// this bounds memory.
 const BATCHES_IN_FLIGHT: usize = 1;
@@ -270,6 +274,10 @@ impl<R: Read> Scanner<R> {
         let mut batch = Batch { outside: Vec::new(), units: Vec::new(), declared: None, source_end: 0 };
         let mut unit_bytes = 0;
         loop {
+            if batch.outside.len() >= BATCH_BYTES {
+                batch.source_end = self.base + self.pos as u64;
+                return Ok(Some(batch));
+            }
             if self.pos >= self.buf.len() && !self.fill()? {
                 break;
             }
@@ -286,6 +294,13 @@ impl<R: Read> Scanner<R> {
             self.pass(lt, &mut batch.outside);
             let tag = match self.tag(lt) {
                 Some(tag) => tag,
+                // A tag longer than any value read: the sequential reader names it.
+                None if self.buf.len() - lt > crate::xml::MAX_VALUE as usize => {
+                    self.cut = false;
+                    let end = self.buf.len();
+                    self.pass(end, &mut batch.outside);
+                    continue;
+                }
                 None if self.fill()? => continue,
                 // Incomplete markup at the end: the sequential reader reports it.
                 None => {
@@ -332,10 +347,23 @@ impl<R: Read> Scanner<R> {
                     let unit_end = loop {
                         match self.unit_end(&name, self.pos + rel_end) {
                             Some(e) => break Some(e),
-                            None if self.fill()? => continue,
-                            None => break None,
+                            None if self.buf.len() - self.pos > MAX_CUT => break None,
+                            // The window doubles before the next search, so a long unit
+                            // is searched a few times, not once per block.
+                            None => {
+                                let want = (2 * (self.buf.len() - self.pos)).min(MAX_CUT + BLOCK);
+                                while self.buf.len() - self.pos < want && self.fill()? {}
+                                if self.eof && self.unit_end(&name, self.pos + rel_end).is_none() {
+                                    break None;
+                                }
+                            }
                         }
                     };
+                    if unit_end.is_none() && !self.eof {
+                        // Too long to cut: this unit and the rest go to the sequential reader.
+                        self.cut = false;
+                        continue;
+                    }
                     let Some(unit_end) = unit_end else {
                         // The unit never ends: leave it to the sequential reader's error.
                         let all = self.buf.len();
@@ -412,13 +440,27 @@ struct Parsed {
 
 /// Parses one unit: by the plain path where it can, else by the careful reader.
 fn parse_unit(unit: &RawUnit, file: &str, declared: Option<&str>) -> Result<Element> {
-    if let Some(element) = crate::plain::parse(&unit.bytes, unit.origin) {
+    // A value past the limit is the careful reader's to name.
+    let overlong = unit.bytes.len() as u64 > crate::xml::MAX_VALUE && has_overlong_run(&unit.bytes);
+    if !overlong && let Some(element) = crate::plain::parse(&unit.bytes, unit.origin) {
         return Ok(element);
     }
     XmlReader::piece(&unit.bytes[..], file, unit.origin)
         .with_path_prefix(&unit.path)
         .with_declared_encoding(declared)
         .read_document()
+}
+
+/// True when more than [`crate::xml::MAX_VALUE`] bytes follow one another without a `<`.
+fn has_overlong_run(bytes: &[u8]) -> bool {
+    let mut last = 0;
+    for lt in memchr::memchr_iter(b'<', bytes).chain([bytes.len()]) {
+        if (lt - last) as u64 > crate::xml::MAX_VALUE {
+            return true;
+        }
+        last = lt;
+    }
+    false
 }
 
 /// The reading side: the placeholder stream and the parsed units, shared by

@@ -52,6 +52,15 @@ pub struct TrackingReader<R> {
     origin: Pos,
     /// Length of a UTF-8 byte order mark at the start (0 or 3).
     bom: u64,
+    /// Offset just past the last newline consumed.
+    line_start: u64,
+    /// Bytes consumed since the last `<`: every XML value (a text, an attribute) lies
+    /// inside one such run.
+    run: u64,
+    /// That `<`: its offset, the newlines before it, and the start of its line.
+    run_start: (u64, u64, u64),
+    /// The longest run allowed; past it, reading fails (see [`TrackingReader::overlong`]).
+    max_run: u64,
 }
 
 impl<R: BufRead> TrackingReader<R> {
@@ -65,6 +74,32 @@ impl<R: BufRead> TrackingReader<R> {
             recent: VecDeque::new(),
             origin: Pos { line: 1, column: 1 },
             bom: 0,
+            line_start: 0,
+            run: 0,
+            run_start: (0, 0, 0),
+            max_run: u64::MAX,
+        }
+    }
+
+    /// Fails reading once more than `max` bytes follow one another without a `<`, so that
+    /// no single value of hostile input is held whole, whatever its size.
+    pub fn with_max_run(mut self, max: u64) -> Self {
+        self.max_run = max;
+        self
+    }
+
+    /// Where a run longer than allowed began (its `<`), once reading failed on it.
+    pub fn overlong(&self) -> Option<Pos> {
+        let (offset, lines_before, line_start) = self.run_start;
+        (self.run > self.max_run).then(|| self.pos_from(offset, lines_before, line_start))
+    }
+
+    fn pos_from(&self, offset: u64, lines_before: u64, line_start: u64) -> Pos {
+        let column = offset.saturating_sub(line_start) + 1;
+        if lines_before == 0 {
+            Pos { line: self.origin.line, column: column + self.origin.column - 1 }
+        } else {
+            Pos { line: lines_before + self.origin.line, column }
         }
     }
 
@@ -95,12 +130,7 @@ impl<R: BufRead> TrackingReader<R> {
         let lines_before = self.newlines - after;
         let idx = self.recent.len() - after as usize;
         let line_start = if idx == 0 { if lines_before == 0 { 0 } else { offset } } else { self.recent[idx - 1] + 1 };
-        let column = offset.saturating_sub(line_start) + 1;
-        if lines_before == 0 {
-            Pos { line: self.origin.line, column: column + self.origin.column - 1 }
-        } else {
-            Pos { line: lines_before + self.origin.line, column }
-        }
+        self.pos_from(offset, lines_before, line_start)
     }
 }
 
@@ -119,6 +149,9 @@ impl<R: BufRead> Read for TrackingReader<R> {
 
 impl<R: BufRead> BufRead for TrackingReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.run > self.max_run {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "a value is longer than samla reads"));
+        }
         let buf = self.inner.fill_buf()?;
         if self.consumed == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
             self.bom = 3;
@@ -130,12 +163,26 @@ impl<R: BufRead> BufRead for TrackingReader<R> {
         // The bytes are still in the inner buffer: fill_buf returns them without reading.
         if let Ok(buf) = self.inner.fill_buf() {
             let amt = amt.min(buf.len());
+            let lt = memchr::memrchr(b'<', &buf[..amt]);
+            let mut lines_at_lt = None;
             for i in memchr::memchr_iter(b'\n', &buf[..amt]) {
+                if lt.is_some_and(|lt| i > lt) && lines_at_lt.is_none() {
+                    lines_at_lt = Some((self.newlines, self.line_start));
+                }
                 if self.recent.len() == RECENT_NEWLINES {
                     self.recent.pop_front();
                 }
                 self.recent.push_back(self.consumed + i as u64);
                 self.newlines += 1;
+                self.line_start = self.consumed + i as u64 + 1;
+            }
+            match lt {
+                Some(lt) => {
+                    let (lines, line_start) = lines_at_lt.unwrap_or((self.newlines, self.line_start));
+                    self.run = (amt - lt - 1) as u64;
+                    self.run_start = (self.consumed + lt as u64, lines, line_start);
+                }
+                None => self.run += amt as u64,
             }
         }
         self.inner.consume(amt);

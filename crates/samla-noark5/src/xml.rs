@@ -17,6 +17,12 @@ use crate::pos::{Pos, TrackingReader};
 /// Element trees are freed and walked recursively, so hostile input must stop here.
 pub const MAX_DEPTH: usize = 256;
 
+/// The longest value (a text or an attribute, counted as the bytes from one `<` to the
+/// next) read. Noark values are lines and paragraphs; N5.03 validates text up to 8 MiB
+/// (see samla-xsd's text cap), and libxml2 refuses attributes past 10 MB. Past this the
+/// file is damaged or hostile, and reading it whole would hold all of it in memory.
+pub const MAX_VALUE: u64 = 16 << 20;
+
 /// One parsed node.
 #[derive(Debug)]
 pub enum Node {
@@ -87,7 +93,7 @@ impl<B: BufRead> XmlReader<B> {
     }
 
     fn with_tracker(tracker: TrackingReader<B>, file: impl Into<String>) -> Self {
-        let mut reader = quick_xml::Reader::from_reader(tracker);
+        let mut reader = quick_xml::Reader::from_reader(tracker.with_max_run(MAX_VALUE));
         let config = reader.config_mut();
         config.trim_text(false);
         config.check_end_names = true;
@@ -322,6 +328,12 @@ impl<B: BufRead> XmlReader<B> {
     }
 
     fn parse_error(&self, e: quick_xml::Error) -> Error {
+        if let Some(start) = self.reader.get_ref().overlong() {
+            let message = format!("a text or attribute value runs past {} MiB without markup", MAX_VALUE >> 20);
+            return self
+                .error(ErrorKind::Xml, start, message)
+                .with_hint("no archive format samla reads holds values this long: the file is damaged or hostile");
+        }
         let pos = self.pos_at(self.reader.error_position());
         match e {
             quick_xml::Error::Encoding(e) => self.encoding_error(pos, e.to_string()),

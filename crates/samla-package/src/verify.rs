@@ -85,6 +85,9 @@ pub struct VerifyReport {
     pub unverifiable: Vec<String>,
     /// The submission description's check, when one was found beside the tar.
     pub submission: Option<Submission>,
+    /// A submission description beside the tar, named for the package, that cannot be
+    /// read (`file: error`): the package is then not intact.
+    pub submission_unreadable: Option<String>,
     /// Errors of samla-check's checksum controls on the extract inside (N5.02, N5.30,
     /// N5.32, N5.64, S.02), as `control: message (count)`.
     pub content: Vec<String>,
@@ -103,6 +106,7 @@ impl VerifyReport {
             && self.extra.is_empty()
             && self.changed.is_empty()
             && self.submission.as_ref().is_none_or(|s| s.ok)
+            && self.submission_unreadable.is_none()
             && self.content.is_empty()
             && self.irregular.is_empty()
     }
@@ -161,30 +165,47 @@ fn find_mets(package: &Extract) -> Option<(String, String)> {
 }
 
 /// The submission description beside a tar: an `.xml` file in the same folder that lists
-/// the tar by the package's name (`<uuid>.tar`) or by its own file name.
-fn find_submission(tar: &Path, uuid: &str) -> Option<(PathBuf, Listed, Vec<Listed>)> {
+/// the tar by the package's name (`<uuid>.tar`) or by its own file name. `Err` names one
+/// that bears the package's name (`<uuid>.xml`) but cannot be read: a damaged submission
+/// description is a finding, never passed over. Other XML files there are not the package's.
+#[allow(clippy::type_complexity)]
+fn find_submission(tar: &Path, uuid: &str) -> Result<Option<(PathBuf, Listed, Vec<Listed>)>, (PathBuf, Error)> {
     let dir = tar.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tar_name = tar.file_name()?.to_string_lossy().to_string();
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
+    let tar_name = tar.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(None) };
+    let mut candidates: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
         .collect();
     candidates.sort();
+    let named = |p: &Path| {
+        p.file_stem().is_some_and(|s| s.to_string_lossy() == uuid || tar_name.strip_suffix(".tar") == s.to_str())
+    };
+    let mut unreadable = None;
     for path in candidates {
-        let Ok(file) = std::fs::File::open(&path) else { continue };
-        let Ok((_, files)) = read_mets(file, &path.display().to_string()) else { continue };
+        let read = std::fs::File::open(&path)
+            .map_err(|e| Error::io(path.display().to_string(), e))
+            .and_then(|file| read_mets(file, &path.display().to_string()));
+        let files = match read {
+            Ok((_, files)) => files,
+            Err(e) => {
+                if named(&path) {
+                    unreadable.get_or_insert((path, e));
+                }
+                continue;
+            }
+        };
         let tar_entry = files.iter().find(|f| {
             let name = f.path.rsplit('/').next().unwrap_or(&f.path);
             name.ends_with(".tar") && (name.trim_end_matches(".tar") == uuid || name == tar_name)
         });
         if let Some(entry) = tar_entry {
             let entry = entry.clone();
-            return Some((path, entry, files));
+            return Ok(Some((path, entry, files)));
         }
     }
-    None
+    unreadable.map_or(Ok(None), Err)
 }
 
 /// The folder holding `bagit.txt`, if the package is a BagIt bag.
@@ -353,7 +374,11 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
         .as_deref()
         .map(|o| o.trim_start_matches("UUID:").to_string())
         .unwrap_or_else(|| root.trim_end_matches('/').to_string());
-    let submission = if package.is_tar() { find_submission(path, &uuid) } else { None };
+    let submission = if package.is_tar() { find_submission(path, &uuid) } else { Ok(None) };
+    let submission = submission.unwrap_or_else(|(file, e)| {
+        report.submission_unreadable = Some(format!("{}: {e}", file.display()));
+        None
+    });
     let mut known = std::collections::HashMap::new();
     let tar_digest = std::thread::scope(|scope| -> samla_noark5::Result<Option<(String, u64)>> {
         let whole = submission.as_ref().map(|_| {

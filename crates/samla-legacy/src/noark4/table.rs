@@ -421,6 +421,10 @@ impl FastScan {
             if let Some(p) = finder.find(&self.buf[i..]) {
                 return Ok(Some(i + p));
             }
+            // A row this long holds a value past what samla reads: the XML reader names it.
+            if self.buf.len() - self.at > samla_noark5::xml::MAX_VALUE as usize {
+                return Ok(None);
+            }
             // The end tag may straddle what is read so far.
             i = i.max(self.buf.len().saturating_sub(name.len() + 2));
             let before = self.at;
