@@ -350,7 +350,23 @@ fn a_second_writer_on_one_output_is_refused_and_named() {
     let converted = tmp.path().join("konvertert");
     let package = ["-q", "package", dir.to_str().unwrap(), "--out", packages.to_str().unwrap(), "--uuid", uuid];
     let convert = ["-q", "convert", n4.to_str().unwrap(), "--out", converted.to_str().unwrap()];
-    for (args, output) in [(&package[..], packages.join(uuid)), (&convert[..], converted.clone())] {
+    // A run whose two sources are the same extract under two names, and a wash.
+    let job = String::from_utf8(samla(&["run", "--example-job"]).stdout).unwrap();
+    let job = job.replace("path = \"ski\"", "path = \"uttrekk\"").replace("path = \"oppegaard\"", "path = \"uttrekk\"");
+    let job_file = tmp.path().join("job.toml");
+    std::fs::write(&job_file, job).unwrap();
+    let run = ["-q", "run", "--job", job_file.to_str().unwrap()];
+    let registers = tmp.path().join("registers");
+    let o = samla(&["-q", "generate-registers", "--out", registers.to_str().unwrap(), "--records", "500"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let wash_job = registers.join("wash.toml");
+    let wash = ["-q", "wash", "--job", wash_job.to_str().unwrap()];
+    for (args, output) in [
+        (&package[..], packages.join(uuid)),
+        (&convert[..], converted.clone()),
+        (&run[..], tmp.path().join("nordre-follo")),
+        (&wash[..], registers.join("washed")),
+    ] {
         let held = samla_noark5::atomic::OutputLock::take(&output).unwrap();
         let o = samla(args);
         assert_exit_2(&o);
@@ -361,6 +377,7 @@ fn a_second_writer_on_one_output_is_refused_and_named() {
         assert!(o.status.success(), "{}", stderr(&o));
     }
     assert!(packages.join(format!("{uuid}.tar")).exists() && converted.join("arkivstruktur.xml").exists());
+    assert!(tmp.path().join("nordre-follo/report.json").exists() && registers.join("washed/report.json").exists());
 }
 
 /// A 12 MB value (under the 16 MiB a reader takes) is validated in linear time and never
@@ -392,8 +409,9 @@ fn huge_values_are_validated_briefly_and_shown_short() {
     assert!(json.contains("only its first 8 MiB were validated"), "{}", &json[..json.len().min(3000)]);
 }
 
-/// A gzip file named .tar, a truncated tar and a UTF-16 file each get a message that says what
-/// they are (issue 15), not a parser's complaint about a numeric field or a name.
+/// A gzip file named .tar, a truncated tar, a member's header that lies about its size and
+/// a UTF-16 file each get a message that says what they are (issue 15), not a parser's
+/// complaint about a numeric field or a name.
 #[test]
 fn compressed_truncated_and_utf16_input_is_named_for_what_it_is() {
     use std::process::Command;
@@ -408,10 +426,30 @@ fn compressed_truncated_and_utf16_input_is_named_for_what_it_is() {
     let tar = tmp.path().join("kort.tar");
     assert!(Command::new("tar").arg("-cf").arg(&tar).arg("-C").arg(&dir).arg(".").status().unwrap().success());
     let bytes = std::fs::read(&tar).unwrap();
+    std::fs::write(tmp.path().join("kort.tar.whole"), &bytes).unwrap();
     std::fs::write(&tar, &bytes[..bytes.len() / 2 + 100]).unwrap();
     let o = inspect(&tar);
     assert_exit_2(&o);
     assert!(stderr(&o).contains("the tar is truncated"), "{}", stderr(&o));
+
+    // A member whose header states a size it does not have: less, or more.
+    let bytes = std::fs::read(tmp.path().join("kort.tar.whole")).unwrap();
+    let header =
+        (0..bytes.len()).step_by(512).find(|&h| bytes[h..h + 100].starts_with(b"./arkivstruktur.xml")).unwrap();
+    let size = u64::from_str_radix(std::str::from_utf8(&bytes[header + 124..header + 135]).unwrap(), 8).unwrap();
+    for (stated, said) in
+        [(size - 1000, "the tar header after member \"arkivstruktur.xml\""), (size * 1000, "the tar is truncated")]
+    {
+        let mut lying = bytes.clone();
+        lying[header + 124..header + 136].copy_from_slice(format!("{stated:011o}\0").as_bytes());
+        lying[header + 148..header + 156].copy_from_slice(b"        ");
+        let sum: u32 = lying[header..header + 512].iter().map(|&b| u32::from(b)).sum();
+        lying[header + 148..header + 156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        std::fs::write(&tar, &lying).unwrap();
+        let o = inspect(&tar);
+        assert_exit_2(&o);
+        assert!(stderr(&o).contains(said) && stderr(&o).lines().count() <= 2, "{}", stderr(&o));
+    }
 
     let path = dir.join("arkivstruktur.xml");
     let text = std::fs::read_to_string(&path).unwrap().replacen(" encoding=\"UTF-8\"", "", 1);
@@ -470,13 +508,61 @@ fn a_full_disk_ends_each_writer_cleanly() {
         }
         child.wait_with_output().unwrap()
     };
+    // A run of two sources and a wash, their outputs on the small disk.
+    let second = tmp.path().join("second");
+    std::fs::create_dir(&second).unwrap();
+    let second = generate(&second, &["--seed", "2", "--mapper", "60", "--municipality", "Oppegård"]);
+    let job = samla(&["run", "--example-job"]).stdout;
+    let job = String::from_utf8(job).unwrap();
+    let m = small.join("merged");
+    let job = job
+        .replace("out = \"nordre-follo\"", &format!("out = {:?}", m.to_str().unwrap()))
+        .replace("path = \"ski\"", &format!("path = {:?}", extract.to_str().unwrap()))
+        .replace("path = \"oppegaard\"", &format!("path = {:?}", second.to_str().unwrap()));
+    let job_file = tmp.path().join("job.toml");
+    std::fs::write(&job_file, job).unwrap();
+    let registers = tmp.path().join("registers");
+    let o = samla(&["-q", "generate-registers", "--out", registers.to_str().unwrap(), "--records", "6000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let washed = small.join("washed");
+    let wash_job = std::fs::read_to_string(registers.join("wash.toml")).unwrap();
+    let wash_job = wash_job.replace("out = \"washed\"", &format!("out = {:?}", washed.to_str().unwrap()));
+    std::fs::write(registers.join("wash.toml"), wash_job).unwrap();
+    // check's reports are small: a file fills the disk to the last 16 KiB first.
+    let r = (small.join("r.json"), small.join("r.html"));
     let (g, c, p) = (small.join("generated"), small.join("converted"), small.join("packages"));
     for (args, out) in [
         (vec!["-q", "generate", "--out", g.to_str().unwrap(), "--mapper", "400"], &g),
         (vec!["-q", "convert", n4.to_str().unwrap(), "--out", c.to_str().unwrap()], &c),
         (vec!["-q", "package", extract.to_str().unwrap(), "--out", p.to_str().unwrap()], &p),
+        (vec!["-q", "run", "--job", job_file.to_str().unwrap()], &m),
+        (vec!["-q", "wash", "--job", registers.join("wash.toml").to_str().unwrap()], &washed),
+        (
+            vec![
+                "-q",
+                "check",
+                extract.to_str().unwrap(),
+                "--report-json",
+                r.0.to_str().unwrap(),
+                "--report-html",
+                r.1.to_str().unwrap(),
+            ],
+            &small,
+        ),
     ] {
+        let filler = small.join("filler");
+        if args[1] == "check" {
+            // SAFETY: statvfs fills the struct it is given; the path is a C string.
+            let free = unsafe {
+                let path = std::ffi::CString::new(small.to_str().unwrap()).unwrap();
+                let mut stat: libc::statvfs = std::mem::zeroed();
+                assert_eq!(libc::statvfs(path.as_ptr(), &mut stat), 0);
+                stat.f_bavail as u64 * stat.f_frsize as u64
+            };
+            std::fs::write(&filler, vec![0u8; free.saturating_sub(16 << 10) as usize]).unwrap();
+        }
         let o = run(&args);
+        let _ = std::fs::remove_file(&filler);
         assert_exit_2(&o);
         let said = stderr(&o);
         assert!(said.contains("No space left") || said.contains("bytes free"), "{}: {said}", args[1]);
@@ -563,27 +649,29 @@ fn every_xml_input_made_hostile_is_named_never_an_abort() {
     let verify = vec!["verify".to_string(), s(&tar)];
     type Commands = Vec<Vec<String>>;
     let inputs: Vec<(&Path, String, Commands)> = vec![
-        (&n5, "arkivstruktur.xml".into(), vec![
-            check(&work),
-            vec!["inspect".into(), s(&work)],
-            vec!["index".into(), s(&work), "--out".into(), s(&tmp.path().join("ix"))],
-        ]),
+        (
+            &n5,
+            "arkivstruktur.xml".into(),
+            vec![
+                check(&work),
+                vec!["inspect".into(), s(&work)],
+                vec!["index".into(), s(&work), "--out".into(), s(&tmp.path().join("ix"))],
+            ],
+        ),
         (&n5, "loependeJournal.xml".into(), vec![check(&work)]),
         (&n5, "offentligJournal.xml".into(), vec![check(&work)]),
         (&n5, "endringslogg.xml".into(), vec![check(&work)]),
         (&n5, "arkivuttrekk.xml".into(), vec![check(&work)]),
-        (&n4, "NOARKIH.XML".into(), vec![check(&work), vec![
-            "convert".into(),
-            s(&work),
-            "--out".into(),
-            s(&tmp.path().join("cv")),
-        ]]),
-        (&n4, "NOARKSAK.XML".into(), vec![check(&work), vec![
-            "convert".into(),
-            s(&work),
-            "--out".into(),
-            s(&tmp.path().join("cv")),
-        ]]),
+        (
+            &n4,
+            "NOARKIH.XML".into(),
+            vec![check(&work), vec!["convert".into(), s(&work), "--out".into(), s(&tmp.path().join("cv"))]],
+        ),
+        (
+            &n4,
+            "NOARKSAK.XML".into(),
+            vec![check(&work), vec!["convert".into(), s(&work), "--out".into(), s(&tmp.path().join("cv"))]],
+        ),
         (&addml, "administrative_metadata/addml.xml".into(), vec![check(&work)]),
         (&unpacked, format!("{uuid}/dias-mets.xml"), vec![verify.clone()]),
         (&packages, format!("{uuid}.xml"), vec![verify]),

@@ -284,5 +284,8 @@ fn a_killed_wash_started_again_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let data = generate(dir.path(), 20_000, 6_000);
     let job = data.join("wash.toml");
-    common::killed_and_rerun_gives_the_same_bytes(&data.join("washed"), &["-q", "wash", "--job", job.to_str().unwrap()]);
+    common::killed_and_rerun_gives_the_same_bytes(
+        &data.join("washed"),
+        &["-q", "wash", "--job", job.to_str().unwrap()],
+    );
 }

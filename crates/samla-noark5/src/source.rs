@@ -383,8 +383,23 @@ fn index_tar(path: &Path, skipped: &mut Vec<Irregular>) -> Result<BTreeMap<Strin
     }
     let length = std::fs::metadata(path).map_err(|e| Error::io(shown.clone(), e))?.len();
     let mut out = BTreeMap::new();
+    // The member before a damaged header, and where its data ended.
+    let mut last: Option<(String, u64)> = None;
     for entry in archive.entries_with_seek().map_err(bad_tar)? {
-        let entry = entry.map_err(bad_tar)?;
+        let entry = entry.map_err(|e| match &last {
+            // The tar crate quotes the header's bytes, which may be any content: one short line.
+            Some((name, end)) => {
+                let said: String = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+                let said: String = said.chars().take(60).collect();
+                Error::new(
+                    ErrorKind::Io,
+                    shown.clone(),
+                    format!("the tar header after member {name:?} (its data ends at byte {end}) is damaged ({said}…)"),
+                )
+                .with_hint("that member's stated size is wrong or the tar is damaged; ask for the tar again")
+            }
+            None => bad_tar(e),
+        })?;
         let raw = entry.path_bytes();
         let name = safe_member_name(&raw).map_err(|why| {
             Error::new(ErrorKind::UnsafePath, shown.clone(), format!("refusing tar member {why}"))
@@ -414,6 +429,7 @@ fn index_tar(path: &Path, skipped: &mut Vec<Irregular>) -> Result<BTreeMap<Strin
         }
         // A sparse member's size is the file's, not what the tar stores of it.
         let end = entry.raw_file_position() + entry.header().entry_size().unwrap_or(0);
+        last = Some((name.clone(), end));
         if end > length {
             return Err(Error::new(
                 ErrorKind::Io,
