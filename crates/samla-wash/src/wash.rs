@@ -140,6 +140,17 @@ struct RowResult {
 }
 
 impl RowResult {
+    /// Under adressebeskyttelse, no part of an address is written anywhere: not the
+    /// register's, not the record's own, not its kommunenummer washed (a ledger row, a note).
+    fn withhold_address(&mut self) {
+        self.protected = true;
+        self.flags.push("adressebeskyttelse");
+        self.flags.retain(|f| *f != "kommune-delt");
+        self.washed[3..=6].fill(None);
+        self.ledger.retain(|l| l.field != "kommunenummer");
+        self.notes.retain(|n| !n.starts_with("kommune "));
+    }
+
     fn new(width: usize) -> RowResult {
         RowResult {
             status: Status::Unmatched,
@@ -644,10 +655,7 @@ fn wash_person(ctx: &Context, input: &Input, key: &str, get: &Get, row: &mut Row
                 row.flags.push("krr-reservert");
             }
             if p.protected {
-                // Never written anywhere: not the register's address, not the record's own.
-                row.protected = true;
-                row.flags.push("adressebeskyttelse");
-                row.washed[6] = kommune;
+                row.withhold_address();
             } else if let Some(a) = p.addresses.first() {
                 let line = a.line();
                 change(row, input, key, "adresse", get("address"), &line, rule_name, class, freg);
