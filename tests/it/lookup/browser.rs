@@ -51,7 +51,7 @@ fn chromedriver() -> (Driver, u16) {
 
 /// axe-core from npm, installed into target/axe-core on first use.
 fn axe_source() -> String {
-    let work = super::common::root().join("target/axe-core");
+    let work = crate::common::root().join("target/axe-core");
     let file = work.join("node_modules/axe-core/axe.min.js");
     if !file.exists() {
         std::fs::create_dir_all(&work).unwrap();
@@ -175,7 +175,7 @@ fn a_case_worker_in_a_real_browser() {
         c.find(Locator::Css("a[href='/dokument/d-screened/1']")).await.unwrap().click().await.unwrap();
         let file = wait_for_file(downloads.path(), "screened.pdf");
         let bytes = std::fs::read(file).unwrap();
-        assert_eq!(sha(&bytes), super::common::sha256sum(&s.ski.join("DOKUMENT/screened.pdf")));
+        assert_eq!(sha(&bytes), crate::common::sha256sum(&s.ski.join("DOKUMENT/screened.pdf")));
         assert_eq!(sha(&bytes), sha(&PDF));
         c.goto(&format!("{base}/")).await.unwrap();
         log_out(&c).await;

@@ -1,11 +1,10 @@
 //! The generator, checked against external oracles: xmllint with the official XSDs, and
 //! sha256sum for every stated checksum.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
-use common::{generate, schemas, sha256sum, xmllint};
+use crate::common::{generate, schemas, sha256sum, xmllint};
 use samla_noark5::addml::Arkivuttrekk;
 use samla_noark5::stream::{Event, Split, UnitReader};
 

@@ -1,12 +1,10 @@
 //! `samla package`: checked with GNU tar, xmllint against the DIAS schemas, sha256sum -c,
 //! and samla verify; deterministic; atomic.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{generate, local_dias_schema, samla, schemas, sha256sum, xmllint};
+use crate::common::{generate, local_dias_schema, samla, schemas, sha256sum, xmllint};
 
 const UUID: &str = "6b1c1a6e-3f2a-4c55-9d2e-7a0b5c4d3e21";
 

@@ -1,12 +1,11 @@
 //! Damaged input gets a clear error naming the file and the position, and exit code 2.
 //! Never a panic, never silent loss.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{generate, samla};
+use crate::common::{generate, samla};
 
 fn inspect(path: &Path) -> Output {
     samla(&["-q", "inspect", path.to_str().unwrap()])

@@ -2,11 +2,9 @@
 //! always agrees with the sequential one (same events, or the same error at the same
 //! place). The mutations are drawn from a fixed seed, so a failure is reproducible.
 
-mod common;
-
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use common::arkade;
+use crate::common::arkade;
 use samla_fixtures::rng::Rng;
 use samla_noark5::addml::Arkivuttrekk;
 use samla_noark5::stream::{Event, Split, UnitReader};

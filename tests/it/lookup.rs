@@ -8,19 +8,17 @@
 //! asked: the unit page, search hits and counts, the document, "where did it go?" and
 //! partsinnsyn.
 
-#[path = "lookup/api_client.rs"]
 mod api_client;
-#[path = "lookup/browser.rs"]
 mod browser;
-mod common;
 
+use crate::common;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::samla;
+use crate::common::samla;
 use sha2::{Digest, Sha256};
 
 /// Every good document: a real one-page PDF whose text layer holds a word of its own.

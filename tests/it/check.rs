@@ -1,11 +1,10 @@
 //! `samla check`: clean extracts pass, every injected fault is found by its control, and
 //! on Arkivverket's own test package samla finds what Arkade found.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
-use common::{arkade, generate, samla};
+use crate::common::{arkade, generate, samla};
 use serde_json::Value;
 
 /// Runs `samla check PATH --report-json` and returns (exit code, report).

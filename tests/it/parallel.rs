@@ -1,11 +1,9 @@
 //! The parallel reader yields exactly the events of the sequential one, and the same
 //! errors at the same positions.
 
-mod common;
-
 use std::path::Path;
 
-use common::{arkade, generate};
+use crate::common::{arkade, generate};
 use samla_noark5::stream::{Event, Split, UnitReader};
 
 fn sequential(bytes: &[u8], split: Split) -> Result<Vec<Event>, String> {

@@ -1,10 +1,9 @@
 //! Extracts are read from folders, from tars and from DIAS package tars, in place.
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 
-use common::{arkade, generate};
+use crate::common::{arkade, generate};
 use samla_noark5::Extract;
 use samla_noark5::inventory;
 

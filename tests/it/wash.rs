@@ -1,12 +1,11 @@
 //! `samla wash` end to end: generated registers and records with known noise, the
 //! quality figures against the ground truth, the reconciliation, privacy, and bad input.
 
-mod common;
-
+use crate::common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::samla;
+use crate::common::samla;
 use samla_wash::evaluate::{Quality, evaluate};
 use samla_wash::job::{Entity, Job};
 use samla_wash::table::Table;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::{generate, samla};
-use crate::n5_counts::stat;
+use crate::parity::n5_counts::stat;
 use serde_json::Value;
 
 fn check(path: &Path, extra: &[&str]) -> Value {

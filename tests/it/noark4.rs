@@ -2,8 +2,7 @@
 //! Clean extracts read clean with exact row counts; each injected fault is found in the
 //! right file, on the right line; damaged input gives a clear error, never a panic.
 
-mod common;
-
+use crate::common;
 use std::fs;
 use std::path::{Path, PathBuf};
 

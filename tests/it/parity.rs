@@ -2,10 +2,6 @@
 //! and the Noark 5 controls, rebuilt as small extracts and packages, each checked by the samla
 //! binary with Arkade's verdict asserted (docs/parity.md says where samla is stricter).
 
-#[path = "parity/addml.rs"]
 mod addml;
-mod common;
-#[path = "parity/n5.rs"]
 mod n5;
-#[path = "parity/n5_counts.rs"]
 mod n5_counts;

@@ -1,11 +1,9 @@
 //! `samla verify` on Arkivverket's own package, and on tampered copies of it.
 
-mod common;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use common::{arkade, samla};
+use crate::common::{arkade, samla};
 use serde_json::Value;
 
 const UUID: &str = "258e3353-cef2-407f-92ac-264ad887527b";

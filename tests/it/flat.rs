@@ -1,10 +1,9 @@
 //! ADDML flat-file extracts, read straight from Arkivverket's own test packages.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 
-use common::arkade;
+use crate::common::arkade;
 use samla_legacy::flat::{Description, Records};
 use samla_noark5::Extract;
 

@@ -3,14 +3,13 @@
 //! and `samla verify`), every unit is accounted for, a bad job stops with the offending
 //! values named, and a killed run started again gives the same bytes.
 
-mod common;
-
+use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{samla, schemas, tree, xmllint};
+use crate::common::{samla, schemas, tree, xmllint};
 
 /// Generates Ski and Oppegård (same mappeID scheme and document names, so they collide)
 /// and writes the example job beside them.

@@ -2,11 +2,10 @@
 //! back with the writer, and compare: the trees are semantically equal, and xmllint with
 //! the extract's own XSDs gives the same verdict before and after.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 
-use common::{arkade, xmllint};
+use crate::common::{arkade, xmllint};
 use samla_noark5::stream::{Split, UnitReader};
 use samla_noark5::writer::XmlWriter;
 use samla_noark5::xml::XmlReader;
