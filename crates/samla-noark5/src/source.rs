@@ -382,6 +382,14 @@ fn index_tar(path: &Path, skipped: &mut Vec<Irregular>) -> Result<BTreeMap<Strin
             .with_hint("unpack it first (the extract must be an uncompressed .tar or a folder)"));
     }
     let length = std::fs::metadata(path).map_err(|e| Error::io(shown.clone(), e))?.len();
+    if length < 512 {
+        return Err(Error::new(
+            ErrorKind::Io,
+            shown.clone(),
+            format!("the file holds {length} bytes, less than one tar block (512): it is not a tar"),
+        )
+        .with_hint("give an extract folder, or an uncompressed .tar of one"));
+    }
     let mut out = BTreeMap::new();
     // The member before a damaged header, and where its data ended.
     let mut last: Option<(String, u64)> = None;
