@@ -381,6 +381,56 @@ pub struct Condition {
     pub persons_of_age: Option<bool>,
 }
 
+/// A variation of [`EXAMPLE`], as the demo runs it: rendered as TOML with the example's
+/// comments kept, so that the file it is written to reads and edits like the example.
+#[derive(Debug, Clone, Default)]
+pub struct Example {
+    /// What Oppegård's extract is, if not the example's Noark 5.
+    pub oppegaard: Option<samla_legacy::SourceKind>,
+    /// Sources after the example's two.
+    pub sources: Vec<Source>,
+    /// The washing step's job (`[wash] job`), which the example leaves out.
+    pub wash_job: Option<String>,
+    /// With Nordre Follo's archive plan ([`crate::arkivplan::EXAMPLE`]).
+    pub plan: bool,
+}
+
+/// The job [`Example`] describes, as TOML.
+pub fn example(e: &Example) -> String {
+    let kind_name = |k: samla_legacy::SourceKind| match k {
+        samla_legacy::SourceKind::Noark5 => "noark5",
+        samla_legacy::SourceKind::Noark4 => "noark4",
+        samla_legacy::SourceKind::Addml => "addml",
+    };
+    let mut text = EXAMPLE.to_string();
+    if let Some(kind) = e.oppegaard {
+        let at = text.find("name = \"oppegaard\"").expect("the example names oppegaard");
+        let line = at + text[at..].find("kind = \"noark5\"").expect("the example gives a kind");
+        text.replace_range(line..line + "kind = \"noark5\"".len(), &format!("kind = \"{}\"", kind_name(kind)));
+    }
+    let sources: String = e
+        .sources
+        .iter()
+        .map(|s| {
+            format!(
+                "[[source]]\nname = {}\nkind = \"{}\"\npath = {}\nkommunenummer = {}\n\n",
+                toml_string(&s.name),
+                kind_name(s.kind),
+                toml_string(&s.path.display().to_string()),
+                toml_string(&s.kommunenummer)
+            )
+        })
+        .collect();
+    text = text.replacen("# Code lists", &format!("{sources}# Code lists"), 1);
+    if let Some(job) = &e.wash_job {
+        text = text.replacen("# [wash]\n# job = \"vask/wash.toml\"", &format!("[wash]\njob = {}", toml_string(job)), 1);
+    }
+    if e.plan {
+        text.push_str(crate::arkivplan::EXAMPLE);
+    }
+    text
+}
+
 /// `s` as a TOML string, quoted and escaped, for writing jobs.
 ///
 /// ```
@@ -463,6 +513,30 @@ impl Job {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_variation_of_the_example_parses_as_it_says() {
+        let text = example(&Example {
+            oppegaard: Some(samla_legacy::SourceKind::Noark4),
+            sources: vec![Source {
+                name: "jakt".into(),
+                kind: samla_legacy::SourceKind::Addml,
+                path: "/data/jeger \"98\".tar".into(),
+                kommunenummer: "0217".into(),
+            }],
+            wash_job: Some("vask/freg.toml".into()),
+            plan: true,
+        });
+        let job = Job::parse(Path::new("/jobs/job.toml"), &text).unwrap();
+        let kinds: Vec<_> = job.source.iter().map(|s| (s.name.as_str(), s.kind)).collect();
+        use samla_legacy::SourceKind::*;
+        assert_eq!(kinds, [("ski", Noark5), ("oppegaard", Noark4), ("jakt", Addml)]);
+        assert_eq!(job.source[2].path, Path::new("/data/jeger \"98\".tar"));
+        assert!(text.contains("[wash]\njob = \"vask/freg.toml\""), "{text}");
+        assert!(job.plan.is_some());
+        // The example's comments stay.
+        assert!(text.contains("# or noark4: converted to Noark 5 first"));
+    }
 
     #[test]
     fn the_example_job_parses() {

@@ -1,14 +1,15 @@
 //! The lookup commands: `samla index`, `samla serve` (with `user add` and `log export`)
-//! and `samla verify-log`. Each parses, calls its library, and maps the outcome to an exit code.
+//! and `samla verify-log`.
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use samla_lookup::log::{self, AccessLog, Event, Record};
 use samla_lookup::policy::Policy;
-use samla_noark5::{Error, ErrorKind, Result};
+use samla_noark5::{Error, ErrorKind};
+
+use super::{ExitStatus, Outcome};
 
 #[derive(clap::Args)]
 pub struct IndexArgs {
@@ -92,7 +93,7 @@ pub enum LogCommand {
     },
 }
 
-pub fn run_index(args: &IndexArgs, quiet: bool) -> Result<ExitCode> {
+pub fn index(args: &IndexArgs, quiet: bool) -> Outcome {
     let summary = samla_lookup::build::index(&args.sources, &args.out, args.name.as_deref(), &mut |m| {
         if !quiet {
             eprintln!("  {m}");
@@ -110,10 +111,10 @@ pub fn run_index(args: &IndexArgs, quiet: bool) -> Result<ExitCode> {
         }
         println!("Serve it with: samla serve {} --policy POLICY.toml", args.out.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Clean)
 }
 
-pub fn run_serve(args: ServeArgs, quiet: bool) -> Result<ExitCode> {
+pub fn serve(args: ServeArgs, quiet: bool) -> Outcome {
     match args.command {
         Some(ServeCommand::User { command: UserCommand::Add { index, policy, name, roles } }) => {
             user_add(&index, &policy, &name, &roles, quiet)
@@ -130,11 +131,11 @@ pub fn run_serve(args: ServeArgs, quiet: bool) -> Result<ExitCode> {
                 }
                 None => log::export(&entries, &mut std::io::stdout().lock()).map_err(|e| Error::io("stdout", e))?,
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Clean)
         }
         None => {
             let (Some(index), Some(policy)) = (args.index, args.policy) else {
-                return Err(Error::new(ErrorKind::Content, "samla serve", "give INDEX and --policy POLICY.toml"));
+                return Err(Error::new(ErrorKind::Content, "samla serve", "give INDEX and --policy POLICY.toml").into());
             };
             let tls = args.tls_cert.zip(args.tls_key);
             let secure = tls.is_some();
@@ -147,12 +148,12 @@ pub fn run_serve(args: ServeArgs, quiet: bool) -> Result<ExitCode> {
                     eprintln!("warning: listening beyond this machine without TLS; put a TLS proxy in front");
                 }
             })?;
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Clean)
         }
     }
 }
 
-fn user_add(index: &Path, policy_path: &Path, name: &str, roles: &[String], quiet: bool) -> Result<ExitCode> {
+fn user_add(index: &Path, policy_path: &Path, name: &str, roles: &[String], quiet: bool) -> Outcome {
     let old = if policy_path.exists() {
         std::fs::read_to_string(policy_path).map_err(|e| Error::io(policy_path.display().to_string(), e))?
     } else {
@@ -181,10 +182,10 @@ fn user_add(index: &Path, policy_path: &Path, name: &str, roles: &[String], quie
     if !quiet {
         println!("user {name} {} in {}", if existed { "changed" } else { "added" }, policy_path.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Clean)
 }
 
-pub fn run_verify_log(path: &Path, quiet: bool) -> Result<ExitCode> {
+pub fn verify_log(path: &Path, quiet: bool) -> Outcome {
     let entries = if path.is_dir() {
         log::read(&path.join(samla_lookup::INDEX_LOG))?
     } else if path.extension().is_some_and(|e| e == "jsonl" || e == "json") {
@@ -197,78 +198,11 @@ pub fn run_verify_log(path: &Path, quiet: bool) -> Result<ExitCode> {
             if !quiet {
                 println!("{}: the access log's chain holds: {n} entries", path.display());
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Clean)
         }
         Err(b) => {
             println!("{}: the access log's chain is broken at position {}: {}", path.display(), b.position, b.what);
-            Ok(ExitCode::from(1))
+            Ok(ExitStatus::Findings)
         }
     }
-}
-
-/// The demo's lookup service, ready to serve.
-pub struct DemoLookup {
-    /// The index folder.
-    pub index: PathBuf,
-    /// The policy file.
-    pub policy: PathBuf,
-}
-
-/// The demo's users: name, role, password. Demo passwords, printed for the person trying it.
-const DEMO_USERS: &[(&str, &str, &str)] = &[
-    ("arkivar", "arkivar", "arkivar-demo"),
-    ("barnevern", "barn-og-unge", "barnevern-demo"),
-    ("revisor", "revisor", "revisor-demo"),
-];
-
-/// The demo's policy; the users are added with their argon2id hashes.
-const DEMO_POLICY: &str = r#"# The demo's access policy (written by `samla demo`). Deny by default: a user sees
-# only what a role grants, a screened field needs a clearance for its tilgangsrestriksjon,
-# and a graded unit a clearance for its grade.
-
-# The archivist: everything, with every clearance; may export partsinnsyn and read the log.
-[[role]]
-name = "arkivar"
-grants = [{}]
-clearances = ["Unntatt offentlighet", "Personalsaker", "Begrenset"]
-audit = true
-export = true
-
-# A case worker for children and schools: pupil folders and kindergarten cases (klasse B*),
-# from every old municipality, cleared for what the Offentleglova exempts.
-[[role]]
-name = "barn-og-unge"
-grants = [{ klasse = "B" }]
-clearances = ["Unntatt offentlighet"]
-
-# The auditor: reads the access log of any unit, sees no content.
-[[role]]
-name = "revisor"
-audit = true
-"#;
-
-/// Indexes the run output `merged` (its closed units and deposit packages) into
-/// `out/oppslag` and writes the demo policy beside it.
-pub fn demo(out: &Path, merged: &Path, quiet: bool) -> Result<DemoLookup> {
-    let index = out.join("oppslag");
-    let summary = samla_lookup::build::index(&[merged.to_path_buf()], &index, None, &mut |_| {})?;
-    let policy = out.join("policy.toml");
-    let mut text = DEMO_POLICY.to_string();
-    for (name, role, password) in DEMO_USERS {
-        text = Policy::with_user(&policy, &text, name, password, &[role.to_string()])?;
-    }
-    std::fs::write(&policy, text).map_err(|e| Error::io(policy.display().to_string(), e))?;
-    if !quiet {
-        let units: u64 = summary.sources.iter().map(|s| s.units).sum();
-        println!(
-            "\nThe lookup index of the closed units and deposit packages ({units} units from {} sources) is in {}.",
-            summary.sources.len(),
-            index.display()
-        );
-        println!("Serve it (then open http://127.0.0.1:8080/):");
-        println!("  samla serve {} --policy {}", index.display(), policy.display());
-        let logins: Vec<String> = DEMO_USERS.iter().map(|(n, r, p)| format!("{n} / {p} ({r})")).collect();
-        println!("Demo users (name / password): {}", logins.join(", "));
-    }
-    Ok(DemoLookup { index, policy })
 }
