@@ -500,28 +500,3 @@ impl Checker<'_> {
 pub fn prefix(table: &TableInfo) -> Option<&'static str> {
     prefix_of(table).or_else(|| table_prefix(&table.name))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Times [`check`] on the extract in `N4_BENCH`:
-    /// `N4_BENCH=/tmp/n4big cargo test -p samla-legacy --release -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn bench_check() {
-        let Some(dir) = std::env::var_os("N4_BENCH") else { return };
-        let started = std::time::Instant::now();
-        let extract = Noark4::open(std::path::Path::new(&dir)).unwrap();
-        let report = check(&extract);
-        let seconds = started.elapsed().as_secs_f64();
-        let jp = report.rows("JOURNPOST");
-        let all: u64 = report.files.iter().map(|f| f.read).sum();
-        println!(
-            "{all} rows ({jp} JOURNPOST) in {seconds:.2} s: {:.0} rows/s, {:.0} journalposter/s; {} errors",
-            all as f64 / seconds,
-            jp as f64 / seconds,
-            report.errors()
-        );
-    }
-}

@@ -2120,28 +2120,3 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     uttrekk.write(BufWriter::new(file)).map_err(|e| Error::io("arkivuttrekk.xml", e))?;
     Ok(Some(c.report))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // As in the samla binary: the timing tests measure what the command line gets.
-    #[global_allocator]
-    static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-    /// Times [`convert`] on the extract in `N4_BENCH`:
-    /// `N4_BENCH=/tmp/n4big cargo test -p samla-legacy --release -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn bench_convert() {
-        let Some(dir) = std::env::var_os("N4_BENCH") else { return };
-        let out = std::env::temp_dir().join(format!("samla-n4-bench-{}", std::process::id()));
-        let started = std::time::Instant::now();
-        let extract = Noark4::open(Path::new(&dir)).unwrap();
-        let done = convert(&extract, &out, &ConvertOptions::new("bench")).unwrap();
-        let seconds = started.elapsed().as_secs_f64();
-        let jp = done.counts.get("journalpost").map_or(0, |c| c.written);
-        println!("{jp} journalposter in {seconds:.2} s: {:.0} journalposter/s", jp as f64 / seconds);
-        fs::remove_dir_all(&out).unwrap();
-    }
-}
