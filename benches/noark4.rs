@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use samla_fixtures::noark4::{Options4, generate};
+use samla_fixtures::noark4;
 use samla_legacy::noark4::{Noark4, check::check, convert};
 
 // As in the samla binary: the figures are what the command line gets.
@@ -24,9 +24,9 @@ fn noark4(c: &mut Criterion) {
     let saker: u64 = std::env::var("N4_SAKER").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let source = dir.path().join("n4");
-    let mut options = Options4::new(source.clone(), "Oppegård", 2020, saker);
+    let mut options = noark4::Options::new(source.clone(), "Oppegård", 2020, saker);
     options.documents = false;
-    generate(&options, &mut |_| {}).expect("the extract is generated");
+    noark4::generate(&options, &mut |_| {}).expect("the extract is generated");
     let extract = Noark4::open(&source).expect("the extract opens");
     let journalposter = check(&extract).rows("JOURNPOST");
 

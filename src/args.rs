@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use samla_fixtures::generate::Fault;
-use samla_fixtures::noark4::Fault4;
 use samla_noark5::Version;
 
 use crate::commands::lookup::{IndexArgs, ServeArgs};
@@ -333,13 +332,13 @@ pub struct GenerateArgs {
     pub format: ExtractFormat,
     /// Inject a fault into a Noark 4 extract; may be repeated (n4-broken-foreign-key,
     /// n4-wrong-count, n4-cp1252, n4-dotted-date, n4-missing-document, n4-duplicate-key, n4-unknown-code).
-    #[arg(long = "noark4-fault", value_parser = parse_fault4)]
-    pub noark4_faults: Vec<Fault4>,
+    #[arg(long = "noark4-fault", value_parser = parse_noark4_fault)]
+    pub noark4_faults: Vec<samla_fixtures::noark4::Fault>,
 }
 
-fn parse_fault4(s: &str) -> Result<Fault4, String> {
-    Fault4::parse(s).ok_or_else(|| {
-        let names: Vec<_> = Fault4::ALL.iter().map(|f| f.name()).collect();
+fn parse_noark4_fault(s: &str) -> Result<samla_fixtures::noark4::Fault, String> {
+    samla_fixtures::noark4::Fault::parse(s).ok_or_else(|| {
+        let names: Vec<_> = samla_fixtures::noark4::Fault::ALL.iter().map(|f| f.name()).collect();
         format!("unknown Noark 4 fault {s:?}; choose one of {}", names.join(", "))
     })
 }

@@ -2,7 +2,7 @@
 
 use samla_noark5::schemas::SchemaDir;
 
-use super::{ExitStatus, Outcome, bar, write_report};
+use super::{ExitStatus, Outcome, bar};
 use crate::args::CheckArgs;
 
 pub fn run(args: &CheckArgs, quiet: bool) -> Outcome {
@@ -51,10 +51,10 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Outcome {
     };
     if let Some(path) = &args.report_json {
         let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
-        write_report(path, &json)?;
+        samla_noark5::atomic::write_bytes(path, &json)?;
     }
     if let Some(path) = &args.report_html {
-        write_report(path, samla_check::html::render(&report, lang).as_bytes())?;
+        samla_noark5::atomic::write_bytes(path, samla_check::html::render(&report, lang).as_bytes())?;
     }
     if !quiet {
         print_summary(&report, lang);

@@ -40,14 +40,14 @@ pub(crate) fn print_summary(options: &Options, s: &Summary, seconds: f64) {
 
 /// `samla generate --format noark4`: a Noark 4 extract with `--mapper` saker.
 fn run_noark4(args: GenerateArgs, quiet: bool) -> Outcome {
-    use samla_fixtures::noark4::{Options4, generate as generate4};
-    let mut options = Options4::new(args.out, &args.municipality, args.seed, args.mapper);
+    use samla_fixtures::noark4;
+    let mut options = noark4::Options::new(args.out, &args.municipality, args.seed, args.mapper);
     options.faults = args.noark4_faults;
     options.documents = !args.no_documents;
     let started = Instant::now();
     let bar = bar(quiet, options.saker, "{msg} [{bar:30}] {pos}/{len} saker, {per_sec}, eta {eta}");
     bar.set_message(format!("generating {} (Noark 4)", options.municipality));
-    let summary = generate4(&options, &mut |n| bar.set_position(n))?;
+    let summary = noark4::generate(&options, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
     if !quiet {
         println!(

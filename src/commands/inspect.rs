@@ -15,12 +15,7 @@ fn inspect_flat(path: &Path, package: &Extract, addml: &str, quiet: bool) -> Out
     }
     for file in &description.files {
         // The data files sit beside addml.xml's folder, usually in content/.
-        let Some(name) = package
-            .files()
-            .map(|(n, _)| n)
-            .find(|n| n.rsplit('/').next().is_some_and(|f| f.eq_ignore_ascii_case(&file.file_name)))
-            .map(str::to_string)
-        else {
+        let Some(name) = samla_legacy::flat::data_path(package, file) else {
             eprintln!("warning: {}: the flat file {} is missing from {}", file.name, file.file_name, path.display());
             continue;
         };

@@ -1,7 +1,6 @@
 //! One module per command. Each parses nothing (clap did), calls its library, prints what a
 //! person wants to see, and says how it ended as an [`ExitStatus`].
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -88,11 +87,4 @@ pub fn bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("=> "));
     bar
-}
-
-/// Writes a report to `path` whole or not at all (`<path>.partial`, synced, renamed).
-pub fn write_report(path: &Path, bytes: &[u8]) -> samla_noark5::Result<()> {
-    use std::io::Write;
-    samla_noark5::atomic::write_file(path, |f| f.write_all(bytes))
-        .map_err(|e| samla_noark5::Error::io(path.display().to_string(), e))
 }

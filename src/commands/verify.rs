@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{ExitStatus, Outcome, bar, write_report};
+use super::{ExitStatus, Outcome, bar};
 
 pub fn run(path: &Path, report_json: Option<&Path>, quiet: bool) -> Outcome {
     let bar = bar(quiet, 0, "verifying [{bar:30}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}");
@@ -12,7 +12,7 @@ pub fn run(path: &Path, report_json: Option<&Path>, quiet: bool) -> Outcome {
     })?;
     bar.finish_and_clear();
     if let Some(file) = report_json {
-        write_report(file, &serde_json::to_vec_pretty(&report).expect("the report serialises"))?;
+        samla_noark5::atomic::write_bytes(file, &serde_json::to_vec_pretty(&report).expect("the report serialises"))?;
     }
     if !quiet {
         print_report(path, &report);

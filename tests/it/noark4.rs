@@ -6,13 +6,13 @@ use crate::common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use samla_fixtures::noark4::{Fault4, Options4, Summary4, generate};
+use samla_fixtures::noark4::{self, Fault, generate};
 use samla_legacy::noark4::{Noark4, Report, Severity, check};
 use samla_noark5::ErrorKind;
 
-fn make(dir: &Path, saker: u64, faults: &[Fault4]) -> (PathBuf, Summary4) {
+fn make(dir: &Path, saker: u64, faults: &[Fault]) -> (PathBuf, noark4::Summary) {
     let out = dir.join("n4");
-    let mut options = Options4::new(&out, "Oppegård", 11, saker);
+    let mut options = noark4::Options::new(&out, "Oppegård", 11, saker);
     options.faults = faults.to_vec();
     let summary = generate(&options, &mut |_| {}).expect("the generator runs");
     (out, summary)
@@ -90,7 +90,7 @@ fn rows_stream_with_latin1_text_decoded() {
     assert_eq!(count, summary.rows("JOURNPOST"));
 }
 
-fn assert_found(report: &Report, summary: &Summary4, fault: Fault4, code: &str) {
+fn assert_found(report: &Report, summary: &noark4::Summary, fault: Fault, code: &str) {
     let injected = summary.injected.iter().find(|i| i.fault == fault).expect("the fault was injected");
     let found: Vec<_> = report.with_code(code).collect();
     assert!(!found.is_empty(), "{code} not reported for {fault}: {}", describe(report));
@@ -109,22 +109,22 @@ fn assert_found(report: &Report, summary: &Summary4, fault: Fault4, code: &str) 
 fn each_fault_is_found_in_its_file_on_its_line() {
     let tmp = tempfile::tempdir().unwrap();
     let faults = [
-        Fault4::BrokenForeignKey,
-        Fault4::WrongCount,
-        Fault4::Cp1252,
-        Fault4::DottedDate,
-        Fault4::MissingDocument,
-        Fault4::DuplicateKey,
+        Fault::BrokenForeignKey,
+        Fault::WrongCount,
+        Fault::Cp1252,
+        Fault::DottedDate,
+        Fault::MissingDocument,
+        Fault::DuplicateKey,
     ];
     let (dir, summary) = make(tmp.path(), 40, &faults);
     assert_eq!(summary.injected.len(), faults.len(), "{:?}", summary.injected);
     let report = checked(&dir);
-    assert_found(&report, &summary, Fault4::BrokenForeignKey, "N4.FOREIGN_KEY");
-    assert_found(&report, &summary, Fault4::WrongCount, "N4.COUNT");
-    assert_found(&report, &summary, Fault4::Cp1252, "N4.ENCODING_CP1252");
-    assert_found(&report, &summary, Fault4::DottedDate, "N4.DATE_FORMAT");
-    assert_found(&report, &summary, Fault4::MissingDocument, "N4.DOCUMENT_MISSING");
-    assert_found(&report, &summary, Fault4::DuplicateKey, "N4.DUPLICATE_KEY");
+    assert_found(&report, &summary, Fault::BrokenForeignKey, "N4.FOREIGN_KEY");
+    assert_found(&report, &summary, Fault::WrongCount, "N4.COUNT");
+    assert_found(&report, &summary, Fault::Cp1252, "N4.ENCODING_CP1252");
+    assert_found(&report, &summary, Fault::DottedDate, "N4.DATE_FORMAT");
+    assert_found(&report, &summary, Fault::MissingDocument, "N4.DOCUMENT_MISSING");
+    assert_found(&report, &summary, Fault::DuplicateKey, "N4.DUPLICATE_KEY");
     // Exactly these, and nothing else at error or warning level. The broken JP.SAID is
     // one finding; the duplicate DB.DOKID is one (DOKLINK and DOKVERSJON still resolve).
     assert_eq!(report.total("N4.FOREIGN_KEY"), 1, "{}", describe(&report));
@@ -260,7 +260,7 @@ fn count_elements(xml: &Path, open_tag: &str) -> u64 {
 fn converts_to_noark5_that_validates_and_keeps_every_row() {
     use samla_legacy::noark4::convert::{ConvertOptions, convert};
     let tmp = tempfile::tempdir().unwrap();
-    let (dir, summary) = make(tmp.path(), 40, &[Fault4::BrokenForeignKey, Fault4::UnknownCode]);
+    let (dir, summary) = make(tmp.path(), 40, &[Fault::BrokenForeignKey, Fault::UnknownCode]);
     let extract = Noark4::open(&dir).unwrap();
     let out = tmp.path().join("n5");
     let done = convert(&extract, &out, &ConvertOptions::new("oppegard")).unwrap();
@@ -551,7 +551,7 @@ fn row_blocks(text: &str, row: &str) -> (String, Vec<String>, String) {
 fn tables_out_of_key_order_convert_the_same() {
     use samla_legacy::noark4::convert::{ConvertOptions, convert};
     let tmp = tempfile::tempdir().unwrap();
-    let (dir, summary) = make(tmp.path(), 60, &[Fault4::BrokenForeignKey]);
+    let (dir, summary) = make(tmp.path(), 60, &[Fault::BrokenForeignKey]);
     let sorted = tmp.path().join("sorted");
     let done = convert(&Noark4::open(&dir).unwrap(), &sorted, &ConvertOptions::new("ski")).unwrap();
     assert_eq!(done.counts["korrespondansepart"].written, summary.rows("AVSMOT"));

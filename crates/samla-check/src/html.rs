@@ -21,8 +21,9 @@
 //! assert!(page.contains("Godkjent: ingen feil"));
 //! ```
 
+use samla_report::Esc;
 use std::collections::BTreeMap;
-use std::fmt::{self, Display, Write};
+use std::fmt::{self, Write};
 
 use crate::controls::ControlKind;
 use crate::findings::{Group, Lang, Location, Severity};
@@ -291,30 +292,6 @@ impl Labels {
         } else {
             format!("{} {} {} min", s / 3600, self.hour, s % 3600 / 60)
         }
-    }
-}
-
-/// Text from the report, escaped for HTML (text and attribute values).
-struct Esc<'a>(&'a str);
-
-impl Display for Esc<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0;
-        let mut last = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let entity = match b {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                b'\'' => "&#39;",
-                _ => continue,
-            };
-            f.write_str(&s[last..i])?;
-            f.write_str(entity)?;
-            last = i + 1;
-        }
-        f.write_str(&s[last..])
     }
 }
 
@@ -788,12 +765,6 @@ fn bar_chart(out: &mut String, l: &Labels, years: &BTreeMap<&str, (u64, u64)>, m
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_all_five() {
-        assert_eq!(Esc("<a href='x'>\"&\"</a>").to_string(), "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;");
-        assert_eq!(Esc("æøå — plain").to_string(), "æøå — plain");
-    }
 
     #[test]
     fn numbers() {

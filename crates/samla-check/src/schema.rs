@@ -128,13 +128,13 @@ pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>
         wrapper.push_str(&format!(
             "  <xs:import namespace=\"{}\" schemaLocation=\"{}\"/>\n",
             samla_noark5::model::NS_ARKIVSTRUKTUR,
-            escape(&main)
+            samla_report::esc(&main)
         ));
         for (_, path, ns) in &extra {
             wrapper.push_str(&format!(
                 "  <xs:import namespace=\"{}\" schemaLocation=\"{}\"/>\n",
-                escape(ns),
-                escape(&path.display().to_string())
+                samla_report::esc(ns),
+                samla_report::esc(&path.display().to_string())
             ));
         }
         wrapper.push_str("</xs:schema>\n");
@@ -146,10 +146,6 @@ pub fn plan(extract: &Extract, version: Option<Version>, dir: Option<&SchemaDir>
         }
     }
     Plan { files, without, _tmp: tmp }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
 }
 
 /// What validating one file found.

@@ -108,7 +108,7 @@ fn check_ski(options: &Options, show: &mut dyn FnMut(Step)) -> Result<()> {
 /// Oppegård still has its Noark 4 system.
 fn noark4_oppegaard(out: &Path, show: &mut dyn FnMut(Step)) -> Result<()> {
     let path = out.join("oppegaard");
-    let options = samla_fixtures::noark4::Options4::new(path.clone(), "Oppegård", 2020, 200);
+    let options = samla_fixtures::noark4::Options::new(path.clone(), "Oppegård", 2020, 200);
     samla_fixtures::noark4::generate(&options, &mut |_| {})?;
     let report = samla_legacy::noark4::check::check(&samla_legacy::noark4::Noark4::open(&path)?);
     show(Step::Noark4Checked { path: &path, report: &report });

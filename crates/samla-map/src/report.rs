@@ -5,9 +5,7 @@ use std::fmt::Write;
 use crate::job::Job;
 use crate::run::Outcome;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use samla_report::esc;
 
 /// The report of a finished run as a self-contained HTML page.
 pub fn html(job: &Job, o: &Outcome) -> String {

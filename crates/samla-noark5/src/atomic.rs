@@ -36,6 +36,11 @@ pub fn write_file(path: &Path, write: impl FnOnce(&mut fs::File) -> io::Result<(
     result
 }
 
+/// Writes `bytes` to `path` whole or not at all, as [`write_file`] does; an error names the path.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_file(path, |f| f.write_all(bytes)).map_err(|e| Error::io(path.display().to_string(), e))
+}
+
 /// A file being written under a temporary name: removed when dropped, unless it was
 /// [`kept`](Self::keep) (renamed into place), so that no error path leaves it behind.
 #[derive(Debug)]

@@ -223,11 +223,6 @@ fn free_space(dir: &Path) -> Option<u64> {
     line.split_whitespace().nth(3)?.parse::<u64>().ok().map(|k| k * 1024)
 }
 
-/// Writes `bytes` to `path` whole or not at all (`<path>.partial`, synced, renamed).
-fn write_atomic(path: &Path, bytes: &[u8]) -> samla_noark5::Result<()> {
-    samla_noark5::atomic::write_file(path, |f| f.write_all(bytes)).map_err(|e| Error::io(path.display().to_string(), e))
-}
-
 /// The metadata files of a DIAS package.
 fn dias_entries(extract: &Extract, uuid: &str, made_at: i64, schemas: &SchemaDir) -> samla_noark5::Result<Vec<Entry>> {
     let mut uttrekk_bytes = Vec::new();
@@ -528,7 +523,7 @@ pub fn package(path: &Path, options: &Options, progress: &mut dyn FnMut(u64, u64
                 PackageFile { path: format!("{uuid}.tar"), size, sha256: sha256.clone(), created: iso(made_at) };
             let submission = options.out.join(format!("{uuid}.xml"));
             let xml = mets::submission_description(&header, &format!("{uuid}.tar"), &tar_entry, &mets_entry);
-            write_atomic(&submission, &xml)?;
+            samla_noark5::atomic::write_bytes(&submission, &xml)?;
             Some(submission)
         }
         Format::Bagit => None,

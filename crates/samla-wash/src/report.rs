@@ -124,9 +124,7 @@ impl Report {
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use samla_report::esc;
 
 /// The report as one self-contained HTML page.
 pub fn html(r: &Report) -> String {

@@ -210,11 +210,6 @@ fn end_record(path: &Path, header: &mut Option<usize>, fields: usize, line: u64,
     Ok(())
 }
 
-/// Writes a file whole or not at all (`<path>.partial`, synced, renamed).
-pub fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> std::io::Result<()>) -> Result<()> {
-    samla_noark5::atomic::write_file(path, write).map_err(|e| Error::io(path, e))
-}
-
 /// Appends one CSV record to `out`: cells quoted only when they hold the separator, a
 /// quote or a line break, as RFC 4180 says.
 ///
@@ -242,7 +237,7 @@ pub fn csv_record(out: &mut String, cells: &[&str], separator: u8) {
 /// Writes a frame as CSV (with `separator`) or, for a `.parquet` path, as Parquet.
 pub fn write_frame(path: &Path, frame: &mut DataFrame, separator: u8) -> Result<()> {
     let parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    write_atomic(path, |file| {
+    samla_noark5::atomic::write_file(path, |file| {
         let result = if parquet {
             ParquetWriter::new(file).finish(frame).map(|_| ())
         } else {
@@ -250,6 +245,7 @@ pub fn write_frame(path: &Path, frame: &mut DataFrame, separator: u8) -> Result<
         };
         result.map_err(std::io::Error::other)
     })
+    .map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]

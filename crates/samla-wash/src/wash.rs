@@ -307,9 +307,12 @@ fn write_outputs(
         seconds: started.elapsed().as_secs_f64(),
     };
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
-    table::write_atomic(&partial.join("report.json"), |f| f.write_all(&json))?;
+    let written = |path: std::path::PathBuf, bytes: &[u8]| {
+        samla_noark5::atomic::write_file(&path, |f| f.write_all(bytes)).map_err(|e| Error::io(&path, e))
+    };
+    written(partial.join("report.json"), &json)?;
     let html = report::html(&report);
-    table::write_atomic(&partial.join("report.html"), |f| f.write_all(html.as_bytes()))?;
+    written(partial.join("report.html"), html.as_bytes())?;
     Ok(report)
 }
 
