@@ -628,8 +628,11 @@ fn write_all(
         }
     }
 
+    let mut wash_applied = Vec::new();
     if let Some(step) = &job.wash {
-        outcome.wash = Some(wash(step, partial)?);
+        let (report, applied) = wash(step, partial)?;
+        outcome.wash = Some(report);
+        wash_applied = applied;
     }
 
     // Ledger and crosswalk: the sources' parts in the job's order.
@@ -650,8 +653,8 @@ fn write_all(
             let mut f = File::open(&part).map_err(io_at(&part))?;
             io::copy(&mut f, &mut w).map_err(io_at(&path))?;
         }
-        if name == "ledger.csv" && job.wash.is_some() {
-            outcome.ledger_rows += append_wash_ledger(&partial.join("wash/ledger.csv"), &mut w)?;
+        if name == "ledger.csv" {
+            outcome.ledger_rows += append_wash_ledger(&wash_applied, &mut w, &path)?;
         }
         sync(w, &path)?;
     }
@@ -690,16 +693,24 @@ fn wash_error(e: samla_wash::Error) -> Error {
     err
 }
 
-/// Washes the migration extract's parties with the step's job into `<partial>/wash/`.
-fn wash(step: &crate::job::WashStep, partial: &Path) -> Result<samla_wash::report::Report> {
-    let text = fs::read_to_string(&step.job).map_err(io_at(&step.job))?;
+/// Washes the migration extract's parties with the step's job into `<partial>/wash/`;
+/// returns its report and the changes it applied.
+fn wash(
+    step: &crate::job::WashStep,
+    partial: &Path,
+) -> Result<(samla_wash::report::Report, Vec<samla_wash::wash::LedgerRow>)> {
+    let mut job = samla_wash::job::Job::read(&step.job).map_err(wash_error)?;
     let migration = fs::canonicalize(partial.join("migration")).map_err(io_at(partial))?;
-    let input = crate::job::toml_string(&migration.display().to_string());
-    let text = format!("{text}\n[[input]]\nname = \"parter\"\npath = {input}\nentity = \"person\"\n");
-    let mut job = samla_wash::job::Job::parse(&step.job, &text).map_err(wash_error)?;
+    job.add_input(samla_wash::job::Input::extract("parter", migration)).map_err(wash_error)?;
     job.job.out = partial.join("wash");
+    let mut applied = Vec::new();
     let mut report =
-        samla_wash::wash::run(&job, samla_wash::wash::RunOptions::default(), &mut |_| {}).map_err(wash_error)?;
+        samla_wash::wash::run_with(&job, samla_wash::wash::RunOptions::default(), &mut |_| {}, &mut |row| {
+            if row.applied {
+                applied.push(row.clone());
+            }
+        })
+        .map_err(wash_error)?;
     // The wash's own reports hold its wall time; the run's report holds the rest.
     for name in ["report.json", "report.html"] {
         let path = job.job.out.join(name);
@@ -708,38 +719,20 @@ fn wash(step: &crate::job::WashStep, partial: &Path) -> Result<samla_wash::repor
         }
     }
     report.seconds = 0.0;
-    Ok(report)
+    Ok((report, applied))
 }
 
 /// Appends the wash's applied changes to the run's ledger; returns how many.
-fn append_wash_ledger(path: &Path, out: &mut impl Write) -> Result<u64> {
-    let table = samla_wash::table::Table::read(path).map_err(wash_error)?;
-    let column = |name: &str| table.column(name).map_err(wash_error);
-    let (input, key, field, old, new, rule, class, applied) = (
-        column("input")?,
-        column("record_key")?,
-        column("field")?,
-        column("old_value")?,
-        column("new_value")?,
-        column("rule")?,
-        column("class")?,
-        column("applied")?,
-    );
+fn append_wash_ledger(applied: &[samla_wash::wash::LedgerRow], out: &mut impl Write, path: &Path) -> Result<u64> {
     let mut line = String::new();
-    let mut rows = 0;
-    for i in 0..input.len() {
-        if applied[i] != Some("yes") {
-            continue;
-        }
-        let rule = format!("wash {} class {}", rule[i].unwrap_or_default(), class[i].unwrap_or_default());
-        let source = format!("wash:{}", input[i].unwrap_or_default());
+    for row in applied {
+        let rule = format!("wash {} class {}", row.rule, row.class);
+        let source = format!("wash:{}", row.input);
         line.clear();
-        let cells = [key[i], field[i], old[i], new[i]].map(Option::unwrap_or_default);
-        csv_line(&mut line, &[&source, "part", cells[0], cells[1], cells[2], cells[3], &rule]);
+        csv_line(&mut line, &[&source, "part", &row.key, row.field, &row.old, &row.new, &rule]);
         out.write_all(line.as_bytes()).map_err(io_at(path))?;
-        rows += 1;
     }
-    Ok(rows)
+    Ok(applied.len() as u64)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -226,7 +226,36 @@ pub struct Columns {
     pub bokstav: Option<String>,
 }
 
+impl Input {
+    /// An input that is a Noark 5 extract (folder or tar): its korrespondanseparter and
+    /// parter, washed as persons.
+    pub fn extract(name: &str, path: PathBuf) -> Input {
+        let mut input = Input {
+            name: name.to_string(),
+            path,
+            entity: Entity::Person,
+            key: String::new(),
+            columns: Columns::default(),
+        };
+        input.default_for_extract();
+        input
+    }
+}
+
 impl Job {
+    /// Adds an input, as the job file would; refused if the job has one of that name.
+    pub fn add_input(&mut self, input: Input) -> Result<()> {
+        if self.input.iter().any(|i| i.name == input.name) {
+            return Err(Error::new(
+                &input.path,
+                format!("two inputs are named `{}`", input.name),
+                "give each input its own name",
+            ));
+        }
+        self.input.push(input);
+        Ok(())
+    }
+
     /// Reads a job; relative paths in it are made relative to the job file's folder.
     pub fn read(path: &Path) -> Result<Job> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -186,6 +186,18 @@ pub fn mask(id: &str) -> String {
 /// Runs a job: everything goes to `job.job.out`, written as `out.partial` and renamed
 /// when complete, so that an error leaves no half-written output.
 pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Result<Report> {
+    run_with(job, opts, progress, &mut |_| {})
+}
+
+/// As [`run`], handing each ledger row to `ledger` as it is written (applied or proposed):
+/// the typed way for a caller, such as `samla run`, to take the changes without reading
+/// ledger.csv back.
+pub fn run_with(
+    job: &Job,
+    opts: RunOptions,
+    progress: &mut dyn FnMut(&str),
+    ledger: &mut dyn FnMut(&LedgerRow),
+) -> Result<Report> {
     let started = Instant::now();
     let out = &job.job.out;
     let _lock = samla_noark5::atomic::OutputLock::take(out)
@@ -226,8 +238,8 @@ pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Resul
         fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
     }
     fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
-    let written = write_outputs(job, &ctx, tables, &partial, opts, started, progress);
-    let report = match written {
+    let written = write_outputs(job, &ctx, tables, &partial, opts, progress, ledger);
+    let mut report = match written {
         Ok(report) => report,
         Err(e) => {
             // Nothing half-written is left behind.
@@ -239,6 +251,7 @@ pub fn run(job: &Job, opts: RunOptions, progress: &mut dyn FnMut(&str)) -> Resul
         fs::remove_dir_all(out).map_err(|e| Error::io(out, e))?;
     }
     fs::rename(&partial, out).map_err(|e| Error::io(out, e))?;
+    report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
 
@@ -249,8 +262,8 @@ fn write_outputs(
     tables: Vec<Table>,
     partial: &Path,
     opts: RunOptions,
-    started: Instant,
     progress: &mut dyn FnMut(&str),
+    sink: &mut dyn FnMut(&LedgerRow),
 ) -> Result<Report> {
     let mut ledger = CsvFile::create(&partial.join("ledger.csv"), LEDGER_HEADER)?;
     let mut manual = CsvFile::create(&partial.join("manual.csv"), MANUAL_HEADER)?;
@@ -266,6 +279,7 @@ fn write_outputs(
             table.separator.unwrap_or(b';'),
         )?;
         for r in &rows_ledger {
+            sink(r);
             let applied = if r.applied { "yes" } else { "proposed" };
             ledger.write(&[
                 &r.input,
@@ -304,7 +318,7 @@ fn write_outputs(
         ledger_rows,
         manual_rows,
         ids_masked: !opts.reveal_ids,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: 0.0,
     };
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
     let written = |path: std::path::PathBuf, bytes: &[u8]| {
