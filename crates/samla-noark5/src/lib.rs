@@ -39,6 +39,7 @@ mod plain;
 pub mod pos;
 pub mod schemas;
 pub mod source;
+mod split;
 pub mod stream;
 pub mod version;
 pub mod writer;

@@ -20,11 +20,8 @@ use rayon::prelude::*;
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::pos::Pos;
-use crate::stream::Split;
-use crate::xml::XmlReader;
-
-/// Target of the processing instruction that stands where a unit was cut out.
-pub const PLACEHOLDER: &str = "samla-unit";
+use crate::split::Split;
+use crate::xml::{PLACEHOLDER, XmlReader};
 
 /// Bytes read from the source at a time.
 const BLOCK: usize = 1 << 20;

@@ -12,6 +12,9 @@ use crate::element::{Element, Name};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pos::{Pos, TrackingReader};
 
+/// Target of the processing instruction the parallel reader puts where it cut out a unit.
+pub const PLACEHOLDER: &str = "samla-unit";
+
 /// The deepest nesting of elements read. libxml2, the validator behind N5.03 and
 /// `xmllint`, stops at the same depth; the official schemas need a few dozen levels at most.
 /// Element trees are freed and walked recursively, so hostile input must stop here.
@@ -279,7 +282,7 @@ impl<B: BufRead> XmlReader<B> {
                     }
                     return Ok(Node::Eof);
                 }
-                XmlEvent::PI(pi) if self.placeholders && pi.target() == crate::parallel::PLACEHOLDER.as_bytes() => {
+                XmlEvent::PI(pi) if self.placeholders && pi.target() == PLACEHOLDER.as_bytes() => {
                     self.after_end = true;
                     return Ok(Node::Placeholder);
                 }

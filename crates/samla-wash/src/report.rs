@@ -6,7 +6,20 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::job::Entity;
-use crate::wash::Status;
+
+/// How a record ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Class A or B, applied.
+    Matched,
+    /// Class C: in the list for manual work.
+    Manual,
+    /// No candidate.
+    Unmatched,
+    /// Not matchable (no identifier and no name).
+    Rejected,
+}
 
 /// A snapshot as the report names it.
 #[derive(Debug, Clone, Serialize)]

@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::job::{Entity, Input, Job};
 use crate::matching::{self, AddressIndex, Class, Difference, OrgIndex, Outcome, PersonIndex, Rule, present};
 use crate::normalize;
+pub use crate::report::Status;
 use crate::report::{self, InputReport, Report, SnapshotReport};
 use crate::snapshot::{self, Address, Contact, Kommune, Kommuneendringer, Organisation, Person, Register, Snapshot};
 use crate::table::{self, Table};
@@ -109,20 +109,6 @@ pub struct LedgerRow {
     pub snapshot: String,
     /// The snapshot's date.
     pub as_of: String,
-}
-
-/// How a record ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Class A or B, applied.
-    Matched,
-    /// Class C: in the list for manual work.
-    Manual,
-    /// No candidate.
-    Unmatched,
-    /// Not matchable (no identifier and no name).
-    Rejected,
 }
 
 /// What happened to one input row.
