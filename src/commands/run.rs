@@ -21,7 +21,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> Outcome {
         return run_merge(&job, args, quiet);
     }
     let started = Instant::now();
-    let plan = samla_map::plan::plan(&job)?;
+    let plan = samla_map::dry_run::plan(&job)?;
     if let Some(file) = &args.report_json {
         let json = serde_json::to_vec_pretty(&plan).expect("the plan serialises");
         std::fs::write(file, json).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;

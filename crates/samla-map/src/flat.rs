@@ -13,8 +13,8 @@ use samla_legacy::flat::{Description, Records};
 use samla_noark5::{Error, ErrorKind, Extract, Result};
 
 use crate::job::{Destination, Job, Source};
+use crate::parquet::Table;
 use crate::plan::{SourcePlan, new_system_id};
-use crate::run::{SourceDone, Table};
 
 /// Where a flat-file source goes: the first rule that names the source, or convert.
 fn destination(job: &Job, source: &Source) -> Destination {
@@ -100,7 +100,7 @@ pub(crate) fn plan_flat(job: &Job, source: &Source) -> Result<SourcePlan> {
 
 /// The run's pass: records into Parquet tables (convert: `tables/`, close:
 /// `closed/tables/`); a deposited source is copied later, whole.
-pub(crate) fn convert_flat(job: &Job, source: &Source, partial: &Path) -> Result<SourceDone> {
+pub(crate) fn convert_flat(job: &Job, source: &Source, partial: &Path) -> Result<SourcePlan> {
     let to = destination(job, source);
     let dir = match to {
         Destination::Convert => Some(partial.join("tables").join(&source.name)),
@@ -110,9 +110,7 @@ pub(crate) fn convert_flat(job: &Job, source: &Source, partial: &Path) -> Result
     if let Some(dir) = &dir {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
     }
-    let mut done = SourceDone::new(None);
-    done.plan = read(job, source, to, dir.as_deref())?;
-    Ok(done)
+    read(job, source, to, dir.as_deref())
 }
 
 /// Copies the source's package (a tar) into `out`; returns its path there and SHA-256.

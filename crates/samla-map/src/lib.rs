@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! let job = samla_map::job::Job::read(std::path::Path::new("job.toml"))?;
-//! let plan = samla_map::plan::plan(&job)?;
+//! let plan = samla_map::dry_run::plan(&job)?;
 //! assert!(plan.reconciles());
 //! let done = samla_map::run::run(&job, None)?;
 //! println!("{}", done.out.join("report.html").display());
@@ -22,10 +22,12 @@
 #![warn(missing_docs)]
 
 pub mod arkivplan;
+pub mod dry_run;
 mod flat;
 mod ids;
 pub mod job;
 mod legacy;
+mod parquet;
 pub mod plan;
 pub mod report;
 pub mod run;

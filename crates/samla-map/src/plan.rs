@@ -596,34 +596,17 @@ impl Plan {
 /// How colliding mappeIDs (and registreringsIDs) are made unique.
 pub const MAPPE_ID_RESOLUTION: &str = "every mappeID and registreringsID is prefixed with its source's name (ski:2019/12); the old value is kept in the ledger and the tables";
 
-/// Plans the job: reads every source once, streaming, the sources in parallel. Noark 4
-/// sources are converted into a temporary folder first.
-pub fn plan(job: &Job) -> Result<Plan> {
-    let work =
-        tempfile::tempdir().map_err(|e| samla_noark5::Error::io(std::env::temp_dir().display().to_string(), e))?;
-    let prepared = crate::legacy::prepare(job, work.path(), None)?;
-    let mut plan = plan_prepared(&prepared.job)?;
-    prepared.apply(&mut plan);
-    Ok(plan)
-}
-
-fn plan_prepared(job: &Job) -> Result<Plan> {
-    let passes = each_source(job, |source| {
-        if source.kind == samla_legacy::SourceKind::Addml {
-            return Ok((source.name.clone(), crate::flat::plan_flat(job, source)?));
-        }
-        let (_extract, mut reader) = open_arkivstruktur(source)?;
-        Ok((source.name.clone(), plan_source(job, source, &mut reader, &mut Nothing)?))
-    });
-    Ok(Plan::combine(passes.into_iter().collect::<Result<_>>()?))
-}
-
 /// Runs `f` on every source at once, one thread each, and returns the results in the
 /// job's order. Not on rayon's pool: each source's reader parses on that pool and waits
 /// for it, so the sources must not occupy its threads.
 pub(crate) fn each_source<T: Send>(job: &Job, f: impl Fn(&Source) -> Result<T> + Sync) -> Vec<Result<T>> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = job.source.iter().map(|s| scope.spawn(|| f(s))).collect();
-        handles.into_iter().map(crate::run::join).collect()
+        handles.into_iter().map(join).collect()
     })
+}
+
+/// Joins a scoped thread, passing its panic on.
+pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }

@@ -1,11 +1,88 @@
-//! The run report in HTML: one page an archivist can read and file with the deposit.
+//! What a finished run made ([`Outcome`]), and its report in HTML: one page an archivist
+//! can read and file with the deposit.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
-
-use crate::job::Job;
-use crate::run::Outcome;
+use std::path::PathBuf;
 
 use samla_report::esc;
+use serde::Serialize;
+
+use crate::job::Job;
+use crate::plan::Plan;
+
+/// What a finished run made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The output folder.
+    #[serde(skip)]
+    pub out: PathBuf,
+    /// True if the job and the inputs were unchanged since the last run, so nothing was done.
+    pub no_op: bool,
+    /// The counts, collisions and unmapped values.
+    pub plan: Plan,
+    /// Rows in ledger.csv.
+    pub ledger_rows: u64,
+    /// Rows in crosswalk.csv.
+    pub crosswalk_rows: u64,
+    /// Parties of the migration whose address was withheld: Folkeregisteret has the
+    /// person under adressebeskyttelse.
+    pub addresses_withheld: u64,
+    /// Party values of the migration the wash applied (`[wash] apply`), each in the ledger.
+    pub values_washed: u64,
+    /// Per source, its converted mapper that share their person's one mappe with another
+    /// folder (of any source): a part of `converted`, not a destination of its own.
+    pub joined: BTreeMap<String, u64>,
+    /// Document files copied, per destination.
+    pub documents: BTreeMap<String, u64>,
+    /// The deposit packages, per source: the tar's path (in the output folder) and SHA-256.
+    pub packages: BTreeMap<String, (PathBuf, String)>,
+    /// Errors the deposit check (Arkade's verdict or stricter) found in each source's deposit
+    /// package, where there were any; they are in the package's log.xml.
+    pub deposit_errors: BTreeMap<String, u64>,
+    /// Problems that did not stop the run (a document missing, an endring with no unit).
+    pub findings: Vec<String>,
+    /// Per crosswalk field: values seen and how many of them were mapped.
+    pub coverage: BTreeMap<String, (u64, u64)>,
+    /// The washing step's report, when the job has one (its wall time left out, so that
+    /// reruns give the same bytes).
+    pub wash: Option<samla_wash::report::Report>,
+    /// Under an archive plan's kassasjon rules: units per destination, kassasjonsvedtak
+    /// and year of disposal.
+    pub retention: Vec<Retention>,
+    /// The units a kassasjon rule marks Kasseres.
+    pub kasseres: Vec<Disposal>,
+}
+
+/// Units of one destination, kassasjonsvedtak and year of disposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Retention {
+    /// migration or closed.
+    pub part: String,
+    /// kassasjonsvedtak.
+    pub vedtak: String,
+    /// The year of kassasjonsdato.
+    pub year: i32,
+    /// How many units.
+    pub units: u64,
+}
+
+/// A unit marked Kasseres.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disposal {
+    /// The source.
+    pub source: String,
+    /// migration or closed.
+    pub part: String,
+    /// mappe or registrering.
+    pub entity: String,
+    /// Its systemID in the output.
+    pub system_id: String,
+    /// Its mappeID or registreringsID in the output.
+    pub id: String,
+    /// kassasjonsdato.
+    pub kassasjonsdato: String,
+}
 
 /// The report of a finished run as a self-contained HTML page.
 pub fn html(job: &Job, o: &Outcome) -> String {

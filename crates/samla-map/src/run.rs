@@ -27,8 +27,6 @@ use std::hash::{Hash, Hasher};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use polars::prelude::*;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
@@ -43,7 +41,8 @@ use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
 
 use crate::arkivplan::{Place, PlanUnit};
 use crate::job::{Destination, Job, Source};
-use crate::plan::{Plan, Sink, SourcePlan, Span, new_system_id, open_arkivstruktur, plan_source, widen};
+use crate::parquet::Table;
+use crate::plan::{Plan, Sink, SourcePlan, Span, join, new_system_id, open_arkivstruktur, plan_source, widen};
 
 /// The namespace of the provenance samla writes into virksomhetsspesifikkeMetadata.
 pub const PROVENANCE_NS: &str = "urn:samla:proveniens:1";
@@ -151,78 +150,7 @@ fn put_field(e: &mut Element, name: &str, value: &str, order: &[&str]) -> Option
     None
 }
 
-/// What a finished run made.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    /// The output folder.
-    #[serde(skip)]
-    pub out: PathBuf,
-    /// True if the job and the inputs were unchanged since the last run, so nothing was done.
-    pub no_op: bool,
-    /// The counts, collisions and unmapped values.
-    pub plan: Plan,
-    /// Rows in ledger.csv.
-    pub ledger_rows: u64,
-    /// Rows in crosswalk.csv.
-    pub crosswalk_rows: u64,
-    /// Parties of the migration whose address was withheld: Folkeregisteret has the
-    /// person under adressebeskyttelse.
-    pub addresses_withheld: u64,
-    /// Party values of the migration the wash applied (`[wash] apply`), each in the ledger.
-    pub values_washed: u64,
-    /// Per source, its converted mapper that share their person's one mappe with another
-    /// folder (of any source): a part of `converted`, not a destination of its own.
-    pub joined: BTreeMap<String, u64>,
-    /// Document files copied, per destination.
-    pub documents: BTreeMap<String, u64>,
-    /// The deposit packages, per source: the tar's path (in the output folder) and SHA-256.
-    pub packages: BTreeMap<String, (PathBuf, String)>,
-    /// Errors the deposit check (Arkade's verdict or stricter) found in each source's deposit
-    /// package, where there were any; they are in the package's log.xml.
-    pub deposit_errors: BTreeMap<String, u64>,
-    /// Problems that did not stop the run (a document missing, an endring with no unit).
-    pub findings: Vec<String>,
-    /// Per crosswalk field: values seen and how many of them were mapped.
-    pub coverage: BTreeMap<String, (u64, u64)>,
-    /// The washing step's report, when the job has one (its wall time left out, so that
-    /// reruns give the same bytes).
-    pub wash: Option<samla_wash::report::Report>,
-    /// Under an archive plan's kassasjon rules: units per destination, kassasjonsvedtak
-    /// and year of disposal.
-    pub retention: Vec<Retention>,
-    /// The units a kassasjon rule marks Kasseres.
-    pub kasseres: Vec<Disposal>,
-}
-
-/// Units of one destination, kassasjonsvedtak and year of disposal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Retention {
-    /// migration or closed.
-    pub part: String,
-    /// kassasjonsvedtak.
-    pub vedtak: String,
-    /// The year of kassasjonsdato.
-    pub year: i32,
-    /// How many units.
-    pub units: u64,
-}
-
-/// A unit marked Kasseres.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Disposal {
-    /// The source.
-    pub source: String,
-    /// migration or closed.
-    pub part: String,
-    /// mappe or registrering.
-    pub entity: String,
-    /// Its systemID in the output.
-    pub system_id: String,
-    /// Its mappeID or registreringsID in the output.
-    pub id: String,
-    /// kassasjonsdato.
-    pub kassasjonsdato: String,
-}
+pub use crate::report::{Disposal, Outcome, Retention};
 
 /// Why a run stopped.
 #[derive(Debug)]
@@ -894,7 +822,9 @@ fn convert_source(
     washer: Option<&Washer>,
 ) -> Result<SourceDone> {
     if source.kind == samla_legacy::SourceKind::Addml {
-        return crate::flat::convert_flat(job, source, partial);
+        let mut done = SourceDone::new(None);
+        done.plan = crate::flat::convert_flat(job, source, partial)?;
+        return Ok(done);
     }
     let work = partial.join("work");
     let (extract, mut reader) = open_arkivstruktur(source)?;
@@ -1016,11 +946,6 @@ fn route_follower(
         sync(f, &path)?;
     }
     Ok(())
-}
-
-/// Joins a scoped thread, passing its panic on.
-pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 /// How an organisation unit rule reads in the ledger.
@@ -2446,9 +2371,6 @@ struct Tables {
     dokumentbeskrivelse: Table,
 }
 
-const PROVENANCE_COLUMNS: [&str; 6] =
-    ["system_id", "old_system_id", "source", "kommunenummer", "job_version", "destination"];
-
 impl Tables {
     fn new(dir: &Path, source: &str) -> Result<Tables> {
         let table = |entity: &str, columns: &[&'static str]| -> Result<Table> {
@@ -2600,60 +2522,6 @@ impl Tables {
         self.mappe.finish()?;
         self.registrering.finish()?;
         self.dokumentbeskrivelse.finish()
-    }
-}
-
-/// One Parquet file, written a row group at a time.
-pub(crate) struct Table {
-    path: PathBuf,
-    names: Vec<String>,
-    columns: Vec<Vec<Option<String>>>,
-    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
-}
-
-const ROW_GROUP: usize = 65_536;
-
-impl Table {
-    pub(crate) fn new(path: PathBuf, columns: &[&str]) -> Table {
-        let names: Vec<String> = PROVENANCE_COLUMNS.iter().chain(columns).map(|c| c.to_string()).collect();
-        Table { path, columns: vec![Vec::new(); names.len()], names, writer: None }
-    }
-
-    pub(crate) fn push(&mut self, cells: impl Iterator<Item = Option<String>>) {
-        for (column, cell) in self.columns.iter_mut().zip(cells) {
-            column.push(cell);
-        }
-        if self.columns[0].len() >= ROW_GROUP {
-            // A failure here shows again, with the path, when the table is finished.
-            let _ = self.flush();
-        }
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        let err = |e: PolarsError| Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string());
-        let columns: Vec<Column> = self
-            .names
-            .iter()
-            .zip(&mut self.columns)
-            .map(|(n, c)| Column::new(n.as_str().into(), std::mem::take(c)))
-            .collect();
-        let frame = DataFrame::new_infer_height(columns).map_err(err)?;
-        if self.writer.is_none() {
-            let file = File::create(&self.path).map_err(io_at(&self.path))?;
-            self.writer = Some(ParquetWriter::new(file).batched(frame.schema()).map_err(err)?);
-        }
-        let writer = self.writer.as_mut().expect("opened above");
-        if frame.height() > 0 {
-            writer.write_batch(&frame).map_err(err)?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn finish(mut self) -> Result<()> {
-        self.flush()?;
-        let err = |e: PolarsError| Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string());
-        self.writer.take().expect("flushed").finish().map_err(err)?;
-        Ok(())
     }
 }
 

@@ -6,8 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use samla_fixtures::generate::{Options, Summary, generate};
+use samla_map::dry_run::plan;
 use samla_map::job::{Destination, EXAMPLE, Job};
-use samla_map::plan::plan;
 
 /// Ski and Oppegård from the generator: the same mappeID scheme (year/sequence) and
 /// document file names, so they collide.
