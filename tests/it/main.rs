@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod flat;
 mod generate;
+mod layout;
 mod lookup;
 mod mutation;
 mod noark4;
