@@ -31,8 +31,8 @@ use sha2::{Digest, Sha256};
 
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
 use samla_noark5::model::{
-    Date, Kind, NS_ARKIVSTRUKTUR, NS_ENDRINGSLOGG, NS_LOEPENDE_JOURNAL, NS_METADATAKATALOG, NS_OFFENTLIG_JOURNAL,
-    Version, document_root,
+    ARKIVDEL_ORDER, Date, ID_REFERENCES, Kind, MAPPE_ORDER, NS_ARKIVSTRUKTUR, NS_ENDRINGSLOGG, NS_LOEPENDE_JOURNAL,
+    NS_METADATAKATALOG, NS_OFFENTLIG_JOURNAL, REGISTRERING_ORDER, Version, document_root, insert_at,
 };
 use samla_noark5::schemas::SchemaDir;
 use samla_noark5::stream::{Event, Split, UnitReader};
@@ -46,98 +46,6 @@ use crate::plan::{Plan, Sink, SourcePlan, Span, join, new_system_id, open_arkivs
 
 /// The namespace of the provenance samla writes into virksomhetsspesifikkeMetadata.
 pub const PROVENANCE_NS: &str = "urn:samla:proveniens:1";
-
-/// Fields that hold the systemID of another unit (everything named referanse* in the v5.0
-/// schemas except the file and metadata references).
-const ID_REFERENCES: &[&str] = &[
-    "referanseArkivdel",
-    "referanseArkivenhet",
-    "referanseArvtaker",
-    "referanseAvskrivesAvJournalpost",
-    "referanseForloeper",
-    "referanseForrigeMoete",
-    "referanseFraMoeteregistrering",
-    "referanseNesteMoete",
-    "referanseSekundaerKlassifikasjon",
-    "referanseTilKlasse",
-    "referanseTilMappe",
-    "referanseTilMoeteregistrering",
-    "referanseTilRegistrering",
-];
-
-/// A mappe's own fields in the v5.0 schema's order, up to the mapper and registreringer
-/// inside it.
-const MAPPE_ORDER: &[&str] = &[
-    "systemID",
-    "mappeID",
-    "tittel",
-    "offentligTittel",
-    "beskrivelse",
-    "noekkelord",
-    "dokumentmedium",
-    "oppbevaringssted",
-    "opprettetDato",
-    "opprettetAv",
-    "avsluttetDato",
-    "avsluttetAv",
-    "referanseArkivdel",
-    "virksomhetsspesifikkeMetadata",
-    "part",
-    "kryssreferanse",
-    "merknad",
-    "kassasjon",
-    "skjerming",
-    "gradering",
-];
-
-/// A registrering's fields in the v5.0 schema's order, up to its merknad.
-const REGISTRERING_ORDER: &[&str] = &[
-    "systemID",
-    "opprettetDato",
-    "opprettetAv",
-    "arkivertDato",
-    "arkivertAv",
-    "referanseArkivdel",
-    "part",
-    "kassasjon",
-    "skjerming",
-    "gradering",
-    "dokumentbeskrivelse",
-    "registreringsID",
-    "tittel",
-    "offentligTittel",
-    "beskrivelse",
-    "noekkelord",
-    "forfatter",
-    "dokumentmedium",
-    "oppbevaringssted",
-    "virksomhetsspesifikkeMetadata",
-];
-
-/// The index in `e`'s children where a new `field` goes: after the last child that
-/// `order` (the schema's order of `e`'s fields) puts before it.
-fn insert_at(e: &Element, order: &[&str], field: &str) -> usize {
-    let before = &order[..order.iter().position(|f| *f == field).unwrap_or(order.len())];
-    e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1)
-}
-
-/// An arkivdel's fields in the v5.0 schema's order, up to its klassifikasjonssystem.
-const ARKIVDEL_ORDER: &[&str] = &[
-    "systemID",
-    "tittel",
-    "beskrivelse",
-    "arkivdelstatus",
-    "dokumentmedium",
-    "oppbevaringssted",
-    "opprettetDato",
-    "opprettetAv",
-    "avsluttetDato",
-    "avsluttetAv",
-    "arkivperiodeStartDato",
-    "arkivperiodeSluttDato",
-    "referanseForloeper",
-    "referanseArvtaker",
-];
 
 /// Sets the field `name` of `e` to `value`, where `order` (the schema's order of `e`'s
 /// fields) puts it when it is missing; returns the value it had.

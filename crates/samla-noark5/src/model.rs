@@ -21,6 +21,98 @@ pub const NS_ENDRINGSLOGG: &str = "http://www.arkivverket.no/standarder/noark5/e
 /// Namespace of XML Schema instances (`xsi:type`).
 pub const NS_XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
+/// Fields that hold the systemID of another unit (everything named referanse* in the v5.0
+/// schemas except the file and metadata references).
+pub const ID_REFERENCES: &[&str] = &[
+    "referanseArkivdel",
+    "referanseArkivenhet",
+    "referanseArvtaker",
+    "referanseAvskrivesAvJournalpost",
+    "referanseForloeper",
+    "referanseForrigeMoete",
+    "referanseFraMoeteregistrering",
+    "referanseNesteMoete",
+    "referanseSekundaerKlassifikasjon",
+    "referanseTilKlasse",
+    "referanseTilMappe",
+    "referanseTilMoeteregistrering",
+    "referanseTilRegistrering",
+];
+
+/// A mappe's own fields in the v5.0 schema's order, up to the mapper and registreringer
+/// inside it.
+pub const MAPPE_ORDER: &[&str] = &[
+    "systemID",
+    "mappeID",
+    "tittel",
+    "offentligTittel",
+    "beskrivelse",
+    "noekkelord",
+    "dokumentmedium",
+    "oppbevaringssted",
+    "opprettetDato",
+    "opprettetAv",
+    "avsluttetDato",
+    "avsluttetAv",
+    "referanseArkivdel",
+    "virksomhetsspesifikkeMetadata",
+    "part",
+    "kryssreferanse",
+    "merknad",
+    "kassasjon",
+    "skjerming",
+    "gradering",
+];
+
+/// A registrering's fields in the v5.0 schema's order, up to its merknad.
+pub const REGISTRERING_ORDER: &[&str] = &[
+    "systemID",
+    "opprettetDato",
+    "opprettetAv",
+    "arkivertDato",
+    "arkivertAv",
+    "referanseArkivdel",
+    "part",
+    "kassasjon",
+    "skjerming",
+    "gradering",
+    "dokumentbeskrivelse",
+    "registreringsID",
+    "tittel",
+    "offentligTittel",
+    "beskrivelse",
+    "noekkelord",
+    "forfatter",
+    "dokumentmedium",
+    "oppbevaringssted",
+    "virksomhetsspesifikkeMetadata",
+];
+
+/// The index in `e`'s children where a new `field` goes: after the last child that
+/// `order` (the schema's order of `e`'s fields) puts before it.
+pub fn insert_at(e: &Element, order: &[&str], field: &str) -> usize {
+    let before = &order[..order.iter().position(|f| *f == field).unwrap_or(order.len())];
+    e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1)
+}
+
+/// An arkivdel's fields in the v5.0 schema's order, up to its klassifikasjonssystem.
+pub const ARKIVDEL_ORDER: &[&str] = &[
+    "systemID",
+    "tittel",
+    "beskrivelse",
+    "arkivdelstatus",
+    "dokumentmedium",
+    "oppbevaringssted",
+    "opprettetDato",
+    "opprettetAv",
+    "avsluttetDato",
+    "avsluttetAv",
+    "arkivperiodeStartDato",
+    "arkivperiodeSluttDato",
+    "referanseForloeper",
+    "referanseArvtaker",
+];
+
 /// The root element of a Noark 5 file: its namespace, the xsi namespace and the schema
 /// location `<ns> <xsd>`, in that order.
 ///
