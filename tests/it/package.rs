@@ -241,11 +241,37 @@ fn an_aip_describes_the_archive_in_ead_and_its_creator_in_eac_cpf() {
     assert!(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&unpacked).status().unwrap().success());
     let root = unpacked.join(UUID);
 
-    // Well-formed (xmllint), in their namespaces, with what arkivuttrekk.xml says.
-    for name in ["ead.xml", "eac-cpf.xml"] {
-        let o =
-            Command::new("xmllint").arg("--noout").arg(root.join("descriptive_metadata").join(name)).output().unwrap();
+    // Valid against their publishers' schemas (xmllint, no network: the imports resolve
+    // through a catalog to the DIAS xlink.xsd and W3C's xml.xsd), with what arkivuttrekk.xml says.
+    let schemas = crate::common::root().join("tests/it/schemas");
+    let xsd = tmp.path().join("xsd");
+    std::fs::create_dir(&xsd).unwrap();
+    let catalog = tmp.path().join("catalog.xml");
+    let (xlink, xml) = (local_dias_schema(&xsd, "xlink.xsd"), schemas.join("w3c/xml.xsd"));
+    let mut entries = String::new();
+    for (uri, file) in
+        [("http://www.loc.gov/standards/xlink/xlink.xsd", &xlink), ("http://www.w3.org/2007/08/xml.xsd", &xml)]
+    {
+        let file = file.display();
+        entries.push_str(&format!(
+            "<uri name=\"{uri}\" uri=\"file://{file}\"/><system systemId=\"{uri}\" uri=\"file://{file}\"/>"
+        ));
+    }
+    std::fs::write(
+        &catalog,
+        format!("<catalog xmlns=\"urn:oasis:names:tc:entity:xmlns:xml:catalog\">{entries}</catalog>"),
+    )
+    .unwrap();
+    for (name, schema) in [("ead.xml", "ead2002/ead.xsd"), ("eac-cpf.xml", "eac-cpf2010/cpf.xsd")] {
+        let o = Command::new("xmllint")
+            .args(["--nonet", "--noout", "--schema"])
+            .arg(schemas.join(schema))
+            .arg(root.join("descriptive_metadata").join(name))
+            .env("XML_CATALOG_FILES", &catalog)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("validates"), "{name}");
     }
     let ead = std::fs::read_to_string(root.join("descriptive_metadata/ead.xml")).unwrap();
     assert!(ead.contains("<ead xmlns=\"urn:isbn:1-931666-22-9\">") && ead.contains("<archdesc level=\"fonds\">"));
@@ -261,8 +287,6 @@ fn an_aip_describes_the_archive_in_ead_and_its_creator_in_eac_cpf() {
     // Listed in dias-mets.xml (TYPE AIP), in the manifest, and verified.
     let mets = std::fs::read_to_string(root.join("dias-mets.xml")).unwrap();
     assert!(mets.contains("TYPE=\"AIP\"") && mets.contains("descriptive_metadata/ead.xml"), "{mets}");
-    let xsd = tmp.path().join("xsd");
-    std::fs::create_dir(&xsd).unwrap();
     assert_eq!(xmllint(&root.join("dias-mets.xml"), &local_dias_schema(&xsd, "DIAS_METS.xsd")), Vec::<String>::new());
     let check =
         Command::new("sha256sum").args(["-c", "--strict", "manifest-sha256.txt"]).current_dir(&root).output().unwrap();
