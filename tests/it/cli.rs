@@ -112,3 +112,33 @@ fn the_messages_of_common_mistakes() {
         snapshot(name, &said(&args), Some(tmp.path()));
     }
 }
+
+/// The JSON reports of the demo's steps: the check of Ski, the merger, and the washing.
+/// A change in what an auditor or a script reads shows here.
+#[test]
+fn the_json_reports_of_the_demo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    let o = samla(&["-q", "demo", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (name, file) in [
+        ("demo_check_report", "ski-report.json"),
+        ("demo_run_report", "nordre-follo/report.json"),
+        ("demo_wash_report", "vask/washed/report.json"),
+    ] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        let text = regex_replace_seconds(&text);
+        snapshot(name, &text, Some(tmp.path()));
+    }
+}
+
+/// JSON's `"seconds": 1.234` as `"seconds": [S]`: wall time is the one field that varies.
+fn regex_replace_seconds(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find("\"seconds\": ") {
+            Some(at) => format!("{}\"seconds\": [S]{}", &l[..at], if l.ends_with(',') { "," } else { "" }),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
