@@ -8,7 +8,7 @@ use samla_noark5::schemas::SchemaDir;
 use super::{ExitStatus, Outcome, bar};
 use crate::args::{ExtractFormat, GenerateArgs};
 
-pub(crate) fn generate_one(options: &Options, quiet: bool) -> samla_noark5::Result<Summary> {
+fn generate_one(options: &Options, quiet: bool) -> samla_noark5::Result<Summary> {
     let bar = bar(quiet, options.mapper, "{msg} [{bar:30}] {pos}/{len} mapper, {per_sec}, eta {eta}");
     bar.set_message(format!("generating {}", options.municipality));
     let summary = generate(options, &mut |n| bar.set_position(n))?;
