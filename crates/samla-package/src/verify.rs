@@ -164,12 +164,14 @@ fn find_mets(package: &Extract) -> Option<(String, String)> {
     Some((root, mets.to_string()))
 }
 
+/// A submission description found: its path, its entry for the tar, and every file it lists.
+type Found = (PathBuf, Listed, Vec<Listed>);
+
 /// The submission description beside a tar: an `.xml` file in the same folder that lists
 /// the tar by the package's name (`<uuid>.tar`) or by its own file name. `Err` names one
 /// that bears the package's name (`<uuid>.xml`) but cannot be read: a damaged submission
 /// description is a finding, never passed over. Other XML files there are not the package's.
-#[allow(clippy::type_complexity)]
-fn find_submission(tar: &Path, uuid: &str) -> Result<Option<(PathBuf, Listed, Vec<Listed>)>, (PathBuf, Error)> {
+fn find_submission(tar: &Path, uuid: &str) -> Result<Option<Found>, (PathBuf, Error)> {
     let dir = tar.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let tar_name = tar.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(None) };
