@@ -5,8 +5,7 @@ use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use samla_lookup::log::{self, AccessLog, Event, Record};
-use samla_lookup::policy::Policy;
+use samla_lookup::log;
 use samla_noark5::{Error, ErrorKind};
 
 use super::{ExitStatus, Outcome};
@@ -154,31 +153,11 @@ pub fn serve(args: ServeArgs, quiet: bool) -> Outcome {
 }
 
 fn user_add(index: &Path, policy_path: &Path, name: &str, roles: &[String], quiet: bool) -> Outcome {
-    let old = if policy_path.exists() {
-        std::fs::read_to_string(policy_path).map_err(|e| Error::io(policy_path.display().to_string(), e))?
-    } else {
-        String::new()
-    };
-    let existed = Policy::parse(policy_path, &old)?.users.iter().any(|u| u.name == name);
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| Error::io("stdin", e))?;
     let password = line.trim_end_matches(['\n', '\r']);
-    // The file keeps its comments; the result is checked as the server will read it.
-    let text = Policy::with_user(policy_path, &old, name, password, roles)?;
-    let log = AccessLog::open(&index.join(samla_lookup::INDEX_LOG))?;
-    samla_noark5::atomic::write_file(policy_path, |f| f.write_all(text.as_bytes()))
-        .map_err(|e| Error::io(policy_path.display().to_string(), e))?;
-    log.append(Record {
-        event: Some(Event::PolicyChange),
-        user: std::env::var("USER").unwrap_or_default(),
-        detail: format!(
-            "user {name} {} with roles {}; policy {}",
-            if existed { "changed" } else { "added" },
-            roles.join(","),
-            policy_path.display()
-        ),
-        ..Record::default()
-    })?;
+    let by = std::env::var("USER").unwrap_or_default();
+    let existed = samla_lookup::users::add(index, policy_path, name, password, roles, &by)?;
     if !quiet {
         println!("user {name} {} in {}", if existed { "changed" } else { "added" }, policy_path.display());
     }
