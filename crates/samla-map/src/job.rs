@@ -353,6 +353,17 @@ pub enum Destination {
     Deposit,
 }
 
+impl Destination {
+    /// The output folder units of this destination go to: `migration`, `closed` or `deposit`.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Destination::Convert => "migration",
+            Destination::Close => "closed",
+            Destination::Deposit => "deposit",
+        }
+    }
+}
+
 /// A routing rule.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -456,6 +467,11 @@ impl std::fmt::Display for JobError {
 impl std::error::Error for JobError {}
 
 impl Job {
+    /// The job's name and version, as every record's provenance names it.
+    pub(crate) fn version_label(&self) -> String {
+        format!("{} v{}", self.job.name, self.job.version)
+    }
+
     /// Reads a job; relative paths are made relative to the job file's folder.
     pub fn read(path: &Path) -> Result<Job, JobError> {
         let text = std::fs::read_to_string(path).map_err(|e| JobError(format!("{}: {e}", path.display())))?;

@@ -1,11 +1,16 @@
 //! One Parquet file, written a row group at a time as units stream by, with the
 //! provenance columns every table of the run starts with.
 
-use std::fs::File;
-use std::path::PathBuf;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use samla_noark5::{Error, ErrorKind, Result};
+use samla_noark5::model::Kind;
+use samla_noark5::{Element, Error, ErrorKind, Result};
+
+use crate::io::io_at;
+use crate::job::{Destination, Job, Source};
+use crate::plan::new_system_id;
 
 /// The columns every table starts with: where a row came from and where it went.
 pub(crate) const PROVENANCE_COLUMNS: [&str; 6] =
@@ -62,5 +67,167 @@ impl Table {
         let err = |e: PolarsError| Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string());
         self.writer.take().expect("flushed").finish().map_err(err)?;
         Ok(())
+    }
+}
+
+/// The Parquet tables of one source: a file per entity, written in row groups as the
+/// units stream by.
+pub(crate) struct Tables {
+    mappe: Table,
+    registrering: Table,
+    dokumentbeskrivelse: Table,
+}
+
+impl Tables {
+    pub(crate) fn new(dir: &Path, source: &str) -> Result<Tables> {
+        let table = |entity: &str, columns: &[&'static str]| -> Result<Table> {
+            let dir = dir.join(entity);
+            fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+            Ok(Table::new(dir.join(format!("{source}.parquet")), columns))
+        };
+        Ok(Tables {
+            mappe: table(
+                "mappe",
+                &[
+                    "mappetype",
+                    "mappe_id",
+                    "old_mappe_id",
+                    "tittel",
+                    "saksstatus",
+                    "saksdato",
+                    "administrativ_enhet",
+                    "saksansvarlig",
+                    "klasse_id",
+                    "parent_system_id",
+                ],
+            )?,
+            registrering: table(
+                "registrering",
+                &[
+                    "registreringstype",
+                    "registrerings_id",
+                    "old_registrerings_id",
+                    "tittel",
+                    "journalposttype",
+                    "journalstatus",
+                    "journaldato",
+                    "mappe_system_id",
+                ],
+            )?,
+            dokumentbeskrivelse: table(
+                "dokumentbeskrivelse",
+                &[
+                    "tittel",
+                    "dokumenttype",
+                    "dokumentstatus",
+                    "tilknyttet_registrering_som",
+                    "dokumentnummer",
+                    "registrering_system_id",
+                ],
+            )?,
+        })
+    }
+
+    /// Adds the rows of a unit (before it is rewritten: old values are read, new ones derived).
+    pub(crate) fn add(&mut self, job: &Job, source: &Source, unit: &Element, to: Destination, klasse: Option<&str>) {
+        self.walk(job, source, unit, to, klasse, None);
+    }
+
+    fn walk(
+        &mut self,
+        job: &Job,
+        source: &Source,
+        e: &Element,
+        to: Destination,
+        klasse: Option<&str>,
+        parent: Option<&str>,
+    ) {
+        let old = e.value("systemID").unwrap_or_default().trim();
+        let new = new_system_id(&source.name, old);
+        let mapped = |field: &str| -> Option<String> {
+            let v = e.value(field)?.trim();
+            Some(job.crosswalk.fields.get(field).and_then(|m| m.get(v)).map_or(v, String::as_str).to_string())
+        };
+        let prefixed = |field: &str| e.value(field).map(|v| format!("{}:{}", source.name, v.trim()));
+        let raw = |field: &str| e.value(field).map(|v| v.trim().to_string());
+        let provenance = [
+            Some(new.clone()),
+            Some(old.to_string()),
+            Some(source.name.clone()),
+            Some(source.kommunenummer.clone()).filter(|k| !k.is_empty()),
+            Some(job.version_label()),
+            Some(to.folder().to_string()),
+        ];
+        let row: Option<(&mut Table, Vec<Option<String>>)> = match e.kind() {
+            Kind::Mappe(_) => Some((
+                &mut self.mappe,
+                vec![
+                    e.attr_local("type").map(str::to_string),
+                    prefixed("mappeID"),
+                    raw("mappeID"),
+                    raw("tittel"),
+                    mapped("saksstatus"),
+                    raw("saksdato"),
+                    if job.maps_enhet(&source.name) {
+                        e.value("administrativEnhet")
+                            .and_then(|v| job.enhet(&source.name, v.trim(), crate::plan::unit_date(e)))
+                            .map(|r| r.to.clone())
+                    } else {
+                        mapped("administrativEnhet")
+                    },
+                    raw("saksansvarlig"),
+                    klasse.map(|k| {
+                        job.crosswalk
+                            .fields
+                            .get("klasseID")
+                            .and_then(|m| m.get(k))
+                            .map_or(k, String::as_str)
+                            .to_string()
+                    }),
+                    parent.map(str::to_string),
+                ],
+            )),
+            Kind::Registrering(_) => Some((
+                &mut self.registrering,
+                vec![
+                    e.attr_local("type").map(str::to_string),
+                    prefixed("registreringsID"),
+                    raw("registreringsID"),
+                    raw("tittel"),
+                    mapped("journalposttype"),
+                    mapped("journalstatus"),
+                    raw("journaldato"),
+                    parent.map(str::to_string),
+                ],
+            )),
+            Kind::Dokumentbeskrivelse => Some((
+                &mut self.dokumentbeskrivelse,
+                vec![
+                    raw("tittel"),
+                    mapped("dokumenttype"),
+                    mapped("dokumentstatus"),
+                    mapped("tilknyttetRegistreringSom"),
+                    raw("dokumentnummer"),
+                    parent.map(str::to_string),
+                ],
+            )),
+            _ => None,
+        };
+        let is_unit = row.is_some();
+        if let Some((table, cells)) = row {
+            table.push(provenance.into_iter().chain(cells));
+        }
+        let parent = if is_unit { Some(new.as_str()) } else { parent };
+        for c in &e.children {
+            if matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_) | Kind::Dokumentbeskrivelse) {
+                self.walk(job, source, c, to, klasse, parent);
+            }
+        }
+    }
+
+    pub(crate) fn finish(self) -> Result<()> {
+        self.mappe.finish()?;
+        self.registrering.finish()?;
+        self.dokumentbeskrivelse.finish()
     }
 }

@@ -40,9 +40,11 @@ use samla_noark5::writer::{BackgroundHashingWriter, DirectFile, XmlWriter};
 use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
 
 use crate::arkivplan::{Place, PlanUnit};
+use crate::io::{csv_line, io_at, sync, write_file};
 use crate::job::{Destination, Job, Source};
-use crate::parquet::Table;
+use crate::parquet::Tables;
 use crate::plan::{Plan, Sink, SourcePlan, Span, join, new_system_id, open_arkivstruktur, plan_source, widen};
+use crate::wash_step::{append_wash_ledger, wash, wash_error};
 
 /// The namespace of the provenance samla writes into virksomhetsspesifikkeMetadata.
 pub const PROVENANCE_NS: &str = "urn:samla:proveniens:1";
@@ -90,10 +92,6 @@ impl From<Error> for RunError {
     fn from(e: Error) -> Self {
         RunError::Io(e)
     }
-}
-
-fn io_at(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
-    move |e| Error::io(path.display().to_string(), e)
 }
 
 /// Runs the job. `schemas` is the set of official XSDs copied into the outputs and the
@@ -214,14 +212,6 @@ fn listing(path: &Path) -> Result<Vec<(String, u64, Option<std::time::SystemTime
 
 /// A destination that gets rewritten units: the migration dataset and the closed part.
 const REWRITTEN: [Destination; 2] = [Destination::Convert, Destination::Close];
-
-fn folder(to: Destination) -> &'static str {
-    match to {
-        Destination::Convert => "migration",
-        Destination::Close => "closed",
-        Destination::Deposit => "deposit",
-    }
-}
 
 /// What of one source's pass its deposit package needs once all passes are done.
 struct Kept {
@@ -378,7 +368,7 @@ fn write_all(
     outcome.retention = retention
         .into_iter()
         .map(|((to, vedtak, year), units)| Retention {
-            part: folder(to).to_string(),
+            part: to.folder().to_string(),
             vedtak: vedtak.as_str().to_string(),
             year,
             units,
@@ -394,7 +384,7 @@ fn write_all(
     if !blocking.is_empty() {
         return Err(RunError::Blocked(Box::new(outcome.plan), blocking));
     }
-    outcome.documents = documents.iter().map(|(to, n)| (folder(*to).to_string(), *n)).collect();
+    outcome.documents = documents.iter().map(|(to, n)| (to.folder().to_string(), *n)).collect();
 
     let mut merged = Vec::new();
     for to in REWRITTEN {
@@ -497,7 +487,7 @@ fn write_all(
     fs::remove_dir_all(work).map_err(io_at(work))?;
     for to in [Destination::Close, Destination::Deposit] {
         // An empty part is not written.
-        let dir = partial.join(folder(to));
+        let dir = partial.join(to.folder());
         if to == Destination::Close && outcome.plan.counts.values().all(|e| e.values().all(|c| c.count(to) == 0)) {
             fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
         }
@@ -519,67 +509,6 @@ fn write_all(
     .expect("the state serialises");
     write_file(&partial.join("run.json"), &state)?;
     Ok(outcome)
-}
-
-fn wash_error(e: samla_wash::Error) -> Error {
-    let mut err = Error::new(ErrorKind::Content, e.file.display().to_string(), e.what);
-    if !e.hint.is_empty() {
-        err = err.with_hint(e.hint);
-    }
-    err
-}
-
-/// Washes the migration extract's parties with the step's job into `<partial>/wash/`;
-/// returns its report and the changes it applied.
-fn wash(
-    step: &crate::job::WashStep,
-    partial: &Path,
-) -> Result<(samla_wash::report::Report, Vec<samla_wash::wash::LedgerRow>)> {
-    let mut job = samla_wash::job::Job::read(&step.job).map_err(wash_error)?;
-    let migration = fs::canonicalize(partial.join("migration")).map_err(io_at(partial))?;
-    job.add_input(samla_wash::job::Input::extract("parter", migration)).map_err(wash_error)?;
-    job.job.out = partial.join("wash");
-    let mut applied = Vec::new();
-    let mut report =
-        samla_wash::wash::run_with(&job, samla_wash::wash::RunOptions::default(), &mut |_| {}, &mut |row| {
-            if row.applied {
-                applied.push(row.clone());
-            }
-        })
-        .map_err(wash_error)?;
-    // The wash's own reports hold its wall time; the run's report holds the rest.
-    for name in ["report.json", "report.html"] {
-        let path = job.job.out.join(name);
-        if path.exists() {
-            fs::remove_file(&path).map_err(io_at(&path))?;
-        }
-    }
-    report.seconds = 0.0;
-    Ok((report, applied))
-}
-
-/// Appends the wash's applied changes to the run's ledger; returns how many.
-fn append_wash_ledger(applied: &[samla_wash::wash::LedgerRow], out: &mut impl Write, path: &Path) -> Result<u64> {
-    let mut line = String::new();
-    for row in applied {
-        let rule = format!("wash {} class {}", row.rule, row.class);
-        let source = format!("wash:{}", row.input);
-        line.clear();
-        csv_line(&mut line, &[&source, "part", &row.key, row.field, &row.old, &row.new, &rule]);
-        out.write_all(line.as_bytes()).map_err(io_at(path))?;
-    }
-    Ok(applied.len() as u64)
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = File::create(path).map_err(io_at(path))?;
-    f.write_all(bytes).map_err(io_at(path))?;
-    f.sync_all().map_err(io_at(path))
-}
-
-fn sync(w: BufWriter<File>, path: &Path) -> Result<()> {
-    let f = w.into_inner().map_err(|e| Error::io(path.display().to_string(), e.into_error()))?;
-    f.sync_all().map_err(io_at(path))
 }
 
 /// The deposit package of one source: its deposit extract finished and packaged (or, for
@@ -798,7 +727,7 @@ fn route_follower(
     let mut reader = UnitReader::parallel(extract.open_file(name)?, extract.display(name), follower.split);
     let mut frags = BTreeMap::new();
     for to in [Destination::Convert, Destination::Close, Destination::Deposit] {
-        let path = work.join(format!("{}.{}.{}", source.name, folder(to), follower.object));
+        let path = work.join(format!("{}.{}.{}", source.name, to.folder(), follower.object));
         let file = File::create(&path).map_err(io_at(&path))?;
         frags.insert(to, (XmlWriter::fragment(BufWriter::new(file), 1), path));
     }
@@ -987,7 +916,7 @@ impl<'a> Writers<'a> {
         let work = partial.join("work");
         let mut outputs = BTreeMap::new();
         for to in [Destination::Convert, Destination::Close, Destination::Deposit] {
-            let path = work.join(format!("{}.{}.arkivstruktur", source.name, folder(to)));
+            let path = work.join(format!("{}.{}.arkivstruktur", source.name, to.folder()));
             let file = File::create(&path).map_err(io_at(&path))?;
             // The deposit is the source's own document; the others sit inside the new arkiv.
             let depth = usize::from(to != Destination::Deposit);
@@ -1322,7 +1251,7 @@ impl<'a> Writers<'a> {
             let root = if to == Destination::Deposit {
                 self.partial.join("work").join(format!("deposit-{}", self.source.name))
             } else {
-                self.partial.join(folder(to))
+                self.partial.join(to.folder())
             };
             let path = root.join(&rel);
             if let Some(parent) = path.parent() {
@@ -1423,7 +1352,7 @@ impl<'a> Writers<'a> {
             let id = e.value("mappeID").or_else(|| e.value("registreringsID")).unwrap_or_default().trim().to_string();
             self.done.kasseres.push(Disposal {
                 source: self.source.name.clone(),
-                part: folder(to).to_string(),
+                part: to.folder().to_string(),
                 entity,
                 system_id: owner,
                 id,
@@ -1471,12 +1400,6 @@ impl<'a> Writers<'a> {
         for (child, o) in e.children.iter_mut().filter(unit).zip(olds) {
             self.provenance(child, o);
         }
-    }
-}
-
-impl Job {
-    fn version_label(&self) -> String {
-        format!("{} v{}", self.job.name, self.job.version)
     }
 }
 
@@ -1778,11 +1701,6 @@ fn reclassify(
     {
         reclassify(c, o, arkivdel, secondary);
     }
-}
-
-/// Appends one comma-separated record (RFC 4180 quoting where needed) and a line break.
-fn csv_line(out: &mut String, cells: &[&str]) {
-    samla_wash::table::csv_record(out, cells, b',');
 }
 
 /// A file written into an extract, for arkivuttrekk.xml.
@@ -2089,7 +2007,11 @@ fn assemble(
 /// The sources' fragments of `object` for `to`, in the job's order (a source without an
 /// endringslogg has none).
 fn fragments(work: &Path, job: &Job, to: Destination, object: &str) -> Vec<PathBuf> {
-    job.source.iter().map(|s| work.join(format!("{}.{}.{object}", s.name, folder(to)))).filter(|p| p.exists()).collect()
+    job.source
+        .iter()
+        .map(|s| work.join(format!("{}.{}.{object}", s.name, to.folder())))
+        .filter(|p| p.exists())
+        .collect()
 }
 
 /// arkivstruktur.xml (inside `arkiv`, or a whole document of its own when `None`) and,
@@ -2155,7 +2077,7 @@ fn assemble_merged(
     forloeper: &BTreeMap<usize, String>,
 ) -> Result<()> {
     let work = partial.join("work");
-    let dir = partial.join(folder(to));
+    let dir = partial.join(to.folder());
     let t = &job.target;
     let mut arkiv = document_root("arkiv", NS_ARKIVSTRUKTUR, "arkivstruktur.xsd");
     arkiv.set_attr("xmlns:n5mdk", NS_METADATAKATALOG);
@@ -2163,7 +2085,7 @@ fn assemble_merged(
     let at = format!("{}T00:00:00+01:00", job.job.as_of);
     let names: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
     arkiv
-        .push_field("systemID", new_system_id(&t.kommunenummer, &format!("arkiv\u{1f}{}", folder(to))))
+        .push_field("systemID", new_system_id(&t.kommunenummer, &format!("arkiv\u{1f}{}", to.folder())))
         .push_field("tittel", format!("{} - {part}", t.name))
         .push_field(
             "beskrivelse",
@@ -2269,168 +2191,6 @@ fn write_uttrekk(
     let mut w = BufWriter::new(File::create(&path).map_err(io_at(&path))?);
     head.write(&mut w).map_err(io_at(&path))?;
     sync(w, &path)
-}
-
-/// The Parquet tables of one source: a file per entity, written in row groups as the
-/// units stream by.
-struct Tables {
-    mappe: Table,
-    registrering: Table,
-    dokumentbeskrivelse: Table,
-}
-
-impl Tables {
-    fn new(dir: &Path, source: &str) -> Result<Tables> {
-        let table = |entity: &str, columns: &[&'static str]| -> Result<Table> {
-            let dir = dir.join(entity);
-            fs::create_dir_all(&dir).map_err(io_at(&dir))?;
-            Ok(Table::new(dir.join(format!("{source}.parquet")), columns))
-        };
-        Ok(Tables {
-            mappe: table(
-                "mappe",
-                &[
-                    "mappetype",
-                    "mappe_id",
-                    "old_mappe_id",
-                    "tittel",
-                    "saksstatus",
-                    "saksdato",
-                    "administrativ_enhet",
-                    "saksansvarlig",
-                    "klasse_id",
-                    "parent_system_id",
-                ],
-            )?,
-            registrering: table(
-                "registrering",
-                &[
-                    "registreringstype",
-                    "registrerings_id",
-                    "old_registrerings_id",
-                    "tittel",
-                    "journalposttype",
-                    "journalstatus",
-                    "journaldato",
-                    "mappe_system_id",
-                ],
-            )?,
-            dokumentbeskrivelse: table(
-                "dokumentbeskrivelse",
-                &[
-                    "tittel",
-                    "dokumenttype",
-                    "dokumentstatus",
-                    "tilknyttet_registrering_som",
-                    "dokumentnummer",
-                    "registrering_system_id",
-                ],
-            )?,
-        })
-    }
-
-    /// Adds the rows of a unit (before it is rewritten: old values are read, new ones derived).
-    fn add(&mut self, job: &Job, source: &Source, unit: &Element, to: Destination, klasse: Option<&str>) {
-        self.walk(job, source, unit, to, klasse, None);
-    }
-
-    fn walk(
-        &mut self,
-        job: &Job,
-        source: &Source,
-        e: &Element,
-        to: Destination,
-        klasse: Option<&str>,
-        parent: Option<&str>,
-    ) {
-        let old = e.value("systemID").unwrap_or_default().trim();
-        let new = new_system_id(&source.name, old);
-        let mapped = |field: &str| -> Option<String> {
-            let v = e.value(field)?.trim();
-            Some(job.crosswalk.fields.get(field).and_then(|m| m.get(v)).map_or(v, String::as_str).to_string())
-        };
-        let prefixed = |field: &str| e.value(field).map(|v| format!("{}:{}", source.name, v.trim()));
-        let raw = |field: &str| e.value(field).map(|v| v.trim().to_string());
-        let provenance = [
-            Some(new.clone()),
-            Some(old.to_string()),
-            Some(source.name.clone()),
-            Some(source.kommunenummer.clone()).filter(|k| !k.is_empty()),
-            Some(job.version_label()),
-            Some(folder(to).to_string()),
-        ];
-        let row: Option<(&mut Table, Vec<Option<String>>)> = match e.kind() {
-            Kind::Mappe(_) => Some((
-                &mut self.mappe,
-                vec![
-                    e.attr_local("type").map(str::to_string),
-                    prefixed("mappeID"),
-                    raw("mappeID"),
-                    raw("tittel"),
-                    mapped("saksstatus"),
-                    raw("saksdato"),
-                    if job.maps_enhet(&source.name) {
-                        e.value("administrativEnhet")
-                            .and_then(|v| job.enhet(&source.name, v.trim(), crate::plan::unit_date(e)))
-                            .map(|r| r.to.clone())
-                    } else {
-                        mapped("administrativEnhet")
-                    },
-                    raw("saksansvarlig"),
-                    klasse.map(|k| {
-                        job.crosswalk
-                            .fields
-                            .get("klasseID")
-                            .and_then(|m| m.get(k))
-                            .map_or(k, String::as_str)
-                            .to_string()
-                    }),
-                    parent.map(str::to_string),
-                ],
-            )),
-            Kind::Registrering(_) => Some((
-                &mut self.registrering,
-                vec![
-                    e.attr_local("type").map(str::to_string),
-                    prefixed("registreringsID"),
-                    raw("registreringsID"),
-                    raw("tittel"),
-                    mapped("journalposttype"),
-                    mapped("journalstatus"),
-                    raw("journaldato"),
-                    parent.map(str::to_string),
-                ],
-            )),
-            Kind::Dokumentbeskrivelse => Some((
-                &mut self.dokumentbeskrivelse,
-                vec![
-                    raw("tittel"),
-                    mapped("dokumenttype"),
-                    mapped("dokumentstatus"),
-                    mapped("tilknyttetRegistreringSom"),
-                    raw("dokumentnummer"),
-                    parent.map(str::to_string),
-                ],
-            )),
-            _ => None,
-        };
-        let is_unit = row.is_some();
-        if let Some((table, cells)) = row {
-            table.push(provenance.into_iter().chain(cells));
-        }
-        let parent = if is_unit { Some(new.as_str()) } else { parent };
-        for c in &e.children {
-            if matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_) | Kind::Dokumentbeskrivelse) {
-                self.walk(job, source, c, to, klasse, parent);
-            }
-        }
-    }
-
-    fn finish(self) -> Result<()> {
-        self.mappe.finish()?;
-        self.registrering.finish()?;
-        self.dokumentbeskrivelse.finish()
-    }
 }
 
 #[cfg(test)]
