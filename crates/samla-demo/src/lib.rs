@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use samla_fixtures::generate::{Options as GenerateOptions, Summary};
 use samla_legacy::SourceKind;
+use samla_noark5::atomic::write_bytes;
 use samla_noark5::schemas::SchemaDir;
 use samla_noark5::{Error, ErrorKind, Result};
 
@@ -99,8 +100,8 @@ fn check_ski(options: &Options, show: &mut dyn FnMut(Step)) -> Result<()> {
     let report = samla_check::check(&samla_noark5::Extract::open(&generate.out)?, &check, &mut |_| {})?;
     let (json, html) = (options.out.join("ski-report.json"), options.out.join("ski-report.html"));
     let json_text = serde_json::to_vec_pretty(&report).expect("the report serialises");
-    write(&json, &json_text)?;
-    write(&html, samla_check::html::render(&report, samla_check::findings::Lang::Nb).as_bytes())?;
+    write_bytes(&json, &json_text)?;
+    write_bytes(&html, samla_check::html::render(&report, samla_check::findings::Lang::Nb).as_bytes())?;
     show(Step::Checked { report: &report, html: &html, json: &json });
     Ok(())
 }
@@ -139,7 +140,7 @@ fn merge(options: &Options, show: &mut dyn FnMut(Step)) -> Result<PathBuf> {
         plan: true,
     });
     let job_file = out.join("job.toml");
-    write(&job_file, text.as_bytes())?;
+    write_bytes(&job_file, text.as_bytes())?;
     let job = samla_map::job::Job::read(&job_file)
         .map_err(|e| Error::new(ErrorKind::Content, job_file.display().to_string(), e.to_string()))?;
     show(Step::Merging { job: &job });
@@ -156,10 +157,6 @@ fn merge(options: &Options, show: &mut dyn FnMut(Step)) -> Result<PathBuf> {
 /// A washing error as the demo reports it: the file and what went wrong.
 fn fail(e: samla_wash::Error) -> Error {
     Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| Error::io(path.display().to_string(), e))
 }
 
 /// The demo's registers, made before the merger: snapshots of Folkeregisteret,
@@ -195,7 +192,7 @@ fn registers(out: &Path) -> Result<Vec<samla_wash::snapshot::Person>> {
         ..samla_fixtures::registers::Options::new(&dir, 2020)
     };
     samla_fixtures::registers::generate(&options).map_err(|e| Error::io(dir.display().to_string(), e))?;
-    write(&dir.join("freg.toml"), FREG_JOB.as_bytes())?;
+    write_bytes(&dir.join("freg.toml"), FREG_JOB.as_bytes())?;
     samla_wash::snapshot::load_freg(&dir.join("registers/freg.jsonl")).map_err(fail)
 }
 
@@ -240,7 +237,7 @@ fn wash(out: &Path, inputs: &[(&str, &str)], show: &mut dyn FnMut(Step)) -> Resu
     for (name, folder) in inputs {
         job.push_str(&format!("\n[[input]]\nname = \"{name}\"\npath = \"../{folder}\"\nentity = \"person\"\n"));
     }
-    write(&job_file, job.as_bytes())?;
+    write_bytes(&job_file, job.as_bytes())?;
     show(Step::Washing);
     let job = samla_wash::job::Job::read(&job_file).map_err(fail)?;
     let report = samla_wash::wash::run(&job, samla_wash::wash::RunOptions::default(), &mut |_| {}).map_err(fail)?;
@@ -291,7 +288,7 @@ fn lookup(out: &Path, merged: PathBuf, show: &mut dyn FnMut(Step)) -> Result<Dem
     for (name, role, password) in USERS {
         text = samla_lookup::policy::Policy::with_user(&policy, &text, name, password, &[role.to_string()])?;
     }
-    write(&policy, text.as_bytes())?;
+    write_bytes(&policy, text.as_bytes())?;
     let demo = Demo { merged, index, policy, users: USERS };
     let units = summary.sources.iter().map(|s| s.units).sum();
     show(Step::Indexed { demo: &demo, units, sources: summary.sources.len() });

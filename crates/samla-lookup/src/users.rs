@@ -2,7 +2,6 @@
 //! comments kept, the result checked as the server will read it, and the change logged in
 //! the index's access log.
 
-use std::io::Write;
 use std::path::Path;
 
 use samla_noark5::{Error, Result};
@@ -22,8 +21,7 @@ pub fn add(index: &Path, policy_path: &Path, name: &str, password: &str, roles: 
     let existed = Policy::parse(policy_path, &old)?.users.iter().any(|u| u.name == name);
     let text = Policy::with_user(policy_path, &old, name, password, roles)?;
     let log = AccessLog::open(&index.join(crate::INDEX_LOG))?;
-    samla_noark5::atomic::write_file(policy_path, |f| f.write_all(text.as_bytes()))
-        .map_err(|e| Error::io(policy_path.display().to_string(), e))?;
+    samla_noark5::atomic::write_bytes(policy_path, text.as_bytes())?;
     log.append(Record {
         event: Some(Event::PolicyChange),
         user: by.to_string(),

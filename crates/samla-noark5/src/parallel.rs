@@ -437,27 +437,15 @@ struct Parsed {
 
 /// Parses one unit: by the plain path where it can, else by the careful reader.
 fn parse_unit(unit: &RawUnit, file: &str, declared: Option<&str>) -> Result<Element> {
-    // A value past the limit is the careful reader's to name.
-    let overlong = unit.bytes.len() as u64 > crate::xml::MAX_VALUE && has_overlong_run(&unit.bytes);
-    if !overlong && let Some(element) = crate::plain::parse(&unit.bytes, unit.origin) {
+    // A unit that may hold a value past the limit is the careful reader's, which names it.
+    let may_be_overlong = unit.bytes.len() as u64 > crate::xml::MAX_VALUE;
+    if !may_be_overlong && let Some(element) = crate::plain::parse(&unit.bytes, unit.origin) {
         return Ok(element);
     }
     XmlReader::piece(&unit.bytes[..], file, unit.origin)
         .with_path_prefix(&unit.path)
         .with_declared_encoding(declared)
         .read_document()
-}
-
-/// True when more than [`crate::xml::MAX_VALUE`] bytes follow one another without a `<`.
-fn has_overlong_run(bytes: &[u8]) -> bool {
-    let mut last = 0;
-    for lt in memchr::memchr_iter(b'<', bytes).chain([bytes.len()]) {
-        if (lt - last) as u64 > crate::xml::MAX_VALUE {
-            return true;
-        }
-        last = lt;
-    }
-    false
 }
 
 /// The reading side: the placeholder stream and the parsed units, shared by
