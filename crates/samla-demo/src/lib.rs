@@ -154,11 +154,6 @@ fn merge(options: &Options, show: &mut dyn FnMut(Step)) -> Result<PathBuf> {
     Ok(out.join("nordre-follo"))
 }
 
-/// A washing error as the demo reports it: the file and what went wrong.
-fn fail(e: samla_wash::Error) -> Error {
-    Error::io(e.file.display().to_string(), std::io::Error::other(e.to_string()))
-}
-
 /// The demo's registers, made before the merger: snapshots of Folkeregisteret,
 /// Enhetsregisteret, Matrikkelen, KRR and SSB's municipality changes that hold the parties
 /// of Ski's extract (and thousands of others). The merger washes D-numbers with
@@ -166,12 +161,12 @@ fn fail(e: samla_wash::Error) -> Error {
 fn registers(out: &Path) -> Result<Vec<samla_wash::snapshot::Person>> {
     let mut known = Vec::new();
     let dir = out.join("vask");
-    let parties = samla_wash::parties::read_parties(&out.join("ski")).map_err(fail)?;
+    let parties = samla_wash::parties::read_parties(&out.join("ski"))?;
     let (ids, names, lines, post) = (
-        parties.column("fnr").map_err(fail)?,
-        parties.column("navn").map_err(fail)?,
-        parties.column("postadresse").map_err(fail)?,
-        parties.column("postnummer").map_err(fail)?,
+        parties.column("fnr")?,
+        parties.column("navn")?,
+        parties.column("postadresse")?,
+        parties.column("postnummer")?,
     );
     for i in 0..ids.len() {
         if let (Some(id), Some(name)) = (ids[i], names[i]) {
@@ -193,7 +188,7 @@ fn registers(out: &Path) -> Result<Vec<samla_wash::snapshot::Person>> {
     };
     samla_fixtures::registers::generate(&options).map_err(|e| Error::io(dir.display().to_string(), e))?;
     write_bytes(&dir.join("freg.toml"), FREG_JOB.as_bytes())?;
-    samla_wash::snapshot::load_freg(&dir.join("registers/freg.jsonl")).map_err(fail)
+    samla_wash::snapshot::load_freg(&dir.join("registers/freg.jsonl"))
 }
 
 /// The merger's washing job: Folkeregisteret alone, for the D-numbers it has replaced.
@@ -239,8 +234,8 @@ fn wash(out: &Path, inputs: &[(&str, &str)], show: &mut dyn FnMut(Step)) -> Resu
     }
     write_bytes(&job_file, job.as_bytes())?;
     show(Step::Washing);
-    let job = samla_wash::job::Job::read(&job_file).map_err(fail)?;
-    let report = samla_wash::wash::run(&job, samla_wash::wash::RunOptions::default(), &mut |_| {}).map_err(fail)?;
+    let job = samla_wash::job::Job::read(&job_file)?;
+    let report = samla_wash::wash::run(&job, samla_wash::wash::RunOptions::default(), &mut |_| {})?;
     show(Step::Washed { report: &report, out: &job.job.out });
     Ok(())
 }

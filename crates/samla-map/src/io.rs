@@ -25,3 +25,15 @@ pub(crate) fn sync(w: BufWriter<File>, path: &Path) -> Result<()> {
 pub(crate) fn csv_line(out: &mut String, cells: &[&str]) {
     samla_wash::table::csv_record(out, cells, b',');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_with_commas_and_quotes_are_quoted() {
+        let mut s = String::new();
+        csv_line(&mut s, &["a", "b,c", "d\"e"]);
+        assert_eq!(s, "a,\"b,c\",\"d\"\"e\"\n");
+    }
+}

@@ -454,17 +454,19 @@ pub fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// A job that cannot be read: where and what.
-#[derive(Debug)]
-pub struct JobError(pub String);
+/// A job that cannot be read: samla's one error type, with the job file, the line and
+/// column where that is known, and what to do.
+pub type JobError = samla_noark5::Error;
 
-impl std::fmt::Display for JobError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+/// An error in the job file `path`, at the first place `needle` is written in `text`.
+fn job_error(path: &Path, text: &str, needle: &str, message: String, hint: &str) -> JobError {
+    let mut e =
+        samla_noark5::Error::new(samla_noark5::ErrorKind::Content, path.display().to_string(), message).with_hint(hint);
+    if let Some(at) = text.find(needle).filter(|_| !needle.is_empty()) {
+        e = e.at(samla_noark5::pos::Pos::in_text(text, at));
     }
+    e
 }
-
-impl std::error::Error for JobError {}
 
 impl Job {
     /// The job's name and version, as every record's provenance names it.
@@ -474,19 +476,25 @@ impl Job {
 
     /// Reads a job; relative paths are made relative to the job file's folder.
     pub fn read(path: &Path) -> Result<Job, JobError> {
-        let text = std::fs::read_to_string(path).map_err(|e| JobError(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            samla_noark5::Error::io(path.display().to_string(), e).with_hint("check the path of the job file")
+        })?;
         Job::parse(path, &text)
     }
 
     /// Parses a job's text; `path` is where it came from.
     pub fn parse(path: &Path, text: &str) -> Result<Job, JobError> {
         let mut job: Job = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(0, |s| samla_noark5::pos::Pos::in_text(text, s.start).line);
-            JobError(format!(
-                "{}:{line}: {} (see `samla run --example-job` for every key)",
-                path.display(),
-                e.message()
-            ))
+            let mut err = samla_noark5::Error::new(
+                samla_noark5::ErrorKind::Content,
+                path.display().to_string(),
+                e.message().trim_end().to_string(),
+            )
+            .with_hint("see `samla run --example-job` for every key");
+            if let Some(span) = e.span() {
+                err = err.at(samla_noark5::pos::Pos::in_text(text, span.start));
+            }
+            err
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         job.job.out = base.join(&job.job.out);
@@ -499,11 +507,13 @@ impl Job {
         for e in &job.enhet {
             for date in [&e.valid_from, &e.valid_to].into_iter().flatten() {
                 if Date::parse(date).is_none() {
-                    return Err(JobError(format!(
-                        "{}: [[enhet]] `{}`: `{date}` is not a date (YYYY-MM-DD)",
-                        path.display(),
-                        e.from
-                    )));
+                    return Err(job_error(
+                        path,
+                        text,
+                        date,
+                        format!("[[enhet]] `{}`: `{date}` is not a date", e.from),
+                        "write dates as YYYY-MM-DD",
+                    ));
                 }
             }
         }
@@ -512,15 +522,31 @@ impl Job {
         }
         if let Some(plan) = &mut job.plan {
             let sources: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
-            plan.prepare(base, &sources).map_err(|e| JobError(format!("{}: [plan]: {e}", path.display())))?;
+            plan.prepare(base, &sources).map_err(|e| {
+                job_error(path, text, "[plan]", format!("[plan]: {e}"), "see `samla run --example-job --with-plan`")
+            })?;
         }
         let mut names: Vec<&str> = job.source.iter().map(|s| s.name.as_str()).collect();
         names.sort_unstable();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(JobError(format!("{}: two sources are named `{}`", path.display(), w[0])));
+            let name = w[0];
+            return Err(job_error(
+                path,
+                text,
+                &format!("\"{name}\""),
+                format!("two sources are named `{name}`"),
+                "give each [[source]] its own name",
+            ));
         }
         if Date::parse(&job.job.as_of).is_none() {
-            return Err(JobError(format!("{}: as_of `{}` is not a date (YYYY-MM-DD)", path.display(), job.job.as_of)));
+            let as_of = &job.job.as_of;
+            return Err(job_error(
+                path,
+                text,
+                as_of,
+                format!("as_of `{as_of}` is not a date"),
+                "write dates as YYYY-MM-DD",
+            ));
         }
         Ok(job)
     }

@@ -22,6 +22,8 @@
 #![warn(missing_docs)]
 
 pub mod arkivplan;
+mod assemble;
+mod deposit;
 pub mod dry_run;
 mod flat;
 mod ids;
@@ -29,7 +31,10 @@ mod io;
 pub mod job;
 mod legacy;
 mod parquet;
+mod pass;
 pub mod plan;
+mod registers;
 pub mod report;
+mod rewrite;
 pub mod run;
 mod wash_step;

@@ -5,17 +5,9 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use samla_noark5::{Error, ErrorKind, Result};
+use samla_noark5::Result;
 
 use crate::io::{csv_line, io_at};
-
-pub(crate) fn wash_error(e: samla_wash::Error) -> Error {
-    let mut err = Error::new(ErrorKind::Content, e.file.display().to_string(), e.what);
-    if !e.hint.is_empty() {
-        err = err.with_hint(e.hint);
-    }
-    err
-}
 
 /// Washes the migration extract's parties with the step's job into `<partial>/wash/`;
 /// returns its report and the changes it applied.
@@ -23,9 +15,9 @@ pub(crate) fn wash(
     step: &crate::job::WashStep,
     partial: &Path,
 ) -> Result<(samla_wash::report::Report, Vec<samla_wash::wash::LedgerRow>)> {
-    let mut job = samla_wash::job::Job::read(&step.job).map_err(wash_error)?;
+    let mut job = samla_wash::job::Job::read(&step.job)?;
     let migration = fs::canonicalize(partial.join("migration")).map_err(io_at(partial))?;
-    job.add_input(samla_wash::job::Input::extract("parter", migration)).map_err(wash_error)?;
+    job.add_input(samla_wash::job::Input::extract("parter", migration))?;
     job.job.out = partial.join("wash");
     let mut applied = Vec::new();
     let mut report =
@@ -33,8 +25,7 @@ pub(crate) fn wash(
             if row.applied {
                 applied.push(row.clone());
             }
-        })
-        .map_err(wash_error)?;
+        })?;
     // The wash's own reports hold its wall time; the run's report holds the rest.
     for name in ["report.json", "report.html"] {
         let path = job.job.out.join(name);

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::snapshot::Snapshot;
 
 /// A commented example job (`samla wash --example-job`).
@@ -246,7 +246,7 @@ impl Job {
     /// Adds an input, as the job file would; refused if the job has one of that name.
     pub fn add_input(&mut self, input: Input) -> Result<()> {
         if self.input.iter().any(|i| i.name == input.name) {
-            return Err(Error::new(
+            return Err(error::invalid(
                 &input.path,
                 format!("two inputs are named `{}`", input.name),
                 "give each input its own name",
@@ -258,7 +258,7 @@ impl Job {
 
     /// Reads a job; relative paths in it are made relative to the job file's folder.
     pub fn read(path: &Path) -> Result<Job> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| error::io(path, e))?;
         Job::parse(path, &text)
     }
 
@@ -267,7 +267,13 @@ impl Job {
         let mut job: Job = toml::from_str(text).map_err(|e| {
             let (line, column) =
                 e.span().map(|s| samla_noark5::pos::Pos::in_text(text, s.start)).map_or((0, 0), |p| (p.line, p.column));
-            Error::at(path, line, column, e.message().to_string(), "see `samla wash --example-job` for every key")
+            error::invalid_at(
+                path,
+                line,
+                column,
+                e.message().to_string(),
+                "see `samla wash --example-job` for every key",
+            )
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         job.job.out = base.join(&job.job.out);
@@ -279,7 +285,7 @@ impl Job {
             if crate::parties::is_extract(&i.path) {
                 i.default_for_extract();
             } else if i.key.is_empty() {
-                return Err(Error::new(
+                return Err(error::invalid(
                     path,
                     format!("input `{}` names no `key` column", i.name),
                     "add key = \"<column>\"",
@@ -289,7 +295,11 @@ impl Job {
         let mut names: Vec<&str> = job.input.iter().map(|i| i.name.as_str()).collect();
         names.sort_unstable();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(Error::new(path, format!("two inputs are named `{}`", w[0]), "give each input its own name"));
+            return Err(error::invalid(
+                path,
+                format!("two inputs are named `{}`", w[0]),
+                "give each input its own name",
+            ));
         }
         Ok(job)
     }
@@ -311,7 +321,7 @@ mod tests {
     fn an_unknown_key_is_named_with_its_line() {
         let text = EXAMPLE.replace("postnummer = \"postnr\", kommunenummer", "postnr = \"postnr\", kommunenummer");
         let e = Job::parse(Path::new("wash.toml"), &text).unwrap_err();
-        assert!(e.what.contains("postnr"), "{e}");
-        assert!(e.position.is_some_and(|(line, _)| line > 50), "{e}");
+        assert!(e.message.contains("postnr"), "{e}");
+        assert!(e.pos.is_some_and(|p| p.line > 50), "{e}");
     }
 }

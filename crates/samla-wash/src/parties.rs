@@ -7,7 +7,7 @@ use polars::prelude::*;
 use samla_noark5::Element;
 use samla_noark5::stream::{Event, Split, UnitReader};
 
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::table::Table;
 
 /// The columns of the parties table, in order.
@@ -27,15 +27,15 @@ pub fn is_extract(path: &Path) -> bool {
 /// virksomhetsspesifikkeMetadata where a vendor put them beside the party's name.
 pub fn read_parties(path: &Path) -> Result<Table> {
     let hint = "check the extract with `samla check`";
-    let extract = samla_noark5::Extract::open(path).map_err(|e| Error::new(path, e.to_string(), hint))?;
+    let extract = samla_noark5::Extract::open(path).map_err(|e| error::extract(e, hint))?;
     let name = extract
         .find("arkivstruktur.xml")
-        .ok_or_else(|| Error::new(path, "the extract has no arkivstruktur.xml", hint))?
+        .ok_or_else(|| error::invalid(path, "the extract has no arkivstruktur.xml", hint))?
         .to_string();
-    let file = extract.open_file(&name).map_err(|e| Error::new(path, e.to_string(), hint))?;
+    let file = extract.open_file(&name).map_err(|e| error::extract(e, hint))?;
     let mut reader = UnitReader::new(file, extract.display(&name), Split::ARKIVSTRUKTUR);
     let mut rows: Vec<[String; 9]> = Vec::new();
-    while let Some(event) = reader.next_event().map_err(|e| Error::new(path, e.to_string(), hint))? {
+    while let Some(event) = reader.next_event().map_err(|e| error::extract(e, hint))? {
         if let Event::Unit(unit) = event {
             visit(&unit, &mut rows);
         }
@@ -49,7 +49,7 @@ pub fn read_parties(path: &Path) -> Result<Table> {
             Column::new((*n).into(), values)
         })
         .collect();
-    let frame = DataFrame::new_infer_height(columns).map_err(|e| Error::new(path, e.to_string(), ""))?;
+    let frame = DataFrame::new_infer_height(columns).map_err(|e| error::invalid(path, e.to_string(), ""))?;
     // Washed as CSV, like a table would be.
     Ok(Table { path: path.to_path_buf(), separator: Some(b';'), frame })
 }

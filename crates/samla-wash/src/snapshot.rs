@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::normalize;
 use crate::table::Table;
 
@@ -384,7 +384,7 @@ fn freg_person(doc: FregDoc) -> Option<Person> {
 const JSON_NOT_UTF8: &str = "JSON snapshots are UTF-8; convert the file (iconv -f ISO-8859-1 -t UTF-8)";
 
 fn read_text(path: &Path) -> Result<String> {
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = fs::read(path).map_err(|e| error::io(path, e))?;
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -392,7 +392,7 @@ fn read_text(path: &Path) -> Result<String> {
             }
             Ok(s)
         }
-        Err(e) => Err(Error::not_utf8(path, e.as_bytes(), e.utf8_error().valid_up_to(), 1, JSON_NOT_UTF8)),
+        Err(e) => Err(error::not_utf8(path, e.as_bytes(), e.utf8_error().valid_up_to(), 1, JSON_NOT_UTF8)),
     }
 }
 
@@ -404,7 +404,7 @@ fn json_lines<T: Send, D: for<'de> Deserialize<'de>>(
     map: impl Fn(D) -> Option<T> + Sync,
 ) -> Result<Vec<T>> {
     const BLOCK: usize = 32 << 20;
-    let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut file = fs::File::open(path).map_err(|e| error::io(path, e))?;
     let mut out = Vec::new();
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 20));
     let mut first_line = 1u64;
@@ -414,7 +414,7 @@ fn json_lines<T: Send, D: for<'de> Deserialize<'de>>(
         buf.resize(BLOCK.max(filled * 2), 0);
         let mut end = filled;
         while end < buf.len() {
-            let n = std::io::Read::read(&mut file, &mut buf[end..]).map_err(|e| Error::io(path, e))?;
+            let n = std::io::Read::read(&mut file, &mut buf[end..]).map_err(|e| error::io(path, e))?;
             if n == 0 {
                 at_end = true;
                 break;
@@ -430,7 +430,7 @@ fn json_lines<T: Send, D: for<'de> Deserialize<'de>>(
         let block = &buf[..cut];
         let skip = if first_line == 1 && block.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
         let text = std::str::from_utf8(&block[skip..])
-            .map_err(|e| Error::not_utf8(path, &block[skip..], e.valid_up_to(), first_line, JSON_NOT_UTF8))?;
+            .map_err(|e| error::not_utf8(path, &block[skip..], e.valid_up_to(), first_line, JSON_NOT_UTF8))?;
         let lines: Vec<&str> = text.lines().collect();
         let parsed: Result<Vec<Option<T>>> = lines
             .par_iter()
@@ -438,7 +438,7 @@ fn json_lines<T: Send, D: for<'de> Deserialize<'de>>(
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(i, line)| match serde_json::from_str::<D>(line) {
                 Ok(doc) => Ok(map(doc)),
-                Err(e) => Err(Error::at(
+                Err(e) => Err(error::invalid_at(
                     path,
                     first_line + i as u64,
                     e.column() as u64,
@@ -502,13 +502,19 @@ fn krr_entry(p: KrrPerson) -> (String, Contact) {
 /// Loads KRR entries: JSON lines of persons, or the API's `{"personer": [...]}` document.
 pub fn load_krr(path: &Path) -> Result<HashMap<String, Contact>> {
     let mut head = [0u8; 64];
-    let n = std::io::Read::read(&mut fs::File::open(path).map_err(|e| Error::io(path, e))?, &mut head)
-        .map_err(|e| Error::io(path, e))?;
+    let n = std::io::Read::read(&mut fs::File::open(path).map_err(|e| error::io(path, e))?, &mut head)
+        .map_err(|e| error::io(path, e))?;
     let head: String = String::from_utf8_lossy(&head[..n]).chars().filter(|c| !c.is_whitespace()).collect();
     if head.trim_start_matches('\u{feff}').starts_with("{\"personer\"") {
         let text = read_text(path)?;
         let doc: KrrDocument = serde_json::from_str(&text).map_err(|e| {
-            Error::at(path, e.line() as u64, e.column() as u64, format!("not a KRR document: {e}"), "check the file")
+            error::invalid_at(
+                path,
+                e.line() as u64,
+                e.column() as u64,
+                format!("not a KRR document: {e}"),
+                "check the file",
+            )
         })?;
         return Ok(doc.personer.into_iter().map(krr_entry).collect());
     }
@@ -581,7 +587,7 @@ pub fn load_enhetsregisteret(path: &Path) -> Result<Vec<Organisation>> {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         let text = read_text(path)?;
         let units: Vec<ErUnit> = serde_json::from_str(&text).map_err(|e| {
-            Error::at(
+            error::invalid_at(
                 path,
                 e.line() as u64,
                 e.column() as u64,

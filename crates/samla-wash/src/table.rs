@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 
 /// A table read from disk: every column as text, since identifiers such as "0213" and
 /// "01010112345" must keep their leading zeros.
@@ -33,7 +33,7 @@ impl Table {
         if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
             return read_parquet(path);
         }
-        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = fs::read(path).map_err(|e| error::io(path, e))?;
         let body = bytes.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&bytes);
         let separator = sniff_separator(body);
         let columns = scan(path, body, separator)?;
@@ -48,9 +48,11 @@ impl Table {
             )
             .into_reader_with_file_handle(Cursor::new(body))
             .finish()
-            .map_err(|e| Error::new(path, format!("could not read the table: {e}"), "check that it is a CSV file"))?;
+            .map_err(|e| {
+                error::invalid(path, format!("could not read the table: {e}"), "check that it is a CSV file")
+            })?;
         if frame.width() != columns {
-            return Err(Error::new(
+            return Err(error::invalid(
                 path,
                 format!("read {} columns, the header has {columns}", frame.width()),
                 "check the header",
@@ -64,14 +66,14 @@ impl Table {
         let found = self.frame.get_column_names().into_iter().find(|c| c.as_str().eq_ignore_ascii_case(name));
         let Some(found) = found else {
             let names: Vec<&str> = self.frame.get_column_names().into_iter().map(|c| c.as_str()).collect();
-            return Err(Error::new(
+            return Err(error::invalid(
                 &self.path,
                 format!("no column `{name}`"),
                 format!("the columns are: {}; fix the column name in the job", names.join(", ")),
             ));
         };
         let ca = self.frame.column(found.as_str()).and_then(|c| c.str()).map_err(|e| {
-            Error::new(&self.path, format!("column `{name}` is not text: {e}"), "store identifiers as text")
+            error::invalid(&self.path, format!("column `{name}` is not text: {e}"), "store identifiers as text")
         })?;
         Ok(ca.iter().collect())
     }
@@ -83,18 +85,18 @@ impl Table {
 }
 
 fn read_parquet(path: &Path) -> Result<Table> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut frame = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| Error::new(path, format!("could not read the Parquet file: {e}"), "check that it is Parquet"))?;
+    let file = File::open(path).map_err(|e| error::io(path, e))?;
+    let mut frame = ParquetReader::new(file).finish().map_err(|e| {
+        error::invalid(path, format!("could not read the Parquet file: {e}"), "check that it is Parquet")
+    })?;
     // Every column as text, like the CSV path, so that one code path serves both.
     let names: Vec<PlSmallStr> = frame.get_column_names_owned();
     for name in names {
         let cast = frame
             .column(name.as_str())
             .and_then(|c| c.cast(&DataType::String))
-            .map_err(|e| Error::new(path, format!("column `{name}` cannot be read as text: {e}"), ""))?;
-        frame.with_column(cast).map_err(|e| Error::new(path, format!("column `{name}`: {e}"), ""))?;
+            .map_err(|e| error::invalid(path, format!("column `{name}` cannot be read as text: {e}"), ""))?;
+        frame.with_column(cast).map_err(|e| error::invalid(path, format!("column `{name}`: {e}"), ""))?;
     }
     Ok(Table { path: path.to_path_buf(), separator: None, frame })
 }
@@ -115,11 +117,11 @@ pub fn sniff_separator(body: &[u8]) -> u8 {
 /// use samla_wash::table::scan;
 /// assert_eq!(scan(Path::new("t.csv"), b"a;b\n1;\"x\ny\"\n", b';').unwrap(), 2);
 /// let e = scan(Path::new("t.csv"), b"a;b\n1;2;3\n", b';').unwrap_err();
-/// assert_eq!(e.position, Some((2, 5)));
+/// assert_eq!(e.pos.map(|p| (p.line, p.column)), Some((2, 5)));
 /// ```
 pub fn scan(path: &Path, body: &[u8], separator: u8) -> Result<usize> {
     if let Err(e) = std::str::from_utf8(body) {
-        return Err(Error::not_utf8(
+        return Err(error::not_utf8(
             path,
             body,
             e.valid_up_to(),
@@ -158,7 +160,7 @@ pub fn scan(path: &Path, body: &[u8], separator: u8) -> Result<usize> {
             if let Some(expected) = header
                 && fields > expected
             {
-                return Err(Error::at(
+                return Err(error::invalid_at(
                     path,
                     line,
                     column_of(i, line_start) + 1,
@@ -179,7 +181,7 @@ pub fn scan(path: &Path, body: &[u8], separator: u8) -> Result<usize> {
         i += 1;
     }
     if in_quotes {
-        return Err(Error::at(
+        return Err(error::invalid_at(
             path,
             quote_open.0,
             quote_open.1,
@@ -190,14 +192,14 @@ pub fn scan(path: &Path, body: &[u8], separator: u8) -> Result<usize> {
     if line_start < body.len() {
         end_record(path, &mut header, fields, record_line, column_of(body.len(), line_start))?;
     }
-    header.ok_or_else(|| Error::new(path, "the file is empty", "a table needs a header line"))
+    header.ok_or_else(|| error::invalid(path, "the file is empty", "a table needs a header line"))
 }
 
 fn end_record(path: &Path, header: &mut Option<usize>, fields: usize, line: u64, column: u64) -> Result<()> {
     match *header {
         None => *header = Some(fields),
         Some(expected) if fields < expected => {
-            return Err(Error::at(
+            return Err(error::invalid_at(
                 path,
                 line,
                 column,
@@ -245,7 +247,7 @@ pub fn write_frame(path: &Path, frame: &mut DataFrame, separator: u8) -> Result<
         };
         result.map_err(std::io::Error::other)
     })
-    .map_err(|e| Error::io(path, e))
+    .map_err(|e| error::io(path, e))
 }
 
 #[cfg(test)]
@@ -264,21 +266,21 @@ mod tests {
     #[test]
     fn too_few_fields_are_named_by_line() {
         let e = scan(p(), b"a;b;c\n1;2;3\n4;5\n", b';').unwrap_err();
-        assert_eq!(e.position.map(|p| p.0), Some(3));
-        assert!(e.what.contains("2 fields"), "{e}");
+        assert_eq!(e.pos.map(|p| p.line), Some(3));
+        assert!(e.message.contains("2 fields"), "{e}");
     }
 
     #[test]
     fn latin1_bytes_are_named_by_line_and_column() {
         let e = scan(p(), b"navn\nK\xe5re\n", b';').unwrap_err();
-        assert_eq!(e.position, Some((2, 2)));
+        assert_eq!(e.pos.map(|p| (p.line, p.column)), Some((2, 2)));
         assert!(e.to_string().contains("0xE5"), "{e}");
     }
 
     #[test]
     fn an_unclosed_quote_points_at_its_start() {
         let e = scan(p(), b"a;b\n1;\"open\n2;3\n", b';').unwrap_err();
-        assert_eq!(e.position, Some((2, 3)));
+        assert_eq!(e.pos.map(|p| (p.line, p.column)), Some((2, 3)));
     }
 
     #[test]

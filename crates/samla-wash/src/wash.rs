@@ -10,7 +10,7 @@ use std::time::Instant;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{self, Result};
 use crate::job::{Entity, Input, Job};
 use crate::matching::{self, AddressIndex, Class, Difference, OrgIndex, Outcome, PersonIndex, Rule, present};
 use crate::normalize;
@@ -186,10 +186,9 @@ pub fn run_with(
 ) -> Result<Report> {
     let started = Instant::now();
     let out = &job.job.out;
-    let _lock = samla_noark5::atomic::OutputLock::take(out)
-        .map_err(|e| Error::new(out, e.message, e.hint.unwrap_or_default()))?;
+    let _lock = samla_noark5::atomic::OutputLock::take(out)?;
     if out.exists() && !out.join("report.json").exists() {
-        return Err(Error::new(
+        return Err(error::invalid(
             out,
             "the output folder exists and was not written by samla wash",
             "choose another [job].out",
@@ -221,9 +220,9 @@ pub fn run_with(
 
     let partial = samla_noark5::atomic::partial_dir(out);
     if partial.exists() {
-        fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+        fs::remove_dir_all(&partial).map_err(|e| error::io(&partial, e))?;
     }
-    fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    fs::create_dir_all(&partial).map_err(|e| error::io(&partial, e))?;
     let written = write_outputs(job, &ctx, tables, &partial, opts, progress, ledger);
     let mut report = match written {
         Ok(report) => report,
@@ -234,9 +233,9 @@ pub fn run_with(
         }
     };
     if out.exists() {
-        fs::remove_dir_all(out).map_err(|e| Error::io(out, e))?;
+        fs::remove_dir_all(out).map_err(|e| error::io(out, e))?;
     }
-    fs::rename(&partial, out).map_err(|e| Error::io(out, e))?;
+    fs::rename(&partial, out).map_err(|e| error::io(out, e))?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -308,7 +307,7 @@ fn write_outputs(
     };
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
     let written = |path: std::path::PathBuf, bytes: &[u8]| {
-        samla_noark5::atomic::write_file(&path, |f| f.write_all(bytes)).map_err(|e| Error::io(&path, e))
+        samla_noark5::atomic::write_file(&path, |f| f.write_all(bytes)).map_err(|e| error::io(&path, e))
     };
     written(partial.join("report.json"), &json)?;
     let html = report::html(&report);
@@ -401,7 +400,7 @@ fn check_columns(input: &Input, t: &Table) -> Result<()> {
         Entity::Address => has("adressenavn") || has("adressekode"),
     };
     if !enough {
-        return Err(Error::new(
+        return Err(error::invalid(
             &input.path,
             format!("input `{}` maps no column that can be matched on", input.name),
             "map at least an identifier or a name (persons, organisations) or adressenavn/adressekode (addresses)",
@@ -491,7 +490,7 @@ fn wash_input(ctx: &Context, input: &Input, t: &Table, opts: RunOptions) -> Resu
                 original.iter().zip(&rows).map(|(v, r)| if r.protected { None } else { *v }).collect();
             frame
                 .with_column(Column::new(name.as_str().into(), blanked))
-                .map_err(|e| Error::new(&t.path, format!("column `{name}`: {e}"), ""))?;
+                .map_err(|e| error::invalid(&t.path, format!("column `{name}`: {e}"), ""))?;
         }
     }
     let mut extra: Vec<Column> = Vec::new();
@@ -508,13 +507,13 @@ fn wash_input(ctx: &Context, input: &Input, t: &Table, opts: RunOptions) -> Resu
     extra.push(Column::new("wash_notes".into(), rows.iter().map(|r| r.notes.join("; ")).collect::<Vec<_>>()));
     for c in extra {
         if frame.get_column_names().iter().any(|n| n.as_str() == c.name().as_str()) {
-            return Err(Error::new(
+            return Err(error::invalid(
                 &t.path,
                 format!("the table already has a column `{}`", c.name()),
                 "rename it; samla wash adds that column",
             ));
         }
-        frame.with_column(c).map_err(|e| Error::new(&t.path, e.to_string(), ""))?;
+        frame.with_column(c).map_err(|e| error::invalid(&t.path, e.to_string(), ""))?;
     }
     let mut ledger = Vec::new();
     let mut manual = Vec::new();
@@ -886,7 +885,7 @@ struct CsvFile {
 
 impl CsvFile {
     fn create(path: &Path, header: &[&str]) -> Result<CsvFile> {
-        let file = fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let file = fs::File::create(path).map_err(|e| error::io(path, e))?;
         let mut f = CsvFile {
             path: path.to_path_buf(),
             out: std::io::BufWriter::with_capacity(1 << 20, file),
@@ -902,12 +901,12 @@ impl CsvFile {
         self.line.clear();
         table::csv_record(&mut self.line, cells, b';');
         self.rows += 1;
-        self.out.write_all(self.line.as_bytes()).map_err(|e| Error::io(&self.path, e))
+        self.out.write_all(self.line.as_bytes()).map_err(|e| error::io(&self.path, e))
     }
 
     fn finish(self) -> Result<usize> {
-        let file = self.out.into_inner().map_err(|e| Error::io(&self.path, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&self.path, e))?;
+        let file = self.out.into_inner().map_err(|e| error::io(&self.path, e.into_error()))?;
+        file.sync_all().map_err(|e| error::io(&self.path, e))?;
         Ok(self.rows)
     }
 }

@@ -1,0 +1,94 @@
+//! The register snapshots a run honours while it converts: Klass 131, Folkeregisteret's
+//! replaced identifiers and adressebeskyttelse, and the wash job's registers when it applies.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+
+use samla_noark5::Result;
+
+use crate::io::io_at;
+use crate::job::Job;
+
+/// What the job's register snapshots say that the conversion itself must honour.
+#[derive(Default)]
+pub(crate) struct Registers {
+    /// SSB's Klass 131 changes, when the job maps kommunenummer.
+    pub(crate) klass: Option<samla_wash::snapshot::Kommuneendringer>,
+    /// Identifiers (current and old) of the persons Folkeregisteret has under
+    /// adressebeskyttelse, when the job washes: their addresses are not carried over.
+    pub(crate) protected: HashSet<String>,
+    /// The Folkeregisteret snapshots that said so, for the ledger.
+    pub(crate) freg: Vec<String>,
+    /// Old identifiers (a D-number later replaced) → the person's identifier now.
+    pub(crate) current: HashMap<String, String>,
+    /// Every register of the wash job, when the job applies washed values.
+    pub(crate) wash: Option<samla_wash::wash::Registers>,
+}
+
+impl Registers {
+    pub(crate) fn load(job: &Job) -> Result<Registers> {
+        let mut registers = Registers::default();
+        if let Some(k) = &job.kommunenummer {
+            registers.klass = Some(samla_wash::snapshot::load_kommuneendringer(&k.klass131)?);
+        }
+        if let Some(step) = &job.wash {
+            let text = fs::read_to_string(&step.job).map_err(io_at(&step.job))?;
+            let wash = samla_wash::job::Job::parse(&step.job, &text)?;
+            if step.apply.is_some() {
+                let full = samla_wash::wash::Registers::load(&wash.snapshot, &mut |_| {})?;
+                registers.note_persons(full.persons.iter());
+                registers.freg = full
+                    .snapshots
+                    .iter()
+                    .filter(|(s, _)| s.register == samla_wash::snapshot::Register::Folkeregisteret)
+                    .map(|(s, _)| s.id.clone())
+                    .collect();
+                registers.wash = Some(full);
+                return Ok(registers);
+            }
+            for snapshot in
+                wash.snapshot.iter().filter(|s| s.register == samla_wash::snapshot::Register::Folkeregisteret)
+            {
+                let persons = samla_wash::snapshot::load_freg(&snapshot.path)?;
+                registers.note_persons(persons.iter());
+                registers.freg.push(snapshot.id.clone());
+            }
+        }
+        Ok(registers)
+    }
+
+    /// The replaced identifiers and the persons under adressebeskyttelse.
+    pub(crate) fn note_persons<'p>(&mut self, persons: impl Iterator<Item = &'p samla_wash::snapshot::Person>) {
+        for person in persons {
+            for old in &person.old_ids {
+                self.current.insert(old.clone(), person.id.clone());
+            }
+            if person.protected {
+                self.protected.insert(person.id.clone());
+                self.protected.extend(person.old_ids.iter().cloned());
+            }
+        }
+    }
+}
+
+/// The registers of the wash job, indexed for matching the converted parties.
+pub(crate) struct Washer<'r> {
+    pub(crate) apply: crate::job::Apply,
+    pub(crate) registers: &'r samla_wash::wash::Registers,
+    pub(crate) persons: samla_wash::matching::PersonIndex<'r>,
+    pub(crate) orgs: samla_wash::matching::OrgIndex<'r>,
+}
+
+impl Washer<'_> {
+    /// A ledger rule: the matching rule and class, and the register's snapshot with its date.
+    pub(crate) fn rule(&self, register: samla_wash::snapshot::Register, rule: &str, class: &str) -> String {
+        let snapshot = self
+            .registers
+            .snapshots
+            .iter()
+            .find(|(s, _)| s.register == register)
+            .map(|(s, _)| format!("{} as of {}", s.id, s.as_of))
+            .unwrap_or_default();
+        format!("wash apply: {rule}, class {class}, {snapshot}")
+    }
+}
