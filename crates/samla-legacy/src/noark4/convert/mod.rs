@@ -93,10 +93,10 @@ pub struct Conversion {
     pub findings: Vec<Finding>,
 }
 
-/// A row with the file it came from (an index into [`Files`]) and, for the tables
-/// joined, the digests (see [`key128`]) of its own key and its parent's, taken by the
+/// A row with the file it came from (an index into [`FileNames`]) and, for the tables
+/// joined, the digests (see [`key_digest`]) of its own key and its parent's, taken by the
 /// thread that read it.
-struct Src {
+struct SourceRow {
     file: u32,
     own: u128,
     parent: u128,
@@ -105,14 +105,14 @@ struct Src {
 
 /// The names of the extract's table files, as the index gives them: rows name theirs
 /// by number.
-struct Files(Vec<String>);
+struct FileNames(Vec<String>);
 
-impl Files {
-    fn new(extract: &Noark4) -> Files {
-        Files(extract.index.tables.iter().flat_map(|t| t.files.iter().map(|f| f.name.clone())).collect())
+impl FileNames {
+    fn new(extract: &Noark4) -> FileNames {
+        FileNames(extract.index.tables.iter().flat_map(|t| t.files.iter().map(|f| f.name.clone())).collect())
     }
 
-    fn id(&self, name: &str) -> u32 {
+    fn number(&self, name: &str) -> u32 {
         self.0.iter().position(|f| f == name).unwrap_or(0) as u32
     }
 
@@ -123,7 +123,12 @@ impl Files {
 
 /// Reads the rows of `table` (none if the extract has no such table), each with the
 /// number of its file, until `each` says to stop; the number of rows read.
-fn read_rows(extract: &Noark4, files: &Files, table: &str, each: &mut dyn FnMut(u32, Packed) -> bool) -> Result<u64> {
+fn read_rows(
+    extract: &Noark4,
+    files: &FileNames,
+    table: &str,
+    each: &mut dyn FnMut(u32, Packed) -> bool,
+) -> Result<u64> {
     if extract.table(table).is_none() {
         return Ok(0);
     }
@@ -134,7 +139,7 @@ fn read_rows(extract: &Noark4, files: &Files, table: &str, each: &mut dyn FnMut(
         let current = rows.file().unwrap_or_default();
         if name != current {
             name = current.to_string();
-            file = files.id(current);
+            file = files.number(current);
         }
         if !each(file, row) {
             break;
@@ -144,14 +149,16 @@ fn read_rows(extract: &Noark4, files: &Files, table: &str, each: &mut dyn FnMut(
 }
 
 /// Reads every row of `table`, with its file; the digests of its keys are left 0.
-fn load(extract: &Noark4, files: &Files, table: &str, f: &mut dyn FnMut(Src)) -> Result<u64> {
+fn load_table(extract: &Noark4, files: &FileNames, table: &str, f: &mut dyn FnMut(SourceRow)) -> Result<u64> {
     read_rows(extract, files, table, &mut |file, row| {
-        f(Src { file, own: 0, parent: 0, row });
+        f(SourceRow { file, own: 0, parent: 0, row });
         true
     })
 }
 
-fn v<'a>(row: &'a Packed, field: &str) -> &'a str {
+/// The value of `field` in `row`; "" where it is empty or absent (a packed row leaves
+/// empty values out, so the two are one).
+fn value<'a>(row: &'a Packed, field: &str) -> &'a str {
     row.get(field).unwrap_or("")
 }
 
@@ -223,24 +230,24 @@ pub fn code_text(list: &str, code: &str) -> Option<&'static str> {
 }
 
 /// What every worker reads and none changes.
-struct Ctx<'a> {
+struct Setup<'a> {
     source: &'a str,
     out: &'a Path,
     root: &'a Path,
     persons: HashMap<String, String>,
-    units: HashMap<String, String>,
-    db: HashMap<String, Src>,
-    ve_by_db: HashMap<String, Vec<Src>>,
+    admin_units: HashMap<String, String>,
+    dokbeskriv: HashMap<String, SourceRow>,
+    dokversjon_by_dokid: HashMap<String, Vec<SourceRow>>,
     fallback_date: String,
     arkivdel_id: String,
     /// TK.TGKODE → TK.BETEGN, the source's own texts for its access codes.
     tgkoder: HashMap<String, String>,
     /// Saksmapper go under klasser (depth 4), not straight under the arkivdel (depth 2).
     classified: bool,
-    files: Files,
+    files: FileNames,
 }
 
-impl Ctx<'_> {
+impl Setup<'_> {
     /// How deep saksmapper stand in arkivstruktur.xml.
     fn mappe_depth(&self) -> usize {
         if self.classified { 4 } else { 2 }
@@ -249,19 +256,19 @@ impl Ctx<'_> {
 
 /// A journalpost with the rows below it; each link says whether it is the first use of
 /// its document (which keeps DB.DOKID as its key).
-struct JpUnit {
-    jp: Src,
-    ams: Vec<Src>,
-    dls: Vec<(Src, bool)>,
-    mes: Vec<Src>,
+struct JoinedJournalpost {
+    journalpost: SourceRow,
+    avsmot: Vec<SourceRow>,
+    doklinks: Vec<(SourceRow, bool)>,
+    merknader: Vec<SourceRow>,
 }
 
 /// A sak with everything below it: one unit of work.
-struct SakUnit {
-    sa: Src,
-    jps: Vec<JpUnit>,
-    sps: Vec<Src>,
-    mes: Vec<Src>,
+struct JoinedSak {
+    sak: SourceRow,
+    journalposter: Vec<JoinedJournalpost>,
+    sakspart: Vec<SourceRow>,
+    merknader: Vec<SourceRow>,
     /// The klasse it is placed under (an index into [`Klasser`]).
     klasse: usize,
     /// The systemIDs of its other klasser (secondary KLASSERING rows).
@@ -269,7 +276,7 @@ struct SakUnit {
 }
 
 /// One klassifikasjonssystem (ORDNPRINS) and one klasse (ORDNVERDI), as written.
-struct System {
+struct Klassifikasjonssystem {
     key: String,
     tittel: String,
     kind: String,
@@ -277,8 +284,8 @@ struct System {
     klasser: Vec<usize>,
 }
 
-struct KlasseDef {
-    ov: String,
+struct Klasse {
+    klasse_id: String,
     tittel: String,
 }
 
@@ -287,9 +294,9 @@ struct KlasseDef {
 /// a KLASSERING row ("Uten klassering").
 #[derive(Default)]
 struct Klasser {
-    systems: Vec<System>,
+    systems: Vec<Klassifikasjonssystem>,
     by_system: HashMap<String, usize>,
-    klasser: Vec<KlasseDef>,
+    klasser: Vec<Klasse>,
     by_klasse: HashMap<(String, String), usize>,
 }
 
@@ -306,7 +313,7 @@ impl Klasser {
             (true, false) => key,
             (true, true) => "Ordningsprinsipp uten navn",
         };
-        self.systems.push(System {
+        self.systems.push(Klassifikasjonssystem {
             key: key.to_string(),
             tittel: tittel.to_string(),
             kind: kind.to_string(),
@@ -325,7 +332,7 @@ impl Klasser {
         let system = self.system(op, "", "", None);
         let id = if ov.is_empty() { "(tom)" } else { ov };
         let tittel = if tittel.is_empty() { id } else { tittel };
-        self.klasser.push(KlasseDef { ov: id.to_string(), tittel: tittel.to_string() });
+        self.klasser.push(Klasse { klasse_id: id.to_string(), tittel: tittel.to_string() });
         let i = self.klasser.len() - 1;
         self.systems[system].klasser.push(i);
         self.by_klasse.insert((op.to_string(), ov.to_string()), i);
@@ -339,21 +346,28 @@ impl Klasser {
 }
 
 struct Converter<'a> {
-    ctx: &'a Ctx<'a>,
+    setup: &'a Setup<'a>,
     report: Conversion,
     crosswalk: Vec<u8>,
     resolver: DocumentResolver,
 }
 
 /// A finding about row `src` of `table`: its file, position and key.
-fn row_finding(ctx: &Ctx, severity: Severity, code: &'static str, src: &Src, table: &str, message: String) -> Finding {
-    Finding::new(severity, code, ctx.files.name(src.file), message)
+fn row_finding(
+    setup: &Setup,
+    severity: Severity,
+    code: &'static str,
+    src: &SourceRow,
+    table: &str,
+    message: String,
+) -> Finding {
+    Finding::new(severity, code, setup.files.name(src.file), message)
         .at(src.row.pos)
         .in_table(table)
         .with_key(src.row.key())
 }
 
-fn merge(into: &mut Conversion, from: Conversion) {
+fn add_report(into: &mut Conversion, from: Conversion) {
     for (entity, c) in from.counts {
         let t = into.counts.entry(entity).or_default();
         t.read += c.read;
@@ -364,12 +378,12 @@ fn merge(into: &mut Conversion, from: Conversion) {
 }
 
 impl<'a> Converter<'a> {
-    fn new(ctx: &'a Ctx<'a>) -> Converter<'a> {
+    fn new(setup: &'a Setup<'a>) -> Converter<'a> {
         Converter {
-            ctx,
+            setup,
             report: Conversion::default(),
             crosswalk: Vec::new(),
-            resolver: DocumentResolver::new(ctx.root),
+            resolver: DocumentResolver::new(setup.root),
         }
     }
 
@@ -377,21 +391,21 @@ impl<'a> Converter<'a> {
         self.report.counts.entry(entity).or_default()
     }
 
-    fn finding(&mut self, severity: Severity, code: &'static str, src: &Src, table: &str, message: String) {
-        self.report.findings.push(row_finding(self.ctx, severity, code, src, table, message));
+    fn finding(&mut self, severity: Severity, code: &'static str, src: &SourceRow, table: &str, message: String) {
+        self.report.findings.push(row_finding(self.setup, severity, code, src, table, message));
     }
 
     /// The systemID of row `key` of `table`, with its line in the crosswalk.
-    fn id(&mut self, table: &str, key: &str) -> String {
-        let id = system_id(self.ctx.source, table, key);
+    fn mint_id(&mut self, table: &str, key: &str) -> String {
+        let id = system_id(self.setup.source, table, key);
         for part in [table, ";", key, ";", &id, "\n"] {
             self.crosswalk.extend_from_slice(part.as_bytes());
         }
         id
     }
 
-    fn code(&mut self, list: &str, src: &Src, table: &str, field: &str) -> String {
-        let raw = v(&src.row, field);
+    fn code(&mut self, list: &str, src: &SourceRow, table: &str, field: &str) -> String {
+        let raw = value(&src.row, field);
         match code_text(list, raw) {
             Some(text) => text.to_string(),
             None => {
@@ -401,7 +415,7 @@ impl<'a> Converter<'a> {
                     format!("{field} {raw:?} is no known {list} code; written as it stands")
                 };
                 let hint = format!("add a rule for the code to the job, or correct the {list} in the source");
-                let finding = row_finding(self.ctx, Severity::Error, "N4.UNKNOWN_CODE", src, table, message);
+                let finding = row_finding(self.setup, Severity::Error, "N4.UNKNOWN_CODE", src, table, message);
                 self.report.findings.push(finding.with_hint(hint));
                 if raw.is_empty() { "Ukjent".to_string() } else { raw.to_string() }
             }
@@ -409,19 +423,19 @@ impl<'a> Converter<'a> {
     }
 
     /// An xs:date from a Noark 4 date, or the fallback date (reported).
-    fn date(&mut self, src: &Src, table: &str, field: &str) -> String {
-        match dates::parse(v(&src.row, field)).date() {
+    fn date(&mut self, src: &SourceRow, table: &str, field: &str) -> String {
+        match dates::parse(value(&src.row, field)).date() {
             Some(d) => d.to_string(),
             None => {
-                let value = v(&src.row, field).to_string();
+                let raw = value(&src.row, field).to_string();
                 self.finding(
                     Severity::Warning,
                     "N4.DATE_MISSING",
                     src,
                     table,
-                    format!("{field} {value:?} is no date; {} is written instead", self.ctx.fallback_date),
+                    format!("{field} {raw:?} is no date; {} is written instead", self.setup.fallback_date),
                 );
-                self.ctx.fallback_date.clone()
+                self.setup.fallback_date.clone()
             }
         }
     }
@@ -430,14 +444,14 @@ impl<'a> Converter<'a> {
     /// to be kept (Bevares) or without a code: Noark 5 gives kassasjon only to the units
     /// that have a kassasjonsvedtak. Without SA.KASSDATO, kassasjonsdato is avsluttetDato
     /// plus bevaringstid years.
-    fn kassasjon(&mut self, sa: &Src, avsluttet: &str) -> Option<Kassasjon> {
+    fn kassasjon(&mut self, sa: &SourceRow, avsluttet: &str) -> Option<Kassasjon> {
         let t = "NOARKSAK";
-        let raw = v(&sa.row, "SA.KASSKODE");
+        let raw = value(&sa.row, "SA.KASSKODE");
         if raw.is_empty() || code_text("kassasjonsvedtak", raw) == Some("Bevares") {
             return None;
         }
         let vedtak = self.code("kassasjonsvedtak", sa, t, "SA.KASSKODE");
-        let bevtid = v(&sa.row, "SA.BEVTID");
+        let bevtid = value(&sa.row, "SA.BEVTID");
         let years = match bevtid.trim().parse::<u32>() {
             Ok(n) => n,
             Err(_) => {
@@ -451,7 +465,7 @@ impl<'a> Converter<'a> {
                 0
             }
         };
-        let dato = match dates::parse(v(&sa.row, "SA.KASSDATO")).date() {
+        let dato = match dates::parse(value(&sa.row, "SA.KASSDATO")).date() {
             Some(d) => d.to_string(),
             None => match avsluttet.split('-').map(|p| p.parse::<u32>().ok()).collect::<Option<Vec<_>>>().as_deref() {
                 Some([y, m, d]) => {
@@ -470,17 +484,17 @@ impl<'a> Converter<'a> {
     /// The skjerming of a sak or journalpost (`prefix` SA or JP): TGKODE → tilgangsrestriksjon
     /// (the TGKODE table's text, or the usual Noark 4 codes'), UOFF → skjermingshjemmel,
     /// AGDATO → skjermingOpphoererDato. Nothing without TGKODE.
-    fn skjerming(&mut self, x: &mut Fragment, src: &Src, table: &str, prefix: &str) {
+    fn skjerming(&mut self, x: &mut Fragment, src: &SourceRow, table: &str, prefix: &str) {
         let field = |name: &str| format!("{prefix}.{name}");
-        let tg = v(&src.row, &field("TGKODE"));
+        let tg = value(&src.row, &field("TGKODE"));
         if tg.is_empty() {
             return;
         }
-        let text = match self.ctx.tgkoder.get(tg) {
+        let text = match self.setup.tgkoder.get(tg) {
             Some(t) => t.clone(),
             None => self.code("tilgangsrestriksjon", src, table, &field("TGKODE")),
         };
-        let hjemmel = v(&src.row, &field("UOFF"));
+        let hjemmel = value(&src.row, &field("UOFF"));
         let hjemmel = if hjemmel.is_empty() {
             self.finding(
                 Severity::Warning,
@@ -500,7 +514,7 @@ impl<'a> Converter<'a> {
         x.field("tilgangsrestriksjon", &text);
         x.field("skjermingshjemmel", hjemmel);
         x.field("skjermingMetadata", "tittel");
-        if let Some(d) = dates::parse(v(&src.row, &field("AGDATO"))).date() {
+        if let Some(d) = dates::parse(value(&src.row, &field("AGDATO"))).date() {
             x.field("skjermingOpphoererDato", &d.to_string());
         }
         x.close("skjerming");
@@ -510,36 +524,36 @@ impl<'a> Converter<'a> {
     where
         'a: 'b,
     {
-        match self.ctx.persons.get(id) {
+        match self.setup.persons.get(id) {
             Some(name) => name,
             None if id.is_empty() => "ukjent",
             None => id,
         }
     }
 
-    fn saksmappe(&mut self, x: &mut Fragment, unit: SakUnit) -> Result<()> {
-        let SakUnit { sa, jps, sps, mes, klasse: _, sekundaer } = unit;
+    fn saksmappe(&mut self, x: &mut Fragment, unit: JoinedSak) -> Result<()> {
+        let JoinedSak { sak: sa, journalposter: jps, sakspart: sps, merknader: mes, klasse: _, sekundaer } = unit;
         let sa = &sa;
-        let arkivdel_id = self.ctx.arkivdel_id.as_str();
+        let arkivdel_id = self.setup.arkivdel_id.as_str();
         let t = "NOARKSAK";
-        let key = v(&sa.row, "SA.ID");
+        let key = value(&sa.row, "SA.ID");
         x.open_typed("mappe", "saksmappe");
-        let id = self.id(t, key);
+        let id = self.mint_id(t, key);
         x.field("systemID", &id);
-        x.field_of("mappeID", &[v(&sa.row, "SA.SAAR"), "/", v(&sa.row, "SA.SEKNR")]);
-        let tittel = v(&sa.row, "SA.TITTEL");
+        x.field_of("mappeID", &[value(&sa.row, "SA.SAAR"), "/", value(&sa.row, "SA.SEKNR")]);
+        let tittel = value(&sa.row, "SA.TITTEL");
         x.field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
-        field_nonempty(x, "offentligTittel", v(&sa.row, "SA.OFFTITTEL"));
-        x.field("dokumentmedium", medium(v(&sa.row, "SA.PAPIR")));
+        field_nonempty(x, "offentligTittel", value(&sa.row, "SA.OFFTITTEL"));
+        x.field("dokumentmedium", dokumentmedium(value(&sa.row, "SA.PAPIR")));
         let saksdato = self.date(sa, t, "SA.DATO");
-        let ansvarlig = self.person(v(&sa.row, "SA.ANSVID"));
+        let ansvarlig = self.person(value(&sa.row, "SA.ANSVID"));
         x.field_of("opprettetDato", &[&saksdato, MIDNIGHT]);
         x.field("opprettetAv", ansvarlig);
         // avsluttetDato is the last journaldato (or the fallback date where there is none).
         let mut last = saksdato.clone();
         for jp in &jps {
-            let d = dates::parse(v(&jp.jp.row, "JP.JDATO")).date().map(|d| d.to_string());
-            let d = d.unwrap_or_else(|| self.ctx.fallback_date.clone());
+            let d = dates::parse(value(&jp.journalpost.row, "JP.JDATO")).date().map(|d| d.to_string());
+            let d = d.unwrap_or_else(|| self.setup.fallback_date.clone());
             if d > last {
                 last = d;
             }
@@ -550,12 +564,12 @@ impl<'a> Converter<'a> {
         x.field("referanseArkivdel", arkivdel_id);
         for sp in sps {
             x.open("part");
-            x.field("partNavn", v(&sp.row, "SP.NAVN"));
-            let rolle = v(&sp.row, "SP.ROLLE");
+            x.field("partNavn", value(&sp.row, "SP.NAVN"));
+            let rolle = value(&sp.row, "SP.ROLLE");
             x.field("partRolle", if rolle.is_empty() { "Part" } else { rolle });
-            field_nonempty(x, "postadresse", v(&sp.row, "SP.ADRESSE"));
-            field_nonempty(x, "postnummer", v(&sp.row, "SP.POSTNR"));
-            field_nonempty(x, "poststed", v(&sp.row, "SP.POSTSTED"));
+            field_nonempty(x, "postadresse", value(&sp.row, "SP.ADRESSE"));
+            field_nonempty(x, "postnummer", value(&sp.row, "SP.POSTNR"));
+            field_nonempty(x, "poststed", value(&sp.row, "SP.POSTSTED"));
             x.close("part");
         }
         for me in mes {
@@ -568,14 +582,14 @@ impl<'a> Converter<'a> {
         for jp in jps {
             self.journalpost(x, jp, Some(&sa.row), kassasjon.as_ref())?;
         }
-        x.field("saksaar", v(&sa.row, "SA.SAAR"));
-        x.field("sakssekvensnummer", v(&sa.row, "SA.SEKNR"));
+        x.field("saksaar", value(&sa.row, "SA.SAAR"));
+        x.field("sakssekvensnummer", value(&sa.row, "SA.SEKNR"));
         x.field("saksdato", &saksdato);
-        let admid = v(&sa.row, "SA.ADMID");
-        let unit = self.ctx.units.get(admid).map_or(admid, String::as_str);
+        let admid = value(&sa.row, "SA.ADMID");
+        let unit = self.setup.admin_units.get(admid).map_or(admid, String::as_str);
         x.field("administrativEnhet", if unit.is_empty() { "ukjent" } else { unit });
         x.field("saksansvarlig", ansvarlig);
-        field_nonempty(x, "journalenhet", v(&sa.row, "SA.JENHET"));
+        field_nonempty(x, "journalenhet", value(&sa.row, "SA.JENHET"));
         let status = self.code("saksstatus", sa, t, "SA.STATUS");
         x.field("saksstatus", &status);
         for id in sekundaer {
@@ -586,32 +600,32 @@ impl<'a> Converter<'a> {
         Ok(())
     }
 
-    fn merknad(&mut self, x: &mut Fragment, me: &Src) {
+    fn merknad(&mut self, x: &mut Fragment, me: &SourceRow) {
         x.open("merknad");
-        x.field("merknadstekst", v(&me.row, "ME.TEKST"));
-        field_nonempty(x, "merknadstype", v(&me.row, "ME.ITYPE"));
+        x.field("merknadstekst", value(&me.row, "ME.TEKST"));
+        field_nonempty(x, "merknadstype", value(&me.row, "ME.ITYPE"));
         let d = self.date(me, "MERKNAD", "ME.REGDATO");
         x.field_of("merknadsdato", &[&d, MIDNIGHT]);
-        x.field("merknadRegistrertAv", self.person(v(&me.row, "ME.REGAV")));
+        x.field("merknadRegistrertAv", self.person(value(&me.row, "ME.REGAV")));
         x.close("merknad");
     }
 
     fn journalpost(
         &mut self,
         x: &mut Fragment,
-        unit: JpUnit,
+        unit: JoinedJournalpost,
         sa: Option<&Packed>,
         kassasjon: Option<&Kassasjon>,
     ) -> Result<()> {
-        let JpUnit { jp, ams, dls, mes } = unit;
+        let JoinedJournalpost { journalpost: jp, avsmot: ams, doklinks: dls, merknader: mes } = unit;
         let jp = &jp;
-        let arkivdel_id = self.ctx.arkivdel_id.as_str();
+        let arkivdel_id = self.setup.arkivdel_id.as_str();
         let t = "JOURNPOST";
-        let key = v(&jp.row, "JP.ID");
+        let key = value(&jp.row, "JP.ID");
         let jdato = self.date(jp, t, "JP.JDATO");
-        let sbh = self.person(v(&jp.row, "JP.SBHID"));
+        let sbh = self.person(value(&jp.row, "JP.SBHID"));
         x.open_typed("registrering", "journalpost");
-        let id = self.id(t, key);
+        let id = self.mint_id(t, key);
         x.field("systemID", &id);
         x.field_of("opprettetDato", &[&jdato, MIDNIGHT]);
         x.field("opprettetAv", sbh);
@@ -627,12 +641,15 @@ impl<'a> Converter<'a> {
             self.dokumentbeskrivelse(x, dl, *first, &jdato, sbh, kassasjon)?;
         }
         if let Some(sa) = sa {
-            x.field_of("registreringsID", &[v(sa, "SA.SAAR"), "/", v(sa, "SA.SEKNR"), "-", v(&jp.row, "JP.JPOSTNR")]);
+            x.field_of(
+                "registreringsID",
+                &[value(sa, "SA.SAAR"), "/", value(sa, "SA.SEKNR"), "-", value(&jp.row, "JP.JPOSTNR")],
+            );
         }
-        let tittel = v(&jp.row, "JP.INNHOLD");
+        let tittel = value(&jp.row, "JP.INNHOLD");
         x.field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
-        field_nonempty(x, "offentligTittel", v(&jp.row, "JP.OFFINNHOLD"));
-        x.field("dokumentmedium", medium(v(&jp.row, "JP.PAPIR")));
+        field_nonempty(x, "offentligTittel", value(&jp.row, "JP.OFFINNHOLD"));
+        x.field("dokumentmedium", dokumentmedium(value(&jp.row, "JP.PAPIR")));
         for me in mes {
             self.merknad(x, &me);
         }
@@ -642,30 +659,30 @@ impl<'a> Converter<'a> {
         for am in ams {
             self.count("korrespondansepart").written += 1;
             x.open("korrespondansepart");
-            let kind = if v(&am.row, "AM.KOPIMOT") == "1" { "K" } else { v(&am.row, "AM.IHTYPE") };
+            let kind = if value(&am.row, "AM.KOPIMOT") == "1" { "K" } else { value(&am.row, "AM.IHTYPE") };
             let text = match code_text("korrespondanseparttype", kind) {
                 Some(t) => t.to_string(),
                 None => self.code("korrespondanseparttype", &am, "AVSMOT", "AM.IHTYPE"),
             };
             x.field("korrespondanseparttype", &text);
-            let navn = v(&am.row, "AM.NAVN");
+            let navn = value(&am.row, "AM.NAVN");
             x.field("korrespondansepartNavn", if navn.is_empty() { "(uten navn)" } else { navn });
-            field_nonempty(x, "postadresse", v(&am.row, "AM.ADRESSE"));
-            field_nonempty(x, "postnummer", v(&am.row, "AM.POSTNR"));
-            field_nonempty(x, "poststed", v(&am.row, "AM.POSTSTED"));
-            field_nonempty(x, "epostadresse", v(&am.row, "AM.EPOSTADR"));
+            field_nonempty(x, "postadresse", value(&am.row, "AM.ADRESSE"));
+            field_nonempty(x, "postnummer", value(&am.row, "AM.POSTNR"));
+            field_nonempty(x, "poststed", value(&am.row, "AM.POSTSTED"));
+            field_nonempty(x, "epostadresse", value(&am.row, "AM.EPOSTADR"));
             x.close("korrespondansepart");
-            if !v(&am.row, "AM.AVSKM").is_empty() {
+            if !value(&am.row, "AM.AVSKM").is_empty() {
                 let d = self.date(&am, "AVSMOT", "AM.AVSKDATO");
-                let av = v(&am.row, "AM.AVSKAV");
+                let av = value(&am.row, "AM.AVSKAV");
                 let av = if av.is_empty() { sbh } else { self.person(av) }.to_string();
                 let m = self.code("avskrivningsmaate", &am, "AVSMOT", "AM.AVSKM");
                 avskrivninger.push((d, av, m));
             }
         }
-        x.field("journalaar", v(&jp.row, "JP.JAAR"));
-        x.field("journalsekvensnummer", v(&jp.row, "JP.SEKNR"));
-        x.field("journalpostnummer", v(&jp.row, "JP.JPOSTNR"));
+        x.field("journalaar", value(&jp.row, "JP.JAAR"));
+        x.field("journalsekvensnummer", value(&jp.row, "JP.SEKNR"));
+        x.field("journalpostnummer", value(&jp.row, "JP.JPOSTNR"));
         let jpt = self.code("journalposttype", jp, t, "JP.NDOKTYPE");
         x.field("journalposttype", &jpt);
         let status = self.code("journalstatus", jp, t, "JP.STATUS");
@@ -674,13 +691,13 @@ impl<'a> Converter<'a> {
         for (field, name) in
             [("JP.DOKDATO", "dokumentetsDato"), ("JP.EKSPDATO", "sendtDato"), ("JP.FORFDATO", "forfallsdato")]
         {
-            if let Some(d) = dates::parse(v(&jp.row, field)).date() {
+            if let Some(d) = dates::parse(value(&jp.row, field)).date() {
                 let d = d.to_string();
                 let time = if name == "sendtDato" { MIDNIGHT } else { "" };
                 x.field_of(name, &[&d, time]);
             }
         }
-        field_nonempty(x, "antallVedlegg", v(&jp.row, "JP.ANTVED"));
+        field_nonempty(x, "antallVedlegg", value(&jp.row, "JP.ANTVED"));
         for (d, av, m) in avskrivninger {
             x.open("avskrivning");
             x.field("avskrivningsdato", &d);
@@ -696,15 +713,15 @@ impl<'a> Converter<'a> {
     fn dokumentbeskrivelse(
         &mut self,
         x: &mut Fragment,
-        dl: &Src,
+        dl: &SourceRow,
         first: bool,
         jdato: &str,
         sbh: &str,
         kassasjon: Option<&Kassasjon>,
     ) -> Result<()> {
-        let ctx = self.ctx;
-        let dokid = v(&dl.row, "DL.DOKID");
-        let Some(db) = ctx.db.get(dokid) else {
+        let setup = self.setup;
+        let dokid = value(&dl.row, "DL.DOKID");
+        let Some(db) = setup.dokbeskriv.get(dokid) else {
             self.finding(
                 Severity::Error,
                 "N4.FOREIGN_KEY",
@@ -715,33 +732,35 @@ impl<'a> Converter<'a> {
             return Ok(());
         };
         // A document linked to several journalposter gets one systemID per link.
-        let key = if first { dokid.to_string() } else { format!("{dokid}@{}", v(&dl.row, "DL.JPID")) };
+        let key = if first { dokid.to_string() } else { format!("{dokid}@{}", value(&dl.row, "DL.JPID")) };
         x.open("dokumentbeskrivelse");
-        let id = self.id("DOKBESKRIV", &key);
+        let id = self.mint_id("DOKBESKRIV", &key);
         x.field("systemID", &id);
-        let kategori = v(&db.row, "DB.KATEGORI");
+        let kategori = value(&db.row, "DB.KATEGORI");
         let dokumenttype =
             code_text("dokumenttype", kategori).unwrap_or(if kategori.is_empty() { "Ukjent" } else { kategori });
         x.field("dokumenttype", dokumenttype);
         let status = self.code("dokumentstatus", db, "DOKBESKRIV", "DB.STATUS");
         x.field("dokumentstatus", &status);
-        let tittel = v(&db.row, "DB.TITTEL");
+        let tittel = value(&db.row, "DB.TITTEL");
         x.field("tittel", if tittel.is_empty() { "(uten tittel)" } else { tittel });
-        let tk =
-            dates::parse(v(&dl.row, "DL.TKDATO")).date().map(|d| d.to_string()).unwrap_or_else(|| jdato.to_string());
-        let av = if v(&dl.row, "DL.TKAV").is_empty() { sbh } else { self.person(v(&dl.row, "DL.TKAV")) };
+        let tk = dates::parse(value(&dl.row, "DL.TKDATO"))
+            .date()
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| jdato.to_string());
+        let av = if value(&dl.row, "DL.TKAV").is_empty() { sbh } else { self.person(value(&dl.row, "DL.TKAV")) };
         x.field_of("opprettetDato", &[&tk, MIDNIGHT]);
         x.field("opprettetAv", av);
-        x.field("dokumentmedium", medium(v(&db.row, "DB.PAPIR")));
+        x.field("dokumentmedium", dokumentmedium(value(&db.row, "DB.PAPIR")));
         let som = self.code("tilknyttetRegistreringSom", dl, "DOKLINK", "DL.TYPE");
         x.field("tilknyttetRegistreringSom", &som);
-        x.field("dokumentnummer", v(&dl.row, "DL.RNR"));
+        x.field("dokumentnummer", value(&dl.row, "DL.RNR"));
         x.field_of("tilknyttetDato", &[&tk, MIDNIGHT]);
         x.field("tilknyttetAv", av);
         if let Some(k) = kassasjon {
             k.write(x);
         }
-        for ve in ctx.ve_by_db.get(dokid).map(Vec::as_slice).unwrap_or_default() {
+        for ve in setup.dokversjon_by_dokid.get(dokid).map(Vec::as_slice).unwrap_or_default() {
             self.dokumentobjekt(x, ve, &key, &tk, av)?;
         }
         x.close("dokumentbeskrivelse");
@@ -749,8 +768,8 @@ impl<'a> Converter<'a> {
         Ok(())
     }
 
-    fn dokumentobjekt(&mut self, x: &mut Fragment, ve: &Src, db_key: &str, date: &str, av: &str) -> Result<()> {
-        let filref = v(&ve.row, "VE.FILREF");
+    fn dokumentobjekt(&mut self, x: &mut Fragment, ve: &SourceRow, db_key: &str, date: &str, av: &str) -> Result<()> {
+        let filref = value(&ve.row, "VE.FILREF");
         let resolved = self.resolver.resolve(filref);
         let Some(path) = resolved.path.clone() else {
             self.count("dokumentobjekt").rejected += 1;
@@ -770,21 +789,21 @@ impl<'a> Converter<'a> {
             _ => resolved.relative.clone(),
         };
         let rel = format!("DOKUMENT/{below}");
-        let target = self.ctx.out.join(&rel);
+        let target = self.setup.out.join(&rel);
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
         }
         let (digest, size) = copy_hashing(&path, &target)?;
-        let versjon = v(&ve.row, "VE.VERSJON");
-        let variant = v(&ve.row, "VE.VARIANT");
+        let versjon = value(&ve.row, "VE.VERSJON");
+        let variant = value(&ve.row, "VE.VARIANT");
         let key = format!("{db_key}/{versjon}/{variant}");
         x.open("dokumentobjekt");
-        let id = self.id("DOKVERSJON", &key);
+        let id = self.mint_id("DOKVERSJON", &key);
         x.field("systemID", &id);
         x.field("versjonsnummer", if versjon.is_empty() { "1" } else { versjon });
         let variantformat = self.code("variantformat", ve, "DOKVERSJON", "VE.VARIANT");
         x.field("variantformat", &variantformat);
-        let fmt = v(&ve.row, "VE.DOKFORMAT");
+        let fmt = value(&ve.row, "VE.DOKFORMAT");
         // format is the file's extension, as Arkade's N5.29 compares it; the PRONOM
         // identifier of the Noark 4 code goes in formatDetaljer.
         let extension = rel.rsplit('/').next().and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_lowercase());
@@ -826,7 +845,7 @@ impl Kassasjon {
 const MIDNIGHT: &str = "T00:00:00";
 
 /// The dokumentmedium of a PAPIR flag.
-fn medium(papir: &str) -> &'static str {
+fn dokumentmedium(papir: &str) -> &'static str {
     if papir == "1" { "Fysisk arkiv" } else { "Elektronisk arkiv" }
 }
 
@@ -856,9 +875,9 @@ fn copy_hashing(from: &Path, to: &Path) -> Result<(String, u64)> {
 }
 
 /// Rows handed from a reading thread, a batch at a time.
-type Batch = Result<Vec<Src>>;
+type RowBatch = Result<Vec<SourceRow>>;
 
-const BATCH: usize = 2048;
+const ROWS_PER_BATCH: usize = 2048;
 
 /// Saker per job for a worker: their XML (about 1.5 MB) stays in the caches, and the
 /// buffers it goes in are reused without growing.
@@ -881,24 +900,25 @@ impl Join {
 
 /// Reads `table` on a thread of its own and sends its rows (those `join` keeps, with the
 /// digests of their keys) in batches.
-fn feed<'s>(
+fn spawn_reader<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
     extract: &'s Noark4,
-    files: &'s Files,
+    files: &'s FileNames,
     table: &'static str,
     join: Join,
-) -> Receiver<Batch> {
-    let (tx, rx) = sync_channel::<Batch>(4);
+) -> Receiver<RowBatch> {
+    let (tx, rx) = sync_channel::<RowBatch>(4);
     scope.spawn(move || {
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
         let result = read_rows(extract, files, table, &mut |file, row| {
             if (join.keep)(&row) {
-                let own = key128(v(&row, join.own));
-                let parent = key128(v(&row, join.parent));
-                batch.push(Src { file, own, parent, row });
+                let own = key_digest(value(&row, join.own));
+                let parent = key_digest(value(&row, join.parent));
+                batch.push(SourceRow { file, own, parent, row });
             }
             // A closed channel: the conversion stopped, so does the reading.
-            batch.len() < BATCH || tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_ok()
+            batch.len() < ROWS_PER_BATCH
+                || tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(ROWS_PER_BATCH)))).is_ok()
         });
         let last = match result {
             Ok(_) if batch.is_empty() => return,
@@ -910,11 +930,11 @@ fn feed<'s>(
     rx
 }
 
-/// A hasher for keys that are digests already ([`key128`]): it keeps their bits.
+/// A hasher for keys that are digests already ([`key_digest`]): it keeps their bits.
 #[derive(Default, Clone, Copy)]
-struct Digested(u64);
+struct DigestHasher(u64);
 
-impl std::hash::Hasher for Digested {
+impl std::hash::Hasher for DigestHasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -931,12 +951,12 @@ impl std::hash::Hasher for Digested {
     }
 }
 
-type DigestBuild = std::hash::BuildHasherDefault<Digested>;
+type DigestBuildHasher = std::hash::BuildHasherDefault<DigestHasher>;
 
 /// A key as 128 bits: FNV-1a and a second, differently mixed 64-bit hash. Two keys of
 /// one table share it with a chance of about n²/2¹²⁹ (10⁻²⁶ for a million keys), so
 /// keeping the keys themselves (millions of small allocations) buys nothing.
-fn key128(key: &str) -> u128 {
+fn key_digest(key: &str) -> u128 {
     let (mut a, mut b) = (0xcbf2_9ce4_8422_2325u64, 0x9E37_79B9_7F4A_7C15u64);
     for &byte in key.as_bytes() {
         a = (a ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
@@ -949,21 +969,21 @@ fn key128(key: &str) -> u128 {
 
 /// The parents (saker, or journalposter) asked for so far, numbered in the order asked:
 /// one map for all the tables below them, not a set of keys per table.
-struct Asked {
-    numbers: HashMap<u128, u32, DigestBuild>,
+struct ParentNumbers {
+    numbers: HashMap<u128, u32, DigestBuildHasher>,
 }
 
-impl Asked {
+impl ParentNumbers {
     /// Room for the rows the index states for `table` (up to ten million): the map then
     /// never grows, copying itself into fresh memory, as it fills.
-    fn sized(extract: &Noark4, table: &str) -> Asked {
+    fn sized(extract: &Noark4, table: &str) -> ParentNumbers {
         let rows = extract.table(table).and_then(|t| t.stated_rows()).unwrap_or(0).min(10_000_000);
-        Asked { numbers: HashMap::with_capacity_and_hasher(rows as usize, DigestBuild::default()) }
+        ParentNumbers { numbers: HashMap::with_capacity_and_hasher(rows as usize, DigestBuildHasher::default()) }
     }
 
     /// Numbers the parent with digest `key`; `None` if it was asked for before (a key
     /// that occurs twice: its rows go to the first).
-    fn ask(&mut self, key: u128) -> Option<u32> {
+    fn number(&mut self, key: u128) -> Option<u32> {
         let next = self.numbers.len() as u32 + 1;
         match self.numbers.entry(key) {
             std::collections::hash_map::Entry::Occupied(_) => None,
@@ -972,7 +992,7 @@ impl Asked {
     }
 
     /// Whether the parent `key` was asked for at or before number `upto`.
-    fn asked(&self, key: u128, upto: u32) -> bool {
+    fn numbered_by(&self, key: u128, upto: u32) -> bool {
         self.numbers.get(&key).is_some_and(|&n| n <= upto)
     }
 }
@@ -983,24 +1003,24 @@ impl Asked {
 /// asked for are taken while they come; a row of a parent in `window` (the parents about
 /// to be asked for) stops the reading; any other row is set aside until its parent is
 /// asked for. A row whose parent was already asked for means the table is not in parent
-/// order: [`Grouped::out_of_order`]. In memory, all rows are read first.
-struct Grouped {
-    /// The parent key's field, for [`Grouped::rest`].
+/// order: [`GroupedRows::out_of_order`]. In memory, all rows are read first.
+struct GroupedRows {
+    /// The parent key's field, for [`GroupedRows::rest`].
     field: &'static str,
-    rx: Receiver<Batch>,
-    batch: std::vec::IntoIter<Src>,
-    peeked: Option<Src>,
-    parked: HashMap<u128, Vec<Src>, DigestBuild>,
-    /// The [`Asked`] number of the last parent taken.
+    rx: Receiver<RowBatch>,
+    batch: std::vec::IntoIter<SourceRow>,
+    peeked: Option<SourceRow>,
+    parked: HashMap<u128, Vec<SourceRow>, DigestBuildHasher>,
+    /// The [`ParentNumbers`] number of the last parent taken.
     done: u32,
     streaming: bool,
     out_of_order: bool,
     read: u64,
 }
 
-impl Grouped {
-    fn new(field: &'static str, rx: Receiver<Batch>, streaming: bool) -> Result<Grouped> {
-        let mut g = Grouped {
+impl GroupedRows {
+    fn new(field: &'static str, rx: Receiver<RowBatch>, streaming: bool) -> Result<GroupedRows> {
+        let mut g = GroupedRows {
             field,
             rx,
             batch: Vec::new().into_iter(),
@@ -1020,7 +1040,7 @@ impl Grouped {
         Ok(g)
     }
 
-    fn next(&mut self) -> Result<Option<Src>> {
+    fn next(&mut self) -> Result<Option<SourceRow>> {
         if let Some(src) = self.peeked.take() {
             return Ok(Some(src));
         }
@@ -1036,16 +1056,16 @@ impl Grouped {
         }
     }
 
-    fn park(&mut self, src: Src, asked: &Asked) {
-        if self.streaming && asked.asked(src.parent, self.done) {
+    fn park(&mut self, src: SourceRow, parents: &ParentNumbers) {
+        if self.streaming && parents.numbered_by(src.parent, self.done) {
             self.out_of_order = true;
         }
         self.parked.entry(src.parent).or_default().push(src);
     }
 
-    /// The rows of the parent whose key has digest `key` and whose [`Asked`] number is
+    /// The rows of the parent whose key has digest `key` and whose [`ParentNumbers`] number is
     /// `number`, in file order.
-    fn take(&mut self, key: u128, number: u32, window: &Window, asked: &Asked) -> Result<Vec<Src>> {
+    fn take(&mut self, key: u128, number: u32, window: &Window, parents: &ParentNumbers) -> Result<Vec<SourceRow>> {
         self.done = number;
         let mut out = self.parked.remove(&key).unwrap_or_default();
         if !self.streaming {
@@ -1060,66 +1080,72 @@ impl Grouped {
                 self.peeked = Some(src);
                 break;
             } else {
-                self.park(src, asked);
+                self.park(src, parents);
             }
         }
         Ok(out)
     }
 
     /// Every row not taken, by parent key (sorted), in file order within each.
-    fn rest(&mut self, asked: &Asked) -> Result<Vec<(String, Vec<Src>)>> {
+    fn rest(&mut self, parents: &ParentNumbers) -> Result<Vec<(String, Vec<SourceRow>)>> {
         while let Some(src) = self.next()? {
-            self.park(src, asked);
+            self.park(src, parents);
         }
         let field = self.field;
-        let mut rest: Vec<(String, Vec<Src>)> =
-            self.parked.drain().map(|(_, list)| (v(&list[0].row, field).to_string(), list)).collect();
+        let mut rest: Vec<(String, Vec<SourceRow>)> =
+            self.parked.drain().map(|(_, list)| (value(&list[0].row, field).to_string(), list)).collect();
         rest.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(rest)
     }
 }
 
 /// The tables below a journalpost, joined to it.
-struct BelowJp {
-    am: Grouped,
-    dl: Grouped,
-    me: Grouped,
-    asked: Asked,
+struct BelowJournalpost {
+    avsmot: GroupedRows,
+    doklink: GroupedRows,
+    merknad: GroupedRows,
+    journalpost_numbers: ParentNumbers,
     /// The documents linked so far, by the digest of DB.DOKID.
-    used_db: HashSet<u128, DigestBuild>,
+    linked_documents: HashSet<u128, DigestBuildHasher>,
 }
 
-impl BelowJp {
+impl BelowJournalpost {
     /// Journalpost `jp` with its rows from the tables below it; nothing below it if its
     /// key came before.
-    fn take(&mut self, jp: Src, window: &Window, ctx: &Ctx) -> Result<JpUnit> {
-        let Some(n) = self.asked.ask(jp.own) else {
-            return Ok(JpUnit { jp, ams: Vec::new(), dls: Vec::new(), mes: Vec::new() });
+    fn take(&mut self, jp: SourceRow, window: &Window, setup: &Setup) -> Result<JoinedJournalpost> {
+        let Some(n) = self.journalpost_numbers.number(jp.own) else {
+            return Ok(JoinedJournalpost {
+                journalpost: jp,
+                avsmot: Vec::new(),
+                doklinks: Vec::new(),
+                merknader: Vec::new(),
+            });
         };
-        let ams = self.am.take(jp.own, n, window, &self.asked)?;
-        let mut links = self.dl.take(jp.own, n, window, &self.asked)?;
-        let mes = self.me.take(jp.own, n, window, &self.asked)?;
+        let ams = self.avsmot.take(jp.own, n, window, &self.journalpost_numbers)?;
+        let mut links = self.doklink.take(jp.own, n, window, &self.journalpost_numbers)?;
+        let mes = self.merknad.take(jp.own, n, window, &self.journalpost_numbers)?;
         // Each link says whether it is its document's first (which keeps DB.DOKID as key).
-        links.sort_by_key(rnr);
+        links.sort_by_key(dokumentnummer);
         let dls = links
             .into_iter()
             .map(|l| {
-                let first = ctx.db.contains_key(v(&l.row, "DL.DOKID")) && self.used_db.insert(l.own);
+                let first =
+                    setup.dokbeskriv.contains_key(value(&l.row, "DL.DOKID")) && self.linked_documents.insert(l.own);
                 (l, first)
             })
             .collect();
-        Ok(JpUnit { jp, ams, dls, mes })
+        Ok(JoinedJournalpost { journalpost: jp, avsmot: ams, doklinks: dls, merknader: mes })
     }
 }
 
-/// A sak's [`Asked`] number and its journalposter.
-type Asking = (u32, Vec<Src>);
+/// A sak's [`ParentNumbers`] number and its journalposter.
+type JournalposterOfSak = (u32, Vec<SourceRow>);
 
 /// The parents about to be asked for, by digest.
-type Window = HashSet<u128, DigestBuild>;
+type Window = HashSet<u128, DigestBuildHasher>;
 
 /// Fills `window` (its room kept from batch to batch) with the keys of `parents`.
-fn window<'w, 'r>(window: &'w mut Window, parents: impl Iterator<Item = &'r Src>) -> &'w Window {
+fn fill_window<'w, 'r>(window: &'w mut Window, parents: impl Iterator<Item = &'r SourceRow>) -> &'w Window {
     window.clear();
     window.extend(parents.map(|s| s.own));
     window
@@ -1129,16 +1155,16 @@ fn keep_all(_: &Packed) -> bool {
     true
 }
 
-fn me_of_sak(row: &Packed) -> bool {
-    v(row, "ME.JPID").is_empty()
+fn merknad_of_sak(row: &Packed) -> bool {
+    value(row, "ME.JPID").is_empty()
 }
 
-fn me_of_jp(row: &Packed) -> bool {
-    !v(row, "ME.JPID").is_empty()
+fn merknad_of_journalpost(row: &Packed) -> bool {
+    !value(row, "ME.JPID").is_empty()
 }
 
-fn rnr(l: &Src) -> u64 {
-    v(&l.row, "DL.RNR").parse::<u64>().unwrap_or(u64::MAX)
+fn dokumentnummer(l: &SourceRow) -> u64 {
+    value(&l.row, "DL.RNR").parse::<u64>().unwrap_or(u64::MAX)
 }
 
 /// The klasse a sak goes under (its KLASSERING row with the lowest KL.SORT, or the
@@ -1147,32 +1173,32 @@ fn rnr(l: &Src) -> u64 {
 /// klassering" (reported).
 fn classify(
     klasser: &mut Klasser,
-    mut rows: Vec<Src>,
-    sa: &Src,
-    ctx: &Ctx,
+    mut rows: Vec<SourceRow>,
+    sa: &SourceRow,
+    setup: &Setup,
     report: &mut Conversion,
 ) -> (usize, Vec<String>) {
     if rows.is_empty() {
         let message = "no KLASSERING row for this sak; the saksmappe is put under the klasse \"Uten klassering\"";
-        report.findings.push(row_finding(ctx, Severity::Warning, "N4.UNCLASSIFIED", sa, "NOARKSAK", message.into()));
+        report.findings.push(row_finding(setup, Severity::Warning, "N4.UNCLASSIFIED", sa, "NOARKSAK", message.into()));
         return (klasser.unclassified(), Vec::new());
     }
-    rows.sort_by_key(|r| v(&r.row, "KL.SORT").parse::<u64>().unwrap_or(u64::MAX));
+    rows.sort_by_key(|r| value(&r.row, "KL.SORT").parse::<u64>().unwrap_or(u64::MAX));
     let mut primary = 0;
     let mut sekundaer = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        let (op, ov) = (v(&r.row, "KL.ORDNPRI"), v(&r.row, "KL.ORDNVER"));
+        let (op, ov) = (value(&r.row, "KL.ORDNPRI"), value(&r.row, "KL.ORDNVER"));
         let (k, new) = klasser.klasse(op, ov, "");
         if new {
             let message = format!(
                 "KL.ORDNVER {ov:?} of KL.ORDNPRI {op:?} is in no ORDNVERDI row; a klasse is made with the value as its title"
             );
-            report.findings.push(row_finding(ctx, Severity::Warning, "N4.KLASSE", r, "KLASSERING", message));
+            report.findings.push(row_finding(setup, Severity::Warning, "N4.KLASSE", r, "KLASSERING", message));
         }
         if i == 0 {
             primary = k;
         } else {
-            sekundaer.push(system_id(ctx.source, "ORDNVERDI", &format!("{op}/{ov}")));
+            sekundaer.push(system_id(setup.source, "ORDNVERDI", &format!("{op}/{ov}")));
         }
     }
     (primary, sekundaer)
@@ -1180,7 +1206,7 @@ fn classify(
 
 /// Joined saker set aside until their klasse is written (with a classification, the
 /// saksmapper go klasse by klasse, not in the order the tables give them). Each is kept
-/// as its rows in a compact binary form ([`encode_unit`]: the values, not the XML they
+/// as its rows in a compact binary form ([`encode_sak`]: the values, not the XML they
 /// become, a fifth of the size), in blocks per klasse in one file beside the output.
 struct Spill {
     path: std::path::PathBuf,
@@ -1224,7 +1250,7 @@ impl Spill {
         })
     }
 
-    fn err(&self, e: std::io::Error) -> Error {
+    fn io_error(&self, e: std::io::Error) -> Error {
         Error::io(self.path.display().to_string(), e)
     }
 
@@ -1275,7 +1301,7 @@ impl Spill {
         } else {
             std::os::unix::fs::FileExt::write_all_at(&self.file, &block, self.at).map(|()| block.len())
         };
-        let written = written.map_err(|e| self.err(e))?;
+        let written = written.map_err(|e| self.io_error(e))?;
         self.blocks[k].push((self.at, block.len() as u64));
         self.at += written as u64;
         self.buffered -= block.len();
@@ -1294,7 +1320,7 @@ impl Spill {
         Ok(())
     }
 
-    /// The blocks of klasse `k` (whole units, see [`Unspill`]), in the order written.
+    /// The blocks of klasse `k` (whole units, see [`SpillDecoder`]), in the order written.
     fn read(&mut self, k: usize, each: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
         let blocks = self.blocks.get_mut(k).map(std::mem::take).unwrap_or_default();
         let mut aligned = std::mem::take(&mut self.aligned);
@@ -1302,7 +1328,7 @@ impl Spill {
             let len = len as usize;
             let page = Self::page_buffer(&mut aligned, len);
             let read = if self.direct { &mut page[..] } else { &mut page[..len] };
-            std::os::unix::fs::FileExt::read_exact_at(&self.file, read, at).map_err(|e| self.err(e))?;
+            std::os::unix::fs::FileExt::read_exact_at(&self.file, read, at).map_err(|e| self.io_error(e))?;
             each(&page[..len])?;
         }
         self.aligned = aligned;
@@ -1313,8 +1339,8 @@ impl Spill {
 /// Appends `unit` to `out` in the spill's form: its rows, each as its file's number, its
 /// layout's number (or, not interned, its names), its position, its text and where each
 /// value ends.
-fn encode_unit(out: &mut Vec<u8>, unit: &SakUnit) {
-    fn src(out: &mut Vec<u8>, src: &Src) {
+fn encode_sak(out: &mut Vec<u8>, unit: &JoinedSak) {
+    fn row(out: &mut Vec<u8>, src: &SourceRow) {
         put_u32(out, src.file as usize);
         let names = &src.row.names;
         match names {
@@ -1334,29 +1360,29 @@ fn encode_unit(out: &mut Vec<u8>, unit: &SakUnit) {
             out.extend_from_slice(&end.to_le_bytes());
         }
     }
-    fn list(out: &mut Vec<u8>, rows: &[Src]) {
+    fn list(out: &mut Vec<u8>, rows: &[SourceRow]) {
         put_u32(out, rows.len());
         for r in rows {
-            src(out, r);
+            row(out, r);
         }
     }
-    src(out, &unit.sa);
-    list(out, &unit.sps);
-    list(out, &unit.mes);
+    row(out, &unit.sak);
+    list(out, &unit.sakspart);
+    list(out, &unit.merknader);
     put_u32(out, unit.sekundaer.len());
     for s in &unit.sekundaer {
         put_str(out, s);
     }
-    put_u32(out, unit.jps.len());
-    for jp in &unit.jps {
-        src(out, &jp.jp);
-        list(out, &jp.ams);
-        put_u32(out, jp.dls.len());
-        for (dl, first) in &jp.dls {
-            src(out, dl);
+    put_u32(out, unit.journalposter.len());
+    for jp in &unit.journalposter {
+        row(out, &jp.journalpost);
+        list(out, &jp.avsmot);
+        put_u32(out, jp.doklinks.len());
+        for (dl, first) in &jp.doklinks {
+            row(out, dl);
             out.push(u8::from(*first));
         }
-        list(out, &jp.mes);
+        list(out, &jp.merknader);
     }
 }
 
@@ -1370,31 +1396,31 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Reads units back from a block of a [`Spill`]; `None` where the bytes are not what
-/// [`encode_unit`] wrote.
-struct Unspill<'s> {
+/// [`encode_sak`] wrote.
+struct SpillDecoder<'s> {
     bytes: &'s [u8],
     /// The interned layouts met so far, by number.
     layouts: &'s mut Vec<Option<Layout>>,
 }
 
-impl Unspill<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
+impl SpillDecoder<'_> {
+    fn next_bytes(&mut self, n: usize) -> Option<&[u8]> {
         let (head, rest) = self.bytes.split_at_checked(n)?;
         self.bytes = rest;
         Some(head)
     }
 
     fn u32(&mut self) -> Option<usize> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
+        Some(u32::from_le_bytes(self.next_bytes(4)?.try_into().ok()?) as usize)
     }
 
     fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+        Some(u64::from_le_bytes(self.next_bytes(8)?.try_into().ok()?))
     }
 
     fn str(&mut self) -> Option<&str> {
         let n = self.u32()?;
-        std::str::from_utf8(self.take(n)?).ok()
+        std::str::from_utf8(self.next_bytes(n)?).ok()
     }
 
     fn layout(&mut self) -> Option<Layout> {
@@ -1413,7 +1439,7 @@ impl Unspill<'_> {
         self.layouts[id].clone()
     }
 
-    fn src(&mut self) -> Option<Src> {
+    fn row(&mut self) -> Option<SourceRow> {
         let file = self.u32()? as u32;
         let names = self.layout()?;
         let pos = samla_noark5::pos::Pos { line: self.u64()?, column: self.u64()? };
@@ -1422,16 +1448,16 @@ impl Unspill<'_> {
         if ends.iter().any(|&e| e as usize > text.len() || !text.is_char_boundary(e as usize)) {
             return None;
         }
-        Some(Src { file, own: 0, parent: 0, row: Packed { pos, names, ends, text } })
+        Some(SourceRow { file, own: 0, parent: 0, row: Packed { pos, names, ends, text } })
     }
 
-    fn list(&mut self) -> Option<Vec<Src>> {
+    fn list(&mut self) -> Option<Vec<SourceRow>> {
         let n = self.u32()?;
-        (0..n).map(|_| self.src()).collect()
+        (0..n).map(|_| self.row()).collect()
     }
 
-    fn unit(&mut self, klasse: usize) -> Option<SakUnit> {
-        let sa = self.src()?;
+    fn unit(&mut self, klasse: usize) -> Option<JoinedSak> {
+        let sa = self.row()?;
         let sps = self.list()?;
         let mes = self.list()?;
         let n = self.u32()?;
@@ -1439,40 +1465,40 @@ impl Unspill<'_> {
         let n = self.u32()?;
         let mut jps = Vec::with_capacity(n.min(1 << 16));
         for _ in 0..n {
-            let jp = self.src()?;
+            let jp = self.row()?;
             let ams = self.list()?;
             let n = self.u32()?;
             let mut dls = Vec::with_capacity(n.min(1 << 16));
             for _ in 0..n {
-                let dl = self.src()?;
-                dls.push((dl, self.take(1)?[0] == 1));
+                let dl = self.row()?;
+                dls.push((dl, self.next_bytes(1)?[0] == 1));
             }
             let mes = self.list()?;
-            jps.push(JpUnit { jp, ams, dls, mes });
+            jps.push(JoinedJournalpost { journalpost: jp, avsmot: ams, doklinks: dls, merknader: mes });
         }
-        Some(SakUnit { sa, jps, sps, mes, klasse, sekundaer })
+        Some(JoinedSak { sak: sa, journalposter: jps, sakspart: sps, merknader: mes, klasse, sekundaer })
     }
 }
 
 /// What the workers are given, each with its sequence number.
 enum Job {
     /// Saker to convert.
-    Convert(u64, Vec<SakUnit>),
+    Convert(u64, Vec<JoinedSak>),
     /// Saker to encode for the spill.
-    Spill(u64, Vec<SakUnit>),
+    Spill(u64, Vec<JoinedSak>),
     /// A block of the spill (saker of the klasse given) to decode and convert.
     Spilled(u64, usize, Vec<u8>),
 }
 
 /// Whether the joined saker are converted at once or spilled.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Work {
+enum WorkMode {
     Convert,
     Spill,
 }
 
 /// What the writer is given, in sequence.
-enum Out {
+enum WriterItem {
     /// XML, with its crosswalk lines and what was found.
     Xml(Vec<u8>, Vec<u8>, Conversion),
     /// Saker encoded for the spill: the bytes, and each unit's klasse and length.
@@ -1482,7 +1508,7 @@ enum Out {
 }
 
 /// A worker's or this thread's output on its way to the writer.
-type Done = Result<(u64, Out)>;
+type WriterMessage = Result<(u64, WriterItem)>;
 
 /// Converts `extract` into a Noark 5 v5.0 extract in `out` (must be empty or absent; it
 /// appears whole or not at all, see [`samla_noark5::atomic::build_dir`]):
@@ -1521,74 +1547,74 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     let cw = |e: std::io::Error| Error::io("crosswalk.csv", e);
     writeln!(crosswalk, "table;key;systemID").map_err(cw)?;
     let fallback = extract.index.export_value("EI.PRODDATO").and_then(|d| dates::parse(d).date());
-    let mut ctx = Ctx {
+    let mut setup = Setup {
         source: &options.source,
         out,
         root: &extract.root,
         persons: HashMap::new(),
-        units: HashMap::new(),
-        db: HashMap::new(),
-        ve_by_db: HashMap::new(),
+        admin_units: HashMap::new(),
+        dokbeskriv: HashMap::new(),
+        dokversjon_by_dokid: HashMap::new(),
         fallback_date: fallback.map(|d| d.to_string()).unwrap_or_else(|| "1900-01-01".to_string()),
         arkivdel_id: String::new(),
         tgkoder: HashMap::new(),
         classified: false,
-        files: Files::new(extract),
+        files: FileNames::new(extract),
     };
     let mut pre = Conversion::default();
 
-    load(extract, &ctx.files, "PERNAVN", &mut |s| {
-        ctx.persons.insert(v(&s.row, "PN.ID").to_string(), v(&s.row, "PN.NAVN").to_string());
+    load_table(extract, &setup.files, "PERNAVN", &mut |s| {
+        setup.persons.insert(value(&s.row, "PN.ID").to_string(), value(&s.row, "PN.NAVN").to_string());
     })?;
-    load(extract, &ctx.files, "TGKODE", &mut |s| {
-        let betegn = v(&s.row, "TK.BETEGN");
+    load_table(extract, &setup.files, "TGKODE", &mut |s| {
+        let betegn = value(&s.row, "TK.BETEGN");
         if !betegn.is_empty() {
-            ctx.tgkoder.insert(v(&s.row, "TK.TGKODE").to_string(), betegn.to_string());
+            setup.tgkoder.insert(value(&s.row, "TK.TGKODE").to_string(), betegn.to_string());
         }
     })?;
-    load(extract, &ctx.files, "ADMINDEL", &mut |s| {
-        ctx.units.insert(v(&s.row, "AI.ID").to_string(), v(&s.row, "AI.ADMBET").to_string());
+    load_table(extract, &setup.files, "ADMINDEL", &mut |s| {
+        setup.admin_units.insert(value(&s.row, "AI.ID").to_string(), value(&s.row, "AI.ADMBET").to_string());
     })?;
     let mut duplicates = Vec::new();
-    let n_db = load(extract, &ctx.files, "DOKBESKRIV", &mut |s| {
-        let key = v(&s.row, "DB.DOKID").to_string();
-        match ctx.db.entry(key) {
+    let n_db = load_table(extract, &setup.files, "DOKBESKRIV", &mut |s| {
+        let key = value(&s.row, "DB.DOKID").to_string();
+        match setup.dokbeskriv.entry(key) {
             std::collections::hash_map::Entry::Occupied(_) => duplicates.push(s),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(s);
             }
         }
     })?;
-    let n_ve = load(extract, &ctx.files, "DOKVERSJON", &mut |s| {
-        ctx.ve_by_db.entry(v(&s.row, "VE.DOKID").to_string()).or_default().push(s)
+    let n_ve = load_table(extract, &setup.files, "DOKVERSJON", &mut |s| {
+        setup.dokversjon_by_dokid.entry(value(&s.row, "VE.DOKID").to_string()).or_default().push(s)
     })?;
     let mut arkiv_row = None;
-    load(extract, &ctx.files, "ARKIV", &mut |s| {
+    load_table(extract, &setup.files, "ARKIV", &mut |s| {
         arkiv_row.get_or_insert(s);
     })?;
     let mut arkivdel_row = None;
-    load(extract, &ctx.files, "ARKIVDEL", &mut |s| {
+    load_table(extract, &setup.files, "ARKIVDEL", &mut |s| {
         arkivdel_row.get_or_insert(s);
     })?;
     let del_key =
-        arkivdel_row.as_ref().map(|s| v(&s.row, "AD.ARKDEL").to_string()).unwrap_or_else(|| "ARKIVDEL".into());
-    let arkiv_key = arkiv_row.as_ref().map(|s| v(&s.row, "AR.ARKIV").to_string()).unwrap_or_else(|| "ARKIV".into());
+        arkivdel_row.as_ref().map(|s| value(&s.row, "AD.ARKDEL").to_string()).unwrap_or_else(|| "ARKIVDEL".into());
+    let arkiv_key = arkiv_row.as_ref().map(|s| value(&s.row, "AR.ARKIV").to_string()).unwrap_or_else(|| "ARKIV".into());
     let arkiv_id = system_id(&options.source, "ARKIV", &arkiv_key);
-    ctx.arkivdel_id = system_id(&options.source, "ARKIVDEL", &del_key);
+    setup.arkivdel_id = system_id(&options.source, "ARKIVDEL", &del_key);
     writeln!(crosswalk, "ARKIV;{arkiv_key};{arkiv_id}").map_err(cw)?;
-    writeln!(crosswalk, "ARKIVDEL;{del_key};{}", ctx.arkivdel_id).map_err(cw)?;
+    writeln!(crosswalk, "ARKIVDEL;{del_key};{}", setup.arkivdel_id).map_err(cw)?;
     let mut klasser = Klasser::default();
-    load(extract, &ctx.files, "ORDNPRINS", &mut |s| {
-        let from = dates::parse(v(&s.row, "OP.FRADATO")).date().map(|d| d.to_string());
-        klasser.system(v(&s.row, "OP.ORDNPRI"), v(&s.row, "OP.BETEGN"), v(&s.row, "OP.TYPE"), from);
+    load_table(extract, &setup.files, "ORDNPRINS", &mut |s| {
+        let from = dates::parse(value(&s.row, "OP.FRADATO")).date().map(|d| d.to_string());
+        klasser.system(value(&s.row, "OP.ORDNPRI"), value(&s.row, "OP.BETEGN"), value(&s.row, "OP.TYPE"), from);
     })?;
-    load(extract, &ctx.files, "ORDNVERDI", &mut |s| {
-        klasser.klasse(v(&s.row, "OV.ORDNPRI"), v(&s.row, "OV.ORDNVER"), v(&s.row, "OV.BESKR"));
+    load_table(extract, &setup.files, "ORDNVERDI", &mut |s| {
+        klasser.klasse(value(&s.row, "OV.ORDNPRI"), value(&s.row, "OV.ORDNVER"), value(&s.row, "OV.BESKR"));
     })?;
     let kl_rows = extract.table("KLASSERING").is_some_and(|t| t.files.iter().any(|f| f.stated_rows != Some(0)));
-    ctx.classified = !klasser.systems.is_empty() || kl_rows;
-    let ctx = ctx;
-    let mut c = Converter::new(&ctx);
+    setup.classified = !klasser.systems.is_empty() || kl_rows;
+    let setup = setup;
+    let mut c = Converter::new(&setup);
     c.count("dokumentbeskrivelse").read = n_db;
     c.count("dokumentobjekt").read = n_ve;
     for d in duplicates {
@@ -1601,7 +1627,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             "DB.DOKID occurs twice; the first row is converted, this one is not".into(),
         );
     }
-    merge(&mut pre, std::mem::take(&mut c.report));
+    add_report(&mut pre, std::mem::take(&mut c.report));
 
     let partial = out.join("arkivstruktur.xml.partial");
     let file = File::create(&partial).map_err(|e| Error::io(partial.display().to_string(), e))?;
@@ -1610,8 +1636,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     let skaper = extract.index.export_value("EI.ARKSKAPER").unwrap_or("ukjent arkivskaper").to_string();
     let from = extract.index.export_value("EI.FRADATO").and_then(|d| dates::parse(d).date()).map(|d| d.to_string());
     let to = extract.index.export_value("EI.TILDATO").and_then(|d| dates::parse(d).date()).map(|d| d.to_string());
-    let from = from.unwrap_or_else(|| ctx.fallback_date.clone());
-    let to = to.unwrap_or_else(|| ctx.fallback_date.clone());
+    let from = from.unwrap_or_else(|| setup.fallback_date.clone());
+    let to = to.unwrap_or_else(|| setup.fallback_date.clone());
 
     let mut arkiv = Element::new("arkiv");
     arkiv.set_attr("xmlns", NS_ARKIVSTRUKTUR);
@@ -1619,7 +1645,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     arkiv.set_attr("xmlns:n5mdk", NS_METADATAKATALOG);
     arkiv.set_attr("xsi:schemaLocation", format!("{NS_ARKIVSTRUKTUR} arkivstruktur.xsd"));
     arkiv.push_field("systemID", arkiv_id);
-    let tittel = arkiv_row.as_ref().map(|s| v(&s.row, "AR.BETEGN").to_string()).filter(|t| !t.is_empty());
+    let tittel = arkiv_row.as_ref().map(|s| value(&s.row, "AR.BETEGN").to_string()).filter(|t| !t.is_empty());
     arkiv.push_field("tittel", tittel.unwrap_or_else(|| format!("Noark 4-arkiv fra {skaper}")));
     arkiv.push_field("beskrivelse", "Konvertert fra et Noark 4-uttrekk av samla");
     arkiv.push_field("arkivstatus", "Avsluttet");
@@ -1639,8 +1665,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     w.start(&arkiv).map_err(io)?;
 
     let mut del = Element::new("arkivdel");
-    del.push_field("systemID", ctx.arkivdel_id.clone());
-    let tittel = arkivdel_row.as_ref().map(|s| v(&s.row, "AD.BETEGN").to_string()).filter(|t| !t.is_empty());
+    del.push_field("systemID", setup.arkivdel_id.clone());
+    let tittel = arkivdel_row.as_ref().map(|s| value(&s.row, "AD.BETEGN").to_string()).filter(|t| !t.is_empty());
     del.push_field("tittel", tittel.unwrap_or_else(|| "Sakarkiv".into()));
     del.push_field("beskrivelse", "Noark 4");
     del.push_field("arkivdelstatus", "Avsluttet periode");
@@ -1654,29 +1680,37 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     w.start(&del).map_err(io)?;
 
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
-    let ctx_ref = &ctx;
+    let setup_ref = &setup;
     let spill_path = out.join("arkivstruktur.xml.saker");
     let outcome = std::thread::scope(|scope| -> Result<Option<_>> {
-        let files = &ctx_ref.files;
-        let grouped =
-            |table, field, join: Join| Grouped::new(field, feed(scope, extract, files, table, join), streaming);
+        let files = &setup_ref.files;
+        let grouped = |table, field, join: Join| {
+            GroupedRows::new(field, spawn_reader(scope, extract, files, table, join), streaming)
+        };
         let mut jp = grouped("JOURNPOST", "JP.SAID", Join::new("JP.ID", "JP.SAID"))?;
         let am = grouped("AVSMOT", "AM.JPID", Join::new("AM.ID", "AM.JPID"))?;
         let dl = grouped("DOKLINK", "DL.JPID", Join::new("DL.DOKID", "DL.JPID"))?;
         let mut sp = grouped("SAKSPART", "SP.SAID", Join::new("SP.ID", "SP.SAID"))?;
-        let mut me_sa = grouped("MERKNAD", "ME.SAID", Join { keep: me_of_sak, ..Join::new("ME.ID", "ME.SAID") })?;
-        let me_jp = grouped("MERKNAD", "ME.JPID", Join { keep: me_of_jp, ..Join::new("ME.ID", "ME.JPID") })?;
-        let asked = Asked::sized(extract, "JOURNPOST");
-        let mut below = BelowJp { am, dl, me: me_jp, asked, used_db: HashSet::default() };
+        let mut me_sa = grouped("MERKNAD", "ME.SAID", Join { keep: merknad_of_sak, ..Join::new("ME.ID", "ME.SAID") })?;
+        let me_jp =
+            grouped("MERKNAD", "ME.JPID", Join { keep: merknad_of_journalpost, ..Join::new("ME.ID", "ME.JPID") })?;
+        let journalpost_numbers = ParentNumbers::sized(extract, "JOURNPOST");
+        let mut below = BelowJournalpost {
+            avsmot: am,
+            doklink: dl,
+            merknad: me_jp,
+            journalpost_numbers,
+            linked_documents: HashSet::default(),
+        };
         let mut kl = grouped("KLASSERING", "KL.SAID", Join::new("KL.ORDNVER", "KL.SAID"))?;
         let mut klass_report = Conversion::default();
-        let saker = feed(scope, extract, files, "NOARKSAK", Join::new("SA.ID", "SA.ID"));
+        let saker = spawn_reader(scope, extract, files, "NOARKSAK", Join::new("SA.ID", "SA.ID"));
 
         // Workers build and serialise batches of saksmapper (or, classified, encode them
         // for the spill); the writer puts them, and the XML between them, in order.
         let (work_tx, work_rx) = sync_channel::<Job>(workers * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = sync_channel::<Done>(workers * 4);
+        let (done_tx, done_rx) = sync_channel::<WriterMessage>(workers * 4);
         // Buffers go back to the workers once written: fresh ones cost page faults.
         let pool: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(Vec::new()));
         let pool_w = pool.clone();
@@ -1689,7 +1723,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             let spill_at = &spill_path;
             let block_pool = block_pool.clone();
             scope.spawn(move || {
-                let mut c = Converter::new(ctx_ref);
+                let mut c = Converter::new(setup_ref);
                 // The spill's layouts, by number, as met.
                 let mut layouts = Vec::new();
                 loop {
@@ -1701,22 +1735,22 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                             let (mut buf, mut sizes) = (buf, Vec::with_capacity(units.len()));
                             for unit in &units {
                                 let before = buf.len();
-                                encode_unit(&mut buf, unit);
+                                encode_sak(&mut buf, unit);
                                 sizes.push((unit.klasse, buf.len() - before));
                             }
-                            Ok((seq, Out::Spill(buf, sizes)))
+                            Ok((seq, WriterItem::Spill(buf, sizes)))
                         }
                         Job::Convert(seq, units) => (|| {
-                            let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
+                            let mut xml = Fragment::new(buf, setup_ref.mappe_depth());
                             for unit in units {
                                 c.saksmappe(&mut xml, unit)?;
                             }
                             let (cross, report) = (std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
-                            Ok((seq, Out::Xml(xml.into_inner(), cross, report)))
+                            Ok((seq, WriterItem::Xml(xml.into_inner(), cross, report)))
                         })(),
                         Job::Spilled(seq, klasse, block) => (|| {
-                            let mut xml = Fragment::new(buf, ctx_ref.mappe_depth());
-                            let mut r = Unspill { bytes: &block, layouts: &mut layouts };
+                            let mut xml = Fragment::new(buf, setup_ref.mappe_depth());
+                            let mut r = SpillDecoder { bytes: &block, layouts: &mut layouts };
                             while !r.bytes.is_empty() {
                                 let unit = r.unit(klasse).ok_or_else(|| {
                                     Error::io(
@@ -1730,7 +1764,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                                 p.push(block);
                             }
                             let (cross, report) = (std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
-                            Ok((seq, Out::Xml(xml.into_inner(), cross, report)))
+                            Ok((seq, WriterItem::Xml(xml.into_inner(), cross, report)))
                         })(),
                     };
                     if done_tx.send(result).is_err() {
@@ -1743,8 +1777,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         // failed), a send of more work fails instead of waiting for ever (issue 15).
         drop(work_rx);
         // Classified, the joined saker wait in the spill until their klasse is written.
-        let mut spill = if ctx_ref.classified { Some(Spill::create(&spill_path)?) } else { None };
-        let work = if spill.is_some() { Work::Spill } else { Work::Convert };
+        let mut spill = if setup_ref.classified { Some(Spill::create(&spill_path)?) } else { None };
+        let work = if spill.is_some() { WorkMode::Spill } else { WorkMode::Convert };
         let (spill_tx, spill_rx) = sync_channel::<Result<Spill>>(1);
         // The first error of the workers or the writer: the writer stops at it, and the
         // sends that then fail here report it.
@@ -1762,13 +1796,13 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     pending.insert(seq, out);
                     while let Some(out) = pending.remove(&next) {
                         let used = match out {
-                            Out::Xml(xml, cross, found) => {
+                            WriterItem::Xml(xml, cross, found) => {
                                 w.get_mut().write_all(&xml).map_err(io)?;
                                 crosswalk.write_all(&cross).map_err(cw)?;
-                                merge(&mut report, found);
+                                add_report(&mut report, found);
                                 Some(xml)
                             }
-                            Out::Spill(bytes, sizes) => {
+                            WriterItem::Spill(bytes, sizes) => {
                                 let spill = spill.as_mut().expect("saker are spilled only with a spill");
                                 let mut at = 0;
                                 for (klasse, len) in sizes {
@@ -1777,7 +1811,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                                 }
                                 Some(bytes)
                             }
-                            Out::SpillDone => {
+                            WriterItem::SpillDone => {
                                 let mut done = spill.take().expect("the spill is handed back once");
                                 let _ = spill_tx.send(done.finish().map(|()| done));
                                 None
@@ -1810,17 +1844,17 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             first.unwrap_or_else(|| Error::io("arkivstruktur.xml", std::io::Error::other("the writer stopped")))
         };
         let send_xml = |seq: &mut u64, x: Fragment, c: &mut Converter| -> Result<()> {
-            let out = Out::Xml(x.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
+            let out = WriterItem::Xml(x.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
             *seq += 1;
             done_tx.send(Ok((*seq - 1, out))).map_err(|_| stopped())
         };
 
         // The merge join: saker two batches ahead, their journalposter one batch ahead,
         // so that each table's window holds the parents about to be asked for.
-        let mut sak_batches: VecDeque<Vec<Src>> = VecDeque::new();
-        let mut jp_batches: VecDeque<Vec<Option<Asking>>> = VecDeque::new();
+        let mut sak_batches: VecDeque<Vec<SourceRow>> = VecDeque::new();
+        let mut jp_batches: VecDeque<Vec<Option<JournalposterOfSak>>> = VecDeque::new();
         let mut saker_done = false;
-        let mut saker_asked = Asked::sized(extract, "NOARKSAK");
+        let mut sak_numbers = ParentNumbers::sized(extract, "NOARKSAK");
         let mut windows: [Window; 3] = Default::default();
         let mut saker_read = 0u64;
         loop {
@@ -1835,12 +1869,12 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             }
             while jp_batches.len() < sak_batches.len().min(2) {
                 let j = jp_batches.len();
-                let near = window(&mut windows[0], sak_batches.iter().skip(j).take(2).flatten());
+                let near = fill_window(&mut windows[0], sak_batches.iter().skip(j).take(2).flatten());
                 let mut lists = Vec::with_capacity(sak_batches[j].len());
                 for sa in &sak_batches[j] {
                     // A sak whose key came before gets nothing: its rows went to the first.
-                    let list = match saker_asked.ask(sa.own) {
-                        Some(n) => Some((n, jp.take(sa.own, n, near, &saker_asked)?)),
+                    let list = match sak_numbers.number(sa.own) {
+                        Some(n) => Some((n, jp.take(sa.own, n, near, &sak_numbers)?)),
                         None => None,
                     };
                     lists.push(list);
@@ -1850,8 +1884,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             let sas = sak_batches.pop_front().expect("a batch is there");
             let jps = jp_batches.pop_front().expect("its journalposter were taken");
             let [_, near_sa, near_jp] = &mut windows;
-            let near_sa = window(near_sa, sas.iter().chain(sak_batches.iter().take(1).flatten()));
-            let near_jp = window(
+            let near_sa = fill_window(near_sa, sas.iter().chain(sak_batches.iter().take(1).flatten()));
+            let near_jp = fill_window(
                 near_jp,
                 jps.iter().chain(jp_batches.iter().take(1).flatten()).flatten().flat_map(|(_, list)| list),
             );
@@ -1859,11 +1893,11 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             for (sa, list) in sas.into_iter().zip(jps) {
                 saker_read += 1;
                 let Some((n, list)) = list else {
-                    units.push(SakUnit {
-                        sa,
-                        jps: Vec::new(),
-                        sps: Vec::new(),
-                        mes: Vec::new(),
+                    units.push(JoinedSak {
+                        sak: sa,
+                        journalposter: Vec::new(),
+                        sakspart: Vec::new(),
+                        merknader: Vec::new(),
                         klasse: 0,
                         sekundaer: Vec::new(),
                     });
@@ -1871,29 +1905,29 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 };
                 let mut jps = Vec::with_capacity(list.len());
                 for j in list {
-                    jps.push(below.take(j, near_jp, ctx_ref)?);
+                    jps.push(below.take(j, near_jp, setup_ref)?);
                 }
-                let sps = sp.take(sa.own, n, near_sa, &saker_asked)?;
-                let mes = me_sa.take(sa.own, n, near_sa, &saker_asked)?;
-                let (klasse, sekundaer) = if ctx_ref.classified {
-                    let rows = kl.take(sa.own, n, near_sa, &saker_asked)?;
-                    classify(&mut klasser, rows, &sa, ctx_ref, &mut klass_report)
+                let sps = sp.take(sa.own, n, near_sa, &sak_numbers)?;
+                let mes = me_sa.take(sa.own, n, near_sa, &sak_numbers)?;
+                let (klasse, sekundaer) = if setup_ref.classified {
+                    let rows = kl.take(sa.own, n, near_sa, &sak_numbers)?;
+                    classify(&mut klasser, rows, &sa, setup_ref, &mut klass_report)
                 } else {
                     (0, Vec::new())
                 };
-                units.push(SakUnit { sa, jps, sps, mes, klasse, sekundaer });
+                units.push(JoinedSak { sak: sa, journalposter: jps, sakspart: sps, merknader: mes, klasse, sekundaer });
             }
-            if [&jp, &below.am, &below.dl, &sp, &me_sa, &below.me, &kl].iter().any(|g| g.out_of_order) {
+            if [&jp, &below.avsmot, &below.doklink, &sp, &me_sa, &below.merknad, &kl].iter().any(|g| g.out_of_order) {
                 return Ok(None);
             }
             let mut units = units.into_iter();
-            let per_job = if work == Work::Convert { SAKER_PER_JOB } else { BATCH };
+            let per_job = if work == WorkMode::Convert { SAKER_PER_JOB } else { ROWS_PER_BATCH };
             loop {
-                let job: Vec<SakUnit> = units.by_ref().take(per_job).collect();
+                let job: Vec<JoinedSak> = units.by_ref().take(per_job).collect();
                 if job.is_empty() {
                     break;
                 }
-                let job = if work == Work::Convert { Job::Convert(seq, job) } else { Job::Spill(seq, job) };
+                let job = if work == WorkMode::Convert { Job::Convert(seq, job) } else { Job::Spill(seq, job) };
                 work_tx.send(job).map_err(|_| stopped())?;
                 seq += 1;
             }
@@ -1902,31 +1936,31 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         // Journalposter whose sak is missing, with what is below them.
         let none = Window::default();
         let mut orphans = Vec::new();
-        for (said, list) in jp.rest(&saker_asked)? {
+        for (said, list) in jp.rest(&sak_numbers)? {
             for j in list {
-                orphans.push((said.clone(), below.take(j, &none, ctx_ref)?));
+                orphans.push((said.clone(), below.take(j, &none, setup_ref)?));
             }
         }
-        let am_left = below.am.rest(&below.asked)?;
-        let dl_left = below.dl.rest(&below.asked)?;
-        sp.rest(&saker_asked)?;
-        me_sa.rest(&saker_asked)?;
-        below.me.rest(&below.asked)?;
-        let kl_left = kl.rest(&saker_asked)?;
-        if [&jp, &below.am, &below.dl, &sp, &me_sa, &below.me, &kl].iter().any(|g| g.out_of_order) {
+        let am_left = below.avsmot.rest(&below.journalpost_numbers)?;
+        let dl_left = below.doklink.rest(&below.journalpost_numbers)?;
+        sp.rest(&sak_numbers)?;
+        me_sa.rest(&sak_numbers)?;
+        below.merknad.rest(&below.journalpost_numbers)?;
+        let kl_left = kl.rest(&sak_numbers)?;
+        if [&jp, &below.avsmot, &below.doklink, &sp, &me_sa, &below.merknad, &kl].iter().any(|g| g.out_of_order) {
             return Ok(None);
         }
-        let reads = (saker_read, jp.read, below.am.read);
-        let used_db = below.used_db;
+        let reads = (saker_read, jp.read, below.avsmot.read);
+        let linked_documents = below.linked_documents;
 
-        let mut c = Converter::new(ctx_ref);
+        let mut c = Converter::new(setup_ref);
         let orphan_mappe = !orphans.is_empty();
         // The saksmappe of the journalposter without a sak, written where it goes.
         let mut orphan_element = None;
         if orphan_mappe {
-            let mut m = Fragment::new(Vec::new(), ctx_ref.mappe_depth());
+            let mut m = Fragment::new(Vec::new(), setup_ref.mappe_depth());
             m.open_typed("mappe", "saksmappe");
-            m.field("systemID", &c.id("NOARKSAK", "(uten sak)"));
+            m.field("systemID", &c.mint_id("NOARKSAK", "(uten sak)"));
             m.field("mappeID", "0/0");
             m.field("tittel", "Journalposter uten sak");
             m.field("beskrivelse", "Journalposter der JP.SAID ikke viser til noen sak i Noark 4-uttrekket");
@@ -1935,12 +1969,12 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             m.field("opprettetAv", "samla");
             m.field_of("avsluttetDato", &[&to, MIDNIGHT]);
             m.field("avsluttetAv", "samla");
-            m.field("referanseArkivdel", &ctx_ref.arkivdel_id);
+            m.field("referanseArkivdel", &setup_ref.arkivdel_id);
             for (said, unit) in orphans {
                 c.finding(
                     Severity::Error,
                     "N4.FOREIGN_KEY",
-                    &unit.jp,
+                    &unit.journalpost,
                     "JOURNPOST",
                     format!("JP.SAID {said} matches no SA.ID; the journalpost is put in the saksmappe \"Journalposter uten sak\""),
                 );
@@ -1964,10 +1998,10 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 "KL.SAID matches no SA.ID; not converted".into(),
             );
         }
-        if work == Work::Spill {
+        if work == WorkMode::Spill {
             // Klasse by klasse: its header from here, its saksmapper from the spill
             // through the workers, in batches.
-            done_tx.send(Ok((seq, Out::SpillDone))).map_err(|_| stopped())?;
+            done_tx.send(Ok((seq, WriterItem::SpillDone))).map_err(|_| stopped())?;
             seq += 1;
             let mut spill = spill_rx.recv().map_err(|_| stopped())??;
             let orphan_klasse = orphan_element.as_ref().map(|_| klasser.unclassified());
@@ -1976,7 +2010,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                 let created = system.from.as_deref().unwrap_or(&from);
                 let mut x = Fragment::new(Vec::new(), 2);
                 x.open("klassifikasjonssystem");
-                x.field("systemID", &c.id("ORDNPRINS", &system.key));
+                x.field("systemID", &c.mint_id("ORDNPRINS", &system.key));
                 field_nonempty(&mut x, "klassifikasjonstype", &system.kind);
                 x.field("tittel", &system.tittel);
                 x.field_of("opprettetDato", &[created, MIDNIGHT]);
@@ -1986,8 +2020,8 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
                     let def = &defs[k];
                     let mut x = Fragment::new(Vec::new(), 3);
                     x.open("klasse");
-                    x.field("systemID", &c.id("ORDNVERDI", &format!("{}/{}", system.key, def.ov)));
-                    x.field("klasseID", &def.ov);
+                    x.field("systemID", &c.mint_id("ORDNVERDI", &format!("{}/{}", system.key, def.klasse_id)));
+                    x.field("klasseID", &def.klasse_id);
                     x.field("tittel", &def.tittel);
                     x.field_of("opprettetDato", &[created, MIDNIGHT]);
                     x.field("opprettetAv", "samla");
@@ -2021,15 +2055,17 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
         drop(work_tx);
         drop(done_tx);
         let (w, crosswalk, report) = writer.join().expect("the writer does not panic").map_err(|()| stopped())?;
-        merge(&mut klass_report, report);
-        merge(&mut klass_report, std::mem::take(&mut c.report));
-        let leftovers = (am_left, dl_left, used_db, c.crosswalk);
+        add_report(&mut klass_report, report);
+        add_report(&mut klass_report, std::mem::take(&mut c.report));
+        let leftovers = (am_left, dl_left, linked_documents, c.crosswalk);
         Ok(Some((w, crosswalk, klass_report, orphan_mappe, leftovers, reads)))
     })?;
-    let Some((w, mut crosswalk, report, orphan_mappe, (am_left, dl_left, used_db, cross_rest), reads)) = outcome else {
+    let Some((w, mut crosswalk, report, orphan_mappe, (am_left, dl_left, linked_documents, cross_rest), reads)) =
+        outcome
+    else {
         return Ok(None);
     };
-    let mut c = Converter::new(&ctx);
+    let mut c = Converter::new(&setup);
     c.report = pre;
     c.crosswalk = cross_rest;
     if reads.0 > 0 {
@@ -2037,7 +2073,7 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     }
     c.count("journalpost").read = reads.1;
     c.count("korrespondansepart").read = reads.2;
-    merge(&mut c.report, report);
+    add_report(&mut c.report, report);
     // Rows below a journalpost or document that never came: reported, not written.
     for am in am_left.into_iter().flat_map(|(_, v)| v) {
         c.count("korrespondansepart").rejected += 1;
@@ -2046,10 +2082,11 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
     for dl in dl_left.into_iter().flat_map(|(_, v)| v) {
         c.finding(Severity::Error, "N4.FOREIGN_KEY", &dl, "DOKLINK", "DL.JPID matches no JP.ID; not converted".into());
     }
-    let mut unlinked: Vec<&String> = ctx.db.keys().filter(|k| !used_db.contains(&key128(k))).collect();
+    let mut unlinked: Vec<&String> =
+        setup.dokbeskriv.keys().filter(|k| !linked_documents.contains(&key_digest(k))).collect();
     unlinked.sort();
     for k in unlinked {
-        let db = &ctx.db[k];
+        let db = &setup.dokbeskriv[k];
         c.count("dokumentbeskrivelse").rejected += 1;
         c.finding(
             Severity::Error,
@@ -2058,11 +2095,14 @@ fn run(extract: &Noark4, out: &Path, options: &ConvertOptions, streaming: bool) 
             "DOKBESKRIV",
             "no DOKLINK row links this document; not converted".into(),
         );
-        let versions = ctx.ve_by_db.get(k).map_or(0, Vec::len);
+        let versions = setup.dokversjon_by_dokid.get(k).map_or(0, Vec::len);
         c.count("dokumentobjekt").rejected += versions as u64;
     }
-    let mut ve_left: Vec<(&String, &Vec<Src>)> =
-        ctx.ve_by_db.iter().filter(|(k, _)| !used_db.contains(&key128(k)) && !ctx.db.contains_key(*k)).collect();
+    let mut ve_left: Vec<(&String, &Vec<SourceRow>)> = setup
+        .dokversjon_by_dokid
+        .iter()
+        .filter(|(k, _)| !linked_documents.contains(&key_digest(k)) && !setup.dokbeskriv.contains_key(*k))
+        .collect();
     ve_left.sort_by(|a, b| a.0.cmp(b.0));
     for ve in ve_left.into_iter().flat_map(|(_, v)| v) {
         c.count("dokumentobjekt").rejected += 1;
