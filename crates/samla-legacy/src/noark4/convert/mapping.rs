@@ -388,31 +388,7 @@ impl<'a> Converter<'a> {
         }
         // Avskrivninger come last in a journalpost; what they say is found with the
         // korrespondansepart they belong to.
-        let mut avskrivninger = Vec::new();
-        for am in ams {
-            self.count("korrespondansepart").written += 1;
-            x.open("korrespondansepart");
-            let kind = if value(&am.row, "AM.KOPIMOT") == "1" { "K" } else { value(&am.row, "AM.IHTYPE") };
-            let text = match code_text("korrespondanseparttype", kind) {
-                Some(t) => t.to_string(),
-                None => self.code("korrespondanseparttype", &am, "AVSMOT", "AM.IHTYPE"),
-            };
-            x.field("korrespondanseparttype", &text);
-            let navn = value(&am.row, "AM.NAVN");
-            x.field("korrespondansepartNavn", if navn.is_empty() { "(uten navn)" } else { navn });
-            field_nonempty(x, "postadresse", value(&am.row, "AM.ADRESSE"));
-            field_nonempty(x, "postnummer", value(&am.row, "AM.POSTNR"));
-            field_nonempty(x, "poststed", value(&am.row, "AM.POSTSTED"));
-            field_nonempty(x, "epostadresse", value(&am.row, "AM.EPOSTADR"));
-            x.close("korrespondansepart");
-            if !value(&am.row, "AM.AVSKM").is_empty() {
-                let d = self.date(&am, "AVSMOT", "AM.AVSKDATO");
-                let av = value(&am.row, "AM.AVSKAV");
-                let av = if av.is_empty() { sbh } else { self.person(av) }.to_string();
-                let m = self.code("avskrivningsmaate", &am, "AVSMOT", "AM.AVSKM");
-                avskrivninger.push((d, av, m));
-            }
-        }
+        let avskrivninger: Vec<Avskrivning> = ams.iter().filter_map(|am| self.korrespondansepart(x, am, sbh)).collect();
         x.field("journalaar", value(&jp.row, "JP.JAAR"));
         x.field("journalsekvensnummer", value(&jp.row, "JP.SEKNR"));
         x.field("journalpostnummer", value(&jp.row, "JP.JPOSTNR"));
@@ -431,16 +407,40 @@ impl<'a> Converter<'a> {
             }
         }
         field_nonempty(x, "antallVedlegg", value(&jp.row, "JP.ANTVED"));
-        for (d, av, m) in avskrivninger {
-            x.open("avskrivning");
-            x.field("avskrivningsdato", &d);
-            x.field("avskrevetAv", &av);
-            x.field("avskrivningsmaate", &m);
-            x.close("avskrivning");
+        for avskrivning in avskrivninger {
+            avskrivning.write(x);
         }
         x.close("registrering");
         self.count("journalpost").written += 1;
         Ok(())
+    }
+
+    /// The korrespondansepart of an AVSMOT row, and its avskrivning if it has an
+    /// AM.AVSKM (made by `sbh`, the journalpost's saksbehandler, without AM.AVSKAV).
+    fn korrespondansepart(&mut self, x: &mut Fragment, am: &SourceRow, sbh: &str) -> Option<Avskrivning> {
+        self.count("korrespondansepart").written += 1;
+        x.open("korrespondansepart");
+        let kind = if value(&am.row, "AM.KOPIMOT") == "1" { "K" } else { value(&am.row, "AM.IHTYPE") };
+        let text = match code_text("korrespondanseparttype", kind) {
+            Some(t) => t.to_string(),
+            None => self.code("korrespondanseparttype", am, "AVSMOT", "AM.IHTYPE"),
+        };
+        x.field("korrespondanseparttype", &text);
+        let navn = value(&am.row, "AM.NAVN");
+        x.field("korrespondansepartNavn", if navn.is_empty() { "(uten navn)" } else { navn });
+        field_nonempty(x, "postadresse", value(&am.row, "AM.ADRESSE"));
+        field_nonempty(x, "postnummer", value(&am.row, "AM.POSTNR"));
+        field_nonempty(x, "poststed", value(&am.row, "AM.POSTSTED"));
+        field_nonempty(x, "epostadresse", value(&am.row, "AM.EPOSTADR"));
+        x.close("korrespondansepart");
+        if value(&am.row, "AM.AVSKM").is_empty() {
+            return None;
+        }
+        let dato = self.date(am, "AVSMOT", "AM.AVSKDATO");
+        let av = value(&am.row, "AM.AVSKAV");
+        let av = if av.is_empty() { sbh } else { self.person(av) }.to_string();
+        let maate = self.code("avskrivningsmaate", am, "AVSMOT", "AM.AVSKM");
+        Some(Avskrivning { dato, av, maate })
     }
 
     fn dokumentbeskrivelse(
@@ -682,6 +682,23 @@ impl Converter<'_> {
                 "VE.DOKID matches no DB.DOKID; not converted".into(),
             );
         }
+    }
+}
+
+/// An avskrivning, written after the journalpost's other fields.
+struct Avskrivning {
+    dato: String,
+    av: String,
+    maate: String,
+}
+
+impl Avskrivning {
+    fn write(&self, x: &mut Fragment) {
+        x.open("avskrivning");
+        x.field("avskrivningsdato", &self.dato);
+        x.field("avskrevetAv", &self.av);
+        x.field("avskrivningsmaate", &self.maate);
+        x.close("avskrivning");
     }
 }
 
