@@ -50,6 +50,8 @@ mod arkiv;
 mod join;
 mod klasser;
 mod mapping;
+#[cfg(test)]
+mod mapping_tests;
 mod pipeline;
 mod setup;
 mod shared;

@@ -59,6 +59,14 @@ impl FileNames {
     }
 }
 
+#[cfg(test)]
+impl FileNames {
+    /// The names given, numbered in their order: for tests, without an extract.
+    pub(super) fn of(names: &[&str]) -> FileNames {
+        FileNames(names.iter().map(|n| n.to_string()).collect())
+    }
+}
+
 /// Reads the rows of `table` (none if the extract has no such table), each with the
 /// number of its file, until `each` says to stop; the number of rows read.
 pub(super) fn read_rows(
