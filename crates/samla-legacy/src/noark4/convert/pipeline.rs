@@ -126,7 +126,7 @@ pub(super) fn write_saker(
             write_klasser(&mut sequence, &mut c, klasser, spill, orphan, &blocks, &arkiv.from)?;
             fs::remove_file(&spill_path).map_err(|e| Error::io(spill_path.display().to_string(), e))?;
         } else if let Some(m) = orphan {
-            sequence.xml(m, &mut c)?;
+            sequence.send_xml(m, &mut c)?;
         }
         drop(sequence);
         let (xml, crosswalk, written) =
@@ -159,7 +159,7 @@ fn join_all(
             if job.is_empty() {
                 break;
             }
-            sequence.job(|n| if mode == WorkMode::Convert { Job::Convert(n, job) } else { Job::Spill(n, job) })?;
+            sequence.send_job(|n| if mode == WorkMode::Convert { Job::Convert(n, job) } else { Job::Spill(n, job) })?;
         }
     }
     join.finish(setup)
@@ -181,15 +181,15 @@ fn write_klasser(
     let (systems, defs) = (std::mem::take(&mut klasser.systems), std::mem::take(&mut klasser.klasser));
     for system in systems.iter().filter(|s| !s.klasser.is_empty()) {
         let x = system.open(c, from);
-        sequence.xml(x, c)?;
+        sequence.send_xml(x, c)?;
         for &k in &system.klasser {
             let x = system.open_klasse(&defs[k], c, from);
-            sequence.xml(x, c)?;
+            sequence.send_xml(x, c)?;
             spill.read(k, &mut |bytes| {
                 let mut block = blocks.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
                 block.clear();
                 block.extend_from_slice(bytes);
-                sequence.job(|n| Job::Spilled(n, k, block))
+                sequence.send_job(|n| Job::Spilled(n, k, block))
             })?;
             let mut x = Fragment::new(Vec::new(), 4);
             if orphan_klasse == Some(k)
@@ -198,11 +198,11 @@ fn write_klasser(
                 x = Fragment::new(m.into_inner(), 4);
             }
             x.close("klasse");
-            sequence.xml(x, c)?;
+            sequence.send_xml(x, c)?;
         }
         let mut x = Fragment::new(Vec::new(), 3);
         x.close("klassifikasjonssystem");
-        sequence.xml(x, c)?;
+        sequence.send_xml(x, c)?;
     }
     Ok(())
 }
@@ -223,14 +223,14 @@ impl Sequence {
     }
 
     /// Sends the job `job` makes of its sequence number to the workers.
-    fn job(&mut self, job: impl FnOnce(u64) -> Job) -> Result<()> {
+    fn send_job(&mut self, job: impl FnOnce(u64) -> Job) -> Result<()> {
         self.jobs.send(job(self.next)).map_err(|_| self.stopped())?;
         self.next += 1;
         Ok(())
     }
 
     /// Sends XML written here to the writer, with the crosswalk lines and report of `c`.
-    fn xml(&mut self, x: Fragment, c: &mut Converter) -> Result<()> {
+    fn send_xml(&mut self, x: Fragment, c: &mut Converter) -> Result<()> {
         let item = WriterItem::Xml(x.into_inner(), std::mem::take(&mut c.crosswalk), std::mem::take(&mut c.report));
         self.send_to_writer(item)
     }
