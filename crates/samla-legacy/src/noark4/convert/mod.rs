@@ -30,9 +30,9 @@
 //! by worker threads, 256 saker a job, and put in order by a writer thread. With a
 //! classification the joined saker are first spilled, as their packed rows (a fifth of
 //! the XML's size), per klasse to a file beside the output, and converted klasse by
-//! klasse at the end. The output files go past the page cache
-//! ([`DirectFile`](samla_noark5::writer::DirectFile)), and arkivstruktur.xml is hashed on
-//! a thread of its own. DOKBESKRIV and DOKVERSJON are held in memory, keyed by DB.DOKID.
+//! klasse at the end. The output files go past the page cache ([`DirectFile`]), and
+//! arkivstruktur.xml is hashed on a thread of its own. DOKBESKRIV and DOKVERSJON are held
+//! in memory, keyed by DB.DOKID.
 //!
 //! The parts, each using only those listed before it:
 //!
