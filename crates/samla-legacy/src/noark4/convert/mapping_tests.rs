@@ -130,6 +130,53 @@ fn code_tables_give_the_noark5_texts() {
     assert_eq!(code_text("journalposttype", "i"), None);
 }
 
+/// The saksmappe of sak 101, worked out by hand.
+const SAKSMAPPE_101: &str = r#"
+    <mappe xsi:type="saksmappe">
+      <systemID>0ceefcc6-d01c-546b-a06d-c626675251b3</systemID>
+      <mappeID>2005/12</mappeID>
+      <tittel>Byggesak Storgata 1 – tilbygg &amp; garasje</tittel>
+      <offentligTittel>Byggesak Storgata 1</offentligTittel>
+      <dokumentmedium>Fysisk arkiv</dokumentmedium>
+      <opprettetDato>2005-03-01T00:00:00</opprettetDato>
+      <opprettetAv>Per Berg</opprettetAv>
+      <avsluttetDato>2005-03-01T00:00:00</avsluttetDato>
+      <avsluttetAv>Per Berg</avsluttetAv>
+      <referanseArkivdel>arkivdel-1</referanseArkivdel>
+      <part>
+        <partNavn>Ola Nordmann</partNavn>
+        <partRolle>Part</partRolle>
+        <postadresse>Storgata 1</postadresse>
+        <postnummer>1400</postnummer>
+        <poststed>Ski</poststed>
+      </part>
+      <merknad>
+        <merknadstekst>Nabovarsel sendt</merknadstekst>
+        <merknadsdato>2005-03-10T00:00:00</merknadsdato>
+        <merknadRegistrertAv>Kari Hansen</merknadRegistrertAv>
+      </merknad>
+      <kassasjon>
+        <kassasjonsvedtak>Kasseres</kassasjonsvedtak>
+        <bevaringstid>10</bevaringstid>
+        <kassasjonsdato>2015-03-01</kassasjonsdato>
+      </kassasjon>
+      <skjerming>
+        <tilgangsrestriksjon>Unntatt offentlighet</tilgangsrestriksjon>
+        <skjermingshjemmel>Offl § 13</skjermingshjemmel>
+        <skjermingMetadata>tittel</skjermingMetadata>
+        <skjermingOpphoererDato>2035-01-01</skjermingOpphoererDato>
+      </skjerming>
+      <saksaar>2005</saksaar>
+      <sakssekvensnummer>12</sakssekvensnummer>
+      <saksdato>2005-03-01</saksdato>
+      <administrativEnhet>Teknisk etat</administrativEnhet>
+      <saksansvarlig>Per Berg</saksansvarlig>
+      <journalenhet>SENTRAL</journalenhet>
+      <saksstatus>Under behandling</saksstatus>
+      <referanseSekundaerKlassifikasjon>klasse-2</referanseSekundaerKlassifikasjon>
+    </mappe>
+"#;
+
 /// NOARKSAK → saksmappe, with SAKSPART → part, MERKNAD → merknad, KASSKODE/BEVTID →
 /// kassasjon (kassasjonsdato: avsluttetDato plus BEVTID years), TGKODE/UOFF/AGDATO →
 /// skjerming (UO from the code table, the source having no text of its own for it).
@@ -186,56 +233,117 @@ fn noarksak_becomes_a_saksmappe() {
     unit.sekundaer.push("klasse-2".into());
 
     let (xml, report, crosswalk) = saksmappe(&setup, unit);
-    let expected = r#"
-    <mappe xsi:type="saksmappe">
-      <systemID>0ceefcc6-d01c-546b-a06d-c626675251b3</systemID>
-      <mappeID>2005/12</mappeID>
-      <tittel>Byggesak Storgata 1 – tilbygg &amp; garasje</tittel>
-      <offentligTittel>Byggesak Storgata 1</offentligTittel>
-      <dokumentmedium>Fysisk arkiv</dokumentmedium>
-      <opprettetDato>2005-03-01T00:00:00</opprettetDato>
-      <opprettetAv>Per Berg</opprettetAv>
-      <avsluttetDato>2005-03-01T00:00:00</avsluttetDato>
-      <avsluttetAv>Per Berg</avsluttetAv>
-      <referanseArkivdel>arkivdel-1</referanseArkivdel>
-      <part>
-        <partNavn>Ola Nordmann</partNavn>
-        <partRolle>Part</partRolle>
-        <postadresse>Storgata 1</postadresse>
-        <postnummer>1400</postnummer>
-        <poststed>Ski</poststed>
-      </part>
-      <merknad>
-        <merknadstekst>Nabovarsel sendt</merknadstekst>
-        <merknadsdato>2005-03-10T00:00:00</merknadsdato>
-        <merknadRegistrertAv>Kari Hansen</merknadRegistrertAv>
-      </merknad>
-      <kassasjon>
-        <kassasjonsvedtak>Kasseres</kassasjonsvedtak>
-        <bevaringstid>10</bevaringstid>
-        <kassasjonsdato>2015-03-01</kassasjonsdato>
-      </kassasjon>
-      <skjerming>
-        <tilgangsrestriksjon>Unntatt offentlighet</tilgangsrestriksjon>
-        <skjermingshjemmel>Offl § 13</skjermingshjemmel>
-        <skjermingMetadata>tittel</skjermingMetadata>
-        <skjermingOpphoererDato>2035-01-01</skjermingOpphoererDato>
-      </skjerming>
-      <saksaar>2005</saksaar>
-      <sakssekvensnummer>12</sakssekvensnummer>
-      <saksdato>2005-03-01</saksdato>
-      <administrativEnhet>Teknisk etat</administrativEnhet>
-      <saksansvarlig>Per Berg</saksansvarlig>
-      <journalenhet>SENTRAL</journalenhet>
-      <saksstatus>Under behandling</saksstatus>
-      <referanseSekundaerKlassifikasjon>klasse-2</referanseSekundaerKlassifikasjon>
-    </mappe>
-"#;
-    assert_eq!(xml, golden(expected));
+    assert_eq!(xml, golden(SAKSMAPPE_101));
     assert_eq!(crosswalk, "NOARKSAK;101;0ceefcc6-d01c-546b-a06d-c626675251b3\n");
     assert_eq!(counts(&report), [("kassasjon", 1, 1, 0), ("saksmappe", 0, 1, 0), ("skjerming", 1, 1, 0)]);
     assert_eq!(findings(&report), []);
 }
+
+/// The saksmappe of sak 201, worked out by hand: the kassasjon in every unit, the
+/// dokumentbeskrivelse and its dokumentobjekt before registreringsID, the avskrivning last.
+const SAKSMAPPE_201: &str = r#"
+    <mappe xsi:type="saksmappe">
+      <systemID>ea56503f-6fc0-58cc-bee3-6c75cb286d5b</systemID>
+      <mappeID>2006/7</mappeID>
+      <tittel>Søknad om skjenkebevilling</tittel>
+      <dokumentmedium>Elektronisk arkiv</dokumentmedium>
+      <opprettetDato>2006-01-05T00:00:00</opprettetDato>
+      <opprettetAv>Kari Hansen</opprettetAv>
+      <avsluttetDato>2006-01-10T00:00:00</avsluttetDato>
+      <avsluttetAv>Kari Hansen</avsluttetAv>
+      <referanseArkivdel>arkivdel-1</referanseArkivdel>
+      <kassasjon>
+        <kassasjonsvedtak>Vurderes senere</kassasjonsvedtak>
+        <bevaringstid>5</bevaringstid>
+        <kassasjonsdato>2011-01-10</kassasjonsdato>
+      </kassasjon>
+      <registrering xsi:type="journalpost">
+        <systemID>aff3fb67-4baf-5b93-96e0-bab5d54d792e</systemID>
+        <opprettetDato>2006-01-10T00:00:00</opprettetDato>
+        <opprettetAv>Kari Hansen</opprettetAv>
+        <arkivertDato>2006-01-10T00:00:00</arkivertDato>
+        <arkivertAv>Kari Hansen</arkivertAv>
+        <referanseArkivdel>arkivdel-1</referanseArkivdel>
+        <kassasjon>
+          <kassasjonsvedtak>Vurderes senere</kassasjonsvedtak>
+          <bevaringstid>5</bevaringstid>
+          <kassasjonsdato>2011-01-10</kassasjonsdato>
+        </kassasjon>
+        <skjerming>
+          <tilgangsrestriksjon>Personalopplysninger</tilgangsrestriksjon>
+          <skjermingshjemmel>Offl § 13 jf. fvl § 13</skjermingshjemmel>
+          <skjermingMetadata>tittel</skjermingMetadata>
+        </skjerming>
+        <dokumentbeskrivelse>
+          <systemID>7fccf0dc-3f4f-5fc8-b10d-66fb663e38a2</systemID>
+          <dokumenttype>Brev</dokumenttype>
+          <dokumentstatus>Dokumentet er ferdigstilt</dokumentstatus>
+          <tittel>Søknad</tittel>
+          <opprettetDato>2006-01-11T00:00:00</opprettetDato>
+          <opprettetAv>Per Berg</opprettetAv>
+          <dokumentmedium>Elektronisk arkiv</dokumentmedium>
+          <tilknyttetRegistreringSom>Hoveddokument</tilknyttetRegistreringSom>
+          <dokumentnummer>1</dokumentnummer>
+          <tilknyttetDato>2006-01-11T00:00:00</tilknyttetDato>
+          <tilknyttetAv>Per Berg</tilknyttetAv>
+          <kassasjon>
+            <kassasjonsvedtak>Vurderes senere</kassasjonsvedtak>
+            <bevaringstid>5</bevaringstid>
+            <kassasjonsdato>2011-01-10</kassasjonsdato>
+          </kassasjon>
+          <dokumentobjekt>
+            <systemID>795fe73b-abff-59bc-92d8-b728117b4f38</systemID>
+            <versjonsnummer>1</versjonsnummer>
+            <variantformat>Arkivformat</variantformat>
+            <format>pdf</format>
+            <formatDetaljer>fmt/95</formatDetaljer>
+            <opprettetDato>2006-01-11T00:00:00</opprettetDato>
+            <opprettetAv>Per Berg</opprettetAv>
+            <referanseDokumentfil>DOKUMENT/2006/5001.PDF</referanseDokumentfil>
+            <sjekksum>9250efe8f3a17a291092b68ae4daa3e4267a4f1cfbaa04c9c039963df8d96c89</sjekksum>
+            <sjekksumAlgoritme>SHA256</sjekksumAlgoritme>
+            <filstoerrelse>18</filstoerrelse>
+          </dokumentobjekt>
+        </dokumentbeskrivelse>
+        <registreringsID>2006/7-1</registreringsID>
+        <tittel>Søknad om skjenkebevilling, Kafé Nord</tittel>
+        <dokumentmedium>Elektronisk arkiv</dokumentmedium>
+        <korrespondansepart>
+          <korrespondanseparttype>Avsender</korrespondanseparttype>
+          <korrespondansepartNavn>Kafé Nord AS</korrespondansepartNavn>
+          <postadresse>Torget 2</postadresse>
+          <postnummer>1400</postnummer>
+          <poststed>Ski</poststed>
+          <epostadresse>post@kafenord.no</epostadresse>
+        </korrespondansepart>
+        <korrespondansepart>
+          <korrespondanseparttype>Kopimottaker</korrespondanseparttype>
+          <korrespondansepartNavn>Politiet i Follo</korrespondansepartNavn>
+        </korrespondansepart>
+        <journalaar>2006</journalaar>
+        <journalsekvensnummer>345</journalsekvensnummer>
+        <journalpostnummer>1</journalpostnummer>
+        <journalposttype>Inngående dokument</journalposttype>
+        <journalstatus>Journalført</journalstatus>
+        <journaldato>2006-01-10</journaldato>
+        <dokumentetsDato>2006-01-03</dokumentetsDato>
+        <sendtDato>2006-01-20T00:00:00</sendtDato>
+        <forfallsdato>2006-02-01</forfallsdato>
+        <antallVedlegg>1</antallVedlegg>
+        <avskrivning>
+          <avskrivningsdato>2006-01-20</avskrivningsdato>
+          <avskrevetAv>Kari Hansen</avskrevetAv>
+          <avskrivningsmaate>Besvart med brev</avskrivningsmaate>
+        </avskrivning>
+      </registrering>
+      <saksaar>2006</saksaar>
+      <sakssekvensnummer>7</sakssekvensnummer>
+      <saksdato>2006-01-05</saksdato>
+      <administrativEnhet>NAE</administrativEnhet>
+      <saksansvarlig>Kari Hansen</saksansvarlig>
+      <saksstatus>Avsluttet</saksstatus>
+    </mappe>
+"#;
 
 /// JOURNPOST → journalpost under its saksmappe, with AVSMOT → korrespondansepart (a
 /// kopimottaker by AM.KOPIMOT, whatever AM.IHTYPE says) and avskrivning (last, made by
@@ -362,110 +470,7 @@ fn journalpost_with_avsmot_and_a_document() {
     unit.journalposter.push(jp);
 
     let (xml, report, crosswalk) = saksmappe(&setup, unit);
-    let expected = r#"
-    <mappe xsi:type="saksmappe">
-      <systemID>ea56503f-6fc0-58cc-bee3-6c75cb286d5b</systemID>
-      <mappeID>2006/7</mappeID>
-      <tittel>Søknad om skjenkebevilling</tittel>
-      <dokumentmedium>Elektronisk arkiv</dokumentmedium>
-      <opprettetDato>2006-01-05T00:00:00</opprettetDato>
-      <opprettetAv>Kari Hansen</opprettetAv>
-      <avsluttetDato>2006-01-10T00:00:00</avsluttetDato>
-      <avsluttetAv>Kari Hansen</avsluttetAv>
-      <referanseArkivdel>arkivdel-1</referanseArkivdel>
-      <kassasjon>
-        <kassasjonsvedtak>Vurderes senere</kassasjonsvedtak>
-        <bevaringstid>5</bevaringstid>
-        <kassasjonsdato>2011-01-10</kassasjonsdato>
-      </kassasjon>
-      <registrering xsi:type="journalpost">
-        <systemID>aff3fb67-4baf-5b93-96e0-bab5d54d792e</systemID>
-        <opprettetDato>2006-01-10T00:00:00</opprettetDato>
-        <opprettetAv>Kari Hansen</opprettetAv>
-        <arkivertDato>2006-01-10T00:00:00</arkivertDato>
-        <arkivertAv>Kari Hansen</arkivertAv>
-        <referanseArkivdel>arkivdel-1</referanseArkivdel>
-        <kassasjon>
-          <kassasjonsvedtak>Vurderes senere</kassasjonsvedtak>
-          <bevaringstid>5</bevaringstid>
-          <kassasjonsdato>2011-01-10</kassasjonsdato>
-        </kassasjon>
-        <skjerming>
-          <tilgangsrestriksjon>Personalopplysninger</tilgangsrestriksjon>
-          <skjermingshjemmel>Offl § 13 jf. fvl § 13</skjermingshjemmel>
-          <skjermingMetadata>tittel</skjermingMetadata>
-        </skjerming>
-        <dokumentbeskrivelse>
-          <systemID>7fccf0dc-3f4f-5fc8-b10d-66fb663e38a2</systemID>
-          <dokumenttype>Brev</dokumenttype>
-          <dokumentstatus>Dokumentet er ferdigstilt</dokumentstatus>
-          <tittel>Søknad</tittel>
-          <opprettetDato>2006-01-11T00:00:00</opprettetDato>
-          <opprettetAv>Per Berg</opprettetAv>
-          <dokumentmedium>Elektronisk arkiv</dokumentmedium>
-          <tilknyttetRegistreringSom>Hoveddokument</tilknyttetRegistreringSom>
-          <dokumentnummer>1</dokumentnummer>
-          <tilknyttetDato>2006-01-11T00:00:00</tilknyttetDato>
-          <tilknyttetAv>Per Berg</tilknyttetAv>
-          <kassasjon>
-            <kassasjonsvedtak>Vurderes senere</kassasjonsvedtak>
-            <bevaringstid>5</bevaringstid>
-            <kassasjonsdato>2011-01-10</kassasjonsdato>
-          </kassasjon>
-          <dokumentobjekt>
-            <systemID>795fe73b-abff-59bc-92d8-b728117b4f38</systemID>
-            <versjonsnummer>1</versjonsnummer>
-            <variantformat>Arkivformat</variantformat>
-            <format>pdf</format>
-            <formatDetaljer>fmt/95</formatDetaljer>
-            <opprettetDato>2006-01-11T00:00:00</opprettetDato>
-            <opprettetAv>Per Berg</opprettetAv>
-            <referanseDokumentfil>DOKUMENT/2006/5001.PDF</referanseDokumentfil>
-            <sjekksum>9250efe8f3a17a291092b68ae4daa3e4267a4f1cfbaa04c9c039963df8d96c89</sjekksum>
-            <sjekksumAlgoritme>SHA256</sjekksumAlgoritme>
-            <filstoerrelse>18</filstoerrelse>
-          </dokumentobjekt>
-        </dokumentbeskrivelse>
-        <registreringsID>2006/7-1</registreringsID>
-        <tittel>Søknad om skjenkebevilling, Kafé Nord</tittel>
-        <dokumentmedium>Elektronisk arkiv</dokumentmedium>
-        <korrespondansepart>
-          <korrespondanseparttype>Avsender</korrespondanseparttype>
-          <korrespondansepartNavn>Kafé Nord AS</korrespondansepartNavn>
-          <postadresse>Torget 2</postadresse>
-          <postnummer>1400</postnummer>
-          <poststed>Ski</poststed>
-          <epostadresse>post@kafenord.no</epostadresse>
-        </korrespondansepart>
-        <korrespondansepart>
-          <korrespondanseparttype>Kopimottaker</korrespondanseparttype>
-          <korrespondansepartNavn>Politiet i Follo</korrespondansepartNavn>
-        </korrespondansepart>
-        <journalaar>2006</journalaar>
-        <journalsekvensnummer>345</journalsekvensnummer>
-        <journalpostnummer>1</journalpostnummer>
-        <journalposttype>Inngående dokument</journalposttype>
-        <journalstatus>Journalført</journalstatus>
-        <journaldato>2006-01-10</journaldato>
-        <dokumentetsDato>2006-01-03</dokumentetsDato>
-        <sendtDato>2006-01-20T00:00:00</sendtDato>
-        <forfallsdato>2006-02-01</forfallsdato>
-        <antallVedlegg>1</antallVedlegg>
-        <avskrivning>
-          <avskrivningsdato>2006-01-20</avskrivningsdato>
-          <avskrevetAv>Kari Hansen</avskrevetAv>
-          <avskrivningsmaate>Besvart med brev</avskrivningsmaate>
-        </avskrivning>
-      </registrering>
-      <saksaar>2006</saksaar>
-      <sakssekvensnummer>7</sakssekvensnummer>
-      <saksdato>2006-01-05</saksdato>
-      <administrativEnhet>NAE</administrativEnhet>
-      <saksansvarlig>Kari Hansen</saksansvarlig>
-      <saksstatus>Avsluttet</saksstatus>
-    </mappe>
-"#;
-    assert_eq!(xml, golden(expected));
+    assert_eq!(xml, golden(SAKSMAPPE_201));
     assert_eq!(fs::read(out.join("DOKUMENT/2006/5001.PDF")).unwrap(), pdf, "the document is copied");
     assert_eq!(
         crosswalk,
@@ -489,45 +494,8 @@ fn journalpost_with_avsmot_and_a_document() {
     assert_eq!(findings(&report), []);
 }
 
-/// Codes outside the tables are written as they stand (an empty one as "Ukjent") and
-/// reported, each with its file, line, table and row key; a missing date becomes the
-/// fallback date (the extract's production date), reported; what has no value gets the
-/// texts Noark 5 needs ("(uten tittel)", "(uten navn)", "ukjent"); a person not in
-/// PERNAVN is written by the id.
-#[test]
-fn codes_outside_the_tables_are_kept_and_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let setup = setup(dir.path(), dir.path());
-    let mut unit = sak(row(
-        NOARKSAK,
-        11,
-        &[("SA.ID", "301"), ("SA.SAAR", "2007"), ("SA.SEKNR", "3"), ("SA.DATO", ""), ("SA.STATUS", "Z")],
-    ));
-    let mut jp = journalpost(row(
-        JOURNPOST,
-        12,
-        &[
-            ("JP.ID", "3001"),
-            ("JP.SAID", "301"),
-            ("JP.JAAR", "2007"),
-            ("JP.SEKNR", "9"),
-            ("JP.JPOSTNR", "2"),
-            ("JP.JDATO", "20070215"),
-            ("JP.NDOKTYPE", "Q"),
-            ("JP.STATUS", ""),
-            ("JP.INNHOLD", "Brev"),
-            ("JP.SBHID", "XY"),
-        ],
-    ));
-    jp.avsmot.push(row(
-        AVSMOT,
-        13,
-        &[("AM.ID", "9"), ("AM.JPID", "3001"), ("AM.IHTYPE", "7"), ("AM.KOPIMOT", "0"), ("AM.AVSKM", "ZZ")],
-    ));
-    unit.journalposter.push(jp);
-
-    let (xml, report, _) = saksmappe(&setup, unit);
-    let expected = r#"
+/// The saksmappe of sak 301, worked out by hand.
+const SAKSMAPPE_301: &str = r#"
     <mappe xsi:type="saksmappe">
       <systemID>58e9085d-7d9e-5021-a26c-0b4f88272e97</systemID>
       <mappeID>2007/3</mappeID>
@@ -572,7 +540,46 @@ fn codes_outside_the_tables_are_kept_and_reported() {
       <saksstatus>Z</saksstatus>
     </mappe>
 "#;
-    assert_eq!(xml, golden(expected));
+
+/// Codes outside the tables are written as they stand (an empty one as "Ukjent") and
+/// reported, each with its file, line, table and row key; a missing date becomes the
+/// fallback date (the extract's production date), reported; what has no value gets the
+/// texts Noark 5 needs ("(uten tittel)", "(uten navn)", "ukjent"); a person not in
+/// PERNAVN is written by the id.
+#[test]
+fn codes_outside_the_tables_are_kept_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup = setup(dir.path(), dir.path());
+    let mut unit = sak(row(
+        NOARKSAK,
+        11,
+        &[("SA.ID", "301"), ("SA.SAAR", "2007"), ("SA.SEKNR", "3"), ("SA.DATO", ""), ("SA.STATUS", "Z")],
+    ));
+    let mut jp = journalpost(row(
+        JOURNPOST,
+        12,
+        &[
+            ("JP.ID", "3001"),
+            ("JP.SAID", "301"),
+            ("JP.JAAR", "2007"),
+            ("JP.SEKNR", "9"),
+            ("JP.JPOSTNR", "2"),
+            ("JP.JDATO", "20070215"),
+            ("JP.NDOKTYPE", "Q"),
+            ("JP.STATUS", ""),
+            ("JP.INNHOLD", "Brev"),
+            ("JP.SBHID", "XY"),
+        ],
+    ));
+    jp.avsmot.push(row(
+        AVSMOT,
+        13,
+        &[("AM.ID", "9"), ("AM.JPID", "3001"), ("AM.IHTYPE", "7"), ("AM.KOPIMOT", "0"), ("AM.AVSKM", "ZZ")],
+    ));
+    unit.journalposter.push(jp);
+
+    let (xml, report, _) = saksmappe(&setup, unit);
+    assert_eq!(xml, golden(SAKSMAPPE_301));
     let (error, warning) = (Severity::Error, Severity::Warning);
     assert_eq!(
         findings(&report),
