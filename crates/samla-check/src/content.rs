@@ -11,6 +11,12 @@ use std::hash::{Hash, Hasher};
 use samla_noark5::model::Date;
 use samla_noark5::{Element, Extract, Version};
 
+use crate::controls::ControlId;
+use crate::controls::ControlId::{
+    N5_04, N5_05, N5_06, N5_07, N5_08, N5_09, N5_10, N5_11, N5_12, N5_13, N5_14, N5_15, N5_16, N5_17, N5_18, N5_19,
+    N5_20, N5_21, N5_22, N5_23, N5_24, N5_25, N5_26, N5_27, N5_29, N5_34, N5_35, N5_36, N5_37, N5_38, N5_39, N5_40,
+    N5_41, N5_42, N5_43, N5_44, N5_45, N5_46, N5_47, N5_48, N5_51, N5_63, S_04, S_05, S_06, S_07, S_08,
+};
 use crate::documents::{Documents, Task};
 use crate::findings::{Findings, Location, Severity, Text};
 use crate::ids;
@@ -27,12 +33,12 @@ pub fn id_key(id: &str) -> u128 {
 
 /// The tallied controls that small children of container headers also feed: klasse
 /// kryssreferanser, arkivdel and klasse skjerming, gradering and kassasjon.
-fn header_kind(local: &str) -> Option<&'static str> {
+fn header_kind(local: &str) -> Option<ControlId> {
     match local {
-        "kryssreferanse" => Some("N5.37"),
-        "skjerming" => Some("N5.42"),
-        "gradering" => Some("N5.43"),
-        "kassasjon" => Some("N5.44"),
+        "kryssreferanse" => Some(N5_37),
+        "skjerming" => Some(N5_42),
+        "gradering" => Some(N5_43),
+        "kassasjon" => Some(N5_44),
         _ => None,
     }
 }
@@ -74,7 +80,7 @@ pub struct Content {
     version: Option<Version>,
     today: Date,
     pub(crate) counts: BTreeMap<&'static str, u64>,
-    tallies: BTreeMap<&'static str, Tally>,
+    tallies: BTreeMap<ControlId, Tally>,
     ids: HashSet<u128>,
     arkivdel_ids: HashSet<u128>,
     klasse_ids: HashSet<u128>,
@@ -144,7 +150,7 @@ impl Content {
         *self.counts.entry(what).or_default() += 1;
     }
 
-    fn tally(&mut self, control: &'static str, key: impl Into<String>) {
+    fn tally(&mut self, control: ControlId, key: impl Into<String>) {
         bump(self.tallies.entry(control).or_default(), key);
     }
 
@@ -177,10 +183,10 @@ impl Content {
                     self.count("utfoertKassasjon");
                 }
                 let status = header.value("arkivdelstatus").unwrap_or("").trim().to_string();
-                self.tally("N5.06", status.clone());
+                self.tally(N5_06, status.clone());
                 if !status.is_empty() && status != "Avsluttet periode" && status != "Overlappingsperiode" {
                     f.add(
-                        "N5.06",
+                        N5_06,
                         Severity::Warning,
                         self.at(header, path, sid.as_deref()).with_detail(status),
                         Text::new(
@@ -211,7 +217,7 @@ impl Content {
             "klasse" => {
                 self.count("klasse");
                 let level = self.klasser.len() + 1;
-                self.tally("N5.08", format!("{level}"));
+                self.tally(N5_08, format!("{level}"));
                 if let Some(parent) = self.klasser.last_mut() {
                     parent.sub = true;
                 }
@@ -239,7 +245,7 @@ impl Content {
                 let at = self.at_pos(k.pos, path, Some(&k.system_id));
                 if k.sub && k.mapper > 0 {
                     f.add(
-                        "N5.12",
+                        N5_12,
                         Severity::Error,
                         at.clone(),
                         Text::new(
@@ -250,7 +256,7 @@ impl Content {
                 }
                 if k.sub && k.registreringer > 0 {
                     f.add(
-                        "N5.19",
+                        N5_19,
                         Severity::Error,
                         at,
                         Text::new(
@@ -263,11 +269,10 @@ impl Content {
                     self.count("klasse-empty");
                 }
                 if k.mapper > 0 {
-                    *self.tallies.entry("N5.13").or_default().entry(k.system_id.clone()).or_default() += k.mapper;
+                    *self.tallies.entry(N5_13).or_default().entry(k.system_id.clone()).or_default() += k.mapper;
                 }
                 if k.registreringer > 0 {
-                    *self.tallies.entry("N5.20").or_default().entry(k.system_id.clone()).or_default() +=
-                        k.registreringer;
+                    *self.tallies.entry(N5_20).or_default().entry(k.system_id.clone()).or_default() += k.registreringer;
                 } else if !k.sub {
                     self.count("klasse-without-registreringer");
                 }
@@ -356,7 +361,7 @@ impl Content {
                 // As Arkade: an empty element inside virksomhetsspesifikkeMetadata is N5.63 too.
                 if value.is_empty() && e.attr_local("nil") != Some("true") {
                     f.add(
-                        "N5.63",
+                        N5_63,
                         Severity::Error,
                         self.at(e, &format!("{path}/…/{}", e.name), sid),
                         Text::new("Elementet mangler innhold", "The element has no content"),
@@ -393,14 +398,14 @@ impl Content {
             } else {
                 ("Ugyldig organisasjonsnummer", "Invalid organisasjonsnummer")
             };
-            f.add("S.07", Severity::Error, self.at(e, path, sid).with_detail(why), Text::new(nb, en));
+            f.add(S_07, Severity::Error, self.at(e, path, sid).with_detail(why), Text::new(nb, en));
         }
     }
 
     fn check_id(&mut self, e: &Element, id: &str, path: &str, f: &mut Findings) {
         if !self.ids.insert(id_key(id)) {
             f.add(
-                "N5.47",
+                N5_47,
                 Severity::Error,
                 self.at(e, path, Some(id)),
                 Text::new("SystemID finnes mer enn én gang", "The systemID occurs more than once"),
@@ -408,7 +413,7 @@ impl Content {
         }
         if self.version == Some(Version::V5_0) && !ids::is_uuid(id) {
             f.add(
-                "S.04",
+                S_04,
                 Severity::Error,
                 self.at(e, path, Some(id)),
                 Text::new(
@@ -429,7 +434,7 @@ impl Content {
         // As Arkade, an element with attributes but no text has no content either.
         if value.is_empty() && e.attr_local("nil") != Some("true") {
             f.add(
-                "N5.63",
+                N5_63,
                 Severity::Error,
                 self.at(e, path, sid),
                 Text::new("Elementet mangler innhold", "The element has no content"),
@@ -451,7 +456,7 @@ impl Content {
     fn check_date(&mut self, e: &Element, value: &str, path: &str, sid: Option<&str>, f: &mut Findings) {
         let Some(date) = Date::parse(value) else {
             f.add(
-                "S.05",
+                S_05,
                 Severity::Error,
                 self.at(e, path, sid).with_detail(value),
                 Text::new(
@@ -464,7 +469,7 @@ impl Content {
         let sentinel = matches!((date.year, date.month, date.day), (1, 1, 1) | (1900, 1, 1) | (1970, 1, 1));
         if sentinel {
             f.add(
-                "S.05",
+                S_05,
                 Severity::Error,
                 self.at(e, path, sid).with_detail(value),
                 Text::new(
@@ -474,7 +479,7 @@ impl Content {
             );
         } else if date.year < 1000 {
             f.add(
-                "S.05",
+                S_05,
                 Severity::Error,
                 self.at(e, path, sid).with_detail(value),
                 Text::new(
@@ -484,7 +489,7 @@ impl Content {
             );
         } else if date > self.today && !FUTURE_ALLOWED.contains(&e.local_name()) {
             f.add(
-                "S.05",
+                S_05,
                 Severity::Error,
                 self.at(e, path, sid).with_detail(value),
                 Text::new(
@@ -506,13 +511,13 @@ impl Content {
             "registrering" => self.registrering(e, path, sid, f),
             "dokumentbeskrivelse" => {
                 self.count("dokumentbeskrivelse");
-                self.tally("N5.25", e.value("dokumentstatus").unwrap_or("").trim());
+                self.tally(N5_25, e.value("dokumentstatus").unwrap_or("").trim());
                 if let Some(status) = e.value("dokumentstatus").map(str::trim)
                     && status != "Dokumentet er ferdigstilt"
                 {
                     // Arkade: an error; a document still being edited is no error in a live system.
                     f.add(
-                        "N5.25",
+                        N5_25,
                         self.profile.depot_only(),
                         self.at(e, path, sid).with_detail(status.to_string()),
                         Text::new(
@@ -534,11 +539,11 @@ impl Content {
             }
             "dokumentobjekt" => self.dokumentobjekt(e, path, sid, extract, f),
             "part" | "sakspart" => self.count("part"),
-            "merknad" => self.tally("N5.36", parent.to_string()),
-            "kryssreferanse" => self.tally("N5.37", parent.to_string()),
-            "presedens" => self.tally("N5.38", parent.to_string()),
+            "merknad" => self.tally(N5_36, parent.to_string()),
+            "kryssreferanse" => self.tally(N5_37, parent.to_string()),
+            "presedens" => self.tally(N5_38, parent.to_string()),
             "korrespondansepart" => self.count("korrespondansepart"),
-            "avskrivning" => self.tally("N5.40", e.value("avskrivningsmaate").unwrap_or("").trim()),
+            "avskrivning" => self.tally(N5_40, e.value("avskrivningsmaate").unwrap_or("").trim()),
             "dokumentflyt" => self.count("dokumentflyt"),
             // In v3.1 the grad itself is a field named gradering: count the complex one.
             "skjerming" | "gradering" | "kassasjon" if !e.children.is_empty() => {
@@ -566,20 +571,20 @@ impl Content {
 
     fn mappe(&mut self, e: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
         self.count("mappe");
-        self.tally("N5.10", e.xsi_type().unwrap_or("mappe"));
+        self.tally(N5_10, e.xsi_type().unwrap_or("mappe"));
         let year =
             e.date("opprettetDato").and_then(Result::ok).map(|d| d.year.to_string()).unwrap_or_else(|| "?".into());
-        self.tally("N5.11", year);
+        self.tally(N5_11, year);
         if e.child("registrering").is_none() && e.child("mappe").is_none() && !self.utgaar {
             self.count("mappe-empty");
         }
         if let Some(status) = e.value("saksstatus") {
             let status = status.trim().to_string();
-            self.tally("N5.15", status.clone());
+            self.tally(N5_15, status.clone());
             if status != "Avsluttet" && status != "Utgår" {
                 // Arkade: an error; a migration from a live system expects open cases.
                 f.add(
-                    "N5.15",
+                    N5_15,
                     self.profile.depot_only(),
                     self.at(e, path, sid).with_detail(status),
                     Text::new(
@@ -594,15 +599,15 @@ impl Content {
     fn registrering(&mut self, e: &Element, path: &str, sid: Option<&str>, f: &mut Findings) {
         self.count("registrering");
         let kind = e.xsi_type().unwrap_or("registrering").to_string();
-        self.tally("N5.16", kind.clone());
+        self.tally(N5_16, kind.clone());
         let created = e.date("opprettetDato").and_then(Result::ok);
-        self.tally("N5.18", created.map(|d| d.year.to_string()).unwrap_or_else(|| "?".into()));
+        self.tally(N5_18, created.map(|d| d.year.to_string()).unwrap_or_else(|| "?".into()));
         if let Some(written) = e.value("opprettetDato") {
             self.count("registrering-with-opprettetDato");
             // As Arkade: an opprettetDato that is no date is an N5.27 error (S.05 says why).
             if created.is_none() {
                 f.add(
-                    "N5.27",
+                    N5_27,
                     Severity::Error,
                     self.at(e, path, sid).with_detail(samla_noark5::error::shorten(written, 80).into_owned()),
                     Text::new(
@@ -628,29 +633,29 @@ impl Content {
             self.journalpost_fingerprint = self.journalpost_fingerprint.wrapping_add(id_key(id));
         }
         let jptype = e.value("journalposttype").unwrap_or("").trim().to_string();
-        self.tally("N5.17", jptype.clone());
+        self.tally(N5_17, jptype.clone());
         if jptype.is_empty() {
             // Arkade: an empty journalposttype is an error (samla: an absent one too).
             f.add(
-                "N5.17",
+                N5_17,
                 Severity::Error,
                 self.at(e, path, sid),
                 Text::new("Journalposten har ingen journalposttype", "The journalpost has no journalposttype"),
             );
         }
         let status = e.value("journalstatus").unwrap_or("").trim().to_string();
-        self.tally("N5.22", status.clone());
+        self.tally(N5_22, status.clone());
         if status.is_empty() {
             // Arkade: an empty journalstatus is an error (samla: an absent one too), in any profile.
             f.add(
-                "N5.22",
+                N5_22,
                 Severity::Error,
                 self.at(e, path, sid),
                 Text::new("Journalposten har ingen journalstatus", "The journalpost has no journalstatus"),
             );
         } else if status != "Arkivert" && status != "Utgår" {
             f.add(
-                "N5.22",
+                N5_22,
                 self.profile.depot_only(),
                 self.at(e, path, sid).with_detail(status),
                 Text::new(
@@ -667,7 +672,7 @@ impl Content {
                 && (d < start || d > end)
             {
                 f.add(
-                    "S.06",
+                    S_06,
                     Severity::Warning,
                     self.at(e, path, sid).with_detail(format!("{d} ∉ {start}–{end}")),
                     Text::new(
@@ -679,7 +684,7 @@ impl Content {
         }
         if jptype == "Inngående dokument" && e.child("avskrivning").is_none() {
             f.add(
-                "S.08",
+                S_08,
                 Severity::Warning,
                 self.at(e, path, sid),
                 Text::new("Inngående dokument uten avskrivning", "Incoming document without avskrivning"),
@@ -690,11 +695,11 @@ impl Content {
     fn dokumentobjekt(&mut self, e: &Element, path: &str, sid: Option<&str>, extract: &Extract, f: &mut Findings) {
         self.count("dokumentobjekt");
         let format = e.value("format").unwrap_or("").trim().to_string();
-        self.tally("N5.29", format.clone());
+        self.tally(N5_29, format.clone());
         let reference = e.value("referanseDokumentfil").unwrap_or("").trim().to_string();
         if let Some(detail) = format_mismatch(e.value("format"), e.value("referanseDokumentfil")) {
             f.add(
-                "N5.29",
+                N5_29,
                 self.profile.depot_only(),
                 self.at(e, path, sid).with_detail(detail),
                 Text::new(
@@ -726,30 +731,30 @@ impl Content {
         let total = |s: &Self, k: &str| s.counts.get(k).copied().unwrap_or(0);
         let t = |nb: &str, en: &str| Text::new(nb, en);
         for (control, key) in [
-            ("N5.04", "arkiv"),
-            ("N5.05", "arkivdel"),
-            ("N5.07", "klassifikasjonssystem"),
-            ("N5.08", "klasse"),
-            ("N5.09", "klasse-empty"),
-            ("N5.10", "mappe"),
-            ("N5.14", "mappe-empty"),
-            ("N5.16", "registrering"),
-            ("N5.21", "registrering-without-dokumentbeskrivelse"),
-            ("N5.23", "dokumentbeskrivelse"),
-            ("N5.24", "dokumentbeskrivelse-without-objekt"),
-            ("N5.26", "dokumentobjekt"),
-            ("N5.35", "part"),
-            ("N5.39", "korrespondansepart"),
-            ("N5.41", "dokumentflyt"),
-            ("N5.45", "utfoertKassasjon"),
-            ("N5.46", "konvertering"),
+            (N5_04, "arkiv"),
+            (N5_05, "arkivdel"),
+            (N5_07, "klassifikasjonssystem"),
+            (N5_08, "klasse"),
+            (N5_09, "klasse-empty"),
+            (N5_10, "mappe"),
+            (N5_14, "mappe-empty"),
+            (N5_16, "registrering"),
+            (N5_21, "registrering-without-dokumentbeskrivelse"),
+            (N5_23, "dokumentbeskrivelse"),
+            (N5_24, "dokumentbeskrivelse-without-objekt"),
+            (N5_26, "dokumentobjekt"),
+            (N5_35, "part"),
+            (N5_39, "korrespondansepart"),
+            (N5_41, "dokumentflyt"),
+            (N5_45, "utfoertKassasjon"),
+            (N5_46, "konvertering"),
         ] {
             f.stat(control, t("Totalt", "Total"), total(self, key));
         }
         let physical = total(self, "dokumentbeskrivelse-without-objekt-physical");
         if physical > 0 {
             f.stat(
-                "N5.24",
+                N5_24,
                 t(
                     "I tillegg: uten dokumentobjekt, på «fysisk arkiv» eller «fysisk medium»",
                     "Besides: without dokumentobjekt, on \"fysisk arkiv\" or \"fysisk medium\"",
@@ -758,31 +763,31 @@ impl Content {
             );
         }
         let twice = self.references.values().filter(|&&n| n > 1).count();
-        f.stat("N5.34", t("Totalt", "Total"), twice);
+        f.stat(N5_34, t("Totalt", "Total"), twice);
         for (control, nb, en) in [
-            ("N5.06", "Arkivdelstatus", "Arkivdelstatus"),
-            ("N5.08", "Klasser på nivå", "Klasser at level"),
-            ("N5.10", "Mappetype", "Mappe type"),
-            ("N5.11", "År", "Year"),
-            ("N5.13", "Klasse (systemID)", "Klasse (systemID)"),
-            ("N5.15", "Saksmappestatus", "Saksmappe status"),
-            ("N5.16", "Registreringstype", "Registrering type"),
-            ("N5.17", "Journalposttype", "Journalpost type"),
-            ("N5.18", "År", "Year"),
-            ("N5.20", "Klasse (systemID)", "Klasse (systemID)"),
-            ("N5.22", "Journalstatus", "Journal status"),
-            ("N5.25", "Dokumentstatus", "Document status"),
-            ("N5.29", "Dokumentformat", "Document format"),
-            ("N5.36", "Merknader i", "Merknader in"),
-            ("N5.37", "Kryssreferanser fra", "Kryssreferanser from"),
-            ("N5.38", "Presedenser i", "Presedenser in"),
-            ("N5.40", "Avskrivningsmåte", "Avskrivning method"),
-            ("N5.42", "Skjerminger i", "Skjerminger in"),
-            ("N5.43", "Graderinger i", "Graderinger in"),
-            ("N5.44", "Kassasjonsvedtak i", "Kassasjonsvedtak in"),
+            (N5_06, "Arkivdelstatus", "Arkivdelstatus"),
+            (N5_08, "Klasser på nivå", "Klasser at level"),
+            (N5_10, "Mappetype", "Mappe type"),
+            (N5_11, "År", "Year"),
+            (N5_13, "Klasse (systemID)", "Klasse (systemID)"),
+            (N5_15, "Saksmappestatus", "Saksmappe status"),
+            (N5_16, "Registreringstype", "Registrering type"),
+            (N5_17, "Journalposttype", "Journalpost type"),
+            (N5_18, "År", "Year"),
+            (N5_20, "Klasse (systemID)", "Klasse (systemID)"),
+            (N5_22, "Journalstatus", "Journal status"),
+            (N5_25, "Dokumentstatus", "Document status"),
+            (N5_29, "Dokumentformat", "Document format"),
+            (N5_36, "Merknader i", "Merknader in"),
+            (N5_37, "Kryssreferanser fra", "Kryssreferanser from"),
+            (N5_38, "Presedenser i", "Presedenser in"),
+            (N5_40, "Avskrivningsmåte", "Avskrivning method"),
+            (N5_42, "Skjerminger i", "Skjerminger in"),
+            (N5_43, "Graderinger i", "Graderinger in"),
+            (N5_44, "Kassasjonsvedtak i", "Kassasjonsvedtak in"),
         ] {
-            let tally = self.tallies.remove(control).unwrap_or_default();
-            if matches!(control, "N5.36" | "N5.37" | "N5.38" | "N5.40" | "N5.42" | "N5.43" | "N5.44") {
+            let tally = self.tallies.remove(&control).unwrap_or_default();
+            if matches!(control, N5_36 | N5_37 | N5_38 | N5_40 | N5_42 | N5_43 | N5_44) {
                 f.stat(control, t("Totalt", "Total"), tally.values().sum::<u64>());
             }
             for (k, n) in tally {
@@ -791,7 +796,7 @@ impl Content {
         }
         if total(self, "klasse-without-registreringer") > 0 {
             f.stat(
-                "N5.20",
+                N5_20,
                 t(
                     "Klasser uten registreringer (og uten underklasser)",
                     "Klasser without registreringer (and without subklasser)",
@@ -799,16 +804,16 @@ impl Content {
                 total(self, "klasse-without-registreringer"),
             );
         }
-        f.stat("N5.27", t("Totalt", "Total"), total(self, "registrering-with-opprettetDato"));
+        f.stat(N5_27, t("Totalt", "Total"), total(self, "registrering-with-opprettetDato"));
         for summary in std::mem::take(&mut self.arkivdel_summaries) {
-            f.stat("N5.27", t("Arkivdel: første – siste registrering", "Arkivdel: first – last registrering"), summary);
+            f.stat(N5_27, t("Arkivdel: første – siste registrering", "Arkivdel: first – last registrering"), summary);
         }
         // As Arkade, a reference is valid only to an arkivdel that holds a referanseArkivdel
         // of its own.
         for (r, at) in std::mem::take(&mut self.pending_arkivdel) {
             if !self.arkivdel_ids.contains(&id_key(&r)) || !self.referring_arkivdeler.contains(&id_key(&r)) {
                 f.add(
-                    "N5.48",
+                    N5_48,
                     Severity::Error,
                     at,
                     Text::new(
@@ -821,7 +826,7 @@ impl Content {
         for (r, at) in std::mem::take(&mut self.pending_klasse) {
             if !self.klasse_ids.contains(&id_key(&r)) {
                 f.add(
-                    "N5.51",
+                    N5_51,
                     Severity::Error,
                     at,
                     Text::new(
@@ -839,13 +844,13 @@ impl Content {
     }
 
     /// The values and counts a control tallied (years, statuses, …), sorted.
-    pub fn tally_values(&self, control: &str) -> Vec<(String, u64)> {
-        self.tallies.get(control).map(|t| t.iter().map(|(k, n)| (k.clone(), *n)).collect()).unwrap_or_default()
+    pub fn tally_values(&self, control: ControlId) -> Vec<(String, u64)> {
+        self.tallies.get(&control).map(|t| t.iter().map(|(k, n)| (k.clone(), *n)).collect()).unwrap_or_default()
     }
 
     /// How many of a tallied control's values there are.
-    pub fn tally_total(&self, control: &str) -> u64 {
-        self.tallies.get(control).map_or(0, |t| t.values().sum())
+    pub fn tally_total(&self, control: ControlId) -> u64 {
+        self.tallies.get(&control).map_or(0, |t| t.values().sum())
     }
 }
 

@@ -14,6 +14,8 @@ use samla_noark5::Extract;
 use samla_noark5::source::DOCUMENT_FOLDERS;
 use sha2::Digest;
 
+use crate::controls::ControlId;
+use crate::controls::ControlId::{N5_30, N5_32, N5_33, N5_34, N5_64, S_02, S_03};
 use crate::findings::{Findings, Location, Severity, Text};
 
 /// One dokumentobjekt to check against its file.
@@ -160,7 +162,7 @@ struct Outcome {
     found: Option<String>,
     /// The file was found, exactly, and is empty.
     empty: bool,
-    findings: Vec<(&'static str, Severity, Text, Option<String>)>,
+    findings: Vec<(ControlId, Severity, Text, Option<String>)>,
     bytes: u64,
 }
 
@@ -234,7 +236,7 @@ impl Documents {
                 if *n == 2 {
                     let at = task.location.clone().with_detail(found.clone());
                     findings.add(
-                        "N5.34",
+                        N5_34,
                         Severity::Error,
                         at,
                         Text::new(
@@ -266,7 +268,7 @@ impl Documents {
             if checked && !self.referenced.contains_key(&key(name)) {
                 unreferenced += 1;
                 findings.add(
-                    "N5.33",
+                    N5_33,
                     Severity::Error,
                     Location::file(name).with_detail(name),
                     Text::new(
@@ -276,18 +278,18 @@ impl Documents {
                 );
             }
         }
-        findings.stat("N5.33", Text::new("Totalt", "Total"), unreferenced);
+        findings.stat(N5_33, Text::new("Totalt", "Total"), unreferenced);
         // Arkade's counts are the Totalt lines (N5.34 from the content pass); samla lists more.
         let twice = self.referenced.values().filter(|&&n| n > 1).count();
         findings.stat(
-            "N5.34",
+            N5_34,
             Text::new(
                 "Filer referert mer enn én gang, på tvers av arkivdeler",
                 "Files referenced more than once, across arkivdeler",
             ),
             twice,
         );
-        findings.stat("N5.64", Text::new("Totalt", "Total"), self.empty);
+        findings.stat(N5_64, Text::new("Totalt", "Total"), self.empty);
         files
     }
 }
@@ -303,13 +305,13 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
         let loose = extract.find(reference.trim()).map(|f| format!("{} (funnet som/found as {f})", task.reference));
         let detail = loose.unwrap_or_else(|| task.reference.clone());
         out.findings.push((
-            "N5.32",
+            N5_32,
             Severity::Error,
             Text::new("Den refererte dokumentfilen finnes ikke", "The referenced document file does not exist"),
             Some(detail.clone()),
         ));
         out.findings.push((
-            "N5.30",
+            N5_30,
             Severity::Error,
             Text::new("Dokumentfilen ble ikke funnet", "The document file was not found"),
             Some(detail),
@@ -322,7 +324,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
     let stated_alg = algorithm(alg_name);
     if stated_alg.is_none() {
         out.findings.push((
-            "S.03",
+            S_03,
             Severity::Warning,
             Text::new(
                 "Ukjent sjekksumalgoritme; sjekksummen kontrolleres som SHA-256, som i Arkade",
@@ -343,7 +345,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
         Ok(v) => v,
         Err(e) => {
             out.findings.push((
-                "N5.30",
+                N5_30,
                 Severity::Error,
                 Text::new("Dokumentfilen kan ikke leses", "The document file cannot be read"),
                 Some(e.to_string()),
@@ -355,7 +357,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
     out.empty = size == 0;
     if size == 0 {
         out.findings.push((
-            "N5.64",
+            N5_64,
             Severity::Error,
             Text::new("Dokumentfilen er tom", "The document file is empty"),
             Some(found.clone()),
@@ -363,7 +365,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
     }
     match task.size.as_deref().map(str::trim) {
         Some(stated) if stated.parse::<u64>().ok() != Some(size) => out.findings.push((
-            "S.02",
+            S_02,
             Severity::Error,
             Text::new(
                 "filstoerrelse stemmer ikke med dokumentfilens størrelse",
@@ -383,7 +385,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
                 .filter(|(other, _)| other.eq_ignore_ascii_case(stated))
                 .map_or("", |_| "; it matches the algorithm stated, but Arkade compares with SHA-256");
             out.findings.push((
-                "N5.30",
+                N5_30,
                 Severity::Error,
                 Text::new(
                     "Sjekksummen stemmer ikke for dokumentfilen",
@@ -393,7 +395,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
             ))
         }
         None => out.findings.push((
-            "N5.30",
+            N5_30,
             Severity::Error,
             Text::new("Dokumentobjektet mangler sjekksum", "The dokumentobjekt has no sjekksum"),
             Some(found.clone()),

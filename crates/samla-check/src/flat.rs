@@ -11,8 +11,11 @@ use samla_legacy::flat::{Description, FlatFile, ForeignKey, Record, Records};
 use samla_noark5::{ErrorKind, Extract};
 
 use crate::controls::ControlKind;
-use crate::findings::{Findings, Location, Severity, Text};
+use crate::findings::{Location, Severity, Text};
 use crate::{ControlReport, Options, Report, Summary};
+
+/// Findings by the names of the controls, which are known only at run time.
+type Findings = crate::findings::Findings<&'static str>;
 
 mod datatype;
 

@@ -12,6 +12,9 @@ use samla_noark5::{Element, Extract};
 use std::collections::HashSet;
 
 use crate::content::{Content, id_key};
+use crate::controls::ControlId::{
+    N5_01, N5_02, N5_10, N5_16, N5_28, N5_42, N5_44, N5_45, N5_59, N5_60, N5_61, N5_62, S_01,
+};
 use crate::documents::{sha256_of, sha256_with_line_endings};
 use crate::findings::{Findings, Location, Severity, Text};
 use crate::profile::Profile;
@@ -22,7 +25,7 @@ const UTTREKK: &str = "arkivuttrekk.xml";
 pub fn read_arkivuttrekk(extract: &Extract, f: &mut Findings) -> Option<Arkivuttrekk> {
     if extract.find(UTTREKK).is_none() {
         f.add(
-            "N5.01",
+            N5_01,
             Severity::Error,
             Location::file(UTTREKK),
             Text::new("arkivuttrekk.xml mangler", "arkivuttrekk.xml is missing"),
@@ -34,7 +37,7 @@ pub fn read_arkivuttrekk(extract: &Extract, f: &mut Findings) -> Option<Arkivutt
         Ok(u) => Some(u),
         Err(e) => {
             f.add(
-                "N5.02",
+                N5_02,
                 Severity::Error,
                 Location::of_error(UTTREKK, &e),
                 Text::new("arkivuttrekk.xml kan ikke leses", "arkivuttrekk.xml cannot be read"),
@@ -60,7 +63,7 @@ pub fn files_exist(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Fi
         if extract.find(name).is_none() {
             missing += 1;
             f.add(
-                "N5.01",
+                N5_01,
                 Severity::Error,
                 Location::file(UTTREKK).with_detail(name.clone()),
                 Text::new(
@@ -108,10 +111,10 @@ pub fn files_exist(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Fi
                 ),
             ),
         };
-        f.add("N5.01", severity, Location::file(entry.name.clone()), text);
+        f.add(N5_01, severity, Location::file(entry.name.clone()), text);
     }
-    f.stat("N5.01", Text::new("Filer kontrollert", "Files checked"), listed.len());
-    f.stat("N5.01", Text::new("Filer som mangler", "Files missing"), missing);
+    f.stat(N5_01, Text::new("Filer kontrollert", "Files checked"), listed.len());
+    f.stat(N5_01, Text::new("Filer som mangler", "Files missing"), missing);
 }
 
 /// N5.02: every checksum in arkivuttrekk.xml: algorithm, property, value and match.
@@ -131,7 +134,7 @@ pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Find
         let at = Location::at(UTTREKK, pos).with_detail(name.clone());
         let Some(c) = checksum else {
             f.add(
-                "N5.02",
+                N5_02,
                 Severity::Error,
                 at,
                 Text::new("Sjekksum mangler for filen", "No checksum is stated for the file"),
@@ -139,12 +142,12 @@ pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Find
             continue;
         };
         let Some(value) = c.value.as_deref().filter(|v| !v.is_empty()) else {
-            f.add("N5.02", Severity::Error, at, Text::new("Sjekksummen mangler verdi", "The checksum has no value"));
+            f.add(N5_02, Severity::Error, at, Text::new("Sjekksummen mangler verdi", "The checksum has no value"));
             continue;
         };
         if c.algorithm.as_deref().is_none_or(str::is_empty) {
             f.add(
-                "N5.02",
+                N5_02,
                 Severity::Error,
                 at,
                 Text::new("Sjekksumalgoritme er ikke oppgitt", "No checksum algorithm is stated"),
@@ -153,7 +156,7 @@ pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Find
         }
         if !c.is_sha256() {
             f.add(
-                "N5.02",
+                N5_02,
                 Severity::Error,
                 at.with_detail(format!("{name}: {}", c.algorithm.as_deref().unwrap_or(""))),
                 Text::new("Sjekksumalgoritmen er ikke SHA-256", "The checksum algorithm is not SHA-256"),
@@ -162,7 +165,7 @@ pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Find
         }
         if extract.find(&name).is_none() {
             // As Arkade's N5.02: a file stated with a checksum that is not there.
-            f.add("N5.02", Severity::Error, at, Text::new("Filen finnes ikke", "The file does not exist"));
+            f.add(N5_02, Severity::Error, at, Text::new("Filen finnes ikke", "The file does not exist"));
             continue;
         }
         checked += 1;
@@ -191,17 +194,17 @@ pub fn checksums(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, f: &mut Find
                     ),
                     None => Text::new("Sjekksummen stemmer ikke for filen", "The checksum does not match the file"),
                 };
-                f.add("N5.02", Severity::Error, at.with_detail(detail), text)
+                f.add(N5_02, Severity::Error, at.with_detail(detail), text)
             }
             Err(e) => f.add(
-                "N5.02",
+                N5_02,
                 Severity::Error,
                 at.with_detail(e.to_string()),
                 Text::new("Filen kan ikke leses", "The file cannot be read"),
             ),
         }
     }
-    f.stat("N5.02", Text::new("Sjekksummer kontrollert (SHA-256)", "Checksums checked (SHA-256)"), checked);
+    f.stat(N5_02, Text::new("Sjekksummer kontrollert (SHA-256)", "Checksums checked (SHA-256)"), checked);
 }
 
 /// S.01: the XSDs in the extract are the official ones. Returns where N5.03's schemas
@@ -215,13 +218,13 @@ pub fn official_schemas(extract: &Extract, f: &mut Findings) -> String {
         match schemas::identify(&hex) {
             Some(s) if s.ships_as(name) => official += 1,
             Some(s) => f.add(
-                "S.01",
+                S_01,
                 Severity::Warning,
                 Location::file(name.clone()).with_detail(format!("= {} {}", s.family, s.name)),
                 Text::new("Skjemafilen er en offisiell fil under et annet navn", "The schema file is an official file under another name"),
             ),
             None if schemas::OFFICIAL.iter().any(|s| s.name.eq_ignore_ascii_case(name)) => f.add(
-                "S.01",
+                S_01,
                 Severity::Error,
                 Location::file(name.clone()).with_detail(hex),
                 Text::new(
@@ -230,14 +233,14 @@ pub fn official_schemas(extract: &Extract, f: &mut Findings) -> String {
                 ),
             ),
             None => f.add(
-                "S.01",
+                S_01,
                 Severity::Info,
                 Location::file(name.clone()),
                 Text::new("Skjemafil som ikke er en av Arkivverkets (virksomhetsspesifikk)", "A schema file that is not Arkivverket's (business-specific)"),
             ),
         }
     }
-    f.stat("S.01", Text::new("Offisielle skjemafiler i uttrekket", "Official schema files in the extract"), official);
+    f.stat(S_01, Text::new("Offisielle skjemafiler i uttrekket", "Official schema files in the extract"), official);
     format!("{official} of {} schema files in the extract are official", names.len())
 }
 
@@ -248,19 +251,19 @@ pub fn document_count(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, found: 
     let present = extract.document_folder();
     let folder = present.clone().unwrap_or_else(|| "DOKUMENT".into());
     f.stat(
-        "N5.28",
+        N5_28,
         Text::new(format!("Dokumentfiler funnet i {folder}/"), format!("Document files found in {folder}/")),
         found,
     );
     match present {
         None => f.add(
-            "N5.28",
+            N5_28,
             Severity::Error,
             Location::file(format!("{folder}/")),
             Text::new("Dokumentmappen finnes ikke", "The document folder does not exist"),
         ),
         Some(_) if found == 0 => f.add(
-            "N5.28",
+            N5_28,
             Severity::Error,
             Location::file(format!("{folder}/")),
             Text::new("Ingen dokumentfiler i dokumentmappen", "No document files in the document folder"),
@@ -269,17 +272,17 @@ pub fn document_count(extract: &Extract, uttrekk: Option<&Arkivuttrekk>, found: 
     }
     let Some(stated) = uttrekk.and_then(Arkivuttrekk::antall_dokumentfiler) else {
         f.add(
-            "N5.28",
+            N5_28,
             Severity::Error,
             Location::file(UTTREKK),
             Text::new("antallDokumentfiler er ikke oppgitt", "antallDokumentfiler is not stated"),
         );
         return;
     };
-    f.stat("N5.28", Text::new("Oppgitt antall dokumentfiler", "Stated number of document files"), stated);
+    f.stat(N5_28, Text::new("Oppgitt antall dokumentfiler", "Stated number of document files"), stated);
     if stated != found {
         f.add(
-            "N5.28",
+            N5_28,
             Severity::Error,
             Location::file(UTTREKK).with_detail(format!("oppgitt/stated {stated}, funnet/found {found}")),
             Text::new(
@@ -297,7 +300,7 @@ fn stated(uttrekk: Option<&Arkivuttrekk>, file: &str, what: &str) -> Option<(Str
 
 /// N5.10 and N5.16: the mapper and registreringer against numberOfOccurrences.
 pub fn stated_counts(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
-    for (control, what) in [("N5.10", "mappe"), ("N5.16", "registrering")] {
+    for (control, what) in [(N5_10, "mappe"), (N5_16, "registrering")] {
         // As Arkade: a count that is not stated counts as 0.
         let (n, pos) = stated(uttrekk, "arkivstruktur.xml", what).unwrap_or_else(|| {
             ("0".to_string(), uttrekk.and_then(|u| u.file("arkivstruktur.xml")).map(|f| f.pos).unwrap_or_default())
@@ -319,16 +322,16 @@ pub fn stated_counts(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut 
 pub fn flags(uttrekk: Option<&Arkivuttrekk>, content: &Content, f: &mut Findings) {
     let Some(u) = uttrekk else { return };
     for (control, flag, found, nb, en) in [
-        ("N5.42", "inneholderSkjermetInformasjon", content.tally_total("N5.42"), "skjerminger", "skjerminger"),
+        (N5_42, "inneholderSkjermetInformasjon", content.tally_total(N5_42), "skjerminger", "skjerminger"),
         (
-            "N5.44",
+            N5_44,
             "inneholderDokumenterSomSkalKasseres",
-            content.tally_total("N5.44"),
+            content.tally_total(N5_44),
             "kassasjonsvedtak",
             "kassasjonsvedtak",
         ),
         (
-            "N5.45",
+            N5_45,
             "omfatterDokumenterSomErKassert",
             content.total("utfoertKassasjon"),
             "utførte kassasjoner",
@@ -377,7 +380,7 @@ fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journ
         Ok(s) => s,
         Err(e) => {
             f.add(
-                "N5.59",
+                N5_59,
                 Severity::Error,
                 Location::file(name).with_detail(e.to_string()),
                 Text::new("Journalen kan ikke leses", "The journal cannot be read"),
@@ -399,7 +402,7 @@ fn read_journal(extract: &Extract, name: &str, f: &mut Findings) -> Option<Journ
             Ok(None) => return Some(j),
             Err(e) => {
                 f.add(
-                    "N5.59",
+                    N5_59,
                     Severity::Error,
                     Location::of_error(name, &e),
                     Text::new("Journalen kan ikke leses ferdig", "The journal cannot be read to the end"),
@@ -425,7 +428,7 @@ fn differences(extract: &Extract, journal: &str, content: &Content, severity: Se
         if !content.has_id(id) {
             let at = Location::at(journal, jp.pos).with_system_id(id);
             f.add(
-                "N5.59",
+                N5_59,
                 severity,
                 at,
                 Text::new(
@@ -446,7 +449,7 @@ fn differences(extract: &Extract, journal: &str, content: &Content, severity: Se
             if !keys.contains(&id_key(id)) {
                 let at = Location::at("arkivstruktur.xml", r.pos).with_system_id(id);
                 f.add(
-                    "N5.59",
+                    N5_59,
                     severity,
                     at.with_detail(journal.to_string()),
                     Text::new("Journalposten mangler i journalen", "The journalpost is missing from the journal"),
@@ -478,7 +481,7 @@ pub fn journals(
             && u.info("periode.utgaaendeSkille").is_some_and(|v| v.trim().eq_ignore_ascii_case("skarpt"))
     });
     let in_structure = content.journalposter;
-    f.stat("N5.59", Text::new("Journalposter i arkivstrukturen", "Journalposter in arkivstruktur.xml"), in_structure);
+    f.stat(N5_59, Text::new("Journalposter i arkivstrukturen", "Journalposter in arkivstruktur.xml"), in_structure);
     // As Arkade: the two journals must hold as many journalposter as each other, by what
     // their heads state and (samla) by what they hold.
     let both: Vec<&Journal> = read.iter().filter_map(|(_, j)| j.as_ref()).collect();
@@ -488,7 +491,7 @@ pub fn journals(
         let (sa, sb) = (stated(a), stated(b));
         if a.records != b.records || (sa.is_some() && sb.is_some() && sa != sb) {
             f.add(
-                "N5.59",
+                N5_59,
                 Severity::Error,
                 Location::file("loependeJournal.xml").with_detail(format!(
                     "loependeJournal {} ({}), offentligJournal {} ({})",
@@ -521,7 +524,7 @@ pub fn journals(
         && a != b
     {
         f.add(
-            "N5.60",
+            N5_60,
             Severity::Error,
             Location::file("loependeJournal.xml").with_detail(format!("{} – {} ≠ {} – {}", a.0, a.1, b.0, b.1)),
             Text::new(
@@ -533,7 +536,7 @@ pub fn journals(
     if !periods.is_empty() {
         match content.journaldato {
             None => f.add(
-                "N5.60",
+                N5_60,
                 Severity::Error,
                 Location::file("arkivstruktur.xml"),
                 Text::new("Ingen journaldato i arkivstrukturen", "No journaldato in arkivstruktur.xml"),
@@ -544,7 +547,7 @@ pub fn journals(
                         && *p != found
                     {
                         f.add(
-                            "N5.60",
+                            N5_60,
                             Severity::Error,
                             Location::file(*name).with_detail(format!("{} – {} ≠ {} – {}", p.0, p.1, found.0, found.1)),
                             Text::new(
@@ -564,7 +567,7 @@ pub fn journals(
             // converted for a migration has no journals to carry.
             let severity = profile.depot_only();
             f.add(
-                "N5.59",
+                N5_59,
                 severity,
                 Location::file(name),
                 Text::new(
@@ -573,7 +576,7 @@ pub fn journals(
                 ),
             );
             f.add(
-                "N5.60",
+                N5_60,
                 severity,
                 Location::file(name),
                 Text::new(
@@ -583,11 +586,11 @@ pub fn journals(
             );
             continue;
         };
-        f.stat("N5.59", Text::new(format!("Journalposter i {name}"), format!("Journalposter in {name}")), j.records);
+        f.stat(N5_59, Text::new(format!("Journalposter i {name}"), format!("Journalposter in {name}")), j.records);
         let severity = if sharp { Severity::Error } else { Severity::Warning };
         if j.records != in_structure {
             f.add(
-                "N5.59",
+                N5_59,
                 severity,
                 Location::file(name).with_detail(format!("{} ≠ {in_structure}", j.records)),
                 Text::new(
@@ -604,7 +607,7 @@ pub fn journals(
             && n.trim().parse::<u64>().ok() != Some(j.records)
         {
             f.add(
-                "N5.59",
+                N5_59,
                 Severity::Error,
                 Location::file(name).with_detail(format!("antallJournalposter {} ≠ {}", n.trim(), j.records)),
                 Text::new(
@@ -616,14 +619,10 @@ pub fn journals(
         // N5.60: the journal's period against the journaldatoer in arkivstruktur.xml.
         let dates = header.map(|h| (h.date("journalStartDato"), h.date("journalSluttDato")));
         if let (Some((Some(Ok(start)), Some(Ok(end)))), Some((first, last))) = (dates, content.journaldato) {
-            f.stat(
-                "N5.60",
-                Text::new(format!("{name}: periode"), format!("{name}: period")),
-                format!("{start} – {end}"),
-            );
+            f.stat(N5_60, Text::new(format!("{name}: periode"), format!("{name}: period")), format!("{start} – {end}"));
             if first < start || last > end {
                 f.add(
-                    "N5.60",
+                    N5_60,
                     Severity::Warning,
                     Location::file(name).with_detail(format!("{first} – {last} ∉ {start} – {end}")),
                     Text::new(
@@ -636,7 +635,7 @@ pub fn journals(
     }
     if let Some((first, last)) = content.journaldato {
         f.stat(
-            "N5.60",
+            N5_60,
             Text::new(
                 "Første og siste journaldato i arkivstrukturen",
                 "First and last journaldato in arkivstruktur.xml",
@@ -660,13 +659,13 @@ pub fn endringslogg(
         let listed = uttrekk.is_some_and(|u| u.file(NAME).is_some());
         let severity = if listed { Severity::Error } else { profile.depot_only() };
         f.add(
-            "N5.61",
+            N5_61,
             severity,
             Location::file(NAME),
             Text::new("endringslogg.xml finnes ikke", "endringslogg.xml does not exist"),
         );
         f.add(
-            "N5.62",
+            N5_62,
             severity,
             Location::file(NAME),
             Text::new(
@@ -679,7 +678,7 @@ pub fn endringslogg(
     let source = match extract.open_file(NAME) {
         Ok(s) => s,
         Err(e) => {
-            for id in ["N5.61", "N5.62"] {
+            for id in [N5_61, N5_62] {
                 f.add(
                     id,
                     Severity::Error,
@@ -701,7 +700,7 @@ pub fn endringslogg(
                 if r.is_empty() || !content.has_id(r) {
                     let at = Location::at(NAME, e.pos);
                     f.add(
-                        "N5.62",
+                        N5_62,
                         Severity::Error,
                         at.with_detail(r.to_string()),
                         Text::new(
@@ -715,7 +714,7 @@ pub fn endringslogg(
             Ok(None) => break,
             Err(e) => {
                 f.add(
-                    "N5.61",
+                    N5_61,
                     Severity::Error,
                     Location::of_error(NAME, &e),
                     Text::new("endringslogg.xml kan ikke leses ferdig", "endringslogg.xml cannot be read to the end"),
@@ -724,12 +723,12 @@ pub fn endringslogg(
             }
         }
     }
-    f.stat("N5.61", Text::new("Totalt", "Total"), count);
+    f.stat(N5_61, Text::new("Totalt", "Total"), count);
     if let Some((n, pos)) = stated(uttrekk, NAME, "endring")
         && n.parse::<u64>().ok() != Some(count)
     {
         f.add(
-            "N5.61",
+            N5_61,
             Severity::Error,
             Location::at(UTTREKK, pos).with_detail(format!("oppgitt/stated {n}, funnet/found {count}")),
             Text::new(
