@@ -17,17 +17,17 @@
 
 #![warn(missing_docs)]
 
-pub mod content;
 pub mod controls;
-pub mod documents;
 pub mod findings;
 pub mod flat;
 pub mod html;
 pub mod ids;
 pub mod noark4;
+mod pass;
 pub mod profile;
-pub mod schema;
-pub mod structure;
+mod rules;
+
+pub use rules::documents;
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -39,13 +39,14 @@ use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::version::VersionEvidence;
 use serde::Serialize;
 
-use crate::content::Content;
 use crate::controls::ControlId::{
     N5_01, N5_02, N5_03, N5_11, N5_18, N5_30, N5_32, N5_33, N5_34, N5_35, N5_59, N5_60, N5_61, N5_62, N5_64, S_02, S_03,
 };
 use crate::controls::{ControlId, ControlKind};
 use crate::findings::{Findings, Group, Location, Severity, Stat, Text};
+use crate::pass::Pass;
 pub use crate::profile::Profile;
+use crate::rules::{Settings, endringslogg, journal, schema, structure};
 
 /// How to run the check.
 #[derive(Debug, Clone)]
@@ -196,9 +197,8 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     // The version chooses the schemas; how it is known, and any disagreement, is said here.
     f.stat(N5_03, Text::new("Noark 5-versjon", "Noark 5 version"), &evidence);
     let documents = [N5_30, N5_32, N5_33, N5_34, N5_64, S_02, S_03].into_iter().any(selected);
-    let mut content =
-        Content::new("arkivstruktur.xml", version, options.today, documents, options.known_digests.clone());
-    content.profile = options.profile;
+    let settings = Settings { version, today: options.today, profile: options.profile };
+    let mut pass = Pass::new(settings, documents, options.known_digests.clone());
 
     // Three streams of work share the cores: the content pass (itself parallel), the
     // schema validation of arkivstruktur.xml, and the side work on the other files.
@@ -216,7 +216,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
                 structure::checksums(extract, uttrekk, &mut g);
             }
             let journals =
-                if selected(N5_59) || selected(N5_60) { structure::read_journals(extract, &mut g) } else { Vec::new() };
+                if selected(N5_59) || selected(N5_60) { journal::read_journals(extract, &mut g) } else { Vec::new() };
             let others: Vec<schema::Outcome> = plan
                 .map(|p| {
                     p.files
@@ -228,7 +228,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
                 .unwrap_or_default();
             (g, journals, others)
         });
-        content_pass(extract, &mut content, &mut f, progress)?;
+        content_pass(extract, &mut pass, &mut f, progress)?;
         let main_xsd = main_xsd.map(|job| job.join().expect("validation does not panic"));
         Ok((main_xsd, side.join().expect("the side work does not panic")))
     })?;
@@ -255,23 +255,24 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         Some(plan) => format!("{schemas}; {}", plan.describe()),
         None => schemas,
     };
-    let document_files = content.documents.finish(extract, &mut f, documents);
-    progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
+    let document_files = pass.documents.finish(extract, &mut f, documents);
+    progress(Progress::Documents { checked: pass.documents.checked, bytes: pass.documents.bytes });
 
     structure::document_count(extract, uttrekk.as_ref(), document_files, &mut f);
-    structure::stated_counts(uttrekk.as_ref(), &content, &mut f);
-    structure::flags(uttrekk.as_ref(), &content, &mut f);
+    pass.units.stated_counts(uttrekk.as_ref(), &mut f);
+    pass.metadata.flags(uttrekk.as_ref(), &mut f);
     if selected(N5_59) || selected(N5_60) {
-        structure::journals(extract, uttrekk.as_ref(), journals, &content, options.profile, &mut f);
+        let (posts, references) = (&pass.journalposter, &pass.references);
+        journal::journals(extract, uttrekk.as_ref(), journals, posts, references, options.profile, &mut f);
     }
     if selected(N5_61) || selected(N5_62) {
-        structure::endringslogg(extract, uttrekk.as_ref(), &content, options.profile, &mut f);
+        endringslogg::endringslogg(extract, uttrekk.as_ref(), &pass.references, options.profile, &mut f);
     }
-    let mapper_per_year = content.tally_values(N5_11);
-    let registreringer_per_year = content.tally_values(N5_18);
+    let mapper_per_year = pass.units.tallies.values(N5_11);
+    let registreringer_per_year = pass.units.tallies.values(N5_18);
     let (mapper, registreringer, dokumentobjekter) =
-        (content.total("mappe"), content.total("registrering"), content.total("dokumentobjekt"));
-    content.finish(&mut f);
+        (pass.units.counts.mapper, pass.units.counts.registreringer, pass.units.counts.dokumentobjekter);
+    pass.finish(&mut f);
 
     let controls: Vec<ControlReport> = ControlId::ALL
         .into_iter()
@@ -319,10 +320,10 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     Ok(Report { format: 1, tool: format!("samla {}", env!("CARGO_PKG_VERSION")), summary, controls })
 }
 
-/// The content pass over arkivstruktur.xml: every event to [`Content`].
+/// The content pass over arkivstruktur.xml: every event to the [`Pass`].
 fn content_pass(
     extract: &Extract,
-    content: &mut Content,
+    pass: &mut Pass,
     f: &mut Findings,
     progress: &mut dyn FnMut(Progress),
 ) -> samla_noark5::Result<()> {
@@ -360,19 +361,19 @@ fn content_pass(
         match event {
             Event::Start(header) => {
                 path.push(header.name.to_string());
-                content.start(&header, &format!("/{}", path.join("/")), f);
+                pass.start(extract, &header, &format!("/{}", path.join("/")), f);
             }
-            Event::Unit(unit) | Event::Field(unit) => content.unit(&unit, &format!("/{}", path.join("/")), extract, f),
+            Event::Unit(unit) | Event::Field(unit) => pass.unit(extract, &unit, &format!("/{}", path.join("/")), f),
             Event::End(name) => {
                 let p = format!("/{}", path.join("/"));
-                content.end(samla_noark5::element::local_name(&name), &p, f);
+                pass.end(extract, samla_noark5::element::local_name(&name), &p, f);
                 path.pop();
             }
         }
         ticks += 1;
         if ticks.is_multiple_of(512) {
             progress(Progress::Reading { done: reader.bytes_read(), total });
-            progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
+            progress(Progress::Documents { checked: pass.documents.checked, bytes: pass.documents.bytes });
         }
     }
     progress(Progress::Reading { done: total, total });

@@ -14,8 +14,8 @@ use samla_noark5::schemas::{self, SchemaDir};
 use samla_noark5::{Extract, Version};
 use samla_xsd::{Level, Schema};
 
+use super::documents::sha256_of;
 use crate::controls::ControlId::N5_03;
-use crate::documents::sha256_of;
 use crate::findings::{Findings, Location, Severity, Text};
 
 /// Problems kept per file; beyond these they are counted.

@@ -1,8 +1,10 @@
-//! The document file controls: N5.30 checksums, N5.32 existence, N5.33 unreferenced
-//! files, N5.34 files referenced twice, N5.64 empty files, S.02 sizes, S.03 algorithms.
+//! The document files: N5.30 checksums, N5.32 existence, N5.33 unreferenced files, N5.34
+//! files referenced twice, N5.64 empty files, S.02 sizes, S.03 algorithms.
 //!
-//! Dokumentobjekter are queued as the content pass meets them and hashed in batches on
-//! all cores, so memory holds one batch of tasks and one 8-byte key per referenced file.
+//! Dokumentobjekter are queued as the pass meets them and hashed in batches on all cores,
+//! so memory holds one batch of tasks and one 8-byte key per referenced file. The digests
+//! of other files (arkivuttrekk.xml's checksums, the schemas, ADDML's flat files) are
+//! taken here too.
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
@@ -10,10 +12,12 @@ use std::hash::{Hash, Hasher};
 use std::io::Read;
 
 use rayon::prelude::*;
-use samla_noark5::Extract;
 use samla_noark5::source::DOCUMENT_FOLDERS;
+use samla_noark5::{Element, Extract};
 use sha2::Digest;
 
+use super::references::id_key;
+use super::{Cx, Rules};
 use crate::controls::ControlId;
 use crate::controls::ControlId::{N5_30, N5_32, N5_33, N5_34, N5_64, S_02, S_03};
 use crate::findings::{Findings, Location, Severity, Text};
@@ -182,6 +186,10 @@ pub struct Documents {
     pub checked: u64,
     /// Dokumentobjekter whose file is empty, as Arkade counts them (N5.64).
     empty: u64,
+    /// Whether the pass queues the dokumentobjekter it meets (any document control selected).
+    check: bool,
+    /// N5.34 as Arkade counts it: each referanseDokumentfil as written, per arkivdel.
+    per_arkivdel: HashMap<(u128, u64), u32>,
 }
 
 const BATCH: usize = 256;
@@ -202,7 +210,15 @@ impl Documents {
             bytes: 0,
             checked: 0,
             empty: 0,
+            check: true,
+            per_arkivdel: HashMap::new(),
         }
+    }
+
+    /// The checker of a pass: it checks the dokumentobjekter met when `check` (any document
+    /// control selected), and counts their references as Arkade's N5.34 does in any case.
+    pub(crate) fn for_pass(check: bool, known: Option<KnownDigests>) -> Documents {
+        Documents { check, ..Documents::new().with_known(known) }
     }
 
     /// Uses digests computed elsewhere instead of reading those files again.
@@ -258,6 +274,13 @@ impl Documents {
     /// `checked`, i.e. the documents were checked at all). Returns the number of files in
     /// the document folder.
     pub fn finish(&mut self, extract: &Extract, findings: &mut Findings, checked: bool) -> u64 {
+        let files = self.finish_files(extract, findings, checked);
+        let twice = self.per_arkivdel.values().filter(|&&n| n > 1).count();
+        findings.stat(N5_34, Text::new("Totalt", "Total"), twice);
+        files
+    }
+
+    fn finish_files(&mut self, extract: &Extract, findings: &mut Findings, checked: bool) -> u64 {
         self.flush(extract, findings);
         let Some(folder) = extract.document_folder() else { return 0 };
         let prefix = format!("{folder}/");
@@ -279,7 +302,7 @@ impl Documents {
             }
         }
         findings.stat(N5_33, Text::new("Totalt", "Total"), unreferenced);
-        // Arkade's counts are the Totalt lines (N5.34 from the content pass); samla lists more.
+        // Arkade's counts are the Totalt lines (N5.34's from the pass); samla lists more.
         let twice = self.referenced.values().filter(|&&n| n > 1).count();
         findings.stat(
             N5_34,
@@ -291,6 +314,30 @@ impl Documents {
         );
         findings.stat(N5_64, Text::new("Totalt", "Total"), self.empty);
         files
+    }
+}
+
+impl Rules for Documents {
+    fn element(&mut self, cx: &Cx, e: &Element, f: &mut Findings) {
+        if cx.name != "dokumentobjekt" {
+            return;
+        }
+        // As written (id_key would trim it): Arkade counts the raw string.
+        let mut h = DefaultHasher::new();
+        e.value("referanseDokumentfil").unwrap_or("").hash(&mut h);
+        *self.per_arkivdel.entry((id_key(&cx.arkivdel.system_id), h.finish())).or_default() += 1;
+        if !self.check {
+            return;
+        }
+        let task = Task {
+            counted: !cx.utgaar,
+            reference: e.value("referanseDokumentfil").unwrap_or("").trim().to_string(),
+            checksum: e.value("sjekksum").map(str::to_string),
+            algorithm: e.value("sjekksumAlgoritme").map(str::to_string),
+            size: e.value("filstoerrelse").map(str::to_string),
+            location: cx.at(e),
+        };
+        self.push(task, cx.extract, f);
     }
 }
 
