@@ -450,3 +450,24 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::{N5_32, N5_33};
+    use crate::findings::Severity::Error;
+    use crate::rules::testing::{arkivstruktur, check, findings};
+
+    #[test]
+    fn a_missing_file_and_a_file_nothing_references() {
+        let xml = arkivstruktur(
+            "<mappe><systemID>m1</systemID><registrering><systemID>r1</systemID>\
+             <dokumentbeskrivelse><systemID>d1</systemID><dokumentobjekt>\
+             <referanseDokumentfil>DOKUMENT/1.pdf</referanseDokumentfil></dokumentobjekt></dokumentbeskrivelse>\
+             </registrering></mappe>",
+        );
+        let report = check(&[("arkivstruktur.xml", &xml), ("DOKUMENT/2.pdf", "%PDF-1.4")]);
+        let missing = "The referenced document file does not exist";
+        assert_eq!(findings(&report, N5_32), [(Error, missing.into(), 1)]);
+        assert_eq!(findings(&report, N5_33), [(Error, "No dokumentobjekt references the file".into(), 1)]);
+    }
+}

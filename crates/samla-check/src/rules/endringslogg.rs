@@ -104,3 +104,21 @@ pub fn endringslogg(
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::{N5_61, N5_62};
+    use crate::findings::Severity::Error;
+    use crate::rules::testing::{arkivstruktur, check, findings, stats};
+
+    #[test]
+    fn an_endring_of_a_unit_that_is_not_there() {
+        let xml = arkivstruktur("<mappe><systemID>m1</systemID></mappe>");
+        let log = "<endringslogg><endring><referanseArkivenhet>m1</referanseArkivenhet></endring>\
+                   <endring><referanseArkivenhet>m9</referanseArkivenhet></endring></endringslogg>";
+        let report = check(&[("arkivstruktur.xml", &xml), ("endringslogg.xml", log)]);
+        let nowhere = "referanseArkivenhet points at nothing in arkivstruktur.xml";
+        assert_eq!(findings(&report, N5_62), [(Error, nowhere.into(), 1)]);
+        assert_eq!(stats(&report, N5_61), [("Total".to_string(), "2".to_string())]);
+    }
+}

@@ -345,3 +345,25 @@ pub fn journals(
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::{N5_59, S_06, S_08};
+    use crate::findings::Severity::Warning;
+    use crate::rules::testing::{arkivstruktur, check, findings, stats};
+
+    #[test]
+    fn a_journaldato_outside_the_period_and_incoming_without_avskrivning() {
+        let xml = arkivstruktur(
+            "<mappe><systemID>m1</systemID><registrering xsi:type=\"journalpost\"><systemID>r1</systemID>\
+             <journalposttype>Inngående dokument</journalposttype><journaldato>2021-03-04</journaldato>\
+             </registrering></mappe>",
+        );
+        let report = check(&[("arkivstruktur.xml", &xml)]);
+        let outside = "The journaldato lies outside the arkivdel's arkivperiode";
+        assert_eq!(findings(&report, S_06), [(Warning, outside.into(), 1)]);
+        assert_eq!(findings(&report, S_08), [(Warning, "Incoming document without avskrivning".into(), 1)]);
+        let posts = stats(&report, N5_59);
+        assert_eq!(posts[0], ("Journalposter in arkivstruktur.xml".to_string(), "1".to_string()));
+    }
+}

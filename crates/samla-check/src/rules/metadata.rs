@@ -151,3 +151,25 @@ impl Rules for Metadata {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::{N5_36, N5_39};
+    use crate::rules::testing::{arkivstruktur, check, stats};
+
+    #[test]
+    fn merknader_are_counted_by_where_they_are() {
+        let xml = arkivstruktur(
+            "<mappe xsi:type=\"saksmappe\"><systemID>m1</systemID><merknad><merknadstekst>a</merknadstekst></merknad>\
+             <registrering xsi:type=\"journalpost\"><systemID>r1</systemID>\
+             <merknad><merknadstekst>b</merknadstekst></merknad><merknad><merknadstekst>c</merknadstekst></merknad>\
+             </registrering></mappe>",
+        );
+        let report = check(&[("arkivstruktur.xml", &xml)]);
+        let stat = |label: &str, value: &str| (label.to_string(), value.to_string());
+        let expected =
+            [stat("Total", "3"), stat("Merknader in: journalpost", "2"), stat("Merknader in: saksmappe", "1")];
+        assert_eq!(stats(&report, N5_36), expected);
+        assert_eq!(stats(&report, N5_39), [stat("Total", "0")]);
+    }
+}

@@ -168,3 +168,54 @@ impl Tallies {
         self.0.remove(&control).unwrap_or_default()
     }
 }
+
+/// For the families' tests: a check of a small extract written to a temporary folder.
+#[cfg(test)]
+pub mod testing {
+    use samla_noark5::model::Date;
+
+    use crate::controls::ControlId;
+    use crate::findings::Severity;
+    use crate::{Options, Report};
+
+    /// An arkivstruktur.xml of one arkiv and one arkivdel (arkivperiode 2015–2019) that
+    /// holds `inside`: klassifikasjonssystemer, klasser, mapper, registreringer.
+    pub fn arkivstruktur(inside: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<arkiv xmlns="http://www.arkivverket.no/standarder/noark5/arkivstruktur" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<systemID>arkiv-1</systemID><tittel>Arkiv</tittel>
+<arkivdel><systemID>arkivdel-1</systemID><tittel>Arkivdel</tittel><arkivdelstatus>Avsluttet periode</arkivdelstatus>
+<arkivperiodeStartDato>2015-01-01</arkivperiodeStartDato><arkivperiodeSluttDato>2019-12-31</arkivperiodeSluttDato>
+{inside}
+</arkivdel>
+</arkiv>
+"#
+        )
+    }
+
+    /// Checks the extract of `files` (name in the extract, content) as on 2025-06-01.
+    pub fn check(files: &[(&str, &str)]) -> Report {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        let extract = samla_noark5::Extract::open(dir.path()).unwrap();
+        let options = Options { today: Date::parse("2025-06-01").unwrap(), ..Default::default() };
+        crate::check(&extract, &options, &mut |_| {}).unwrap()
+    }
+
+    /// The findings of `id`: (severity, English message, count).
+    pub fn findings(report: &Report, id: ControlId) -> Vec<(Severity, String, u64)> {
+        let c = report.control(id.id()).expect("the control ran");
+        c.findings.iter().map(|g| (g.severity, g.message.en.clone(), g.count)).collect()
+    }
+
+    /// The statistics of `id`: (English label, value).
+    pub fn stats(report: &Report, id: ControlId) -> Vec<(String, String)> {
+        let c = report.control(id.id()).expect("the control ran");
+        c.stats.iter().map(|s| (s.label.en.clone(), s.value.clone())).collect()
+    }
+}

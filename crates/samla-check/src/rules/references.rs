@@ -153,3 +153,22 @@ impl Rules for References {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::{N5_47, N5_51};
+    use crate::findings::Severity::Error;
+    use crate::rules::testing::{arkivstruktur, check, findings};
+
+    #[test]
+    fn a_systemid_used_twice_and_a_reference_to_no_klasse_are_found() {
+        let xml = arkivstruktur(
+            "<mappe><systemID>m1</systemID></mappe>\
+             <mappe><systemID>m1</systemID><referanseSekundaerKlassifikasjon>k9</referanseSekundaerKlassifikasjon></mappe>",
+        );
+        let report = check(&[("arkivstruktur.xml", &xml)]);
+        assert_eq!(findings(&report, N5_47), [(Error, "The systemID occurs more than once".into(), 1)]);
+        let nowhere = "referanseSekundaerKlassifikasjon points at no klasse";
+        assert_eq!(findings(&report, N5_51), [(Error, nowhere.into(), 1)]);
+    }
+}

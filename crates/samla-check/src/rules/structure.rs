@@ -291,3 +291,16 @@ pub fn stated(uttrekk: Option<&Arkivuttrekk>, file: &str, what: &str) -> Option<
     let f = uttrekk?.file(file)?;
     f.occurrences.iter().find(|(w, _)| w == what).map(|(_, n)| (n.trim().to_string(), f.pos))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::N5_01;
+    use crate::findings::Severity::Error;
+    use crate::rules::testing::{arkivstruktur, check, findings};
+
+    #[test]
+    fn a_missing_arkivuttrekk_is_an_error() {
+        let report = check(&[("arkivstruktur.xml", &arkivstruktur(""))]);
+        assert_eq!(findings(&report, N5_01), [(Error, "arkivuttrekk.xml is missing".into(), 1)]);
+    }
+}

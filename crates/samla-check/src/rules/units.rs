@@ -459,3 +459,33 @@ fn format_mismatch(format: Option<&str>, reference: Option<&str>) -> Option<Stri
     let note = if fits { "; the extension fits the format, but Arkade compares it with the format's text" } else { "" };
     Some(format!("format {format:?}, referanseDokumentfil {reference:?}{note}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::{N5_08, N5_11, N5_12};
+    use crate::findings::Severity::Error;
+    use crate::rules::testing::{arkivstruktur, check, findings, stats};
+
+    #[test]
+    fn a_klasse_with_subklasser_and_mapper_and_the_mapper_per_year() {
+        let mappe =
+            |id: &str| format!("<mappe><systemID>{id}</systemID><opprettetDato>2016-05-01</opprettetDato></mappe>");
+        let xml = arkivstruktur(&format!(
+            "<klassifikasjonssystem><systemID>ks</systemID>\
+             <klasse><systemID>k1</systemID><klasseID>1</klasseID>\
+             <klasse><systemID>k2</systemID><klasseID>2</klasseID>{}</klasse>{}</klasse>\
+             </klassifikasjonssystem>",
+            mappe("m1"),
+            mappe("m2")
+        ));
+        let report = check(&[("arkivstruktur.xml", &xml)]);
+        let both = "The klasse has both subklasser and mapper";
+        assert_eq!(findings(&report, N5_12), [(Error, both.into(), 1)]);
+        let stat = |label: &str, value: &str| (label.to_string(), value.to_string());
+        assert_eq!(
+            stats(&report, N5_08),
+            [stat("Total", "2"), stat("Klasser at level: 1", "1"), stat("Klasser at level: 2", "1")]
+        );
+        assert_eq!(stats(&report, N5_11), [stat("Year: 2016", "2")]);
+    }
+}

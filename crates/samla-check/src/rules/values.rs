@@ -157,3 +157,23 @@ impl Rules for Values {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::{N5_63, S_05, S_07};
+    use crate::findings::Severity::Error;
+    use crate::rules::testing::{arkivstruktur, check, findings};
+
+    #[test]
+    fn empty_elements_sentinel_dates_and_invalid_numbers_are_found() {
+        let xml = arkivstruktur(
+            "<mappe><systemID>m1</systemID><tittel></tittel><opprettetDato>1900-01-01</opprettetDato>\
+             <part><partID>01010112345</partID></part></mappe>",
+        );
+        let report = check(&[("arkivstruktur.xml", &xml)]);
+        assert_eq!(findings(&report, N5_63), [(Error, "The element has no content".into(), 1)]);
+        let sentinel = "Sentinel date (0001-01-01, 1900-01-01 or 1970-01-01)";
+        assert_eq!(findings(&report, S_05), [(Error, sentinel.into(), 1)]);
+        assert_eq!(findings(&report, S_07), [(Error, "Invalid fødselsnummer or D-number".into(), 1)]);
+    }
+}
