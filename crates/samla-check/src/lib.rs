@@ -7,6 +7,10 @@
 //! every finding is collected, grouped and counted ([`findings`]), and the result is a
 //! [`Report`] that serialises to the JSON format in docs/report-format.md.
 //!
+//! Each control is named by a [`controls::ControlId`] and checked in its family's file in
+//! `src/rules/` (whose `mod.rs` says how to add one); `src/pass.rs` reads arkivstruktur.xml
+//! once and tells every family what it meets.
+//!
 //! ```no_run
 //! use samla_check::{check, Options};
 //! let extract = samla_noark5::Extract::open("uttrekk".as_ref())?;

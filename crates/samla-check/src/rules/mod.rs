@@ -18,19 +18,24 @@
 //!
 //! # Adding a control
 //!
-//! 1. `controls.rs`: a variant of [`ControlId`](crate::controls::ControlId) (the ID with
-//!    `_` for `.`, documented with its English name), its row in `ControlId::row` (the ID as
-//!    written, the Norwegian and English names, the kind), and the variant in
-//!    `ControlId::ALL`, in the place the report lists it. A variant without a row does not
-//!    compile; `ALL` out of order does not compile either.
+//! 1. `controls.rs`: a variant of [`ControlId`] where the report is to list the control
+//!    (the ID with `_` for `.`, documented with its English name), its row in
+//!    `ControlId::row` (the ID as written, the Norwegian and English names, the kind), and
+//!    the variant in `ControlId::ALL`, in the same place. A variant without a row does not
+//!    compile, nor does `ALL` out of the variants' order; a variant left out of `ALL` at
+//!    the end is not in the report, which its test finds.
 //! 2. The family's file here: import the variant (`use crate::controls::ControlId::S_09;`),
-//!    check in the hook that sees what the control looks at (`element`, `start`, `end` of
-//!    [`Rules`], or the family's function after the pass), and report with
-//!    `f.add(S_09, severity, cx.at(e), Text::new(nb, en))` or `f.stat(S_09, label, value)`.
-//!    A control that needs a new family: a new file, a field of `crate::pass::Pass` and a
-//!    line in each of its hooks there.
-//! 3. The test: a unit test in the family's file on a small extract (or an element), and,
-//!    where a generated fault shows it, a case in the repository's `tests/it/check.rs`.
+//!    check in the hook of [`Rules`] that sees what the control looks at (`start`,
+//!    `header_element`, `element`, `business_metadata`, `end`) or in the family's function
+//!    after the pass, and report with `f.add(S_09, severity, cx.at(e), Text::new(nb, en))`
+//!    or `f.stat(S_09, label, value)`. A control of a new family: a new file, its `pub mod`
+//!    here, a field of `crate::pass::Pass` and a line in each hook there, and its function
+//!    after the pass called from `crate::check`.
+//! 3. The test, in the family's file: `testing::check` on a small extract (its
+//!    arkivstruktur.xml from `testing::arkivstruktur`, which wraps units in an arkiv and an
+//!    arkivdel), then `testing::findings` and `testing::stats` of the control. Where a generated fault shows it, a case in the
+//!    repository's `tests/it/check.rs`; the insta snapshots of whole reports there gain the
+//!    control (`cargo insta review`).
 //!
 //! A control that a family checks in the pass costs nothing more to read: no control may
 //! read arkivstruktur.xml again.
