@@ -1,8 +1,11 @@
 //! Findings and statistics, grouped so that a million identical findings cost one entry.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 
 use serde::Serialize;
+
+use crate::controls::ControlId;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -132,34 +135,38 @@ pub struct Stat {
     pub value: String,
 }
 
-/// Collects the findings and statistics of a run, per control.
+/// Collects the findings and statistics of a run, per control: by [`ControlId`] for the
+/// Noark 5 check; by name (`&'static str`) for the reports whose controls are named at run
+/// time (the ADDML processes, Noark 4's finding codes).
 #[derive(Debug)]
-pub struct Findings {
+pub struct Findings<K = ControlId> {
     max_locations: usize,
-    groups: BTreeMap<&'static str, Vec<Group>>,
-    index: HashMap<(&'static str, Severity, Text), usize>,
-    stats: BTreeMap<&'static str, Vec<Stat>>,
+    groups: BTreeMap<K, Vec<Group>>,
+    index: HashMap<(K, Severity, Text), usize>,
+    stats: BTreeMap<K, Vec<Stat>>,
 }
 
-impl Findings {
+impl<K: Copy + Ord + Hash> Findings<K> {
     /// Keeps at most `max_locations` locations per group of identical findings.
-    pub fn new(max_locations: usize) -> Findings {
+    pub fn new(max_locations: usize) -> Findings<K> {
         Findings { max_locations, groups: BTreeMap::new(), index: HashMap::new(), stats: BTreeMap::new() }
     }
 
     /// Records a finding of `control`.
     ///
     /// ```
+    /// use samla_check::controls::ControlId;
     /// use samla_check::findings::{Findings, Location, Severity, Text};
     /// let mut f = Findings::new(2);
     /// for i in 0..5 {
     ///     let at = Location { file: "arkivstruktur.xml".into(), line: Some(i), ..Default::default() };
-    ///     f.add("N5.47", Severity::Error, at, Text::new("systemID finnes flere ganger", "systemID occurs more than once"));
+    ///     let message = Text::new("systemID finnes flere ganger", "systemID occurs more than once");
+    ///     f.add(ControlId::N5_47, Severity::Error, at, message);
     /// }
-    /// let groups = f.groups("N5.47");
+    /// let groups = f.groups(ControlId::N5_47);
     /// assert_eq!((groups.len(), groups[0].count, groups[0].locations.len()), (1, 5, 2));
     /// ```
-    pub fn add(&mut self, control: &'static str, severity: Severity, mut location: Location, mut message: Text) {
+    pub fn add(&mut self, control: K, severity: Severity, mut location: Location, mut message: Text) {
         // Values quoted from the input may be any length; a report shows the start of them.
         use samla_noark5::error::{SHOWN, shorten};
         for text in [&mut message.nb, &mut message.en].into_iter().chain(location.detail.as_mut()) {
@@ -187,12 +194,12 @@ impl Findings {
     }
 
     /// Records a statistic of `control`.
-    pub fn stat(&mut self, control: &'static str, label: Text, value: impl ToString) {
+    pub fn stat(&mut self, control: K, label: Text, value: impl ToString) {
         self.stats.entry(control).or_default().push(Stat { label, value: value.to_string() });
     }
 
     /// Adds everything `other` collected (from work done on another thread).
-    pub fn merge(&mut self, other: Findings) {
+    pub fn merge(&mut self, other: Findings<K>) {
         for (control, groups) in other.groups {
             for g in groups {
                 let mut locations = g.locations.into_iter();
@@ -200,7 +207,7 @@ impl Findings {
                 self.add(control, g.severity, first, g.message.clone());
                 let key = (control, g.severity, g.message);
                 let i = self.index[&key];
-                let mine = &mut self.groups.get_mut(control).expect("just added")[i];
+                let mine = &mut self.groups.get_mut(&control).expect("just added")[i];
                 mine.count += g.count - 1;
                 for at in locations {
                     if mine.locations.len() < self.max_locations {
@@ -215,13 +222,13 @@ impl Findings {
     }
 
     /// The groups of `control`.
-    pub fn groups(&self, control: &str) -> &[Group] {
-        self.groups.get(control).map_or(&[], Vec::as_slice)
+    pub fn groups(&self, control: K) -> &[Group] {
+        self.groups.get(&control).map_or(&[], Vec::as_slice)
     }
 
     /// The statistics of `control`.
-    pub fn stats(&self, control: &str) -> &[Stat] {
-        self.stats.get(control).map_or(&[], Vec::as_slice)
+    pub fn stats(&self, control: K) -> &[Stat] {
+        self.stats.get(&control).map_or(&[], Vec::as_slice)
     }
 
     /// Number of findings of `severity`, over all controls.

@@ -10,106 +10,239 @@ use std::time::Instant;
 use samla_legacy::flat::{Description, FlatFile, ForeignKey, Record, Records};
 use samla_noark5::{ErrorKind, Extract};
 
-use crate::controls::ControlKind;
-use crate::findings::{Findings, Location, Severity, Text};
+use crate::controls::{Control, ControlKind};
+use crate::findings::{Location, Severity, Text};
 use crate::{ControlReport, Options, Report, Summary};
+
+/// Findings by process.
+type Findings = crate::findings::Findings<Process>;
 
 mod datatype;
 
 /// The ADDML processes samla runs, under Arkade 5's names and in its order (A.01 … A.36,
-/// then the ones Arkade always runs, AH.01 … AH.03), with their kind and names.
-const PROCESSES: &[(&str, ControlKind, &str, &str)] = &[
-    ("Analyse_CountRecords", ControlKind::Analysis, "Antall poster", "Number of records"),
-    ("Analyse_CountChars", ControlKind::Analysis, "Antall tegn", "Number of characters"),
-    ("Analyse_FindExtremeRecords", ControlKind::Analysis, "Lengste og korteste post", "Longest and shortest record"),
-    (
-        "Analyse_CountRecordDefinitionOccurrences",
-        ControlKind::Analysis,
-        "Antall poster per posttype",
-        "Number of records per record definition",
-    ),
-    (
-        "Analyse_AllFrequenceList",
-        ControlKind::Analysis,
-        "Frekvensliste for felt med kodeliste",
-        "Frequency list of fields with a code list",
-    ),
-    ("Analyse_CountNULL", ControlKind::Analysis, "Antall nullverdier", "Number of null values"),
-    ("Analyse_FindExtremeValues", ControlKind::Analysis, "Lengste og korteste verdi", "Longest and shortest value"),
-    ("Analyse_FindMinMaxValue", ControlKind::Analysis, "Laveste og høyeste verdi", "Lowest and highest value"),
-    ("Analyse_FrequenceList", ControlKind::Analysis, "Frekvensliste", "Frequency list"),
-    ("Control_AllFixedLength", ControlKind::Content, "Postlengde (alle poster)", "Record length (every record)"),
-    (
-        "Control_NumberOfRecords",
-        ControlKind::Content,
-        "Antall poster mot oppgitt antall",
-        "Number of records against the stated number",
-    ),
-    ("Control_FixedLength", ControlKind::Content, "Postlengde", "Record length"),
-    ("Control_NotUsedRecordDef", ControlKind::Content, "Posttyper uten poster", "Record definitions without records"),
-    ("Control_Key", ControlKind::Content, "Primærnøkler er unike", "Primary keys are unique"),
-    ("Control_ForeignKey", ControlKind::Content, "Fremmednøkler peker på poster", "Foreign keys point at records"),
-    ("Control_MinLength", ControlKind::Content, "Verdier mot minste lengde", "Values against the minimum length"),
-    ("Control_MaxLength", ControlKind::Content, "Verdier mot største lengde", "Values against the maximum length"),
-    ("Control_DataFormat", ControlKind::Content, "Verdier mot felttypen", "Values against the field type"),
-    ("Control_NotNull", ControlKind::Content, "Felt som ikke kan være tomme", "Fields that may not be empty"),
-    ("Control_Uniqueness", ControlKind::Content, "Unike verdier", "Unique values"),
-    ("Control_Codes", ControlKind::Content, "Verdier mot kodelisten", "Values against the code list"),
-    ("Control_Birthno", ControlKind::Content, "Fødselsnummer", "Fødselsnummer"),
-    ("Control_Organisationno", ControlKind::Content, "Organisasjonsnummer", "Organisasjonsnummer"),
-    ("Control_Accountno", ControlKind::Content, "Kontonummer", "Kontonummer"),
-    ("Control_Date_Value", ControlKind::Content, "Datoer mot datoformatet", "Dates against the date format"),
-    ("Control_Boolean_Value", ControlKind::Content, "Sannhetsverdier mot formatet", "Booleans against their format"),
-    ("Control_Checksum", ControlKind::Content, "Sjekksum mot addml.xml", "Checksum against addml.xml"),
-    (
-        "AH.02",
-        ControlKind::Content,
-        "Filer i arkivet mot filene i addml.xml",
-        "Files in the archive against the files in addml.xml",
-    ),
-    (
-        "AH.03",
-        ControlKind::Structure,
-        "ADDML-post med feil antall felt",
-        "ADDML record with incorrect number of fields",
-    ),
-    ("ADDML.process", ControlKind::Structure, "Prosesser samla ikke kjenner", "Processes samla does not know"),
-    ("ADDML.files", ControlKind::Structure, "Flate filer finnes og kan leses", "Flat files exist and can be read"),
-];
+/// then the ones Arkade always runs, AH.01 … AH.03), and samla's own: a variant is the name
+/// as the report writes it, `.` written `_` (`AH_02` is `AH.02`).
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Process {
+    Analyse_CountRecords,
+    Analyse_CountChars,
+    Analyse_FindExtremeRecords,
+    Analyse_CountRecordDefinitionOccurrences,
+    Analyse_AllFrequenceList,
+    Analyse_CountNULL,
+    Analyse_FindExtremeValues,
+    Analyse_FindMinMaxValue,
+    Analyse_FrequenceList,
+    Control_AllFixedLength,
+    Control_NumberOfRecords,
+    Control_FixedLength,
+    Control_NotUsedRecordDef,
+    Control_Key,
+    Control_ForeignKey,
+    Control_MinLength,
+    Control_MaxLength,
+    Control_DataFormat,
+    Control_NotNull,
+    Control_Uniqueness,
+    Control_Codes,
+    Control_Birthno,
+    Control_Organisationno,
+    Control_Accountno,
+    Control_Date_Value,
+    Control_Boolean_Value,
+    Control_Checksum,
+    AH_02,
+    AH_03,
+    ADDML_process,
+    ADDML_files,
+}
+
+use Process::*;
+
+impl Process {
+    /// Every process, in report order: the order of the variants.
+    const ALL: [Process; 31] = [
+        Analyse_CountRecords,
+        Analyse_CountChars,
+        Analyse_FindExtremeRecords,
+        Analyse_CountRecordDefinitionOccurrences,
+        Analyse_AllFrequenceList,
+        Analyse_CountNULL,
+        Analyse_FindExtremeValues,
+        Analyse_FindMinMaxValue,
+        Analyse_FrequenceList,
+        Control_AllFixedLength,
+        Control_NumberOfRecords,
+        Control_FixedLength,
+        Control_NotUsedRecordDef,
+        Control_Key,
+        Control_ForeignKey,
+        Control_MinLength,
+        Control_MaxLength,
+        Control_DataFormat,
+        Control_NotNull,
+        Control_Uniqueness,
+        Control_Codes,
+        Control_Birthno,
+        Control_Organisationno,
+        Control_Accountno,
+        Control_Date_Value,
+        Control_Boolean_Value,
+        Control_Checksum,
+        AH_02,
+        AH_03,
+        ADDML_process,
+        ADDML_files,
+    ];
+
+    /// The name as the report writes it.
+    fn id(self) -> &'static str {
+        PROCESSES[self as usize].id
+    }
+
+    /// The process's row, one arm per process: its name, Norwegian and English names, kind.
+    const fn row(self) -> Control {
+        use ControlKind::{Analysis, Content, Structure};
+        const fn c(id: &'static str, nb: &'static str, en: &'static str, kind: ControlKind) -> Control {
+            Control { id, nb, en, kind }
+        }
+        match self {
+            Analyse_CountRecords => c("Analyse_CountRecords", "Antall poster", "Number of records", Analysis),
+            Analyse_CountChars => c("Analyse_CountChars", "Antall tegn", "Number of characters", Analysis),
+            Analyse_FindExtremeRecords => {
+                c("Analyse_FindExtremeRecords", "Lengste og korteste post", "Longest and shortest record", Analysis)
+            }
+            Analyse_CountRecordDefinitionOccurrences => c(
+                "Analyse_CountRecordDefinitionOccurrences",
+                "Antall poster per posttype",
+                "Number of records per record definition",
+                Analysis,
+            ),
+            Analyse_AllFrequenceList => c(
+                "Analyse_AllFrequenceList",
+                "Frekvensliste for felt med kodeliste",
+                "Frequency list of fields with a code list",
+                Analysis,
+            ),
+            Analyse_CountNULL => c("Analyse_CountNULL", "Antall nullverdier", "Number of null values", Analysis),
+            Analyse_FindExtremeValues => {
+                c("Analyse_FindExtremeValues", "Lengste og korteste verdi", "Longest and shortest value", Analysis)
+            }
+            Analyse_FindMinMaxValue => {
+                c("Analyse_FindMinMaxValue", "Laveste og høyeste verdi", "Lowest and highest value", Analysis)
+            }
+            Analyse_FrequenceList => c("Analyse_FrequenceList", "Frekvensliste", "Frequency list", Analysis),
+            Control_AllFixedLength => {
+                c("Control_AllFixedLength", "Postlengde (alle poster)", "Record length (every record)", Content)
+            }
+            Control_NumberOfRecords => c(
+                "Control_NumberOfRecords",
+                "Antall poster mot oppgitt antall",
+                "Number of records against the stated number",
+                Content,
+            ),
+            Control_FixedLength => c("Control_FixedLength", "Postlengde", "Record length", Content),
+            Control_NotUsedRecordDef => {
+                c("Control_NotUsedRecordDef", "Posttyper uten poster", "Record definitions without records", Content)
+            }
+            Control_Key => c("Control_Key", "Primærnøkler er unike", "Primary keys are unique", Content),
+            Control_ForeignKey => {
+                c("Control_ForeignKey", "Fremmednøkler peker på poster", "Foreign keys point at records", Content)
+            }
+            Control_MinLength => {
+                c("Control_MinLength", "Verdier mot minste lengde", "Values against the minimum length", Content)
+            }
+            Control_MaxLength => {
+                c("Control_MaxLength", "Verdier mot største lengde", "Values against the maximum length", Content)
+            }
+            Control_DataFormat => {
+                c("Control_DataFormat", "Verdier mot felttypen", "Values against the field type", Content)
+            }
+            Control_NotNull => {
+                c("Control_NotNull", "Felt som ikke kan være tomme", "Fields that may not be empty", Content)
+            }
+            Control_Uniqueness => c("Control_Uniqueness", "Unike verdier", "Unique values", Content),
+            Control_Codes => c("Control_Codes", "Verdier mot kodelisten", "Values against the code list", Content),
+            Control_Birthno => c("Control_Birthno", "Fødselsnummer", "Fødselsnummer", Content),
+            Control_Organisationno => {
+                c("Control_Organisationno", "Organisasjonsnummer", "Organisasjonsnummer", Content)
+            }
+            Control_Accountno => c("Control_Accountno", "Kontonummer", "Kontonummer", Content),
+            Control_Date_Value => {
+                c("Control_Date_Value", "Datoer mot datoformatet", "Dates against the date format", Content)
+            }
+            Control_Boolean_Value => {
+                c("Control_Boolean_Value", "Sannhetsverdier mot formatet", "Booleans against their format", Content)
+            }
+            Control_Checksum => c("Control_Checksum", "Sjekksum mot addml.xml", "Checksum against addml.xml", Content),
+            AH_02 => c(
+                "AH.02",
+                "Filer i arkivet mot filene i addml.xml",
+                "Files in the archive against the files in addml.xml",
+                Content,
+            ),
+            AH_03 => {
+                c("AH.03", "ADDML-post med feil antall felt", "ADDML record with incorrect number of fields", Structure)
+            }
+            ADDML_process => {
+                c("ADDML.process", "Prosesser samla ikke kjenner", "Processes samla does not know", Structure)
+            }
+            ADDML_files => {
+                c("ADDML.files", "Flate filer finnes og kan leses", "Flat files exist and can be read", Structure)
+            }
+        }
+    }
+}
+
+/// The processes' rows, in report order: row `i` is `Process::ALL[i]`'s.
+const PROCESSES: [Control; Process::ALL.len()] = {
+    let mut rows = [Process::ALL[0].row(); Process::ALL.len()];
+    let mut i = 0;
+    while i < rows.len() {
+        assert!(Process::ALL[i] as usize == i, "Process::ALL lists every variant once, in their order");
+        rows[i] = Process::ALL[i].row();
+        i += 1;
+    }
+    rows
+};
 
 /// What always runs: Arkade's hardcoded processes, the record count, and samla's own.
-const ALWAYS: [&str; 5] = ["Analyse_CountRecords", "Control_Checksum", "AH.02", "AH.03", "ADDML.files"];
+const ALWAYS: [Process; 5] = [Analyse_CountRecords, Control_Checksum, AH_02, AH_03, ADDML_files];
 
 /// The processes that work on whole records or files; the others work on one field's values.
-const RECORD_PROCESSES: &[&str] = &[
-    "Analyse_CountRecords",
-    "Analyse_CountChars",
-    "Analyse_FindExtremeRecords",
-    "Analyse_CountRecordDefinitionOccurrences",
-    "Control_AllFixedLength",
-    "Control_NumberOfRecords",
-    "Control_FixedLength",
-    "Control_NotUsedRecordDef",
-    "Control_Key",
-    "Control_ForeignKey",
-    "Control_Checksum",
+const RECORD_PROCESSES: &[Process] = &[
+    Analyse_CountRecords,
+    Analyse_CountChars,
+    Analyse_FindExtremeRecords,
+    Analyse_CountRecordDefinitionOccurrences,
+    Control_AllFixedLength,
+    Control_NumberOfRecords,
+    Control_FixedLength,
+    Control_NotUsedRecordDef,
+    Control_Key,
+    Control_ForeignKey,
+    Control_Checksum,
 ];
 
 /// samla's earlier names, and misspellings found in extracts, for Arkade's processes.
-const ALIASES: &[(&str, &str)] = &[
-    ("Control_BirthNumber", "Control_Birthno"),
-    ("Control_OrganisationNumber", "Control_Organisationno"),
-    ("Control_AccountNumber", "Control_Accountno"),
-    ("Analyse_FrequencyList", "Analyse_FrequenceList"),
-    ("Analyse_FindMinMaxValues", "Analyse_FindMinMaxValue"),
-    ("Analyse_FindMinMaxLengths", "Analyse_FindExtremeValues"),
-    ("Analyse_CountRecordDefinitionOccurences", "Analyse_CountRecordDefinitionOccurrences"),
+const ALIASES: &[(&str, Process)] = &[
+    ("Control_BirthNumber", Control_Birthno),
+    ("Control_OrganisationNumber", Control_Organisationno),
+    ("Control_AccountNumber", Control_Accountno),
+    ("Analyse_FrequencyList", Analyse_FrequenceList),
+    ("Analyse_FindMinMaxValues", Analyse_FindMinMaxValue),
+    ("Analyse_FindMinMaxLengths", Analyse_FindExtremeValues),
+    ("Analyse_CountRecordDefinitionOccurences", Analyse_CountRecordDefinitionOccurrences),
 ];
 
-fn known(name: &str) -> Option<&'static str> {
-    let name = ALIASES.iter().find(|a| a.0 == name).map_or(name, |a| a.1);
+/// The process addml.xml names `name`, if samla runs it.
+fn known(name: &str) -> Option<Process> {
+    if let Some(&(_, process)) = ALIASES.iter().find(|a| a.0 == name) {
+        return Some(process);
+    }
     // Only processes have names with an underscore; AH.02, AH.03 and samla's own are not named.
-    PROCESSES.iter().find(|p| p.0 == name && p.0.contains('_')).map(|p| p.0)
+    Process::ALL.into_iter().find(|p| p.id() == name && name.contains('_'))
 }
 
 /// Distinct values kept per field for a frequency list: memory stays bounded.
@@ -141,7 +274,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         // An addml.xml that describes no flat files is a finding about the extract, with a report.
         Err(e) if matches!(e.kind, ErrorKind::Content | ErrorKind::Missing | ErrorKind::Xml) => {
             f.add(
-                "ADDML.files",
+                ADDML_files,
                 Severity::Error,
                 Location::of_error(addml, &e),
                 if e.message.contains("ADDMML") {
@@ -157,14 +290,14 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         }
         Err(e) => return Err(e),
     };
-    let mut run: Vec<&'static str> = ALWAYS.to_vec();
+    let mut run: Vec<Process> = ALWAYS.to_vec();
     for p in &description.processes {
         match known(&p.name) {
             Some(id) => run.push(id),
             None => {
-                run.push("ADDML.process");
+                run.push(ADDML_process);
                 f.add(
-                    "ADDML.process",
+                    ADDML_process,
                     Severity::Warning,
                     Location::file(addml).with_detail(p.name.clone()),
                     Text::new(
@@ -179,7 +312,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         let resolves = description.files.iter().any(|x| x.name == p.flat_file || x.definition == p.flat_file);
         if !resolves {
             f.add(
-                "ADDML.process",
+                ADDML_process,
                 Severity::Warning,
                 Location::file(addml).with_detail(format!("{} → {}", p.name, p.flat_file)),
                 Text::new(
@@ -201,8 +334,8 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         // One state per field process, by its index: no hashing per value.
         let mut states: Vec<FieldState> = field_processes.iter().map(|_| FieldState::default()).collect();
         let mut keys =
-            if file_processes.contains(&"Control_Key") { unique_keys(file, &name, &mut f) } else { Vec::new() };
-        let foreign = if file_processes.contains(&"Control_ForeignKey") {
+            if file_processes.contains(&Control_Key) { unique_keys(file, &name, &mut f) } else { Vec::new() };
+        let foreign = if file_processes.contains(&Control_ForeignKey) {
             foreign_keys(file, &name, &targets, &mut f)
         } else {
             Vec::new()
@@ -224,7 +357,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                 // every process, and the rest still read.
                 Err(e) if e.kind == ErrorKind::Content && records.records_read() > before => {
                     f.add(
-                        "AH.03",
+                        AH_03,
                         Severity::Error,
                         Location::of_error(name.clone(), &e),
                         Text::new(
@@ -236,7 +369,7 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                 }
                 Err(e) => {
                     f.add(
-                        "ADDML.files",
+                        ADDML_files,
                         Severity::Error,
                         Location::of_error(name.clone(), &e),
                         Text::new("Den flate filen kan ikke leses ferdig", "The flat file cannot be read to the end"),
@@ -255,9 +388,8 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
             let e = &mut extremes[record.definition];
             *e = Some(e.map_or((length, length), |(lo, hi)| (lo.min(length), hi.max(length))));
             if let Some(stated) = definition.length.filter(|l| *l != length) {
-                for id in ["Control_AllFixedLength", "Control_FixedLength"]
-                    .into_iter()
-                    .filter(|id| file_processes.contains(id))
+                for id in
+                    [Control_AllFixedLength, Control_FixedLength].into_iter().filter(|id| file_processes.contains(id))
                 {
                     f.add(
                         id,
@@ -296,31 +428,31 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
         let total: u64 = counts.iter().sum();
         records_total += total;
         let label = |what: &str| format!("{} ({}){what}", file.name, file.file_name);
-        f.stat("Analyse_CountRecords", Text::new(label(""), label("")), total);
-        if file_processes.contains(&"Control_NumberOfRecords") {
+        f.stat(Analyse_CountRecords, Text::new(label(""), label("")), total);
+        if file_processes.contains(&Control_NumberOfRecords) {
             number_of_records(file, &name, total, &mut f);
         }
         for (d, def) in file.records.iter().enumerate() {
             let one = label(&format!(" {}", def.name));
-            if file_processes.contains(&"Analyse_CountRecordDefinitionOccurrences") {
-                f.stat("Analyse_CountRecordDefinitionOccurrences", Text::new(one.clone(), one.clone()), counts[d]);
+            if file_processes.contains(&Analyse_CountRecordDefinitionOccurrences) {
+                f.stat(Analyse_CountRecordDefinitionOccurrences, Text::new(one.clone(), one.clone()), counts[d]);
             }
-            if let (true, Some((lo, hi))) = (file_processes.contains(&"Analyse_FindExtremeRecords"), extremes[d]) {
+            if let (true, Some((lo, hi))) = (file_processes.contains(&Analyse_FindExtremeRecords), extremes[d]) {
                 let l = format!("{one}: lengste/korteste, longest/shortest");
-                f.stat("Analyse_FindExtremeRecords", Text::new(l.clone(), l), format!("{hi}/{lo}"));
+                f.stat(Analyse_FindExtremeRecords, Text::new(l.clone(), l), format!("{hi}/{lo}"));
             }
-            if file_processes.contains(&"Control_NotUsedRecordDef") && counts[d] == 0 {
+            if file_processes.contains(&Control_NotUsedRecordDef) && counts[d] == 0 {
                 f.add(
-                    "Control_NotUsedRecordDef",
+                    Control_NotUsedRecordDef,
                     Severity::Error,
                     Location::file(name.clone()).with_detail(def.name.clone()),
                     Text::new("Posttypen er ikke i bruk", "The record type is not in use"),
                 );
             }
             // As Arkade: without a primary key, every record after the first repeats the empty key.
-            if file_processes.contains(&"Control_Key") && counts[d] > 1 && !def.keys.iter().any(|k| k.primary) {
+            if file_processes.contains(&Control_Key) && counts[d] > 1 && !def.keys.iter().any(|k| k.primary) {
                 f.add(
-                    "Control_Key",
+                    Control_Key,
                     Severity::Error,
                     Location::file(name.clone()).with_detail(def.name.clone()),
                     Text::new(
@@ -330,22 +462,25 @@ pub fn check_flat(package: &Extract, addml: &str, options: &Options) -> samla_no
                 );
             }
         }
-        if file_processes.contains(&"Analyse_CountChars") {
-            f.stat("Analyse_CountChars", Text::new(label(""), label("")), chars);
+        if file_processes.contains(&Analyse_CountChars) {
+            f.stat(Analyse_CountChars, Text::new(label(""), label("")), chars);
         }
         report_states(file, field_processes.into_iter().zip(states).collect(), &mut f);
     }
     run.sort();
     run.dedup();
-    let controls: Vec<ControlReport> = PROCESSES
-        .iter()
-        .filter(|p| run.contains(&p.0))
-        .map(|p| ControlReport {
-            id: p.0,
-            name: Text::new(p.2, p.3),
-            kind: p.1,
-            stats: f.stats(p.0).to_vec(),
-            findings: f.groups(p.0).to_vec(),
+    let controls: Vec<ControlReport> = Process::ALL
+        .into_iter()
+        .filter(|p| run.contains(p))
+        .map(|p| {
+            let row = &PROCESSES[p as usize];
+            ControlReport {
+                id: row.id,
+                name: Text::new(row.nb, row.en),
+                kind: row.kind,
+                stats: f.stats(p).to_vec(),
+                findings: f.groups(p).to_vec(),
+            }
         })
         .collect();
     let count =
@@ -383,11 +518,11 @@ fn bindings(
     file: &FlatFile,
     description: &Description,
     addml: &str,
-    run: &mut Vec<&'static str>,
+    run: &mut Vec<Process>,
     f: &mut Findings,
-) -> (Vec<(usize, usize, &'static str)>, Vec<&'static str>) {
-    let mut field_processes: Vec<(usize, usize, &'static str)> = Vec::new();
-    let mut file_processes: Vec<&'static str> = Vec::new();
+) -> (Vec<(usize, usize, Process)>, Vec<Process>) {
+    let mut field_processes: Vec<(usize, usize, Process)> = Vec::new();
+    let mut file_processes: Vec<Process> = Vec::new();
     // Processes name the flat file, or (as some producers write) its definition.
     for p in description.processes.iter().filter(|p| p.flat_file == file.name || p.flat_file == file.definition) {
         let Some(id) = known(&p.name) else { continue };
@@ -408,13 +543,13 @@ fn bindings(
                 None => (0..fields.len()).collect(),
             };
             // A.05: a frequency list of the fields that have a code list.
-            let with_codes = |i: &usize| id != "Analyse_AllFrequenceList" || !fields[*i].codes.is_empty();
+            let with_codes = |i: &usize| id != Analyse_AllFrequenceList || !fields[*i].codes.is_empty();
             field_processes.extend(chosen.into_iter().filter(with_codes).map(|i| (d, i, id)));
         }
         if let (Some(field), true) = (&p.field, field_processes.len() == before) {
-            run.push("ADDML.process");
+            run.push(ADDML_process);
             f.add(
-                "ADDML.process",
+                ADDML_process,
                 Severity::Warning,
                 Location::file(addml).with_detail(format!("{} → {}.{field}", p.name, p.flat_file)),
                 Text::new(
@@ -443,7 +578,7 @@ fn extra_or_missing_files(
     for (file, path) in description.files.iter().zip(paths) {
         if path.is_none() {
             f.add(
-                "AH.02",
+                AH_02,
                 Severity::Error,
                 Location::file(file.file_name.clone()),
                 Text::new("Finnes i ADDML, men ikke i arkiv", "Present in ADDML but missing from the archive"),
@@ -459,7 +594,7 @@ fn extra_or_missing_files(
             continue;
         }
         f.add(
-            "AH.02",
+            AH_02,
             Severity::Error,
             Location::file(name.to_string()),
             Text::new("Finnes i arkiv, men ikke i ADDML", "Present in the archive but missing from ADDML"),
@@ -470,7 +605,7 @@ fn extra_or_missing_files(
 /// A.12: the records read (headers and records of the wrong shape left out) against
 /// `numberOfOccurrences` or `numberOfRecords`. As Arkade: a count not stated is an error.
 fn number_of_records(file: &FlatFile, name: &str, total: u64, f: &mut Findings) {
-    let id = "Control_NumberOfRecords";
+    let id = Control_NumberOfRecords;
     match file.stated_records {
         Some(stated) if stated != total => f.add(
             id,
@@ -493,7 +628,7 @@ fn number_of_records(file: &FlatFile, name: &str, total: u64, f: &mut Findings) 
 
 /// Runs field process `id` on one value, as read (padding and white space kept, as Arkade).
 fn apply(
-    id: &'static str,
+    id: Process,
     v: &str,
     definition: &samla_legacy::flat::FieldDefinition,
     state: &mut FieldState,
@@ -505,7 +640,7 @@ fn apply(
     };
     match id {
         // An empty value of a field that may be empty is not checked against the list.
-        "Control_Codes"
+        Control_Codes
             if !definition.codes.is_empty()
                 && (definition.not_null || !v.is_empty())
                 && !definition.codes.iter().any(|c| c == v) =>
@@ -513,17 +648,17 @@ fn apply(
             f.add(id, Severity::Error, at(), Text::new("Ikke i kodelisten", "Used code not present in the code list"))
         }
         // As Arkade, an empty value is not a valid number.
-        "Control_Birthno" | "Control_Organisationno" | "Control_Accountno" => {
+        Control_Birthno | Control_Organisationno | Control_Accountno => {
             let (checked, what) = match id {
-                "Control_Birthno" => (datatype::birth_number(v), "fødselsnummer"),
-                "Control_Organisationno" => (datatype::organisation_number(v), "organisasjonsnummer"),
+                Control_Birthno => (datatype::birth_number(v), "fødselsnummer"),
+                Control_Organisationno => (datatype::organisation_number(v), "organisasjonsnummer"),
                 _ => (datatype::account_number(v), "kontonummer"),
             };
             if let Err(e) = checked {
                 invalid(f, e, &format!("Ugyldig {what}"), &format!("Invalid {what}"));
             }
         }
-        "Control_MinLength" if definition.min_length.is_some_and(|m| v.chars().count() < m) => f.add(
+        Control_MinLength if definition.min_length.is_some_and(|m| v.chars().count() < m) => f.add(
             id,
             Severity::Error,
             at(),
@@ -532,7 +667,7 @@ fn apply(
                 format!("The value is shorter than the minimum length {}", definition.min_length.unwrap_or(0)),
             ),
         ),
-        "Control_MaxLength" if definition.max_length.is_some_and(|m| v.chars().count() > m) => f.add(
+        Control_MaxLength if definition.max_length.is_some_and(|m| v.chars().count() > m) => f.add(
             id,
             Severity::Error,
             at(),
@@ -542,30 +677,30 @@ fn apply(
             ),
         ),
         // A.19 leaves empty values alone; A.35 and A.36 check them against notNull.
-        "Control_DataFormat" | "Control_Date_Value" | "Control_Boolean_Value" => {
+        Control_DataFormat | Control_Date_Value | Control_Boolean_Value => {
             let data_type = definition.data_type.as_deref().unwrap_or("string").to_ascii_lowercase();
             let applies = match id {
-                "Control_Date_Value" => data_type == "date",
-                "Control_Boolean_Value" => data_type == "boolean",
+                Control_Date_Value => data_type == "date",
+                Control_Boolean_Value => data_type == "boolean",
                 _ => !v.is_empty(),
             };
             if let (true, Err(reason)) = (applies, datatype::check(definition, v)) {
                 invalid(f, reason, "Ugyldig dataformat", "Invalid data format");
             }
         }
-        "Control_NotNull"
+        Control_NotNull
             if definition.not_null && v.trim().is_empty() && !definition.null_values.iter().any(|n| n == v) =>
         {
             f.add(id, Severity::Error, at(), Text::new("NULL-verdier finnes", "NULL values exist"))
         }
-        "Control_Uniqueness" => {
+        Control_Uniqueness => {
             let mut h = DefaultHasher::new();
             v.hash(&mut h);
             if !state.seen.insert(h.finish()) {
                 f.add(id, Severity::Error, at(), Text::new("Verdien er ikke unik", "The value is not unique"));
             }
         }
-        "Analyse_FrequenceList" | "Analyse_AllFrequenceList" => {
+        Analyse_FrequenceList | Analyse_AllFrequenceList => {
             if let Some(n) = state.frequency.get_mut(v) {
                 *n += 1;
             } else if state.frequency.len() < MAX_DISTINCT {
@@ -574,15 +709,15 @@ fn apply(
                 state.overflow += 1;
             }
         }
-        "Analyse_CountNULL" if definition.null_values.iter().any(|n| n == v) => state.valid_null += 1,
-        "Analyse_CountNULL" if v.trim().is_empty() => state.invalid_null += 1,
-        "Analyse_FindExtremeValues" => {
+        Analyse_CountNULL if definition.null_values.iter().any(|n| n == v) => state.valid_null += 1,
+        Analyse_CountNULL if v.trim().is_empty() => state.invalid_null += 1,
+        Analyse_FindExtremeValues => {
             let len = v.chars().count();
             state.min_len = Some(state.min_len.map_or(len, |m| m.min(len)));
             state.max_len = Some(state.max_len.map_or(len, |m| m.max(len)));
         }
         // As Arkade: whole numbers only; other values are left out.
-        "Analyse_FindMinMaxValue" => {
+        Analyse_FindMinMaxValue => {
             if let Ok(x) = v.trim().parse::<i128>() {
                 state.min_num = Some(state.min_num.map_or(x, |m| m.min(x)));
                 state.max_num = Some(state.max_num.map_or(x, |m| m.max(x)));
@@ -606,7 +741,7 @@ impl UniqueKey {
         let (hash, values) = key_hash(record, &self.fields);
         if !self.seen.insert(hash) {
             f.add(
-                "Control_Key",
+                Control_Key,
                 Severity::Error,
                 Location::file(file.to_string()).with_detail(format!(
                     "post/record {}, {}: {:?}",
@@ -632,7 +767,7 @@ fn unique_keys(file: &FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> 
                     out.push(UniqueKey { definition: d, name: key.name.clone(), fields, seen: HashSet::new() })
                 }
                 _ => f.add(
-                    "Control_Key",
+                    Control_Key,
                     Severity::Warning,
                     Location::file(name.to_string()).with_detail(format!("{}: {}", def.name, key.name)),
                     Text::new(
@@ -649,7 +784,7 @@ fn unique_keys(file: &FlatFile, name: &str, f: &mut Findings) -> Vec<UniqueKey> 
 /// AH.01: the checksum addml.xml states for a flat file against the file's own. As in
 /// Arkade, a checksum not stated and an algorithm samla does not compute are errors.
 fn check_checksum(package: &Extract, name: &str, stated: Option<&samla_noark5::addml::Checksum>, f: &mut Findings) {
-    let id = "Control_Checksum";
+    let id = Control_Checksum;
     let at = || Location::file(name.to_string());
     let (Some(algorithm), Some(expected)) = (
         stated.and_then(|c| c.algorithm.as_deref()).filter(|a| !a.trim().is_empty()),
@@ -711,7 +846,7 @@ fn foreign_targets(package: &Extract, description: &Description) -> Targets {
         let asks = description.processes.iter().any(|p| {
             (p.flat_file == file.name || p.flat_file == file.definition)
                 && p.field.is_none()
-                && known(&p.name) == Some("Control_ForeignKey")
+                && known(&p.name) == Some(Control_ForeignKey)
         });
         if asks {
             for key in file.records.iter().flat_map(|r| &r.keys).filter_map(|k| k.foreign.clone()) {
@@ -766,7 +901,7 @@ impl ForeignCheck {
             return;
         }
         f.add(
-            "Control_ForeignKey",
+            Control_ForeignKey,
             Severity::Error,
             Location::file(file.to_string()).with_detail(format!(
                 "post/record {}, {}: {:?} → {}",
@@ -792,7 +927,7 @@ fn foreign_keys(file: &FlatFile, name: &str, targets: &Targets, f: &mut Findings
                     out.push(ForeignCheck { definition: d, name: key.name.clone(), fields, target: target.clone() })
                 }
                 _ => f.add(
-                    "Control_ForeignKey",
+                    Control_ForeignKey,
                     Severity::Error,
                     Location::file(name.to_string())
                         .with_detail(format!("{}: {} → {}", def.name, key.name, target.definition)),
@@ -818,13 +953,13 @@ fn with_reason(at: Location, e: &impl std::fmt::Display) -> Location {
 
 fn report_states(
     file: &samla_legacy::flat::FlatFile,
-    states: BTreeMap<(usize, usize, &'static str), FieldState>,
+    states: BTreeMap<(usize, usize, Process), FieldState>,
     f: &mut Findings,
 ) {
     for ((def, field, id), s) in states {
         let label = format!("{}.{}", file.records[def].name, file.records[def].fields[field].name);
         match id {
-            "Analyse_FrequenceList" | "Analyse_AllFrequenceList" => {
+            Analyse_FrequenceList | Analyse_AllFrequenceList => {
                 let mut values: Vec<(&String, &u64)> = s.frequency.iter().collect();
                 values.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
                 for (v, n) in values.into_iter().take(20) {
@@ -838,18 +973,18 @@ fn report_states(
                     f.stat(id, Text::new(l.clone(), l), s.overflow);
                 }
             }
-            "Analyse_FindExtremeValues" => {
+            Analyse_FindExtremeValues => {
                 if let (Some(a), Some(b)) = (s.min_len, s.max_len) {
                     let l = format!("{label}: lengste/korteste, longest/shortest");
                     f.stat(id, Text::new(l.clone(), l), format!("{b}/{a}"));
                 }
             }
-            "Analyse_CountNULL" if s.valid_null + s.invalid_null > 0 => {
+            Analyse_CountNULL if s.valid_null + s.invalid_null > 0 => {
                 let l = format!("{label}: gyldige/valid + ugyldige/invalid");
                 let n = s.valid_null + s.invalid_null;
                 f.stat(id, Text::new(l.clone(), l), format!("{n} = {} + {}", s.valid_null, s.invalid_null));
             }
-            "Analyse_FindMinMaxValue" => {
+            Analyse_FindMinMaxValue => {
                 if let (Some(a), Some(b)) = (s.min_num, s.max_num) {
                     let l = format!("{label}: laveste/høyeste, lowest/highest");
                     f.stat(id, Text::new(l.clone(), l), format!("{a}/{b}"));
@@ -862,16 +997,29 @@ fn report_states(
 
 #[cfg(test)]
 mod tests {
-    use super::known;
+    use super::Process::{self, *};
+    use super::{PROCESSES, known};
 
     #[test]
     fn arkade_names_run_and_samlas_older_names_are_aliases() {
-        assert_eq!(known("Control_BirthNumber"), Some("Control_Birthno"));
-        assert_eq!(known("Analyse_FrequencyList"), Some("Analyse_FrequenceList"));
-        assert_eq!(known("Analyse_CountRecordDefinitionOccurrences"), Some("Analyse_CountRecordDefinitionOccurrences"));
-        assert_eq!(known("Analyse_CountRecordDefinitionOccurences"), Some("Analyse_CountRecordDefinitionOccurrences"));
-        assert_eq!(known("Control_Codes"), Some("Control_Codes"));
+        assert_eq!(known("Control_BirthNumber"), Some(Control_Birthno));
+        assert_eq!(known("Analyse_FrequencyList"), Some(Analyse_FrequenceList));
+        assert_eq!(known("Analyse_CountRecordDefinitionOccurrences"), Some(Analyse_CountRecordDefinitionOccurrences));
+        assert_eq!(known("Analyse_CountRecordDefinitionOccurences"), Some(Analyse_CountRecordDefinitionOccurrences));
+        assert_eq!(known("Control_Codes"), Some(Control_Codes));
         assert_eq!(known("AH.02"), None);
         assert_eq!(known("Control_Whatever"), None);
+    }
+
+    /// A row's name is its variant's, with `.` for the `_` of AH.xx and ADDML.xx.
+    #[test]
+    fn every_row_is_its_variants() {
+        for (i, p) in Process::ALL.into_iter().enumerate() {
+            let name = format!("{p:?}");
+            let written =
+                if name.starts_with("AH_") || name.starts_with("ADDML_") { name.replacen('_', ".", 1) } else { name };
+            assert_eq!(p.id(), written);
+            assert_eq!(PROCESSES[i].id, written);
+        }
     }
 }

@@ -7,6 +7,10 @@
 //! every finding is collected, grouped and counted ([`findings`]), and the result is a
 //! [`Report`] that serialises to the JSON format in docs/report-format.md.
 //!
+//! Each control is named by a [`controls::ControlId`] and checked in its family's file in
+//! `src/rules/` (whose `mod.rs` says how to add one); `src/pass.rs` reads arkivstruktur.xml
+//! once and tells every family what it meets.
+//!
 //! ```no_run
 //! use samla_check::{check, Options};
 //! let extract = samla_noark5::Extract::open("uttrekk".as_ref())?;
@@ -17,17 +21,17 @@
 
 #![warn(missing_docs)]
 
-pub mod content;
 pub mod controls;
-pub mod documents;
 pub mod findings;
 pub mod flat;
 pub mod html;
 pub mod ids;
 pub mod noark4;
+mod pass;
 pub mod profile;
-pub mod schema;
-pub mod structure;
+mod rules;
+
+pub use rules::documents;
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -39,10 +43,14 @@ use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::version::VersionEvidence;
 use serde::Serialize;
 
-use crate::content::Content;
-use crate::controls::{CONTROLS, ControlKind};
+use crate::controls::ControlId::{
+    N5_01, N5_02, N5_03, N5_11, N5_18, N5_30, N5_32, N5_33, N5_34, N5_35, N5_59, N5_60, N5_61, N5_62, N5_64, S_02, S_03,
+};
+use crate::controls::{ControlId, ControlKind};
 use crate::findings::{Findings, Group, Location, Severity, Stat, Text};
+use crate::pass::Pass;
 pub use crate::profile::Profile;
+use crate::rules::{Settings, endringslogg, journal, schema, structure};
 
 /// How to run the check.
 #[derive(Debug, Clone)]
@@ -52,7 +60,7 @@ pub struct Options {
     /// Where the official schemas are (for N5.03 and S.01); `None` uses the extract's own.
     pub schemas: Option<SchemaDir>,
     /// Run only these controls (`None`: all).
-    pub selection: Option<BTreeSet<&'static str>>,
+    pub selection: Option<BTreeSet<ControlId>>,
     /// Locations kept per group of identical findings.
     pub max_locations: usize,
     /// Dates after this day are flagged (S.05). Defaults to today.
@@ -186,16 +194,15 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     let evidence = VersionEvidence::gather(extract, uttrekk.as_ref().and_then(|u| u.version.as_deref()));
     let version = evidence.version();
 
-    let selected = |id: &str| options.selection.as_ref().is_none_or(|s| s.contains(id));
+    let selected = |id: ControlId| options.selection.as_ref().is_none_or(|s| s.contains(&id));
     structure::files_exist(extract, uttrekk.as_ref(), &mut f);
     let schemas = structure::official_schemas(extract, &mut f);
-    let plan = if selected("N5.03") { Some(schema::plan(extract, version, options.schemas.as_ref())) } else { None };
+    let plan = if selected(N5_03) { Some(schema::plan(extract, version, options.schemas.as_ref())) } else { None };
     // The version chooses the schemas; how it is known, and any disagreement, is said here.
-    f.stat("N5.03", Text::new("Noark 5-versjon", "Noark 5 version"), &evidence);
-    let documents = ["N5.30", "N5.32", "N5.33", "N5.34", "N5.64", "S.02", "S.03"].iter().any(|id| selected(id));
-    let mut content =
-        Content::new("arkivstruktur.xml", version, options.today, documents, options.known_digests.clone());
-    content.profile = options.profile;
+    f.stat(N5_03, Text::new("Noark 5-versjon", "Noark 5 version"), &evidence);
+    let documents = [N5_30, N5_32, N5_33, N5_34, N5_64, S_02, S_03].into_iter().any(selected);
+    let settings = Settings { version, today: options.today, profile: options.profile };
+    let mut pass = Pass::new(settings, documents, options.known_digests.clone());
 
     // Three streams of work share the cores: the content pass (itself parallel), the
     // schema validation of arkivstruktur.xml, and the side work on the other files.
@@ -209,14 +216,11 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         let plan = plan.as_ref();
         let side = scope.spawn(move || {
             let mut g = Findings::new(options.max_locations);
-            if selected("N5.02") {
+            if selected(N5_02) {
                 structure::checksums(extract, uttrekk, &mut g);
             }
-            let journals = if selected("N5.59") || selected("N5.60") {
-                structure::read_journals(extract, &mut g)
-            } else {
-                Vec::new()
-            };
+            let journals =
+                if selected(N5_59) || selected(N5_60) { journal::read_journals(extract, &mut g) } else { Vec::new() };
             let others: Vec<schema::Outcome> = plan
                 .map(|p| {
                     p.files
@@ -228,7 +232,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
                 .unwrap_or_default();
             (g, journals, others)
         });
-        content_pass(extract, &mut content, &mut f, progress)?;
+        content_pass(extract, &mut pass, &mut f, progress)?;
         let main_xsd = main_xsd.map(|job| job.join().expect("validation does not panic"));
         Ok((main_xsd, side.join().expect("the side work does not panic")))
     })?;
@@ -244,7 +248,7 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         for x in &plan.without {
             // As Arkade: a file that cannot be validated is an error.
             f.add(
-                "N5.03",
+                N5_03,
                 Severity::Error,
                 Location::file(x.clone()).with_detail(format!("Noark 5 version: {evidence}")),
                 Text::new("Ingen skjema å validere filen mot", "No schema to validate the file against"),
@@ -255,37 +259,38 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
         Some(plan) => format!("{schemas}; {}", plan.describe()),
         None => schemas,
     };
-    let document_files = content.documents.finish(extract, &mut f, documents);
-    progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
+    let document_files = pass.documents.finish(extract, &mut f, documents);
+    progress(Progress::Documents { checked: pass.documents.checked, bytes: pass.documents.bytes });
 
     structure::document_count(extract, uttrekk.as_ref(), document_files, &mut f);
-    structure::stated_counts(uttrekk.as_ref(), &content, &mut f);
-    structure::flags(uttrekk.as_ref(), &content, &mut f);
-    if selected("N5.59") || selected("N5.60") {
-        structure::journals(extract, uttrekk.as_ref(), journals, &content, options.profile, &mut f);
+    pass.units.stated_counts(uttrekk.as_ref(), &mut f);
+    pass.metadata.flags(uttrekk.as_ref(), &mut f);
+    if selected(N5_59) || selected(N5_60) {
+        let (posts, references) = (&pass.journalposter, &pass.references);
+        journal::journals(extract, uttrekk.as_ref(), journals, posts, references, options.profile, &mut f);
     }
-    if selected("N5.61") || selected("N5.62") {
-        structure::endringslogg(extract, uttrekk.as_ref(), &content, options.profile, &mut f);
+    if selected(N5_61) || selected(N5_62) {
+        endringslogg::endringslogg(extract, uttrekk.as_ref(), &pass.references, options.profile, &mut f);
     }
-    let mapper_per_year = content.tally_values("N5.11");
-    let registreringer_per_year = content.tally_values("N5.18");
+    let mapper_per_year = pass.units.tallies.values(N5_11);
+    let registreringer_per_year = pass.units.tallies.values(N5_18);
     let (mapper, registreringer, dokumentobjekter) =
-        (content.total("mappe"), content.total("registrering"), content.total("dokumentobjekt"));
-    content.finish(&mut f);
+        (pass.units.counts.mapper, pass.units.counts.registreringer, pass.units.counts.dokumentobjekter);
+    pass.finish(&mut f);
 
-    let controls: Vec<ControlReport> = CONTROLS
-        .iter()
-        .filter(|c| selected(c.id))
-        .map(|c| ControlReport {
-            id: c.id,
+    let controls: Vec<ControlReport> = ControlId::ALL
+        .into_iter()
+        .filter(|&id| selected(id))
+        .map(|id| ControlReport {
+            id: id.id(),
             // As Arkade: in v5.0, whose sakspart became part, N5.35 counts parter.
-            name: match (c.id, version) {
-                ("N5.35", Some(samla_noark5::Version::V5_0)) => Text::new("Antall parter", "Number of parter"),
-                _ => Text::new(c.nb, c.en),
+            name: match (id, version) {
+                (N5_35, Some(samla_noark5::Version::V5_0)) => Text::new("Antall parter", "Number of parter"),
+                _ => Text::new(id.control().nb, id.control().en),
             },
-            kind: c.kind,
-            stats: f.stats(c.id).to_vec(),
-            findings: f.groups(c.id).to_vec(),
+            kind: id.control().kind,
+            stats: f.stats(id).to_vec(),
+            findings: f.groups(id).to_vec(),
         })
         .collect();
     let count =
@@ -319,16 +324,16 @@ pub fn check(extract: &Extract, options: &Options, progress: &mut dyn FnMut(Prog
     Ok(Report { format: 1, tool: format!("samla {}", env!("CARGO_PKG_VERSION")), summary, controls })
 }
 
-/// The content pass over arkivstruktur.xml: every event to [`Content`].
+/// The content pass over arkivstruktur.xml: every event to the [`Pass`].
 fn content_pass(
     extract: &Extract,
-    content: &mut Content,
+    pass: &mut Pass,
     f: &mut Findings,
     progress: &mut dyn FnMut(Progress),
 ) -> samla_noark5::Result<()> {
     if extract.find("arkivstruktur.xml").is_none() {
         f.add(
-            "N5.01",
+            N5_01,
             Severity::Error,
             Location::file("arkivstruktur.xml"),
             Text::new(
@@ -350,7 +355,7 @@ fn content_pass(
                 Ok(None) => break,
                 Err(e) => {
                     // A damaged arkivstruktur.xml ends the pass; what was read still counts.
-                    f.add("N5.03", Severity::Error, Location::of_error("arkivstruktur.xml", &e), Text::new(
+                    f.add(N5_03, Severity::Error, Location::of_error("arkivstruktur.xml", &e), Text::new(
                     "arkivstruktur.xml kan ikke leses ferdig; innholdskontrollene dekker bare det som ble lest",
                     "arkivstruktur.xml cannot be read to the end; the content controls cover only what was read",
                 ));
@@ -360,19 +365,19 @@ fn content_pass(
         match event {
             Event::Start(header) => {
                 path.push(header.name.to_string());
-                content.start(&header, &format!("/{}", path.join("/")), f);
+                pass.start(extract, &header, &format!("/{}", path.join("/")), f);
             }
-            Event::Unit(unit) | Event::Field(unit) => content.unit(&unit, &format!("/{}", path.join("/")), extract, f),
+            Event::Unit(unit) | Event::Field(unit) => pass.unit(extract, &unit, &format!("/{}", path.join("/")), f),
             Event::End(name) => {
                 let p = format!("/{}", path.join("/"));
-                content.end(samla_noark5::element::local_name(&name), &p, f);
+                pass.end(extract, samla_noark5::element::local_name(&name), &p, f);
                 path.pop();
             }
         }
         ticks += 1;
         if ticks.is_multiple_of(512) {
             progress(Progress::Reading { done: reader.bytes_read(), total });
-            progress(Progress::Documents { checked: content.documents.checked, bytes: content.documents.bytes });
+            progress(Progress::Documents { checked: pass.documents.checked, bytes: pass.documents.bytes });
         }
     }
     progress(Progress::Reading { done: total, total });

@@ -8,8 +8,11 @@ use samla_legacy::noark4::{self, Noark4};
 use samla_noark5::Extract;
 
 use crate::controls::ControlKind;
-use crate::findings::{Findings, Location, Severity, Text};
+use crate::findings::{Location, Severity, Text};
 use crate::{ControlReport, Options, Report, Summary};
+
+/// Findings by the names of the controls, which are known only at run time.
+type Findings = crate::findings::Findings<&'static str>;
 
 /// The entry that says what the extract is, with the rows read per table file.
 const TABLES: &str = "N4.TABLES";

@@ -424,7 +424,8 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> samla_noark5::
 
     // The extract inside: its own checksums.
     if let Ok(extract) = Extract::open(path) {
-        let selection = ["N5.02", "N5.30", "N5.32", "N5.64", "S.02"].into_iter().collect();
+        use samla_check::controls::ControlId::{N5_02, N5_30, N5_32, N5_64, S_02};
+        let selection = [N5_02, N5_30, N5_32, N5_64, S_02].into_iter().collect();
         let options = samla_check::Options {
             selection: Some(selection),
             known_digests: Some(std::sync::Arc::new(known)),

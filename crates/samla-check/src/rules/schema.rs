@@ -14,7 +14,8 @@ use samla_noark5::schemas::{self, SchemaDir};
 use samla_noark5::{Extract, Version};
 use samla_xsd::{Level, Schema};
 
-use crate::documents::sha256_of;
+use super::documents::sha256_of;
+use crate::controls::ControlId::N5_03;
 use crate::findings::{Findings, Location, Severity, Text};
 
 /// Problems kept per file; beyond these they are counted.
@@ -179,11 +180,11 @@ pub fn record(outcome: Outcome, f: &mut Findings) {
                     element: p.element.clone(),
                     ..Default::default()
                 };
-                f.add("N5.03", severity, at, Text::new(p.message.clone(), p.message));
+                f.add(N5_03, severity, at, Text::new(p.message.clone(), p.message));
             }
             if v.total > shown {
                 f.add(
-                    "N5.03",
+                    N5_03,
                     Severity::Error,
                     Location::file(outcome.file.clone()).with_detail(format!("{} / {}", v.total - shown, v.total)),
                     Text::new(
@@ -193,13 +194,13 @@ pub fn record(outcome: Outcome, f: &mut Findings) {
                 );
             }
             f.stat(
-                "N5.03",
+                N5_03,
                 Text::new(format!("Skjemafeil i {}", outcome.file), format!("Schema errors in {}", outcome.file)),
                 v.total,
             );
         }
         Err(why) => f.add(
-            "N5.03",
+            N5_03,
             Severity::Error,
             Location::file(outcome.file).with_detail(why),
             Text::new("Filen kunne ikke valideres", "The file could not be validated"),

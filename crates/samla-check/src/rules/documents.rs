@@ -1,8 +1,10 @@
-//! The document file controls: N5.30 checksums, N5.32 existence, N5.33 unreferenced
-//! files, N5.34 files referenced twice, N5.64 empty files, S.02 sizes, S.03 algorithms.
+//! The document files: N5.30 checksums, N5.32 existence, N5.33 unreferenced files, N5.34
+//! files referenced twice, N5.64 empty files, S.02 sizes, S.03 algorithms.
 //!
-//! Dokumentobjekter are queued as the content pass meets them and hashed in batches on
-//! all cores, so memory holds one batch of tasks and one 8-byte key per referenced file.
+//! Dokumentobjekter are queued as the pass meets them and hashed in batches on all cores,
+//! so memory holds one batch of tasks and one 8-byte key per referenced file. The digests
+//! of other files (arkivuttrekk.xml's checksums, the schemas, ADDML's flat files) are
+//! taken here too.
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
@@ -10,10 +12,14 @@ use std::hash::{Hash, Hasher};
 use std::io::Read;
 
 use rayon::prelude::*;
-use samla_noark5::Extract;
 use samla_noark5::source::DOCUMENT_FOLDERS;
+use samla_noark5::{Element, Extract};
 use sha2::Digest;
 
+use super::references::id_key;
+use super::{Cx, Rules};
+use crate::controls::ControlId;
+use crate::controls::ControlId::{N5_30, N5_32, N5_33, N5_34, N5_64, S_02, S_03};
 use crate::findings::{Findings, Location, Severity, Text};
 
 /// One dokumentobjekt to check against its file.
@@ -160,7 +166,7 @@ struct Outcome {
     found: Option<String>,
     /// The file was found, exactly, and is empty.
     empty: bool,
-    findings: Vec<(&'static str, Severity, Text, Option<String>)>,
+    findings: Vec<(ControlId, Severity, Text, Option<String>)>,
     bytes: u64,
 }
 
@@ -180,6 +186,10 @@ pub struct Documents {
     pub checked: u64,
     /// Dokumentobjekter whose file is empty, as Arkade counts them (N5.64).
     empty: u64,
+    /// Whether the pass queues the dokumentobjekter it meets (any document control selected).
+    check: bool,
+    /// N5.34 as Arkade counts it: each referanseDokumentfil as written, per arkivdel.
+    per_arkivdel: HashMap<(u128, u64), u32>,
 }
 
 const BATCH: usize = 256;
@@ -200,7 +210,15 @@ impl Documents {
             bytes: 0,
             checked: 0,
             empty: 0,
+            check: true,
+            per_arkivdel: HashMap::new(),
         }
+    }
+
+    /// The checker of a pass: it checks the dokumentobjekter met when `check` (any document
+    /// control selected), and counts their references as Arkade's N5.34 does in any case.
+    pub(crate) fn for_pass(check: bool, known: Option<KnownDigests>) -> Documents {
+        Documents { check, ..Documents::new().with_known(known) }
     }
 
     /// Uses digests computed elsewhere instead of reading those files again.
@@ -234,7 +252,7 @@ impl Documents {
                 if *n == 2 {
                     let at = task.location.clone().with_detail(found.clone());
                     findings.add(
-                        "N5.34",
+                        N5_34,
                         Severity::Error,
                         at,
                         Text::new(
@@ -256,6 +274,13 @@ impl Documents {
     /// `checked`, i.e. the documents were checked at all). Returns the number of files in
     /// the document folder.
     pub fn finish(&mut self, extract: &Extract, findings: &mut Findings, checked: bool) -> u64 {
+        let files = self.finish_files(extract, findings, checked);
+        let twice = self.per_arkivdel.values().filter(|&&n| n > 1).count();
+        findings.stat(N5_34, Text::new("Totalt", "Total"), twice);
+        files
+    }
+
+    fn finish_files(&mut self, extract: &Extract, findings: &mut Findings, checked: bool) -> u64 {
         self.flush(extract, findings);
         let Some(folder) = extract.document_folder() else { return 0 };
         let prefix = format!("{folder}/");
@@ -266,7 +291,7 @@ impl Documents {
             if checked && !self.referenced.contains_key(&key(name)) {
                 unreferenced += 1;
                 findings.add(
-                    "N5.33",
+                    N5_33,
                     Severity::Error,
                     Location::file(name).with_detail(name),
                     Text::new(
@@ -276,19 +301,43 @@ impl Documents {
                 );
             }
         }
-        findings.stat("N5.33", Text::new("Totalt", "Total"), unreferenced);
-        // Arkade's counts are the Totalt lines (N5.34 from the content pass); samla lists more.
+        findings.stat(N5_33, Text::new("Totalt", "Total"), unreferenced);
+        // Arkade's counts are the Totalt lines (N5.34's from the pass); samla lists more.
         let twice = self.referenced.values().filter(|&&n| n > 1).count();
         findings.stat(
-            "N5.34",
+            N5_34,
             Text::new(
                 "Filer referert mer enn én gang, på tvers av arkivdeler",
                 "Files referenced more than once, across arkivdeler",
             ),
             twice,
         );
-        findings.stat("N5.64", Text::new("Totalt", "Total"), self.empty);
+        findings.stat(N5_64, Text::new("Totalt", "Total"), self.empty);
         files
+    }
+}
+
+impl Rules for Documents {
+    fn element(&mut self, cx: &Cx, e: &Element, f: &mut Findings) {
+        if cx.name != "dokumentobjekt" {
+            return;
+        }
+        // As written (id_key would trim it): Arkade counts the raw string.
+        let mut h = DefaultHasher::new();
+        e.value("referanseDokumentfil").unwrap_or("").hash(&mut h);
+        *self.per_arkivdel.entry((id_key(&cx.arkivdel.system_id), h.finish())).or_default() += 1;
+        if !self.check {
+            return;
+        }
+        let task = Task {
+            counted: !cx.utgaar,
+            reference: e.value("referanseDokumentfil").unwrap_or("").trim().to_string(),
+            checksum: e.value("sjekksum").map(str::to_string),
+            algorithm: e.value("sjekksumAlgoritme").map(str::to_string),
+            size: e.value("filstoerrelse").map(str::to_string),
+            location: cx.at(e),
+        };
+        self.push(task, cx.extract, f);
     }
 }
 
@@ -303,13 +352,13 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
         let loose = extract.find(reference.trim()).map(|f| format!("{} (funnet som/found as {f})", task.reference));
         let detail = loose.unwrap_or_else(|| task.reference.clone());
         out.findings.push((
-            "N5.32",
+            N5_32,
             Severity::Error,
             Text::new("Den refererte dokumentfilen finnes ikke", "The referenced document file does not exist"),
             Some(detail.clone()),
         ));
         out.findings.push((
-            "N5.30",
+            N5_30,
             Severity::Error,
             Text::new("Dokumentfilen ble ikke funnet", "The document file was not found"),
             Some(detail),
@@ -322,7 +371,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
     let stated_alg = algorithm(alg_name);
     if stated_alg.is_none() {
         out.findings.push((
-            "S.03",
+            S_03,
             Severity::Warning,
             Text::new(
                 "Ukjent sjekksumalgoritme; sjekksummen kontrolleres som SHA-256, som i Arkade",
@@ -343,7 +392,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
         Ok(v) => v,
         Err(e) => {
             out.findings.push((
-                "N5.30",
+                N5_30,
                 Severity::Error,
                 Text::new("Dokumentfilen kan ikke leses", "The document file cannot be read"),
                 Some(e.to_string()),
@@ -355,7 +404,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
     out.empty = size == 0;
     if size == 0 {
         out.findings.push((
-            "N5.64",
+            N5_64,
             Severity::Error,
             Text::new("Dokumentfilen er tom", "The document file is empty"),
             Some(found.clone()),
@@ -363,7 +412,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
     }
     match task.size.as_deref().map(str::trim) {
         Some(stated) if stated.parse::<u64>().ok() != Some(size) => out.findings.push((
-            "S.02",
+            S_02,
             Severity::Error,
             Text::new(
                 "filstoerrelse stemmer ikke med dokumentfilens størrelse",
@@ -383,7 +432,7 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
                 .filter(|(other, _)| other.eq_ignore_ascii_case(stated))
                 .map_or("", |_| "; it matches the algorithm stated, but Arkade compares with SHA-256");
             out.findings.push((
-                "N5.30",
+                N5_30,
                 Severity::Error,
                 Text::new(
                     "Sjekksummen stemmer ikke for dokumentfilen",
@@ -393,11 +442,32 @@ fn check_one(task: &Task, extract: &Extract, known: Option<&HashMap<String, (Str
             ))
         }
         None => out.findings.push((
-            "N5.30",
+            N5_30,
             Severity::Error,
             Text::new("Dokumentobjektet mangler sjekksum", "The dokumentobjekt has no sjekksum"),
             Some(found.clone()),
         )),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::ControlId::{N5_32, N5_33};
+    use crate::findings::Severity::Error;
+    use crate::rules::testing::{arkivstruktur, check, findings};
+
+    #[test]
+    fn a_missing_file_and_a_file_nothing_references() {
+        let xml = arkivstruktur(
+            "<mappe><systemID>m1</systemID><registrering><systemID>r1</systemID>\
+             <dokumentbeskrivelse><systemID>d1</systemID><dokumentobjekt>\
+             <referanseDokumentfil>DOKUMENT/1.pdf</referanseDokumentfil></dokumentobjekt></dokumentbeskrivelse>\
+             </registrering></mappe>",
+        );
+        let report = check(&[("arkivstruktur.xml", &xml), ("DOKUMENT/2.pdf", "%PDF-1.4")]);
+        let missing = "The referenced document file does not exist";
+        assert_eq!(findings(&report, N5_32), [(Error, missing.into(), 1)]);
+        assert_eq!(findings(&report, N5_33), [(Error, "No dokumentobjekt references the file".into(), 1)]);
+    }
 }
