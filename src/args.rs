@@ -192,6 +192,9 @@ pub struct RunArgs {
     /// Schema folder with the official XSDs (default: SAMLA_SCHEMAS, else the set samla carries).
     #[arg(long)]
     pub schemas: Option<PathBuf>,
+    /// Language of report.html (default: the job's `lang`, else nb).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 }
 
 #[derive(clap::Args)]
@@ -209,6 +212,9 @@ pub struct WashArgs {
     /// generate-registers writes) and print precision, recall and F1.
     #[arg(long)]
     pub truth: Option<PathBuf>,
+    /// Language of report.html (default: the job's `lang`, else nb).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 }
 
 #[derive(clap::Args)]
@@ -378,7 +384,7 @@ impl From<Profile> for samla_check::Profile {
     }
 }
 
-/// `check --lang`: the language of the terminal summary and the HTML report.
+/// `--lang`: the language of a report (and of check's terminal summary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Lang {
     Nb,
@@ -388,8 +394,8 @@ pub enum Lang {
 impl From<Lang> for samla_check::findings::Lang {
     fn from(l: Lang) -> Self {
         match l {
-            Lang::Nb => samla_check::findings::Lang::Nb,
-            Lang::En => samla_check::findings::Lang::En,
+            Lang::Nb => Self::Nb,
+            Lang::En => Self::En,
         }
     }
 }

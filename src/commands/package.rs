@@ -16,10 +16,7 @@ pub fn run(args: PackageArgs, quiet: bool) -> Outcome {
         Some(file) => {
             let text =
                 std::fs::read_to_string(file).map_err(|e| samla_noark5::Error::io(file.display().to_string(), e))?;
-            Metadata::parse(&text, &file.display().to_string()).map_err(|why| {
-                samla_noark5::Error::new(samla_noark5::ErrorKind::Content, file.display().to_string(), why)
-                    .with_hint("see `samla package --example-metadata` for the form")
-            })?
+            Metadata::parse(&text, &file.display().to_string())?
         }
         None => Metadata::default(),
     };

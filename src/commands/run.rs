@@ -16,7 +16,10 @@ pub fn run(args: &RunArgs, quiet: bool) -> Outcome {
         return Ok(ExitStatus::Clean);
     }
     let path = args.job.as_deref().expect("clap requires --job");
-    let job = samla_map::job::Job::read(path)?;
+    let mut job = samla_map::job::Job::read(path)?;
+    if let Some(lang) = args.lang {
+        job.job.lang = lang.into();
+    }
     if !args.dry_run {
         return run_merge(&job, args, quiet);
     }

@@ -14,7 +14,10 @@ pub fn run(args: &WashArgs, quiet: bool) -> Outcome {
     }
     let job = args.job.as_deref().expect("clap requires --job");
     let started = Instant::now();
-    let result = samla_wash::job::Job::read(job).and_then(|job| {
+    let result = samla_wash::job::Job::read(job).and_then(|mut job| {
+        if let Some(lang) = args.lang {
+            job.job.lang = lang.into();
+        }
         let options = samla_wash::wash::RunOptions { reveal_ids: args.reveal_ids };
         let report = samla_wash::wash::run(&job, options, &mut |step| {
             if !quiet {

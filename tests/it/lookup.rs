@@ -9,7 +9,7 @@
 //! partsinnsyn.
 
 mod api_client;
-mod browser;
+pub(crate) mod browser;
 
 use crate::common;
 use std::collections::BTreeMap;

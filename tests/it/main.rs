@@ -15,6 +15,7 @@ mod noark4;
 mod package;
 mod parallel;
 mod parity;
+mod reports;
 mod roundtrip;
 mod run;
 mod sources;

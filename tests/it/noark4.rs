@@ -98,7 +98,7 @@ fn assert_found(report: &Report, summary: &noark4::Summary, fault: Fault, code: 
         .iter()
         .find(|f| f.file == injected.file && f.pos.map(|p| p.line) == Some(injected.line))
         .unwrap_or_else(|| panic!("{code}: none at {}:{}, found {found:?}", injected.file, injected.line));
-    assert_eq!(hit.table.as_deref(), Some(injected.table.as_str()));
+    assert_eq!(hit.element.as_deref(), Some(injected.table.as_str()));
     if injected.file != "NOARKIH.XML" {
         assert!(hit.key.as_deref().is_some_and(|k| k.contains(&injected.key)), "{hit:?} vs {injected:?}");
     }
@@ -167,7 +167,7 @@ fn truncated_table_file_is_a_clear_error() {
     let read: Vec<_> = report.with_code("N4.READ").collect();
     assert_eq!(read.len(), 1, "{}", describe(&report));
     assert_eq!(read[0].file, "DOKLINK.XML");
-    assert_eq!(read[0].table.as_deref(), Some("DOKLINK"));
+    assert_eq!(read[0].element.as_deref(), Some("DOKLINK"));
     assert_eq!(report.total("N4.COUNT"), 0, "a file read only in part is not counted against the index");
     assert!(report.rows("DOKVERSJON") > 0);
 }
@@ -305,7 +305,7 @@ fn converts_to_noark5_that_validates_and_keeps_every_row() {
 
     // The faults are reported with table, row key and file, and the rows kept.
     let fk = done.findings.iter().find(|f| f.code == "N4.FOREIGN_KEY").expect("the broken JP.SAID is reported");
-    assert_eq!((fk.table.as_deref(), fk.key.as_deref()), (Some("JOURNPOST"), Some("JP.ID=3")));
+    assert_eq!((fk.element.as_deref(), fk.key.as_deref()), (Some("JOURNPOST"), Some("JP.ID=3")));
     let code = done.findings.iter().find(|f| f.code == "N4.UNKNOWN_CODE").expect("the unknown code is reported");
     assert_eq!(code.file, "JOURNPST.XML");
     assert!(code.message.contains("\"Q\"") && code.key.as_deref() == Some("JP.ID=5"), "{code}");

@@ -7,17 +7,8 @@ use serde::Serialize;
 
 use crate::controls::ControlId;
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// For information; not a problem.
-    Info,
-    /// Probably a problem; does not fail the check.
-    Warning,
-    /// A problem: the check fails (exit code 1).
-    Error,
-}
+/// How serious a finding is: the one of every samla finding.
+pub use samla_noark5::finding::Severity;
 
 /// Where a finding is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -50,6 +41,19 @@ impl Location {
     /// The position `pos` in `file`.
     pub fn at(file: impl Into<String>, pos: samla_noark5::pos::Pos) -> Location {
         Location { file: file.into(), line: Some(pos.line), column: Some(pos.column), ..Default::default() }
+    }
+
+    /// Where `finding` is: its file and position, its element (or Noark 4 table), its key
+    /// (a row key or systemID) and its hint as the detail.
+    pub fn of_finding(finding: &samla_noark5::finding::Finding) -> Location {
+        Location {
+            file: finding.file.clone(),
+            line: finding.pos.map(|p| p.line),
+            column: finding.pos.map(|p| p.column),
+            element: finding.element.clone(),
+            system_id: finding.key.clone(),
+            detail: finding.hint.clone(),
+        }
     }
 
     /// Where a read error in `file` happened, with its message as the detail.
@@ -101,16 +105,8 @@ impl Text {
     }
 }
 
-/// Report language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Norwegian bokmål (default).
-    #[default]
-    Nb,
-    /// English.
-    En,
-}
+/// Report language: the one of every samla report.
+pub use samla_report::Lang;
 
 /// Identical findings (same control, severity and message), counted, with the first
 /// locations.

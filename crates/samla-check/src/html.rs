@@ -22,6 +22,7 @@
 //! ```
 
 use samla_report::Esc;
+use samla_report::page::{self, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
@@ -88,9 +89,6 @@ struct Labels {
     shown: (&'static str, &'static str, &'static str),
     element: &'static str,
     detail: &'static str,
-    made_by: &'static str,
-    decimal: char,
-    thousands: &'static str,
 }
 
 const NB: Labels = Labels {
@@ -143,9 +141,6 @@ const NB: Labels = Labels {
     shown: ("Viser de første ", " av ", "."),
     element: "element",
     detail: "detalj",
-    made_by: "Laget av",
-    decimal: ',',
-    thousands: "\u{a0}",
 };
 
 const EN: Labels = Labels {
@@ -198,9 +193,6 @@ const EN: Labels = Labels {
     shown: ("Showing the first ", " of ", "."),
     element: "element",
     detail: "detail",
-    made_by: "Made by",
-    decimal: '.',
-    thousands: ",",
 };
 
 fn labels(lang: Lang) -> &'static Labels {
@@ -247,20 +239,16 @@ impl Labels {
 
     /// An integer with thousands separators: "12 345" (nb), "12,345" (en).
     fn int(&self, n: u64) -> String {
-        let digits = n.to_string();
-        let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push_str(self.thousands);
-            }
-            out.push(c);
-        }
-        out
+        self.language().int(n)
     }
 
     /// `x` with one decimal, in the language's decimal sign.
     fn dec1(&self, x: f64) -> String {
-        format!("{x:.1}").replace('.', &self.decimal.to_string())
+        self.language().dec1(x)
+    }
+
+    fn language(&self) -> Lang {
+        if self.lang == "nb" { Lang::Nb } else { Lang::En }
     }
 
     /// A size in bytes, human readable (decimal units): "512 B", "12.3 MB".
@@ -309,71 +297,6 @@ fn severity_class(severity: Severity) -> &'static str {
     }
 }
 
-const STYLE: &str = r#"
-:root{--fg:#1d232b;--muted:#5d6672;--line:#dde1e6;--bg:#f4f5f7;--card:#fff;--err:#b42318;--err-bg:#fdecea;--warn:#8a5300;--warn-bg:#fff3dc;--warn-line:#e0a126;--ok:#1d7a3c;--info:#2f5f98;--info-bg:#e8f0fa;--mapper:#3465a8;--reg:#e0892b}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif}
-.page{max-width:1120px;margin:0 auto;padding:24px 24px 48px}
-h1{font-size:1.55em;margin:0 0 14px;letter-spacing:-.01em}
-h2{font-size:1.2em;margin:0 0 12px}
-h3{font-size:1.05em;margin:0 0 10px;display:flex;flex-wrap:wrap;align-items:baseline;gap:6px 10px}
-h4{font-size:.8em;margin:14px 0 4px;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono","Liberation Mono",monospace;font-size:.88em}
-code{overflow-wrap:anywhere}
-a{color:var(--info)}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:16px 0}
-.verdict{border-radius:8px;padding:14px 20px;margin:0 0 16px;color:#fff;display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 16px;-webkit-print-color-adjust:exact;print-color-adjust:exact}
-.verdict.fail{background:var(--err)}
-.verdict.pass{background:var(--ok)}
-.verdict strong{font-size:1.45em}
-.verdict span{opacity:.95}
-dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
-dl.meta dt{color:var(--muted)}
-dl.meta dd{margin:0;overflow-wrap:anywhere}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
-thead th{font-size:.82em;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line)}
-tbody tr:last-child td,tbody tr:last-child th{border-bottom:0}
-.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-table.kv{width:auto;min-width:50%}
-table.kv th{font-weight:400;color:var(--muted);padding-right:32px}
-table.summary td{font-weight:600}
-.sev{display:inline-block;padding:0 8px;border-radius:10px;font-size:.82em;font-weight:600;white-space:nowrap;-webkit-print-color-adjust:exact;print-color-adjust:exact}
-.sev.error{background:var(--err-bg);color:var(--err)}
-.sev.warning{background:var(--warn-bg);color:var(--warn)}
-.sev.info{background:var(--info-bg);color:var(--info)}
-.control{border-left:4px solid var(--line)}
-.control.error{border-left-color:var(--err)}
-.control.warning{border-left-color:var(--warn-line)}
-.cid{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-weight:700}
-.kind{font-size:.78em;font-weight:400;color:var(--muted);border:1px solid var(--line);border-radius:10px;padding:0 8px}
-.none{color:var(--muted);margin:0}
-table+p.none{margin-top:10px}
-ol.locs{margin:0;padding-left:1.4em}
-ol.locs li{margin:0 0 6px}
-ol.locs li:last-child{margin:0}
-.k{color:var(--muted);font-size:.85em}
-.path,.detail{overflow-wrap:anywhere}
-.detail{white-space:pre-wrap}
-.more{color:var(--muted);font-size:.85em;margin-top:4px}
-td.msg{min-width:14em;overflow-wrap:anywhere}
-.chart{display:block;width:100%;height:auto;max-width:960px}
-.chart text{font-size:12px;fill:var(--muted)}
-.chart .grid{stroke:var(--line);stroke-width:1}
-.chart .axis{stroke:var(--muted);stroke-width:1}
-.chart .m{fill:var(--mapper)}
-.chart .r{fill:var(--reg)}
-.chart .val{font-size:11px;fill:var(--fg)}
-.chart .title{font-size:12px;fill:var(--muted)}
-.chart .legend{font-size:13px;fill:var(--fg)}
-details{margin-top:8px}
-summary{cursor:pointer;color:var(--info)}
-details table{width:auto;min-width:40%;margin-top:6px}
-footer{color:var(--muted);font-size:.85em;margin-top:24px}
-@media print{body{background:#fff;font-size:12px}.page{padding:0;max-width:none}.card{border-color:#bbb}tr,li,.verdict{break-inside:avoid}h2,h3{break-after:avoid}}
-"#;
-
 struct Page<'a> {
     report: &'a Report,
     lang: Lang,
@@ -384,16 +307,7 @@ impl Page<'_> {
     fn write(&self, out: &mut String) -> fmt::Result {
         let (r, l) = (self.report, self.l);
         let s = &r.summary;
-        writeln!(out, "<!DOCTYPE html>")?;
-        writeln!(out, "<html lang=\"{}\">", l.lang)?;
-        writeln!(out, "<head>")?;
-        writeln!(out, "<meta charset=\"utf-8\">")?;
-        writeln!(out, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")?;
-        writeln!(out, "<title>{}: {}</title>", l.title, Esc(&s.extract))?;
-        writeln!(out, "<style>{STYLE}</style>")?;
-        writeln!(out, "</head>")?;
-        writeln!(out, "<body>")?;
-        writeln!(out, "<div class=\"page\">")?;
+        page::open(out, self.lang, &format!("{}: {}", l.title, s.extract))?;
         self.header(out, s)?;
         writeln!(out, "<main>")?;
         self.summary(out, s)?;
@@ -404,10 +318,7 @@ impl Page<'_> {
             self.control(out, control)?;
         }
         writeln!(out, "</main>")?;
-        writeln!(out, "<footer>{} {}</footer>", l.made_by, Esc(&r.tool))?;
-        writeln!(out, "</div>")?;
-        writeln!(out, "</body>")?;
-        writeln!(out, "</html>")
+        page::close(out, self.lang, &r.tool)
     }
 
     fn header(&self, out: &mut String, s: &Summary) -> fmt::Result {
@@ -423,18 +334,9 @@ impl Page<'_> {
             l.counted(s.controls_run as u64, l.control_word),
         );
         if s.errors > 0 {
-            writeln!(
-                out,
-                "<div class=\"verdict fail\" role=\"status\"><strong>{}: {}</strong><span>{found}</span></div>",
-                l.failed,
-                l.counted(s.errors, l.error),
-            )?;
+            page::banner(out, Verdict::Fail, &format!("{}: {}", l.failed, l.counted(s.errors, l.error)), &found)?;
         } else {
-            writeln!(
-                out,
-                "<div class=\"verdict pass\" role=\"status\"><strong>{}: {}</strong><span>{found}</span></div>",
-                l.passed, l.no_errors,
-            )?;
+            page::banner(out, Verdict::Pass, &format!("{}: {}", l.passed, l.no_errors), &found)?;
         }
         writeln!(out, "<dl class=\"meta card\">")?;
         let unknown = || format!("<span class=\"none\">{}</span>", l.unknown);

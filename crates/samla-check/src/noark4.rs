@@ -43,20 +43,8 @@ pub fn check_noark4(extract: &Noark4, options: &Options) -> samla_noark5::Result
         if !codes.contains(&finding.code) {
             codes.push(finding.code);
         }
-        let severity = match finding.severity {
-            noark4::Severity::Error => Severity::Error,
-            noark4::Severity::Warning => Severity::Warning,
-            noark4::Severity::Info => Severity::Info,
-        };
-        let at = Location {
-            file: finding.file.clone(),
-            line: finding.pos.map(|p| p.line),
-            column: finding.pos.map(|p| p.column),
-            element: finding.table.clone(),
-            system_id: finding.key.clone(),
-            detail: finding.hint.clone(),
-        };
-        f.add(finding.code, severity, at, Text::new(finding.message.clone(), finding.message.clone()));
+        let at = Location::of_finding(finding);
+        f.add(finding.code, finding.severity, at, Text::new(finding.message.clone(), finding.message.clone()));
     }
     let mut controls = vec![ControlReport {
         id: TABLES,

@@ -18,6 +18,15 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The kind's name in a job file: `noark5`, `noark4` or `addml` (what serde reads).
+    pub fn job_name(self) -> &'static str {
+        match self {
+            SourceKind::Noark5 => "noark5",
+            SourceKind::Noark4 => "noark4",
+            SourceKind::Addml => "addml",
+        }
+    }
+
     /// `Noark 5`, `Noark 4` or `ADDML flat-file extract`.
     pub fn describe(self) -> &'static str {
         match self {
@@ -79,4 +88,20 @@ pub fn open(path: &Path) -> Result<Input> {
         "samla reads Noark 5 (arkivstruktur.xml), Noark 4 (NOARKIH.XML) and ADDML flat-file extracts (addml.xml); \
          none of them is here: check that this is the right folder or tar",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceKind;
+    use serde::Deserialize;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::{Error, StrDeserializer};
+
+    #[test]
+    fn a_kind_reads_back_from_its_job_name() {
+        for kind in [SourceKind::Noark5, SourceKind::Noark4, SourceKind::Addml] {
+            let name: StrDeserializer<Error> = kind.job_name().into_deserializer();
+            assert_eq!(SourceKind::deserialize(name), Ok(kind));
+        }
+    }
 }

@@ -291,6 +291,9 @@ pub struct Head {
     pub as_of: String,
     /// Output folder.
     pub out: PathBuf,
+    /// The language of report.html: "nb" (default) or "en".
+    #[serde(default)]
+    pub lang: samla_report::Lang,
 }
 
 /// The new municipality.
@@ -408,16 +411,11 @@ pub struct Example {
 
 /// The job [`Example`] describes, as TOML.
 pub fn example(e: &Example) -> String {
-    let kind_name = |k: samla_legacy::SourceKind| match k {
-        samla_legacy::SourceKind::Noark5 => "noark5",
-        samla_legacy::SourceKind::Noark4 => "noark4",
-        samla_legacy::SourceKind::Addml => "addml",
-    };
     let mut text = EXAMPLE.to_string();
     if let Some(kind) = e.oppegaard {
         let at = text.find("name = \"oppegaard\"").expect("the example names oppegaard");
         let line = at + text[at..].find("kind = \"noark5\"").expect("the example gives a kind");
-        text.replace_range(line..line + "kind = \"noark5\"".len(), &format!("kind = \"{}\"", kind_name(kind)));
+        text.replace_range(line..line + "kind = \"noark5\"".len(), &format!("kind = \"{}\"", kind.job_name()));
     }
     let sources: String = e
         .sources
@@ -426,7 +424,7 @@ pub fn example(e: &Example) -> String {
             format!(
                 "[[source]]\nname = {}\nkind = \"{}\"\npath = {}\nkommunenummer = {}\n\n",
                 toml_string(&s.name),
-                kind_name(s.kind),
+                s.kind.job_name(),
                 toml_string(&s.path.display().to_string()),
                 toml_string(&s.kommunenummer)
             )

@@ -20,7 +20,7 @@ pub(crate) struct Prepared {
     /// Per source and entity, rows the conversion rejected.
     pub rejected: BTreeMap<String, BTreeMap<&'static str, u64>>,
     /// The conversions' error findings.
-    pub findings: Vec<String>,
+    pub findings: Vec<samla_noark5::finding::Finding>,
 }
 
 /// Converts the noark4 sources of `job` into `work/<source>.noark5`.
@@ -46,7 +46,7 @@ pub(crate) fn prepare(job: &Job, work: &Path, schemas: Option<&SchemaDir>) -> Re
             done.findings
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
-                .map(|f| format!("{} (Noark 4 conversion): {f}", source.name)),
+                .map(|f| samla_noark5::finding::Finding { file: format!("{}/{}", source.name, f.file), ..f.clone() }),
         );
         source.path = out;
         source.kind = samla_legacy::SourceKind::Noark5;

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
+use samla_noark5::finding::{Finding, Severity};
 use samla_noark5::model::Date;
 use samla_noark5::stream::{Event, Split, UnitReader};
 use samla_noark5::writer::XmlWriter;
@@ -121,13 +122,19 @@ pub(crate) fn route_follower(
                 counts.r#in += 1;
                 counts.rejected += 1;
             }
-            done.findings.push(format!(
-                "{}: {} line {}: {} refers to systemID `{target}`, which no unit of the source has; not carried over",
-                source.name,
-                extract.display(name),
-                unit.pos.line,
-                follower.unit
-            ));
+            done.findings.push(
+                Finding::new(
+                    Severity::Warning,
+                    "RUN.NO_SUCH_UNIT",
+                    format!("{}/{name}", source.name),
+                    format!(
+                        "{} refers to systemID `{target}`, which no unit of the source has; not carried over",
+                        follower.unit
+                    ),
+                )
+                .at(unit.pos)
+                .in_element(follower.unit),
+            );
             continue;
         };
         if endring {

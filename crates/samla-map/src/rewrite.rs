@@ -8,6 +8,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use samla_noark5::addml::Arkivuttrekk;
+use samla_noark5::finding::{Finding, Severity};
 use samla_noark5::model::{ARKIVDEL_ORDER, Date, ID_REFERENCES, Kind, MAPPE_ORDER, REGISTRERING_ORDER, insert_at};
 use samla_noark5::stream::Split;
 use samla_noark5::writer::XmlWriter;
@@ -54,7 +55,7 @@ pub(crate) struct SourceDone {
     pub(crate) journal_creators: Vec<Element>,
     /// Whether the source has loependeJournal and offentligJournal.
     pub(crate) has_journal: [bool; 2],
-    pub(crate) findings: Vec<String>,
+    pub(crate) findings: Vec<Finding>,
     pub(crate) coverage: BTreeMap<String, (u64, u64)>,
     pub(crate) uttrekk: Option<Arkivuttrekk>,
     /// With an archive plan: the converted units' places, in the order written to
@@ -368,11 +369,20 @@ impl<'a> Writers<'a> {
                         self.ledger(&entity, &owner, "kommunenummer", &c.text.clone(), &new, &rule)?;
                         c.text = new;
                     }
-                    samla_wash::snapshot::Kommune::Split(to) => self.done.findings.push(format!(
-                        "{name}: {entity} {owner}: kommunenummer {} was split between {} (Klass 131); kept as it is",
-                        c.text.trim(),
-                        to.join(", ")
-                    )),
+                    samla_wash::snapshot::Kommune::Split(to) => self.done.findings.push(
+                        Finding::new(
+                            Severity::Warning,
+                            "RUN.KOMMUNE_SPLIT",
+                            format!("{name}/arkivstruktur.xml"),
+                            format!(
+                                "{entity}: kommunenummer {} was split between {} (Klass 131); kept as it is",
+                                c.text.trim(),
+                                to.join(", ")
+                            ),
+                        )
+                        .with_key(owner.clone())
+                        .with_hint("choose the new kommunenummer by hand; the ledger does not change it"),
+                    ),
                     samla_wash::snapshot::Kommune::Unchanged => {}
                 }
             } else if let Some(map) = self.job.crosswalk.fields.get(field) {
@@ -518,10 +528,15 @@ impl<'a> Writers<'a> {
     /// Copies a document into the destination once; returns the reference to write.
     pub(crate) fn copy_document(&mut self, reference: &str, to: Destination) -> Result<String> {
         let Some(found) = self.extract.find(reference).map(str::to_string) else {
-            self.done.findings.push(format!(
-                "{}: referanseDokumentfil `{reference}` is not in the extract; the reference is kept",
-                self.source.name
-            ));
+            self.done.findings.push(
+                Finding::new(
+                    Severity::Error,
+                    "RUN.DOCUMENT_MISSING",
+                    format!("{}/arkivstruktur.xml", self.source.name),
+                    format!("referanseDokumentfil `{reference}` is not in the extract; the reference is kept"),
+                )
+                .with_hint("add the file to the source extract, or mend the reference there, and run again"),
+            );
             return Ok(reference.to_string());
         };
         let rel = if to == Destination::Deposit {

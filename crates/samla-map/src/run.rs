@@ -411,7 +411,7 @@ fn write_all(
     )
     .expect("the outcome serialises");
     write_file(&partial.join("report.json"), &report)?;
-    write_file(&partial.join("report.html"), crate::report::html(job, &outcome).as_bytes())?;
+    write_file(&partial.join("report.html"), crate::report::html(job, &outcome, job.job.lang).as_bytes())?;
     let state = serde_json::to_vec_pretty(&serde_json::json!({
         "fingerprint": fingerprint,
         "outcome": { "ledger_rows": outcome.ledger_rows, "crosswalk_rows": outcome.crosswalk_rows },

@@ -32,6 +32,7 @@ pub mod addml;
 pub mod atomic;
 pub mod element;
 pub mod error;
+pub mod finding;
 pub mod inventory;
 pub mod model;
 pub mod parallel;

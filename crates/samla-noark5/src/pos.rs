@@ -10,7 +10,7 @@ use std::fmt;
 use std::io::{self, BufRead, Read};
 
 /// A position in a source file: 1-based line and 1-based column (in bytes).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Pos {
     /// 1-based line number.
     pub line: u64,

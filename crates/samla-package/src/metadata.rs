@@ -13,7 +13,7 @@
 //! let m = Metadata::parse("recipient = \"IKA Øst\"\n[archivist]\norganisation = \"Ski kommune\"\n", "m.toml")?;
 //! let header = m.header(None, "258e3353-cef2-407f-92ac-264ad887527b", PackageType::Sip, "2024-05-01T12:00:00+02:00", "0.1.0");
 //! assert_eq!(header.agents[0].name, "Ski kommune");
-//! # Ok::<(), String>(())
+//! # Ok::<(), samla_noark5::Error>(())
 //! ```
 
 use samla_noark5::addml::Arkivuttrekk;
@@ -232,8 +232,16 @@ impl Metadata {
     /// Reads the metadata file's text; `file` names it in errors. An error names the file,
     /// the line and column, and what is wrong (a syntax error, an unknown key, a value of
     /// the wrong kind).
-    pub fn parse(text: &str, file: &str) -> Result<Metadata, String> {
-        toml::from_str(text).map_err(|e| format!("{file}: {}", e.to_string().trim_end()))
+    pub fn parse(text: &str, file: &str) -> samla_noark5::Result<Metadata> {
+        toml::from_str(text).map_err(|e| {
+            let mut err =
+                samla_noark5::Error::new(samla_noark5::ErrorKind::Content, file, e.message().trim_end().to_string())
+                    .with_hint("see `samla package --example-metadata` for the form");
+            if let Some(span) = e.span() {
+                err = err.at(samla_noark5::pos::Pos::in_text(text, span.start));
+            }
+            err
+        })
     }
 
     /// The METS header: agents from the file; where it leaves out the archive creator,

@@ -1,8 +1,13 @@
-//! What samla's reports and pages share. Today: escaping text for HTML and XML, once, for
-//! the check, run and wash reports, the lookup service's pages and the schema wrappers.
-//! Issue 16 grows this into the one place that renders every report (HTML, JSON, terminal).
+//! What samla's reports and pages share: escaping text for HTML and XML, once, for the
+//! check, run and wash reports, the lookup service's pages and the schema wrappers; and
+//! [`page`], the one look of the reports (stylesheet, verdict banner, charts, numbers in
+//! nb and en).
 
 use std::fmt::{self, Display};
+
+pub mod page;
+
+pub use page::Lang;
 
 /// Text escaped for HTML or XML (text and attribute values, in single or double quotes),
 /// written straight into a formatter without a copy.

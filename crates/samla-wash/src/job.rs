@@ -117,6 +117,9 @@ pub struct Head {
     pub name: String,
     /// The output folder, written atomically.
     pub out: PathBuf,
+    /// The language of report.html: "nb" (default) or "en".
+    #[serde(default)]
+    pub lang: samla_report::Lang,
 }
 
 /// Matching thresholds.

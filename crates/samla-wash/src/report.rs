@@ -2,6 +2,7 @@
 //! `in = matched + unmatched + rejected`, as JSON and as one self-contained HTML page.
 
 use std::collections::BTreeMap;
+use std::fmt::{self, Write};
 
 use serde::Serialize;
 
@@ -138,77 +139,206 @@ impl Report {
 }
 
 use samla_report::esc;
+use samla_report::page::{self, Lang, Verdict};
 
-/// The report as one self-contained HTML page.
-pub fn html(r: &Report) -> String {
-    let mut h = String::new();
-    h.push_str("<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>samla wash: ");
-    h.push_str(&esc(&r.job));
-    h.push_str("</title><style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}td.n{text-align:right}.ok{color:#060}.bad{color:#a00}</style></head><body>");
-    h.push_str(&format!("<h1>Vask: {}</h1>", esc(&r.job)));
-    h.push_str("<h2>Registerutdrag</h2><table><tr><th>ID</th><th>register</th><th>per</th><th>rader</th></tr>");
+/// The report as one self-contained HTML page in `lang`: the verdict, the snapshots, and per
+/// input where its records went and its matches by rule and class.
+pub fn html(r: &Report, lang: Lang) -> String {
+    let mut h = String::with_capacity(32 * 1024);
+    write_html(&mut h, r, lang).expect("writing to a String cannot fail");
+    h
+}
+
+fn write_html(h: &mut String, r: &Report, lang: Lang) -> fmt::Result {
+    let l = |nb: &'static str, en: &'static str| lang.pick(nb, en);
+    let title = format!("{}: {}", l("Vask", "Wash"), r.job);
+    page::open(h, lang, &title)?;
+    writeln!(h, "<header>")?;
+    writeln!(h, "<h1>{}</h1>", esc(&title))?;
+    let records: usize = r.inputs.iter().map(|i| i.records_in).sum();
+    let matched: usize = r.inputs.iter().map(|i| i.matched).sum();
+    let manual: usize = r.inputs.iter().map(|i| i.manual).sum();
+    let what = lang.pick(
+        format!("{} av {} poster koblet", lang.int(matched as u64), lang.int(records as u64)),
+        format!("{} of {} records matched", lang.int(matched as u64), lang.int(records as u64)),
+    );
+    if !r.reconciled() {
+        let broken: Vec<&str> = r.inputs.iter().filter(|i| !i.reconciled).map(|i| i.name.as_str()).collect();
+        page::banner(
+            h,
+            Verdict::Fail,
+            l("Avstemmingen stemmer ikke", "The reconciliation does not hold"),
+            &lang.pick(
+                format!("inn ≠ koblet + ikke koblet + avvist for {}", broken.join(", ")),
+                format!("in ≠ matched + unmatched + rejected for {}", broken.join(", ")),
+            ),
+        )?;
+    } else if manual > 0 {
+        page::banner(
+            h,
+            Verdict::Warn,
+            l("Vasket, med poster til manuell behandling", "Washed, with records for manual work"),
+            &lang.pick(
+                format!("{what}; {} til manuell behandling (manual.csv)", lang.int(manual as u64)),
+                format!("{what}; {} for manual work (manual.csv)", lang.int(manual as u64)),
+            ),
+        )?;
+    } else {
+        page::banner(
+            h,
+            Verdict::Pass,
+            l("Vasket: alle poster er gjort rede for", "Washed: every record is accounted for"),
+            &what,
+        )?;
+    }
+    writeln!(h, "</header>")?;
+    writeln!(h, "<main>")?;
+    writeln!(h, "<section class=\"card\" id=\"snapshots\">")?;
+    writeln!(h, "<h2>{}</h2>", l("Registerutdrag", "Register snapshots"))?;
+    writeln!(
+        h,
+        "<table><thead><tr><th>ID</th><th>{}</th><th>{}</th><th class=\"num\">{}</th></tr></thead><tbody>",
+        l("register", "register"),
+        l("per", "as of"),
+        l("rader", "rows")
+    )?;
     for s in &r.snapshots {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td></tr>",
+        writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
             esc(&s.id),
             esc(&s.register),
             esc(&s.as_of),
-            s.rows
-        ));
+            lang.int(s.rows as u64)
+        )?;
     }
-    h.push_str("</table>");
+    writeln!(h, "</tbody></table>")?;
+    writeln!(h, "</section>")?;
+
+    let outcomes = lang.pick(
+        ["koblet", "til manuell behandling", "ikke koblet", "avvist"],
+        ["matched", "for manual work", "not matched", "rejected"],
+    );
     for i in &r.inputs {
-        let (class, word) = if i.reconciled { ("ok", "stemmer") } else { ("bad", "STEMMER IKKE") };
-        h.push_str(&format!("<h2>{} ({})</h2>", esc(&i.name), esc(&i.entity)));
-        h.push_str(&format!(
-            "<p class={class}>inn {} = koblet {} + ikke koblet {} (hvorav til manuell behandling {}) + avvist {}: {word}</p>",
-            i.records_in, i.matched, i.unmatched, i.manual, i.rejected
-        ));
-        h.push_str("<table><tr><th>regel</th><th>A</th><th>B</th><th>C</th></tr>");
-        for (rule, classes) in &i.by_rule {
-            let n = |c: &str| classes.get(c).copied().unwrap_or(0);
-            h.push_str(&format!(
-                "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-                esc(rule),
-                n("A"),
-                n("B"),
-                n("C")
-            ));
+        writeln!(h, "<section class=\"card\">")?;
+        writeln!(h, "<h2>{} ({})</h2>", esc(&i.name), esc(&i.entity))?;
+        let bar = page::Bar {
+            label: lang.pick("alle poster", "all records").to_string(),
+            values: vec![i.matched as u64, i.manual as u64, (i.unmatched - i.manual) as u64, i.rejected as u64],
+        };
+        page::stacked_bars(h, lang, &outcomes, &[bar])?;
+        writeln!(
+            h,
+            "<p{}>{}</p>",
+            if i.reconciled { "" } else { " class=\"bad\"" },
+            lang.pick(
+                format!(
+                    "inn {} = koblet {} + ikke koblet {} (hvorav til manuell behandling {}) + avvist {}: {}",
+                    lang.int(i.records_in as u64),
+                    lang.int(i.matched as u64),
+                    lang.int(i.unmatched as u64),
+                    lang.int(i.manual as u64),
+                    lang.int(i.rejected as u64),
+                    if i.reconciled { "stemmer" } else { "STEMMER IKKE" }
+                ),
+                format!(
+                    "in {} = matched {} + not matched {} (of which for manual work {}) + rejected {}: {}",
+                    lang.int(i.records_in as u64),
+                    lang.int(i.matched as u64),
+                    lang.int(i.unmatched as u64),
+                    lang.int(i.manual as u64),
+                    lang.int(i.rejected as u64),
+                    if i.reconciled { "holds" } else { "DOES NOT HOLD" }
+                )
+            )
+        )?;
+        if !i.by_rule.is_empty() {
+            writeln!(h, "<h3>{}</h3>", l("Koblinger etter regel og klasse", "Matches by rule and class"))?;
+            let classes = lang.pick(
+                ["A (sikker)", "B (sannsynlig)", "C (til manuell behandling)"],
+                ["A (certain)", "B (likely)", "C (for manual work)"],
+            );
+            let bars: Vec<page::Bar> = i
+                .by_rule
+                .iter()
+                .map(|(rule, by_class)| page::Bar {
+                    label: rule.clone(),
+                    values: ["A", "B", "C"].iter().map(|c| by_class.get(*c).copied().unwrap_or(0) as u64).collect(),
+                })
+                .collect();
+            page::stacked_bars(h, lang, &classes, &bars)?;
         }
-        h.push_str("</table>");
         if !i.flags.is_empty() {
-            h.push_str("<table><tr><th>flagg</th><th>antall</th></tr>");
+            writeln!(
+                h,
+                "<table class=\"kv\"><thead><tr><th>{}</th><th class=\"num\">{}</th></tr></thead><tbody>",
+                l("flagg", "flag"),
+                l("antall", "count")
+            )?;
             for (f, n) in &i.flags {
-                h.push_str(&format!("<tr><td>{}</td><td class=n>{n}</td></tr>", esc(f)));
+                writeln!(h, "<tr><th>{}</th><td class=\"num\">{}</td></tr>", esc(f), lang.int(*n as u64))?;
             }
-            h.push_str("</table>");
+            writeln!(h, "</tbody></table>")?;
         }
         if i.addresses_withheld > 0 {
-            h.push_str(&format!(
-                "<p>{} adresser er under adressebeskyttelse og er ikke skrevet i noen utdata.</p>",
-                i.addresses_withheld
-            ));
+            writeln!(
+                h,
+                "<p>{}</p>",
+                lang.pick(
+                    format!(
+                        "{} adresser er under adressebeskyttelse og er ikke skrevet i noen utdata.",
+                        lang.int(i.addresses_withheld as u64)
+                    ),
+                    format!(
+                        "{} addresses are under adressebeskyttelse and are written in no output.",
+                        lang.int(i.addresses_withheld as u64)
+                    )
+                )
+            )?;
         }
         if !i.examples.is_empty() {
-            h.push_str("<details><summary>Eksempler til manuell behandling</summary><ul>");
+            writeln!(
+                h,
+                "<details><summary>{}</summary><ul>",
+                l("Eksempler til manuell behandling", "Examples for manual work")
+            )?;
             for e in &i.examples {
-                h.push_str(&format!("<li>{}</li>", esc(e)));
+                writeln!(h, "<li>{}</li>", esc(e))?;
             }
-            h.push_str("</ul></details>");
+            writeln!(h, "</ul></details>")?;
         }
+        writeln!(h, "</section>")?;
     }
-    h.push_str(&format!(
-        "<p>Endringslogg: {} rader (ledger.csv). Manuell behandling: {} kandidatrader (manual.csv). Fødselsnummer {}.</p>",
-        r.ledger_rows,
-        r.manual_rows,
-        if r.ids_masked { "er maskert i denne rapporten" } else { "er vist i sin helhet (--reveal-ids)" }
-    ));
+    writeln!(h, "<section class=\"card\" id=\"files\">")?;
+    writeln!(h, "<h2>{}</h2>", l("Filer", "Files"))?;
+    writeln!(
+        h,
+        "<p>{}</p>",
+        lang.pick(
+            format!(
+                "Endringslogg: {} rader (ledger.csv). Manuell behandling: {} kandidatrader (manual.csv). Fødselsnummer {}.",
+                lang.int(r.ledger_rows as u64),
+                lang.int(r.manual_rows as u64),
+                if r.ids_masked { "er maskert i denne rapporten" } else { "er vist i sin helhet (--reveal-ids)" }
+            ),
+            format!(
+                "Ledger: {} rows (ledger.csv). Manual work: {} candidate rows (manual.csv). Fødselsnummer {}.",
+                lang.int(r.ledger_rows as u64),
+                lang.int(r.manual_rows as u64),
+                if r.ids_masked { "are masked in this report" } else { "are shown whole (--reveal-ids)" }
+            )
+        )
+    )?;
     // The working files carry whole identifiers by design: the archivist needs them to decide.
-    h.push_str(
-        "<p><strong>Arbeidsfiler med personopplysninger:</strong> ledger.csv, manual.csv og de vaskede tabellene \
-         inneholder hele fødselsnummer. Gi dem samme tilgangsstyring som registerutdragene, og slett dem når \
-         vaskingen er godkjent.</p>",
-    );
-    h.push_str("</body></html>\n");
-    h
+    writeln!(
+        h,
+        "<p><strong>{}</strong></p>",
+        l(
+            "Arbeidsfiler med personopplysninger: ledger.csv, manual.csv og de vaskede tabellene inneholder hele fødselsnummer. Gi dem samme tilgangsstyring som registerutdragene, og slett dem når vaskingen er godkjent.",
+            "Working files with personal data: ledger.csv, manual.csv and the washed tables hold whole fødselsnummer. Give them the same access control as the register snapshots, and delete them once the wash is approved."
+        )
+    )?;
+    writeln!(h, "</section>")?;
+    writeln!(h, "</main>")?;
+    page::close(h, lang, concat!("samla ", env!("CARGO_PKG_VERSION")))
 }

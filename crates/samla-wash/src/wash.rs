@@ -310,7 +310,7 @@ fn write_outputs(
         samla_noark5::atomic::write_file(&path, |f| f.write_all(bytes)).map_err(|e| error::io(&path, e))
     };
     written(partial.join("report.json"), &json)?;
-    let html = report::html(&report);
+    let html = report::html(&report, job.job.lang);
     written(partial.join("report.html"), html.as_bytes())?;
     Ok(report)
 }

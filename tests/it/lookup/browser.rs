@@ -16,7 +16,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const AXE_VERSION: &str = "4.10.3";
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -29,7 +29,7 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn chromedriver() -> (Driver, u16) {
+pub(crate) fn chromedriver() -> (Driver, u16) {
     assert!(
         Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
         "the browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run installs them)"
@@ -50,7 +50,7 @@ fn chromedriver() -> (Driver, u16) {
 }
 
 /// axe-core from npm, installed into target/axe-core on first use.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let work = crate::common::root().join("target/axe-core");
     let file = work.join("node_modules/axe-core/axe.min.js");
     if !file.exists() {
@@ -66,7 +66,7 @@ fn axe_source() -> String {
     std::fs::read_to_string(file).unwrap()
 }
 
-async fn browser(driver_port: u16, downloads: &Path) -> Client {
+pub(crate) async fn browser(driver_port: u16, downloads: &Path) -> Client {
     let caps = json!({
         "goog:chromeOptions": {
             "binary": CHROMIUM,
@@ -87,7 +87,7 @@ async fn browser(driver_port: u16, downloads: &Path) -> Client {
 }
 
 /// Runs axe-core on the page and returns its WCAG 2.1 A/AA violations.
-async fn axe(c: &Client, axe: &str) -> Vec<String> {
+pub(crate) async fn axe(c: &Client, axe: &str) -> Vec<String> {
     c.execute(axe, vec![]).await.expect("axe-core loads into the page");
     let result = c
         .execute_async(

@@ -265,7 +265,7 @@ impl Checker<'_> {
                     format!("{} (TI.FILNAVN of table {}) is not in the extract", file.name, table.name),
                 )
                 .at(file.pos)
-                .in_table(&table.name)
+                .in_element(&table.name)
                 .with_hint("ask the depositor for the missing file, or correct TI.FILNAVN in NOARKIH.XML");
                 self.push(f);
                 self.report.files.push(count);
@@ -280,13 +280,13 @@ impl Checker<'_> {
                     on_disk.clone(),
                     format!("TI.FILNAVN {} was found as {on_disk}", file.name),
                 )
-                .in_table(&table.name);
+                .in_element(&table.name);
                 self.push(f);
             }
             let mut rows = match super::Rows::open(&path, &on_disk, &table.name) {
                 Ok(rows) => rows,
                 Err(e) => {
-                    self.push(Finding::from_error(&e, Some(&table.name)));
+                    self.push(Finding::from_error("N4.READ", &e).in_element(&table.name));
                     self.report.files.push(count);
                     continue;
                 }
@@ -305,7 +305,7 @@ impl Checker<'_> {
                         break;
                     }
                     Err(e) => {
-                        self.push(Finding::from_error(&e, Some(&table.name)));
+                        self.push(Finding::from_error("N4.READ", &e).in_element(&table.name));
                         break;
                     }
                 }
@@ -326,7 +326,7 @@ impl Checker<'_> {
                     ),
                 )
                 .at(file.pos)
-                .in_table(&table.name)
+                .in_element(&table.name)
                 .with_hint("rows are missing from the file, or the index is wrong; ask the depositor which");
                 self.push(f);
             }
@@ -389,7 +389,7 @@ impl Checker<'_> {
                 "Noark 4 dates are YYYYMMDD; correct the value or report it to the depositor",
             ),
         };
-        let mut f = Finding::new(severity_of(code), code, file, message).at(pos).in_table(table).with_hint(hint);
+        let mut f = Finding::new(severity_of(code), code, file, message).at(pos).in_element(table).with_hint(hint);
         if let Some(key) = key {
             f = f.with_key(key);
         }
@@ -400,7 +400,7 @@ impl Checker<'_> {
         let Some(f) = row.field(field) else {
             let finding = Finding::new(Severity::Error, "N4.DUPLICATE_KEY", file, format!("the row has no {field}"))
                 .at(row.pos)
-                .in_table(table)
+                .in_element(table)
                 .with_key(row.key())
                 .with_hint("every row of this table needs its key; the row cannot be referred to");
             self.push(finding);
@@ -414,7 +414,7 @@ impl Checker<'_> {
                 format!("{field} {} occurs more than once", f.value),
             )
             .at(f.pos)
-            .in_table(table)
+            .in_element(table)
             .with_key(row.key())
             .with_hint("keys are unique; references to it are ambiguous. Ask the depositor which row is right");
             self.push(finding);
@@ -438,7 +438,7 @@ impl Checker<'_> {
         };
         let finding = Finding::new(Severity::Error, "N4.FOREIGN_KEY", file, message)
             .at(pos)
-            .in_table(table)
+            .in_element(table)
             .with_key(row.key())
             .with_hint(
                 "the row it refers to is missing from the extract, or the reference is wrong; ask the depositor",
@@ -457,7 +457,7 @@ impl Checker<'_> {
                 format!("VE.FILREF {:?} points outside the extract; it is not followed", filref.value),
             )
             .at(filref.pos)
-            .in_table(table)
+            .in_element(table)
             .with_key(row.key());
             self.push(f);
             return;
@@ -473,7 +473,7 @@ impl Checker<'_> {
                 ),
             )
             .at(filref.pos)
-            .in_table(table)
+            .in_element(table)
             .with_key(row.key())
             .with_hint("the document file is missing; ask the depositor for it");
             self.push(f);
@@ -489,7 +489,7 @@ impl Checker<'_> {
                 format!("VE.FILREF {:?} resolved to {}: {}", filref.value, resolved.relative, how.join("; ")),
             )
             .at(filref.pos)
-            .in_table(table)
+            .in_element(table)
             .with_key(row.key());
             self.push(f);
         }

@@ -192,7 +192,7 @@ impl Index {
                     format!("table {} names no file (TI.FILNAVN)", table.name),
                 )
                 .at(e.pos)
-                .in_table(&table.name),
+                .in_element(&table.name),
             );
         }
         if let Some(n) = table.stated_files.filter(|&n| n != table.files.len() as u64) {
@@ -204,7 +204,7 @@ impl Index {
                     format!("table {}: TI.ANTFILER says {n} files, {} are named", table.name, table.files.len()),
                 )
                 .at(e.pos)
-                .in_table(&table.name),
+                .in_element(&table.name),
             );
         }
         Some(table)

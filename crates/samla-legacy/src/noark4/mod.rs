@@ -32,10 +32,8 @@ pub mod index;
 pub mod paths;
 pub mod table;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use samla_noark5::pos::Pos;
 use samla_noark5::{Error, ErrorKind, Result};
 
 pub use check::{Report, check};
@@ -45,125 +43,7 @@ pub use table::{Field, Row, Rows};
 /// The name of the index file, matched case-insensitively.
 pub const INDEX_FILE: &str = "NOARKIH.XML";
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// The data is wrong or incomplete: a key that does not resolve, a count that differs.
-    Error,
-    /// The data was read, but only by a fallback or with a doubtful value.
-    Warning,
-    /// Worth knowing, nothing wrong.
-    Info,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        })
-    }
-}
-
-/// Something found in a Noark 4 extract: where, in which table and row, what, and what to do.
-///
-/// ```
-/// use samla_legacy::noark4::{Finding, Severity};
-/// let f = Finding::new(Severity::Error, "N4.FOREIGN_KEY", "JOURNPST.XML", "JP.SAID 7 is no SA.ID")
-///     .in_table("JOURNPOST")
-///     .with_key("JP.ID=12");
-/// assert!(f.to_string().contains("JOURNPST.XML"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// How serious it is.
-    pub severity: Severity,
-    /// A stable code, such as `N4.FOREIGN_KEY`.
-    pub code: &'static str,
-    /// The file it is in, relative to the extract folder.
-    pub file: String,
-    /// Line and column in that file, where known.
-    pub pos: Option<Pos>,
-    /// The table (TI.TABELL), where it concerns one.
-    pub table: Option<String>,
-    /// The row's primary key, such as `JP.ID=12`, where it concerns one row.
-    pub key: Option<String>,
-    /// What is wrong.
-    pub message: String,
-    /// What to do about it.
-    pub hint: Option<String>,
-}
-
-impl Finding {
-    /// A finding of `severity` and `code` in `file`.
-    pub fn new(severity: Severity, code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding {
-            severity,
-            code,
-            file: file.into(),
-            pos: None,
-            table: None,
-            key: None,
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    /// Adds the position.
-    pub fn at(mut self, pos: Pos) -> Self {
-        self.pos = Some(pos);
-        self
-    }
-
-    /// Adds the table.
-    pub fn in_table(mut self, table: impl Into<String>) -> Self {
-        self.table = Some(table.into());
-        self
-    }
-
-    /// Adds the row key.
-    pub fn with_key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(key.into());
-        self
-    }
-
-    /// Adds a hint.
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    /// A finding for an error that stopped the reading of one file.
-    pub fn from_error(e: &Error, table: Option<&str>) -> Self {
-        let mut f = Finding::new(Severity::Error, "N4.READ", e.file.clone(), e.message.clone());
-        f.pos = e.pos;
-        f.table = table.map(str::to_string);
-        f.hint = e.hint.clone();
-        f
-    }
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.severity, self.code, self.file)?;
-        if let Some(pos) = self.pos {
-            write!(f, ":{pos}")?;
-        }
-        if let Some(table) = &self.table {
-            write!(f, " [{table}")?;
-            if let Some(key) = &self.key {
-                write!(f, " {key}")?;
-            }
-            write!(f, "]")?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        Ok(())
-    }
-}
+pub use samla_noark5::finding::{Finding, Severity};
 
 /// The two-letter field prefix of the core tables, such as `JP` for JOURNPOST.
 ///

@@ -1030,7 +1030,7 @@ impl Rows {
                     format!("the root element is <{}>, not <{}.TAB>", name, self.table),
                 )
                 .at(pos)
-                .in_table(&self.table)
+                .in_element(&self.table)
                 .with_hint("its child elements are read as the table's rows all the same"),
             );
         }
@@ -1131,7 +1131,7 @@ impl Rows {
                     ),
                 )
                 .at(pos)
-                .in_table(&self.table)
+                .in_element(&self.table)
                 .with_hint("check the characters at this position (such as € – ‘ ’ “ ”); declare windows-1252 in the file's XML declaration");
             if let Some(key) = self.c1_row.take() {
                 finding = finding.with_key(key);

@@ -108,7 +108,7 @@ fn findings(report: &Conversion) -> Vec<(Severity, &str, &str, u64, &str, &str, 
         .iter()
         .map(|f| {
             let line = f.pos.map_or(0, |p| p.line);
-            let (table, key) = (f.table.as_deref().unwrap_or(""), f.key.as_deref().unwrap_or(""));
+            let (table, key) = (f.element.as_deref().unwrap_or(""), f.key.as_deref().unwrap_or(""));
             (f.severity, f.code, f.file.as_str(), line, table, key, f.message.as_str())
         })
         .collect()

@@ -143,7 +143,10 @@ pub(super) fn row_finding(
     table: &str,
     message: String,
 ) -> Finding {
-    Finding::new(severity, code, files.name(src.file), message).at(src.row.pos).in_table(table).with_key(src.row.key())
+    Finding::new(severity, code, files.name(src.file), message)
+        .at(src.row.pos)
+        .in_element(table)
+        .with_key(src.row.key())
 }
 
 /// Adds the counts and findings of `from` to `into`.
