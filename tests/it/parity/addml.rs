@@ -4,6 +4,7 @@
 //! asserted. Where samla is deliberately stricter, the test says so. A value that is C#'s
 //! `null` in Arkade's tests cannot stand in a file; it is left out, and the test says so.
 
+use samla_report::esc;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -102,10 +103,6 @@ fn record(name: &'static str, fields: Vec<Field>) -> RecordDef {
 
 /// The processes, as (flat file, record, field or "" for the record level, process).
 type Processes<'a> = &'a [(&'a str, &'a str, &'a str, &'a str)];
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;")
-}
 
 /// Writes the package (addml.xml and its flat files) into `dir`.
 fn write(dir: &Path, files: &[FlatFile], processes: Processes) {
