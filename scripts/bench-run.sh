@@ -6,6 +6,10 @@
 # PLAN=1: with Nordre Follo's archive plan (`samla run --example-job --with-plan`: a
 # Sakarkiv of the K-codes and an Elevmapper arkivdel, the classification crosswalk,
 # kassasjon rules, the old arkivdeler continued).
+# JOINS=1: the plan, the schools' pupil folders joined per child (20,000 children in both,
+# Oppegård's under a D-number Folkeregisteret has replaced; 20,000 in each alone), and
+# `[wash] apply = "A"` with a Folkeregisteret that holds every person party of both
+# sources and 400,000 persons more (`benches/run_data.rs` makes them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapper="${1:-400000}"
@@ -25,6 +29,10 @@ du -sh "$data/ski/arkivstruktur.xml" "$data/oppegaard/arkivstruktur.xml"
 target/release/samla run --example-job > "$data/job.toml"
 if [ "${PLAN:-0}" = 1 ]; then
     target/release/samla run --example-job --with-plan > "$data/job.toml"
+fi
+if [ "${JOINS:-0}" = 1 ]; then
+    rm -rf "$data/vask" "$data/ski-skole" "$data/oppegaard-skole"
+    cargo bench -q --bench run_data -- "$data"
 fi
 rm -rf "$data/nordre-follo" "$data/nordre-follo.partial"
 /usr/bin/time -f "samla run: %e s wall, peak RSS %M KB, CPU %P (200%% = both cores)" \

@@ -70,8 +70,8 @@ pub fn run(options: &Options, show: &mut dyn FnMut(Step)) -> Result<Demo> {
     }
     check_ski(options, show)?;
     noark4_oppegaard(out, show)?;
-    let persons = registers(out)?;
-    person_folders(out, &persons)?;
+    let persons = registers(&out.join("vask"), &[&out.join("ski")], 20_000)?;
+    person_folders(out, &persons, &Pupils { both: 20, first_only: 30, second_only: 30 })?;
     let merged = merge(options, show)?;
     wash(out, &[("nordre-follo-parter", "nordre-follo/migration")], show)?;
     // The deposit packages of the run, verified as an auditor would.
@@ -154,37 +154,39 @@ fn merge(options: &Options, show: &mut dyn FnMut(Step)) -> Result<PathBuf> {
     Ok(out.join("nordre-follo"))
 }
 
-/// The demo's registers, made before the merger: snapshots of Folkeregisteret,
-/// Enhetsregisteret, Matrikkelen, KRR and SSB's municipality changes that hold the parties
-/// of Ski's extract (and thousands of others). The merger washes D-numbers with
-/// Folkeregisteret's (`vask/freg.toml`); the washing step after it uses them all.
-fn registers(out: &Path) -> Result<Vec<samla_wash::snapshot::Person>> {
+/// The demo's registers, made before the merger, in `dir`: snapshots of Folkeregisteret,
+/// Enhetsregisteret, Matrikkelen, KRR and SSB's municipality changes that hold the person
+/// parties of `extracts` and `others` persons more (and their addresses). The merger washes
+/// D-numbers with Folkeregisteret's (`freg.toml`, written beside them); the washing step
+/// after it uses them all. Returns Folkeregisteret's persons.
+pub fn registers(dir: &Path, extracts: &[&Path], others: usize) -> Result<Vec<samla_wash::snapshot::Person>> {
     let mut known = Vec::new();
-    let dir = out.join("vask");
-    let parties = samla_wash::parties::read_parties(&out.join("ski"))?;
-    let (ids, names, lines, post) = (
-        parties.column("fnr")?,
-        parties.column("navn")?,
-        parties.column("postadresse")?,
-        parties.column("postnummer")?,
-    );
-    for i in 0..ids.len() {
-        if let (Some(id), Some(name)) = (ids[i], names[i]) {
-            known.push(samla_fixtures::registers::KnownPerson {
-                id: id.to_string(),
-                name: name.to_string(),
-                address: lines[i].unwrap_or_default().to_string(),
-                postnummer: post[i].unwrap_or_default().to_string(),
-            });
+    for extract in extracts {
+        let parties = samla_wash::parties::read_parties(extract)?;
+        let (ids, names, lines, post) = (
+            parties.column("fnr")?,
+            parties.column("navn")?,
+            parties.column("postadresse")?,
+            parties.column("postnummer")?,
+        );
+        for i in 0..ids.len() {
+            if let (Some(id), Some(name)) = (ids[i], names[i]) {
+                known.push(samla_fixtures::registers::KnownPerson {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    address: lines[i].unwrap_or_default().to_string(),
+                    postnummer: post[i].unwrap_or_default().to_string(),
+                });
+            }
         }
     }
     let options = samla_fixtures::registers::Options {
-        persons: 20_000,
-        addresses: 20_000,
+        persons: others,
+        addresses: others,
         organisations: 2_000,
         records: 2_000,
         known,
-        ..samla_fixtures::registers::Options::new(&dir, 2020)
+        ..samla_fixtures::registers::Options::new(dir, 2020)
     };
     samla_fixtures::registers::generate(&options).map_err(|e| Error::io(dir.display().to_string(), e))?;
     write_bytes(&dir.join("freg.toml"), FREG_JOB.as_bytes())?;
@@ -195,10 +197,22 @@ fn registers(out: &Path) -> Result<Vec<samla_wash::snapshot::Person>> {
 const FREG_JOB: &str = "[job]\nname = \"Folkeregisteret for sammenslåingen\"\nout = \"freg-vask\"\n\n[[snapshot]]\n\
                         id = \"freg-2026-11-01\"\nregister = \"folkeregisteret\"\npath = \"registers/freg.jsonl\"\nas_of = \"2026-11-01\"\n";
 
-/// The schools' pupil folders of Ski and Oppegård, classified by fødselsnummer: children
-/// of the demo's Folkeregisteret, some in both municipalities, where Oppegård has the
-/// D-number a child had before Folkeregisteret gave a fødselsnummer.
-fn person_folders(out: &Path, persons: &[samla_wash::snapshot::Person]) -> Result<()> {
+/// How many children have pupil folders: in both schools' systems, in Ski's only, in
+/// Oppegård's only.
+pub struct Pupils {
+    /// Children with a folder in both (Oppegård's under the D-number they had before).
+    pub both: usize,
+    /// Children with a folder in Ski's system only.
+    pub first_only: usize,
+    /// Children with a folder in Oppegård's system only.
+    pub second_only: usize,
+}
+
+/// The schools' pupil folders of Ski and Oppegård (`out/ski-skole`, `out/oppegaard-skole`),
+/// classified by fødselsnummer: children of Folkeregisteret's `persons`, some in both
+/// municipalities, where Oppegård has the D-number a child had before Folkeregisteret gave
+/// a fødselsnummer.
+pub fn person_folders(out: &Path, persons: &[samla_wash::snapshot::Person], sizes: &Pupils) -> Result<()> {
     use samla_fixtures::persons::{PersonFolder, write};
     let mut children: Vec<&samla_wash::snapshot::Person> =
         persons.iter().filter(|p| p.birth.is_some_and(|(y, _, _)| y >= 2008)).collect();
@@ -209,12 +223,16 @@ fn person_folders(out: &Path, persons: &[samla_wash::snapshot::Person]) -> Resul
         id: if old { p.old_ids.first().unwrap_or(&p.id).clone() } else { p.id.clone() },
         name: p.name(),
     };
-    let ski: Vec<PersonFolder> =
-        children.iter().take(50).enumerate().map(|(n, p)| folder(p, n, "SKI", false)).collect();
+    let ski: Vec<PersonFolder> = children
+        .iter()
+        .take(sizes.both + sizes.first_only)
+        .enumerate()
+        .map(|(n, p)| folder(p, n, "SKI", false))
+        .collect();
     let oppegaard: Vec<PersonFolder> = children
         .iter()
-        .take(20)
-        .chain(children.iter().skip(50).take(30))
+        .take(sizes.both)
+        .chain(children.iter().skip(sizes.both + sizes.first_only).take(sizes.second_only))
         .enumerate()
         .map(|(n, p)| folder(p, n, "OPP", true))
         .collect();

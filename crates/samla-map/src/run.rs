@@ -41,7 +41,7 @@ use crate::registers::{Registers, Washer};
 pub use crate::report::{Disposal, Outcome, Retention};
 pub use crate::rewrite::PROVENANCE_NS;
 use crate::rewrite::SourceDone;
-use crate::wash_step::{append_wash_ledger, wash};
+use crate::wash_step::wash;
 
 /// Why a run stopped.
 #[derive(Debug)]
@@ -364,11 +364,12 @@ fn write_all(
         }
     }
 
-    let mut wash_applied = Vec::new();
+    // The wash's applied changes, as ledger rows, to follow the sources' in ledger.csv.
+    let wash_applied = work.join("wash.ledger.csv");
     if let Some(step) = &job.wash {
-        let (report, applied) = wash(step, partial)?;
+        let (report, rows) = wash(step, registers.wash.as_ref(), partial, &wash_applied)?;
         outcome.wash = Some(report);
-        wash_applied = applied;
+        outcome.ledger_rows += rows;
     }
 
     // Ledger and crosswalk: the sources' parts in the job's order.
@@ -389,8 +390,9 @@ fn write_all(
             let mut f = File::open(&part).map_err(io_at(&part))?;
             io::copy(&mut f, &mut w).map_err(io_at(&path))?;
         }
-        if name == "ledger.csv" {
-            outcome.ledger_rows += append_wash_ledger(&wash_applied, &mut w, &path)?;
+        if name == "ledger.csv" && wash_applied.exists() {
+            let mut f = File::open(&wash_applied).map_err(io_at(&wash_applied))?;
+            io::copy(&mut f, &mut w).map_err(io_at(&path))?;
         }
         sync(w, &path)?;
     }

@@ -184,6 +184,18 @@ pub fn run_with(
     progress: &mut dyn FnMut(&str),
     ledger: &mut dyn FnMut(&LedgerRow),
 ) -> Result<Report> {
+    run_against(job, None, opts, progress, ledger)
+}
+
+/// As [`run_with`], against `registers` already loaded from the job's snapshots when given
+/// (as `samla run` has them for `[wash] apply`): loaded once, held once.
+pub fn run_against(
+    job: &Job,
+    registers: Option<&Registers>,
+    opts: RunOptions,
+    progress: &mut dyn FnMut(&str),
+    ledger: &mut dyn FnMut(&LedgerRow),
+) -> Result<Report> {
     let started = Instant::now();
     let out = &job.job.out;
     let _lock = samla_noark5::atomic::OutputLock::take(out)?;
@@ -194,7 +206,14 @@ pub fn run_with(
             "choose another [job].out",
         ));
     }
-    let registers = Registers::load(&job.snapshot, progress)?;
+    let loaded;
+    let registers = match registers {
+        Some(r) => r,
+        None => {
+            loaded = Registers::load(&job.snapshot, progress)?;
+            &loaded
+        }
+    };
     // Read every input before writing anything: a bad input stops the job cleanly.
     let mut tables = Vec::with_capacity(job.input.len());
     for input in &job.input {
@@ -216,7 +235,7 @@ pub fn run_with(
         street_threshold: job.matching.street_threshold,
         nav_synthetic: job.matching.nav_synthetic,
     };
-    let ctx = Context { registers: &registers, persons: &persons, orgs: &orgs, addresses: &addresses, opts: mopts };
+    let ctx = Context { registers, persons: &persons, orgs: &orgs, addresses: &addresses, opts: mopts };
 
     let partial = samla_noark5::atomic::partial_dir(out);
     if partial.exists() {
