@@ -33,7 +33,8 @@ pub fn read_parties(path: &Path) -> Result<Table> {
         .ok_or_else(|| error::invalid(path, "the extract has no arkivstruktur.xml", hint))?
         .to_string();
     let file = extract.open_file(&name).map_err(|e| error::extract(e, hint))?;
-    let mut reader = UnitReader::new(file, extract.display(&name), Split::ARKIVSTRUKTUR);
+    // The units are parsed on every core, in order: the rows come out as a sequential read gives them.
+    let mut reader = UnitReader::parallel(file, extract.display(&name), Split::ARKIVSTRUKTUR);
     let mut rows: Vec<[String; 9]> = Vec::new();
     while let Some(event) = reader.next_event().map_err(|e| error::extract(e, hint))? {
         if let Event::Unit(unit) = event {
