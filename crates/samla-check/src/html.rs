@@ -40,7 +40,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
 
 /// The page's own words.
 struct Labels {
-    lang: &'static str,
+    lang: Lang,
     title: &'static str,
     extract: &'static str,
     version: &'static str,
@@ -92,7 +92,7 @@ struct Labels {
 }
 
 const NB: Labels = Labels {
-    lang: "nb",
+    lang: Lang::Nb,
     title: "samla — kontrollrapport",
     extract: "Uttrekk",
     version: "Noark-versjon",
@@ -144,7 +144,7 @@ const NB: Labels = Labels {
 };
 
 const EN: Labels = Labels {
-    lang: "en",
+    lang: Lang::En,
     title: "samla — check report",
     extract: "Extract",
     version: "Noark version",
@@ -205,8 +205,8 @@ fn labels(lang: Lang) -> &'static Labels {
 impl Labels {
     fn profile_name(&self, profile: crate::profile::Profile) -> &'static str {
         match (self.lang, profile) {
-            ("nb", crate::profile::Profile::Deposit) => "deponering (Arkades dom eller strengere)",
-            ("nb", crate::profile::Profile::Migration) => {
+            (Lang::Nb, crate::profile::Profile::Deposit) => "deponering (Arkades dom eller strengere)",
+            (Lang::Nb, crate::profile::Profile::Migration) => {
                 "migrering (åpne saker, journalstatuser, uferdige dokumenter og manglende journaler er advarsler)"
             }
             (_, crate::profile::Profile::Deposit) => "deposit (Arkade's verdict or a stricter one)",
@@ -239,16 +239,12 @@ impl Labels {
 
     /// An integer with thousands separators: "12 345" (nb), "12,345" (en).
     fn int(&self, n: u64) -> String {
-        self.language().int(n)
+        self.lang.int(n)
     }
 
     /// `x` with one decimal, in the language's decimal sign.
     fn dec1(&self, x: f64) -> String {
-        self.language().dec1(x)
-    }
-
-    fn language(&self) -> Lang {
-        if self.lang == "nb" { Lang::Nb } else { Lang::En }
+        self.lang.dec1(x)
     }
 
     /// A size in bytes, human readable (decimal units): "512 B", "12.3 MB".

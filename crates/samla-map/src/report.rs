@@ -114,19 +114,12 @@ fn verdict(o: &Outcome, lang: Lang) -> (Verdict, String, String) {
     let sum = |entity: &str| -> u64 { o.plan.counts.values().filter_map(|e| e.get(entity)).map(|c| c.r#in).sum() };
     let rejected: u64 = o.plan.counts.values().flat_map(|e| e.values()).map(|c| c.rejected).sum();
     let deposit_errors: u64 = o.deposit_errors.values().sum();
-    let what = lang.pick(
-        format!(
-            "{} mapper og {} registreringer fra {} kilder",
-            lang.int(sum("mappe")),
-            lang.int(sum("registrering")),
-            o.plan.counts.len()
-        ),
-        format!(
-            "{} mapper and {} registreringer from {} sources",
-            lang.int(sum("mappe")),
-            lang.int(sum("registrering")),
-            o.plan.counts.len()
-        ),
+    let (and, from, sources) = lang.pick(("og", "fra", "kilder"), ("and", "from", "sources"));
+    let what = format!(
+        "{} mapper {and} {} registreringer {from} {} {sources}",
+        lang.int(sum("mappe")),
+        lang.int(sum("registrering")),
+        o.plan.counts.len()
     );
     if broken > 0 {
         return (
