@@ -218,6 +218,43 @@ fn the_merged_extract_validates_passes_check_and_accounts_for_every_unit() {
     let washed =
         fs::read_to_string(out.join("wash/ledger.csv")).unwrap().lines().filter(|l| l.contains(";yes;")).count();
     assert_eq!(ledger.lines().filter(|l| l.starts_with("wash:")).count(), washed);
+    // The run washes each converted party as it writes it; the oracle is `samla wash` of
+    // the migration extract once written: the same rows, ledger and manual list.
+    let mut wash_job = fs::read_to_string(dir.path().join("vask/wash.toml")).unwrap();
+    wash_job = wash_job.replace("out = \"washed\"", "out = \"washed-after\"");
+    wash_job
+        .push_str(&format!("\n[[input]]\nname = \"parter\"\npath = \"{}\"\nentity = \"party\"\n", migration.display()));
+    fs::write(dir.path().join("vask/after.toml"), wash_job).unwrap();
+    let o = samla(&["-q", "wash", "--job", dir.path().join("vask/after.toml").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = |path: &Path| {
+        let t = samla_wash::table::Table::read(path).unwrap();
+        let names: Vec<String> = t.frame.get_column_names().iter().map(|c| c.to_string()).collect();
+        let columns: Vec<Vec<Option<&str>>> = names.iter().map(|c| t.column(c).unwrap()).collect();
+        let mut rows: Vec<String> = (0..t.frame.height())
+            .map(|i| columns.iter().map(|c| c[i].unwrap_or_default()).collect::<Vec<_>>().join(";"))
+            .collect();
+        rows.sort();
+        (names, rows)
+    };
+    let (streamed, after) =
+        (rows(&out.join("wash/parter.washed.csv")), rows(&dir.path().join("vask/washed-after/parter.washed.csv")));
+    assert_eq!(streamed.0, after.0, "the columns");
+    assert!(!streamed.1.is_empty());
+    assert!(streamed.1 == after.1, "the run's washed parties differ from washing the migration afterwards");
+    for name in ["ledger.csv", "manual.csv"] {
+        let sorted = |p: PathBuf| {
+            let text = fs::read_to_string(p).unwrap();
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            lines.sort();
+            lines
+        };
+        let after = sorted(dir.path().join("vask/washed-after").join(name));
+        let streamed = sorted(out.join("wash").join(name));
+        // The wash job's own inputs are in both; the parties' rows must be the same.
+        let parter = |lines: &[String]| lines.iter().filter(|l| l.starts_with("parter;")).cloned().collect::<Vec<_>>();
+        assert_eq!(parter(&streamed), parter(&after), "{name}");
+    }
     // The tables hold the converted units.
     for entity in ["mappe", "registrering", "dokumentbeskrivelse"] {
         for source in ["ski", "oppegaard"] {

@@ -60,7 +60,7 @@ fn generated_records_wash_with_high_precision_and_recall_and_reconcile() {
         println!("{name}: precision {:.4} recall {:.4} F1 {:.4} ({q:?})", q.precision(), q.recall(), q.f1());
         match entity {
             Entity::Person => persons.add(&q),
-            Entity::Organisation | Entity::Address => {
+            Entity::Organisation | Entity::Address | Entity::Party => {
                 assert!(q.precision() >= 0.99, "{name}: precision {:.4}", q.precision());
                 assert!(q.recall() >= 0.90, "{name}: recall {:.4}", q.recall());
             }
@@ -243,7 +243,7 @@ fn the_parties_of_a_noark5_extract_are_washed_and_all_accounted_for() {
 
     let data = generate(dir.path(), 1_000, 100);
     let mut job = fs::read_to_string(data.join("wash.toml")).unwrap();
-    job.push_str(&format!("\n[[input]]\nname = \"parter\"\npath = \"{}\"\nentity = \"person\"\n", extract.display()));
+    job.push_str(&format!("\n[[input]]\nname = \"parter\"\npath = \"{}\"\nentity = \"party\"\n", extract.display()));
     fs::write(data.join("wash.toml"), job).unwrap();
     let o = wash(&data.join("wash.toml"), &["-q"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -254,6 +254,20 @@ fn the_parties_of_a_noark5_extract_are_washed_and_all_accounted_for() {
     let input = report["inputs"].as_array().unwrap().iter().find(|i| i["name"] == "parter").unwrap();
     assert_eq!(input["records_in"].as_u64(), Some(parties as u64));
     assert!(input["reconciled"].as_bool().unwrap());
+    // A party with an organisasjonsnummer is washed as an organisation: never given a
+    // person's fødselsnummer, name or birth date, whatever its name is like.
+    let (orgnr, status) = (washed.column("orgnr").unwrap(), washed.column("match_status").unwrap());
+    let (washed_fnr, washed_orgnr) = (washed.column("washed_fnr").unwrap(), washed.column("washed_orgnr").unwrap());
+    let washed_fodt = washed.column("washed_fodt").unwrap();
+    let organisations: Vec<usize> = (0..orgnr.len()).filter(|&i| orgnr[i].is_some()).collect();
+    assert!(!organisations.is_empty());
+    for &i in &organisations {
+        assert_eq!((washed_fnr[i], washed_fodt[i]), (None, None), "row {i}: an organisation washed as a person");
+        if status[i] == Some("matched") {
+            assert_eq!(washed_orgnr[i], orgnr[i], "row {i}");
+        }
+    }
+    assert!((0..orgnr.len()).all(|i| orgnr[i].is_some() || washed_orgnr[i].is_none()), "a person given an orgnr");
 }
 
 #[test]

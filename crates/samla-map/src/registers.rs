@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
+use std::path::Path;
 
 use samla_noark5::Result;
 
@@ -21,8 +22,8 @@ pub(crate) struct Registers {
     pub(crate) freg: Vec<String>,
     /// Old identifiers (a D-number later replaced) → the person's identifier now.
     pub(crate) current: HashMap<String, String>,
-    /// Every register of the wash job, when the job applies washed values.
-    pub(crate) wash: Option<samla_wash::wash::Registers>,
+    /// The wash job and every register it names, when the run washes.
+    pub(crate) wash: Option<(samla_wash::job::Job, samla_wash::wash::Registers)>,
 }
 
 impl Registers {
@@ -34,27 +35,28 @@ impl Registers {
         if let Some(step) = &job.wash {
             let text = fs::read_to_string(&step.job).map_err(io_at(&step.job))?;
             let wash = samla_wash::job::Job::parse(&step.job, &text)?;
-            if step.apply.is_some() {
-                let full = samla_wash::wash::Registers::load(&wash.snapshot, &mut |_| {})?;
-                registers.note_persons(full.persons.iter());
-                registers.freg = full
-                    .snapshots
-                    .iter()
-                    .filter(|(s, _)| s.register == samla_wash::snapshot::Register::Folkeregisteret)
-                    .map(|(s, _)| s.id.clone())
-                    .collect();
-                registers.wash = Some(full);
-                return Ok(registers);
-            }
-            for snapshot in
-                wash.snapshot.iter().filter(|s| s.register == samla_wash::snapshot::Register::Folkeregisteret)
-            {
-                let persons = samla_wash::snapshot::load_freg(&snapshot.path)?;
-                registers.note_persons(persons.iter());
-                registers.freg.push(snapshot.id.clone());
-            }
+            // Loaded once: the conversion washes each converted party as it writes it.
+            let full = samla_wash::wash::Registers::load(&wash.snapshot, &mut |_| {})?;
+            registers.note_persons(full.persons.iter());
+            registers.freg = full
+                .snapshots
+                .iter()
+                .filter(|(s, _)| s.register == samla_wash::snapshot::Register::Folkeregisteret)
+                .map(|(s, _)| s.id.clone())
+                .collect();
+            registers.wash = Some((wash, full));
         }
         Ok(registers)
+    }
+
+    /// The registers indexed for the conversion's washing, when the job washes.
+    pub(crate) fn washer(&self, job: &Job, partial: &Path) -> Option<Washer<'_>> {
+        let (wash, full) = self.wash.as_ref()?;
+        Some(Washer {
+            apply: job.wash.as_ref().and_then(|w| w.apply),
+            matcher: samla_wash::wash::Matcher::new(full, &wash.matching),
+            parter: samla_wash::job::Input::extract("parter", partial.join("migration")),
+        })
     }
 
     /// The replaced identifiers and the persons under adressebeskyttelse.
@@ -71,19 +73,21 @@ impl Registers {
     }
 }
 
-/// The registers of the wash job, indexed for matching the converted parties.
+/// The registers of the wash job, indexed for washing the converted parties.
 pub(crate) struct Washer<'r> {
-    pub(crate) apply: crate::job::Apply,
-    pub(crate) registers: &'r samla_wash::wash::Registers,
-    pub(crate) persons: samla_wash::matching::PersonIndex<'r>,
-    pub(crate) orgs: samla_wash::matching::OrgIndex<'r>,
+    /// The classes applied to the migration, with `[wash] apply`.
+    pub(crate) apply: Option<crate::job::Apply>,
+    pub(crate) matcher: samla_wash::wash::Matcher<'r>,
+    /// The migration's parties as the wash's input.
+    pub(crate) parter: samla_wash::job::Input,
 }
 
 impl Washer<'_> {
     /// A ledger rule: the matching rule and class, and the register's snapshot with its date.
     pub(crate) fn rule(&self, register: samla_wash::snapshot::Register, rule: &str, class: &str) -> String {
         let snapshot = self
-            .registers
+            .matcher
+            .registers()
             .snapshots
             .iter()
             .find(|(s, _)| s.register == register)

@@ -72,6 +72,8 @@ pub(crate) struct SourceDone {
     /// Per plan arkivdel, the old arkivdel it continues: its systemID in the closed part if
     /// it is there, else as delivered.
     pub(crate) forloeper: BTreeMap<usize, String>,
+    /// With `[wash]`: the source's converted parties, washed.
+    pub(crate) wash: Option<crate::wash_step::SourceWashed>,
 }
 
 impl SourceDone {
@@ -90,6 +92,7 @@ impl SourceDone {
             retention: BTreeMap::new(),
             kasseres: Vec::new(),
             forloeper: BTreeMap::new(),
+            wash: None,
             journals: BTreeMap::new(),
             journal_creators: Vec::new(),
             has_journal: [false; 2],
@@ -166,6 +169,8 @@ pub(crate) struct Writers<'a> {
     pub(crate) id_override: Option<(String, String)>,
     /// With `[wash] apply`: the registers to wash the converted parties against.
     pub(crate) washer: Option<&'a Washer<'a>>,
+    /// With `[wash]`: the converted parties washed as they are written.
+    pub(crate) wash: Option<crate::wash_step::SourceWash<'a>>,
 }
 
 /// A klasse of the source, under a plan.
@@ -255,6 +260,7 @@ impl<'a> Writers<'a> {
             later: Vec::new(),
             id_override: None,
             washer,
+            wash: washer.map(|w| crate::wash_step::SourceWash::create(w, &work, &source.name)).transpose()?,
         })
     }
 
@@ -268,6 +274,9 @@ impl<'a> Writers<'a> {
             sync(p.out, &p.path)?;
         }
         self.done.settled = self.settle_later()?;
+        if let Some(w) = self.wash.take() {
+            self.done.wash = Some(w.finish()?);
+        }
         // Found while writing: the routing pass's plan does not know it.
         let without = std::mem::take(&mut self.done.plan.classification.without_person);
         sync(self.ledger, &self.ledger_path)?;
@@ -606,6 +615,11 @@ impl Sink for Writers<'_> {
         }
         if flagged {
             flag(&mut new, "ukartlagt kodeverdi");
+        }
+        if to == Destination::Convert
+            && let Some(w) = self.wash.as_mut()
+        {
+            w.unit(&new)?;
         }
         let o = self.outputs.get_mut(&to).expect("every destination has an output");
         o.w.element(&new).map_err(io_at(&o.path))

@@ -37,7 +37,7 @@ use crate::io::{io_at, sync, write_file};
 use crate::job::{Destination, Job};
 use crate::pass::convert_source;
 use crate::plan::{Plan, join, widen};
-use crate::registers::{Registers, Washer};
+use crate::registers::Registers;
 pub use crate::report::{Disposal, Outcome, Retention};
 pub use crate::rewrite::PROVENANCE_NS;
 use crate::rewrite::SourceDone;
@@ -207,15 +207,7 @@ fn write_all(
     }
     // Read once for all sources.
     let registers = Registers::load(job)?;
-    let washer = match (&registers.wash, job.wash.as_ref().and_then(|w| w.apply)) {
-        (Some(full), Some(apply)) => Some(Washer {
-            apply,
-            registers: full,
-            persons: samla_wash::matching::PersonIndex::new(&full.persons),
-            orgs: samla_wash::matching::OrgIndex::new(&full.orgs),
-        }),
-        _ => None,
-    };
+    let washer = registers.washer(job, partial);
     let done = crate::plan::each_source(job, |s| convert_source(job, s, partial, &registers, washer.as_ref()));
     let done: Vec<SourceDone> = done.into_iter().collect::<Result<_>>()?;
     let mut sources = Vec::new();
@@ -227,7 +219,9 @@ fn write_all(
     let mut placed = Vec::new();
     let mut forloeper = BTreeMap::new();
     let mut retention: BTreeMap<(Destination, crate::arkivplan::Vedtak, i32), u64> = BTreeMap::new();
+    let mut washed = Vec::new();
     for (source, mut d) in job.source.iter().zip(done) {
+        washed.extend(d.wash.take());
         for (a, id) in std::mem::take(&mut d.forloeper) {
             // The schema allows one forløper: the first source's.
             forloeper.entry(a).or_insert(id);
@@ -365,9 +359,13 @@ fn write_all(
     }
 
     // The wash's applied changes, as ledger rows, to follow the sources' in ledger.csv.
-    let wash_applied = work.join("wash.ledger.csv");
-    if let Some(step) = &job.wash {
-        let (report, rows) = wash(step, registers.wash.as_ref(), partial, &wash_applied)?;
+    // The wash job's own inputs' changes first, then the sources' parties', as the wash's ledger has them.
+    let mut wash_applied = vec![work.join("wash.ledger.csv")];
+    if let (Some(step), Some(washer)) = (&job.wash, &washer) {
+        outcome.ledger_rows += washed.iter().map(|w| w.ledger_rows).sum::<u64>();
+        let parts = washed.into_iter().map(|w| (w.part, w.ledger)).unzip::<_, _, Vec<_>, Vec<_>>();
+        let (report, rows) = wash(step, washer, parts.0, partial, &wash_applied[0])?;
+        wash_applied.extend(parts.1);
         outcome.wash = Some(report);
         outcome.ledger_rows += rows;
     }
@@ -390,8 +388,8 @@ fn write_all(
             let mut f = File::open(&part).map_err(io_at(&part))?;
             io::copy(&mut f, &mut w).map_err(io_at(&path))?;
         }
-        if name == "ledger.csv" && wash_applied.exists() {
-            let mut f = File::open(&wash_applied).map_err(io_at(&wash_applied))?;
+        for part in wash_applied.iter().filter(|p| name == "ledger.csv" && p.exists()) {
+            let mut f = File::open(part).map_err(io_at(part))?;
             io::copy(&mut f, &mut w).map_err(io_at(&path))?;
         }
         sync(w, &path)?;

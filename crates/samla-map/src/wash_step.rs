@@ -1,41 +1,87 @@
-//! The run's washing step: the migration extract's parties washed with the job's `[wash]`
-//! job into `<out>/wash/`, and the changes it applied added to the run's ledger.
+//! The run's washing step. Each converted unit's parties are washed as the conversion
+//! writes the unit ([`SourceWash`], one per source), so the migration is never read back;
+//! the parts are then written as the wash's outputs in `<out>/wash/`, and the changes the
+//! wash made are rows of the run's ledger.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use samla_noark5::Result;
+use samla_noark5::{Element, Result};
+use samla_wash::streamed::{PartyWash, PartyWashed, Streamed};
 
-use crate::io::{csv_line, io_at};
+use crate::io::{csv_line, io_at, sync};
+use crate::registers::Washer;
 
-/// Washes the migration extract's parties with the step's job into `<partial>/wash/`,
-/// against `registers` when the run has loaded them already; returns its report, and the
-/// changes it applied, written as the run's ledger rows to `applied` (a file in the run's
-/// work folder, so that a million of them are not held in memory) with their count.
+/// One source's washing of the parties it converts.
+pub(crate) struct SourceWash<'a> {
+    parties: PartyWash<'a>,
+    /// The changes as the run's ledger rows (a file in the work folder, so that a million
+    /// of them are not held in memory).
+    applied: BufWriter<File>,
+    path: PathBuf,
+    rows: u64,
+    line: String,
+}
+
+/// What a source's washing made: its part of the wash, and its rows of the run's ledger.
+pub(crate) struct SourceWashed {
+    pub(crate) part: PartyWashed,
+    pub(crate) ledger: PathBuf,
+    pub(crate) ledger_rows: u64,
+}
+
+impl<'a> SourceWash<'a> {
+    pub(crate) fn create(washer: &'a Washer<'a>, work: &Path, source: &str) -> Result<SourceWash<'a>> {
+        let parties = PartyWash::create(&washer.matcher, &washer.parter, work, source)?;
+        let path = work.join(format!("{source}.wash.ledger.csv"));
+        let applied = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_at(&path))?);
+        Ok(SourceWash { parties, applied, path, rows: 0, line: String::new() })
+    }
+
+    /// Washes the parties of a converted unit as it is written to the migration.
+    pub(crate) fn unit(&mut self, unit: &Element) -> Result<()> {
+        let (out, path, line, rows) = (&mut self.applied, &self.path, &mut self.line, &mut self.rows);
+        self.parties.unit(unit, &mut |row| {
+            if !row.applied {
+                return Ok(());
+            }
+            ledger_row(line, row);
+            *rows += 1;
+            out.write_all(line.as_bytes()).map_err(io_at(path))
+        })
+    }
+
+    pub(crate) fn finish(self) -> Result<SourceWashed> {
+        sync(self.applied, &self.path)?;
+        Ok(SourceWashed { part: self.parties.finish()?, ledger: self.path, ledger_rows: self.rows })
+    }
+}
+
+/// Writes the wash's outputs into `<partial>/wash/` from the sources' parts, in the job's
+/// order, with the wash job's own inputs washed first; returns its report, and writes the
+/// changes it made to those inputs as the run's ledger rows to `applied`, with their count.
 pub(crate) fn wash(
     step: &crate::job::WashStep,
-    registers: Option<&samla_wash::wash::Registers>,
+    washer: &Washer,
+    parts: Vec<PartyWashed>,
     partial: &Path,
     applied: &Path,
 ) -> Result<(samla_wash::report::Report, u64)> {
     let mut job = samla_wash::job::Job::read(&step.job)?;
-    let migration = fs::canonicalize(partial.join("migration")).map_err(io_at(partial))?;
-    job.add_input(samla_wash::job::Input::extract("parter", migration))?;
     job.job.out = partial.join("wash");
+    let streamed = Streamed { input: washer.parter.clone(), parts };
     let mut out = BufWriter::new(File::create(applied).map_err(io_at(applied))?);
     let (mut rows, mut line, mut failed) = (0u64, String::new(), None);
     let mut report = samla_wash::wash::run_against(
         &job,
-        registers,
+        Some(&washer.matcher),
+        vec![streamed],
         samla_wash::wash::RunOptions::default(),
         &mut |_| {},
         &mut |row| {
             if row.applied && failed.is_none() {
-                let rule = format!("wash {} class {}", row.rule, row.class);
-                let source = format!("wash:{}", row.input);
-                line.clear();
-                csv_line(&mut line, &[&source, "part", &row.key, row.field, &row.old, &row.new, &rule]);
+                ledger_row(&mut line, row);
                 match out.write_all(line.as_bytes()) {
                     Ok(()) => rows += 1,
                     Err(e) => failed = Some(e),
@@ -46,7 +92,7 @@ pub(crate) fn wash(
     if let Some(e) = failed {
         return Err(io_at(applied)(e));
     }
-    out.flush().map_err(io_at(applied))?;
+    sync(out, applied)?;
     // The wash's own reports hold its wall time; the run's report holds the rest.
     for name in ["report.json", "report.html"] {
         let path = job.job.out.join(name);
@@ -56,4 +102,12 @@ pub(crate) fn wash(
     }
     report.seconds = 0.0;
     Ok((report, rows))
+}
+
+/// A change the wash made, as a row of the run's ledger.
+fn ledger_row(line: &mut String, row: &samla_wash::wash::LedgerRow) {
+    let rule = format!("wash {} class {}", row.rule, row.class);
+    let source = format!("wash:{}", row.input);
+    line.clear();
+    csv_line(line, &[&source, "part", &row.key, row.field, &row.old, &row.new, &rule]);
 }

@@ -64,11 +64,18 @@ pub fn evaluate(job: &Job, truth: &Path) -> Result<Vec<(String, Entity, Quality)
         let ext = if input.path.extension().is_some_and(|e| e == "parquet") { "parquet" } else { "csv" };
         let washed = Table::read(&job.job.out.join(format!("{}.washed.{ext}", input.name)))?;
         let id_column = match input.entity {
-            Entity::Person => "washed_fnr",
+            Entity::Person | Entity::Party => "washed_fnr",
             Entity::Organisation => "washed_orgnr",
             Entity::Address => "washed_adresse_id",
         };
-        let (k, status, id) = (washed.column(&input.key)?, washed.column("match_status")?, washed.column(id_column)?);
+        let (k, status, mut id) =
+            (washed.column(&input.key)?, washed.column("match_status")?, washed.column(id_column)?);
+        if input.entity == Entity::Party {
+            // A party matched as an organisation is identified by its orgnr.
+            for (id, orgnr) in id.iter_mut().zip(washed.column("washed_orgnr")?) {
+                *id = id.or(orgnr);
+            }
+        }
         let mut q = Quality { records: k.len(), ..Quality::default() };
         for i in 0..k.len() {
             let truth = expected.get(&(input.name.as_str(), k[i].unwrap_or_default())).copied().unwrap_or_default();

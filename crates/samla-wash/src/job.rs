@@ -52,7 +52,7 @@ register = "kommuneendringer"  # SSB Klass 131 changes: oldCode, oldName, newCod
 path = "registers/kommuneendringer.csv"
 as_of = "2026-11-01"
 
-# Inputs: CSV (',' or ';') or Parquet. `entity` is person, organisation or address;
+# Inputs: CSV (',' or ';') or Parquet. `entity` is person, organisation, address or party;
 # `key` names the column that identifies a record; `columns` says which column means what.
 [[input]]
 name = "ski-klienter"
@@ -78,11 +78,12 @@ columns = { orgnr = "orgnr", name = "navn", address = "adresse", postnummer = "p
 
 # A Noark 5 extract (folder, tar or DIAS package): its korrespondanseparter and parter.
 # The key and columns are samla's own: key, systemID, element, navn, fnr, orgnr,
-# postadresse, postnummer, poststed.
+# postadresse, postnummer, poststed. As `party`, one with an orgnr is washed against
+# Enhetsregisteret and the rest against Folkeregisteret; as `person`, every one as a person.
 # [[input]]
 # name = "ski-parter"
 # path = "ski-uttrekk"
-# entity = "person"
+# entity = "party"
 
 [[input]]
 name = "eiendommer"
@@ -155,6 +156,10 @@ pub enum Entity {
     Organisation,
     /// Addresses: matched against Matrikkelen.
     Address,
+    /// Parties (korrespondanseparter and parter of a Noark 5 extract): one with an
+    /// organisasjonsnummer is matched against Enhetsregisteret, any other against
+    /// Folkeregisteret.
+    Party,
 }
 
 /// One table to wash.
@@ -192,6 +197,10 @@ impl Input {
         match self.entity {
             Entity::Person => set(&mut c.fnr, "fnr"),
             Entity::Organisation => set(&mut c.orgnr, "orgnr"),
+            Entity::Party => {
+                set(&mut c.fnr, "fnr");
+                set(&mut c.orgnr, "orgnr");
+            }
             Entity::Address => {}
         }
     }
@@ -231,12 +240,12 @@ pub struct Columns {
 
 impl Input {
     /// An input that is a Noark 5 extract (folder or tar): its korrespondanseparter and
-    /// parter, washed as persons.
+    /// parter, washed as parties (organisations as organisations, the rest as persons).
     pub fn extract(name: &str, path: PathBuf) -> Input {
         let mut input = Input {
             name: name.to_string(),
             path,
-            entity: Entity::Person,
+            entity: Entity::Party,
             key: String::new(),
             columns: Columns::default(),
         };

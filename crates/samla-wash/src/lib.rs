@@ -24,8 +24,10 @@ pub mod job;
 pub mod matching;
 pub mod normalize;
 pub mod parties;
+mod record;
 pub mod report;
 pub mod snapshot;
+pub mod streamed;
 pub mod table;
 pub mod wash;
 

@@ -55,6 +55,14 @@ pub fn read_parties(path: &Path) -> Result<Table> {
     Ok(Table { path: path.to_path_buf(), separator: Some(b';'), frame })
 }
 
+/// The parties of one unit (a mappe or registrering, with the units inside it), one row
+/// each, as [`read_parties`] has them.
+pub fn rows(unit: &Element) -> Vec<[String; 9]> {
+    let mut rows = Vec::new();
+    visit(unit, &mut rows);
+    rows
+}
+
 fn visit(holder: &Element, rows: &mut Vec<[String; 9]>) {
     let system_id = holder.value("systemID").unwrap_or_default();
     let mut n = 0;

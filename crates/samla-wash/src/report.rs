@@ -111,6 +111,33 @@ impl InputReport {
     }
 }
 
+impl InputReport {
+    /// Adds the counts of another part of the same input; examples up to `examples`.
+    pub fn absorb(&mut self, other: InputReport, examples: usize) {
+        self.records_in += other.records_in;
+        self.matched += other.matched;
+        self.unmatched += other.unmatched;
+        self.manual += other.manual;
+        self.rejected += other.rejected;
+        for (rule, classes) in other.by_rule {
+            let here = self.by_rule.entry(rule).or_default();
+            for (class, n) in classes {
+                *here.entry(class).or_default() += n;
+            }
+        }
+        for (class, n) in other.by_class {
+            *self.by_class.entry(class).or_default() += n;
+        }
+        for (flag, n) in other.flags {
+            *self.flags.entry(flag).or_default() += n;
+        }
+        self.addresses_withheld += other.addresses_withheld;
+        let room = examples.saturating_sub(self.examples.len());
+        self.examples.extend(other.examples.into_iter().take(room));
+        self.reconciled = self.records_in == self.matched + self.unmatched + self.rejected;
+    }
+}
+
 /// The whole job's report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

@@ -250,6 +250,53 @@ pub fn write_frame(path: &Path, frame: &mut DataFrame, separator: u8) -> Result<
     .map_err(|e| error::io(path, e))
 }
 
+/// A `;`-separated output written row by row, so that a million ledger rows are never
+/// held at once; synced on finish.
+pub(crate) struct CsvFile {
+    path: std::path::PathBuf,
+    out: std::io::BufWriter<fs::File>,
+    line: String,
+    rows: usize,
+}
+
+impl CsvFile {
+    pub(crate) fn create(path: &Path, header: &[&str]) -> Result<CsvFile> {
+        let file = fs::File::create(path).map_err(|e| error::io(path, e))?;
+        let mut f = CsvFile {
+            path: path.to_path_buf(),
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            line: String::new(),
+            rows: 0,
+        };
+        if !header.is_empty() {
+            f.write(header)?;
+        }
+        f.rows = 0;
+        Ok(f)
+    }
+
+    pub(crate) fn write(&mut self, cells: &[&str]) -> Result<()> {
+        self.line.clear();
+        csv_record(&mut self.line, cells, b';');
+        self.rows += 1;
+        std::io::Write::write_all(&mut self.out, self.line.as_bytes()).map_err(|e| error::io(&self.path, e))
+    }
+
+    /// Appends the rows of a part written without a header (by [`CsvFile::create`] with none).
+    pub(crate) fn append(&mut self, part: &Path, rows: usize) -> Result<()> {
+        let mut f = fs::File::open(part).map_err(|e| error::io(part, e))?;
+        std::io::copy(&mut f, &mut self.out).map_err(|e| error::io(&self.path, e))?;
+        self.rows += rows;
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<usize> {
+        let file = self.out.into_inner().map_err(|e| error::io(&self.path, e.into_error()))?;
+        file.sync_all().map_err(|e| error::io(&self.path, e))?;
+        Ok(self.rows)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

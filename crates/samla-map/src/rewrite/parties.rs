@@ -45,7 +45,7 @@ impl Writers<'_> {
     /// adressebeskyttelse), an organisation's current name. Each change is a ledger row
     /// with the rule, the class, the snapshot and its date.
     pub(crate) fn apply_wash(&mut self, e: &mut Element, entity: &str, owner: &str) -> Result<()> {
-        let Some(w) = self.washer else { return Ok(()) };
+        let Some((w, apply)) = self.washer.and_then(|w| Some((w, w.apply?))) else { return Ok(()) };
         let mut changes: Vec<(usize, &'static str, String, String)> = Vec::new();
         for (i, p) in e.children.iter().enumerate() {
             if !matches!(p.local_name(), "korrespondansepart" | "part" | "sakspart") {
@@ -65,10 +65,10 @@ impl Writers<'_> {
                     postnummer: some(&postnummer),
                 };
                 if let (samla_wash::matching::Outcome::Matched { entity: at, class, rule, .. }, _) =
-                    samla_wash::matching::match_org(&w.orgs, &record)
-                    && w.apply.covers(class)
+                    samla_wash::matching::match_org(w.matcher.orgs(), &record)
+                    && apply.covers(class)
                 {
-                    let org = &w.registers.orgs[at as usize];
+                    let org = &w.matcher.registers().orgs[at as usize];
                     let how = w.rule(samla_wash::snapshot::Register::Enhetsregisteret, rule.as_str(), class.as_str());
                     changes.push((i, "navn", org.navn.clone(), how));
                 }
@@ -81,12 +81,12 @@ impl Writers<'_> {
                 postnummer: some(&postnummer),
                 ..Default::default()
             };
-            let (outcome, _) = samla_wash::matching::match_person(&w.persons, &record, &Default::default());
+            let (outcome, _) = samla_wash::matching::match_person(w.matcher.persons(), &record, w.matcher.options());
             let samla_wash::matching::Outcome::Matched { entity: at, class, rule, .. } = outcome else { continue };
-            if !w.apply.covers(class) {
+            if !apply.covers(class) {
                 continue;
             }
-            let person = &w.registers.persons[at as usize];
+            let person = &w.matcher.registers().persons[at as usize];
             let how = w.rule(samla_wash::snapshot::Register::Folkeregisteret, rule.as_str(), class.as_str());
             if !fnr.is_empty() && fnr != person.id {
                 changes.push((i, "id", person.id.clone(), how.clone()));

@@ -125,6 +125,9 @@ impl Writers<'_> {
         if held {
             flag(&mut new, &format!("uklassifisert: {}", klasse.as_deref().unwrap_or("(ingen klasse)")));
         }
+        if let Some(w) = self.wash.as_mut() {
+            w.unit(&new)?;
+        }
         let Some(p) = self.placed.as_mut() else { return Ok(()) };
         p.buf.clear();
         XmlWriter::fragment(&mut p.buf, PLACED_DEPTH).element(&new).map_err(io_at(&p.path))?;
