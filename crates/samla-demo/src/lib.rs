@@ -220,7 +220,7 @@ pub fn person_folders(out: &Path, persons: &[samla_wash::snapshot::Person], size
     children.sort_by_key(|p| p.old_ids.is_empty());
     let folder = |p: &samla_wash::snapshot::Person, n: usize, prefix: &str, old: bool| PersonFolder {
         key: format!("{prefix}-{n:04}"),
-        id: if old { p.old_ids.first().unwrap_or(&p.id).clone() } else { p.id.clone() },
+        id: if old { p.old_ids.first().unwrap_or(&p.id).to_string() } else { p.id.to_string() },
         name: p.name(),
     };
     let ski: Vec<PersonFolder> = children

@@ -63,11 +63,11 @@ impl Registers {
     pub(crate) fn note_persons<'p>(&mut self, persons: impl Iterator<Item = &'p samla_wash::snapshot::Person>) {
         for person in persons {
             for old in &person.old_ids {
-                self.current.insert(old.clone(), person.id.clone());
+                self.current.insert(old.to_string(), person.id.to_string());
             }
             if person.protected {
-                self.protected.insert(person.id.clone());
-                self.protected.extend(person.old_ids.iter().cloned());
+                self.protected.insert(person.id.to_string());
+                self.protected.extend(person.old_ids.iter().map(|o| o.to_string()));
             }
         }
     }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::normalize::{self, key, name_similarity, name_tokens, street, street_similarity};
-use crate::snapshot::{Address, Kommuneendringer, Organisation, Person};
+use crate::snapshot::{Address, Kommuneendringer, Organisation, Person, Text};
 
 /// How certain a match is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -192,7 +192,8 @@ fn number_bytes(nummer: u32, bokstav: &str) -> Vec<u8> {
 pub struct PersonIndex<'a> {
     /// The persons.
     pub persons: &'a [Person],
-    tokens: Vec<Vec<String>>,
+    /// Each person's name as words, held compactly (two million persons).
+    tokens: Vec<Box<[Text]>>,
     by_id: HashMap<&'a str, u32>,
     by_old_id: HashMap<&'a str, u32>,
     by_name_birth: MultiIndex,
@@ -205,9 +206,12 @@ pub struct PersonIndex<'a> {
 impl<'a> PersonIndex<'a> {
     /// Indexes the persons (in parallel).
     pub fn new(persons: &'a [Person]) -> PersonIndex<'a> {
-        let tokens: Vec<Vec<String>> = persons
+        let tokens: Vec<Box<[Text]>> = persons
             .par_iter()
-            .map(|p| name_tokens(&normalize::full_name(&p.fornavn, &p.mellomnavn, &p.etternavn)))
+            .map(|p| {
+                let words = name_tokens(&normalize::full_name(&p.fornavn, &p.mellomnavn, &p.etternavn));
+                words.iter().map(|w| Text::from(w.as_str())).collect()
+            })
             .collect();
         let mut by_id = HashMap::with_capacity(persons.len());
         let mut by_old_id = HashMap::new();
@@ -342,7 +346,7 @@ pub fn match_person(index: &PersonIndex, r: &PersonRecord, opts: &Options) -> (O
                 let p = &index.persons[i as usize];
                 let mut differences = Vec::new();
                 if rule == Rule::PersonOldId {
-                    differences.push(Difference { field: "fnr", record: id.to_string(), register: p.id.clone() });
+                    differences.push(Difference { field: "fnr", record: id.to_string(), register: p.id.to_string() });
                 }
                 if !tokens.is_empty() && !tokens_within(&tokens, &index.tokens[i as usize]) {
                     if name_similarity(&tokens, &index.tokens[i as usize]) < 0.85 {
@@ -472,8 +476,8 @@ pub fn match_person(index: &PersonIndex, r: &PersonRecord, opts: &Options) -> (O
 
 /// Every word of the record's name is one of the register's (a missing middle name or a
 /// second given name left out is fine; a different word is not).
-fn tokens_within(record: &[String], register: &[String]) -> bool {
-    record.iter().all(|t| register.contains(t))
+fn tokens_within(record: &[String], register: &[Text]) -> bool {
+    record.iter().all(|t| register.iter().any(|r| r == t))
 }
 
 /// Enhetsregisteret, indexed for the organisation rules.
@@ -679,7 +683,7 @@ pub fn match_address(index: &AddressIndex, r: &AddressRecord, kommuner: &Kommune
                 let d = Difference {
                     field: "adressenavn",
                     record: r.adressenavn.unwrap_or_default().into(),
-                    register: a.adressenavn.clone(),
+                    register: a.adressenavn.to_string(),
                 };
                 (Class::B, vec![d])
             };
@@ -729,7 +733,11 @@ pub fn match_street(
             } else {
                 (
                     Class::B,
-                    vec![Difference { field: "adressenavn", record: written.into(), register: a.adressenavn.clone() }],
+                    vec![Difference {
+                        field: "adressenavn",
+                        record: written.into(),
+                        register: a.adressenavn.to_string(),
+                    }],
                 )
             };
             Outcome::Matched { entity: *i, class, rule: Rule::AddressFuzzyStreet, differences }

@@ -158,15 +158,20 @@ pub fn date(s: &str) -> Option<(u16, u8, u8)> {
 /// assert!(name_similarity(&a, &name_tokens("Karri Nordman")) > 0.9);
 /// assert!(name_similarity(&a, &name_tokens("Ola Hansen")) < 0.7);
 /// ```
-pub fn name_similarity(a: &[String], b: &[String]) -> f64 {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+pub fn name_similarity<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> f64 {
+    if a.len() <= b.len() { each_to_best(a, b) } else { each_to_best(b, a) }
+}
+
+/// Each of the shorter name's words to its best match among the longer's, weighted by length.
+fn each_to_best<S: AsRef<str>, L: AsRef<str>>(short: &[S], long: &[L]) -> f64 {
     if short.is_empty() {
         return 0.0;
     }
     let mut total = 0.0;
     let mut weight = 0.0;
     for s in short {
-        let best = long.iter().map(|l| strsim::jaro_winkler(s, l)).fold(0.0, f64::max);
+        let s = s.as_ref();
+        let best = long.iter().map(|l| strsim::jaro_winkler(s, l.as_ref())).fold(0.0, f64::max);
         let w = s.len() as f64;
         total += best * w;
         weight += w;

@@ -476,7 +476,7 @@ fn wash_person(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut Row
             row.rule = Some(rule);
             note_differences(row, &differences);
             let rule_name = rule.as_str();
-            row.washed[0] = Some(p.id.clone());
+            row.washed[0] = Some(p.id.to_string());
             change(row, input, key, "fnr", get("fnr"), &p.id, rule_name, class, freg);
             let name = p.name();
             row.washed[1] = Some(name.clone());
@@ -493,7 +493,7 @@ fn wash_person(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut Row
                 "opphoert" => row.flags.push("opphoert"),
                 _ => {}
             }
-            if ctx.registers.krr.get(&p.id).is_some_and(|c| c.reservasjon) {
+            if ctx.registers.krr.get(p.id.as_str()).is_some_and(|c| c.reservasjon) {
                 row.flags.push("krr-reservert");
             }
             if p.protected {
@@ -503,9 +503,9 @@ fn wash_person(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut Row
                 change(row, input, key, "adresse", get("address"), &line, rule_name, class, freg);
                 change(row, input, key, "postnummer", get("postnummer"), &a.postnummer, rule_name, class, freg);
                 row.washed[3] = Some(line);
-                row.washed[4] = Some(a.postnummer.clone());
-                row.washed[5] = Some(a.poststed.clone());
-                row.washed[6] = Some(a.kommunenummer.clone());
+                row.washed[4] = Some(a.postnummer.to_string());
+                row.washed[5] = Some(a.poststed.to_string());
+                row.washed[6] = Some(a.kommunenummer.to_string());
             }
         }
         other => {
@@ -516,7 +516,7 @@ fn wash_person(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut Row
                 } else {
                     p.addresses.first().map(Address::line).unwrap_or_default()
                 };
-                [p.id.clone(), p.name(), date_text(p.birth), address]
+                [p.id.to_string(), p.name(), date_text(p.birth), address]
             });
             // Without a person, the address is still washed against Matrikkelen.
             row.washed[6] = kommune;
@@ -536,9 +536,9 @@ fn wash_person(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut Row
                     let m = ctx.registers.snapshot(Register::Matrikkelen);
                     change(row, input, key, "adresse", Some(line), &a.line(), rule.as_str(), class, m);
                     row.washed[3] = Some(a.line());
-                    row.washed[4] = Some(a.postnummer.clone());
-                    row.washed[5] = Some(a.poststed.clone());
-                    row.washed[6] = Some(a.kommunenummer.clone());
+                    row.washed[4] = Some(a.postnummer.to_string());
+                    row.washed[5] = Some(a.poststed.to_string());
+                    row.washed[6] = Some(a.kommunenummer.to_string());
                 }
             }
         }
@@ -666,21 +666,21 @@ fn wash_address(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut Ro
             change(row, input, key, "adressekode", get("adressekode"), &a.adressekode, r, class, m);
             change(row, input, key, "adressenavn", get("adressenavn"), &a.adressenavn, r, class, m);
             row.washed = vec![
-                Some(a.kommunenummer.clone()),
-                Some(a.adressekode.clone()),
-                Some(a.adressenavn.clone()),
+                Some(a.kommunenummer.to_string()),
+                Some(a.adressekode.to_string()),
+                Some(a.adressenavn.to_string()),
                 Some(a.nummer.to_string()),
-                Some(a.bokstav.clone()),
-                Some(a.postnummer.clone()),
-                Some(a.poststed.clone()),
-                Some(a.adresse_id.clone()),
+                Some(a.bokstav.to_string()),
+                Some(a.postnummer.to_string()),
+                Some(a.poststed.to_string()),
+                Some(a.adresse_id.to_string()),
             ];
         }
         other => {
             settle_unmatched(row, &other, |i| {
                 let a = &ctx.addresses.addresses[i as usize];
                 [
-                    a.adresse_id.clone(),
+                    a.adresse_id.to_string(),
                     a.line(),
                     String::new(),
                     format!("{} {} ({})", a.postnummer, a.poststed, a.kommunenummer),

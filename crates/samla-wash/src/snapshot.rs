@@ -47,32 +47,36 @@ pub struct Snapshot {
     pub as_of: String,
 }
 
+/// A register's short text (a name, a code, an identifier): held inline up to 24 bytes,
+/// so that two million persons are not ten million small allocations.
+pub type Text = compact_str::CompactString;
+
 /// An address as a register holds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Address {
     /// Kommunenummer.
-    pub kommunenummer: String,
+    pub kommunenummer: Text,
     /// Adressekode within the municipality.
-    pub adressekode: String,
+    pub adressekode: Text,
     /// Street name.
-    pub adressenavn: String,
+    pub adressenavn: Text,
     /// House number (0 when there is none).
     pub nummer: u32,
     /// House letter, or empty.
-    pub bokstav: String,
+    pub bokstav: Text,
     /// Postnummer.
-    pub postnummer: String,
+    pub postnummer: Text,
     /// Poststed.
-    pub poststed: String,
+    pub poststed: Text,
     /// Matrikkelen's adresseId, where known.
-    pub adresse_id: String,
+    pub adresse_id: Text,
 }
 
 impl Address {
     /// The street line: "Kirkeveien 12B".
     pub fn line(&self) -> String {
         if self.nummer == 0 {
-            self.adressenavn.clone()
+            self.adressenavn.to_string()
         } else {
             format!("{} {}{}", self.adressenavn, self.nummer, self.bokstav)
         }
@@ -83,21 +87,21 @@ impl Address {
 #[derive(Debug, Clone, Default)]
 pub struct Person {
     /// The identifier in use (status iBruk).
-    pub id: String,
+    pub id: Text,
     /// Earlier identifiers (status opphoert), e.g. a D-number later replaced.
-    pub old_ids: Vec<String>,
+    pub old_ids: Vec<Text>,
     /// Given names.
-    pub fornavn: String,
+    pub fornavn: Text,
     /// Middle name, or empty.
-    pub mellomnavn: String,
+    pub mellomnavn: Text,
     /// Surname.
-    pub etternavn: String,
+    pub etternavn: Text,
     /// Birth date.
     pub birth: Option<(u16, u8, u8)>,
     /// Bostedsadresser, the current one first.
     pub addresses: Vec<Address>,
     /// bosatt, utflyttet, doed, opphoert, …
-    pub status: String,
+    pub status: Text,
     /// Under adressebeskyttelse (fortrolig or strengt fortrolig): the address is never
     /// written out.
     pub protected: bool,
@@ -336,8 +340,10 @@ fn freg_person(doc: FregDoc) -> Option<Person> {
         .identifikasjonsnummer
         .iter()
         .find(|i| i.status.as_deref().is_none_or(|s| s == "iBruk"))
-        .map(|i| i.id.clone())?;
-    let old_ids = doc.identifikasjonsnummer.iter().filter(|i| i.id != id).map(|i| i.id.clone()).collect();
+        .map(|i| Text::from(i.id.as_str()))?;
+    let mut old_ids: Vec<Text> =
+        doc.identifikasjonsnummer.iter().filter(|i| i.id != id).map(|i| Text::from(i.id.as_str())).collect();
+    old_ids.shrink_to_fit();
     let navn = current(&doc.navn, |n| n.gjeldende);
     let mut addresses: Vec<(bool, Address)> = doc
         .bostedsadresse
@@ -347,19 +353,22 @@ fn freg_person(doc: FregDoc) -> Option<Person> {
             let (nummer, bokstav) = v
                 .adressenummer
                 .as_ref()
-                .map(|n| (n.husnummer.parse().unwrap_or(0), n.husbokstav.clone()))
+                .map(|n| (n.husnummer.parse().unwrap_or(0), Text::from(n.husbokstav.as_str())))
                 .unwrap_or_default();
-            let (poststed, postnummer) =
-                v.poststed.as_ref().map(|p| (p.poststedsnavn.clone(), p.postnummer.clone())).unwrap_or_default();
+            let (poststed, postnummer) = v
+                .poststed
+                .as_ref()
+                .map(|p| (Text::from(p.poststedsnavn.as_str()), Text::from(p.postnummer.as_str())))
+                .unwrap_or_default();
             let address = Address {
-                kommunenummer: v.kommunenummer.clone(),
-                adressekode: v.adressekode.clone(),
-                adressenavn: v.adressenavn.clone(),
+                kommunenummer: v.kommunenummer.as_str().into(),
+                adressekode: v.adressekode.as_str().into(),
+                adressenavn: v.adressenavn.as_str().into(),
                 nummer,
                 bokstav,
                 postnummer,
                 poststed,
-                adresse_id: String::new(),
+                adresse_id: Text::default(),
             };
             Some((b.gjeldende != Some(false), address))
         })
@@ -368,12 +377,14 @@ fn freg_person(doc: FregDoc) -> Option<Person> {
     Some(Person {
         id,
         old_ids,
-        fornavn: navn.map(|n| n.fornavn.clone()).unwrap_or_default(),
-        mellomnavn: navn.and_then(|n| n.mellomnavn.clone()).unwrap_or_default(),
-        etternavn: navn.map(|n| n.etternavn.clone()).unwrap_or_default(),
+        fornavn: navn.map(|n| n.fornavn.as_str().into()).unwrap_or_default(),
+        mellomnavn: navn.and_then(|n| n.mellomnavn.as_deref()).map(Text::from).unwrap_or_default(),
+        etternavn: navn.map(|n| n.etternavn.as_str().into()).unwrap_or_default(),
         birth: doc.foedsel.first().and_then(|f| f.foedselsdato.as_deref()).and_then(normalize::date),
-        addresses: addresses.into_iter().map(|(_, a)| a).collect(),
-        status: current(&doc.status, |s| s.gjeldende).map(|s| s.status.clone()).unwrap_or_default(),
+        // Exactly as long as it is: a collected Vec keeps room for four, and two million
+        // persons would carry a gigabyte of it.
+        addresses: addresses.into_iter().map(|(_, a)| a).collect::<Vec<_>>().into_boxed_slice().into_vec(),
+        status: current(&doc.status, |s| s.gjeldende).map(|s| s.status.as_str().into()).unwrap_or_default(),
         protected: doc
             .adressebeskyttelse
             .iter()
@@ -649,7 +660,7 @@ pub fn load_matrikkel(path: &Path) -> Result<Vec<Address>> {
     let postnummer = t.column("postnummer")?;
     let poststed = t.column("poststed")?;
     let adresse_id = t.column("adresseId")?;
-    let s = |v: Option<&str>| v.unwrap_or_default().to_string();
+    let s = |v: Option<&str>| Text::from(v.unwrap_or_default());
     Ok((0..t.frame.height())
         .map(|i| Address {
             kommunenummer: s(kommunenummer[i]),
@@ -682,7 +693,7 @@ mod tests {
     fn freg_history_gives_current_and_old_ids() {
         let line = r#"{"identifikasjonsnummer":[{"foedselsEllerDNummer":"30108299939","status":"iBruk"},{"foedselsEllerDNummer":"70108212345","status":"opphoert"}],"navn":[{"fornavn":"Kari","etternavn":"Nordmann","erGjeldende":false},{"fornavn":"Kari","mellomnavn":"Berg","etternavn":"Hansen","erGjeldende":true}],"foedsel":[{"foedselsdato":"1982-10-30"}],"bostedsadresse":[{"vegadresse":{"kommunenummer":"3207","adressenavn":"Kirkeveien","adressenummer":{"husnummer":"12","husbokstav":"B"},"adressekode":"1001","poststed":{"poststedsnavn":"SKI","postnummer":"1400"}},"erGjeldende":true}],"status":[{"status":"bosatt"}],"adressebeskyttelse":[{"graderingsnivaa":"fortrolig"}]}"#;
         let p = freg_person(serde_json::from_str(line).unwrap()).unwrap();
-        assert_eq!((p.id.as_str(), p.old_ids.as_slice()), ("30108299939", ["70108212345".to_string()].as_slice()));
+        assert_eq!((p.id.as_str(), p.old_ids.as_slice()), ("30108299939", [Text::from("70108212345")].as_slice()));
         assert_eq!(p.name(), "Kari Berg Hansen");
         assert_eq!(p.birth, Some((1982, 10, 30)));
         assert_eq!(p.addresses[0].line(), "Kirkeveien 12B");

@@ -89,12 +89,12 @@ impl Writers<'_> {
             let person = &w.matcher.registers().persons[at as usize];
             let how = w.rule(samla_wash::snapshot::Register::Folkeregisteret, rule.as_str(), class.as_str());
             if !fnr.is_empty() && fnr != person.id {
-                changes.push((i, "id", person.id.clone(), how.clone()));
+                changes.push((i, "id", person.id.to_string(), how.clone()));
             }
             if let Some(a) = person.addresses.first().filter(|_| !person.protected) {
                 changes.push((i, "postadresse", a.line(), how.clone()));
-                changes.push((i, "postnummer", a.postnummer.clone(), how.clone()));
-                changes.push((i, "poststed", a.poststed.clone(), how));
+                changes.push((i, "postnummer", a.postnummer.to_string(), how.clone()));
+                changes.push((i, "poststed", a.poststed.to_string(), how));
             }
         }
         for (i, field, new, how) in changes {
