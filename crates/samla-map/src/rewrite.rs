@@ -167,7 +167,8 @@ pub(crate) struct Writers<'a> {
     pub(crate) later: Vec<(String, String, String)>,
     /// A unit whose new systemID is not the usual one (a person's one mappe): old → new.
     pub(crate) id_override: Option<(String, String)>,
-    /// With `[wash] apply`: the registers to wash the converted parties against.
+    /// With `[wash]`: the registers to wash the converted parties against (and with
+    /// `apply`, to write their values into them).
     pub(crate) washer: Option<&'a Washer<'a>>,
     /// With `[wash]`: the converted parties washed as they are written.
     pub(crate) wash: Option<crate::wash_step::SourceWash<'a>>,

@@ -358,14 +358,14 @@ fn write_all(
         }
     }
 
-    // The wash's applied changes, as ledger rows, to follow the sources' in ledger.csv.
-    // The wash job's own inputs' changes first, then the sources' parties', as the wash's ledger has them.
+    // The wash's changes, as ledger rows to follow the sources' in ledger.csv: those to the
+    // wash job's own inputs first, then the sources' parties', as the wash's ledger has them.
     let mut wash_applied = vec![work.join("wash.ledger.csv")];
     if let (Some(step), Some(washer)) = (&job.wash, &washer) {
         outcome.ledger_rows += washed.iter().map(|w| w.ledger_rows).sum::<u64>();
-        let parts = washed.into_iter().map(|w| (w.part, w.ledger)).unzip::<_, _, Vec<_>, Vec<_>>();
-        let (report, rows) = wash(step, washer, parts.0, partial, &wash_applied[0])?;
-        wash_applied.extend(parts.1);
+        let (parts, ledgers): (Vec<_>, Vec<_>) = washed.into_iter().map(|w| (w.part, w.ledger)).unzip();
+        let (report, rows) = wash(step, washer, parts, partial, &wash_applied[0])?;
+        wash_applied.extend(ledgers);
         outcome.wash = Some(report);
         outcome.ledger_rows += rows;
     }
