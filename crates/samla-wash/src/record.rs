@@ -33,31 +33,17 @@ impl Registers {
         let mut r = Registers::default();
         for s in snapshots {
             progress(&format!("laster {}", s.id));
+            // Each register's rows added to what earlier snapshots of it gave; their count kept.
+            fn add<T>(into: &mut impl Extend<T>, rows: impl ExactSizeIterator<Item = T>) -> usize {
+                let n = rows.len();
+                into.extend(rows);
+                n
+            }
             let rows = match s.register {
-                Register::Folkeregisteret => {
-                    let p = snapshot::load_freg(&s.path)?;
-                    let n = p.len();
-                    r.persons.extend(p);
-                    n
-                }
-                Register::Enhetsregisteret => {
-                    let o = snapshot::load_enhetsregisteret(&s.path)?;
-                    let n = o.len();
-                    r.orgs.extend(o);
-                    n
-                }
-                Register::Matrikkelen => {
-                    let a = snapshot::load_matrikkel(&s.path)?;
-                    let n = a.len();
-                    r.addresses.extend(a);
-                    n
-                }
-                Register::Krr => {
-                    let k = snapshot::load_krr(&s.path)?;
-                    let n = k.len();
-                    r.krr.extend(k);
-                    n
-                }
+                Register::Folkeregisteret => add(&mut r.persons, snapshot::load_freg(&s.path)?.into_iter()),
+                Register::Enhetsregisteret => add(&mut r.orgs, snapshot::load_enhetsregisteret(&s.path)?.into_iter()),
+                Register::Matrikkelen => add(&mut r.addresses, snapshot::load_matrikkel(&s.path)?.into_iter()),
+                Register::Krr => add(&mut r.krr, snapshot::load_krr(&s.path)?.into_iter()),
                 Register::Kommuneendringer => {
                     r.kommuner = snapshot::load_kommuneendringer(&s.path)?;
                     r.kommuner.len()
@@ -159,6 +145,14 @@ impl RowResult {
         let id = if opts.reveal_ids { id } else { mask(&id) };
         let note = self.notes.last().cloned().unwrap_or_default();
         if id.is_empty() { format!("{key}: {note}") } else { format!("{key}: {note} [{id}]") }
+    }
+
+    /// Matched in `class` by `rule`, with the differences noted.
+    fn matched(&mut self, class: Class, rule: Rule, differences: &[Difference]) {
+        self.status = Status::Matched;
+        self.class = Some(class);
+        self.rule = Some(rule);
+        note_differences(self, differences);
     }
 
     pub(crate) fn new(width: usize) -> RowResult {
@@ -471,10 +465,7 @@ fn wash_person(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut Row
     match outcome {
         Outcome::Matched { entity, class, rule, differences } => {
             let p = &ctx.persons.persons[entity as usize];
-            row.status = Status::Matched;
-            row.class = Some(class);
-            row.rule = Some(rule);
-            note_differences(row, &differences);
+            row.matched(class, rule, &differences);
             let rule_name = rule.as_str();
             row.washed[0] = Some(p.id.to_string());
             change(row, input, key, "fnr", get("fnr"), &p.id, rule_name, class, freg);
@@ -591,10 +582,7 @@ fn wash_org(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut RowRes
     match outcome {
         Outcome::Matched { entity, class, rule, differences } => {
             let o = &ctx.orgs.orgs[entity as usize];
-            row.status = Status::Matched;
-            row.class = Some(class);
-            row.rule = Some(rule);
-            note_differences(row, &differences);
+            row.matched(class, rule, &differences);
             let r = rule.as_str();
             change(row, input, key, "orgnr", get("orgnr"), &o.orgnr, r, class, er);
             change(row, input, key, "navn", get("name"), &o.navn, r, class, er);
@@ -655,10 +643,7 @@ fn wash_address(ctx: &Matcher, input: &Input, key: &str, get: &Get, row: &mut Ro
     match outcome {
         Outcome::Matched { entity, class, rule, differences } => {
             let a = &ctx.addresses.addresses[entity as usize];
-            row.status = Status::Matched;
-            row.class = Some(class);
-            row.rule = Some(rule);
-            note_differences(row, &differences);
+            row.matched(class, rule, &differences);
             let r = rule.as_str();
             // The kommunenummer row was written by the change table; Matrikkelen confirms it.
             row.ledger.retain(|l| l.field != "kommunenummer");
