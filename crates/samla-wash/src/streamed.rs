@@ -13,8 +13,7 @@ use crate::error::Result;
 use crate::job::Input;
 use crate::parties;
 use crate::record::{self, LedgerRow, Matcher, RowResult, RunOptions};
-use crate::report::InputReport;
-use crate::report::Status;
+use crate::report::{InputReport, Status};
 use crate::table::CsvFile;
 
 /// Rows kept as examples for the report, per input.
@@ -96,7 +95,7 @@ impl<'a> PartyWash<'a> {
             Some(row[*c].as_str()).filter(|v| !v.is_empty())
         };
         let key = &row[0];
-        let mut r: RowResult = record::wash_row(self.matcher, self.input, key, &get);
+        let r: RowResult = record::wash_row(self.matcher, self.input, key, &get);
         self.report.records_in += 1;
         self.report.count(r.status, r.rule.map(|x| x.as_str()), r.class.map(|x| x.as_str()), &r.flags);
         if r.status == Status::Manual && self.report.examples.len() < EXAMPLES {
@@ -120,8 +119,7 @@ impl<'a> PartyWash<'a> {
             sink(l)?;
             self.ledger.write(&l.cells())?;
         }
-        for m in std::mem::take(&mut r.manual) {
-            let [rank, candidate, name, born, address, why] = &m;
+        for [rank, candidate, name, born, address, why] in &r.manual {
             self.manual.write(&[&self.input.name, key, rank, candidate, name, born, address, why])?;
         }
         Ok(())
