@@ -5,6 +5,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use samla_noark5::atomic::{Cause, FirstError};
 use samla_noark5::model::Kind;
 use samla_noark5::{Element, Error, ErrorKind, Result};
 
@@ -21,7 +22,9 @@ pub(crate) struct Table {
     path: PathBuf,
     names: Vec<String>,
     columns: Vec<Vec<Option<String>>>,
-    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+    writer: Option<polars::io::parquet::write::BatchedWriter<FirstError<File>>>,
+    /// The file's first write error: polars reports one as a broken file.
+    cause: Cause,
 }
 
 const ROW_GROUP: usize = 65_536;
@@ -29,7 +32,7 @@ const ROW_GROUP: usize = 65_536;
 impl Table {
     pub(crate) fn new(path: PathBuf, columns: &[&str]) -> Table {
         let names: Vec<String> = PROVENANCE_COLUMNS.iter().chain(columns).map(|c| c.to_string()).collect();
-        Table { path, columns: vec![Vec::new(); names.len()], names, writer: None }
+        Table { path, columns: vec![Vec::new(); names.len()], names, writer: None, cause: Cause::default() }
     }
 
     pub(crate) fn push(&mut self, cells: impl Iterator<Item = Option<String>>) {
@@ -42,30 +45,40 @@ impl Table {
         }
     }
 
+    /// A polars error, or the write error under it.
+    fn error(&self, e: PolarsError) -> Error {
+        match self.cause.get() {
+            Some(cause) => Error::io(self.path.display().to_string(), cause),
+            None => Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string()),
+        }
+    }
+
     fn flush(&mut self) -> Result<()> {
-        let err = |e: PolarsError| Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string());
         let columns: Vec<Column> = self
             .names
             .iter()
             .zip(&mut self.columns)
             .map(|(n, c)| Column::new(n.as_str().into(), std::mem::take(c)))
             .collect();
-        let frame = DataFrame::new_infer_height(columns).map_err(err)?;
+        let frame = DataFrame::new_infer_height(columns).map_err(|e| self.error(e))?;
         if self.writer.is_none() {
             let file = File::create(&self.path).map_err(|e| Error::io(self.path.display().to_string(), e))?;
-            self.writer = Some(ParquetWriter::new(file).batched(frame.schema()).map_err(err)?);
+            let (file, cause) = FirstError::new(file);
+            self.cause = cause;
+            let writer = ParquetWriter::new(file).batched(frame.schema()).map_err(|e| self.error(e))?;
+            self.writer = Some(writer);
         }
-        let writer = self.writer.as_mut().expect("opened above");
         if frame.height() > 0 {
-            writer.write_batch(&frame).map_err(err)?;
+            let written = self.writer.as_mut().expect("opened above").write_batch(&frame);
+            written.map_err(|e| self.error(e))?;
         }
         Ok(())
     }
 
     pub(crate) fn finish(mut self) -> Result<()> {
         self.flush()?;
-        let err = |e: PolarsError| Error::new(ErrorKind::Io, self.path.display().to_string(), e.to_string());
-        self.writer.take().expect("flushed").finish().map_err(err)?;
+        let finished = self.writer.take().expect("flushed").finish();
+        finished.map_err(|e| self.error(e))?;
         Ok(())
     }
 }
@@ -229,5 +242,68 @@ impl Tables {
         self.mappe.finish()?;
         self.registrering.finish()?;
         self.dokumentbeskrivelse.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On a full disk the error is the disk's, not polars' word for a broken file.
+    #[test]
+    fn a_full_disk_is_named_as_such() {
+        let full = PathBuf::from("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let mut table = Table::new(full, &["tittel"]);
+        for i in 0..1000 {
+            table.push((0..7).map(|c| Some(format!("{i}-{c}"))));
+        }
+        let e = table.finish().expect_err("/dev/full takes nothing");
+        assert!(e.to_string().contains("No space left"), "{e}");
+    }
+
+    /// A disk with room for `room` bytes.
+    struct Full {
+        room: usize,
+    }
+
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Wherever the disk fills, the cause is kept, though polars words some of these
+    /// failures as a broken file.
+    #[test]
+    fn a_disk_full_partway_keeps_its_cause() {
+        let column = |name: &str| Column::new(name.into(), (0..5000).map(|i| format!("verdi {i}")).collect::<Vec<_>>());
+        let frame = DataFrame::new_infer_height(vec![column("a"), column("b")]).unwrap();
+        let mut worded_otherwise = Vec::new();
+        for room in [0, 4, 100, 1000, 10_000, 30_000, 60_000] {
+            let (file, cause) = FirstError::new(Full { room });
+            let written = ParquetWriter::new(file).batched(frame.schema()).and_then(|mut w| {
+                w.write_batch(&frame)?;
+                w.finish().map(|_| ())
+            });
+            let Err(e) = written else { continue };
+            let kept = cause.get().unwrap_or_else(|| panic!("room {room}: {e} without its cause"));
+            assert_eq!(kept.kind(), std::io::ErrorKind::StorageFull, "room {room}");
+            if !e.to_string().contains("No space left") {
+                worded_otherwise.push((room, e.to_string()));
+            }
+        }
+        println!("polars' own words: {worded_otherwise:?}");
     }
 }

@@ -41,6 +41,55 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     write_file(path, |f| f.write_all(bytes)).map_err(|e| Error::io(path.display().to_string(), e))
 }
 
+/// A writer that keeps the first error its inner writer gave. Some libraries (polars'
+/// Parquet writer) report a failed write as a broken file ("Invalid thrift: transport
+/// error"); [`FirstError::cause`] gives the real cause, such as a full disk.
+#[derive(Debug)]
+pub struct FirstError<W> {
+    inner: W,
+    failed: std::sync::Arc<std::sync::Mutex<Option<(io::ErrorKind, String)>>>,
+}
+
+/// The first error of a [`FirstError`] writer, readable after the writer was given away.
+#[derive(Debug, Clone, Default)]
+pub struct Cause(std::sync::Arc<std::sync::Mutex<Option<(io::ErrorKind, String)>>>);
+
+impl Cause {
+    /// The first write error, if there was one.
+    pub fn get(&self) -> Option<io::Error> {
+        let held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        held.as_ref().map(|(kind, message)| io::Error::new(*kind, message.clone()))
+    }
+}
+
+impl<W: Write> FirstError<W> {
+    /// Wraps `inner`; the [`Cause`] reads its first error later.
+    pub fn new(inner: W) -> (FirstError<W>, Cause) {
+        let cause = Cause::default();
+        (FirstError { inner, failed: cause.0.clone() }, cause)
+    }
+
+    fn note<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &result {
+            let mut held = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+            held.get_or_insert_with(|| (e.kind(), e.to_string()));
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for FirstError<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
+    }
+}
+
 /// A file being written under a temporary name: removed when dropped, unless it was
 /// [`kept`](Self::keep) (renamed into place), so that no error path leaves it behind.
 #[derive(Debug)]
@@ -196,6 +245,38 @@ pub fn build_dir<T>(out: &Path, build: impl FnOnce(&Path) -> Result<T>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A disk with room for `room` bytes.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "No space left on device"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_first_write_error_is_kept_for_whoever_words_it_otherwise() {
+        let (mut w, cause) = FirstError::new(Full { room: 4 });
+        assert!(w.write_all(b"abcd").is_ok());
+        assert!(cause.get().is_none());
+        assert!(w.write_all(b"efgh").is_err());
+        let _ = w.write_all(b"more");
+        let e = cause.get().expect("the first error is kept");
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+        assert!(e.to_string().contains("No space left"), "{e}");
+    }
 
     #[test]
     fn a_folder_appears_whole_or_not_at_all() {

@@ -240,12 +240,14 @@ pub fn csv_record(out: &mut String, cells: &[&str], separator: u8) {
 pub fn write_frame(path: &Path, frame: &mut DataFrame, separator: u8) -> Result<()> {
     let parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     samla_noark5::atomic::write_file(path, |file| {
+        let (file, cause) = samla_noark5::atomic::FirstError::new(file);
         let result = if parquet {
             ParquetWriter::new(file).finish(frame).map(|_| ())
         } else {
             CsvWriter::new(file).include_header(true).with_separator(separator).finish(frame)
         };
-        result.map_err(std::io::Error::other)
+        // A failed write as what it was (a full disk), not as polars words it.
+        result.map_err(|e| cause.get().unwrap_or_else(|| std::io::Error::other(e)))
     })
     .map_err(|e| error::io(path, e))
 }
