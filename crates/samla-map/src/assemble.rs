@@ -253,9 +253,14 @@ impl<'a> Reading<'a> {
     }
 }
 
+/// A folder's own fields that a joined mappe carries from every folder: its cross
+/// references and its notes, each once.
+const CARRIED: [&str; 2] = ["kryssreferanse", "merknad"];
+
 /// One person's folders from several sources as one mappe: the first's metadata (its
-/// systemID is the person's, the same in each), every folder's registreringer and
-/// mapper inside, in order, and every folder's provenance.
+/// systemID is the person's, the same in each), every folder's kryssreferanser and
+/// merknader, every folder's registreringer and mapper inside, in order, and every
+/// folder's provenance.
 pub(crate) fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
     let mut base = parse_placed(&units[0], path)?;
     let is_unit = |c: &Element| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_));
@@ -268,6 +273,16 @@ pub(crate) fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
         if let Some(v) = base.child_mut("virksomhetsspesifikkeMetadata") {
             v.children.extend(provenance);
         }
+        for field in other.children.iter().filter(|c| CARRIED.contains(&c.local_name())) {
+            if base.children.iter().any(|c| same(c, field)) {
+                continue;
+            }
+            // After the last of its kind, or of the fields the schema puts before it.
+            let name = field.local_name();
+            let upto = &MAPPE_ORDER[..=MAPPE_ORDER.iter().position(|f| *f == name).unwrap_or(MAPPE_ORDER.len() - 1)];
+            let at = base.children.iter().rposition(|c| upto.contains(&c.local_name())).map_or(0, |i| i + 1);
+            base.children.insert(at, field.clone());
+        }
         let at = base
             .children
             .iter()
@@ -277,6 +292,15 @@ pub(crate) fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
         base.children.splice(at..at, inside);
     }
     write_placed(&base, path)
+}
+
+/// The same element, wherever each was read: name, attributes, text and children.
+fn same(a: &Element, b: &Element) -> bool {
+    a.name == b.name
+        && a.attrs == b.attrs
+        && a.text.trim() == b.text.trim()
+        && a.children.len() == b.children.len()
+        && a.children.iter().zip(&b.children).all(|(x, y)| same(x, y))
 }
 
 /// Where a placed unit sits in the migration's arkivstruktur.xml: arkiv, arkivdel,
@@ -503,4 +527,54 @@ pub(crate) fn write_uttrekk(
     let mut w = BufWriter::new(File::create(&path).map_err(io_at(&path))?);
     head.write(&mut w).map_err(io_at(&path))?;
     sync(w, &path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placed(xml: &str) -> Vec<u8> {
+        write_placed(&samla_noark5::xml::parse_str(xml, "t.xml").unwrap(), Path::new("t.xml")).unwrap()
+    }
+
+    /// Nothing of a joined folder is lost: its notes and cross references come along,
+    /// each once, where the schema puts them, before the registreringer.
+    #[test]
+    fn a_joined_folder_keeps_every_folders_notes_and_references_once() {
+        let first = placed(
+            "<mappe><systemID>p</systemID><tittel>Elevmappe</tittel>\
+             <virksomhetsspesifikkeMetadata><proveniens><kilde>ski</kilde></proveniens></virksomhetsspesifikkeMetadata>\
+             <merknad><merknadstekst>Felles</merknadstekst></merknad>\
+             <registrering><systemID>r1</systemID></registrering></mappe>",
+        );
+        let second = placed(
+            "<mappe><systemID>p</systemID><tittel>Elevmappe OPP</tittel>\
+             <virksomhetsspesifikkeMetadata><proveniens><kilde>oppegaard</kilde></proveniens></virksomhetsspesifikkeMetadata>\
+             <kryssreferanse><referanseTilMappe>x</referanseTilMappe></kryssreferanse>\
+             <merknad><merknadstekst>Felles</merknadstekst></merknad>\
+             <merknad><merknadstekst>Bare i Oppegård</merknadstekst></merknad>\
+             <registrering><systemID>r2</systemID></registrering></mappe>",
+        );
+        let joined = join_folders(&[first, second], Path::new("t.xml")).unwrap();
+        let joined = parse_placed(&joined, Path::new("t.xml")).unwrap();
+        let names: Vec<&str> = joined.children.iter().map(|c| c.local_name()).collect();
+        assert_eq!(
+            names,
+            [
+                "systemID",
+                "tittel",
+                "virksomhetsspesifikkeMetadata",
+                "kryssreferanse",
+                "merknad",
+                "merknad",
+                "registrering",
+                "registrering"
+            ]
+        );
+        let notes: Vec<&str> = joined.children_named("merknad").filter_map(|m| m.value("merknadstekst")).collect();
+        assert_eq!(notes, ["Felles", "Bare i Oppegård"]);
+        assert_eq!(joined.value("tittel"), Some("Elevmappe"), "the first folder's metadata");
+        let sources = joined.child("virksomhetsspesifikkeMetadata").unwrap().children.len();
+        assert_eq!(sources, 2, "both provenances");
+    }
 }
