@@ -219,42 +219,8 @@ fn the_merged_extract_validates_passes_check_and_accounts_for_every_unit() {
         fs::read_to_string(out.join("wash/ledger.csv")).unwrap().lines().filter(|l| l.contains(";yes;")).count();
     assert_eq!(ledger.lines().filter(|l| l.starts_with("wash:")).count(), washed);
     // The run washes each converted party as it writes it; the oracle is `samla wash` of
-    // the migration extract once written: the same rows, ledger and manual list.
-    let mut wash_job = fs::read_to_string(dir.path().join("vask/wash.toml")).unwrap();
-    wash_job = wash_job.replace("out = \"washed\"", "out = \"washed-after\"");
-    wash_job
-        .push_str(&format!("\n[[input]]\nname = \"parter\"\npath = \"{}\"\nentity = \"party\"\n", migration.display()));
-    fs::write(dir.path().join("vask/after.toml"), wash_job).unwrap();
-    let o = samla(&["-q", "wash", "--job", dir.path().join("vask/after.toml").to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let rows = |path: &Path| {
-        let t = samla_wash::table::Table::read(path).unwrap();
-        let names: Vec<String> = t.frame.get_column_names().iter().map(|c| c.to_string()).collect();
-        let columns: Vec<Vec<Option<&str>>> = names.iter().map(|c| t.column(c).unwrap()).collect();
-        let mut rows: Vec<String> = (0..t.frame.height())
-            .map(|i| columns.iter().map(|c| c[i].unwrap_or_default()).collect::<Vec<_>>().join(";"))
-            .collect();
-        rows.sort();
-        (names, rows)
-    };
-    let (streamed, after) =
-        (rows(&out.join("wash/parter.washed.csv")), rows(&dir.path().join("vask/washed-after/parter.washed.csv")));
-    assert_eq!(streamed.0, after.0, "the columns");
-    assert!(!streamed.1.is_empty());
-    assert!(streamed.1 == after.1, "the run's washed parties differ from washing the migration afterwards");
-    for name in ["ledger.csv", "manual.csv"] {
-        let sorted = |p: PathBuf| {
-            let text = fs::read_to_string(p).unwrap();
-            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-            lines.sort();
-            lines
-        };
-        let after = sorted(dir.path().join("vask/washed-after").join(name));
-        let streamed = sorted(out.join("wash").join(name));
-        // The wash job's own inputs are in both; the parties' rows must be the same.
-        let parter = |lines: &[String]| lines.iter().filter(|l| l.starts_with("parter;")).cloned().collect::<Vec<_>>();
-        assert_eq!(parter(&streamed), parter(&after), "{name}");
-    }
+    // the migration extract once written.
+    washed_as_afterwards(&dir.path().join("vask"), &out);
     // The tables hold the converted units.
     for entity in ["mappe", "registrering", "dokumentbeskrivelse"] {
         for source in ["ski", "oppegaard"] {
@@ -836,6 +802,49 @@ fn under_a_plan_secondary_klasser_before_and_after_a_mappe_point_into_the_plan_a
     );
 }
 
+/// The run's `[wash]` step washes each converted party as it writes it (and a person's
+/// joined mappe's own parties as joined); the oracle is `samla wash` of the migration
+/// extract once written, with the run's wash job: the same washed rows, ledger rows and
+/// manual rows for the parties.
+fn washed_as_afterwards(vask: &Path, out: &Path) {
+    let migration = out.join("migration");
+    let mut wash_job = fs::read_to_string(vask.join("wash.toml")).unwrap();
+    wash_job = wash_job.replace("out = \"washed\"", "out = \"washed-after\"");
+    wash_job
+        .push_str(&format!("\n[[input]]\nname = \"parter\"\npath = \"{}\"\nentity = \"party\"\n", migration.display()));
+    fs::write(vask.join("after.toml"), wash_job).unwrap();
+    let o = samla(&["-q", "wash", "--job", vask.join("after.toml").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = |path: &Path| {
+        let t = samla_wash::table::Table::read(path).unwrap();
+        let names: Vec<String> = t.frame.get_column_names().iter().map(|c| c.to_string()).collect();
+        let columns: Vec<Vec<Option<&str>>> = names.iter().map(|c| t.column(c).unwrap()).collect();
+        let mut rows: Vec<String> = (0..t.frame.height())
+            .map(|i| columns.iter().map(|c| c[i].unwrap_or_default()).collect::<Vec<_>>().join(";"))
+            .collect();
+        rows.sort();
+        (names, rows)
+    };
+    let (streamed, after) =
+        (rows(&out.join("wash/parter.washed.csv")), rows(&vask.join("washed-after/parter.washed.csv")));
+    assert_eq!(streamed.0, after.0, "the columns");
+    assert!(!streamed.1.is_empty());
+    assert!(streamed.1 == after.1, "the run's washed parties differ from washing the migration afterwards");
+    for name in ["ledger.csv", "manual.csv"] {
+        let parter = |p: PathBuf| {
+            let mut lines: Vec<String> = fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .filter(|l| l.starts_with("parter;"))
+                .map(str::to_string)
+                .collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(parter(out.join("wash").join(name)), parter(vask.join("washed-after").join(name)), "{name}");
+    }
+}
+
 /// One person folder for each client record of a generated municipality, in a klasse per
 /// fødselsnummer or D-number as the record has it.
 fn person_folders(records: &str, out: &Path) {
@@ -890,6 +899,30 @@ fn person_folders_are_joined_by_washed_fodselsnummer_with_no_false_join_against_
     let merged = dir.path().join("out/migration/arkivstruktur.xml");
     assert_eq!(arkivstruktur_errors(&merged), Vec::<String>::new());
     let xml = fs::read_to_string(&merged).unwrap();
+    // Every folder's part (the pupil, under the identifier its system had) is in the
+    // migration: a joined mappe keeps each distinct one once.
+    let part = |folder: &str| {
+        (values(folder, "partID").first().map(|v| v.to_string()), values(folder, "partNavn")[0].to_string())
+    };
+    let mut part_of: BTreeMap<String, (Option<String>, String)> = BTreeMap::new();
+    for source in ["ski", "oppegaard"] {
+        let text = fs::read_to_string(dir.path().join(source).join("arkivstruktur.xml")).unwrap();
+        for folder in text.split("<mappe ").skip(1) {
+            part_of.insert(values(folder, "mappeID")[0].to_string(), part(folder));
+        }
+    }
+    let mut joined_with_two = 0;
+    for mappe in xml.split("<mappe ").skip(1) {
+        let expected: BTreeSet<_> = values(mappe, "samla:gammelMappeID").iter().map(|k| part_of[*k].clone()).collect();
+        let (ids, names) = (values(mappe, "partID"), values(mappe, "partNavn"));
+        let actual: Vec<_> =
+            names.iter().enumerate().map(|(i, n)| (ids.get(i).map(|v| v.to_string()), n.to_string())).collect();
+        assert_eq!(actual.len(), expected.len(), "{mappe}");
+        assert_eq!(actual.into_iter().collect::<BTreeSet<_>>(), expected);
+        joined_with_two += usize::from(expected.len() == 2);
+    }
+    assert!(joined_with_two > 0, "a joined mappe holds both folders' parts");
+    washed_as_afterwards(&vask, &dir.path().join("out"));
 
     // The truth: which register person each record was drawn from (empty: nobody).
     let mut truth: BTreeMap<String, String> = fs::read_to_string(vask.join("truth.csv"))

@@ -48,6 +48,8 @@ pub(crate) struct Placement {
     pub(crate) person: Option<String>,
     /// A mappe (else a registrering): a klasse holds one kind or the other.
     pub(crate) mappe: bool,
+    /// A person's mappe: its own parties, washed once its folders are joined.
+    pub(crate) own_parties: Vec<[String; 9]>,
 }
 
 /// A file written into an extract, for arkivuttrekk.xml.
@@ -67,6 +69,8 @@ pub(crate) struct PlanBody<'a> {
     pub(crate) sources: &'a [PlacedSource],
     /// Per plan arkivdel, the systemID of the old arkivdel it continues.
     pub(crate) forloeper: &'a BTreeMap<usize, String>,
+    /// The own parties of each person's one mappe, as written (joined where it was).
+    pub(crate) person_parties: std::sync::Mutex<Vec<[String; 9]>>,
 }
 
 /// The plan's klasser that would hold both mapper and registreringer outside a mappe:
@@ -192,7 +196,13 @@ impl PlanBody<'_> {
             for (n, u) in folders {
                 units.push(sources[*n].read(u)?);
             }
-            let joined = if units.len() == 1 { units.pop().unwrap_or_default() } else { join_folders(&units, path)? };
+            let (joined, parties) = if units.len() == 1 {
+                (units.pop().unwrap_or_default(), folders[0].1.own_parties.clone())
+            } else {
+                let joined = join_folders(&units, path)?;
+                (write_placed(&joined, path)?, samla_wash::parties::own_rows(&joined))
+            };
+            self.person_parties.lock().unwrap_or_else(|p| p.into_inner()).extend(parties);
             w.get_mut().write_all(&joined).map_err(io_at(path))?;
             w.end().map_err(io_at(path))?;
         }
@@ -253,15 +263,15 @@ impl<'a> Reading<'a> {
     }
 }
 
-/// A folder's own fields that a joined mappe carries from every folder: its cross
-/// references and its notes, each once.
-const CARRIED: [&str; 2] = ["kryssreferanse", "merknad"];
+/// A folder's own fields that a joined mappe carries from every folder: its parties, its
+/// cross references and its notes, each once.
+const CARRIED: [&str; 3] = ["part", "kryssreferanse", "merknad"];
 
 /// One person's folders from several sources as one mappe: the first's metadata (its
-/// systemID is the person's, the same in each), every folder's kryssreferanser and
-/// merknader, every folder's registreringer and mapper inside, in order, and every
+/// systemID is the person's, the same in each), every folder's parter, kryssreferanser
+/// and merknader, every folder's registreringer and mapper inside, in order, and every
 /// folder's provenance.
-pub(crate) fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Element> {
     let mut base = parse_placed(&units[0], path)?;
     let is_unit = |c: &Element| matches!(c.kind(), Kind::Mappe(_) | Kind::Registrering(_));
     for bytes in &units[1..] {
@@ -291,7 +301,7 @@ pub(crate) fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Vec<u8>> {
         let inside: Vec<Element> = other.children.into_iter().filter(|c| is_unit(c)).collect();
         base.children.splice(at..at, inside);
     }
-    write_placed(&base, path)
+    Ok(base)
 }
 
 /// The same element, wherever each was read: name, attributes, text and children.
@@ -437,7 +447,8 @@ pub(crate) type JournalCounts = BTreeMap<(Destination, &'static str), (u64, Opti
 pub(crate) const JOURNALS: [&str; 2] = ["loependeJournal", "offentligJournal"];
 
 /// The migration dataset or the closed part: the new arkiv, with each source's arkiv in
-/// it, or, for the migration under an archive plan, the plan's arkivdeler.
+/// it, or, for the migration under an archive plan, the plan's arkivdeler. Returns the own
+/// parties of the persons' mapper written, to be washed as written.
 pub(crate) fn assemble_merged(
     job: &Job,
     schemas: &SchemaDir,
@@ -446,7 +457,7 @@ pub(crate) fn assemble_merged(
     facts: &Facts,
     placed: &[PlacedSource],
     forloeper: &BTreeMap<usize, String>,
-) -> Result<()> {
+) -> Result<Vec<[String; 9]>> {
     let work = partial.join("work");
     let dir = partial.join(to.folder());
     let t = &job.target;
@@ -476,7 +487,14 @@ pub(crate) fn assemble_merged(
     skaper.push_field("arkivskaperID", &t.kommunenummer).push_field("arkivskaperNavn", arkivskaper);
     arkiv.push(skaper.clone());
     let creator = skaper;
-    let plan = plan.map(|plan| PlanBody { plan, kommunenummer: &t.kommunenummer, at: &at, sources: placed, forloeper });
+    let plan = plan.map(|plan| PlanBody {
+        plan,
+        kommunenummer: &t.kommunenummer,
+        at: &at,
+        sources: placed,
+        forloeper,
+        person_parties: Default::default(),
+    });
     let written = assemble_both(&dir, Some(&arkiv), plan.as_ref(), facts, &[creator], |object| {
         fragments(&work, job, to, object)
     })?;
@@ -488,7 +506,8 @@ pub(crate) fn assemble_merged(
         archive: Some(format!("{} - {part}", t.name)),
         ..Default::default()
     };
-    write_uttrekk(&dir, schemas, head, written, facts, true)
+    write_uttrekk(&dir, schemas, head, written, facts, true)?;
+    Ok(plan.map(|p| p.person_parties.into_inner().unwrap_or_else(|p| p.into_inner())).unwrap_or_default())
 }
 
 /// Copies the schemas and writes arkivuttrekk.xml last: it states the others' digests.
@@ -556,7 +575,6 @@ mod tests {
              <registrering><systemID>r2</systemID></registrering></mappe>",
         );
         let joined = join_folders(&[first, second], Path::new("t.xml")).unwrap();
-        let joined = parse_placed(&joined, Path::new("t.xml")).unwrap();
         let names: Vec<&str> = joined.children.iter().map(|c| c.local_name()).collect();
         assert_eq!(
             names,

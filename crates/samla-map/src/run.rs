@@ -342,12 +342,13 @@ fn write_all(
                 scope.spawn(move || deposit(job, schemas, plan, partial, work, source, kept))
             })
             .collect();
-        let assembled: Vec<Result<()>> = merged.into_iter().map(join).collect();
+        let assembled: Vec<Result<Vec<[String; 9]>>> = merged.into_iter().map(join).collect();
         let deposited: Vec<Result<Option<(PathBuf, String, u64)>>> = deposits.into_iter().map(join).collect();
         (assembled, deposited)
     });
+    let mut person_parties = Vec::new();
     for result in assembled {
-        result?;
+        person_parties.extend(result?);
     }
     for (source, made) in job.source.iter().zip(deposited) {
         if let Some((tar, sha, errors)) = made? {
@@ -362,6 +363,10 @@ fn write_all(
     // wash job's own inputs first, then the sources' parties', as the wash's ledger has them.
     let mut wash_applied = vec![work.join("wash.ledger.csv")];
     if let (Some(step), Some(washer)) = (&job.wash, &washer) {
+        // The persons' mapper's own parties, as the joined mapper hold them.
+        let mut persons = crate::wash_step::SourceWash::create(washer, &work.join("plan"), "persons")?;
+        persons.rows(&person_parties)?;
+        washed.push(persons.finish()?);
         outcome.ledger_rows += washed.iter().map(|w| w.ledger_rows).sum::<u64>();
         let (parts, ledgers): (Vec<_>, Vec<_>) = washed.into_iter().map(|w| (w.part, w.ledger)).unzip();
         let (report, rows) = wash(step, washer, parts, partial, &wash_applied[0])?;

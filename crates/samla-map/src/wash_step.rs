@@ -33,6 +33,7 @@ pub(crate) struct SourceWashed {
 
 impl<'a> SourceWash<'a> {
     pub(crate) fn create(washer: &'a Washer<'a>, work: &Path, source: &str) -> Result<SourceWash<'a>> {
+        fs::create_dir_all(work).map_err(io_at(work))?;
         let parties = PartyWash::create(&washer.matcher, &washer.parter, work, source)?;
         let path = work.join(format!("{source}.wash.ledger.csv"));
         let applied = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_at(&path))?);
@@ -41,8 +42,13 @@ impl<'a> SourceWash<'a> {
 
     /// Washes the parties of a converted unit as it is written to the migration.
     pub(crate) fn unit(&mut self, unit: &Element) -> Result<()> {
+        self.rows(&samla_wash::parties::rows(unit))
+    }
+
+    /// Washes parties read into rows: a person's mappe's own, once its folders are joined.
+    pub(crate) fn rows(&mut self, parties: &[[String; 9]]) -> Result<()> {
         let (out, path, line, rows) = (&mut self.applied, &self.path, &mut self.line, &mut self.rows);
-        self.parties.unit(unit, &mut |row| {
+        self.parties.rows(parties, &mut |row| {
             if !row.applied {
                 return Ok(());
             }

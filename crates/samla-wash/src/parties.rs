@@ -38,7 +38,7 @@ pub fn read_parties(path: &Path) -> Result<Table> {
     let mut rows: Vec<[String; 9]> = Vec::new();
     while let Some(event) = reader.next_event().map_err(|e| error::extract(e, hint))? {
         if let Event::Unit(unit) = event {
-            visit(&unit, &mut rows);
+            visit(&unit, &mut rows, true, true);
         }
     }
     let columns: Vec<Column> = COLUMNS
@@ -59,20 +59,36 @@ pub fn read_parties(path: &Path) -> Result<Table> {
 /// each, as [`read_parties`] has them.
 pub fn rows(unit: &Element) -> Vec<[String; 9]> {
     let mut rows = Vec::new();
-    visit(unit, &mut rows);
+    visit(unit, &mut rows, true, true);
     rows
 }
 
-fn visit(holder: &Element, rows: &mut Vec<[String; 9]>) {
+/// The unit's own parties only, not those of the units inside it.
+pub fn own_rows(unit: &Element) -> Vec<[String; 9]> {
+    let mut rows = Vec::new();
+    visit(unit, &mut rows, true, false);
+    rows
+}
+
+/// The parties of the units inside `unit`, not its own.
+pub fn rows_inside(unit: &Element) -> Vec<[String; 9]> {
+    let mut rows = Vec::new();
+    visit(unit, &mut rows, false, true);
+    rows
+}
+
+fn visit(holder: &Element, rows: &mut Vec<[String; 9]>, own: bool, inside: bool) {
     let system_id = holder.value("systemID").unwrap_or_default();
     let mut n = 0;
     for child in &holder.children {
         let local = child.local_name();
         if matches!(local, "korrespondansepart" | "part" | "sakspart") {
             n += 1;
-            rows.push(party(holder, child, system_id, n));
-        } else if !child.children.is_empty() && local != "virksomhetsspesifikkeMetadata" {
-            visit(child, rows);
+            if own {
+                rows.push(party(holder, child, system_id, n));
+            }
+        } else if inside && !child.children.is_empty() && local != "virksomhetsspesifikkeMetadata" {
+            visit(child, rows, true, true);
         }
     }
 }

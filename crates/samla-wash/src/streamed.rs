@@ -83,8 +83,13 @@ impl<'a> PartyWash<'a> {
     /// Washes the parties of `unit` (a mappe or registrering as written), handing each
     /// ledger row to `ledger` as well.
     pub fn unit(&mut self, unit: &Element, ledger: &mut dyn FnMut(&LedgerRow) -> Result<()>) -> Result<()> {
-        for row in parties::rows(unit) {
-            self.party(&row, ledger)?;
+        self.rows(&parties::rows(unit), ledger)
+    }
+
+    /// Washes parties already read into rows ([`parties::rows`], [`parties::own_rows`]).
+    pub fn rows(&mut self, rows: &[[String; 9]], ledger: &mut dyn FnMut(&LedgerRow) -> Result<()>) -> Result<()> {
+        for row in rows {
+            self.party(row, ledger)?;
         }
         Ok(())
     }

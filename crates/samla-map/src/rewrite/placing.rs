@@ -125,14 +125,19 @@ impl Writers<'_> {
         if held {
             flag(&mut new, &format!("uklassifisert: {}", klasse.as_deref().unwrap_or("(ingen klasse)")));
         }
+        // A person's mappe may be joined with other sources' folders of the person: its own
+        // parties are washed as the joined mappe has them, when it is assembled.
+        let joinable = mappe && person.as_deref().is_some_and(|k| k != crate::arkivplan::UNKNOWN_PERSON);
+        let own_parties = if joinable { samla_wash::parties::own_rows(&new) } else { Vec::new() };
         if let Some(w) = self.wash.as_mut() {
-            w.unit(&new)?;
+            if joinable { w.rows(&samla_wash::parties::rows_inside(&new))? } else { w.unit(&new)? }
         }
         let Some(p) = self.placed.as_mut() else { return Ok(()) };
         p.buf.clear();
         XmlWriter::fragment(&mut p.buf, PLACED_DEPTH).element(&new).map_err(io_at(&p.path))?;
         p.out.write_all(&p.buf).map_err(io_at(&p.path))?;
-        self.done.placed.push(Placement { place, at: p.at, len: p.buf.len() as u64, later, person, mappe });
+        let len = p.buf.len() as u64;
+        self.done.placed.push(Placement { place, at: p.at, len, later, person, mappe, own_parties });
         p.at += p.buf.len() as u64;
         Ok(())
     }
