@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use samla_noark5::addml::{Arkivuttrekk, DataFile, Flags};
 use samla_noark5::model::{
     Kind, MAPPE_ORDER, NS_ARKIVSTRUKTUR, NS_ENDRINGSLOGG, NS_LOEPENDE_JOURNAL, NS_METADATAKATALOG,
-    NS_OFFENTLIG_JOURNAL, Version, document_root,
+    NS_OFFENTLIG_JOURNAL, Version, document_root, insert_at,
 };
 use samla_noark5::schemas::SchemaDir;
 use samla_noark5::writer::{BackgroundHashingWriter, DirectFile, XmlWriter};
@@ -287,10 +287,7 @@ pub(crate) fn join_folders(units: &[Vec<u8>], path: &Path) -> Result<Element> {
             if base.children.iter().any(|c| same(c, field)) {
                 continue;
             }
-            // After the last of its kind, or of the fields the schema puts before it.
-            let name = field.local_name();
-            let upto = &MAPPE_ORDER[..=MAPPE_ORDER.iter().position(|f| *f == name).unwrap_or(MAPPE_ORDER.len() - 1)];
-            let at = base.children.iter().rposition(|c| upto.contains(&c.local_name())).map_or(0, |i| i + 1);
+            let at = insert_at(&base, MAPPE_ORDER, field.local_name());
             base.children.insert(at, field.clone());
         }
         let at = base

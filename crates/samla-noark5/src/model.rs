@@ -89,10 +89,11 @@ pub const REGISTRERING_ORDER: &[&str] = &[
 ];
 
 /// The index in `e`'s children where a new `field` goes: after the last child that
-/// `order` (the schema's order of `e`'s fields) puts before it.
+/// `order` (the schema's order of `e`'s fields) puts before it, or that is a `field` too
+/// (a repeated field, such as merknad, goes after the ones there are).
 pub fn insert_at(e: &Element, order: &[&str], field: &str) -> usize {
     let before = &order[..order.iter().position(|f| *f == field).unwrap_or(order.len())];
-    e.children.iter().rposition(|c| before.contains(&c.local_name())).map_or(0, |i| i + 1)
+    e.children.iter().rposition(|c| c.local_name() == field || before.contains(&c.local_name())).map_or(0, |i| i + 1)
 }
 
 /// An arkivdel's fields in the v5.0 schema's order, up to its klassifikasjonssystem.

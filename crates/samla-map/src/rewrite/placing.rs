@@ -207,8 +207,7 @@ impl Writers<'_> {
             .push_field("merknadstype", "Videreført sak")
             .push_field("merknadsdato", format!("{}T00:00:00+01:00", self.job.job.as_of))
             .push_field("merknadRegistrertAv", "samla run");
-        // After the merknader it has.
-        let at = insert_at(e, MAPPE_ORDER, "kassasjon");
+        let at = insert_at(e, MAPPE_ORDER, "merknad");
         e.children.insert(at, merknad);
     }
 
