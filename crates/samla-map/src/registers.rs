@@ -2,12 +2,10 @@
 //! replaced identifiers and adressebeskyttelse, and the wash job's registers when it applies.
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
 use std::path::Path;
 
 use samla_noark5::Result;
 
-use crate::io::io_at;
 use crate::job::Job;
 
 /// What the job's register snapshots say that the conversion itself must honour.
@@ -33,8 +31,7 @@ impl Registers {
             registers.klass = Some(samla_wash::snapshot::load_kommuneendringer(&k.klass131)?);
         }
         if let Some(step) = &job.wash {
-            let text = fs::read_to_string(&step.job).map_err(io_at(&step.job))?;
-            let wash = samla_wash::job::Job::parse(&step.job, &text)?;
+            let wash = samla_wash::job::Job::read(&step.job)?;
             // Loaded once: the conversion washes each converted party as it writes it.
             let full = samla_wash::wash::Registers::load(&wash.snapshot, &mut |_| {})?;
             registers.note_persons(full.persons.iter());
@@ -53,6 +50,7 @@ impl Registers {
     pub(crate) fn washer(&self, job: &Job, partial: &Path) -> Option<Washer<'_>> {
         let (wash, full) = self.wash.as_ref()?;
         Some(Washer {
+            job: wash,
             apply: job.wash.as_ref().and_then(|w| w.apply),
             matcher: samla_wash::wash::Matcher::new(full, &wash.matching),
             parter: samla_wash::job::Input::extract("parter", partial.join("migration")),
@@ -75,6 +73,8 @@ impl Registers {
 
 /// The registers of the wash job, indexed for washing the converted parties.
 pub(crate) struct Washer<'r> {
+    /// The wash job, as read once.
+    pub(crate) job: &'r samla_wash::job::Job,
     /// The classes applied to the migration, with `[wash] apply`.
     pub(crate) apply: Option<crate::job::Apply>,
     pub(crate) matcher: samla_wash::wash::Matcher<'r>,

@@ -362,14 +362,14 @@ fn write_all(
     // The wash's changes, as ledger rows to follow the sources' in ledger.csv: those to the
     // wash job's own inputs first, then the sources' parties', as the wash's ledger has them.
     let mut wash_applied = vec![work.join("wash.ledger.csv")];
-    if let (Some(step), Some(washer)) = (&job.wash, &washer) {
+    if let Some(washer) = &washer {
         // The persons' mapper's own parties, as the joined mapper hold them.
         let mut persons = crate::wash_step::SourceWash::create(washer, &work.join("plan"), "persons")?;
         persons.rows(&person_parties)?;
         washed.push(persons.finish()?);
         outcome.ledger_rows += washed.iter().map(|w| w.ledger_rows).sum::<u64>();
         let (parts, ledgers): (Vec<_>, Vec<_>) = washed.into_iter().map(|w| (w.part, w.ledger)).unzip();
-        let (report, rows) = wash(step, washer, parts, partial, &wash_applied[0])?;
+        let (report, rows) = wash(washer, parts, partial, &wash_applied[0])?;
         wash_applied.extend(ledgers);
         outcome.wash = Some(report);
         outcome.ledger_rows += rows;

@@ -16,12 +16,7 @@ use crate::registers::Washer;
 /// One source's washing of the parties it converts.
 pub(crate) struct SourceWash<'a> {
     parties: PartyWash<'a>,
-    /// The changes as the run's ledger rows (a file in the work folder, so that a million
-    /// of them are not held in memory).
-    applied: BufWriter<File>,
-    path: PathBuf,
-    rows: u64,
-    line: String,
+    applied: Applied,
 }
 
 /// What a source's washing made: its part of the wash, and its rows of the run's ledger.
@@ -35,9 +30,7 @@ impl<'a> SourceWash<'a> {
     pub(crate) fn create(washer: &'a Washer<'a>, work: &Path, source: &str) -> Result<SourceWash<'a>> {
         fs::create_dir_all(work).map_err(io_at(work))?;
         let parties = PartyWash::create(&washer.matcher, &washer.parter, work, source)?;
-        let path = work.join(format!("{source}.wash.ledger.csv"));
-        let applied = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_at(&path))?);
-        Ok(SourceWash { parties, applied, path, rows: 0, line: String::new() })
+        Ok(SourceWash { parties, applied: Applied::create(work.join(format!("{source}.wash.ledger.csv")))? })
     }
 
     /// Washes the parties of a converted unit as it is written to the migration.
@@ -47,20 +40,47 @@ impl<'a> SourceWash<'a> {
 
     /// Washes parties read into rows: a person's mappe's own, once its folders are joined.
     pub(crate) fn rows(&mut self, parties: &[[String; 9]]) -> Result<()> {
-        let (out, path, line, rows) = (&mut self.applied, &self.path, &mut self.line, &mut self.rows);
-        self.parties.rows(parties, &mut |row| {
-            if !row.applied {
-                return Ok(());
-            }
-            ledger_row(line, row);
-            *rows += 1;
-            out.write_all(line.as_bytes()).map_err(io_at(path))
-        })
+        let applied = &mut self.applied;
+        self.parties.rows(parties, &mut |row| applied.add(row))
     }
 
     pub(crate) fn finish(self) -> Result<SourceWashed> {
-        sync(self.applied, &self.path)?;
-        Ok(SourceWashed { part: self.parties.finish()?, ledger: self.path, ledger_rows: self.rows })
+        let (ledger, ledger_rows) = self.applied.finish()?;
+        Ok(SourceWashed { part: self.parties.finish()?, ledger, ledger_rows })
+    }
+}
+
+/// The changes the wash made, as the run's ledger rows, in a file of the work folder (so
+/// that a million of them are not held in memory).
+struct Applied {
+    out: BufWriter<File>,
+    path: PathBuf,
+    rows: u64,
+    line: String,
+}
+
+impl Applied {
+    fn create(path: PathBuf) -> Result<Applied> {
+        let out = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_at(&path))?);
+        Ok(Applied { out, path, rows: 0, line: String::new() })
+    }
+
+    /// Adds `row` if the wash applied it.
+    fn add(&mut self, row: &samla_wash::wash::LedgerRow) -> Result<()> {
+        if !row.applied {
+            return Ok(());
+        }
+        let rule = format!("wash {} class {}", row.rule, row.class);
+        let source = format!("wash:{}", row.input);
+        self.line.clear();
+        csv_line(&mut self.line, &[&source, "part", &row.key, row.field, &row.old, &row.new, &rule]);
+        self.rows += 1;
+        self.out.write_all(self.line.as_bytes()).map_err(io_at(&self.path))
+    }
+
+    fn finish(self) -> Result<(PathBuf, u64)> {
+        sync(self.out, &self.path)?;
+        Ok((self.path, self.rows))
     }
 }
 
@@ -68,17 +88,16 @@ impl<'a> SourceWash<'a> {
 /// order, with the wash job's own inputs washed first; returns its report, and writes the
 /// changes it made to those inputs as the run's ledger rows to `applied`, with their count.
 pub(crate) fn wash(
-    step: &crate::job::WashStep,
     washer: &Washer,
     parts: Vec<PartyWashed>,
     partial: &Path,
     applied: &Path,
 ) -> Result<(samla_wash::report::Report, u64)> {
-    let mut job = samla_wash::job::Job::read(&step.job)?;
+    let mut job = washer.job.clone();
     job.job.out = partial.join("wash");
     let streamed = Streamed { input: washer.parter.clone(), parts };
-    let mut out = BufWriter::new(File::create(applied).map_err(io_at(applied))?);
-    let (mut rows, mut line, mut failed) = (0u64, String::new(), None);
+    let mut rows = Applied::create(applied.to_path_buf())?;
+    let mut failed = None;
     let mut report = samla_wash::wash::run_against(
         &job,
         Some(&washer.matcher),
@@ -86,19 +105,17 @@ pub(crate) fn wash(
         samla_wash::wash::RunOptions::default(),
         &mut |_| {},
         &mut |row| {
-            if row.applied && failed.is_none() {
-                ledger_row(&mut line, row);
-                match out.write_all(line.as_bytes()) {
-                    Ok(()) => rows += 1,
-                    Err(e) => failed = Some(e),
-                }
+            if failed.is_none()
+                && let Err(e) = rows.add(row)
+            {
+                failed = Some(e);
             }
         },
     )?;
     if let Some(e) = failed {
-        return Err(io_at(applied)(e));
+        return Err(e);
     }
-    sync(out, applied)?;
+    let (_, rows) = rows.finish()?;
     // The wash's own reports hold its wall time; the run's report holds the rest.
     for name in ["report.json", "report.html"] {
         let path = job.job.out.join(name);
@@ -108,12 +125,4 @@ pub(crate) fn wash(
     }
     report.seconds = 0.0;
     Ok((report, rows))
-}
-
-/// A change the wash made, as a row of the run's ledger.
-fn ledger_row(line: &mut String, row: &samla_wash::wash::LedgerRow) {
-    let rule = format!("wash {} class {}", row.rule, row.class);
-    let source = format!("wash:{}", row.input);
-    line.clear();
-    csv_line(line, &[&source, "part", &row.key, row.field, &row.old, &row.new, &rule]);
 }

@@ -255,8 +255,9 @@ impl Input {
 }
 
 impl Job {
-    /// Adds an input, as the job file would; refused if the job has one of that name.
-    pub fn add_input(&mut self, input: Input) -> Result<()> {
+    /// Refuses an input beside the job's own (one a caller washes as it goes) that has
+    /// the name of one of them: their outputs would be one file.
+    pub fn check_new_input(&self, input: &Input) -> Result<()> {
         if self.input.iter().any(|i| i.name == input.name) {
             return Err(error::invalid(
                 &input.path,
@@ -264,7 +265,6 @@ impl Job {
                 "give each input its own name",
             ));
         }
-        self.input.push(input);
         Ok(())
     }
 

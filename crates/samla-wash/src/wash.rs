@@ -61,13 +61,7 @@ pub fn run_against(
         ));
     }
     for s in &streamed {
-        if job.input.iter().any(|i| i.name == s.input.name) {
-            return Err(error::invalid(
-                &s.input.path,
-                format!("two inputs are named `{}`", s.input.name),
-                "give each input its own name",
-            ));
-        }
+        job.check_new_input(&s.input)?;
     }
     // Read every input before writing anything: a bad input stops the job cleanly.
     let mut tables = Vec::with_capacity(job.input.len());
@@ -285,7 +279,7 @@ fn wash_input(ctx: &Matcher, input: &Input, t: &Table, opts: RunOptions) -> Resu
     Ok((report, frame, ledger, manual))
 }
 
-pub(crate) const LEDGER_HEADER: &[&str] = &[
+const LEDGER_HEADER: &[&str] = &[
     "input",
     "record_key",
     "field",
@@ -297,7 +291,7 @@ pub(crate) const LEDGER_HEADER: &[&str] = &[
     "snapshot_id",
     "snapshot_as_of",
 ];
-pub(crate) const MANUAL_HEADER: &[&str] = &[
+const MANUAL_HEADER: &[&str] = &[
     "input",
     "record_key",
     "candidate_rank",
