@@ -43,11 +43,11 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// A writer that keeps the first error its inner writer gave. Some libraries (polars'
 /// Parquet writer) report a failed write as a broken file ("Invalid thrift: transport
-/// error"); [`FirstError::cause`] gives the real cause, such as a full disk.
+/// error"); its [`Cause`] gives the real cause, such as a full disk.
 #[derive(Debug)]
 pub struct FirstError<W> {
     inner: W,
-    failed: std::sync::Arc<std::sync::Mutex<Option<(io::ErrorKind, String)>>>,
+    failed: Cause,
 }
 
 /// The first error of a [`FirstError`] writer, readable after the writer was given away.
@@ -66,12 +66,12 @@ impl<W: Write> FirstError<W> {
     /// Wraps `inner`; the [`Cause`] reads its first error later.
     pub fn new(inner: W) -> (FirstError<W>, Cause) {
         let cause = Cause::default();
-        (FirstError { inner, failed: cause.0.clone() }, cause)
+        (FirstError { inner, failed: cause.clone() }, cause)
     }
 
     fn note<T>(&self, result: io::Result<T>) -> io::Result<T> {
         if let Err(e) = &result {
-            let mut held = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+            let mut held = self.failed.0.lock().unwrap_or_else(|p| p.into_inner());
             held.get_or_insert_with(|| (e.kind(), e.to_string()));
         }
         result

@@ -431,15 +431,11 @@ pub fn match_person(index: &PersonIndex, r: &PersonRecord, opts: &Options) -> (O
     let wanted_street = street(&street_name);
     if !postnummer.is_empty() && nummer > 0 {
         let k = key(&[postnummer.as_bytes(), &number_bytes(nummer, ""), tail3(&wanted_street).as_bytes()]);
-        // The persons of a block mostly share a few streets: each spelling is compared once.
-        let mut alike: HashMap<&str, bool> = HashMap::new();
         block.extend(index.by_post_number.get(k).filter(|&i| {
             index.persons[i as usize].addresses.iter().any(|a| {
                 a.postnummer == postnummer
                     && a.nummer == nummer
-                    && *alike.entry(a.adressenavn.as_str()).or_insert_with(|| {
-                        street_similarity(&street(&a.adressenavn), &wanted_street) >= opts.street_threshold
-                    })
+                    && street_similarity(&street(&a.adressenavn), &wanted_street) >= opts.street_threshold
             })
         }));
     }

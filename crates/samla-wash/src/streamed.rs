@@ -141,14 +141,12 @@ impl Streamed {
     /// Writes `<partial>/<input>.washed.csv` from the parts and appends their ledger and
     /// manual rows; returns the input's report, the parts' counts summed.
     pub(crate) fn write(self, partial: &Path, ledger: &mut CsvFile, manual: &mut CsvFile) -> Result<InputReport> {
-        let header: Vec<String> = parties::COLUMNS
-            .iter()
-            .map(|c| c.to_string())
-            .chain(["match_class", "match_rule", "match_status"].map(String::from))
-            .chain(record::washed_columns(self.input.entity).iter().map(|c| c.to_string()))
-            .chain(["wash_flags", "wash_notes"].map(String::from))
+        let header: Vec<&str> = parties::COLUMNS
+            .into_iter()
+            .chain(["match_class", "match_rule", "match_status"])
+            .chain(record::washed_columns(self.input.entity).iter().copied())
+            .chain(["wash_flags", "wash_notes"])
             .collect();
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let path = partial.join(format!("{}.washed.csv", self.input.name));
         let mut washed = CsvFile::create(&path, &header)?;
         let mut report = InputReport::new(&self.input.name, self.input.entity, 0);
