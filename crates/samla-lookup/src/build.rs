@@ -20,6 +20,7 @@ use crate::policy::Scope;
 use crate::screening::Screening;
 use crate::search::{Search, SearchDoc};
 use crate::store::{CrosswalkRow, Document, Party, Rows, Store, Unit, UnitKind};
+use crate::unit_xml::UnitXml;
 use crate::{INDEX_LOG, INDEX_SEARCH, INDEX_UNITS};
 
 /// What one source gave.
@@ -357,11 +358,22 @@ impl Walker<'_> {
         }
         let id = self.next_id;
         self.next_id += 1;
-        let mut xml = Vec::new();
-        // The units inside are rows of their own.
-        XmlWriter::fragment(&mut xml, 0)
-            .element_without(e, |c| c.local_name() != "dokumentobjekt" && UnitKind::parse(c.local_name()).is_some())
-            .map_err(|err| Error::io("index", err))?;
+        // Read in place where the reader knows the unit's bytes; the units inside are rows
+        // of their own.
+        let xml = match crate::unit_xml::own_ranges(e) {
+            Some(ranges) => UnitXml::InExtract(ranges),
+            None => {
+                let mut xml = Vec::new();
+                XmlWriter::fragment(&mut xml, 0)
+                    .element_without(e, |c| {
+                        c.local_name() != "dokumentobjekt" && UnitKind::parse(c.local_name()).is_some()
+                    })
+                    .map_err(|err| Error::io("index", err))?;
+                UnitXml::Stored(
+                    String::from_utf8(xml).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                )
+            }
+        };
         let unit = Unit {
             id,
             source_id: self.source_id,
@@ -376,7 +388,7 @@ impl Walker<'_> {
             scope: scope.clone(),
             hjemmel: hjemmel.clone(),
             screened_fields: screened_fields.clone(),
-            xml: String::from_utf8(xml).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            xml,
             old_system_id: provenance.and_then(|p| p.value("gammelSystemID")).map(|v| v.trim().to_string()),
             old_ident: provenance
                 .and_then(|p| p.value("gammelMappeID").or_else(|| p.value("gammelRegistreringsID")))
@@ -619,7 +631,18 @@ mod tests {
         assert_eq!(r.title.as_deref(), Some("Vedtak"));
         let mappe = store.unit(r.parent.unwrap()).unwrap().unwrap();
         assert_eq!((mappe.ident.as_deref(), mappe.parent.is_some()), (Some("2019/17"), true));
-        assert!(r.xml.contains("Kari Nordmann") && !mappe.xml.contains("<registrering"), "{}", mappe.xml);
+        let x = Extract::open(&dir.path().join("x")).unwrap();
+        let (r_xml, mappe_xml) =
+            (crate::unit_xml::read(r, || Ok(&x)).unwrap(), crate::unit_xml::read(&mappe, || Ok(&x)).unwrap());
+        assert!(matches!(mappe.xml, UnitXml::InExtract(_)), "{:?}", mappe.xml);
+        assert_eq!(
+            r_xml.child("korrespondansepart").and_then(|k| k.value("korrespondansepartNavn")),
+            Some("Kari Nordmann")
+        );
+        assert_eq!(
+            mappe_xml.children.iter().map(|c| c.local_name()).collect::<Vec<_>>(),
+            ["systemID", "mappeID", "tittel"]
+        );
         let search = crate::search::Search::open(&out.join(INDEX_SEARCH)).unwrap();
         let all = Viewer { user: "a".into(), roles: vec![Role { grants: vec![Grant::default()], ..Role::default() }] };
         for (words, hit) in [("r-1", r.id), ("2019/17-1", r.id), ("m-1", mappe.id), ("skoleskyss", mappe.id)] {
@@ -630,6 +653,30 @@ mod tests {
         assert_eq!(search.search(&all, "R-1", &Filters::default(), 0, 10).unwrap().total, 0);
         let within = Filters { within: Some(mappe.id), ..Filters::default() };
         assert_eq!(search.search(&all, "", &within, 0, 10).unwrap().ids, [r.id]);
+    }
+
+    /// A unit read in place from an extract that changed since is an error that says so,
+    /// never another unit's bytes.
+    #[test]
+    fn a_unit_read_in_place_from_a_changed_extract_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = extract(dir.path(), ARKIV);
+        let out = dir.path().join("i");
+        index(std::slice::from_ref(&x), &out, None, &mut |_| {}).unwrap();
+        let store = Store::open_read_only(&out.join(INDEX_UNITS)).unwrap();
+        let r = store.find("2019/17-1").unwrap().remove(0);
+        let read = |xml: &str| {
+            std::fs::write(x.join("arkivstruktur.xml"), xml).unwrap();
+            let x = Extract::open(&x).unwrap();
+            crate::unit_xml::read(&r, || Ok(&x)).map_err(|e| e.to_string())
+        };
+        assert_eq!(read(ARKIV).unwrap().value("tittel"), Some("Vedtak"));
+        for changed in
+            [ARKIV.replacen("<arkiv ", "<arkiv  ", 1), ARKIV.replacen("r-1", "r-2", 1), ARKIV[..200].to_string()]
+        {
+            let err = read(&changed).unwrap_err();
+            assert!(err.contains("arkivstruktur.xml") && err.contains("changed after it was indexed"), "{err}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod screening;
 pub mod search;
 pub mod store;
+pub mod unit_xml;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use samla_noark5::{Error, ErrorKind, Result};
 
 use crate::policy::Scope;
+use crate::unit_xml::{self, UnitXml};
 
 /// What a unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,8 +97,8 @@ pub struct Unit {
     pub hjemmel: Option<String>,
     /// skjermingMetadata of the skjerming in force, as written.
     pub screened_fields: Vec<String>,
-    /// The unit's own metadata as XML (sub-units left out).
-    pub xml: String,
+    /// The unit's own metadata (sub-units left out), or where it is in the extract.
+    pub xml: UnitXml,
     /// The systemID before `samla run` re-keyed it (closed units).
     pub old_system_id: Option<String>,
     /// The mappeID or registreringsID before `samla run`.
@@ -177,7 +178,7 @@ CREATE TABLE IF NOT EXISTS units (
   system_id TEXT NOT NULL, ident TEXT, title TEXT, public_title TEXT, date TEXT,
   scope_source TEXT NOT NULL, arkivdel TEXT NOT NULL, klasse TEXT, mappetype TEXT,
   restriction TEXT, hjemmel TEXT, screened_fields TEXT NOT NULL, grade TEXT,
-  old_system_id TEXT, old_ident TEXT);
+  old_system_id TEXT, old_ident TEXT, xml_at BLOB);
 CREATE TABLE IF NOT EXISTS unit_xml (id INTEGER PRIMARY KEY, xml BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
   unit INTEGER NOT NULL, n INTEGER NOT NULL, path TEXT NOT NULL, checksum TEXT NOT NULL,
@@ -248,11 +249,12 @@ pub(crate) fn sql_error(file: &str, e: rusqlite::Error) -> Error {
 
 const UNIT_COLUMNS: &str = "id, source, parent, kind, subtype, system_id, ident, title, public_title, date, \
     scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade, \
-    (SELECT xml FROM unit_xml WHERE unit_xml.id = units.id), old_system_id, old_ident";
+    (SELECT xml FROM unit_xml WHERE unit_xml.id = units.id), old_system_id, old_ident, xml_at";
 
 /// The layout of the index this samla writes and reads, kept in `units.sqlite` (SQLite's
-/// user_version); it covers the search schema too (3: identifiers searched by hash).
-const LAYOUT: i64 = 3;
+/// user_version); it covers the search schema too (3: identifiers searched by hash; 4: units'
+/// metadata read in place).
+const LAYOUT: i64 = 4;
 
 impl Store {
     /// Opens (or creates) the store at `path`.
@@ -406,8 +408,8 @@ impl Store {
             .prepare_cached(
                 "INSERT INTO units (id, source, parent, kind, subtype, system_id, ident, title, public_title, date,
                  scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade,
-                 old_system_id, old_ident) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                 ?15, ?16, ?17, ?18, ?19, ?20)",
+                 old_system_id, old_ident, xml_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                 ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
             )
             .map_err(|e| sql_error(&self.file, e))?;
         st.execute(params![
@@ -431,14 +433,19 @@ impl Store {
             u.scope.grade,
             u.old_system_id,
             u.old_ident,
+            match &u.xml {
+                UnitXml::InExtract(ranges) => Some(unit_xml::pack(ranges)),
+                UnitXml::Stored(_) => None,
+            },
         ])
         .map_err(|e| sql_error(&self.file, e))?;
+        let UnitXml::Stored(xml) = &u.xml else { return Ok(()) };
         // Apart and compressed: the rows the lookups scan stay small.
         let mut st = self
             .conn
             .prepare_cached("INSERT INTO unit_xml (id, xml) VALUES (?1, ?2)")
             .map_err(|e| sql_error(&self.file, e))?;
-        st.execute(params![u.id, lz4_flex::compress_prepend_size(u.xml.as_bytes())])
+        st.execute(params![u.id, lz4_flex::compress_prepend_size(xml.as_bytes())])
             .map_err(|e| sql_error(&self.file, e))?;
         Ok(())
     }
@@ -690,12 +697,23 @@ fn unit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
         },
         hjemmel: r.get(15)?,
         screened_fields: split(r.get(16)?),
-        xml: {
-            let packed: Vec<u8> = r.get(18)?;
-            let bytes = lz4_flex::decompress_size_prepended(&packed)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Blob, Box::new(e)))?;
-            String::from_utf8(bytes)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Blob, Box::new(e)))?
+        xml: match r.get::<_, Option<Vec<u8>>>(21)? {
+            Some(at) => UnitXml::InExtract(unit_xml::unpack(&at).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    21,
+                    rusqlite::types::Type::Blob,
+                    "not a list of ranges".into(),
+                )
+            })?),
+            None => {
+                let packed: Vec<u8> = r.get(18)?;
+                let bytes = lz4_flex::decompress_size_prepended(&packed).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Blob, Box::new(e))
+                })?;
+                UnitXml::Stored(String::from_utf8(bytes).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Blob, Box::new(e))
+                })?)
+            }
         },
         old_system_id: r.get(19)?,
         old_ident: r.get(20)?,

@@ -219,7 +219,7 @@ impl std::fmt::Display for Name {
 /// mappe.push_field("tittel", "Byggesak");
 /// assert_eq!(mappe.value("tittel"), Some("Byggesak"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Element {
     /// The qualified name as written in the source.
     pub name: Name,
@@ -231,7 +231,33 @@ pub struct Element {
     pub children: Vec<Element>,
     /// Where the start tag begins in the source (line 0 for elements made in memory).
     pub pos: Pos,
+    /// The element's bytes in its file, start tag to end tag, where the reader knows them
+    /// (units the parallel reader cut out, and what is inside them). Not part of equality:
+    /// the same element read from two places is the same element.
+    pub span: Option<Span>,
 }
+
+/// Where an element's bytes are in its file: `start` is its `<`, `end` is just past its
+/// end tag's `>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// Offset of the start tag's `<`.
+    pub start: u64,
+    /// Offset just past the end tag.
+    pub end: u64,
+}
+
+impl PartialEq for Element {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.attrs == other.attrs
+            && self.text == other.text
+            && self.children == other.children
+            && self.pos == other.pos
+    }
+}
+
+impl Eq for Element {}
 
 /// The part of a qualified name after the prefix: `n5:mappe` → `mappe`.
 #[inline]

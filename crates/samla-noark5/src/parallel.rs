@@ -39,6 +39,8 @@ const BATCHES_IN_FLIGHT: usize = 1;
 struct RawUnit {
     bytes: Vec<u8>,
     origin: Pos,
+    /// Byte offset of its first byte in the file.
+    offset: u64,
     /// Element path of the container it sits in, for error messages.
     path: std::sync::Arc<str>,
 }
@@ -367,7 +369,8 @@ impl<R: Read> Scanner<R> {
                         self.pass(all, &mut batch.outside);
                         break;
                     };
-                    let origin = Pos { line: self.line, column: self.base + self.pos as u64 - self.line_start + 1 };
+                    let offset = self.base + self.pos as u64;
+                    let origin = Pos { line: self.line, column: offset - self.line_start + 1 };
                     let bytes = self.buf[self.pos..unit_end].to_vec();
                     let newlines = memchr::memchr_iter(b'\n', &bytes).count();
                     self.count_lines(unit_end);
@@ -382,7 +385,7 @@ impl<R: Read> Scanner<R> {
                         .path
                         .get_or_insert_with(|| stack.iter().map(|(n, _)| format!("/{n}")).collect::<String>().into())
                         .clone();
-                    batch.units.push(RawUnit { bytes, origin, path });
+                    batch.units.push(RawUnit { bytes, origin, offset, path });
                     if unit_bytes >= BATCH_BYTES {
                         batch.source_end = self.base + self.pos as u64;
                         return Ok(Some(batch));
@@ -439,10 +442,11 @@ struct Parsed {
 fn parse_unit(unit: &RawUnit, file: &str, declared: Option<&str>) -> Result<Element> {
     // A unit that may hold a value past the limit is the careful reader's, which names it.
     let may_be_overlong = unit.bytes.len() as u64 > crate::xml::MAX_VALUE;
-    if !may_be_overlong && let Some(element) = crate::plain::parse(&unit.bytes, unit.origin) {
+    if !may_be_overlong && let Some(element) = crate::plain::parse(&unit.bytes, unit.origin, unit.offset) {
         return Ok(element);
     }
     XmlReader::piece(&unit.bytes[..], file, unit.origin)
+        .with_source_offset(unit.offset)
         .with_path_prefix(&unit.path)
         .with_declared_encoding(declared)
         .read_document()
@@ -605,6 +609,36 @@ mod tests {
         assert_eq!(origins, [Pos { line: 3, column: 3 }, Pos { line: 5, column: 3 }]);
         let unit = parse_unit(&batch.units[0], "f", None);
         assert_eq!(unit.unwrap().children[0].pos, Pos { line: 4, column: 1 });
+    }
+
+    /// Each element of a unit cut out knows its bytes in the file, behind a byte order mark
+    /// and after a unit held back by the plain path (the careful reader's spans).
+    #[test]
+    fn units_and_what_is_inside_them_know_their_bytes_in_the_file() {
+        let xml = "\u{feff}<arkiv><arkivdel>\n  <mappe>\n<a>1</a><registrering><b/></registrering></mappe>\n  \
+                   <mappe><!-- not plain --><registrering>\n<c>x</c></registrering></mappe></arkivdel></arkiv>";
+        let mut s = Scanner::new(xml.as_bytes(), Split::ARKIVSTRUKTUR);
+        let batch = s.next_batch().unwrap().unwrap();
+        let mut seen = Vec::new();
+        for raw in &batch.units {
+            let unit = parse_unit(raw, "f", None).unwrap();
+            for e in unit.descendants() {
+                let s = e.span.unwrap_or_else(|| panic!("{} has no span", e.name));
+                seen.push(&xml[s.start as usize..s.end as usize]);
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                "<mappe>\n<a>1</a><registrering><b/></registrering></mappe>",
+                "<a>1</a>",
+                "<registrering><b/></registrering>",
+                "<b/>",
+                "<mappe><!-- not plain --><registrering>\n<c>x</c></registrering></mappe>",
+                "<registrering>\n<c>x</c></registrering>",
+                "<c>x</c>",
+            ]
+        );
     }
 
     /// A mappe in a mappe, each with its mappeID: the `</mappeID>` end tags passed over on the

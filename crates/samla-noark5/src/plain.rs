@@ -13,7 +13,7 @@
 
 use memchr::{memchr, memchr2, memchr3};
 
-use crate::element::{Element, Name};
+use crate::element::{Element, Name, Span};
 use crate::pos::Pos;
 use crate::xml::finish_text;
 
@@ -23,10 +23,11 @@ fn space(c: u8) -> bool {
 }
 
 /// Builds the tree of `unit` (one element with everything under it), whose first byte
-/// stands at `origin` in its file; `None` where the unit is not plain.
-pub(crate) fn parse(unit: &[u8], origin: Pos) -> Option<Element> {
+/// stands at `origin` and at byte `offset` in its file; `None` where the unit is not plain.
+pub(crate) fn parse(unit: &[u8], origin: Pos, offset: u64) -> Option<Element> {
     let text = std::str::from_utf8(unit).ok()?;
-    Parser { text, bytes: unit, at: 0, lines: Lines { origin, counted: 0, newlines: 0, line_start: 0 } }.unit()
+    let lines = Lines { origin, counted: 0, newlines: 0, line_start: 0 };
+    Parser { text, bytes: unit, at: 0, lines, offset }.unit()
 }
 
 /// Line counting over the bytes passed so far.
@@ -60,6 +61,8 @@ struct Parser<'a> {
     bytes: &'a [u8],
     at: usize,
     lines: Lines,
+    /// Where `bytes` start in the file.
+    offset: u64,
 }
 
 impl Parser<'_> {
@@ -98,6 +101,9 @@ impl Parser<'_> {
                     self.at = close + 1;
                     after_end = true;
                     finish_text(&mut done);
+                    if let Some(span) = &mut done.span {
+                        span.end = self.offset + self.at as u64;
+                    }
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(done),
                         // The unit ends with its root's end tag.
@@ -107,7 +113,9 @@ impl Parser<'_> {
                 b'!' | b'?' => return None,
                 _ => {
                     let pos = self.lines.at(self.bytes, lt);
-                    let (element, empty) = self.start_tag(lt, pos)?;
+                    let (mut element, empty) = self.start_tag(lt, pos)?;
+                    let end = if empty { self.at } else { lt };
+                    element.span = Some(Span { start: self.offset + lt as u64, end: self.offset + end as u64 });
                     after_end = empty;
                     if empty {
                         match stack.last_mut() {
@@ -132,7 +140,8 @@ impl Parser<'_> {
         let b = self.bytes;
         let name_end = lt + 1 + b[lt + 1..].iter().position(|&c| space(c) || c == b'/' || c == b'>')?;
         let name = self.name(lt + 1, name_end)?;
-        let mut element = Element { name, attrs: Vec::new(), text: String::new(), children: Vec::new(), pos };
+        let mut element =
+            Element { name, attrs: Vec::new(), text: String::new(), children: Vec::new(), pos, span: None };
         let mut i = name_end;
         loop {
             let spaced = i < b.len() && space(b[i]);
@@ -204,12 +213,20 @@ mod tests {
     use super::*;
     use crate::xml::XmlReader;
 
-    fn careful(unit: &str, origin: Pos) -> crate::Result<Element> {
-        XmlReader::piece(unit.as_bytes(), "f", origin).read_document()
+    /// Where the units of these tests start in their file.
+    const AT: u64 = 1000;
+
+    fn careful(unit: &[u8], origin: Pos) -> crate::Result<Element> {
+        XmlReader::piece(unit, "f", origin).with_source_offset(AT).read_document()
     }
 
     fn plain(unit: &str, origin: Pos) -> Option<Element> {
-        parse(unit.as_bytes(), origin)
+        parse(unit.as_bytes(), origin, AT)
+    }
+
+    /// Every element's span, in document order.
+    fn spans(tree: &Element) -> Vec<Option<crate::element::Span>> {
+        tree.descendants().map(|e| e.span).collect()
     }
 
     /// Every unit the plain path builds is the tree the careful reader builds.
@@ -227,7 +244,17 @@ mod tests {
         ];
         for unit in units {
             let built = plain(unit, origin).unwrap_or_else(|| panic!("plain: {unit}"));
-            assert_eq!(built, careful(unit, origin).unwrap(), "{unit}");
+            let reference = careful(unit.as_bytes(), origin).unwrap();
+            assert_eq!(built, reference, "{unit}");
+            assert_eq!(spans(&built), spans(&reference), "{unit}");
+            // Each span is its element's bytes, from `<` to the end tag's `>`.
+            assert_eq!(built.span.map(|s| (s.start, s.end)), Some((AT, AT + unit.len() as u64)), "{unit}");
+            for e in built.descendants() {
+                let s = e.span.unwrap();
+                let bytes = &unit[(s.start - AT) as usize..(s.end - AT) as usize];
+                assert!(bytes.starts_with(&format!("<{}", e.name)) && bytes.ends_with('>'), "{bytes}");
+                assert!(bytes.ends_with("/>") || bytes.trim_end_matches([' ', '>']).ends_with(&*e.name), "{bytes}");
+            }
         }
     }
 
@@ -237,7 +264,7 @@ mod tests {
         let unit = "<mappe>\n  <a>1</a><b\n x=\"2\">2</b>\n\t<c/></mappe>";
         let origin = Pos { line: 3, column: 9 };
         let a: Vec<Pos> = plain(unit, origin).unwrap().descendants().map(|e| e.pos).collect();
-        let b: Vec<Pos> = careful(unit, origin).unwrap().descendants().map(|e| e.pos).collect();
+        let b: Vec<Pos> = careful(unit.as_bytes(), origin).unwrap().descendants().map(|e| e.pos).collect();
         assert_eq!(a, b);
         assert_eq!(a[0], origin);
         assert_eq!(a[2], Pos { line: 4, column: 11 });
@@ -267,7 +294,7 @@ mod tests {
         for unit in units {
             assert!(plain(unit, Pos::default()).is_none(), "{unit}");
         }
-        assert!(parse(b"<mappe>\xff</mappe>", Pos::default()).is_none());
+        assert!(parse(b"<mappe>\xff</mappe>", Pos::default(), AT).is_none());
     }
 
     /// Differential test: units mutated at random (bytes replaced, inserted and removed,
@@ -302,15 +329,16 @@ mod tests {
                 }
             }
             tried += 1;
-            if let Some(tree) = parse(&unit, origin) {
+            if let Some(tree) = parse(&unit, origin, AT) {
                 built += 1;
-                let careful = XmlReader::piece(&unit[..], "f", origin).read_document();
+                let careful = careful(&unit, origin);
                 let text = String::from_utf8_lossy(&unit);
                 let careful =
                     careful.unwrap_or_else(|e| panic!("plain built what the careful reader refuses ({e}): {text}"));
                 assert_eq!(careful, tree, "{text}");
                 let positions = |t: &Element| t.descendants().map(|e| e.pos).collect::<Vec<_>>();
                 assert_eq!(positions(&careful), positions(&tree), "{text}");
+                assert_eq!(spans(&careful), spans(&tree), "{text}");
             }
         }
         // Some mutations leave the unit plain (a changed letter in a text), most do not.

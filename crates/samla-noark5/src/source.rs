@@ -211,6 +211,37 @@ impl Extract {
         }
     }
 
+    /// The bytes of file `name` at `ranges` (offsets in that file), joined: a part of a
+    /// large file read in place, as an index that kept where its units are reads them.
+    pub fn read_ranges(&self, name: &str, ranges: &[std::ops::Range<u64>]) -> Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let key = self.find(name).ok_or_else(|| {
+            Error::new(ErrorKind::Missing, self.display(name), format!("{name} is missing from the extract"))
+        })?;
+        let entry = self.files[key];
+        if let Some(r) = ranges.iter().find(|r| r.start > r.end || r.end > entry.size) {
+            return Err(Error::new(
+                ErrorKind::Content,
+                self.display(key),
+                format!("bytes {}..{} lie outside the file, which holds {}", r.start, r.end, entry.size),
+            )
+            .with_hint("the file changed after it was indexed; index it again"));
+        }
+        let (path, base) = match &self.root {
+            Root::Dir(dir) => (dir.join(&self.prefix).join(key), 0),
+            Root::Tar(tar) => (tar.clone(), entry.offset),
+        };
+        let file = File::open(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
+        let mut out = vec![0; ranges.iter().map(|r| (r.end - r.start) as usize).sum()];
+        let mut at = 0;
+        for r in ranges {
+            let n = (r.end - r.start) as usize;
+            file.read_exact_at(&mut out[at..at + n], base + r.start).map_err(|e| Error::io(self.display(key), e))?;
+            at += n;
+        }
+        Ok(out)
+    }
+
     /// Entries not read as plain regular files under their names (links, devices, sparse
     /// members, names stored twice or not in UTF-8): listed so that they are reported.
     pub fn skipped(&self) -> &[Irregular] {

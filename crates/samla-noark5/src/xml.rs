@@ -59,6 +59,8 @@ pub struct XmlReader<B: BufRead> {
     seen_root: bool,
     placeholders: bool,
     path_prefix: String,
+    /// Where the input starts in its file, when elements are to carry their spans.
+    source_offset: Option<u64>,
 }
 
 impl<R: Read> XmlReader<BufReader<R>> {
@@ -89,6 +91,13 @@ impl<B: BufRead> XmlReader<B> {
         self
     }
 
+    /// Gives each element its [`Span`](crate::element::Span) in the file, whose byte
+    /// `offset` is the input's first byte (a piece the parallel reader cut out).
+    pub(crate) fn with_source_offset(mut self, offset: u64) -> Self {
+        self.source_offset = Some(offset);
+        self
+    }
+
     /// Makes the placeholders of the parallel reader visible as [`Node::Placeholder`].
     pub(crate) fn with_placeholders(mut self) -> Self {
         self.placeholders = true;
@@ -111,6 +120,7 @@ impl<B: BufRead> XmlReader<B> {
             seen_root: false,
             placeholders: false,
             path_prefix: String::new(),
+            source_offset: None,
         }
     }
 
@@ -207,7 +217,7 @@ impl<B: BufRead> XmlReader<B> {
                 .into_owned();
             attrs.push((key, value));
         }
-        Ok(Element { name, attrs, text: String::new(), children: Vec::new(), pos })
+        Ok(Element { name, attrs, text: String::new(), children: Vec::new(), pos, span: None })
     }
 
     fn value_error(&self, pos: Pos, e: quick_xml::Error) -> Error {
@@ -237,11 +247,11 @@ impl<B: BufRead> XmlReader<B> {
             match event {
                 XmlEvent::Start(start) => {
                     self.after_end = false;
-                    return self.start_node(&start, self.pos_at(offset), false);
+                    return self.start_node(&start, self.pos_at(offset), false).map(|n| self.spanned(n, offset));
                 }
                 XmlEvent::Empty(start) => {
                     self.after_end = true;
-                    return self.start_node(&start, self.pos_at(offset), true);
+                    return self.start_node(&start, self.pos_at(offset), true).map(|n| self.spanned(n, offset));
                 }
                 XmlEvent::End(_) => {
                     self.after_end = true;
@@ -289,6 +299,15 @@ impl<B: BufRead> XmlReader<B> {
                 XmlEvent::Comment(_) | XmlEvent::PI(_) | XmlEvent::DocType(_) => {}
             }
         }
+    }
+
+    /// Sets the span of a started element at input offset `at` (its end too, if empty).
+    fn spanned(&self, mut node: Node, at: u64) -> Node {
+        if let (Some(base), Node::Start { element, empty }) = (self.source_offset, &mut node) {
+            let end = if *empty { self.reader.buffer_position() } else { at };
+            element.span = Some(crate::element::Span { start: base + at, end: base + end });
+        }
+        node
     }
 
     fn start_node(&mut self, start: &BytesStart<'_>, pos: Pos, empty: bool) -> Result<Node> {
@@ -371,6 +390,9 @@ impl<B: BufRead> XmlReader<B> {
                 Node::End => {
                     let mut done = stack.pop().expect("an end tag closes an element being read");
                     finish_text(&mut done);
+                    if let (Some(base), Some(span)) = (self.source_offset, &mut done.span) {
+                        span.end = base + self.reader.buffer_position();
+                    }
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(done),
                         None => {

@@ -206,6 +206,7 @@ fn by_local_names(e: &Element) -> Element {
         text: e.text.clone(),
         children: e.children.iter().map(by_local_names).collect(),
         pos: e.pos,
+        span: e.span,
     }
 }
 

@@ -219,7 +219,7 @@ impl Api<'_> {
         let entity = match sub_id(id) {
             Some((sid, element, n)) => {
                 let Some((u, s)) = self.unit(&store, v, sid) else { return not_found(id) };
-                let parsed = parse_unit(&u);
+                let parsed = parse_unit(self.app, &u);
                 let Some(e) = self.sub_entities(&u, &parsed, s, element).into_iter().nth(n.saturating_sub(1)) else {
                     return not_found(id);
                 };
@@ -227,6 +227,13 @@ impl Api<'_> {
             }
             None => {
                 let Some((u, s)) = self.unit(&store, v, id) else { return not_found(id) };
+                if let Err(e) = self.app.unit_element(&u) {
+                    eprintln!("samla serve: {e}");
+                    return error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "the unit's metadata cannot be read; see the server's log",
+                    );
+                }
                 let event =
                     if s == Sight::Full && u.scope.restriction.is_some() { Event::OpenScreened } else { Event::Open };
                 let logged = self.app.log(self.who, event, &u.system_id, &u.scope.source, "", "api");
@@ -251,7 +258,7 @@ impl Api<'_> {
     /// A unit's fields (screened ones masked) and links (parent, and the lists inside it
     /// that hold something the viewer may see).
     fn unit_entity(&self, store: &Store, v: &Viewer, u: &Unit, s: Sight) -> Entity {
-        let element = parse_unit(u);
+        let element = parse_unit(self.app, u);
         let rel = unit_rel(u, &element);
         let mut fields = Map::new();
         let screens = if s == Sight::Full { None } else { screening(u) };
@@ -271,7 +278,7 @@ impl Api<'_> {
         if let Some(parent) = u.parent.and_then(|p| store.unit(p).ok().flatten()) {
             let ps = sight(self.app, store, self.who, v, &parent);
             if ps != Sight::Hidden {
-                let prel = unit_rel(&parent, &parse_unit(&parent));
+                let prel = unit_rel(&parent, &parse_unit(self.app, &parent));
                 let name = match (parent.kind, kind) {
                     (Some(UnitKind::Klasse), UnitKind::Klasse) => "overklasse",
                     (Some(UnitKind::Mappe), UnitKind::Mappe) => "overmappe",
@@ -361,7 +368,7 @@ impl Api<'_> {
         let (filter, top, skip) = paging(q)?;
         let store = self.app.store();
         let Some((u, s)) = self.unit(&store, v, id) else { return Err(not_found(id)) };
-        let parsed = parse_unit(&u);
+        let parsed = parse_unit(self.app, &u);
         let kind = u.kind.unwrap_or(UnitKind::Mappe);
         // Sub-units: the visible ones are counted, and only the page is built, unless a
         // filter needs every entity's fields.
@@ -604,9 +611,13 @@ fn unit_rel(u: &Unit, e: &Element) -> (&'static str, &'static str) {
     }
 }
 
-/// A unit's own metadata, parsed from the index.
-fn parse_unit(u: &Unit) -> Element {
-    samla_noark5::xml::parse_str(&u.xml, "index").unwrap_or_default()
+/// A unit's own metadata; where it cannot be read, its bare element, and the cause in the
+/// server's log (the entity asked for answers an error instead).
+fn parse_unit(app: &App, u: &Unit) -> Element {
+    app.unit_element(u).unwrap_or_else(|e| {
+        eprintln!("samla serve: {e}");
+        Element::new(u.kind.map_or("mappe", UnitKind::as_str))
+    })
 }
 
 /// Whether the viewer is denied the `element`s of `u`: the unit is screened and its

@@ -168,6 +168,11 @@ impl App {
         Ok(x)
     }
 
+    /// A unit's own metadata, from the index or read in place from its extract.
+    fn unit_element(&self, u: &samla_lookup::store::Unit) -> Result<samla_noark5::Element> {
+        samla_lookup::unit_xml::read(u, || self.extract(u.source_id))
+    }
+
     /// Appends to the access log for `who`; the response waits for it.
     fn log(&self, who: &Who, event: Event, unit: &str, source: &str, purpose: &str, detail: &str) -> Result<()> {
         let (user, role) =

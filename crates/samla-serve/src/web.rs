@@ -445,7 +445,7 @@ pub(crate) fn unit(app: &App, who: &Who, sid: axum::extract::Path<String>) -> Re
         );
     }
     body.push_str("<h2>Metadata</h2>");
-    body.push_str(&metadata_table(&u, s));
+    body.push_str(&metadata_table(app, &u, s));
     if u.kind == Some(UnitKind::Dokumentbeskrivelse) {
         body.push_str(&documents(&store, &u, s));
     }
@@ -479,9 +479,13 @@ pub(crate) fn unit(app: &App, who: &Who, sid: axum::extract::Path<String>) -> Re
     render(who, &title, &body)
 }
 
-fn metadata_table(u: &Unit, s: Sight) -> String {
-    let Ok(e) = samla_noark5::xml::parse_str(&u.xml, "index") else {
-        return "<p class=\"error\">Metadata kunne ikke leses.</p>".into();
+fn metadata_table(app: &App, u: &Unit, s: Sight) -> String {
+    let e = match app.unit_element(u) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("samla serve: {e}");
+            return "<p class=\"error\">Metadata kunne ikke leses. Feilen er skrevet i tjenerens logg.</p>".into();
+        }
     };
     let screening = if s == Sight::Full { None } else { screening(u) };
     let mut rows = String::new();
