@@ -360,14 +360,12 @@ impl Walker<'_> {
         self.next_id += 1;
         // Read in place where the reader knows the unit's bytes; the units inside are rows
         // of their own.
-        let xml = match crate::unit_xml::own_ranges(e) {
+        let xml = match crate::unit_xml::own_ranges(e, is_sub_unit) {
             Some(ranges) => UnitXml::InExtract(ranges),
             None => {
                 let mut xml = Vec::new();
                 XmlWriter::fragment(&mut xml, 0)
-                    .element_without(e, |c| {
-                        c.local_name() != "dokumentobjekt" && UnitKind::parse(c.local_name()).is_some()
-                    })
+                    .element_without(e, is_sub_unit)
                     .map_err(|err| Error::io("index", err))?;
                 UnitXml::Stored(
                     String::from_utf8(xml).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
@@ -566,12 +564,18 @@ impl<'e> Own<'e> {
             if let Some(field) = TEXT_FIELDS.iter().find(|f| **f == name) {
                 own.text.push((field, &c.text));
             }
-            if name != "dokumentobjekt" && UnitKind::parse(name).is_some() {
+            if is_sub_unit(c) {
                 own.units.push(c);
             }
         }
         own
     }
+}
+
+/// A child that is a unit of its own (a row, and left out of its parent's metadata).
+fn is_sub_unit(c: &Element) -> bool {
+    let name = c.local_name();
+    name != "dokumentobjekt" && UnitKind::parse(name).is_some()
 }
 
 /// The fields whose text is searched as it stands.
@@ -632,8 +636,7 @@ mod tests {
         let mappe = store.unit(r.parent.unwrap()).unwrap().unwrap();
         assert_eq!((mappe.ident.as_deref(), mappe.parent.is_some()), (Some("2019/17"), true));
         let x = Extract::open(&dir.path().join("x")).unwrap();
-        let (r_xml, mappe_xml) =
-            (crate::unit_xml::read(r, || Ok(&x)).unwrap(), crate::unit_xml::read(&mappe, || Ok(&x)).unwrap());
+        let (r_xml, mappe_xml) = (r.element(|| Ok(&x)).unwrap(), mappe.element(|| Ok(&x)).unwrap());
         assert!(matches!(mappe.xml, UnitXml::InExtract(_)), "{:?}", mappe.xml);
         assert_eq!(
             r_xml.child("korrespondansepart").and_then(|k| k.value("korrespondansepartNavn")),
@@ -668,7 +671,7 @@ mod tests {
         let read = |xml: &str| {
             std::fs::write(x.join("arkivstruktur.xml"), xml).unwrap();
             let x = Extract::open(&x).unwrap();
-            crate::unit_xml::read(&r, || Ok(&x)).map_err(|e| e.to_string())
+            r.element(|| Ok(&x)).map_err(|e| e.to_string())
         };
         assert_eq!(read(ARKIV).unwrap().value("tittel"), Some("Vedtak"));
         for changed in

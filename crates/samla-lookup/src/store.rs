@@ -105,6 +105,17 @@ pub struct Unit {
     pub old_ident: Option<String>,
 }
 
+impl Unit {
+    /// The unit's own metadata as an element, from the index or read in place from its
+    /// extract (which `extract` opens).
+    pub fn element<X: std::ops::Deref<Target = samla_noark5::Extract>>(
+        &self,
+        extract: impl FnOnce() -> Result<X>,
+    ) -> Result<samla_noark5::Element> {
+        unit_xml::read(&self.xml, self.kind.map_or("", UnitKind::as_str), &self.system_id, extract)
+    }
+}
+
 /// A document file of a dokumentbeskrivelse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {

@@ -11,8 +11,6 @@ use std::ops::Range;
 use samla_noark5::element::Span;
 use samla_noark5::{Element, Error, ErrorKind, Extract, Result};
 
-use crate::store::{Unit, UnitKind};
-
 /// A unit's own metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitXml {
@@ -28,16 +26,14 @@ impl Default for UnitXml {
     }
 }
 
-/// The ranges of `e`'s own bytes in its file: its span less the spans of the units inside
-/// it. `None` when the reader did not place it or one of them.
-pub fn own_ranges(e: &Element) -> Option<Vec<Range<u64>>> {
+/// The ranges of `e`'s own bytes in its file: its span less the spans of the children
+/// that are units of their own (`inside`). `None` when the reader did not place it or one
+/// of them.
+pub fn own_ranges(e: &Element, inside: impl Fn(&Element) -> bool) -> Option<Vec<Range<u64>>> {
     let Span { start, end } = e.span?;
     let mut out = Vec::with_capacity(2);
     let mut at = start;
-    for c in &e.children {
-        if c.local_name() == "dokumentobjekt" || UnitKind::parse(c.local_name()).is_none() {
-            continue;
-        }
+    for c in e.children.iter().filter(|c| inside(c)) {
         let s = c.span?;
         if s.start < at || s.end > end {
             return None;
@@ -102,11 +98,16 @@ pub fn unpack(bytes: &[u8]) -> Option<Vec<Range<u64>>> {
     (pack(&out).len() == bytes.len()).then_some(out)
 }
 
-/// The unit's own metadata as an element, read from its extract (which `extract` opens)
-/// where it is kept there. A unit read in place must still be the unit indexed (its
-/// element and systemID), or the extract changed after it was indexed.
-pub fn read<X: std::ops::Deref<Target = Extract>>(u: &Unit, extract: impl FnOnce() -> Result<X>) -> Result<Element> {
-    let ranges = match &u.xml {
+/// A unit's own metadata as an element, read from its extract (which `extract` opens)
+/// where it is kept there. What is read in place must still be the unit indexed (element
+/// `name` with `system_id`), or the extract changed after it was indexed.
+pub fn read<X: std::ops::Deref<Target = Extract>>(
+    xml: &UnitXml,
+    name: &str,
+    system_id: &str,
+    extract: impl FnOnce() -> Result<X>,
+) -> Result<Element> {
+    let ranges = match xml {
         UnitXml::Stored(xml) => return samla_noark5::xml::parse_str(xml, "index"),
         UnitXml::InExtract(ranges) => ranges,
     };
@@ -118,12 +119,11 @@ pub fn read<X: std::ops::Deref<Target = Extract>>(u: &Unit, extract: impl FnOnce
             .with_hint("the extract changed after it was indexed; index it again with `samla index`")
     };
     let bytes = extract.read_ranges(&file, ranges)?;
-    let text = String::from_utf8(bytes).map_err(|_| changed(format!("unit {} is not UTF-8 there", u.system_id)))?;
+    let text = String::from_utf8(bytes).map_err(|_| changed(format!("unit {system_id} is not UTF-8 there")))?;
     let element = samla_noark5::xml::parse_str(&text, &shown)
-        .map_err(|e| changed(format!("unit {} no longer reads there: {e}", u.system_id)))?;
-    let kind = u.kind.map_or("", UnitKind::as_str);
-    if element.local_name() != kind || element.value("systemID").map(str::trim) != Some(u.system_id.as_str()) {
-        return Err(changed(format!("the {kind} with systemID {} is no longer where it was indexed", u.system_id)));
+        .map_err(|e| changed(format!("unit {system_id} no longer reads there: {e}")))?;
+    if element.local_name() != name || element.value("systemID").map(str::trim) != Some(system_id) {
+        return Err(changed(format!("the {name} with systemID {system_id} is no longer where it was indexed")));
     }
     Ok(element)
 }
@@ -169,14 +169,15 @@ mod tests {
                 None => panic!("no unit"),
             }
         };
+        let inside = |c: &Element| matches!(c.local_name(), "registrering" | "dokumentbeskrivelse");
         let own = |e: &Element| -> String {
-            own_ranges(e).unwrap().iter().map(|r| &xml[r.start as usize - at..r.end as usize - at]).collect()
+            own_ranges(e, inside).unwrap().iter().map(|r| &xml[r.start as usize - at..r.end as usize - at]).collect()
         };
         assert_eq!(own(&mappe), "<mappe><systemID>m</systemID><saksdato>2020-01-01</saksdato></mappe>");
         let registrering = &mappe.children[1];
         assert_eq!(own(registrering), "<registrering><systemID>r</systemID></registrering>");
         assert!(own(&registrering.children[1]).contains("<dokumentobjekt><format>pdf</format></dokumentobjekt>"));
         // Made in memory: not in any file.
-        assert_eq!(own_ranges(&Element::new("mappe")), None);
+        assert_eq!(own_ranges(&Element::new("mappe"), inside), None);
     }
 }

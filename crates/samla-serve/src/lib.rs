@@ -170,7 +170,7 @@ impl App {
 
     /// A unit's own metadata, from the index or read in place from its extract.
     fn unit_element(&self, u: &samla_lookup::store::Unit) -> Result<samla_noark5::Element> {
-        samla_lookup::unit_xml::read(u, || self.extract(u.source_id))
+        u.element(|| self.extract(u.source_id))
     }
 
     /// Appends to the access log for `who`; the response waits for it.
