@@ -223,7 +223,6 @@ struct Context {
     scope: Scope,
     hjemmel: Option<String>,
     screened_fields: Vec<String>,
-    ancestors: Vec<i64>,
 }
 
 /// Indexes one extract and returns its units and PDF texts. Units are parsed, and turned
@@ -310,7 +309,10 @@ impl Walker<'_> {
                     stack.push(ctx);
                 }
                 Event::End(_) => {
-                    stack.pop();
+                    // A container's row went to the store before its units were read.
+                    if let Some(id) = stack.pop().and_then(|c| c.id) {
+                        self.batch.ends.push((id, self.next_id - 1));
+                    }
                 }
                 Event::Unit(unit) => {
                     self.unit(&unit, stack.last().unwrap_or(&root), closed)?;
@@ -372,8 +374,9 @@ impl Walker<'_> {
                 )
             }
         };
-        let unit = Unit {
+        let mut unit = Unit {
             id,
+            last: id,
             source_id: self.source_id,
             parent: parent.id,
             kind: Some(kind),
@@ -392,15 +395,7 @@ impl Walker<'_> {
                 .and_then(|p| p.value("gammelMappeID").or_else(|| p.value("gammelRegistreringsID")))
                 .map(|v| v.trim().to_string()),
         };
-        let ids = [Some(&unit.system_id), unit.ident.as_ref(), unit.old_system_id.as_ref(), unit.old_ident.as_ref()]
-            .into_iter()
-            .flatten()
-            .filter(|v| !v.is_empty())
-            .cloned()
-            .collect();
-        self.batch.units.push(unit);
         self.units += 1;
-        let mut ancestors = parent.ancestors.clone();
         let scope = if kind.is_record() {
             let screening = Screening::new(scope.restriction.is_some(), &screened_fields);
             let mut doc = SearchDoc {
@@ -408,9 +403,7 @@ impl Walker<'_> {
                 source_id: self.source_id,
                 kind: Some(kind),
                 scope,
-                ancestors,
                 year: own.date.and_then(Date::parse).map(|d| i64::from(d.year)),
-                ids,
                 ..SearchDoc::default()
             };
             self.text(&own, &screening, &mut doc, id)?;
@@ -426,7 +419,6 @@ impl Walker<'_> {
                 }
             }
             self.search.add(&doc)?;
-            ancestors = doc.ancestors;
             doc.scope
         } else {
             scope
@@ -444,13 +436,16 @@ impl Walker<'_> {
                 variant: v("variantformat"),
             });
         }
-        if self.batch.len() >= ROWS {
-            self.send()?;
-        }
-        ancestors.push(id);
-        let ctx = Context { id: Some(id), scope, hjemmel, screened_fields, ancestors };
+        let ctx = Context { id: Some(id), scope, hjemmel, screened_fields };
         for child in &own.units {
             self.unit(child, &ctx, closed)?;
+        }
+        // Its row follows those inside it, so that it knows its last (rows are numbered in
+        // document order).
+        unit.last = self.next_id - 1;
+        self.batch.units.push(unit);
+        if self.batch.len() >= ROWS {
+            self.send()?;
         }
         Ok(ctx)
     }
@@ -648,14 +643,18 @@ mod tests {
         );
         let search = crate::search::Search::open(&out.join(INDEX_SEARCH)).unwrap();
         let all = Viewer { user: "a".into(), roles: vec![Role { grants: vec![Grant::default()], ..Role::default() }] };
-        for (words, hit) in [("r-1", r.id), ("2019/17-1", r.id), ("m-1", mappe.id), ("skoleskyss", mappe.id)] {
-            let hits = search.search(&all, words, &Filters::default(), 0, 10).unwrap();
-            assert_eq!(hits.ids, [hit], "{words}");
+        let words = |text: &str| crate::search::Words::new(text, |w| store.named(w)).unwrap();
+        for (text, hit) in [("r-1", r.id), ("2019/17-1", r.id), ("m-1", mappe.id), ("skoleskyss", mappe.id)] {
+            let hits = search.search(&all, &words(text), &Filters::default(), 0, 10).unwrap();
+            assert_eq!(hits.ids, [hit], "{text}");
         }
         // An identifier is matched whole, not as a prefix or in another case.
-        assert_eq!(search.search(&all, "R-1", &Filters::default(), 0, 10).unwrap().total, 0);
-        let within = Filters { within: Some(mappe.id), ..Filters::default() };
-        assert_eq!(search.search(&all, "", &within, 0, 10).unwrap().ids, [r.id]);
+        assert_eq!(search.search(&all, &words("R-1"), &Filters::default(), 0, 10).unwrap().total, 0);
+        assert_eq!(search.search(&all, &words("m"), &Filters::default(), 0, 10).unwrap().total, 0);
+        // Rows are in document order: the mappe's last is its registrering, the arkiv's too.
+        assert_eq!((mappe.inside(), store.unit(1).unwrap().unwrap().inside()), (r.id..=r.id, 2..=r.id));
+        let within = Filters { within: Some(mappe.inside()), ..Filters::default() };
+        assert_eq!(search.search(&all, &words(""), &within, 0, 10).unwrap().ids, [r.id]);
     }
 
     /// A unit read in place from an extract that changed since is an error that says so,

@@ -42,12 +42,9 @@ struct Fields {
     mappetype: Field,
     restriction: Field,
     grade: Field,
-    ancestor: Field,
     year: Field,
     open: Field,
     screened: Field,
-    /// The identifiers' [`id_hash`]es.
-    ids: Field,
     /// Every prefix of the klasseID: a grant's or filter's klasse prefix is one term, where
     /// a prefix query would walk the postings of every klasse it matches.
     klasse_prefix: Field,
@@ -68,11 +65,9 @@ fn schema() -> (Schema, Fields) {
         mappetype: b.add_text_field("mappetype", STRING),
         restriction: b.add_text_field("restriction", STRING),
         grade: b.add_text_field("grade", STRING),
-        ancestor: b.add_i64_field("ancestor", INDEXED),
         year: b.add_i64_field("year", INDEXED | FAST),
         open: b.add_text_field("open", text.clone()),
         screened: b.add_text_field("screened", text),
-        ids: b.add_i64_field("ids", INDEXED),
         klasse_prefix: b.add_text_field("klasse_prefix", STRING),
     };
     (b.build(), fields)
@@ -99,18 +94,6 @@ pub fn stems(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     out
 }
 
-/// An identifier as the search index holds it: its 64-bit FNV-1a hash. Identifiers are
-/// matched exactly, and most are unique random systemIDs, whose text would be most of the
-/// term dictionary and of the time spent building it. A collision could only add a hit
-/// the viewer is allowed to see.
-fn id_hash(id: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h as i64
-}
-
 /// One unit as the search sees it.
 #[derive(Debug, Clone, Default)]
 pub struct SearchDoc {
@@ -122,16 +105,89 @@ pub struct SearchDoc {
     pub kind: Option<UnitKind>,
     /// Access attributes.
     pub scope: Scope,
-    /// Rows of the units around it (arkiv, arkivdel, klasse, mappe, …).
-    pub ancestors: Vec<i64>,
     /// The year of its date.
     pub year: Option<i64>,
     /// Text anyone who may see the unit may search.
     pub open: String,
     /// Text its skjerming screens.
     pub screened: String,
-    /// Identifiers matched exactly (systemID, mappeID, registreringsID, old IDs).
-    pub ids: Vec<String>,
+}
+
+/// The user's words, each with the rows of the units it names exactly as an identifier
+/// (systemID, mappeID, registreringsID, dokumentnummer or an old ID), which the store
+/// finds: identifiers are not terms of the search index, where millions of unique ones
+/// were most of the time spent building it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words {
+    words: Vec<(String, Vec<i64>)>,
+}
+
+impl Words {
+    /// At most this many words are searched.
+    pub const MAX: usize = 32;
+
+    /// The words of `text`, with the rows `named` finds for each.
+    pub fn new<E>(
+        text: &str,
+        mut named: impl FnMut(&str) -> std::result::Result<Vec<i64>, E>,
+    ) -> std::result::Result<Words, E> {
+        let mut words = Vec::new();
+        for w in text.split_whitespace().take(Self::MAX) {
+            let mut rows = named(w)?;
+            rows.sort_unstable();
+            rows.dedup();
+            words.push((w.to_string(), rows));
+        }
+        Ok(Words { words })
+    }
+
+    /// No words: every unit the viewer may see.
+    pub fn none() -> Words {
+        Words::default()
+    }
+}
+
+/// The units with one of these rows (sorted), read from the `id` column of each segment.
+#[derive(Debug, Clone)]
+struct RowsQuery {
+    rows: std::sync::Arc<Vec<i64>>,
+}
+
+impl Query for RowsQuery {
+    fn weight(&self, _: tantivy::query::EnableScoring<'_>) -> tantivy::Result<Box<dyn tantivy::query::Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl tantivy::query::Weight for RowsQuery {
+    fn scorer(&self, segment: &tantivy::SegmentReader, boost: f32) -> tantivy::Result<Box<dyn tantivy::query::Scorer>> {
+        let (Some(first), Some(last)) = (self.rows.first(), self.rows.last()) else {
+            return Ok(Box::new(tantivy::query::EmptyScorer));
+        };
+        let column = segment.fast_fields().i64("id")?;
+        let mut docs = Vec::new();
+        column.get_docids_for_value_range(*first..=*last, 0..segment.max_doc(), &mut docs);
+        let mut set = tantivy::BitSet::with_max_value(segment.max_doc());
+        for d in docs {
+            if column.first(d).is_some_and(|v| self.rows.binary_search(&v).is_ok()) {
+                set.insert(d);
+            }
+        }
+        Ok(Box::new(tantivy::query::ConstScorer::new(tantivy::query::BitSetDocSet::from(set), boost)))
+    }
+
+    fn explain(
+        &self,
+        segment: &tantivy::SegmentReader,
+        doc: tantivy::DocId,
+    ) -> tantivy::Result<tantivy::query::Explanation> {
+        use tantivy::DocSet;
+        let mut scorer = self.scorer(segment, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} is not one of the rows")));
+        }
+        Ok(tantivy::query::Explanation::new("RowsQuery", 1.0))
+    }
 }
 
 /// Narrowing a search.
@@ -149,8 +205,9 @@ pub struct Filters {
     pub year_from: Option<i64>,
     /// Up to and including this year.
     pub year_to: Option<i64>,
-    /// Only units inside this unit.
-    pub within: Option<i64>,
+    /// Only units inside a unit: the rows of what is inside it (rows are numbered in
+    /// document order, so a unit's descendants are the rows after it up to its last).
+    pub within: Option<std::ops::RangeInclusive<i64>>,
 }
 
 /// One page of hits.
@@ -235,18 +292,12 @@ impl Search {
         }
         doc.add_text(f.restriction, d.scope.restriction.as_deref().unwrap_or(NONE));
         doc.add_text(f.grade, d.scope.grade.as_deref().unwrap_or(NONE));
-        for a in &d.ancestors {
-            doc.add_i64(f.ancestor, *a);
-        }
         if let Some(y) = d.year {
             doc.add_i64(f.year, y);
         }
         doc.add_text(f.open, &d.open);
         if !d.screened.is_empty() {
             doc.add_text(f.screened, &d.screened);
-        }
-        for i in &d.ids {
-            doc.add_i64(f.ids, id_hash(i));
         }
         self.pending.push(UserOperation::Add(doc));
         if self.pending.len() >= BATCH {
@@ -328,16 +379,16 @@ impl Search {
 
     /// The user's words: each must match, in the open text, as an identifier, or in the
     /// screened text of a unit whose restriction the viewer is cleared for.
-    fn words(&self, viewer: &Viewer, text: &str) -> Option<Box<dyn Query>> {
+    fn words(&self, viewer: &Viewer, words: &Words) -> Option<Box<dyn Query>> {
         let f = self.fields;
         let cleared: Vec<Term> =
             viewer.clearances().into_iter().map(|c| Term::from_field_text(f.restriction, c)).collect();
         let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for word in text.split_whitespace().take(32) {
-            let mut either: Vec<(Occur, Box<dyn Query>)> = vec![(
-                Occur::Should,
-                Box::new(TermQuery::new(Term::from_field_i64(f.ids, id_hash(word)), IndexRecordOption::Basic)),
-            )];
+        for (word, rows) in &words.words {
+            let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            if !rows.is_empty() {
+                either.push((Occur::Should, Box::new(RowsQuery { rows: std::sync::Arc::new(rows.clone()) })));
+            }
             let tokens = stems(word);
             if !tokens.is_empty() {
                 let mut each: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -402,11 +453,9 @@ impl Search {
             let hi = filters.year_to.map_or(Bound::Unbounded, |y| Bound::Included(Term::from_field_i64(f.year, y)));
             must.push((Occur::Must, Box::new(RangeQuery::new(lo, hi)) as Box<dyn Query>));
         }
-        if let Some(w) = filters.within {
-            must.push((
-                Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_i64(f.ancestor, w), IndexRecordOption::Basic)),
-            ));
+        if let Some(w) = &filters.within {
+            let (lo, hi) = (Term::from_field_i64(f.id, *w.start()), Term::from_field_i64(f.id, *w.end()));
+            must.push((Occur::Must, Box::new(RangeQuery::new(Bound::Included(lo), Bound::Included(hi)))));
         }
         must
     }
@@ -418,14 +467,14 @@ impl Search {
     pub fn search_capped(
         &self,
         viewer: &Viewer,
-        text: &str,
+        words: &Words,
         filters: &Filters,
         offset: usize,
         limit: usize,
     ) -> Result<Hits> {
         use tantivy::{DocSet, TERMINATED};
         let mut must = vec![(Occur::Must, self.access(viewer))];
-        must.push((Occur::Must, self.words(viewer, text).unwrap_or_else(|| Box::new(AllQuery))));
+        must.push((Occur::Must, self.words(viewer, words).unwrap_or_else(|| Box::new(AllQuery))));
         must.extend(self.filters(filters));
         let query = BooleanQuery::new(must);
         let searcher = self.reader.as_ref().expect("opened for searching").searcher();
@@ -463,9 +512,16 @@ impl Search {
 
     /// One page of the hits `viewer` may see for `text` (all visible units when empty),
     /// counted exactly.
-    pub fn search(&self, viewer: &Viewer, text: &str, filters: &Filters, offset: usize, limit: usize) -> Result<Hits> {
+    pub fn search(
+        &self,
+        viewer: &Viewer,
+        words: &Words,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Hits> {
         let mut must = vec![(Occur::Must, self.access(viewer))];
-        if let Some(words) = self.words(viewer, text) {
+        if let Some(words) = self.words(viewer, words) {
             must.push((Occur::Must, words));
         } else {
             must.push((Occur::Must, Box::new(AllQuery)));
@@ -487,13 +543,6 @@ impl Search {
             }
         }
         Ok(Hits { total, more: false, ids })
-    }
-
-    /// How many units inside `unit` the viewer may see (a container is shown only when
-    /// this is above 0).
-    pub fn visible_within(&self, viewer: &Viewer, unit: i64) -> Result<usize> {
-        let filters = Filters { within: Some(unit), ..Filters::default() };
-        Ok(usize::from(self.exists(viewer, &filters)?))
     }
 
     /// Whether any unit matches `filters` that `viewer` may see: stops at the first, where
@@ -548,6 +597,12 @@ impl Search {
 mod tests {
     use super::*;
     use crate::policy::{Grant, Role};
+    use crate::store::Unit;
+
+    /// Words that name no unit as an identifier.
+    fn text(text: &str) -> Words {
+        Words::new(text, |_| Ok::<_, ()>(Vec::new())).unwrap()
+    }
 
     #[test]
     fn a_capped_search_stops_counting_and_an_exact_one_does_not() {
@@ -562,21 +617,38 @@ mod tests {
         w.finish().unwrap();
         let s = Search::open(dir.path()).unwrap();
         let all = Viewer { user: "a".into(), roles: vec![Role { grants: vec![Grant::default()], ..Role::default() }] };
-        let capped = s.search_capped(&all, "søknad", &Filters::default(), 0, 10).unwrap();
+        let capped = s.search_capped(&all, &text("søknad"), &Filters::default(), 0, 10).unwrap();
         assert_eq!((capped.total, capped.more, capped.ids.len()), (COUNT_CAP, true, 10));
-        let exact = s.search(&all, "søknad", &Filters::default(), 0, 10).unwrap();
+        let exact = s.search(&all, &text("søknad"), &Filters::default(), 0, 10).unwrap();
         assert_eq!((exact.total, exact.more), (COUNT_CAP + 50, false));
         // Few hits: counted exactly (stemming finds "søknader"); equal scores come in the
         // order of the index's segments, which its writer threads decide.
-        let few = s.search_capped(&all, "skoleskyss søknad", &Filters::default(), 0, 10).unwrap();
+        let few = s.search_capped(&all, &text("skoleskyss søknad"), &Filters::default(), 0, 10).unwrap();
         assert_eq!((few.total, few.more), (3, false));
         let half = COUNT_CAP as i64 / 2;
         let mut ids = few.ids.clone();
         ids.sort();
         assert_eq!(ids, [7, half + 7, 2 * half + 7]);
         let none = Viewer { user: "b".into(), roles: vec![] };
-        assert_eq!(s.search_capped(&none, "søknad", &Filters::default(), 0, 10).unwrap().total, 0);
+        assert_eq!(s.search_capped(&none, &text("søknad"), &Filters::default(), 0, 10).unwrap().total, 0);
         assert!(!s.exists(&none, &Filters::default()).unwrap());
         assert!(s.exists(&all, &Filters { kind: Some(UnitKind::Mappe), ..Filters::default() }).unwrap());
+
+        // A word that names units as an identifier finds them by row, in any segment, as
+        // well as by its text; a word naming none is searched as text alone.
+        let named = |rows: Vec<i64>| Words::new("2019/17", |_| Ok::<_, ()>(rows.clone())).unwrap();
+        let mut found = s.search(&all, &named(vec![2040, 5, 99_999]), &Filters::default(), 0, 10).unwrap().ids;
+        found.sort();
+        assert_eq!(found, [5, 2040]);
+        assert_eq!(s.search(&all, &named(vec![]), &Filters::default(), 0, 10).unwrap().total, 0);
+        assert_eq!(s.search(&none, &named(vec![5]), &Filters::default(), 0, 10).unwrap().total, 0);
+        // The units inside a unit are a range of rows.
+        let within = |r: std::ops::RangeInclusive<i64>| Filters { within: Some(r), ..Filters::default() };
+        assert_eq!(s.search(&all, &text("søknad"), &within(10..=19), 0, 100).unwrap().total, 10);
+        assert_eq!(s.search(&all, &text("skoleskyss"), &within(0..=1006), 0, 100).unwrap().total, 1);
+        // A unit holding nothing: the range after its row is empty.
+        let nothing = Unit { id: 8, last: 8, ..Unit::default() };
+        assert!(!s.exists(&all, &within(nothing.inside())).unwrap());
+        assert!(s.exists(&all, &within(2049..=2049)).unwrap());
     }
 }

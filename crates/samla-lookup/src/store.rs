@@ -71,8 +71,10 @@ impl UnitKind {
 /// A unit as stored.
 #[derive(Debug, Clone, Default)]
 pub struct Unit {
-    /// Row id (stable within one index).
+    /// Row id (stable within one index). Rows are numbered in document order.
     pub id: i64,
+    /// The row of the last unit inside it (its own row when it holds none).
+    pub last: i64,
     /// Row id of the source.
     pub source_id: i64,
     /// Row id of the enclosing unit.
@@ -106,6 +108,11 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// The rows of the units inside it.
+    pub fn inside(&self) -> std::ops::RangeInclusive<i64> {
+        self.id + 1..=self.last
+    }
+
     /// The unit's own metadata as an element, from the index or read in place from its
     /// extract (which `extract` opens).
     pub fn element<X: std::ops::Deref<Target = samla_noark5::Extract>>(
@@ -189,7 +196,7 @@ CREATE TABLE IF NOT EXISTS units (
   system_id TEXT NOT NULL, ident TEXT, title TEXT, public_title TEXT, date TEXT,
   scope_source TEXT NOT NULL, arkivdel TEXT NOT NULL, klasse TEXT, mappetype TEXT,
   restriction TEXT, hjemmel TEXT, screened_fields TEXT NOT NULL, grade TEXT,
-  old_system_id TEXT, old_ident TEXT, xml_at BLOB);
+  old_system_id TEXT, old_ident TEXT, xml_at BLOB, last INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS unit_xml (id INTEGER PRIMARY KEY, xml BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
   unit INTEGER NOT NULL, n INTEGER NOT NULL, path TEXT NOT NULL, checksum TEXT NOT NULL,
@@ -230,12 +237,14 @@ pub struct Rows {
     pub documents: Vec<Document>,
     /// Their parties.
     pub parties: Vec<Party>,
+    /// (row, last row inside it) of containers whose units are now read.
+    pub ends: Vec<(i64, i64)>,
 }
 
 impl Rows {
     /// How many rows.
     pub fn len(&self) -> usize {
-        self.units.len() + self.documents.len() + self.parties.len()
+        self.units.len() + self.documents.len() + self.parties.len() + self.ends.len()
     }
 
     /// No rows.
@@ -260,11 +269,11 @@ pub(crate) fn sql_error(file: &str, e: rusqlite::Error) -> Error {
 
 const UNIT_COLUMNS: &str = "id, source, parent, kind, subtype, system_id, ident, title, public_title, date, \
     scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade, \
-    (SELECT xml FROM unit_xml WHERE unit_xml.id = units.id), old_system_id, old_ident, xml_at";
+    (SELECT xml FROM unit_xml WHERE unit_xml.id = units.id), old_system_id, old_ident, xml_at, last";
 
 /// The layout of the index this samla writes and reads, kept in `units.sqlite` (SQLite's
 /// user_version); it covers the search schema too (3: identifiers searched by hash; 4: units'
-/// metadata read in place).
+/// metadata read in place, identifiers found in the store, units inside a unit by row).
 const LAYOUT: i64 = 4;
 
 impl Store {
@@ -419,8 +428,8 @@ impl Store {
             .prepare_cached(
                 "INSERT INTO units (id, source, parent, kind, subtype, system_id, ident, title, public_title, date,
                  scope_source, arkivdel, klasse, mappetype, restriction, hjemmel, screened_fields, grade,
-                 old_system_id, old_ident, xml_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
-                 ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                 old_system_id, old_ident, xml_at, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                 ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             )
             .map_err(|e| sql_error(&self.file, e))?;
         st.execute(params![
@@ -448,6 +457,7 @@ impl Store {
                 UnitXml::InExtract(ranges) => Some(unit_xml::pack(ranges)),
                 UnitXml::Stored(_) => None,
             },
+            u.last,
         ])
         .map_err(|e| sql_error(&self.file, e))?;
         let UnitXml::Stored(xml) = &u.xml else { return Ok(()) };
@@ -480,6 +490,13 @@ impl Store {
             }
             for p in &rows.parties {
                 self.insert_party(p)?;
+            }
+            for (id, last) in &rows.ends {
+                let mut st = self
+                    .conn
+                    .prepare_cached("UPDATE units SET last = ?2 WHERE id = ?1")
+                    .map_err(|e| sql_error(&self.file, e))?;
+                st.execute(params![id, last]).map_err(|e| sql_error(&self.file, e))?;
             }
         }
         Ok(())
@@ -580,6 +597,19 @@ impl Store {
             ))
             .map_err(|e| self.err(e))?;
         st.query_map([id], unit_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
+    /// The rows of the units that `word` names exactly: systemID, mappeID,
+    /// registreringsID or dokumentnummer, or an old ID (what a search matches as an
+    /// identifier).
+    pub fn named(&self, word: &str) -> Result<Vec<i64>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM units WHERE system_id = ?1 OR old_system_id = ?1 OR ident = ?1 OR old_ident = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map([word], |r| r.get(0)).and_then(|r| r.collect()).map_err(|e| self.err(e))
     }
 
     /// The crosswalk rows that name `id` as old or new systemID.
@@ -728,5 +758,6 @@ fn unit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
         },
         old_system_id: r.get(19)?,
         old_ident: r.get(20)?,
+        last: r.get(22)?,
     })
 }

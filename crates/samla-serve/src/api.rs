@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use samla_lookup::log::Event;
 use samla_lookup::policy::{Sight, Viewer};
+use samla_lookup::search::Words;
 use samla_lookup::store::{Store, Unit, UnitKind};
 use samla_noark5::Element;
 
@@ -296,8 +297,11 @@ impl Api<'_> {
                 continue;
             }
             let any = if child_kind.is_record() {
-                let within =
-                    samla_lookup::search::Filters { within: Some(u.id), kind: Some(*child_kind), ..Default::default() };
+                let within = samla_lookup::search::Filters {
+                    within: Some(u.inside()),
+                    kind: Some(*child_kind),
+                    ..Default::default()
+                };
                 self.app.search.exists(v, &within).unwrap_or(false)
             } else {
                 store
@@ -458,7 +462,13 @@ impl Api<'_> {
             let hits = self
                 .app
                 .search
-                .search(v, "", &samla_lookup::search::Filters { kind: Some(kind), ..Default::default() }, skip, top)
+                .search(
+                    v,
+                    &Words::none(),
+                    &samla_lookup::search::Filters { kind: Some(kind), ..Default::default() },
+                    skip,
+                    top,
+                )
                 .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
             let page = hits
                 .ids
@@ -475,7 +485,13 @@ impl Api<'_> {
                 let hits = self
                     .app
                     .search
-                    .search(v, "", &samla_lookup::search::Filters { kind: Some(kind), ..Default::default() }, 0, 1)
+                    .search(
+                        v,
+                        &Words::none(),
+                        &samla_lookup::search::Filters { kind: Some(kind), ..Default::default() },
+                        0,
+                        1,
+                    )
                     .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
                 if hits.total > MAX_SCAN {
                     return Err(error(
@@ -494,7 +510,7 @@ impl Api<'_> {
                         .search
                         .search(
                             v,
-                            "",
+                            &Words::none(),
                             &samla_lookup::search::Filters { kind: Some(kind), ..Default::default() },
                             offset,
                             MAX_PAGE,

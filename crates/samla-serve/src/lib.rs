@@ -128,12 +128,13 @@ impl App {
     }
 
     /// Whether container `unit` holds anything the viewer may see.
-    fn container_visible(&self, v: &Viewer, unit: i64) -> bool {
-        let key = (v.role_names(), unit);
+    fn container_visible(&self, v: &Viewer, unit: &samla_lookup::store::Unit) -> bool {
+        let key = (v.role_names(), unit.id);
         if let Some(seen) = self.containers.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return *seen;
         }
-        let seen = self.search.visible_within(v, unit).is_ok_and(|n| n > 0);
+        let inside = samla_lookup::search::Filters { within: Some(unit.inside()), ..Default::default() };
+        let seen = self.search.exists(v, &inside).unwrap_or(false);
         let mut cache = self.containers.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() > 100_000 {
             cache.clear();

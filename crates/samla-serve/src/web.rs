@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use samla_lookup::log::Event;
 use samla_lookup::policy::{Sight, Viewer};
 use samla_lookup::screening::Screening;
-use samla_lookup::search::Filters;
+use samla_lookup::search::{Filters, Words};
 use samla_lookup::store::{Store, Unit, UnitKind};
 
 use crate::html::{esc, highlight, page, url};
@@ -75,7 +75,7 @@ pub(crate) fn sight(app: &App, store: &Store, who: &Who, v: &Viewer, u: &Unit) -
             !p.is_empty() && store.path(u.id).is_ok_and(|chain| chain.iter().any(|a| p.contains_key(&a.id)))
         });
         v.sight(&u.scope, given)
-    } else if app.container_visible(v, u.id) {
+    } else if app.container_visible(v, u) {
         Sight::Full
     } else {
         Sight::Hidden
@@ -220,6 +220,12 @@ pub(crate) fn search(app: &App, who: &Who, q: axum::extract::Query<HashMap<Strin
     };
     let q = q.0;
     let text = param(&q, "q").unwrap_or("").to_string();
+    let store = app.store();
+    // Inside a unit: the rows of what it holds (none, for a row that is not there).
+    let within = param(&q, "innenfor").and_then(|y| y.parse::<i64>().ok()).map(|id| match store.unit(id) {
+        Ok(Some(u)) => u.inside(),
+        _ => id + 1..=id,
+    });
     let filters = Filters {
         source: param(&q, "kilde").map(str::to_string),
         arkivdel: param(&q, "arkivdel").map(str::to_string),
@@ -227,13 +233,17 @@ pub(crate) fn search(app: &App, who: &Who, q: axum::extract::Query<HashMap<Strin
         kind: param(&q, "type").and_then(UnitKind::parse).filter(|k| k.is_record()),
         year_from: param(&q, "fra").and_then(|y| y.parse().ok()),
         year_to: param(&q, "til").and_then(|y| y.parse().ok()),
-        within: param(&q, "innenfor").and_then(|y| y.parse().ok()),
+        within,
     };
     let page_no: usize = param(&q, "side").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 10_000);
     let asked = !text.is_empty() || filters != Filters::default();
     let mut body = search_form(&q);
     if asked {
-        let hits = match app.search.search_capped(v, &text, &filters, (page_no - 1) * PAGE_SIZE, PAGE_SIZE) {
+        let words = match Words::new(&text, |w| store.named(w)) {
+            Ok(w) => w,
+            Err(e) => return server_error(&e),
+        };
+        let hits = match app.search.search_capped(v, &words, &filters, (page_no - 1) * PAGE_SIZE, PAGE_SIZE) {
             Ok(h) => h,
             Err(e) => return server_error(&e),
         };
@@ -242,7 +252,6 @@ pub(crate) fn search(app: &App, who: &Who, q: axum::extract::Query<HashMap<Strin
             return server_error(&e);
         }
         let stems: Vec<String> = samla_lookup::search::stems(&text).into_iter().map(|(s, _)| s).collect();
-        let store = app.store();
         let _ = write!(
             body,
             "<h2 id=\"treff\">{}{} treff</h2>{}<ol class=\"hits\" start=\"{}\">",
