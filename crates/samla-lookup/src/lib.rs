@@ -1,8 +1,9 @@
 //! The lookup index of closed archives (oppslagsløsning): what `samla index` builds and
 //! `samla serve` reads.
 //!
-//! An index is a folder: `units.sqlite` (units, documents, parties, crosswalk; SQLite),
-//! `search/` (tantivy, Norwegian stemming) and `log.sqlite` (the hash-chained access log).
+//! An index is a folder: `units.sqlite` (units, documents, crosswalk; SQLite) with
+//! `parties.sqlite` beside it, `search/` (tantivy, Norwegian stemming) and `log.sqlite`
+//! (the hash-chained access log).
 //! Both stores sit behind narrow types ([`store::Store`], [`search::Search`]), so that a
 //! server for many municipalities can put PostgreSQL and OpenSearch behind the same calls.
 //!
@@ -26,6 +27,8 @@ use std::path::{Path, PathBuf};
 
 /// The units file of an index folder.
 pub const INDEX_UNITS: &str = "units.sqlite";
+/// The parties' file of an index folder (beside the units').
+pub const INDEX_PARTIES: &str = "parties.sqlite";
 /// The search folder of an index folder.
 pub const INDEX_SEARCH: &str = "search";
 /// The access log of an index folder.

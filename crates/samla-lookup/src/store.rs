@@ -201,31 +201,68 @@ CREATE TABLE IF NOT EXISTS unit_xml (id INTEGER PRIMARY KEY, xml BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
   unit INTEGER NOT NULL, n INTEGER NOT NULL, path TEXT NOT NULL, checksum TEXT NOT NULL,
   algorithm TEXT NOT NULL, size INTEGER, format TEXT, variant TEXT, PRIMARY KEY (unit, n));
-CREATE TABLE IF NOT EXISTS parties (unit INTEGER NOT NULL, element TEXT NOT NULL, name TEXT NOT NULL, id TEXT);
+CREATE TABLE IF NOT EXISTS p.parties (unit INTEGER NOT NULL, element TEXT NOT NULL, name TEXT NOT NULL, id TEXT);
 CREATE TABLE IF NOT EXISTS crosswalk (source_id INTEGER NOT NULL, source TEXT NOT NULL, entity TEXT NOT NULL,
   old TEXT NOT NULL, new TEXT NOT NULL);
 ";
 
-/// The secondary indexes: dropped while a fresh index is filled, made once at the end.
-const INDEXES: &[(&str, &str)] = &[
-    ("units_parent", "CREATE INDEX IF NOT EXISTS units_parent ON units(parent);"),
-    ("units_system_id", "CREATE INDEX IF NOT EXISTS units_system_id ON units(system_id);"),
-    ("units_old_system_id", "CREATE INDEX IF NOT EXISTS units_old_system_id ON units(old_system_id);"),
-    ("units_ident", "CREATE INDEX IF NOT EXISTS units_ident ON units(ident);"),
-    ("units_old_ident", "CREATE INDEX IF NOT EXISTS units_old_ident ON units(old_ident);"),
-    ("units_source", "CREATE INDEX IF NOT EXISTS units_source ON units(source);"),
-    ("units_kind", "CREATE INDEX IF NOT EXISTS units_kind ON units(kind, id);"),
-    ("parties_unit", "CREATE INDEX IF NOT EXISTS parties_unit ON parties(unit);"),
-    ("parties_id", "CREATE INDEX IF NOT EXISTS parties_id ON parties(id);"),
-    ("parties_name", "CREATE INDEX IF NOT EXISTS parties_name ON parties(name COLLATE NOCASE);"),
-    ("crosswalk_old", "CREATE INDEX IF NOT EXISTS crosswalk_old ON crosswalk(old);"),
-    ("crosswalk_new", "CREATE INDEX IF NOT EXISTS crosswalk_new ON crosswalk(new);"),
+/// Where a table is: the units' file, or the parties' beside it (attached as `p`), so that
+/// the indexes of each are made at once, on two cores.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum File {
+    Units,
+    Parties,
+}
+
+/// The secondary indexes (file, name, what): dropped while a fresh index is filled, made
+/// once at the end. Making them is the one part of `samla index` on one core a file, so
+/// each is as small as its lookups allow: old IDs exist only in closed units, and only
+/// containers are listed by kind.
+const INDEXES: &[(File, &str, &str)] = &[
+    (File::Units, "units_parent", "units(parent)"),
+    (File::Units, "units_system_id", "units(system_id)"),
+    (File::Units, "units_old_system_id", "units(old_system_id) WHERE old_system_id IS NOT NULL"),
+    (File::Units, "units_ident", "units(ident)"),
+    (File::Units, "units_old_ident", "units(old_ident) WHERE old_ident IS NOT NULL"),
+    (
+        File::Units,
+        "units_kind",
+        "units(kind, id) WHERE kind IN ('arkiv', 'arkivdel', 'klassifikasjonssystem', 'klasse')",
+    ),
+    (File::Units, "crosswalk_old", "crosswalk(old)"),
+    (File::Units, "crosswalk_new", "crosswalk(new)"),
+    (File::Parties, "parties_unit", "parties(unit)"),
+    (File::Parties, "parties_id", "parties(id)"),
+    (File::Parties, "parties_name", "parties(name COLLATE NOCASE)"),
 ];
+
+/// The parties' file of the units' file `units`.
+fn parties_file(units: &Path) -> std::path::PathBuf {
+    units.with_file_name(crate::INDEX_PARTIES)
+}
+
+/// Makes the missing indexes of `file` on `conn`, where the file is `schema`.
+fn create_indexes(conn: &Connection, file: File, schema: &str, shown: &str) -> Result<()> {
+    for (_, name, what) in INDEXES.iter().filter(|(f, _, _)| *f == file) {
+        conn.execute_batch(&format!("CREATE INDEX IF NOT EXISTS {schema}.{name} ON {what};"))
+            .map_err(|e| sql_error(shown, e))?;
+    }
+    Ok(())
+}
+
+/// The units an identifier names (each term has its index; the old IDs' are partial).
+const NAMED: &str = "WHERE system_id = ?1 OR old_system_id = ?1 OR ident = ?1 OR old_ident = ?1";
+/// The containers of one kind, by the partial index (whose terms it must repeat for SQLite
+/// to use it).
+const OF_KIND: &str = "WHERE kind = ?1 AND kind IN ('arkiv', 'arkivdel', 'klassifikasjonssystem', 'klasse') \
+    ORDER BY id LIMIT ?2";
 
 /// The SQLite store.
 pub struct Store {
     conn: Connection,
     file: String,
+    /// The units' file.
+    path: std::path::PathBuf,
 }
 
 /// Rows to store together.
@@ -262,6 +299,22 @@ pub(crate) fn open_existing(path: &Path, missing: &str, hint: &str) -> Result<Co
     Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| sql_error(&file, e))
 }
 
+/// Attaches the parties' file beside `units` as `p` (read-only when the connection is).
+fn attach_parties(conn: &Connection, units: &Path) -> Result<()> {
+    let parties = parties_file(units);
+    let shown = parties.display().to_string();
+    let name = parties.to_str().ok_or_else(|| {
+        Error::new(ErrorKind::Io, &shown, "the index's path is not UTF-8")
+            .with_hint("put the index in a folder whose path is UTF-8")
+    })?;
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) && !parties.exists() {
+        return Err(Error::new(ErrorKind::Missing, &shown, "the index has no parties.sqlite")
+            .with_hint("build the index again with `samla index SOURCE... --out` into a new folder"));
+    }
+    conn.execute("ATTACH DATABASE ?1 AS p", [name]).map_err(|e| sql_error(&shown, e))?;
+    Ok(())
+}
+
 pub(crate) fn sql_error(file: &str, e: rusqlite::Error) -> Error {
     Error::new(ErrorKind::Io, file, format!("SQLite: {e}"))
         .with_hint("the index may be damaged or written by another samla; build it again with `samla index`")
@@ -273,20 +326,22 @@ const UNIT_COLUMNS: &str = "id, source, parent, kind, subtype, system_id, ident,
 
 /// The layout of the index this samla writes and reads, kept in `units.sqlite` (SQLite's
 /// user_version); it covers the search schema too (3: identifiers searched by hash; 4: units'
-/// metadata read in place, identifiers found in the store, units inside a unit by row).
-const LAYOUT: i64 = 4;
+/// metadata read in place, identifiers found in the store, units inside a unit by row;
+/// 5: parties in a file of their own).
+const LAYOUT: i64 = 5;
 
 impl Store {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path) -> Result<Store> {
         let file = path.display().to_string();
         let conn = Connection::open(path).map_err(|e| sql_error(&file, e))?;
+        attach_parties(&conn, path)?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; \
-             PRAGMA cache_size=-16384;",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA p.synchronous=NORMAL; \
+             PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;",
         )
         .map_err(|e| sql_error(&file, e))?;
-        let store = Store { conn, file };
+        let store = Store { conn, file, path: path.to_path_buf() };
         store.check_layout(true)?;
         store.conn.execute_batch(SCHEMA).map_err(|e| sql_error(&store.file, e))?;
         store.conn.pragma_update(None, "user_version", LAYOUT).map_err(|e| sql_error(&store.file, e))?;
@@ -301,8 +356,10 @@ impl Store {
             "the index has no units.sqlite",
             "build the index first with `samla index SOURCE... --out INDEX`",
         )?;
-        let store = Store { conn, file: path.display().to_string() };
+        let store = Store { conn, file: path.display().to_string(), path: path.to_path_buf() };
         store.check_layout(false)?;
+        // Attached after the layout is known: an older index has no parties' file.
+        attach_parties(&store.conn, path)?;
         Ok(store)
     }
 
@@ -333,28 +390,44 @@ impl Store {
     /// the end is much faster than updating them row by row) and no journal (a fresh index
     /// that fails halfway is built again anyway). [`Store::end_bulk`] undoes both.
     pub fn begin_bulk(&mut self) -> Result<()> {
-        for (name, _) in INDEXES {
-            self.conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}")).map_err(|e| sql_error(&self.file, e))?;
+        for (file, name, _) in INDEXES {
+            let schema = if *file == File::Parties { "p" } else { "main" };
+            self.conn
+                .execute_batch(&format!("DROP INDEX IF EXISTS {schema}.{name}"))
+                .map_err(|e| sql_error(&self.file, e))?;
         }
         self.conn
-            .execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+            .execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA p.synchronous=OFF;")
             .map_err(|e| sql_error(&self.file, e))
     }
 
-    /// Makes the indexes and the journal of a store filled in bulk.
+    /// Makes the indexes and the journal of a store filled in bulk: the parties' indexes
+    /// on a connection and a thread of their own, beside the units'.
     pub fn end_bulk(&mut self) -> Result<()> {
-        self.create_indexes()?;
+        let parties = parties_file(&self.path);
+        let shown = parties.display().to_string();
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| {
+                let conn = Connection::open(&parties).map_err(|e| sql_error(&shown, e))?;
+                conn.execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+                    .map_err(|e| sql_error(&shown, e))?;
+                create_indexes(&conn, File::Parties, "main", &shown)
+            });
+            let units = create_indexes(&self.conn, File::Units, "main", &self.file);
+            let parties = other.join().unwrap_or_else(|_| {
+                Err(Error::new(ErrorKind::Io, &shown, "the thread making the parties' indexes stopped"))
+            });
+            units.and(parties)
+        })?;
         self.conn
-            .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA p.synchronous=NORMAL;")
             .map_err(|e| sql_error(&self.file, e))
     }
 
     /// Makes the secondary indexes that are missing.
     pub fn create_indexes(&self) -> Result<()> {
-        for (_, sql) in INDEXES {
-            self.conn.execute_batch(sql).map_err(|e| sql_error(&self.file, e))?;
-        }
-        Ok(())
+        create_indexes(&self.conn, File::Units, "main", &self.file)?;
+        create_indexes(&self.conn, File::Parties, "p", &self.file)
     }
 
     /// Starts a transaction (each source is indexed in one).
@@ -388,14 +461,20 @@ impl Store {
         st.query_map([], source_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
     }
 
-    /// Removes a source with its units, documents, parties and crosswalk rows.
+    /// Removes a source with its units, documents, parties and crosswalk rows. A source's
+    /// units are one run of rows (it is read in one pass), found with one scan.
     pub fn remove_source(&mut self, id: i64) -> Result<()> {
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .query_row("SELECT MIN(id), MAX(id) FROM units WHERE source = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        let (first, last) = (first.unwrap_or(0), last.unwrap_or(-1));
         self.conn
             .execute_batch(&format!(
-                "DELETE FROM documents WHERE unit IN (SELECT id FROM units WHERE source = {id});
-                 DELETE FROM parties WHERE unit IN (SELECT id FROM units WHERE source = {id});
-                 DELETE FROM unit_xml WHERE id IN (SELECT id FROM units WHERE source = {id});
-                 DELETE FROM units WHERE source = {id};
+                "DELETE FROM documents WHERE unit BETWEEN {first} AND {last};
+                 DELETE FROM parties WHERE unit BETWEEN {first} AND {last};
+                 DELETE FROM unit_xml WHERE id BETWEEN {first} AND {last};
+                 DELETE FROM units WHERE id BETWEEN {first} AND {last};
                  DELETE FROM crosswalk WHERE source_id = {id};
                  DELETE FROM sources WHERE id = {id};"
             ))
@@ -560,11 +639,12 @@ impl Store {
         rows.map_err(|e| self.err(e))
     }
 
-    /// The units of one kind, in source order (for the API's lists of containers).
+    /// The containers of one kind, in source order (for the API's lists of containers;
+    /// none for the other kinds, which the search lists).
     pub fn of_kind(&self, kind: UnitKind, limit: usize) -> Result<Vec<Unit>> {
         let mut st = self
             .conn
-            .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE kind = ?1 ORDER BY id LIMIT ?2"))
+            .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units {OF_KIND}"))
             .map_err(|e| self.err(e))?;
         st.query_map(params![kind.as_str(), limit as i64], unit_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
     }
@@ -591,10 +671,7 @@ impl Store {
     pub fn find(&self, id: &str) -> Result<Vec<Unit>> {
         let mut st = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {UNIT_COLUMNS} FROM units WHERE system_id = ?1 OR old_system_id = ?1 OR ident = ?1 \
-                 OR old_ident = ?1 ORDER BY id LIMIT 100"
-            ))
+            .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units {NAMED} ORDER BY id LIMIT 100"))
             .map_err(|e| self.err(e))?;
         st.query_map([id], unit_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
     }
@@ -603,12 +680,7 @@ impl Store {
     /// registreringsID or dokumentnummer, or an old ID (what a search matches as an
     /// identifier).
     pub fn named(&self, word: &str) -> Result<Vec<i64>> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM units WHERE system_id = ?1 OR old_system_id = ?1 OR ident = ?1 OR old_ident = ?1",
-            )
-            .map_err(|e| self.err(e))?;
+        let mut st = self.conn.prepare_cached(&format!("SELECT id FROM units {NAMED}")).map_err(|e| self.err(e))?;
         st.query_map([word], |r| r.get(0)).and_then(|r| r.collect()).map_err(|e| self.err(e))
     }
 
@@ -760,4 +832,37 @@ fn unit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
         old_ident: r.get(20)?,
         last: r.get(22)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lookups that use a partial index do: a scan of the units would take seconds at
+    /// a million.
+    #[test]
+    fn identifiers_and_containers_are_found_by_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("u.sqlite")).unwrap();
+        for (query, uses) in [
+            (
+                format!("SELECT id FROM units {NAMED}"),
+                &["units_system_id", "units_old_system_id", "units_ident", "units_old_ident"][..],
+            ),
+            (format!("SELECT id FROM units {OF_KIND}"), &["units_kind"][..]),
+        ] {
+            let mut st = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {query}")).unwrap();
+            let given: &[&dyn rusqlite::ToSql] = &[&"x", &10];
+            let plan: Vec<String> = st
+                .query_map(&given[..st.parameter_count()], |r| r.get(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let plan = plan.join("\n");
+            assert!(!plan.contains("SCAN units"), "{query}\n{plan}");
+            for index in uses {
+                assert!(plan.contains(&format!("INDEX {index} ")), "{query}: {index}\n{plan}");
+            }
+        }
+    }
 }
