@@ -42,6 +42,8 @@ struct Fields {
     mappetype: Field,
     restriction: Field,
     grade: Field,
+    /// The row over [`BLOCK`].
+    block: Field,
     year: Field,
     open: Field,
     screened: Field,
@@ -65,6 +67,7 @@ fn schema() -> (Schema, Fields) {
         mappetype: b.add_text_field("mappetype", STRING),
         restriction: b.add_text_field("restriction", STRING),
         grade: b.add_text_field("grade", STRING),
+        block: b.add_i64_field("block", INDEXED),
         year: b.add_i64_field("year", INDEXED | FAST),
         open: b.add_text_field("open", text.clone()),
         screened: b.add_text_field("screened", text),
@@ -147,10 +150,33 @@ impl Words {
     }
 }
 
-/// The units with one of these rows (sorted), read from the `id` column of each segment.
+/// Rows a term of the search index stands for: `block` holds a unit's row over this
+/// many, so that a few rows are found through a short posting list, where unique terms
+/// per row would be most of the index's dictionary.
+const BLOCK: i64 = 1024;
+
+/// The units whose row is in one of these ranges (sorted): read from the `id` column, of
+/// the documents in the ranges' blocks where they span few, else of every document.
 #[derive(Debug, Clone)]
 struct RowsQuery {
-    rows: std::sync::Arc<Vec<i64>>,
+    ranges: std::sync::Arc<Vec<std::ops::RangeInclusive<i64>>>,
+    block: Field,
+}
+
+/// Past this many blocks, a column scan is cheaper than reading their postings.
+const MAX_BLOCKS: i64 = 256;
+
+impl RowsQuery {
+    fn new(mut ranges: Vec<std::ops::RangeInclusive<i64>>, block: Field) -> RowsQuery {
+        ranges.retain(|r| !r.is_empty());
+        ranges.sort_by_key(|r| *r.start());
+        RowsQuery { ranges: std::sync::Arc::new(ranges), block }
+    }
+
+    fn holds(&self, row: i64) -> bool {
+        let i = self.ranges.partition_point(|r| *r.end() < row);
+        self.ranges.get(i).is_some_and(|r| r.contains(&row))
+    }
 }
 
 impl Query for RowsQuery {
@@ -161,16 +187,38 @@ impl Query for RowsQuery {
 
 impl tantivy::query::Weight for RowsQuery {
     fn scorer(&self, segment: &tantivy::SegmentReader, boost: f32) -> tantivy::Result<Box<dyn tantivy::query::Scorer>> {
-        let (Some(first), Some(last)) = (self.rows.first(), self.rows.last()) else {
+        use tantivy::DocSet;
+        let (Some(first), Some(last)) = (self.ranges.first(), self.ranges.last()) else {
             return Ok(Box::new(tantivy::query::EmptyScorer));
         };
         let column = segment.fast_fields().i64("id")?;
-        let mut docs = Vec::new();
-        column.get_docids_for_value_range(*first..=*last, 0..segment.max_doc(), &mut docs);
         let mut set = tantivy::BitSet::with_max_value(segment.max_doc());
-        for d in docs {
-            if column.first(d).is_some_and(|v| self.rows.binary_search(&v).is_ok()) {
-                set.insert(d);
+        let blocks: i64 = self.ranges.iter().map(|r| r.end() / BLOCK - r.start() / BLOCK + 1).sum();
+        if blocks <= MAX_BLOCKS {
+            let inverted = segment.inverted_index(self.block)?;
+            let mut seen = None;
+            for b in self.ranges.iter().flat_map(|r| r.start() / BLOCK..=r.end() / BLOCK) {
+                if seen.replace(b) == Some(b) {
+                    continue;
+                }
+                let term = Term::from_field_i64(self.block, b);
+                if let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? {
+                    let mut d = postings.doc();
+                    while d != tantivy::TERMINATED {
+                        if column.first(d).is_some_and(|v| self.holds(v)) {
+                            set.insert(d);
+                        }
+                        d = postings.advance();
+                    }
+                }
+            }
+        } else {
+            let mut docs = Vec::new();
+            column.get_docids_for_value_range(*first.start()..=*last.end(), 0..segment.max_doc(), &mut docs);
+            for d in docs {
+                if column.first(d).is_some_and(|v| self.holds(v)) {
+                    set.insert(d);
+                }
             }
         }
         Ok(Box::new(tantivy::query::ConstScorer::new(tantivy::query::BitSetDocSet::from(set), boost)))
@@ -274,6 +322,7 @@ impl Search {
         let f = self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_i64(f.id, d.id);
+        doc.add_i64(f.block, d.id / BLOCK);
         doc.add_i64(f.source_id, d.source_id);
         doc.add_text(f.kind, d.kind.map(UnitKind::as_str).unwrap_or(""));
         doc.add_text(f.source, &d.scope.source);
@@ -387,7 +436,8 @@ impl Search {
         for (word, rows) in &words.words {
             let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             if !rows.is_empty() {
-                either.push((Occur::Should, Box::new(RowsQuery { rows: std::sync::Arc::new(rows.clone()) })));
+                let rows = rows.iter().map(|r| *r..=*r).collect();
+                either.push((Occur::Should, Box::new(RowsQuery::new(rows, f.block))));
             }
             let tokens = stems(word);
             if !tokens.is_empty() {
@@ -454,8 +504,7 @@ impl Search {
             must.push((Occur::Must, Box::new(RangeQuery::new(lo, hi)) as Box<dyn Query>));
         }
         if let Some(w) = &filters.within {
-            let (lo, hi) = (Term::from_field_i64(f.id, *w.start()), Term::from_field_i64(f.id, *w.end()));
-            must.push((Occur::Must, Box::new(RangeQuery::new(Bound::Included(lo), Bound::Included(hi)))));
+            must.push((Occur::Must, Box::new(RowsQuery::new(vec![w.clone()], f.block))));
         }
         must
     }
@@ -646,6 +695,9 @@ mod tests {
         let within = |r: std::ops::RangeInclusive<i64>| Filters { within: Some(r), ..Filters::default() };
         assert_eq!(s.search(&all, &text("søknad"), &within(10..=19), 0, 100).unwrap().total, 10);
         assert_eq!(s.search(&all, &text("skoleskyss"), &within(0..=1006), 0, 100).unwrap().total, 1);
+        // A range over more blocks than are worth reading is a scan of the rows' column.
+        assert_eq!(s.search(&all, &text("skoleskyss"), &within(0..=BLOCK * MAX_BLOCKS), 0, 100).unwrap().total, 3);
+        assert_eq!(s.search(&all, &text("skoleskyss"), &within(8..=BLOCK * MAX_BLOCKS), 0, 100).unwrap().total, 2);
         // A unit holding nothing: the range after its row is empty.
         let nothing = Unit { id: 8, last: 8, ..Unit::default() };
         assert!(!s.exists(&all, &within(nothing.inside())).unwrap());
