@@ -8,7 +8,8 @@
 #     (target < 300 MB).
 #
 # Usage: scripts/bench-lookup.sh [WORK_DIR]   (default work/bench)
-# Environment: SIZES (registreringer, default "100000 1000000"), CLIENTS (16), LOAD_SECONDS (10).
+# Environment: SIZES (registreringer, default "100000 1000000"), CLIENTS (16), LOAD_SECONDS (10),
+# RUNS (inspect and index each run this many times, in turn; default 2).
 # Extracts are generated without documents (metadata is what the index and search hold;
 # documents are read in place when served). A measurement, not a test: exits 0 whatever
 # the verdict, non-zero if a tool fails. MB = 10^6 bytes.
@@ -19,6 +20,7 @@ WORK=${1:-work/bench}
 SIZES=${SIZES:-"100000 1000000"}
 CLIENTS=${CLIENTS:-16}
 SECONDS_EACH=${LOAD_SECONDS:-10}
+RUNS=${RUNS:-2}
 
 cargo build --release --quiet
 cargo build --release --quiet --example http_load
@@ -39,14 +41,24 @@ for N in $SIZES; do
     # The generated files reach the disk before anything is timed.
     sync
     REG=$("$SAMLA" inspect "$X" | awk '$1 == "registrering/journalpost" { print $2 }')
-    /usr/bin/time -f '%e %M' -o "$BENCH/t.inspect" "$SAMLA" -q inspect "$X" >/dev/null
-    /usr/bin/time -f '%e %M' -o "$BENCH/t.index" "$SAMLA" -q index "$X" --out "$BENCH/i$N"
-    read -r INSPECT_S INSPECT_KIB < <(tail -n 1 "$BENCH/t.inspect")
-    read -r INDEX_S INDEX_KIB < <(tail -n 1 "$BENCH/t.index")
+    # inspect and index in turn, RUNS times each; the best of each is compared (the
+    # machine's own noise, page cache and CPU, reaches seconds at 1M on two cores).
+    : > "$BENCH/t.inspect.all"; : > "$BENCH/t.index.all"
+    for _ in $(seq "$RUNS"); do
+        /usr/bin/time -f '%e %M' -o "$BENCH/t" "$SAMLA" -q inspect "$X" >/dev/null
+        tail -n 1 "$BENCH/t" >> "$BENCH/t.inspect.all"
+        rm -rf "$BENCH/i$N"
+        /usr/bin/time -f '%e %M' -o "$BENCH/t" "$SAMLA" -q index "$X" --out "$BENCH/i$N"
+        tail -n 1 "$BENCH/t" >> "$BENCH/t.index.all"
+    done
+    read -r INSPECT_S INSPECT_KIB < <(sort -n "$BENCH/t.inspect.all" | head -n 1)
+    read -r INDEX_S _ < <(sort -n "$BENCH/t.index.all" | head -n 1)
+    INDEX_KIB=$(sort -k2 -n "$BENCH/t.index.all" | tail -n 1 | cut -d' ' -f2)
+    echo "  runs (s): inspect $(cut -d' ' -f1 "$BENCH/t.inspect.all" | paste -sd' '), index $(cut -d' ' -f1 "$BENCH/t.index.all" | paste -sd' ')"
     awk -v n="$REG" -v is="$INSPECT_S" -v xs="$INDEX_S" -v xk="$INDEX_KIB" -v ik="$INSPECT_KIB" 'BEGIN {
-        printf "\n%d registreringer\n", n
+        printf "\n%d registreringer (best of each)\n", n
         printf "  inspect: %.2f s, peak %.0f MB\n", is, ik * 1024 / 1e6
-        printf "  index:   %.2f s, peak %.0f MB; index/inspect = %.2fx (target <= 2x: %s); memory %s\n", xs, xk * 1024 / 1e6, xs / is,
+        printf "  index:   %.2f s, peak %.0f MB (largest); index/inspect = %.2fx (target <= 2x: %s); memory %s\n", xs, xk * 1024 / 1e6, xs / is,
             (xs / is <= 2 ? "MET" : "NOT MET"), (xk * 1024 < 1e9 ? "MET (< 1 GB)" : "NOT MET (>= 1 GB)")
     }'
     du -sh "$BENCH/i$N" | awk '{ print "  index size: " $1 }'
