@@ -681,6 +681,25 @@ mod tests {
         }
     }
 
+    /// A file in another encoding is not cut into units by the reader, so no unit has a
+    /// span: each keeps its metadata as XML in the index, decoded.
+    #[test]
+    fn units_of_a_latin_1_extract_keep_their_metadata_in_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = dir.path().join("x");
+        std::fs::create_dir_all(&x).unwrap();
+        let xml = ARKIV.replace("UTF-8", "ISO-8859-1").replace("Søknad", "S\u{f8}knad");
+        let latin1: Vec<u8> = xml.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
+        std::fs::write(x.join("arkivstruktur.xml"), latin1).unwrap();
+        let out = dir.path().join("i");
+        index(std::slice::from_ref(&x), &out, None, &mut |_| {}).unwrap();
+        let store = Store::open_read_only(&out.join(INDEX_UNITS)).unwrap();
+        let mappe = store.find("2019/17").unwrap().remove(0);
+        assert!(matches!(&mappe.xml, UnitXml::Stored(s) if s.contains("Søknad om skoleskyss")), "{:?}", mappe.xml);
+        let opened = mappe.element(|| Extract::open(&x).map(std::sync::Arc::new)).unwrap();
+        assert_eq!(opened.value("tittel"), Some("Søknad om skoleskyss"));
+    }
+
     #[test]
     fn a_truncated_extract_ends_the_indexing_with_its_position_and_the_writer_does_not_hang() {
         let dir = tempfile::tempdir().unwrap();
