@@ -688,7 +688,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let x = dir.path().join("x");
         std::fs::create_dir_all(&x).unwrap();
-        let xml = ARKIV.replace("UTF-8", "ISO-8859-1").replace("Søknad", "S\u{f8}knad");
+        let xml = ARKIV.replace("UTF-8", "ISO-8859-1");
         let latin1: Vec<u8> = xml.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
         std::fs::write(x.join("arkivstruktur.xml"), latin1).unwrap();
         let out = dir.path().join("i");
