@@ -213,11 +213,17 @@ impl tantivy::query::Weight for RowsQuery {
                 }
             }
         } else {
+            // A chunk of documents at a time, so that memory does not grow with the segment.
+            const CHUNK: u32 = 1 << 16;
             let mut docs = Vec::new();
-            column.get_docids_for_value_range(*first.start()..=*last.end(), 0..segment.max_doc(), &mut docs);
-            for d in docs {
-                if column.first(d).is_some_and(|v| self.holds(v)) {
-                    set.insert(d);
+            for from in (0..segment.max_doc()).step_by(CHUNK as usize) {
+                let to = from.saturating_add(CHUNK).min(segment.max_doc());
+                docs.clear();
+                column.get_docids_for_value_range(*first.start()..=*last.end(), from..to, &mut docs);
+                for &d in &docs {
+                    if column.first(d).is_some_and(|v| self.holds(v)) {
+                        set.insert(d);
+                    }
                 }
             }
         }
@@ -504,7 +510,15 @@ impl Search {
             must.push((Occur::Must, Box::new(RangeQuery::new(lo, hi)) as Box<dyn Query>));
         }
         if let Some(w) = &filters.within {
-            must.push((Occur::Must, Box::new(RowsQuery::new(vec![w.clone()], f.block))));
+            // A wide range (an arkiv, an arkivdel) is read lazily from the id column, so that
+            // asking whether anything inside is visible stops at the first.
+            let q: Box<dyn Query> = if w.end() / BLOCK - w.start() / BLOCK < MAX_BLOCKS {
+                Box::new(RowsQuery::new(vec![w.clone()], f.block))
+            } else {
+                let (lo, hi) = (Term::from_field_i64(f.id, *w.start()), Term::from_field_i64(f.id, *w.end()));
+                Box::new(RangeQuery::new(Bound::Included(lo), Bound::Included(hi)))
+            };
+            must.push((Occur::Must, q));
         }
         must
     }
@@ -695,12 +709,23 @@ mod tests {
         let within = |r: std::ops::RangeInclusive<i64>| Filters { within: Some(r), ..Filters::default() };
         assert_eq!(s.search(&all, &text("søknad"), &within(10..=19), 0, 100).unwrap().total, 10);
         assert_eq!(s.search(&all, &text("skoleskyss"), &within(0..=1006), 0, 100).unwrap().total, 1);
-        // A range over more blocks than are worth reading is a scan of the rows' column.
+        // A range over more blocks than are worth reading is read from the rows' column.
         assert_eq!(s.search(&all, &text("skoleskyss"), &within(0..=BLOCK * MAX_BLOCKS), 0, 100).unwrap().total, 3);
         assert_eq!(s.search(&all, &text("skoleskyss"), &within(8..=BLOCK * MAX_BLOCKS), 0, 100).unwrap().total, 2);
         // A unit holding nothing: the range after its row is empty.
         let nothing = Unit { id: 8, last: 8, ..Unit::default() };
         assert!(!s.exists(&all, &within(nothing.inside())).unwrap());
         assert!(s.exists(&all, &within(2049..=2049)).unwrap());
+        // Rows over many blocks, as a word naming many units gives them: the column scan.
+        // The word matches by row (7, 1031, 1007) or by text (7, 1007, 2007).
+        let many: Vec<i64> = (0..=MAX_BLOCKS).map(|b| b * BLOCK + 7).chain([1007]).collect();
+        let found = s.search(
+            &all,
+            &Words::new("skoleskyss", |_| Ok::<_, ()>(many.clone())).unwrap(),
+            &Filters::default(),
+            0,
+            10,
+        );
+        assert_eq!(found.unwrap().total, 4);
     }
 }

@@ -60,6 +60,9 @@ pub struct App {
     /// HTTP Basic credentials already checked (SHA-256 of the header → user, when), so
     /// that the API's clients do not pay for argon2 on every request.
     basic: Mutex<HashMap<String, (String, std::time::Instant)>>,
+    /// Held while a password is checked: argon2id takes 19 MiB a check, and sixteen
+    /// clients arriving at once with the same credentials must not take sixteen times that.
+    password_check: Mutex<()>,
     /// Whether a container holds something visible, by the viewer's roles (the index does
     /// not change while it is served, and every page's breadcrumb asks).
     containers: Mutex<HashMap<(String, i64), bool>>,
@@ -100,6 +103,7 @@ impl App {
             extracts: Mutex::new(HashMap::new()),
             secure_cookies: false,
             basic: Mutex::new(HashMap::new()),
+            password_check: Mutex::new(()),
             containers: Mutex::new(HashMap::new()),
         };
         app.log_policy(policy_path)?;
@@ -174,6 +178,12 @@ impl App {
         u.element(|| self.extract(u.source_id))
     }
 
+    /// The viewer `name` logs in as with `password`, one password check at a time.
+    fn login(&self, name: &str, password: &str) -> Option<Viewer> {
+        let _one = self.password_check.lock().unwrap_or_else(|e| e.into_inner());
+        self.policy.login(name, password)
+    }
+
     /// Appends to the access log for `who`; the response waits for it.
     fn log(&self, who: &Who, event: Event, unit: &str, source: &str, purpose: &str, detail: &str) -> Result<()> {
         let (user, role) =
@@ -222,12 +232,18 @@ impl App {
         use sha2::Digest;
         const TTL: std::time::Duration = std::time::Duration::from_secs(300);
         let key = samla_noark5::hex(&sha2::Sha256::digest(encoded.as_bytes()));
-        {
+        let cached = || {
             let mut cache = self.basic.lock().unwrap_or_else(|e| e.into_inner());
             cache.retain(|_, (_, at)| at.elapsed() < TTL);
-            if let Some((user, _)) = cache.get(&key) {
-                return self.policy.viewer(user);
-            }
+            cache.get(&key).map(|(user, _)| self.policy.viewer(user))
+        };
+        if let Some(viewer) = cached() {
+            return viewer;
+        }
+        let _one = self.password_check.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked while this request waited.
+        if let Some(viewer) = cached() {
+            return viewer;
         }
         let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
         let text = String::from_utf8(decoded).ok()?;

@@ -167,7 +167,7 @@ pub(crate) fn login(app: &App, who: &Who, form: axum::extract::Form<HashMap<Stri
         fail("locked out");
         return login_page(app, "For mange mislykkede forsøk. Vent noen minutter.", StatusCode::TOO_MANY_REQUESTS);
     }
-    match app.policy.login(&name, &password) {
+    match app.login(&name, &password) {
         Some(viewer) => {
             app.sessions.succeeded(&name);
             let sid = app.sessions.start(&name);
