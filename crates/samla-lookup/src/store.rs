@@ -335,14 +335,17 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let file = path.display().to_string();
         let conn = Connection::open(path).map_err(|e| sql_error(&file, e))?;
-        attach_parties(&conn, path)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA p.synchronous=NORMAL; \
-             PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;",
-        )
-        .map_err(|e| sql_error(&file, e))?;
         let store = Store { conn, file, path: path.to_path_buf() };
         store.check_layout(true)?;
+        // Attached once the layout is known, so that an older index gets no parties' file.
+        attach_parties(&store.conn, path)?;
+        store
+            .conn
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA p.synchronous=NORMAL; \
+                 PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;",
+            )
+            .map_err(|e| sql_error(&store.file, e))?;
         store.conn.execute_batch(SCHEMA).map_err(|e| sql_error(&store.file, e))?;
         store.conn.pragma_update(None, "user_version", LAYOUT).map_err(|e| sql_error(&store.file, e))?;
         store.create_indexes()?;
