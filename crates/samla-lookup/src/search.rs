@@ -292,6 +292,11 @@ pub struct Search {
 /// Documents handed to tantivy's indexing threads at a time.
 const BATCH: usize = 512;
 
+/// A failed search.
+fn err(e: tantivy::TantivyError) -> Error {
+    Error::new(ErrorKind::Io, "search index", e.to_string())
+}
+
 fn tantivy_error(dir: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Io, dir.display().to_string(), format!("search index: {e}"))
         .with_hint("build the index again with `samla index`")
@@ -366,7 +371,7 @@ impl Search {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
-        self.writer().run(batch).map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
+        self.writer().run(batch).map_err(err)?;
         Ok(())
     }
 
@@ -383,14 +388,14 @@ impl Search {
     pub fn commit(&mut self) -> Result<()> {
         self.flush()?;
         let w = self.writer();
-        w.commit().map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
+        w.commit().map_err(err)?;
         Ok(())
     }
 
     /// Waits for background merges (at the end of indexing).
     pub fn finish(mut self) -> Result<()> {
         if let Some(w) = self.writer.take() {
-            w.wait_merging_threads().map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
+            w.wait_merging_threads().map_err(err)?;
         }
         Ok(())
     }
@@ -536,12 +541,8 @@ impl Search {
         limit: usize,
     ) -> Result<Hits> {
         use tantivy::{DocSet, TERMINATED};
-        let mut must = vec![(Occur::Must, self.access(viewer))];
-        must.push((Occur::Must, self.words(viewer, words).unwrap_or_else(|| Box::new(AllQuery))));
-        must.extend(self.filters(filters));
-        let query = BooleanQuery::new(must);
+        let query = self.query(viewer, words, filters);
         let searcher = self.reader.as_ref().expect("opened for searching").searcher();
-        let err = |e: tantivy::TantivyError| Error::new(ErrorKind::Io, "search index", e.to_string());
         let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(&searcher)).map_err(err)?;
         let mut found: Vec<(f32, tantivy::DocAddress)> = Vec::new();
         let mut more = false;
@@ -562,15 +563,28 @@ impl Search {
         }
         // Best first; equal scores in index order.
         found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut ids = Vec::with_capacity(limit);
-        for (_, addr) in found.iter().skip(offset).take(limit.clamp(1, 1000)) {
-            let doc: TantivyDocument =
-                searcher.doc(*addr).map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
+        let ids = self.rows(&searcher, found.iter().skip(offset).take(limit.clamp(1, 1000)).map(|(_, a)| *a))?;
+        Ok(Hits { total: found.len(), more, ids })
+    }
+
+    /// The viewer's access, and the words (every unit, when none), and the filters.
+    fn query(&self, viewer: &Viewer, words: &Words, filters: &Filters) -> BooleanQuery {
+        let mut must = vec![(Occur::Must, self.access(viewer))];
+        must.push((Occur::Must, self.words(viewer, words).unwrap_or_else(|| Box::new(AllQuery))));
+        must.extend(self.filters(filters));
+        BooleanQuery::new(must)
+    }
+
+    /// The store's rows of hits.
+    fn rows(&self, searcher: &tantivy::Searcher, hits: impl Iterator<Item = tantivy::DocAddress>) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        for addr in hits {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
             if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_i64()) {
                 ids.push(id);
             }
         }
-        Ok(Hits { total: found.len(), more, ids })
+        Ok(ids)
     }
 
     /// One page of the hits `viewer` may see for `text` (all visible units when empty),
@@ -583,28 +597,13 @@ impl Search {
         offset: usize,
         limit: usize,
     ) -> Result<Hits> {
-        let mut must = vec![(Occur::Must, self.access(viewer))];
-        if let Some(words) = self.words(viewer, words) {
-            must.push((Occur::Must, words));
-        } else {
-            must.push((Occur::Must, Box::new(AllQuery)));
-        }
-        must.extend(self.filters(filters));
-        let query = BooleanQuery::new(must);
-        let reader = self.reader.as_ref().expect("opened for searching");
-        let searcher = reader.searcher();
+        let query = self.query(viewer, words, filters);
+        let searcher = self.reader.as_ref().expect("opened for searching").searcher();
         let limit = limit.clamp(1, 1000);
         let (top, total) = searcher
             .search(&query, &(TopDocs::with_limit(limit).and_offset(offset).order_by_score(), Count))
-            .map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
-        let mut ids = Vec::with_capacity(top.len());
-        for (_, addr) in top {
-            let doc: TantivyDocument =
-                searcher.doc(addr).map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
-            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_i64()) {
-                ids.push(id);
-            }
-        }
+            .map_err(err)?;
+        let ids = self.rows(&searcher, top.into_iter().map(|(_, a)| a))?;
         Ok(Hits { total, more: false, ids })
     }
 
@@ -612,11 +611,8 @@ impl Search {
     /// counting would walk every match (a whole arkiv for its breadcrumb).
     pub fn exists(&self, viewer: &Viewer, filters: &Filters) -> Result<bool> {
         use tantivy::{DocSet, TERMINATED};
-        let mut must = vec![(Occur::Must, self.access(viewer)), (Occur::Must, Box::new(AllQuery) as Box<dyn Query>)];
-        must.extend(self.filters(filters));
-        let query = BooleanQuery::new(must);
+        let query = self.query(viewer, &Words::none(), filters);
         let searcher = self.reader.as_ref().expect("opened for searching").searcher();
-        let err = |e: tantivy::TantivyError| Error::new(ErrorKind::Io, "search index", e.to_string());
         let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(&searcher)).map_err(err)?;
         for segment in searcher.segment_readers() {
             let mut scorer = weight.scorer(segment, 1.0).map_err(err)?;
@@ -635,7 +631,7 @@ impl Search {
     /// Re-reads the index after `samla index` changed it.
     pub fn reload(&self) -> Result<()> {
         if let Some(r) = &self.reader {
-            r.reload().map_err(|e| Error::new(ErrorKind::Io, "search index", e.to_string()))?;
+            r.reload().map_err(err)?;
         }
         Ok(())
     }
