@@ -528,7 +528,7 @@ impl Search {
         must
     }
 
-    /// One page of the best hits among the first [`COUNT_CAP`] `viewer` may see for `text`:
+    /// One page of the best hits among the first [`COUNT_CAP`] `viewer` may see for `words`:
     /// the time a search takes is bounded whatever the archive's size, where ranking and
     /// counting every match of a common word grows with it. Hits are ranked by relevance
     /// within those; `more` says the count stopped.
@@ -587,7 +587,7 @@ impl Search {
         Ok(ids)
     }
 
-    /// One page of the hits `viewer` may see for `text` (all visible units when empty),
+    /// One page of the hits `viewer` may see for `words` (all visible units when none),
     /// counted exactly.
     pub fn search(
         &self,
