@@ -679,6 +679,21 @@ fn an_independent_client_rebuilds_the_archive_from_the_api_alone() {
         r.text()
     );
     assert!(walk.requests > 20, "{} requests", walk.requests);
+
+    // The units' metadata is read in place: once the extract changes under the index, a
+    // unit is refused with the cause, never shown from another unit's bytes.
+    let mappe = &original[original.find("<mappe").unwrap()..];
+    let sid = mappe[mappe.find("<systemID>").unwrap() + 10..mappe.find("</systemID>").unwrap()].trim().to_string();
+    let at = original.find("<mappe").unwrap();
+    std::fs::write(extract.join("arkivstruktur.xml"), format!("{}  {}", &original[..at], &original[at..])).unwrap();
+    let auth = basic("arkivar", PASSWORD);
+    let r =
+        http(server.port, "GET", &format!("/noark5v5/api/arkivstruktur/mappe/{sid}/"), &[("Authorization", &auth)], "");
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert!(r.text().contains("metadata cannot be read"), "{}", r.text());
+    let r = http(server.port, "GET", &format!("/enhet/{sid}"), &[("Authorization", &auth)], "");
+    assert!(r.text().contains("Metadata kunne ikke leses"), "{}", r.text());
+    assert!(!r.text().contains("<th scope=\"row\">systemID</th>"), "{}", r.text());
 }
 
 #[test]
