@@ -681,6 +681,27 @@ mod tests {
         }
     }
 
+    /// A tar (written by GNU tar) is read in place too: a unit's ranges are in the member.
+    #[test]
+    fn units_of_an_extract_in_a_tar_are_read_in_place_from_the_member() {
+        let dir = tempfile::tempdir().unwrap();
+        extract(dir.path(), ARKIV);
+        let tar = dir.path().join("x.tar");
+        let made = std::process::Command::new("tar").arg("-cf").arg(&tar).arg("-C").arg(dir.path()).arg("x").status();
+        assert!(made.unwrap().success());
+        let out = dir.path().join("i");
+        index(std::slice::from_ref(&tar), &out, None, &mut |_| {}).unwrap();
+        let store = Store::open_read_only(&out.join(INDEX_UNITS)).unwrap();
+        let r = store.find("2019/17-1").unwrap().remove(0);
+        assert!(matches!(&r.xml, UnitXml::InExtract(ranges) if ranges.len() == 1), "{:?}", r.xml);
+        let read = r.element(|| Extract::open(&tar).map(Box::new)).unwrap();
+        assert_eq!(read.value("tittel"), Some("Vedtak"));
+        assert_eq!(
+            read.child("korrespondansepart").and_then(|k| k.value("korrespondansepartNavn")),
+            Some("Kari Nordmann")
+        );
+    }
+
     /// A file in another encoding is not cut into units by the reader, so no unit has a
     /// span: each keeps its metadata as XML in the index, decoded.
     #[test]
