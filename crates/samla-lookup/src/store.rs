@@ -215,9 +215,9 @@ enum File {
 }
 
 /// The secondary indexes (file, name, what): dropped while a fresh index is filled, made
-/// once at the end. Making them is the one part of `samla index` on one core a file, so
-/// each is as small as its lookups allow: old IDs exist only in closed units, and only
-/// containers are listed by kind.
+/// once at the end. Making them is the part of `samla index` that runs on one core per
+/// file, so each is as small as its lookups allow: old IDs exist only in closed units, and
+/// only containers are listed by kind.
 const INDEXES: &[(File, &str, &str)] = &[
     (File::Units, "units_parent", "units(parent)"),
     (File::Units, "units_system_id", "units(system_id)"),
