@@ -25,6 +25,17 @@ enum Root {
     Tar(PathBuf),
 }
 
+impl Root {
+    /// Where the bytes of the file at `rel` (from the root) are: the file that holds them,
+    /// and their offset in it.
+    fn place(&self, rel: &str, entry: FileEntry) -> (PathBuf, u64) {
+        match self {
+            Root::Dir(dir) => (dir.join(rel), 0),
+            Root::Tar(tar) => (tar.clone(), entry.offset),
+        }
+    }
+}
+
 /// One file of the extract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileEntry {
@@ -190,34 +201,32 @@ impl Extract {
         }
     }
 
-    /// Opens file `name` (see [`find`](Self::find)) for streaming.
-    pub fn open_file(&self, name: &str) -> Result<Box<dyn Read + Send>> {
-        let key = self.find(name).ok_or_else(|| {
+    /// The key of file `name` (see [`find`](Self::find)), or the error that it is missing.
+    fn key(&self, name: &str) -> Result<&str> {
+        self.find(name).ok_or_else(|| {
             Error::new(ErrorKind::Missing, self.display(name), format!("{name} is missing from the extract"))
                 .with_hint("the extract is incomplete; ask the vendor for a complete extract")
-        })?;
+        })
+    }
+
+    /// Opens file `name` (see [`find`](Self::find)) for streaming.
+    pub fn open_file(&self, name: &str) -> Result<Box<dyn Read + Send>> {
+        let key = self.key(name)?;
         let entry = self.files[key];
-        match &self.root {
-            Root::Dir(dir) => {
-                let path = dir.join(&self.prefix).join(key);
-                let file = File::open(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
-                Ok(Box::new(file))
-            }
-            Root::Tar(tar) => {
-                let mut file = File::open(tar).map_err(|e| Error::io(tar.display().to_string(), e))?;
-                file.seek(SeekFrom::Start(entry.offset)).map_err(|e| Error::io(self.display(key), e))?;
-                Ok(Box::new(file.take(entry.size)))
-            }
+        let (path, base) = self.root.place(&format!("{}{key}", self.prefix), entry);
+        let mut file = File::open(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
+        if !self.is_tar() {
+            return Ok(Box::new(file));
         }
+        file.seek(SeekFrom::Start(base)).map_err(|e| Error::io(self.display(key), e))?;
+        Ok(Box::new(file.take(entry.size)))
     }
 
     /// The bytes of file `name` at `ranges` (offsets in that file), joined: a part of a
     /// large file read in place, as an index that kept where its units are reads them.
     pub fn read_ranges(&self, name: &str, ranges: &[std::ops::Range<u64>]) -> Result<Vec<u8>> {
         use std::os::unix::fs::FileExt;
-        let key = self.find(name).ok_or_else(|| {
-            Error::new(ErrorKind::Missing, self.display(name), format!("{name} is missing from the extract"))
-        })?;
+        let key = self.key(name)?;
         let entry = self.files[key];
         if let Some(r) = ranges.iter().find(|r| r.start > r.end || r.end > entry.size) {
             return Err(Error::new(
@@ -227,10 +236,7 @@ impl Extract {
             )
             .with_hint("the file changed after it was indexed; index it again"));
         }
-        let (path, base) = match &self.root {
-            Root::Dir(dir) => (dir.join(&self.prefix).join(key), 0),
-            Root::Tar(tar) => (tar.clone(), entry.offset),
-        };
+        let (path, base) = self.root.place(&format!("{}{key}", self.prefix), entry);
         let file = File::open(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
         let mut out = vec![0; ranges.iter().map(|r| (r.end - r.start) as usize).sum()];
         let mut at = 0;
@@ -289,15 +295,12 @@ fn described_prefix(root: &Root, all: &BTreeMap<String, FileEntry>) -> Option<St
     candidates.into_iter().find_map(|k| {
         let entry = all[k];
         let mut head = Vec::new();
-        let opened: Box<dyn Read> = match root {
-            Root::Dir(dir) => Box::new(File::open(dir.join(k)).ok()?),
-            Root::Tar(tar) => {
-                let mut file = File::open(tar).ok()?;
-                file.seek(SeekFrom::Start(entry.offset)).ok()?;
-                Box::new(file.take(entry.size))
-            }
-        };
-        opened.take(1 << 20).read_to_end(&mut head).ok()?;
+        let (path, base) = root.place(k, entry);
+        let mut file = File::open(path).ok()?;
+        file.seek(SeekFrom::Start(base)).ok()?;
+        // In a tar, the member ends where the next begins.
+        let head_len = if matches!(root, Root::Tar(_)) { entry.size.min(1 << 20) } else { 1 << 20 };
+        file.take(head_len).read_to_end(&mut head).ok()?;
         memchr::memmem::find(&head, b"arkivstruktur").map(|_| match k.rfind('/') {
             Some(i) => k[..=i].to_string(),
             None => String::new(),

@@ -228,20 +228,23 @@ impl Api<'_> {
             }
             None => {
                 let Some((u, s)) = self.unit(&store, v, id) else { return not_found(id) };
-                if let Err(e) = self.app.unit_element(&u) {
-                    eprintln!("samla serve: {e}");
-                    return error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "the unit's metadata cannot be read; see the server's log",
-                    );
-                }
+                let element = match self.app.unit_element(&u) {
+                    Ok(element) => element,
+                    Err(e) => {
+                        eprintln!("samla serve: {e}");
+                        return error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "the unit's metadata cannot be read; see the server's log",
+                        );
+                    }
+                };
                 let event =
                     if s == Sight::Full && u.scope.restriction.is_some() { Event::OpenScreened } else { Event::Open };
                 let logged = self.app.log(self.who, event, &u.system_id, &u.scope.source, "", "api");
                 if let Err(e) = logged {
                     return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
                 }
-                self.unit_entity(&store, v, &u, s)
+                self.entity_of(&store, v, &u, s, element)
             }
         };
         json_response(StatusCode::OK, &self.render(entity))
@@ -259,7 +262,11 @@ impl Api<'_> {
     /// A unit's fields (screened ones masked) and links (parent, and the lists inside it
     /// that hold something the viewer may see).
     fn unit_entity(&self, store: &Store, v: &Viewer, u: &Unit, s: Sight) -> Entity {
-        let element = parse_unit(self.app, u);
+        self.entity_of(store, v, u, s, parse_unit(self.app, u))
+    }
+
+    /// [`Self::unit_entity`] of the unit's metadata already read.
+    fn entity_of(&self, store: &Store, v: &Viewer, u: &Unit, s: Sight, element: Element) -> Entity {
         let rel = unit_rel(u, &element);
         let mut fields = Map::new();
         let screens = if s == Sight::Full { None } else { screening(u) };
